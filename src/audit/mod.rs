@@ -1,0 +1,785 @@
+//! The polars pipeline. Distinct paths are matched to pages once (in Rust, over the
+//! route trie), then joined back; every figure is a lazy aggregation over the enriched
+//! log, collected once per report. The TUI and the CLI both call these functions.
+//!
+//! Fields travel as bitmasks: one u64 word per 64 inventory fields (`pm*` what the page
+//! renders, `reg*` what the owner has registered, `dm*` what the row disclosed).
+
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use crate::exposure::registered::{mask_name, mask_words};
+use crate::exposure::{polars_bug, Log, Registered, Zone};
+use crate::inventory::{normalise_path, suggest_route, Inventory};
+
+/// Notice tiers, in notice-priority order.
+pub const TIERS: [&str; 3] = ["direct", "notice", "potential"];
+
+/// Everything an audit needs, matched and ready to aggregate.
+pub struct Audit<'a> {
+    pub inventory: &'a Inventory,
+    pub log: &'a Log,
+    pub registered: Option<&'a Registered>,
+    pub zone: Zone,
+    pub window: (Option<i64>, Option<i64>),
+    /// Distinct raw paths: `path`, `norm_path`, `page_id` (null = unmapped), `pm*`.
+    paths: DataFrame,
+    /// Time spent matching routes.
+    pub match_time: Duration,
+}
+
+/// A report: typed columns (times as UTC datetimes, lists as lists), formatted by the writers.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub kind: &'static str,
+    pub df: DataFrame,
+}
+
+fn words(inventory: &Inventory) -> usize {
+    mask_words(inventory.fields.len())
+}
+
+/// The bits of word `word` for fields that satisfy `keep`.
+fn word_bits(inventory: &Inventory, word: usize, keep: impl Fn(usize) -> bool) -> u64 {
+    (0..inventory.fields.len())
+        .filter(|&i| i / 64 == word && keep(i))
+        .fold(0u64, |acc, i| acc | (1u64 << (i % 64)))
+}
+
+fn bit_set(column: &str, index: usize) -> Expr {
+    col(column)
+        .and(lit(1u64 << (index % 64)))
+        .neq(lit(0u64))
+}
+
+/// True when any word of a mask intersects the given per-word bits.
+fn any_bits(prefix: &str, bits: &[u64]) -> Expr {
+    bits.iter().enumerate().fold(lit(false), |acc, (word, &b)| {
+        acc.or(col(mask_name(prefix, word)).and(lit(b)).neq(lit(0u64)))
+    })
+}
+
+fn any_set(prefix: &str, words: usize) -> Expr {
+    (0..words).fold(lit(false), |acc, w| acc.or(col(mask_name(prefix, w)).neq(lit(0u64))))
+}
+
+/// A sorted list of the field ids whose bits are set in a mask.
+fn field_list(inventory: &Inventory, prefix: &str) -> Result<Expr> {
+    let mut order: Vec<usize> = (0..inventory.fields.len()).collect();
+    order.sort_by(|&a, &b| inventory.fields[a].id.cmp(&inventory.fields[b].id));
+    if order.is_empty() {
+        return Ok(lit(Series::new_empty("".into(), &DataType::String)).implode(false));
+    }
+    let items: Vec<Expr> = order
+        .iter()
+        .map(|&i| {
+            when(bit_set(&mask_name(prefix, i / 64), i))
+                .then(lit(inventory.fields[i].id.as_str()))
+                .otherwise(lit(NULL).cast(DataType::String))
+        })
+        .collect();
+    Ok(concat_list(items).map_err(polars_bug)?.list().drop_nulls())
+}
+
+/// Distinct viewers over exposures: distinct non-empty ids plus one per unidentified view.
+fn distinct_viewers() -> Expr {
+    col("viewer_id")
+        .filter(col("exposure").and(col("viewer_id").is_not_null()))
+        .n_unique()
+        .cast(DataType::UInt32)
+        + col("exposure")
+            .and(col("viewer_id").is_null())
+            .sum()
+            .cast(DataType::UInt32)
+}
+
+fn left_join(validation: JoinValidation) -> JoinArgs {
+    JoinArgs {
+        validation,
+        ..JoinArgs::new(JoinType::Left)
+    }
+}
+
+impl<'a> Audit<'a> {
+    /// Matches every distinct path of the log to its page.
+    pub fn new(
+        inventory: &'a Inventory,
+        log: &'a Log,
+        registered: Option<&'a Registered>,
+        zone: Zone,
+        window: (Option<i64>, Option<i64>),
+    ) -> Result<Audit<'a>> {
+        let started = Instant::now();
+        let paths = match_paths(inventory, log)?;
+        Ok(Audit {
+            inventory,
+            log,
+            registered,
+            zone,
+            window,
+            paths,
+            match_time: started.elapsed(),
+        })
+    }
+
+    /// Distinct request paths and how many of them matched no page.
+    pub fn distinct_paths(&self) -> usize {
+        self.paths.height()
+    }
+
+    /// The log with page, disclosed-field masks, `cross` (served to someone other than
+    /// the owner) and `exposure` (cross and disclosing at least one field).
+    pub fn enriched(&self) -> LazyFrame {
+        let words = words(self.inventory);
+        let mut lf = self.log.df.clone().lazy().join(
+            self.paths.clone().lazy(),
+            [col("path")],
+            [col("path")],
+            left_join(JoinValidation::ManyToOne),
+        );
+        let mut masks = Vec::with_capacity(words);
+        match self.registered {
+            Some(registered) => {
+                let table = registered
+                    .df
+                    .clone()
+                    .lazy()
+                    .with_column(lit(true).alias("in_registered"));
+                lf = lf.join(
+                    table,
+                    [col("owner_id")],
+                    [col("owner_id")],
+                    left_join(JoinValidation::ManyToOne),
+                );
+                for w in 0..words {
+                    let all = word_bits(self.inventory, w, |_| true);
+                    let reg = col(mask_name("reg", w)).fill_null(lit(all));
+                    masks.push(col(mask_name("pm", w)).and(reg).alias(mask_name("dm", w)));
+                }
+            }
+            None => {
+                for w in 0..words {
+                    masks.push(col(mask_name("pm", w)).alias(mask_name("dm", w)));
+                }
+                masks.push(lit(true).alias("in_registered"));
+            }
+        }
+        let cross = col("viewer_id")
+            .is_null()
+            .or(col("viewer_id").neq(col("owner_id")));
+        lf.with_columns(masks)
+            .with_column(cross.alias("cross"))
+            .with_column(any_set("dm", words).alias("disclosed"))
+            .with_column(col("cross").and(col("disclosed")).alias("exposure"))
+    }
+
+    /// Per user with a potential field, in notice-priority order. Besides the report
+    /// columns it keeps the masks (`pot*`, `exp*`), `tier_rank` and `assumed_registered`.
+    pub fn users_frame(&self) -> Result<DataFrame> {
+        let inventory = self.inventory;
+        let words = words(inventory);
+        let mut aggs = Vec::new();
+        for w in 0..words {
+            aggs.push(col(mask_name("dm", w)).bitwise_or().alias(mask_name("pot", w)));
+            aggs.push(
+                col(mask_name("dm", w))
+                    .filter(col("exposure"))
+                    .bitwise_or()
+                    .alias(mask_name("exp", w)),
+            );
+        }
+        aggs.extend([
+            col("exposure").sum().cast(DataType::UInt32).alias("exposures"),
+            distinct_viewers().alias("distinct_viewers"),
+            col("ts").filter(col("exposure")).min().alias("first_exposed"),
+            col("ts").filter(col("exposure")).max().alias("last_exposed"),
+            col("page_id")
+                .filter(col("exposure"))
+                .unique()
+                .sort(SortOptions::default())
+                .alias("pages"),
+            col("in_registered").is_null().all(true).alias("assumed_registered"),
+        ]);
+        let direct: Vec<u64> = (0..words)
+            .map(|w| word_bits(inventory, w, |i| inventory.fields[i].direct_notice))
+            .collect();
+        let fill: Vec<Expr> = (0..words)
+            .map(|w| col(mask_name("exp", w)).fill_null(lit(0u64)))
+            .collect();
+        let tier_rank = when(any_bits("exp", &direct))
+            .then(lit(0u8))
+            .when(any_set("exp", words))
+            .then(lit(1u8))
+            .otherwise(lit(2u8));
+        let tier = when(col("tier_rank").eq(lit(0u8)))
+            .then(lit(TIERS[0]))
+            .when(col("tier_rank").eq(lit(1u8)))
+            .then(lit(TIERS[1]))
+            .otherwise(lit(TIERS[2]));
+        self.enriched()
+            .filter(col("disclosed"))
+            .group_by([col("owner_id")])
+            .agg(aggs)
+            .with_columns(fill)
+            .with_column(tier_rank.alias("tier_rank"))
+            .sort_by_exprs(
+                [col("tier_rank"), col("distinct_viewers"), col("exposures"), col("owner_id")],
+                SortMultipleOptions::default().with_order_descending_multi([false, true, true, false]),
+            )
+            .with_columns([
+                col("owner_id").alias("user_id"),
+                tier.alias("tier"),
+                field_list(inventory, "exp")?.alias("exposed_fields"),
+                field_list(inventory, "pot")?.alias("potential_fields"),
+            ])
+            .collect()
+            .map_err(polars_bug)
+    }
+
+    pub fn users(&self) -> Result<Report> {
+        self.users_from(&self.users_frame()?)
+    }
+
+    /// The `users` report from an already computed users frame.
+    pub fn users_from(&self, frame: &DataFrame) -> Result<Report> {
+        Ok(Report {
+            kind: "users",
+            df: select(frame, USERS_COLUMNS)?,
+        })
+    }
+
+    /// Per inventory field, in inventory order.
+    pub fn fields(&self) -> Result<Report> {
+        let inventory = self.inventory;
+        let users = self.users_frame()?;
+        let mut counts = Vec::new();
+        for (i, field) in inventory.fields.iter().enumerate() {
+            let word = i / 64;
+            counts.push(
+                bit_set(&mask_name("exp", word), i)
+                    .sum()
+                    .alias(format!("ue_{}", field.id)),
+            );
+            counts.push(
+                bit_set(&mask_name("pot", word), i)
+                    .sum()
+                    .alias(format!("up_{}", field.id)),
+            );
+        }
+        let per_user = users.lazy().select(counts).collect().map_err(polars_bug)?;
+        let exposures_by_field: Vec<Expr> = inventory
+            .fields
+            .iter()
+            .enumerate()
+            .map(|(i, field)| {
+                col("exposure")
+                    .and(bit_set(&mask_name("dm", i / 64), i))
+                    .sum()
+                    .alias(format!("ex_{}", field.id))
+            })
+            .collect();
+        let per_row = if exposures_by_field.is_empty() {
+            DataFrame::empty()
+        } else {
+            self.enriched()
+                .filter(col("exposure"))
+                .select(exposures_by_field)
+                .collect()
+                .map_err(polars_bug)?
+        };
+        let count = |df: &DataFrame, name: String| -> u32 {
+            df.column(&name)
+                .ok()
+                .and_then(|c| c.cast(&DataType::UInt32).ok())
+                .and_then(|c| c.u32().ok().and_then(|c| c.get(0)))
+                .unwrap_or(0)
+        };
+        let ids: Vec<&str> = inventory.fields.iter().map(|f| f.id.as_str()).collect();
+        let df = DataFrame::new(
+            ids.len(),
+            vec![
+                Column::new("field_id".into(), &ids),
+                Column::new(
+                    "label".into(),
+                    inventory.fields.iter().map(|f| f.label.as_str()).collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "category".into(),
+                    inventory.fields.iter().map(|f| f.category.as_str()).collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "direct_notice".into(),
+                    inventory.fields.iter().map(|f| f.direct_notice).collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "users_exposed".into(),
+                    ids.iter().map(|id| count(&per_user, format!("ue_{id}"))).collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "users_potential".into(),
+                    ids.iter().map(|id| count(&per_user, format!("up_{id}"))).collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "exposures".into(),
+                    ids.iter().map(|id| count(&per_row, format!("ex_{id}"))).collect::<Vec<_>>(),
+                ),
+            ],
+        )
+        .map_err(polars_bug)?;
+        Ok(Report { kind: "fields", df })
+    }
+
+    /// Per inventory page, in inventory order.
+    pub fn pages(&self) -> Result<Report> {
+        let stats = self
+            .enriched()
+            .filter(col("page_id").is_not_null())
+            .group_by([col("page_id")])
+            .agg([
+                len().cast(DataType::UInt32).alias("requests"),
+                col("exposure").sum().cast(DataType::UInt32).alias("exposures"),
+                col("owner_id")
+                    .filter(col("exposure"))
+                    .n_unique()
+                    .cast(DataType::UInt32)
+                    .alias("owners_exposed"),
+                distinct_viewers().alias("viewers"),
+            ]);
+        let pages = self.page_table()?;
+        let df = pages
+            .lazy()
+            .join(
+                stats,
+                [col("page_id")],
+                [col("page_id")],
+                left_join(JoinValidation::OneToOne),
+            )
+            .sort(["order"], SortMultipleOptions::default())
+            .select([
+                col("page_id"),
+                col("route"),
+                col("requests").fill_null(lit(0u32)),
+                col("exposures").fill_null(lit(0u32)),
+                col("owners_exposed").fill_null(lit(0u32)),
+                col("viewers").fill_null(lit(0u32)),
+                col("fields"),
+            ])
+            .collect()
+            .map_err(polars_bug)?;
+        Ok(Report { kind: "pages", df })
+    }
+
+    /// The inventory's pages as a frame: order, page_id, route, fields (sorted ids).
+    fn page_table(&self) -> Result<DataFrame> {
+        let inventory = self.inventory;
+        let n = inventory.pages.len();
+        let fields: Vec<Series> = inventory
+            .pages
+            .iter()
+            .map(|p| {
+                let mut ids: Vec<&str> = p.fields.iter().map(|&i| inventory.fields[i].id.as_str()).collect();
+                ids.sort_unstable();
+                Series::new("".into(), ids)
+            })
+            .collect();
+        let fields = if fields.is_empty() {
+            Series::new_empty("fields".into(), &DataType::List(Box::new(DataType::String)))
+        } else {
+            Series::new("fields".into(), fields)
+        };
+        DataFrame::new(
+            n,
+            vec![
+                Column::new("order".into(), (0..n as u32).collect::<Vec<_>>()),
+                Column::new(
+                    "page_id".into(),
+                    inventory.pages.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "route".into(),
+                    inventory.pages.iter().map(|p| p.route_text.as_str()).collect::<Vec<_>>(),
+                ),
+                fields.into(),
+            ],
+        )
+        .map_err(polars_bug)
+    }
+
+    /// Unmapped normalised paths: requests descending, then path.
+    pub fn unmapped(&self) -> Result<Report> {
+        let df = self
+            .enriched()
+            .filter(col("page_id").is_null())
+            .group_by([col("norm_path")])
+            .agg([
+                len().cast(DataType::UInt32).alias("requests"),
+                col("cross").sum().cast(DataType::UInt32).alias("cross_user"),
+            ])
+            .sort_by_exprs(
+                [col("requests"), col("norm_path")],
+                SortMultipleOptions::default().with_order_descending_multi([true, false]),
+            )
+            .collect()
+            .map_err(polars_bug)?;
+        let paths = df.column("norm_path").map_err(polars_bug)?.str().map_err(polars_bug)?;
+        let suggested: Vec<Option<String>> = paths.iter().map(|p| p.map(suggest_route)).collect();
+        let mut df = df;
+        df.with_column(Column::new("suggested_route".into(), suggested))
+            .map_err(polars_bug)?;
+        df.rename("norm_path", "path".into()).map_err(polars_bug)?;
+        Ok(Report { kind: "unmapped", df })
+    }
+
+    /// Per minute with traffic.
+    pub fn timeline(&self) -> Result<Report> {
+        let df = self
+            .enriched()
+            .with_column(col("ts").dt().truncate(lit("1m")).alias("minute"))
+            .group_by([col("minute")])
+            .agg([
+                len().cast(DataType::UInt32).alias("requests"),
+                col("exposure").sum().cast(DataType::UInt32).alias("exposures"),
+                col("owner_id")
+                    .filter(col("exposure"))
+                    .n_unique()
+                    .cast(DataType::UInt32)
+                    .alias("users_exposed"),
+            ])
+            .sort(["minute"], SortMultipleOptions::default())
+            .collect()
+            .map_err(polars_bug)?;
+        Ok(Report { kind: "timeline", df })
+    }
+
+    /// The headline figures, computed from the users frame and the log.
+    pub fn summary(&self) -> Result<Summary> {
+        let users = self.users_frame()?;
+        self.summary_from(&users)
+    }
+
+    pub fn summary_from(&self, users: &DataFrame) -> Result<Summary> {
+        let inventory = self.inventory;
+        let words = words(inventory);
+        let direct: Vec<u64> = (0..words)
+            .map(|w| word_bits(inventory, w, |i| inventory.fields[i].direct_notice))
+            .collect();
+        let counts = users
+            .clone()
+            .lazy()
+            .select([
+                len().cast(DataType::UInt32).alias("potential"),
+                any_bits("pot", &direct).sum().cast(DataType::UInt32).alias("direct_potential"),
+                any_set("exp", words).sum().cast(DataType::UInt32).alias("confirmed"),
+                col("tier_rank").eq(lit(0u8)).sum().cast(DataType::UInt32).alias("direct"),
+                col("tier_rank").eq(lit(1u8)).sum().cast(DataType::UInt32).alias("notice"),
+                col("assumed_registered").sum().cast(DataType::UInt32).alias("assumed"),
+            ])
+            .collect()
+            .map_err(polars_bug)?;
+        let rows = self
+            .enriched()
+            .select([
+                len().cast(DataType::UInt32).alias("rows"),
+                col("exposure").sum().cast(DataType::UInt32).alias("exposures"),
+                col("page_id").is_null().sum().cast(DataType::UInt32).alias("unmapped"),
+                col("page_id")
+                    .is_null()
+                    .and(col("cross"))
+                    .sum()
+                    .cast(DataType::UInt32)
+                    .alias("unmapped_cross"),
+                col("cross").sum().cast(DataType::UInt32).alias("cross"),
+            ])
+            .collect()
+            .map_err(polars_bug)?;
+        let get = |df: &DataFrame, name: &str| -> u64 {
+            df.column(name)
+                .ok()
+                .and_then(|c| c.u32().ok().and_then(|c| c.get(0)))
+                .unwrap_or(0) as u64
+        };
+        let potential = get(&counts, "potential");
+        Ok(Summary {
+            users_potentially_affected: potential,
+            users_direct_fields_viewable: get(&counts, "direct_potential"),
+            users_exposed: get(&counts, "confirmed"),
+            users_direct_tier: get(&counts, "direct"),
+            users_notice_tier: get(&counts, "notice"),
+            users_potential_tier: potential - get(&counts, "direct") - get(&counts, "notice"),
+            exposures: get(&rows, "exposures"),
+            unmapped_cross_user: get(&rows, "unmapped_cross"),
+            rows_in_window: get(&rows, "rows"),
+            rows_cross_user: get(&rows, "cross"),
+            rows_unmapped: get(&rows, "unmapped"),
+            rows_without_owner: self.log.rows_without_owner as u64,
+            users_assumed_registered: get(&counts, "assumed"),
+        })
+    }
+
+    /// The headline figures as a `figure, value` report.
+    pub fn summary_report(&self) -> Result<Report> {
+        let s = self.summary()?;
+        let mut figures: Vec<(String, String)> = s
+            .figures()
+            .into_iter()
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect();
+        figures.push(("window_from".into(), self.format_bound(self.window.0)));
+        figures.push(("window_to".into(), self.format_bound(self.window.1)));
+        figures.push(("time_zone".into(), self.zone.to_string()));
+        for (name, value) in self.assumptions(&s) {
+            figures.push((name, value));
+        }
+        let (names, values): (Vec<String>, Vec<String>) = figures.into_iter().unzip();
+        let df = DataFrame::new(
+            names.len(),
+            vec![Column::new("figure".into(), names), Column::new("value".into(), values)],
+        )
+        .map_err(polars_bug)?;
+        Ok(Report { kind: "summary", df })
+    }
+
+    fn format_bound(&self, bound: Option<i64>) -> String {
+        match bound {
+            Some(micros) => self.zone.format_micros(micros),
+            None => "(every row)".to_string(),
+        }
+    }
+
+    /// The conservative assumptions the figures rest on, as (figure, value) pairs.
+    pub fn assumptions(&self, s: &Summary) -> Vec<(String, String)> {
+        match self.registered {
+            None => vec![(
+                "assumption".into(),
+                "no registered-fields table: every user is assumed to have every field".into(),
+            )],
+            Some(r) => {
+                let mut out = vec![("registered_table".into(), r.file.clone())];
+                out.push((
+                    "users_absent_from_registered".into(),
+                    format!("{} (assumed to have every field)", s.users_assumed_registered),
+                ));
+                out.push((
+                    "fields_without_registered_column".into(),
+                    if r.fields_without_column.is_empty() {
+                        "none".into()
+                    } else {
+                        format!("{} (assumed registered)", r.fields_without_column.join(";"))
+                    },
+                ));
+                out.push((
+                    "empty_registered_cells".into(),
+                    format!("{} (assumed registered)", r.empty_cells),
+                ));
+                out
+            }
+        }
+    }
+
+    /// Notes for stderr when the registered-fields defaults were used; `users_absent` when known.
+    pub fn assumption_notes(&self, users_absent: Option<u64>) -> Vec<String> {
+        let mut notes = Vec::new();
+        match self.registered {
+            None => notes.push(
+                "no registered-fields table (-r): every user is assumed to have every field".to_string(),
+            ),
+            Some(r) => {
+                if let Some(absent) = users_absent.filter(|&n| n > 0) {
+                    notes.push(format!(
+                        "{absent} affected users are absent from {} and were assumed to have every field",
+                        r.file
+                    ));
+                }
+                if !r.fields_without_column.is_empty() {
+                    notes.push(format!(
+                        "{} has no column for {}: assumed registered for everyone",
+                        r.file,
+                        r.fields_without_column.join(", ")
+                    ));
+                }
+                if r.empty_cells > 0 {
+                    notes.push(format!(
+                        "{} empty cells in {} were assumed registered",
+                        r.empty_cells, r.file
+                    ));
+                }
+            }
+        }
+        notes
+    }
+
+    /// One user's row of the users frame, if they have any potential field.
+    pub fn user(&self, user_id: &str) -> Result<Option<DataFrame>> {
+        let users = self.users_frame()?;
+        let one = users
+            .lazy()
+            .filter(col("user_id").eq(lit(user_id)))
+            .collect()
+            .map_err(polars_bug)?;
+        Ok((one.height() > 0).then_some(one))
+    }
+
+    /// One user's pages that disclosed something: `page_id`, `requests` (disclosing rows),
+    /// `exposures`, `distinct_viewers`, `first_exposed`, `last_exposed`, and the field lists
+    /// `exposed_fields` / `disclosed_fields`; pages with exposures first.
+    pub fn user_pages(&self, user_id: &str) -> Result<DataFrame> {
+        let words = words(self.inventory);
+        let mut aggs = vec![
+            len().cast(DataType::UInt32).alias("requests"),
+            col("exposure").sum().cast(DataType::UInt32).alias("exposures"),
+            distinct_viewers().alias("distinct_viewers"),
+            col("ts").filter(col("exposure")).min().alias("first_exposed"),
+            col("ts").filter(col("exposure")).max().alias("last_exposed"),
+        ];
+        for w in 0..words {
+            aggs.push(col(mask_name("dm", w)).bitwise_or().alias(mask_name("pot", w)));
+            aggs.push(
+                col(mask_name("dm", w))
+                    .filter(col("exposure"))
+                    .bitwise_or()
+                    .fill_null(lit(0u64))
+                    .alias(mask_name("exp", w)),
+            );
+        }
+        self.enriched()
+            .filter(col("owner_id").eq(lit(user_id)).and(col("disclosed")))
+            .group_by([col("page_id")])
+            .agg(aggs)
+            .with_columns([
+                field_list(self.inventory, "exp")?.alias("exposed_fields"),
+                field_list(self.inventory, "pot")?.alias("disclosed_fields"),
+            ])
+            .sort_by_exprs(
+                [col("exposures"), col("page_id")],
+                SortMultipleOptions::default().with_order_descending_multi([true, false]),
+            )
+            .collect()
+            .map_err(polars_bug)
+    }
+
+    /// Whether a user appears in the log at all (as owner, in the window).
+    pub fn owns_rows(&self, user_id: &str) -> Result<bool> {
+        let n = self
+            .log
+            .df
+            .clone()
+            .lazy()
+            .filter(col("owner_id").eq(lit(user_id)))
+            .select([len()])
+            .collect()
+            .map_err(polars_bug)?;
+        Ok(n.column("len")
+            .ok()
+            .and_then(|c| c.u32().ok().and_then(|c| c.get(0)))
+            .unwrap_or(0)
+            > 0)
+    }
+
+}
+
+pub const USERS_COLUMNS: &[&str] = &[
+    "user_id",
+    "tier",
+    "exposed_fields",
+    "potential_fields",
+    "exposures",
+    "distinct_viewers",
+    "first_exposed",
+    "last_exposed",
+    "pages",
+];
+
+/// Users in a users frame who were absent from the registered table.
+pub fn assumed_users(frame: &DataFrame) -> u64 {
+    frame
+        .column("assumed_registered")
+        .ok()
+        .and_then(|c| c.bool().ok().map(|b| b.sum().unwrap_or(0) as u64))
+        .unwrap_or(0)
+}
+
+fn select(df: &DataFrame, columns: &[&str]) -> Result<DataFrame> {
+    df.select(columns.iter().copied()).map_err(polars_bug)
+}
+
+/// The headline figures and the row counts behind them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub users_potentially_affected: u64,
+    pub users_direct_fields_viewable: u64,
+    pub users_exposed: u64,
+    pub users_direct_tier: u64,
+    pub users_notice_tier: u64,
+    pub users_potential_tier: u64,
+    pub exposures: u64,
+    pub unmapped_cross_user: u64,
+    pub rows_in_window: u64,
+    pub rows_cross_user: u64,
+    pub rows_unmapped: u64,
+    pub rows_without_owner: u64,
+    pub users_assumed_registered: u64,
+}
+
+impl Summary {
+    /// The figures in the order `report summary` prints them.
+    pub fn figures(&self) -> Vec<(&'static str, u64)> {
+        vec![
+            ("users_potentially_affected", self.users_potentially_affected),
+            ("users_direct_notice_fields_viewable", self.users_direct_fields_viewable),
+            ("users_exposed", self.users_exposed),
+            ("users_direct_tier", self.users_direct_tier),
+            ("exposures", self.exposures),
+            ("unmapped_cross_user_rows", self.unmapped_cross_user),
+            ("users_notice_tier", self.users_notice_tier),
+            ("users_potential_tier", self.users_potential_tier),
+            ("rows_in_window", self.rows_in_window),
+            ("rows_cross_user", self.rows_cross_user),
+            ("rows_unmapped", self.rows_unmapped),
+            ("rows_without_owner_skipped", self.rows_without_owner),
+        ]
+    }
+}
+
+/// Distinct raw paths → normalised path, page id and the page's field mask.
+fn match_paths(inventory: &Inventory, log: &Log) -> Result<DataFrame> {
+    let words = words(inventory);
+    let raw = log
+        .df
+        .column("path")
+        .map_err(polars_bug)?
+        .str()
+        .map_err(polars_bug)?
+        .unique()
+        .map_err(polars_bug)?;
+    let n = raw.len();
+    let mut norm = Vec::with_capacity(n);
+    let mut page_ids: Vec<Option<&str>> = Vec::with_capacity(n);
+    let mut masks: Vec<Vec<u64>> = vec![Vec::with_capacity(n); words];
+    for path in raw.iter() {
+        let normalised = normalise_path(path.unwrap_or("/"));
+        let page = inventory.match_path(&normalised);
+        page_ids.push(page.map(|p| inventory.pages[p].id.as_str()));
+        for (w, mask) in masks.iter_mut().enumerate() {
+            let bits = page.map_or(0, |p| {
+                inventory.pages[p]
+                    .fields
+                    .iter()
+                    .filter(|&&i| i / 64 == w)
+                    .fold(0u64, |acc, &i| acc | (1u64 << (i % 64)))
+            });
+            mask.push(bits);
+        }
+        norm.push(normalised);
+    }
+    let mut columns = vec![
+        Column::from(raw.into_series().with_name("path".into())),
+        Column::new("norm_path".into(), norm),
+        Column::new("page_id".into(), page_ids),
+    ];
+    for (w, mask) in masks.into_iter().enumerate() {
+        columns.push(Column::new(mask_name("pm", w).into(), mask));
+    }
+    DataFrame::new(n, columns).map_err(polars_bug)
+}

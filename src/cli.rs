@@ -1,0 +1,121 @@
+//! The command line (clap derive). Input flags are one struct, flattened into each command.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::report::Format;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "pii-audit",
+    version,
+    about = "Whose personal data a web service showed to the wrong people: which fields, seen how often and by how many, and who must be told first.",
+    after_help = "Exit status: 0 success, 2 bad usage or bad input, 1 anything else."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print a report: users, fields, pages, unmapped, timeline or summary.
+    Report {
+        /// Which report.
+        kind: ReportKind,
+        #[command(flatten)]
+        input: InputArgs,
+        /// Output format (default: table on a terminal, csv otherwise).
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+        /// Write to FILE (atomically, owner-only) instead of standard output.
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// What one user would be told, in plain words.
+    Check {
+        /// The user id, as in the log's owner_id.
+        user_id: String,
+        #[command(flatten)]
+        input: InputArgs,
+    },
+    /// Inventory tools.
+    Inventory {
+        #[command(subcommand)]
+        command: InventoryCommand,
+    },
+    /// Write a synthetic incident (inventory, exposure log, registered fields) at any scale.
+    Generate {
+        /// Number of users.
+        #[arg(long)]
+        users: u32,
+        /// Number of log rows.
+        #[arg(long)]
+        rows: u64,
+        /// Random seed: the same seed gives the same files.
+        #[arg(long, default_value_t = 2017)]
+        seed: u64,
+        /// Folder to write into (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out_dir: PathBuf,
+        /// Format of the exposure log.
+        #[arg(long, value_enum, default_value_t = LogFormat::Parquet)]
+        log_format: LogFormat,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InventoryCommand {
+    /// Validate an inventory; with a log, show coverage and suggested routes.
+    Check {
+        /// The inventory YAML file.
+        inventory: PathBuf,
+        /// Exposure log file(s) or glob(s) to measure coverage against.
+        #[arg(short = 'e', long = "log", value_name = "LOG", num_args = 1..)]
+        log: Vec<String>,
+        /// Time zone for naive timestamps in the log.
+        #[arg(long, default_value = "UTC")]
+        tz: String,
+    },
+}
+
+/// The inputs of an audit, shared by every command that runs one.
+#[derive(Debug, Clone, Args)]
+pub struct InputArgs {
+    /// The inventory YAML file (which page renders which personal fields).
+    #[arg(short = 'i', long = "inventory", value_name = "INVENTORY")]
+    pub inventory: PathBuf,
+    /// Exposure log file(s) or glob(s): .csv, .parquet, .ndjson/.jsonl, .csv.gz, .ndjson.gz.
+    #[arg(short = 'e', long = "log", value_name = "LOG", num_args = 1.., required = true)]
+    pub log: Vec<String>,
+    /// Registered-fields table (user_id plus one boolean column per field).
+    #[arg(short = 'r', long = "registered", value_name = "REGISTERED")]
+    pub registered: Option<PathBuf>,
+    /// Keep rows served at or after T (RFC 3339, or a naive time in --tz).
+    #[arg(long, value_name = "T")]
+    pub from: Option<String>,
+    /// Keep rows served before T (exclusive).
+    #[arg(long, value_name = "T")]
+    pub to: Option<String>,
+    /// IANA zone (Asia/Tokyo) or offset (+09:00): reads naive times, writes every output time.
+    #[arg(long, value_name = "TZ", default_value = "UTC")]
+    pub tz: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportKind {
+    Users,
+    Fields,
+    Pages,
+    Unmapped,
+    Timeline,
+    Summary,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Parquet,
+    Csv,
+    Ndjson,
+}

@@ -1,0 +1,138 @@
+//! `--tz`: an IANA zone or a fixed offset. It reads naive timestamps and writes every
+//! output time.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, FixedOffset, LocalResult, NaiveDateTime, Offset, TimeZone, Utc};
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Zone {
+    Named(chrono_tz::Tz),
+    Fixed(FixedOffset),
+}
+
+impl Default for Zone {
+    fn default() -> Self {
+        Zone::Named(chrono_tz::UTC)
+    }
+}
+
+impl FromStr for Zone {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.starts_with(['+', '-']) {
+            return parse_offset(s)
+                .map(Zone::Fixed)
+                .ok_or_else(|| format!("{s:?} is not a fixed offset like +09:00"));
+        }
+        if s.eq_ignore_ascii_case("utc") || s == "Z" {
+            return Ok(Zone::default());
+        }
+        s.parse::<chrono_tz::Tz>()
+            .map(Zone::Named)
+            .map_err(|_| format!("{s:?} is not an IANA time zone (e.g. Asia/Tokyo) or an offset (e.g. +09:00)"))
+    }
+}
+
+fn parse_offset(s: &str) -> Option<FixedOffset> {
+    let sign = if s.starts_with('-') { -1 } else { 1 };
+    let digits: String = s[1..].chars().filter(|c| *c != ':').collect();
+    if digits.len() != 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let hours: i32 = digits[..2].parse().ok()?;
+    let minutes: i32 = digits[2..].parse().ok()?;
+    if hours > 23 || minutes > 59 {
+        return None;
+    }
+    FixedOffset::east_opt(sign * (hours * 3600 + minutes * 60))
+}
+
+impl fmt::Display for Zone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Zone::Named(tz) => write!(f, "{}", tz.name()),
+            Zone::Fixed(offset) => write!(f, "{offset}"),
+        }
+    }
+}
+
+impl Zone {
+    /// The instant a naive local time denotes in this zone. An ambiguous time (DST fall-back)
+    /// takes the earlier instant; a non-existent one (spring-forward gap) is None.
+    pub fn from_local(&self, naive: NaiveDateTime) -> Option<DateTime<Utc>> {
+        match self {
+            Zone::Fixed(offset) => offset
+                .from_local_datetime(&naive)
+                .single()
+                .map(|d| d.with_timezone(&Utc)),
+            Zone::Named(tz) => match tz.from_local_datetime(&naive) {
+                LocalResult::Single(d) => Some(d.with_timezone(&Utc)),
+                LocalResult::Ambiguous(early, _) => Some(early.with_timezone(&Utc)),
+                LocalResult::None => None,
+            },
+        }
+    }
+
+    /// RFC 3339 in this zone, with fractional seconds only when present.
+    pub fn format(&self, instant: DateTime<Utc>) -> String {
+        let offset = match self {
+            Zone::Fixed(offset) => *offset,
+            Zone::Named(tz) => tz.offset_from_utc_datetime(&instant.naive_utc()).fix(),
+        };
+        instant
+            .with_timezone(&offset)
+            .format("%Y-%m-%dT%H:%M:%S%.f%:z")
+            .to_string()
+    }
+
+    /// Formats microseconds since the epoch.
+    pub fn format_micros(&self, micros: i64) -> String {
+        match DateTime::<Utc>::from_timestamp_micros(micros) {
+            Some(instant) => self.format(instant),
+            None => micros.to_string(),
+        }
+    }
+}
+
+/// Parses a timestamp the contract accepts: RFC 3339 with offset, or a naive
+/// `YYYY-MM-DD HH:MM:SS[.fff]` / `YYYY-MM-DDTHH:MM:SS[.fff]` taken in `zone`.
+pub fn parse_instant(text: &str, zone: &Zone) -> Option<DateTime<Utc>> {
+    let text = text.trim();
+    if let Ok(d) = DateTime::parse_from_rfc3339(text) {
+        return Some(d.with_timezone(&Utc));
+    }
+    for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"] {
+        if let Ok(naive) = NaiveDateTime::parse_from_str(text, format) {
+            return zone.from_local(naive);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_zones_and_offsets() {
+        assert_eq!("Asia/Tokyo".parse::<Zone>().unwrap().to_string(), "Asia/Tokyo");
+        assert_eq!("+09:00".parse::<Zone>().unwrap().to_string(), "+09:00");
+        assert_eq!("-0530".parse::<Zone>().unwrap().to_string(), "-05:30");
+        assert!("Mars/Olympus".parse::<Zone>().is_err());
+        assert!("+25:00".parse::<Zone>().is_err());
+    }
+
+    #[test]
+    fn reads_naive_times_in_the_zone() {
+        let tokyo: Zone = "Asia/Tokyo".parse().unwrap();
+        let a = parse_instant("2017-06-22 10:00:00", &tokyo).unwrap();
+        let b = parse_instant("2017-06-22T01:00:00Z", &tokyo).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(tokyo.format(a), "2017-06-22T10:00:00+09:00");
+        let c = parse_instant("2017-06-22T10:00:00.250+09:00", &Zone::default()).unwrap();
+        assert_eq!(Zone::default().format(c), "2017-06-22T01:00:00.250+00:00");
+        assert!(parse_instant("22/06/2017", &tokyo).is_none());
+    }
+}

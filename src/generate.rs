@@ -1,0 +1,305 @@
+//! `pii-audit generate`: a synthetic incident shaped like Mercari web's of 22 June 2017.
+//! A 14-hour log with a six-hour leak window in which a minority of personal pages is
+//! served to someone other than their owner; heavy and light users, query strings, slash
+//! variants, full URLs, unmapped paths, anonymous viewers, and a registered table in
+//! which many users have no bank account or card on file. Deterministic per seed.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use polars::prelude::*;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::cli::LogFormat;
+use crate::error::InputError;
+use crate::exposure::{polars_bug, utc_micros};
+use crate::report::write_private;
+
+/// The bundled inventory the synthetic incident is drawn against.
+pub const INVENTORY: &str = include_str!("../inventory/mercari-2017.yaml");
+
+/// Log span and leak window, in JST (UTC+9), as UTC microseconds.
+const JST: i64 = 9 * 3600;
+const LOG_START: i64 = 1_498_082_400 - JST + 6 * 3600; // 2017-06-22 06:00 JST
+const LOG_HOURS: i64 = 14;
+const LEAK_FROM: &str = "2017-06-22T09:00:00+09:00";
+const LEAK_TO: &str = "2017-06-22T15:00:00+09:00";
+const LEAK_START: i64 = LOG_START + 3 * 3600;
+const LEAK_END: i64 = LEAK_START + 6 * 3600;
+
+/// Share of personal-page responses inside the leak window served to someone else.
+const LEAK_RATE: f64 = 0.12;
+
+#[derive(Debug, Clone)]
+pub struct Spec {
+    pub users: u32,
+    pub rows: u64,
+    pub seed: u64,
+    pub log_format: LogFormat,
+}
+
+/// Personal pages (path template, relative weight). `{s}` is a listings tab.
+const PERSONAL: &[(&str, u32)] = &[
+    ("/jp/mypage/", 250),
+    ("/jp/mypage/personal_info/", 40),
+    ("/jp/mypage/delivery_address/", 40),
+    ("/jp/mypage/email/", 20),
+    ("/jp/mypage/bank/", 20),
+    ("/jp/mypage/card/", 30),
+    ("/jp/mypage/purchased/", 80),
+    ("/jp/mypage/listings/{s}/", 80),
+    ("/jp/mypage/sales/", 30),
+    ("/jp/mypage/point/", 30),
+    ("/jp/mypage/notification/", 60),
+    ("/jp/mypage/todo/", 40),
+    // Not in the inventory: blind spots the audit must report.
+    ("/jp/mypage/coupon/", 12),
+    ("/jp/mypage/follow/", 8),
+];
+const LISTING_TABS: [&str; 3] = ["listing", "in_progress", "completed"];
+
+fn pick<'a>(table: &[(&'a str, u32)], roll: u32) -> &'a str {
+    let mut acc = 0;
+    for (item, weight) in table {
+        acc += weight;
+        if roll < acc {
+            return item;
+        }
+    }
+    table.last().map_or("/", |(item, _)| item)
+}
+
+/// Owner index with a heavy head: a few users account for much of the traffic.
+fn skewed_user(rng: &mut ChaCha8Rng, users: u32) -> u32 {
+    let u: f64 = rng.gen();
+    ((u.powf(2.5) * users as f64) as u32).min(users - 1)
+}
+
+fn user_id(buf: &mut String, index: u32) {
+    buf.clear();
+    let _ = write!(buf, "u{:08}", index + 1);
+}
+
+/// Writes the incident into `dir`; returns lines describing what was written.
+pub fn write(spec: &Spec, dir: &Path) -> Result<Vec<String>> {
+    if spec.users < 2 {
+        return Err(InputError::usage("--users must be at least 2").into());
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
+    let mut log = build_log(spec, &mut rng)?;
+    let registered = build_registered(spec, &mut rng)?;
+
+    let log_name = match spec.log_format {
+        LogFormat::Parquet => "exposure.parquet",
+        LogFormat::Csv => "exposure.csv",
+        LogFormat::Ndjson => "exposure.ndjson",
+    };
+    let mut bytes = Vec::new();
+    match spec.log_format {
+        LogFormat::Parquet => {
+            ParquetWriter::new(&mut bytes).finish(&mut log).map_err(polars_bug)?;
+        }
+        LogFormat::Csv | LogFormat::Ndjson => {
+            // Text logs carry RFC 3339 times with the service's own offset (JST).
+            let tokyo = TimeZone::opt_try_new(Some("Asia/Tokyo")).map_err(polars_bug)?;
+            let mut text = log
+                .lazy()
+                .with_column(
+                    col("ts")
+                        .dt()
+                        .convert_time_zone(tokyo.unwrap_or(TimeZone::UTC))
+                        .dt()
+                        .to_string("%Y-%m-%dT%H:%M:%S%.3f%:z"),
+                )
+                .collect()
+                .map_err(polars_bug)?;
+            if spec.log_format == LogFormat::Csv {
+                CsvWriter::new(&mut bytes).finish(&mut text).map_err(polars_bug)?;
+            } else {
+                JsonWriter::new(&mut bytes)
+                    .with_json_format(JsonFormat::JsonLines)
+                    .finish(&mut text)
+                    .map_err(polars_bug)?;
+            }
+        }
+    }
+    write_private(&dir.join(log_name), &bytes)?;
+    let mut registered = registered;
+    let mut reg_bytes = Vec::new();
+    CsvWriter::new(&mut reg_bytes).finish(&mut registered).map_err(polars_bug)?;
+    write_private(&dir.join("registered.csv"), &reg_bytes)?;
+    write_private(&dir.join("inventory.yaml"), INVENTORY.as_bytes())?;
+    let readme = format!(
+        "Synthetic incident made by `pii-audit generate --users {} --rows {} --seed {}`.\n\
+         Every id and value is invented. The log covers 2017-06-22 06:00-20:00 JST; the leak\n\
+         window, when {:.0}% of personal pages were served to someone else, is [{LEAK_FROM}, {LEAK_TO}).\n\n\
+         pii-audit report summary -i inventory.yaml -e {log_name} -r registered.csv \\\n  --from {LEAK_FROM} --to {LEAK_TO} --tz Asia/Tokyo\n",
+        spec.users,
+        spec.rows,
+        spec.seed,
+        LEAK_RATE * 100.0
+    );
+    write_private(&dir.join("README.txt"), readme.as_bytes())?;
+    Ok(vec![
+        format!("{}: {} rows", dir.join(log_name).display(), spec.rows),
+        format!("{}: {} users", dir.join("registered.csv").display(), registered.height()),
+        format!("{}", dir.join("inventory.yaml").display()),
+        format!("leak window: --from {LEAK_FROM} --to {LEAK_TO}"),
+    ])
+}
+
+fn build_log(spec: &Spec, rng: &mut ChaCha8Rng) -> Result<DataFrame> {
+    let rows = spec.rows as usize;
+    let users = spec.users;
+    let personal_total: u32 = PERSONAL.iter().map(|(_, w)| w).sum();
+    let span_us = LOG_HOURS * 3600 * 1_000_000;
+
+    let mut times: Vec<i64> = (0..rows)
+        .map(|_| LOG_START * 1_000_000 + rng.gen_range(0..span_us) / 1000 * 1000)
+        .collect();
+    times.sort_unstable();
+
+    let mut paths = StringChunkedBuilder::new("path".into(), rows);
+    let mut owners = StringChunkedBuilder::new("owner_id".into(), rows);
+    let mut viewers = StringChunkedBuilder::new("viewer_id".into(), rows);
+    let mut path = String::with_capacity(64);
+    let mut owner = String::with_capacity(12);
+    let mut viewer = String::with_capacity(24);
+    for &ts in &times {
+        let in_leak = (LEAK_START * 1_000_000..LEAK_END * 1_000_000).contains(&ts);
+        let owner_index = skewed_user(rng, users);
+        user_id(&mut owner, owner_index);
+        path.clear();
+        let kind: u32 = rng.gen_range(0..100);
+        let mut public = false;
+        if kind < 70 {
+            let template = pick(PERSONAL, rng.gen_range(0..personal_total));
+            let tab = LISTING_TABS[rng.gen_range(0..LISTING_TABS.len())];
+            path.push_str(&template.replace("{s}", tab));
+        } else if kind < 88 {
+            public = true;
+            let _ = write!(path, "/jp/items/m{:09}/", rng.gen_range(0..1_000_000_000u32));
+        } else if kind < 94 {
+            public = true;
+            let _ = write!(path, "/jp/u/{}/", rng.gen_range(100_000_000..999_999_999u32));
+        } else if kind < 97 {
+            public = true;
+            let _ = write!(path, "/jp/transaction/m{:09}/", rng.gen_range(0..1_000_000_000u32));
+        } else {
+            public = true;
+            path.push_str("/jp/search/?keyword=");
+            let _ = write!(path, "{}", ["shoes", "camera", "switch", "bag"][rng.gen_range(0..4)]);
+        }
+        // Variants the normaliser must fold: missing trailing slash, query, full URL.
+        let variant: u32 = rng.gen_range(0..100);
+        if variant < 15 && path.ends_with('/') {
+            path.pop();
+        } else if variant < 25 && !path.contains('?') {
+            path.push_str(["?ref=push", "?utm_source=mail", "#top"][rng.gen_range(0..3)]);
+        } else if variant < 28 {
+            path.insert_str(0, "https://www.mercari.com");
+        }
+
+        viewer.clear();
+        let mut anonymous = false;
+        let cross = public || (in_leak && rng.gen_bool(LEAK_RATE));
+        if !cross {
+            viewer.push_str(&owner);
+        } else {
+            match rng.gen_range(0..10) {
+                0..=6 => {
+                    let mut v = skewed_user(rng, users);
+                    if v == owner_index {
+                        v = (v + 1) % users;
+                    }
+                    user_id(&mut viewer, v);
+                }
+                7 | 8 => {
+                    let _ = write!(viewer, "s-{:016x}", rng.gen::<u64>());
+                }
+                _ => anonymous = true,
+            }
+        }
+        paths.append_value(&path);
+        owners.append_value(&owner);
+        if anonymous {
+            viewers.append_value("");
+        } else {
+            viewers.append_value(&viewer);
+        }
+    }
+    let ts = Int64Chunked::from_vec("ts".into(), times)
+        .into_series()
+        .cast(&utc_micros())
+        .map_err(polars_bug)?;
+    DataFrame::new(
+        rows,
+        vec![
+            ts.into(),
+            paths.finish().into_series().into(),
+            owners.finish().into_series().into(),
+            viewers.finish().into_series().into(),
+        ],
+    )
+    .map_err(polars_bug)
+}
+
+/// Registration cells in the mixed spellings real exports have; a few left empty.
+fn cell(rng: &mut ChaCha8Rng, registered: bool) -> Option<&'static str> {
+    if rng.gen_bool(0.02) {
+        return None;
+    }
+    Some(match (registered, rng.gen_range(0..3)) {
+        (true, 0) => "true",
+        (true, 1) => "yes",
+        (true, _) => "1",
+        (false, 0) => "false",
+        (false, 1) => "no",
+        (false, _) => "0",
+    })
+}
+
+fn build_registered(spec: &Spec, rng: &mut ChaCha8Rng) -> Result<DataFrame> {
+    // Columns for the fields whose registration varies; the others are on file for
+    // everyone and have no column (the audit assumes them registered and says so).
+    // card_expiry follows card_last4: a card on file has both.
+    let columns: [(&str, f64); 7] = [
+        ("phone", 0.9),
+        ("bank_account_last4", 0.35),
+        ("card_last4", 0.4),
+        ("card_expiry", -1.0),
+        ("purchase_history", 0.85),
+        ("listing_history", 0.6),
+        ("sales_balance", 0.5),
+    ];
+    let mut ids = Vec::new();
+    let mut cells: Vec<Vec<Option<&str>>> = vec![Vec::new(); columns.len()];
+    let mut id = String::new();
+    for index in 0..spec.users {
+        // About 1% of users are missing from the export.
+        if rng.gen_bool(0.01) {
+            continue;
+        }
+        user_id(&mut id, index);
+        ids.push(id.clone());
+        let mut has_card = false;
+        for (c, (name, share)) in columns.iter().enumerate() {
+            let registered = match *name {
+                "card_expiry" => has_card,
+                _ => rng.gen_bool(*share),
+            };
+            if *name == "card_last4" {
+                has_card = registered;
+            }
+            cells[c].push(cell(rng, registered));
+        }
+    }
+    let mut out = vec![Column::new("user_id".into(), ids.clone())];
+    for ((name, _), values) in columns.iter().zip(cells) {
+        out.push(Column::new((*name).into(), values));
+    }
+    DataFrame::new(ids.len(), out).map_err(polars_bug)
+}

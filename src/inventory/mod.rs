@@ -1,0 +1,333 @@
+//! The inventory: which page renders which personal fields. YAML parsing lives here
+//! (and only here) so the YAML crate can be swapped; validation gives file, line, column
+//! and the offending key.
+
+mod positions;
+pub mod route;
+
+use std::path::Path;
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{InputError, InputResult, Location};
+use positions::Positions;
+pub use route::{normalise_path, suggest_route, Route, RouteTable};
+
+const FIDESLANG: &str = include_str!("fideslang_categories.tsv");
+
+/// The fideslang data categories checked against: (key, name).
+pub fn fideslang_categories() -> impl Iterator<Item = (&'static str, &'static str)> {
+    FIDESLANG
+        .lines()
+        .filter(|line| !line.starts_with('#') && !line.is_empty())
+        .filter_map(|line| line.split_once('\t'))
+}
+
+/// The YAML document as written. Unknown keys are refused so nothing can be lost silently.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InventoryDoc {
+    version: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    #[serde(default)]
+    fields: IndexMap<String, FieldDoc>,
+    #[serde(default)]
+    pages: Vec<PageDoc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FieldDoc {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    category: Option<String>,
+    #[serde(default)]
+    direct_notice: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PageDoc {
+    id: String,
+    route: String,
+    #[serde(default)]
+    fields: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    note: Option<String>,
+}
+
+/// A personal field some page renders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    pub id: String,
+    pub label: String,
+    pub category: String,
+    pub direct_notice: bool,
+}
+
+/// A page, its route and the fields it renders (indices into `Inventory::fields`).
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub id: String,
+    pub route_text: String,
+    pub route: Route,
+    pub fields: Vec<usize>,
+    pub note: Option<String>,
+}
+
+/// A validated inventory.
+#[derive(Debug)]
+pub struct Inventory {
+    pub source: String,
+    pub name: String,
+    pub fields: Vec<Field>,
+    pub pages: Vec<Page>,
+    pub routes: RouteTable,
+    /// Problems worth a look that do not stop the audit.
+    pub warnings: Vec<String>,
+}
+
+impl Inventory {
+    /// Loads and validates an inventory file.
+    pub fn load(path: &Path) -> InputResult<Inventory> {
+        let source = path.display().to_string();
+        if path.is_dir() {
+            return Err(InputError::at(
+                Location::file(source),
+                "is a directory, expected an inventory YAML file",
+            ));
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            InputError::at(Location::file(&source), format!("cannot read inventory: {e}"))
+        })?;
+        Inventory::parse(&text, &source)
+    }
+
+    /// Parses and validates inventory text; `source` names it in errors.
+    pub fn parse(text: &str, source: &str) -> InputResult<Inventory> {
+        let doc: InventoryDoc = serde_yaml::from_str(text).map_err(|e| yaml_error(source, &e))?;
+        let positions = Positions::index(text);
+        validate(doc, &positions, source)
+    }
+
+    pub fn field_index(&self, id: &str) -> Option<usize> {
+        self.fields.iter().position(|f| f.id == id)
+    }
+
+    /// The page a normalised path belongs to, most specific route first.
+    pub fn match_path(&self, normalised: &str) -> Option<usize> {
+        self.routes.find(normalised)
+    }
+}
+
+fn yaml_error(source: &str, e: &serde_yaml::Error) -> InputError {
+    let mut location = Location::file(source);
+    if let Some(at) = e.location() {
+        location = location.at(at.line(), at.column());
+    }
+    // serde_yaml appends " at line L column C"; the location already says it.
+    let message = e.to_string();
+    let message = match message.find(" at line ") {
+        Some(pos) => message[..pos].to_string(),
+        None => message,
+    };
+    InputError::at(location, format!("invalid inventory: {message}"))
+}
+
+fn is_id(id: &str) -> bool {
+    let mut chars = id.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+fn validate(doc: InventoryDoc, positions: &Positions, source: &str) -> InputResult<Inventory> {
+    let at_key = |path: &str| {
+        let loc = Location::file(source).key(path);
+        match positions.key(path) {
+            Some((l, c)) => loc.at(l, c),
+            None => loc,
+        }
+    };
+    let at_value = |path: &str| {
+        let loc = Location::file(source).key(path);
+        match positions.value(path) {
+            Some((l, c)) => loc.at(l, c),
+            None => loc,
+        }
+    };
+
+    if doc.version != 1 {
+        return Err(InputError::at(
+            at_value("version"),
+            format!("unknown inventory version {}; this pii-audit reads version 1", doc.version),
+        ));
+    }
+    if let Some((path, line, column)) = positions.duplicate_keys.first() {
+        return Err(InputError::at(
+            Location::file(source).at(*line, *column).key(path.clone()),
+            "duplicate key: this id is already declared above",
+        ));
+    }
+
+    let known: Vec<&str> = fideslang_categories().map(|(k, _)| k).collect();
+    let mut warnings = Vec::new();
+    let mut fields = Vec::with_capacity(doc.fields.len());
+    for (id, def) in &doc.fields {
+        let path = format!("fields.{id}");
+        if !is_id(id) {
+            return Err(InputError::at(
+                at_key(&path),
+                format!("field id {id:?} must match [a-z][a-z0-9_]*"),
+            ));
+        }
+        let category = def.category.clone().unwrap_or_default();
+        if category.is_empty() {
+            warnings.push(format!("{}: field {id} has no category", at_key(&path)));
+        } else if !known.contains(&category.as_str()) {
+            warnings.push(format!(
+                "{}: field {id}: {category:?} is not a fideslang data category",
+                at_value(&format!("{path}.category"))
+            ));
+        }
+        fields.push(Field {
+            id: id.clone(),
+            label: def.label.clone().unwrap_or_else(|| id.clone()),
+            category,
+            direct_notice: def.direct_notice,
+        });
+    }
+
+    let mut pages: Vec<Page> = Vec::with_capacity(doc.pages.len());
+    for (i, page) in doc.pages.iter().enumerate() {
+        let base = format!("pages[{i}]");
+        if !is_id(&page.id) {
+            return Err(InputError::at(
+                at_value(&format!("{base}.id")),
+                format!("page id {:?} must match [a-z][a-z0-9_]*", page.id),
+            ));
+        }
+        if let Some(first) = pages.iter().position(|p| p.id == page.id) {
+            return Err(InputError::at(
+                at_value(&format!("{base}.id")),
+                format!("duplicate page id {:?} (first declared as pages[{first}])", page.id),
+            ));
+        }
+        let route = Route::parse(&page.route).map_err(|why| {
+            InputError::at(at_value(&format!("{base}.route")), format!("malformed route: {why}"))
+        })?;
+        let mut field_ids = Vec::with_capacity(page.fields.len());
+        for (j, field) in page.fields.iter().enumerate() {
+            let Some(index) = fields.iter().position(|f| &f.id == field) else {
+                return Err(InputError::at(
+                    at_value(&format!("{base}.fields[{j}]")),
+                    format!(
+                        "page {:?} names field {field:?}, which is not declared under `fields`",
+                        page.id
+                    ),
+                ));
+            };
+            if !field_ids.contains(&index) {
+                field_ids.push(index);
+            }
+        }
+        pages.push(Page {
+            id: page.id.clone(),
+            route_text: page.route.clone(),
+            route,
+            fields: field_ids,
+            note: page.note.clone(),
+        });
+    }
+
+    let routes = RouteTable::new(pages.iter().map(|p| &p.route)).map_err(|(first, second)| {
+        InputError::at(
+            at_value(&format!("pages[{second}].route")),
+            format!(
+                "page {:?} has the same route pattern as page {:?} ({})",
+                pages[second].id,
+                pages[first].id,
+                pages[first].route.shape()
+            ),
+        )
+    })?;
+
+    for (index, field) in fields.iter().enumerate() {
+        if !pages.iter().any(|p| p.fields.contains(&index)) {
+            warnings.push(format!(
+                "{}: field {} is rendered by no page",
+                at_key(&format!("fields.{}", field.id)),
+                field.id
+            ));
+        }
+    }
+
+    Ok(Inventory {
+        source: source.to_string(),
+        name: doc.name.unwrap_or_default(),
+        fields,
+        pages,
+        routes,
+        warnings,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = "version: 1\nname: t\nfields:\n  name: {label: Name, category: user.name, direct_notice: true}\n  card_last4: {label: Card, category: user.financial.credit_card}\npages:\n  - id: mypage\n    route: /my/\n    fields: [name]\n  - id: card\n    route: /my/card/\n    fields: [card_last4]\n";
+
+    fn err(text: &str) -> String {
+        Inventory::parse(text, "inv.yaml").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn loads_a_good_inventory() {
+        let inv = Inventory::parse(GOOD, "inv.yaml").unwrap();
+        assert_eq!(inv.fields.len(), 2);
+        assert_eq!(inv.pages[1].fields, vec![1]);
+        assert!(inv.warnings.is_empty(), "{:?}", inv.warnings);
+        assert_eq!(inv.match_path("/my/card"), Some(1));
+    }
+
+    #[test]
+    fn names_line_and_column_of_semantic_errors() {
+        let undeclared = GOOD.replace("fields: [card_last4]", "fields: [card_last4, email]");
+        assert_eq!(
+            err(&undeclared),
+            "inv.yaml:12:25: pages[1].fields[1]: page \"card\" names field \"email\", which is not declared under `fields`"
+        );
+        let dup_page = GOOD.replace("id: card", "id: mypage");
+        assert!(err(&dup_page).starts_with("inv.yaml:10:9: pages[1].id: duplicate page id"));
+        let bad_route = GOOD.replace("route: /my/card/", "route: /my/{card/");
+        assert!(err(&bad_route).starts_with("inv.yaml:11:12: pages[1].route: malformed route"));
+        let same = GOOD.replace("route: /my/card/", "route: /my");
+        assert!(err(&same).contains("same route pattern"));
+        let version = GOOD.replace("version: 1", "version: 2");
+        assert!(err(&version).starts_with("inv.yaml:1:10: version: unknown inventory version 2"));
+        let dup_field = GOOD.replace("  card_last4:", "  name:");
+        assert!(err(&dup_field).starts_with("inv.yaml:5:3: fields.name: duplicate key"), "{}", err(&dup_field));
+    }
+
+    #[test]
+    fn syntax_and_unknown_keys_name_the_line() {
+        let e = err("version: 1\nfields:\n  name: {label: [\n");
+        assert!(e.starts_with("inv.yaml:"), "{e}");
+        let e = err(&GOOD.replace("    route: /my/\n", "    route: /my/\n    colour: red\n"));
+        assert!(e.contains("unknown field `colour`"), "{e}");
+        assert!(e.starts_with("inv.yaml:10:"), "{e}");
+    }
+
+    #[test]
+    fn warns_about_unused_fields_and_unknown_categories() {
+        let text = GOOD.replace("category: user.name", "category: user.nickname") + "";
+        let text = text.replace("fields:\n  name:", "fields:\n  spare: {label: Spare, category: user}\n  name:");
+        let inv = Inventory::parse(&text, "inv.yaml").unwrap();
+        assert_eq!(inv.warnings.len(), 2, "{:?}", inv.warnings);
+        assert!(inv.warnings.iter().any(|w| w.contains("user.nickname")));
+        assert!(inv.warnings.iter().any(|w| w.contains("spare is rendered by no page")));
+    }
+}

@@ -1,0 +1,161 @@
+//! pii-audit: joins a page-to-field inventory with an exposure log (and optionally a
+//! registered-fields table) to say whose personal data was seen by whom.
+
+pub mod audit;
+pub mod cli;
+pub mod error;
+pub mod exposure;
+pub mod generate;
+pub mod inventory;
+pub mod load;
+pub mod notice;
+pub mod report;
+
+use std::time::Instant;
+
+use anyhow::Result;
+use clap::CommandFactory;
+
+use crate::audit::Audit;
+use crate::cli::{Cli, Command, InventoryCommand, ReportKind};
+use crate::report::Format;
+
+/// Runs one command.
+pub fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        None => {
+            // Until the TUI lands, the bare command explains itself.
+            cli::Cli::command().print_help()?;
+            println!();
+            Ok(())
+        }
+        Some(Command::Report {
+            kind,
+            input,
+            format,
+            output,
+        }) => {
+            let inputs = load::Inputs::load(&input)?;
+            let audit = inputs.audit()?;
+            let started = Instant::now();
+            let (report, users_absent) = build_report(&audit, kind)?;
+            let aggregate_time = started.elapsed();
+            let format = format.unwrap_or_else(|| match &output {
+                Some(_) => Format::Csv,
+                None => Format::default_for_stdout(),
+            });
+            let started = Instant::now();
+            report::emit(&report, format, output.as_deref(), &inputs.zone)?;
+            if std::env::var_os("PII_AUDIT_TIMINGS").is_some() {
+                eprintln!(
+                    "timings: read {:.3}s, match {:.3}s ({} distinct paths), join+aggregate {:.3}s, write {:.3}s",
+                    inputs.read_time.as_secs_f64(),
+                    audit.match_time.as_secs_f64(),
+                    audit.distinct_paths(),
+                    aggregate_time.as_secs_f64(),
+                    started.elapsed().as_secs_f64()
+                );
+            }
+            for note in audit.assumption_notes(users_absent) {
+                eprintln!("note: {note}");
+            }
+            Ok(())
+        }
+        Some(Command::Check { user_id, input }) => {
+            let inputs = load::Inputs::load(&input)?;
+            let audit = inputs.audit()?;
+            print!("{}", notice::check_text(&audit, &user_id)?);
+            Ok(())
+        }
+        Some(Command::Inventory {
+            command: InventoryCommand::Check { inventory, log, tz },
+        }) => inventory_check(&inventory, &log, &tz),
+        Some(Command::Generate {
+            users,
+            rows,
+            seed,
+            out_dir,
+            log_format,
+        }) => {
+            let spec = generate::Spec {
+                users,
+                rows,
+                seed,
+                log_format,
+            };
+            let written = generate::write(&spec, &out_dir)?;
+            for line in written {
+                println!("{line}");
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The report, and (when the report computed it) how many affected users were absent
+/// from the registered table.
+fn build_report(audit: &Audit, kind: ReportKind) -> Result<(audit::Report, Option<u64>)> {
+    Ok(match kind {
+        ReportKind::Users => {
+            let frame = audit.users_frame()?;
+            (audit.users_from(&frame)?, Some(audit::assumed_users(&frame)))
+        }
+        ReportKind::Fields => (audit.fields()?, None),
+        ReportKind::Pages => (audit.pages()?, None),
+        ReportKind::Unmapped => (audit.unmapped()?, None),
+        ReportKind::Timeline => (audit.timeline()?, None),
+        ReportKind::Summary => (audit.summary_report()?, None),
+    })
+}
+
+/// `inventory check`: validation, and with a log, coverage and suggested routes.
+fn inventory_check(path: &std::path::Path, log: &[String], tz: &str) -> Result<()> {
+    let inventory = inventory::Inventory::load(path)?;
+    println!(
+        "{}: valid inventory {:?}: {} fields, {} pages",
+        inventory.source,
+        inventory.name,
+        inventory.fields.len(),
+        inventory.pages.len()
+    );
+    for warning in &inventory.warnings {
+        println!("warning: {warning}");
+    }
+    if log.is_empty() {
+        return Ok(());
+    }
+    let zone = load::parse_zone(tz)?;
+    let files = exposure::expand_paths(log)?;
+    let options = exposure::ReadOptions {
+        zone,
+        ..Default::default()
+    };
+    let log = exposure::Log::read(&files, &options)?;
+    let audit = Audit::new(&inventory, &log, None, zone, (None, None))?;
+    let s = audit.summary()?;
+    let share = |part: u64, whole: u64| {
+        if whole == 0 {
+            "n/a".to_string()
+        } else {
+            format!("{:.1}%", 100.0 * part as f64 / whole as f64)
+        }
+    };
+    let rows = s.rows_in_window;
+    let mapped = rows - s.rows_unmapped;
+    let cross = s.rows_cross_user;
+    let cross_mapped = cross - s.unmapped_cross_user;
+    println!("coverage over {} rows from {} file(s):", rows, files.len());
+    println!("  rows matching a page:            {} ({mapped} of {rows})", share(mapped, rows));
+    println!(
+        "  cross-user rows matching a page: {} ({cross_mapped} of {cross})",
+        share(cross_mapped, cross)
+    );
+    let unmapped = audit.unmapped()?;
+    if unmapped.df.height() == 0 {
+        println!("every path matches a page");
+    } else {
+        println!("unmapped paths ({}), most requested first:", unmapped.df.height());
+        println!("{}", report::table_text(&report::presentable(&unmapped.df, &zone, true)?));
+    }
+    Ok(())
+}

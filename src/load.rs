@@ -1,0 +1,105 @@
+//! Turning command-line inputs into a ready audit: inventory, log, registered table,
+//! zone and window, with the time each stage took.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+
+use crate::audit::Audit;
+use crate::cli::InputArgs;
+use crate::error::InputError;
+use crate::exposure::{expand_paths, parse_instant, Log, ReadOptions, Registered, Zone};
+use crate::inventory::Inventory;
+
+/// Everything an audit reads, loaded and validated.
+pub struct Inputs {
+    pub inventory: Inventory,
+    pub log: Log,
+    pub registered: Option<Registered>,
+    pub zone: Zone,
+    pub window: (Option<i64>, Option<i64>),
+    pub read_time: Duration,
+}
+
+/// Parses `--tz`.
+pub fn parse_zone(text: &str) -> Result<Zone> {
+    text.parse::<Zone>()
+        .map_err(|why| InputError::usage(format!("--tz: {why}")).into())
+}
+
+/// Parses `--from`/`--to` into UTC microseconds.
+pub fn parse_window(from: Option<&str>, to: Option<&str>, zone: &Zone) -> Result<(Option<i64>, Option<i64>)> {
+    let parse = |flag: &str, value: Option<&str>| -> Result<Option<i64>> {
+        match value {
+            None => Ok(None),
+            Some(text) => match parse_instant(text, zone) {
+                Some(instant) => Ok(Some(instant.timestamp_micros())),
+                None => Err(InputError::usage(format!(
+                    "{flag} {text:?}: expected RFC 3339 (2017-06-22T10:00:00+09:00) or YYYY-MM-DD HH:MM:SS in --tz"
+                ))
+                .into()),
+            },
+        }
+    };
+    let window = (parse("--from", from)?, parse("--to", to)?);
+    if let (Some(a), Some(b)) = window {
+        if a >= b {
+            return Err(InputError::usage("--from must be earlier than --to").into());
+        }
+    }
+    Ok(window)
+}
+
+impl Inputs {
+    pub fn load(args: &InputArgs) -> Result<Inputs> {
+        let zone = parse_zone(&args.tz)?;
+        let window = parse_window(args.from.as_deref(), args.to.as_deref(), &zone)?;
+        let inventory = Inventory::load(&args.inventory)?;
+        for warning in &inventory.warnings {
+            eprintln!("warning: {warning}");
+        }
+        let files: Vec<PathBuf> = expand_paths(&args.log)?;
+        let started = Instant::now();
+        let options = ReadOptions {
+            zone,
+            from: window.0,
+            to: window.1,
+        };
+        let log = Log::read(&files, &options)?;
+        let registered = match &args.registered {
+            Some(path) => {
+                crate::exposure::check_readable_file(path)?;
+                let registered = Registered::read(path, &inventory)?;
+                if !registered.unknown_columns.is_empty() {
+                    eprintln!(
+                        "warning: {}: columns {} name no inventory field and were ignored",
+                        registered.file,
+                        registered.unknown_columns.join(", ")
+                    );
+                }
+                Some(registered)
+            }
+            None => None,
+        };
+        Ok(Inputs {
+            inventory,
+            log,
+            registered,
+            zone,
+            window,
+            read_time: started.elapsed(),
+        })
+    }
+
+    /// Matches routes and prepares the aggregations.
+    pub fn audit(&self) -> Result<Audit<'_>> {
+        Audit::new(
+            &self.inventory,
+            &self.log,
+            self.registered.as_ref(),
+            self.zone,
+            self.window,
+        )
+    }
+}

@@ -1,0 +1,189 @@
+//! Report output: table, CSV, JSON, NDJSON and Parquet, to stdout or to a file written
+//! atomically and readable by its owner only (reports hold personal data).
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use comfy_table::{presets::UTF8_BORDERS_ONLY, ContentArrangement, Table};
+use polars::prelude::*;
+
+use crate::audit::Report;
+use crate::error::InputError;
+use crate::exposure::{polars_bug, Zone};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
+    Ndjson,
+    Parquet,
+}
+
+impl Format {
+    /// Table on a terminal, CSV otherwise (contract).
+    pub fn default_for_stdout() -> Format {
+        if std::io::stdout().is_terminal() {
+            Format::Table
+        } else {
+            Format::Csv
+        }
+    }
+}
+
+const RFC3339: &str = "%Y-%m-%dT%H:%M:%S%.f%:z";
+
+/// Datetime columns as RFC 3339 text in `zone`.
+fn format_time(name: &str, zone: &Zone) -> Expr {
+    match zone {
+        Zone::Named(tz) => {
+            let tz = TimeZone::opt_try_new(Some(tz.name())).ok().flatten().unwrap_or(TimeZone::UTC);
+            col(name).dt().convert_time_zone(tz).dt().to_string(RFC3339)
+        }
+        Zone::Fixed(offset) => {
+            let shift = i64::from(offset.local_minus_utc()) * 1_000_000;
+            let local = (col(name).cast(DataType::Int64) + lit(shift))
+                .cast(DataType::Datetime(TimeUnit::Microseconds, None))
+                .dt()
+                .to_string("%Y-%m-%dT%H:%M:%S%.f");
+            concat_str([local, lit(offset.to_string())], "", false)
+        }
+    }
+    .alias(name)
+}
+
+/// The report as text-friendly columns: times as RFC 3339 strings in `zone`, and lists
+/// `;`-joined when `join_lists` (CSV and table) or kept as arrays (JSON).
+pub fn presentable(df: &DataFrame, zone: &Zone, join_lists: bool) -> Result<DataFrame> {
+    let exprs: Vec<Expr> = df
+        .columns()
+        .iter()
+        .map(|c| {
+            let name = c.name().as_str();
+            match c.dtype() {
+                DataType::Datetime(..) => format_time(name, zone),
+                // An empty list is an empty cell, as in the contract's examples.
+                DataType::List(_) if join_lists => when(col(name).list().len().eq(lit(0)))
+                    .then(lit(NULL).cast(DataType::String))
+                    .otherwise(col(name).list().join(lit(";"), true))
+                    .alias(name),
+                _ => col(name),
+            }
+        })
+        .collect();
+    df.clone().lazy().select(exprs).collect().map_err(polars_bug)
+}
+
+/// Serialises a report in `format` into bytes (parquet keeps native types).
+pub fn render(report: &Report, format: Format, zone: &Zone) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    match format {
+        Format::Csv => {
+            let mut df = presentable(&report.df, zone, true)?;
+            CsvWriter::new(&mut out)
+                .include_header(true)
+                .finish(&mut df)
+                .map_err(polars_bug)?;
+        }
+        Format::Json | Format::Ndjson => {
+            let mut df = presentable(&report.df, zone, false)?;
+            let json = if format == Format::Json { JsonFormat::Json } else { JsonFormat::JsonLines };
+            JsonWriter::new(&mut out)
+                .with_json_format(json)
+                .finish(&mut df)
+                .map_err(polars_bug)?;
+            if format == Format::Json {
+                out.push(b'\n');
+            }
+        }
+        Format::Parquet => {
+            let mut df = report.df.clone();
+            ParquetWriter::new(&mut out).finish(&mut df).map_err(polars_bug)?;
+        }
+        Format::Table => {
+            let df = presentable(&report.df, zone, true)?;
+            out.extend_from_slice(table_text(&df).as_bytes());
+            out.push(b'\n');
+        }
+    }
+    Ok(out)
+}
+
+/// A bordered text table of every row.
+pub fn table_text(df: &DataFrame) -> String {
+    let mut table = Table::new();
+    table
+        .load_preset(UTF8_BORDERS_ONLY)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(df.columns().iter().map(|c| c.name().to_string()));
+    for row in 0..df.height() {
+        table.add_row(df.columns().iter().map(|c| cell_text(c, row)));
+    }
+    table.to_string()
+}
+
+/// A cell as the text a person reads: empty for null, unquoted strings.
+pub fn cell_text(column: &Column, row: usize) -> String {
+    match column.get(row) {
+        Ok(AnyValue::Null) | Err(_) => String::new(),
+        Ok(AnyValue::String(s)) => s.to_string(),
+        Ok(AnyValue::StringOwned(s)) => s.to_string(),
+        Ok(value) => value.to_string(),
+    }
+}
+
+/// Writes a report to `-o FILE` (atomic, 0600) or stdout.
+pub fn emit(report: &Report, format: Format, output: Option<&Path>, zone: &Zone) -> Result<()> {
+    if format == Format::Parquet && output.is_none() {
+        return Err(InputError::usage("--format parquet needs -o FILE (Parquet is not written to a terminal)").into());
+    }
+    let bytes = render(report, format, zone)?;
+    match output {
+        Some(path) => write_private(path, &bytes),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            match stdout.write_all(&bytes).and_then(|_| stdout.flush()) {
+                // A closed pipe (`| head`) is the reader's choice, not an error.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                other => other.context("cannot write to standard output"),
+            }
+        }
+    }
+}
+
+/// Writes `bytes` to `path` atomically (temporary file in the same folder, fsync, rename)
+/// with owner-only permissions. On failure the previous file is left as it was.
+pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if path.is_dir() {
+        return Err(InputError::usage(format!("{}: is a directory, expected a file name", path.display())).into());
+    }
+    let mut temp = tempfile::Builder::new()
+        .prefix(".pii-audit-")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    set_owner_only(temp.path())?;
+    temp.write_all(bytes)
+        .and_then(|_| temp.as_file().sync_all())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    temp.persist(path)
+        .map_err(|e| e.error)
+        .with_context(|| format!("cannot replace {}", path.display()))?;
+    Ok(())
+}
+
+#[cfg(unix)]
+fn set_owner_only(path: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+        .with_context(|| format!("cannot restrict permissions of {}", path.display()))
+}
+
+#[cfg(not(unix))]
+fn set_owner_only(_path: &Path) -> Result<()> {
+    Ok(())
+}

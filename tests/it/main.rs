@@ -1,0 +1,19 @@
+//! One test binary (each file in tests/ links polars): pipeline tests on tiny fixtures with
+//! hand-computed figures, and CLI tests that run the real binary.
+
+mod cli;
+mod pipeline;
+
+use std::path::{Path, PathBuf};
+
+/// The contract's worked example, kept as files under tests/fixtures/worked.
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+/// Writes `text` to `dir/name` and returns the path.
+pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write fixture");
+    path
+}
