@@ -77,6 +77,11 @@ fn skewed_user(rng: &mut ChaCha8Rng, users: u32) -> u32 {
     ((u.powf(2.5) * users as f64) as u32).min(users - 1)
 }
 
+/// A stable, scattered 9-digit number for a pool index (looks like Mercari's item ids).
+fn item_number(index: u32) -> u32 {
+    (index.wrapping_mul(2_654_435_761) ^ 0x5bd1_e995) % 1_000_000_000
+}
+
 fn user_id(buf: &mut String, index: u32) {
     buf.clear();
     let _ = write!(buf, "u{:08}", index + 1);
@@ -100,7 +105,9 @@ pub fn write(spec: &Spec, dir: &Path) -> Result<Vec<String>> {
     let mut bytes = Vec::new();
     match spec.log_format {
         LogFormat::Parquet => {
-            ParquetWriter::new(&mut bytes).finish(&mut log).map_err(polars_bug)?;
+            ParquetWriter::new(&mut bytes)
+                .finish(&mut log)
+                .map_err(polars_bug)?;
         }
         LogFormat::Csv | LogFormat::Ndjson => {
             // Text logs carry RFC 3339 times with the service's own offset (JST).
@@ -117,7 +124,9 @@ pub fn write(spec: &Spec, dir: &Path) -> Result<Vec<String>> {
                 .collect()
                 .map_err(polars_bug)?;
             if spec.log_format == LogFormat::Csv {
-                CsvWriter::new(&mut bytes).finish(&mut text).map_err(polars_bug)?;
+                CsvWriter::new(&mut bytes)
+                    .finish(&mut text)
+                    .map_err(polars_bug)?;
             } else {
                 JsonWriter::new(&mut bytes)
                     .with_json_format(JsonFormat::JsonLines)
@@ -129,7 +138,9 @@ pub fn write(spec: &Spec, dir: &Path) -> Result<Vec<String>> {
     write_private(&dir.join(log_name), &bytes)?;
     let mut registered = registered;
     let mut reg_bytes = Vec::new();
-    CsvWriter::new(&mut reg_bytes).finish(&mut registered).map_err(polars_bug)?;
+    CsvWriter::new(&mut reg_bytes)
+        .finish(&mut registered)
+        .map_err(polars_bug)?;
     write_private(&dir.join("registered.csv"), &reg_bytes)?;
     write_private(&dir.join("inventory.yaml"), INVENTORY.as_bytes())?;
     let readme = format!(
@@ -145,7 +156,11 @@ pub fn write(spec: &Spec, dir: &Path) -> Result<Vec<String>> {
     write_private(&dir.join("README.txt"), readme.as_bytes())?;
     Ok(vec![
         format!("{}: {} rows", dir.join(log_name).display(), spec.rows),
-        format!("{}: {} users", dir.join("registered.csv").display(), registered.height()),
+        format!(
+            "{}: {} users",
+            dir.join("registered.csv").display(),
+            registered.height()
+        ),
         format!("{}", dir.join("inventory.yaml").display()),
         format!("leak window: --from {LEAK_FROM} --to {LEAK_TO}"),
     ])
@@ -181,17 +196,28 @@ fn build_log(spec: &Spec, rng: &mut ChaCha8Rng) -> Result<DataFrame> {
             path.push_str(&template.replace("{s}", tab));
         } else if kind < 88 {
             public = true;
-            let _ = write!(path, "/jp/items/m{:09}/", rng.gen_range(0..1_000_000_000u32));
+            // Popular items draw most views: a skewed pool of four items per user.
+            let item = skewed_user(rng, users.saturating_mul(4));
+            let _ = write!(path, "/jp/items/m{:09}/", item_number(item));
         } else if kind < 94 {
             public = true;
-            let _ = write!(path, "/jp/u/{}/", rng.gen_range(100_000_000..999_999_999u32));
+            let _ = write!(
+                path,
+                "/jp/u/{}/",
+                100_000_000 + item_number(owner_index) % 900_000_000
+            );
         } else if kind < 97 {
             public = true;
-            let _ = write!(path, "/jp/transaction/m{:09}/", rng.gen_range(0..1_000_000_000u32));
+            let deal = skewed_user(rng, users.saturating_mul(2));
+            let _ = write!(path, "/jp/transaction/m{:09}/", item_number(deal));
         } else {
             public = true;
             path.push_str("/jp/search/?keyword=");
-            let _ = write!(path, "{}", ["shoes", "camera", "switch", "bag"][rng.gen_range(0..4)]);
+            let _ = write!(
+                path,
+                "{}",
+                ["shoes", "camera", "switch", "bag"][rng.gen_range(0..4)]
+            );
         }
         // Variants the normaliser must fold: missing trailing slash, query, full URL.
         let variant: u32 = rng.gen_range(0..100);

@@ -98,7 +98,10 @@ fn build_report(audit: &Audit, kind: ReportKind) -> Result<(audit::Report, Optio
     Ok(match kind {
         ReportKind::Users => {
             let frame = audit.users_frame()?;
-            (audit.users_from(&frame)?, Some(audit::assumed_users(&frame)))
+            (
+                audit.users_from(&frame)?,
+                Some(audit::assumed_users(&frame)),
+            )
         }
         ReportKind::Fields => (audit.fields()?, None),
         ReportKind::Pages => (audit.pages()?, None),
@@ -145,7 +148,10 @@ fn inventory_check(path: &std::path::Path, log: &[String], tz: &str) -> Result<(
     let cross = s.rows_cross_user;
     let cross_mapped = cross - s.unmapped_cross_user;
     println!("coverage over {} rows from {} file(s):", rows, files.len());
-    println!("  rows matching a page:            {} ({mapped} of {rows})", share(mapped, rows));
+    println!(
+        "  rows matching a page:            {} ({mapped} of {rows})",
+        share(mapped, rows)
+    );
     println!(
         "  cross-user rows matching a page: {} ({cross_mapped} of {cross})",
         share(cross_mapped, cross)
@@ -154,8 +160,14 @@ fn inventory_check(path: &std::path::Path, log: &[String], tz: &str) -> Result<(
     if unmapped.df.height() == 0 {
         println!("every path matches a page");
     } else {
-        println!("unmapped paths ({}), most requested first:", unmapped.df.height());
-        println!("{}", report::table_text(&report::presentable(&unmapped.df, &zone, true)?));
+        println!(
+            "unmapped paths ({}), most requested first:",
+            unmapped.df.height()
+        );
+        println!(
+            "{}",
+            report::table_text(&report::presentable(&unmapped.df, &zone, true)?)
+        );
     }
     Ok(())
 }

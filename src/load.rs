@@ -29,7 +29,11 @@ pub fn parse_zone(text: &str) -> Result<Zone> {
 }
 
 /// Parses `--from`/`--to` into UTC microseconds.
-pub fn parse_window(from: Option<&str>, to: Option<&str>, zone: &Zone) -> Result<(Option<i64>, Option<i64>)> {
+pub fn parse_window(
+    from: Option<&str>,
+    to: Option<&str>,
+    zone: &Zone,
+) -> Result<(Option<i64>, Option<i64>)> {
     let parse = |flag: &str, value: Option<&str>| -> Result<Option<i64>> {
         match value {
             None => Ok(None),

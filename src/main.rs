@@ -7,6 +7,14 @@ use clap::Parser;
 use pii_audit::{cli::Cli, error::InputError};
 
 fn main() -> ExitCode {
+    // A bug must not dump a backtrace or any row of the data it was reading.
+    std::panic::set_hook(Box::new(|info| {
+        let place = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!("pii-audit: internal error{place}; this is a bug (no input data is shown), please report it");
+    }));
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -15,7 +23,11 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    match pii_audit::run(cli) {
+    let outcome = match std::panic::catch_unwind(|| pii_audit::run(cli)) {
+        Ok(outcome) => outcome,
+        Err(_) => return ExitCode::from(1),
+    };
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             if let Some(input) = e.downcast_ref::<InputError>() {

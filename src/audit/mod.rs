@@ -49,9 +49,7 @@ fn word_bits(inventory: &Inventory, word: usize, keep: impl Fn(usize) -> bool) -
 }
 
 fn bit_set(column: &str, index: usize) -> Expr {
-    col(column)
-        .and(lit(1u64 << (index % 64)))
-        .neq(lit(0u64))
+    col(column).and(lit(1u64 << (index % 64))).neq(lit(0u64))
 }
 
 /// True when any word of a mask intersects the given per-word bits.
@@ -62,7 +60,9 @@ fn any_bits(prefix: &str, bits: &[u64]) -> Expr {
 }
 
 fn any_set(prefix: &str, words: usize) -> Expr {
-    (0..words).fold(lit(false), |acc, w| acc.or(col(mask_name(prefix, w)).neq(lit(0u64))))
+    (0..words).fold(lit(false), |acc, w| {
+        acc.or(col(mask_name(prefix, w)).neq(lit(0u64)))
+    })
 }
 
 /// A sorted list of the field ids whose bits are set in a mask.
@@ -182,7 +182,11 @@ impl<'a> Audit<'a> {
         let words = words(inventory);
         let mut aggs = Vec::new();
         for w in 0..words {
-            aggs.push(col(mask_name("dm", w)).bitwise_or().alias(mask_name("pot", w)));
+            aggs.push(
+                col(mask_name("dm", w))
+                    .bitwise_or()
+                    .alias(mask_name("pot", w)),
+            );
             aggs.push(
                 col(mask_name("dm", w))
                     .filter(col("exposure"))
@@ -191,16 +195,28 @@ impl<'a> Audit<'a> {
             );
         }
         aggs.extend([
-            col("exposure").sum().cast(DataType::UInt32).alias("exposures"),
+            col("exposure")
+                .sum()
+                .cast(DataType::UInt32)
+                .alias("exposures"),
             distinct_viewers().alias("distinct_viewers"),
-            col("ts").filter(col("exposure")).min().alias("first_exposed"),
-            col("ts").filter(col("exposure")).max().alias("last_exposed"),
+            col("ts")
+                .filter(col("exposure"))
+                .min()
+                .alias("first_exposed"),
+            col("ts")
+                .filter(col("exposure"))
+                .max()
+                .alias("last_exposed"),
             col("page_id")
                 .filter(col("exposure"))
                 .unique()
                 .sort(SortOptions::default())
                 .alias("pages"),
-            col("in_registered").is_null().all(true).alias("assumed_registered"),
+            col("in_registered")
+                .is_null()
+                .all(true)
+                .alias("assumed_registered"),
         ]);
         let direct: Vec<u64> = (0..words)
             .map(|w| word_bits(inventory, w, |i| inventory.fields[i].direct_notice))
@@ -225,8 +241,14 @@ impl<'a> Audit<'a> {
             .with_columns(fill)
             .with_column(tier_rank.alias("tier_rank"))
             .sort_by_exprs(
-                [col("tier_rank"), col("distinct_viewers"), col("exposures"), col("owner_id")],
-                SortMultipleOptions::default().with_order_descending_multi([false, true, true, false]),
+                [
+                    col("tier_rank"),
+                    col("distinct_viewers"),
+                    col("exposures"),
+                    col("owner_id"),
+                ],
+                SortMultipleOptions::default()
+                    .with_order_descending_multi([false, true, true, false]),
             )
             .with_columns([
                 col("owner_id").alias("user_id"),
@@ -303,27 +325,45 @@ impl<'a> Audit<'a> {
                 Column::new("field_id".into(), &ids),
                 Column::new(
                     "label".into(),
-                    inventory.fields.iter().map(|f| f.label.as_str()).collect::<Vec<_>>(),
+                    inventory
+                        .fields
+                        .iter()
+                        .map(|f| f.label.as_str())
+                        .collect::<Vec<_>>(),
                 ),
                 Column::new(
                     "category".into(),
-                    inventory.fields.iter().map(|f| f.category.as_str()).collect::<Vec<_>>(),
+                    inventory
+                        .fields
+                        .iter()
+                        .map(|f| f.category.as_str())
+                        .collect::<Vec<_>>(),
                 ),
                 Column::new(
                     "direct_notice".into(),
-                    inventory.fields.iter().map(|f| f.direct_notice).collect::<Vec<_>>(),
+                    inventory
+                        .fields
+                        .iter()
+                        .map(|f| f.direct_notice)
+                        .collect::<Vec<_>>(),
                 ),
                 Column::new(
                     "users_exposed".into(),
-                    ids.iter().map(|id| count(&per_user, format!("ue_{id}"))).collect::<Vec<_>>(),
+                    ids.iter()
+                        .map(|id| count(&per_user, format!("ue_{id}")))
+                        .collect::<Vec<_>>(),
                 ),
                 Column::new(
                     "users_potential".into(),
-                    ids.iter().map(|id| count(&per_user, format!("up_{id}"))).collect::<Vec<_>>(),
+                    ids.iter()
+                        .map(|id| count(&per_user, format!("up_{id}")))
+                        .collect::<Vec<_>>(),
                 ),
                 Column::new(
                     "exposures".into(),
-                    ids.iter().map(|id| count(&per_row, format!("ex_{id}"))).collect::<Vec<_>>(),
+                    ids.iter()
+                        .map(|id| count(&per_row, format!("ex_{id}")))
+                        .collect::<Vec<_>>(),
                 ),
             ],
         )
@@ -339,7 +379,10 @@ impl<'a> Audit<'a> {
             .group_by([col("page_id")])
             .agg([
                 len().cast(DataType::UInt32).alias("requests"),
-                col("exposure").sum().cast(DataType::UInt32).alias("exposures"),
+                col("exposure")
+                    .sum()
+                    .cast(DataType::UInt32)
+                    .alias("exposures"),
                 col("owner_id")
                     .filter(col("exposure"))
                     .n_unique()
@@ -379,7 +422,11 @@ impl<'a> Audit<'a> {
             .pages
             .iter()
             .map(|p| {
-                let mut ids: Vec<&str> = p.fields.iter().map(|&i| inventory.fields[i].id.as_str()).collect();
+                let mut ids: Vec<&str> = p
+                    .fields
+                    .iter()
+                    .map(|&i| inventory.fields[i].id.as_str())
+                    .collect();
                 ids.sort_unstable();
                 Series::new("".into(), ids)
             })
@@ -395,11 +442,19 @@ impl<'a> Audit<'a> {
                 Column::new("order".into(), (0..n as u32).collect::<Vec<_>>()),
                 Column::new(
                     "page_id".into(),
-                    inventory.pages.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(),
+                    inventory
+                        .pages
+                        .iter()
+                        .map(|p| p.id.as_str())
+                        .collect::<Vec<_>>(),
                 ),
                 Column::new(
                     "route".into(),
-                    inventory.pages.iter().map(|p| p.route_text.as_str()).collect::<Vec<_>>(),
+                    inventory
+                        .pages
+                        .iter()
+                        .map(|p| p.route_text.as_str())
+                        .collect::<Vec<_>>(),
                 ),
                 fields.into(),
             ],
@@ -415,7 +470,10 @@ impl<'a> Audit<'a> {
             .group_by([col("norm_path")])
             .agg([
                 len().cast(DataType::UInt32).alias("requests"),
-                col("cross").sum().cast(DataType::UInt32).alias("cross_user"),
+                col("cross")
+                    .sum()
+                    .cast(DataType::UInt32)
+                    .alias("cross_user"),
             ])
             .sort_by_exprs(
                 [col("requests"), col("norm_path")],
@@ -423,13 +481,20 @@ impl<'a> Audit<'a> {
             )
             .collect()
             .map_err(polars_bug)?;
-        let paths = df.column("norm_path").map_err(polars_bug)?.str().map_err(polars_bug)?;
+        let paths = df
+            .column("norm_path")
+            .map_err(polars_bug)?
+            .str()
+            .map_err(polars_bug)?;
         let suggested: Vec<Option<String>> = paths.iter().map(|p| p.map(suggest_route)).collect();
         let mut df = df;
         df.with_column(Column::new("suggested_route".into(), suggested))
             .map_err(polars_bug)?;
         df.rename("norm_path", "path".into()).map_err(polars_bug)?;
-        Ok(Report { kind: "unmapped", df })
+        Ok(Report {
+            kind: "unmapped",
+            df,
+        })
     }
 
     /// Per minute with traffic.
@@ -440,7 +505,10 @@ impl<'a> Audit<'a> {
             .group_by([col("minute")])
             .agg([
                 len().cast(DataType::UInt32).alias("requests"),
-                col("exposure").sum().cast(DataType::UInt32).alias("exposures"),
+                col("exposure")
+                    .sum()
+                    .cast(DataType::UInt32)
+                    .alias("exposures"),
                 col("owner_id")
                     .filter(col("exposure"))
                     .n_unique()
@@ -450,7 +518,10 @@ impl<'a> Audit<'a> {
             .sort(["minute"], SortMultipleOptions::default())
             .collect()
             .map_err(polars_bug)?;
-        Ok(Report { kind: "timeline", df })
+        Ok(Report {
+            kind: "timeline",
+            df,
+        })
     }
 
     /// The headline figures, computed from the users frame and the log.
@@ -470,11 +541,28 @@ impl<'a> Audit<'a> {
             .lazy()
             .select([
                 len().cast(DataType::UInt32).alias("potential"),
-                any_bits("pot", &direct).sum().cast(DataType::UInt32).alias("direct_potential"),
-                any_set("exp", words).sum().cast(DataType::UInt32).alias("confirmed"),
-                col("tier_rank").eq(lit(0u8)).sum().cast(DataType::UInt32).alias("direct"),
-                col("tier_rank").eq(lit(1u8)).sum().cast(DataType::UInt32).alias("notice"),
-                col("assumed_registered").sum().cast(DataType::UInt32).alias("assumed"),
+                any_bits("pot", &direct)
+                    .sum()
+                    .cast(DataType::UInt32)
+                    .alias("direct_potential"),
+                any_set("exp", words)
+                    .sum()
+                    .cast(DataType::UInt32)
+                    .alias("confirmed"),
+                col("tier_rank")
+                    .eq(lit(0u8))
+                    .sum()
+                    .cast(DataType::UInt32)
+                    .alias("direct"),
+                col("tier_rank")
+                    .eq(lit(1u8))
+                    .sum()
+                    .cast(DataType::UInt32)
+                    .alias("notice"),
+                col("assumed_registered")
+                    .sum()
+                    .cast(DataType::UInt32)
+                    .alias("assumed"),
             ])
             .collect()
             .map_err(polars_bug)?;
@@ -482,8 +570,15 @@ impl<'a> Audit<'a> {
             .enriched()
             .select([
                 len().cast(DataType::UInt32).alias("rows"),
-                col("exposure").sum().cast(DataType::UInt32).alias("exposures"),
-                col("page_id").is_null().sum().cast(DataType::UInt32).alias("unmapped"),
+                col("exposure")
+                    .sum()
+                    .cast(DataType::UInt32)
+                    .alias("exposures"),
+                col("page_id")
+                    .is_null()
+                    .sum()
+                    .cast(DataType::UInt32)
+                    .alias("unmapped"),
                 col("page_id")
                     .is_null()
                     .and(col("cross"))
@@ -535,10 +630,16 @@ impl<'a> Audit<'a> {
         let (names, values): (Vec<String>, Vec<String>) = figures.into_iter().unzip();
         let df = DataFrame::new(
             names.len(),
-            vec![Column::new("figure".into(), names), Column::new("value".into(), values)],
+            vec![
+                Column::new("figure".into(), names),
+                Column::new("value".into(), values),
+            ],
         )
         .map_err(polars_bug)?;
-        Ok(Report { kind: "summary", df })
+        Ok(Report {
+            kind: "summary",
+            df,
+        })
     }
 
     fn format_bound(&self, bound: Option<i64>) -> String {
@@ -559,7 +660,10 @@ impl<'a> Audit<'a> {
                 let mut out = vec![("registered_table".into(), r.file.clone())];
                 out.push((
                     "users_absent_from_registered".into(),
-                    format!("{} (assumed to have every field)", s.users_assumed_registered),
+                    format!(
+                        "{} (assumed to have every field)",
+                        s.users_assumed_registered
+                    ),
                 ));
                 out.push((
                     "fields_without_registered_column".into(),
@@ -583,7 +687,8 @@ impl<'a> Audit<'a> {
         let mut notes = Vec::new();
         match self.registered {
             None => notes.push(
-                "no registered-fields table (-r): every user is assumed to have every field".to_string(),
+                "no registered-fields table (-r): every user is assumed to have every field"
+                    .to_string(),
             ),
             Some(r) => {
                 if let Some(absent) = users_absent.filter(|&n| n > 0) {
@@ -628,13 +733,26 @@ impl<'a> Audit<'a> {
         let words = words(self.inventory);
         let mut aggs = vec![
             len().cast(DataType::UInt32).alias("requests"),
-            col("exposure").sum().cast(DataType::UInt32).alias("exposures"),
+            col("exposure")
+                .sum()
+                .cast(DataType::UInt32)
+                .alias("exposures"),
             distinct_viewers().alias("distinct_viewers"),
-            col("ts").filter(col("exposure")).min().alias("first_exposed"),
-            col("ts").filter(col("exposure")).max().alias("last_exposed"),
+            col("ts")
+                .filter(col("exposure"))
+                .min()
+                .alias("first_exposed"),
+            col("ts")
+                .filter(col("exposure"))
+                .max()
+                .alias("last_exposed"),
         ];
         for w in 0..words {
-            aggs.push(col(mask_name("dm", w)).bitwise_or().alias(mask_name("pot", w)));
+            aggs.push(
+                col(mask_name("dm", w))
+                    .bitwise_or()
+                    .alias(mask_name("pot", w)),
+            );
             aggs.push(
                 col(mask_name("dm", w))
                     .filter(col("exposure"))
@@ -676,7 +794,6 @@ impl<'a> Audit<'a> {
             .unwrap_or(0)
             > 0)
     }
-
 }
 
 pub const USERS_COLUMNS: &[&str] = &[
@@ -726,8 +843,14 @@ impl Summary {
     /// The figures in the order `report summary` prints them.
     pub fn figures(&self) -> Vec<(&'static str, u64)> {
         vec![
-            ("users_potentially_affected", self.users_potentially_affected),
-            ("users_direct_notice_fields_viewable", self.users_direct_fields_viewable),
+            (
+                "users_potentially_affected",
+                self.users_potentially_affected,
+            ),
+            (
+                "users_direct_notice_fields_viewable",
+                self.users_direct_fields_viewable,
+            ),
             ("users_exposed", self.users_exposed),
             ("users_direct_tier", self.users_direct_tier),
             ("exposures", self.exposures),
@@ -742,7 +865,8 @@ impl Summary {
     }
 }
 
-/// Distinct raw paths → normalised path, page id and the page's field mask.
+/// Distinct raw paths → normalised path, page id and the page's field mask. The distinct
+/// paths are split over the machine's cores; each is normalised and matched once.
 fn match_paths(inventory: &Inventory, log: &Log) -> Result<DataFrame> {
     let words = words(inventory);
     let raw = log
@@ -753,25 +877,56 @@ fn match_paths(inventory: &Inventory, log: &Log) -> Result<DataFrame> {
         .map_err(polars_bug)?
         .unique()
         .map_err(polars_bug)?;
-    let n = raw.len();
+    let paths: Vec<&str> = raw.iter().map(|p| p.unwrap_or("/")).collect();
+    let n = paths.len();
+    let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
+    let chunk = n.div_ceil(threads).max(1);
+    let matched: Vec<Vec<(String, Option<usize>)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = paths
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|path| {
+                            let normalised = normalise_path(path);
+                            let page = inventory.match_path(&normalised);
+                            (normalised.into_owned(), page)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    let page_bits: Vec<Vec<u64>> = inventory
+        .pages
+        .iter()
+        .map(|page| {
+            (0..words)
+                .map(|w| {
+                    page.fields
+                        .iter()
+                        .filter(|&&i| i / 64 == w)
+                        .fold(0u64, |acc, &i| acc | (1u64 << (i % 64)))
+                })
+                .collect()
+        })
+        .collect();
     let mut norm = Vec::with_capacity(n);
     let mut page_ids: Vec<Option<&str>> = Vec::with_capacity(n);
     let mut masks: Vec<Vec<u64>> = vec![Vec::with_capacity(n); words];
-    for path in raw.iter() {
-        let normalised = normalise_path(path.unwrap_or("/"));
-        let page = inventory.match_path(&normalised);
+    for (normalised, page) in matched.into_iter().flatten() {
         page_ids.push(page.map(|p| inventory.pages[p].id.as_str()));
         for (w, mask) in masks.iter_mut().enumerate() {
-            let bits = page.map_or(0, |p| {
-                inventory.pages[p]
-                    .fields
-                    .iter()
-                    .filter(|&&i| i / 64 == w)
-                    .fold(0u64, |acc, &i| acc | (1u64 << (i % 64)))
-            });
-            mask.push(bits);
+            mask.push(page.map_or(0, |p| page_bits[p][w]));
         }
         norm.push(normalised);
+    }
+    if norm.len() != n {
+        anyhow::bail!("internal error: route matching lost paths");
     }
     let mut columns = vec![
         Column::from(raw.into_series().with_name("path".into())),

@@ -52,9 +52,15 @@ pub fn expand_paths(args: &[String]) -> InputResult<Vec<PathBuf>> {
             let pattern = glob::glob(arg).map_err(|e| {
                 InputError::at(Location::file(arg), format!("invalid glob pattern: {e}"))
             })?;
-            let mut matched: Vec<PathBuf> = pattern.filter_map(Result::ok).filter(|p| p.is_file()).collect();
+            let mut matched: Vec<PathBuf> = pattern
+                .filter_map(Result::ok)
+                .filter(|p| p.is_file())
+                .collect();
             if matched.is_empty() {
-                return Err(InputError::at(Location::file(arg), "the pattern matches no file"));
+                return Err(InputError::at(
+                    Location::file(arg),
+                    "the pattern matches no file",
+                ));
             }
             matched.sort();
             files.extend(matched);
@@ -71,7 +77,9 @@ pub(crate) fn check_readable_file(path: &Path) -> InputResult<()> {
     let location = Location::file(path.display().to_string());
     match std::fs::metadata(path) {
         Err(e) => Err(InputError::at(location, format!("cannot read: {e}"))),
-        Ok(meta) if meta.is_dir() => Err(InputError::at(location, "is a directory, expected a file")),
+        Ok(meta) if meta.is_dir() => {
+            Err(InputError::at(location, "is a directory, expected a file"))
+        }
         Ok(_) => Ok(()),
     }
 }
@@ -82,7 +90,10 @@ pub(crate) fn scan(path: &Path) -> InputResult<(LazyFrame, Format)> {
     let location = Location::file(path.display().to_string());
     check_readable_file(path)?;
     if std::fs::metadata(path).map(|m| m.len()).unwrap_or(0) == 0 {
-        return Err(InputError::at(location, "the file is empty (no header, no rows)"));
+        return Err(InputError::at(
+            location,
+            "the file is empty (no header, no rows)",
+        ));
     }
     let name = PlRefPath::new(path.to_string_lossy().as_ref());
     let lf = match format {
@@ -118,22 +129,35 @@ pub(crate) fn unreadable(path: &Path, format: Format, e: &PolarsError) -> InputE
 }
 
 fn first_line(message: &str) -> String {
-    let line = message.lines().find(|l| !l.trim().is_empty()).unwrap_or(message);
+    let line = message
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or(message);
     line.chars().take(200).collect()
 }
 
 /// The file's schema, or an error saying what the file is not.
 pub(crate) fn schema_of(lf: &mut LazyFrame, path: &Path, format: Format) -> InputResult<SchemaRef> {
-    lf.collect_schema().map_err(|e| unreadable(path, format, &e))
+    lf.collect_schema()
+        .map_err(|e| unreadable(path, format, &e))
 }
 
 /// Row numbers in messages: 1-based data rows; CSV also gives the line (header is line 1).
 pub(crate) fn row_location(path: &Path, format: Format, index: usize, column: &str) -> Location {
-    let location = Location::file(path.display().to_string()).row(index + 1).key(column);
+    let location = Location::file(path.display().to_string())
+        .row(index + 1)
+        .key(column);
     match format {
         Format::Csv | Format::Ndjson => {
-            let line = if format == Format::Csv { index + 2 } else { index + 1 };
-            Location { line: Some(line), ..location }
+            let line = if format == Format::Csv {
+                index + 2
+            } else {
+                index + 1
+            };
+            Location {
+                line: Some(line),
+                ..location
+            }
         }
         Format::Parquet => location,
     }
@@ -153,8 +177,6 @@ pub struct ReadOptions {
 pub struct Log {
     pub df: DataFrame,
     pub files: Vec<PathBuf>,
-    /// Rows in all files, before the window.
-    pub rows_read: usize,
     /// Rows in the window skipped because their `owner_id` is empty.
     pub rows_without_owner: usize,
 }
@@ -166,11 +188,9 @@ pub fn utc_micros() -> DataType {
 impl Log {
     pub fn read(files: &[PathBuf], options: &ReadOptions) -> Result<Log> {
         let mut frames = Vec::with_capacity(files.len());
-        let mut rows_read = 0;
         let mut rows_without_owner = 0;
         for path in files {
-            let (df, read, skipped) = read_one(path, options)?;
-            rows_read += read;
+            let (df, skipped) = read_one(path, options)?;
             rows_without_owner += skipped;
             frames.push(df);
         }
@@ -183,7 +203,6 @@ impl Log {
         Ok(Log {
             df,
             files: files.to_vec(),
-            rows_read,
             rows_without_owner,
         })
     }
@@ -193,7 +212,6 @@ impl Log {
         Log {
             df: empty_log(),
             files: Vec::new(),
-            rows_read: 0,
             rows_without_owner: 0,
         }
     }
@@ -214,7 +232,7 @@ fn empty_log() -> DataFrame {
 
 /// Reads one file: checks columns, parses timestamps (failing on the first bad row),
 /// applies the window and drops rows without an owner.
-fn read_one(path: &Path, options: &ReadOptions) -> Result<(DataFrame, usize, usize)> {
+fn read_one(path: &Path, options: &ReadOptions) -> Result<(DataFrame, usize)> {
     let (mut lf, format) = scan(path)?;
     let schema = schema_of(&mut lf, path, format)?;
     for column in LOG_COLUMNS {
@@ -250,16 +268,6 @@ fn read_one(path: &Path, options: &ReadOptions) -> Result<(DataFrame, usize, usi
         text("owner_id").alias("owner_id"),
         text("viewer_id").alias("viewer_id"),
     ]);
-    let mut df = lf.collect().map_err(|e| unreadable(path, format, &e))?;
-    if ts_type == DataType::String {
-        df = parse_text_timestamps(df, path, format, &options.zone)?;
-    } else if let Some(index) = first_true(&df.column("ts").map_err(polars_bug)?.is_null()) {
-        return Err(anyhow::Error::from(InputError::at(
-            row_location(path, format, index, "ts"),
-            "empty timestamp (or a local time that does not exist in --tz)",
-        )));
-    }
-    let rows_read = df.height();
     let mut window = lit(true);
     if let Some(from) = options.from {
         window = window.and(col("ts").gt_eq(lit(from).cast(utc_micros())));
@@ -267,32 +275,75 @@ fn read_one(path: &Path, options: &ReadOptions) -> Result<(DataFrame, usize, usi
     if let Some(to) = options.to {
         window = window.and(col("ts").lt(lit(to).cast(utc_micros())));
     }
-    let has_owner = col("owner_id").is_not_null().and(col("owner_id").neq(lit("")));
-    let in_window = df.lazy().filter(window);
-    let counted = in_window
-        .with_column(has_owner.alias("has_owner"))
-        .collect()
-        .map_err(polars_bug)?;
-    let kept = counted
-        .column("has_owner")
-        .and_then(|c| c.bool().cloned())
-        .map_err(polars_bug)?;
-    let skipped = kept.len() - kept.sum().unwrap_or(0) as usize;
-    let df = counted
-        .lazy()
-        .filter(col("has_owner"))
-        .select([
-            col("ts"),
-            col("path").fill_null(lit("/")),
-            col("owner_id"),
-            when(col("viewer_id").eq(lit("")))
-                .then(lit(NULL).cast(DataType::String))
-                .otherwise(col("viewer_id"))
-                .alias("viewer_id"),
-        ])
-        .collect()
-        .map_err(polars_bug)?;
-    Ok((df, rows_read, skipped))
+    let has_owner = col("owner_id")
+        .is_not_null()
+        .and(col("owner_id").neq(lit("")));
+    // Windowed first (pushed into the scan for native timestamps, so rows outside the
+    // window are pruned while reading); then rows without an owner are counted and dropped.
+    let finish = |lf: LazyFrame| -> Result<(DataFrame, usize)> {
+        let windowed = lf
+            .filter(window.clone())
+            .with_column(has_owner.clone().alias("has_owner"))
+            .collect()
+            .map_err(|e| unreadable(path, format, &e))?;
+        let kept = windowed
+            .column("has_owner")
+            .and_then(|c| c.bool().cloned())
+            .map_err(polars_bug)?;
+        let skipped = kept.len() - kept.sum().unwrap_or(0) as usize;
+        let df = windowed
+            .lazy()
+            .filter(col("has_owner"))
+            .select([
+                col("ts"),
+                col("path").fill_null(lit("/")),
+                col("owner_id"),
+                when(col("viewer_id").eq(lit("")))
+                    .then(lit(NULL).cast(DataType::String))
+                    .otherwise(col("viewer_id"))
+                    .alias("viewer_id"),
+            ])
+            .collect()
+            .map_err(polars_bug)?;
+        Ok((df, skipped))
+    };
+    if ts_type == DataType::String {
+        // Text timestamps: every row is parsed (a bad one anywhere is an error), then windowed.
+        let df = lf.collect().map_err(|e| unreadable(path, format, &e))?;
+        let df = parse_text_timestamps(df, path, format, &options.zone)?;
+        return finish(df.lazy());
+    }
+    let (df, skipped) = finish(lf.clone())?;
+    // A null native timestamp can't be windowed; find it only when the count says so.
+    if options.from.is_some() || options.to.is_some() {
+        let nulls = lf
+            .clone()
+            .select([col("ts").null_count().cast(DataType::UInt64)])
+            .collect()
+            .map_err(|e| unreadable(path, format, &e))?;
+        let any = nulls
+            .column("ts")
+            .ok()
+            .and_then(|c| c.u64().ok().and_then(|c| c.get(0)))
+            .unwrap_or(0);
+        if any > 0 {
+            let ts = lf
+                .select([col("ts")])
+                .collect()
+                .map_err(|e| unreadable(path, format, &e))?;
+            let index = first_true(&ts.column("ts").map_err(polars_bug)?.is_null()).unwrap_or(0);
+            return Err(anyhow::Error::from(InputError::at(
+                row_location(path, format, index, "ts"),
+                "empty timestamp (or a local time that does not exist in --tz)",
+            )));
+        }
+    } else if let Some(index) = first_true(&df.column("ts").map_err(polars_bug)?.is_null()) {
+        return Err(anyhow::Error::from(InputError::at(
+            row_location(path, format, index, "ts"),
+            "empty timestamp (or a local time that does not exist in --tz)",
+        )));
+    }
+    Ok((df, skipped))
 }
 
 trait Pipe: Sized {
@@ -306,9 +357,15 @@ impl Pipe for Expr {}
 /// read in `--tz`.
 fn native_to_utc(aware: bool, zone: &Zone) -> Expr {
     if aware {
-        col("ts").dt().convert_time_zone(TimeZone::UTC).cast(utc_micros())
+        col("ts")
+            .dt()
+            .convert_time_zone(TimeZone::UTC)
+            .cast(utc_micros())
     } else {
-        native_naive(col("ts").cast(DataType::Datetime(TimeUnit::Microseconds, None)), zone)
+        native_naive(
+            col("ts").cast(DataType::Datetime(TimeUnit::Microseconds, None)),
+            zone,
+        )
     }
 }
 
@@ -319,7 +376,10 @@ fn native_naive(naive: Expr, zone: &Zone) -> Expr {
             (naive.cast(DataType::Int64) - lit(shift)).cast(utc_micros())
         }
         Zone::Named(tz) => {
-            let tz = TimeZone::opt_try_new(Some(tz.name())).ok().flatten().unwrap_or(TimeZone::UTC);
+            let tz = TimeZone::opt_try_new(Some(tz.name()))
+                .ok()
+                .flatten()
+                .unwrap_or(TimeZone::UTC);
             naive
                 .dt()
                 .replace_time_zone(Some(tz), lit("earliest"), NonExistent::Null)
@@ -337,13 +397,20 @@ fn parse_text_timestamps(
     format: Format,
     zone: &Zone,
 ) -> Result<DataFrame> {
-    let raw = df.column("ts").map_err(polars_bug)?.str().map_err(polars_bug)?.clone();
+    let raw = df
+        .column("ts")
+        .map_err(polars_bug)?
+        .str()
+        .map_err(polars_bug)?
+        .clone();
     let distinct = raw.unique().map_err(polars_bug)?;
     let mut instants: Vec<Option<i64>> = Vec::with_capacity(distinct.len());
     let mut texts: Vec<Option<&str>> = Vec::with_capacity(distinct.len());
     let mut bad: Option<Option<&str>> = None;
     for text in distinct.iter() {
-        let parsed = text.and_then(|t| parse_instant(t, zone)).map(|d| d.timestamp_micros());
+        let parsed = text
+            .and_then(|t| parse_instant(t, zone))
+            .map(|d| d.timestamp_micros());
         if parsed.is_none() && bad.is_none() {
             bad = Some(text);
         }
@@ -363,7 +430,10 @@ fn parse_text_timestamps(
                 value.chars().take(60).collect::<String>()
             ),
         };
-        return Err(anyhow::Error::from(InputError::at(row_location(path, format, index, "ts"), message)));
+        return Err(anyhow::Error::from(InputError::at(
+            row_location(path, format, index, "ts"),
+            message,
+        )));
     }
     let lookup = DataFrame::new(
         texts.len(),
@@ -395,5 +465,8 @@ pub(crate) fn first_true(mask: &BooleanChunked) -> Option<usize> {
 
 /// Polars failing on data we already validated is a fault of ours, not bad input (exit 1).
 pub(crate) fn polars_bug(e: PolarsError) -> anyhow::Error {
-    anyhow::anyhow!("internal error while processing the data: {}", first_line(&e.to_string()))
+    anyhow::anyhow!(
+        "internal error while processing the data: {}",
+        first_line(&e.to_string())
+    )
 }

@@ -75,11 +75,22 @@ impl Registered {
                 .strip_chars(lit(NULL));
             select.push(text.alias(id.as_str()));
         }
-        let df = lf.select(select).collect().map_err(|e| super::unreadable(path, format, &e))?;
+        let df = lf
+            .select(select)
+            .collect()
+            .map_err(|e| super::unreadable(path, format, &e))?;
 
-        let ids = df.column("owner_id").map_err(polars_bug)?.str().map_err(polars_bug)?;
+        let ids = df
+            .column("owner_id")
+            .map_err(polars_bug)?
+            .str()
+            .map_err(polars_bug)?;
         if let Some(index) = first_true(&ids.is_null()) {
-            return Err(InputError::at(row_location(path, format, index, "user_id"), "empty user_id").into());
+            return Err(InputError::at(
+                row_location(path, format, index, "user_id"),
+                "empty user_id",
+            )
+            .into());
         }
         let mut seen = HashMap::with_capacity(ids.len());
         for (index, id) in ids.iter().enumerate() {
@@ -94,10 +105,19 @@ impl Registered {
 
         let mut empty_cells = 0;
         for id in &present {
-            let cells = df.column(id).map_err(polars_bug)?.str().map_err(polars_bug)?;
+            let cells = df
+                .column(id)
+                .map_err(polars_bug)?
+                .str()
+                .map_err(polars_bug)?;
             let known = |v: &str| v.is_empty() || TRUE.contains(&v) || FALSE.contains(&v);
             if let Some(index) = cells.iter().position(|v| v.is_some_and(|v| !known(v))) {
-                let value: String = cells.get(index).unwrap_or_default().chars().take(40).collect();
+                let value: String = cells
+                    .get(index)
+                    .unwrap_or_default()
+                    .chars()
+                    .take(40)
+                    .collect();
                 return Err(InputError::at(
                     row_location(path, format, index, id),
                     format!("{value:?} is not a boolean (true/false, 1/0, yes/no)"),
@@ -117,12 +137,10 @@ impl Registered {
                 }
                 let bit = lit(1u64 << (index % 64));
                 let registered = if present.contains(&field.id) {
-                    let says_no = FALSE
-                        .iter()
-                        .fold(lit(false), |acc, no| acc.or(col(field.id.as_str()).eq(lit(*no))));
-                    when(says_no)
-                        .then(lit(0u64))
-                        .otherwise(bit)
+                    let says_no = FALSE.iter().fold(lit(false), |acc, no| {
+                        acc.or(col(field.id.as_str()).eq(lit(*no)))
+                    });
+                    when(says_no).then(lit(0u64)).otherwise(bit)
                 } else {
                     bit
                 };

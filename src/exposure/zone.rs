@@ -29,9 +29,9 @@ impl FromStr for Zone {
         if s.eq_ignore_ascii_case("utc") || s == "Z" {
             return Ok(Zone::default());
         }
-        s.parse::<chrono_tz::Tz>()
-            .map(Zone::Named)
-            .map_err(|_| format!("{s:?} is not an IANA time zone (e.g. Asia/Tokyo) or an offset (e.g. +09:00)"))
+        s.parse::<chrono_tz::Tz>().map(Zone::Named).map_err(|_| {
+            format!("{s:?} is not an IANA time zone (e.g. Asia/Tokyo) or an offset (e.g. +09:00)")
+        })
     }
 }
 
@@ -117,7 +117,10 @@ mod tests {
 
     #[test]
     fn parses_zones_and_offsets() {
-        assert_eq!("Asia/Tokyo".parse::<Zone>().unwrap().to_string(), "Asia/Tokyo");
+        assert_eq!(
+            "Asia/Tokyo".parse::<Zone>().unwrap().to_string(),
+            "Asia/Tokyo"
+        );
         assert_eq!("+09:00".parse::<Zone>().unwrap().to_string(), "+09:00");
         assert_eq!("-0530".parse::<Zone>().unwrap().to_string(), "-05:30");
         assert!("Mars/Olympus".parse::<Zone>().is_err());

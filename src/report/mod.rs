@@ -38,7 +38,10 @@ const RFC3339: &str = "%Y-%m-%dT%H:%M:%S%.f%:z";
 fn format_time(name: &str, zone: &Zone) -> Expr {
     match zone {
         Zone::Named(tz) => {
-            let tz = TimeZone::opt_try_new(Some(tz.name())).ok().flatten().unwrap_or(TimeZone::UTC);
+            let tz = TimeZone::opt_try_new(Some(tz.name()))
+                .ok()
+                .flatten()
+                .unwrap_or(TimeZone::UTC);
             col(name).dt().convert_time_zone(tz).dt().to_string(RFC3339)
         }
         Zone::Fixed(offset) => {
@@ -72,7 +75,11 @@ pub fn presentable(df: &DataFrame, zone: &Zone, join_lists: bool) -> Result<Data
             }
         })
         .collect();
-    df.clone().lazy().select(exprs).collect().map_err(polars_bug)
+    df.clone()
+        .lazy()
+        .select(exprs)
+        .collect()
+        .map_err(polars_bug)
 }
 
 /// Serialises a report in `format` into bytes (parquet keeps native types).
@@ -88,7 +95,11 @@ pub fn render(report: &Report, format: Format, zone: &Zone) -> Result<Vec<u8>> {
         }
         Format::Json | Format::Ndjson => {
             let mut df = presentable(&report.df, zone, false)?;
-            let json = if format == Format::Json { JsonFormat::Json } else { JsonFormat::JsonLines };
+            let json = if format == Format::Json {
+                JsonFormat::Json
+            } else {
+                JsonFormat::JsonLines
+            };
             JsonWriter::new(&mut out)
                 .with_json_format(json)
                 .finish(&mut df)
@@ -99,7 +110,9 @@ pub fn render(report: &Report, format: Format, zone: &Zone) -> Result<Vec<u8>> {
         }
         Format::Parquet => {
             let mut df = report.df.clone();
-            ParquetWriter::new(&mut out).finish(&mut df).map_err(polars_bug)?;
+            ParquetWriter::new(&mut out)
+                .finish(&mut df)
+                .map_err(polars_bug)?;
         }
         Format::Table => {
             let df = presentable(&report.df, zone, true)?;
@@ -136,7 +149,10 @@ pub fn cell_text(column: &Column, row: usize) -> String {
 /// Writes a report to `-o FILE` (atomic, 0600) or stdout.
 pub fn emit(report: &Report, format: Format, output: Option<&Path>, zone: &Zone) -> Result<()> {
     if format == Format::Parquet && output.is_none() {
-        return Err(InputError::usage("--format parquet needs -o FILE (Parquet is not written to a terminal)").into());
+        return Err(InputError::usage(
+            "--format parquet needs -o FILE (Parquet is not written to a terminal)",
+        )
+        .into());
     }
     let bytes = render(report, format, zone)?;
     match output {
@@ -160,7 +176,11 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
         _ => Path::new("."),
     };
     if path.is_dir() {
-        return Err(InputError::usage(format!("{}: is a directory, expected a file name", path.display())).into());
+        return Err(InputError::usage(format!(
+            "{}: is a directory, expected a file name",
+            path.display()
+        ))
+        .into());
     }
     let mut temp = tempfile::Builder::new()
         .prefix(".pii-audit-")

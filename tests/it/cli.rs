@@ -16,11 +16,21 @@ const INVENTORY: &str = "version: 1\nfields:\n  name: {label: Name, category: us
 const LOG: &str = "ts,path,owner_id,viewer_id\n2017-01-01T00:00:00Z,/my/,a,v\n";
 
 /// Runs `report users` on an inventory and a log given as text; returns the assertion.
-fn report_with(dir: &Path, inventory: &str, log_name: &str, log: &[u8]) -> assert_cmd::assert::Assert {
+fn report_with(
+    dir: &Path,
+    inventory: &str,
+    log_name: &str,
+    log: &[u8],
+) -> assert_cmd::assert::Assert {
     let inv = write(dir, "inv.yaml", inventory);
     let log_path = dir.join(log_name);
     std::fs::write(&log_path, log).unwrap();
-    pii().args(["report", "users", "-i"]).arg(inv).arg("-e").arg(log_path).assert()
+    pii()
+        .args(["report", "users", "-i"])
+        .arg(inv)
+        .arg("-e")
+        .arg(log_path)
+        .assert()
 }
 
 /// Exit 2, the words expected in the error, and never a panic or a backtrace.
@@ -39,7 +49,10 @@ fn bad(assert: assert_cmd::assert::Assert, words: &[&str]) {
 fn yaml_syntax_error_names_the_line() {
     let dir = tempfile::tempdir().unwrap();
     let broken = "version: 1\nfields:\n  name: {label: Name\npages: []\n";
-    bad(report_with(dir.path(), broken, "log.csv", LOG.as_bytes()), &["inv.yaml:4:", "invalid inventory"]);
+    bad(
+        report_with(dir.path(), broken, "log.csv", LOG.as_bytes()),
+        &["inv.yaml:4:", "invalid inventory"],
+    );
 }
 
 #[test]
@@ -48,7 +61,12 @@ fn undeclared_field_is_named_with_its_position() {
     let inv = INVENTORY.replace("fields: [name]", "fields: [name, email]");
     bad(
         report_with(dir.path(), &inv, "log.csv", LOG.as_bytes()),
-        &["inv.yaml:7:21", "pages[0].fields[1]", "\"email\"", "not declared"],
+        &[
+            "inv.yaml:7:20",
+            "pages[0].fields[1]",
+            "\"email\"",
+            "not declared",
+        ],
     );
 }
 
@@ -56,14 +74,20 @@ fn undeclared_field_is_named_with_its_position() {
 fn duplicate_page_id_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let inv = format!("{INVENTORY}  - id: home\n    route: /other/\n");
-    bad(report_with(dir.path(), &inv, "log.csv", LOG.as_bytes()), &["inv.yaml:8:9", "duplicate page id \"home\""]);
+    bad(
+        report_with(dir.path(), &inv, "log.csv", LOG.as_bytes()),
+        &["inv.yaml:8:9", "duplicate page id \"home\""],
+    );
 }
 
 #[test]
 fn duplicate_field_id_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let inv = INVENTORY.replace("pages:", "  name: {label: Again}\npages:");
-    bad(report_with(dir.path(), &inv, "log.csv", LOG.as_bytes()), &["inv.yaml:4:3", "fields.name", "duplicate"]);
+    bad(
+        report_with(dir.path(), &inv, "log.csv", LOG.as_bytes()),
+        &["inv.yaml:4:3", "fields.name", "duplicate"],
+    );
 }
 
 #[test]
@@ -72,7 +96,12 @@ fn malformed_route_is_refused() {
     let inv = INVENTORY.replace("route: /my/", "route: /my/{*rest}/more");
     bad(
         report_with(dir.path(), &inv, "log.csv", LOG.as_bytes()),
-        &["inv.yaml:6:12", "pages[0].route", "malformed route", "last segment"],
+        &[
+            "inv.yaml:6:12",
+            "pages[0].route",
+            "malformed route",
+            "last segment",
+        ],
     );
 }
 
@@ -80,21 +109,33 @@ fn malformed_route_is_refused() {
 fn same_route_pattern_twice_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let inv = format!("{INVENTORY}  - id: again\n    route: /my\n");
-    bad(report_with(dir.path(), &inv, "log.csv", LOG.as_bytes()), &["pages[1].route", "same route pattern"]);
+    bad(
+        report_with(dir.path(), &inv, "log.csv", LOG.as_bytes()),
+        &["pages[1].route", "same route pattern"],
+    );
 }
 
 #[test]
 fn unknown_version_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let inv = INVENTORY.replace("version: 1", "version: 3");
-    bad(report_with(dir.path(), &inv, "log.csv", LOG.as_bytes()), &["inv.yaml:1:10", "unknown inventory version 3"]);
+    bad(
+        report_with(dir.path(), &inv, "log.csv", LOG.as_bytes()),
+        &["inv.yaml:1:10", "unknown inventory version 3"],
+    );
 }
 
 #[test]
 fn unknown_inventory_key_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let inv = INVENTORY.replace("    fields: [name]\n", "    fields: [name]\n    colour: red\n");
-    bad(report_with(dir.path(), &inv, "log.csv", LOG.as_bytes()), &["inv.yaml:8:", "unknown field `colour`"]);
+    let inv = INVENTORY.replace(
+        "    fields: [name]\n",
+        "    fields: [name]\n    colour: red\n",
+    );
+    bad(
+        report_with(dir.path(), &inv, "log.csv", LOG.as_bytes()),
+        &["inv.yaml:8:", "unknown field `colour`"],
+    );
 }
 
 #[test]
@@ -113,7 +154,10 @@ fn bad_timestamp_names_its_row() {
     let log = format!("{LOG}2017-01-01T00:00:01Z,/my/,a,v\n22/06/2017 10:00,/my/,a,v\n");
     bad(
         report_with(dir.path(), INVENTORY, "log.csv", log.as_bytes()),
-        &["log.csv:4: row 3: ts", "unparsable timestamp \"22/06/2017 10:00\""],
+        &[
+            "log.csv:4: row 3: ts",
+            "unparsable timestamp \"22/06/2017 10:00\"",
+        ],
     );
 }
 
@@ -122,11 +166,17 @@ fn missing_file_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let inv = write(dir.path(), "inv.yaml", INVENTORY);
     bad(
-        pii().args(["report", "users", "-i"]).arg(inv).args(["-e", "no/such/log.csv"]).assert(),
+        pii()
+            .args(["report", "users", "-i"])
+            .arg(inv)
+            .args(["-e", "no/such/log.csv"])
+            .assert(),
         &["no/such/log.csv", "cannot read"],
     );
     bad(
-        pii().args(["report", "users", "-i", "no/such/inv.yaml", "-e", "x.csv"]).assert(),
+        pii()
+            .args(["report", "users", "-i", "no/such/inv.yaml", "-e", "x.csv"])
+            .assert(),
         &["no/such/inv.yaml"],
     );
 }
@@ -146,10 +196,18 @@ fn glob_matching_nothing_and_unknown_extension() {
     let inv = write(dir.path(), "inv.yaml", INVENTORY);
     let pattern = dir.path().join("*.parquet");
     bad(
-        pii().args(["report", "users", "-i"]).arg(&inv).arg("-e").arg(pattern).assert(),
+        pii()
+            .args(["report", "users", "-i"])
+            .arg(&inv)
+            .arg("-e")
+            .arg(pattern)
+            .assert(),
         &["matches no file"],
     );
-    bad(report_with(dir.path(), INVENTORY, "log.txt", LOG.as_bytes()), &["log.txt", "unknown file type"]);
+    bad(
+        report_with(dir.path(), INVENTORY, "log.txt", LOG.as_bytes()),
+        &["log.txt", "unknown file type"],
+    );
 }
 
 #[test]
@@ -158,11 +216,25 @@ fn bad_flags_are_usage_errors() {
     let inv = write(dir.path(), "inv.yaml", INVENTORY);
     let log = write(dir.path(), "log.csv", LOG);
     let run = |extra: &[&str]| {
-        pii().args(["report", "users", "-i"]).arg(&inv).arg("-e").arg(&log).args(extra).assert()
+        pii()
+            .args(["report", "users", "-i"])
+            .arg(&inv)
+            .arg("-e")
+            .arg(&log)
+            .args(extra)
+            .assert()
     };
     bad(run(&["--tz", "Mars/Base"]), &["--tz", "Mars/Base"]);
     bad(run(&["--from", "yesterday"]), &["--from", "yesterday"]);
-    bad(run(&["--from", "2017-01-02T00:00:00Z", "--to", "2017-01-01T00:00:00Z"]), &["earlier"]);
+    bad(
+        run(&[
+            "--from",
+            "2017-01-02T00:00:00Z",
+            "--to",
+            "2017-01-01T00:00:00Z",
+        ]),
+        &["earlier"],
+    );
     bad(run(&["--format", "parquet"]), &["needs -o FILE"]);
     pii().args(["report", "nonsense"]).assert().code(2);
 }
@@ -174,12 +246,26 @@ fn bad_registered_table_names_row_and_column() {
     let log = write(dir.path(), "log.csv", LOG);
     let reg = write(dir.path(), "reg.csv", "user_id,name\na,true\nb,maybe\n");
     bad(
-        pii().args(["report", "users", "-i"]).arg(&inv).arg("-e").arg(&log).arg("-r").arg(&reg).assert(),
+        pii()
+            .args(["report", "users", "-i"])
+            .arg(&inv)
+            .arg("-e")
+            .arg(&log)
+            .arg("-r")
+            .arg(&reg)
+            .assert(),
         &["reg.csv:3: row 2: name", "\"maybe\" is not a boolean"],
     );
     let reg = write(dir.path(), "reg.csv", "id,name\na,true\n");
     bad(
-        pii().args(["report", "users", "-i"]).arg(&inv).arg("-e").arg(&log).arg("-r").arg(&reg).assert(),
+        pii()
+            .args(["report", "users", "-i"])
+            .arg(&inv)
+            .arg("-e")
+            .arg(&log)
+            .arg("-r")
+            .arg(&reg)
+            .assert(),
         &["user_id"],
     );
 }
@@ -195,12 +281,18 @@ fn empty_log_is_empty_reports() {
 #[test]
 fn zero_byte_log_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
-    bad(report_with(dir.path(), INVENTORY, "log.csv", b""), &["log.csv", "empty"]);
+    bad(
+        report_with(dir.path(), INVENTORY, "log.csv", b""),
+        &["log.csv", "empty"],
+    );
 }
 
 #[test]
 fn no_arguments_prints_usage() {
-    pii().assert().success().stdout(predicate::str::contains("Usage: pii-audit"));
+    pii()
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Usage: pii-audit"));
 }
 
 #[test]
@@ -251,7 +343,11 @@ fn every_format_writes() {
         .args(["--format", "json"])
         .assert()
         .success()
-        .stdout(predicate::str::contains(r#""exposed_fields":["card_last4","email"]"#));
+        // No window and no registered table here: u2's 11:00 /my/ row to u5 counts and
+        // u1's card counts as on file.
+        .stdout(predicate::str::contains(
+            r#""user_id":"u2","tier":"direct","exposed_fields":["card_last4","email","name"]"#,
+        ));
     base("fields")
         .args(["--format", "table"])
         .assert()
@@ -261,9 +357,15 @@ fn every_format_writes() {
         .args(["--format", "ndjson"])
         .assert()
         .success()
-        .stdout(predicate::str::contains(r#"{"minute":"2017-06-22T09:59:00+09:00","requests":1"#));
+        .stdout(predicate::str::contains(
+            r#"{"minute":"2017-06-22T09:59:00+09:00","requests":1"#,
+        ));
     let out = dir.path().join("pages.parquet");
-    base("pages").args(["--format", "parquet", "-o"]).arg(&out).assert().success();
+    base("pages")
+        .args(["--format", "parquet", "-o"])
+        .arg(&out)
+        .assert()
+        .success();
     let bytes = std::fs::read(&out).unwrap();
     assert_eq!(&bytes[..4], b"PAR1");
 }
@@ -272,7 +374,16 @@ fn every_format_writes() {
 fn the_same_log_reads_alike_from_csv_ndjson_gzip_and_parquet() {
     let dir = tempfile::tempdir().unwrap();
     let out = pii()
-        .args(["generate", "--users", "50", "--rows", "2000", "--seed", "7", "--out-dir"])
+        .args([
+            "generate",
+            "--users",
+            "50",
+            "--rows",
+            "2000",
+            "--seed",
+            "7",
+            "--out-dir",
+        ])
         .arg(dir.path())
         .assert()
         .success();
@@ -294,7 +405,18 @@ fn the_same_log_reads_alike_from_csv_ndjson_gzip_and_parquet() {
     for format in ["csv", "ndjson"] {
         let sub = dir.path().join(format);
         pii()
-            .args(["generate", "--users", "50", "--rows", "2000", "--seed", "7", "--log-format", format, "--out-dir"])
+            .args([
+                "generate",
+                "--users",
+                "50",
+                "--rows",
+                "2000",
+                "--seed",
+                "7",
+                "--log-format",
+                format,
+                "--out-dir",
+            ])
             .arg(&sub)
             .assert()
             .success();
@@ -308,9 +430,16 @@ fn the_same_log_reads_alike_from_csv_ndjson_gzip_and_parquet() {
         );
         // gzip of the same file.
         let gz = sub.join(format!("exposure.{format}.gz"));
-        let status = std::process::Command::new("gzip").arg("-k").arg(&log).status().unwrap();
+        let status = std::process::Command::new("gzip")
+            .arg("-k")
+            .arg(&log)
+            .status()
+            .unwrap();
         assert!(status.success());
-        assert_eq!(summary(&gz).replace(&dir.path().join("registered.csv").display().to_string(), ""), text.replace(&dir.path().join("registered.csv").display().to_string(), ""));
+        assert_eq!(
+            summary(&gz).replace(&dir.path().join("registered.csv").display().to_string(), ""),
+            text.replace(&dir.path().join("registered.csv").display().to_string(), "")
+        );
     }
 }
 
@@ -320,7 +449,18 @@ fn generate_is_deterministic_per_seed() {
     let b = tempfile::tempdir().unwrap();
     for dir in [&a, &b] {
         pii()
-            .args(["generate", "--users", "30", "--rows", "500", "--seed", "11", "--log-format", "csv", "--out-dir"])
+            .args([
+                "generate",
+                "--users",
+                "30",
+                "--rows",
+                "500",
+                "--seed",
+                "11",
+                "--log-format",
+                "csv",
+                "--out-dir",
+            ])
             .arg(dir.path())
             .assert()
             .success();
@@ -344,15 +484,28 @@ fn check_speaks_plainly() {
             .arg(fixture("worked/log.csv"))
             .arg("-r")
             .arg(fixture("worked/registered.csv"))
-            .args(["--from", "2017-06-22T10:00:00+09:00", "--to", "2017-06-22T11:00:00+09:00", "--tz", "Asia/Tokyo"])
+            .args([
+                "--from",
+                "2017-06-22T10:00:00+09:00",
+                "--to",
+                "2017-06-22T11:00:00+09:00",
+                "--tz",
+                "Asia/Tokyo",
+            ])
             .assert()
             .success();
         String::from_utf8(o.get_output().stdout.clone()).unwrap()
     };
     let u2 = run("u2");
-    assert!(u2.contains("Someone else saw this user's Card last 4 digits and Email address."), "{u2}");
+    assert!(
+        u2.contains("Someone else saw this user's Card last 4 digits and Email address."),
+        "{u2}"
+    );
     assert!(u2.contains("3 times in all, to 3 different people, between 2017-06-22T10:02:00+09:00 and 2017-06-22T10:04:00+09:00"), "{u2}");
-    assert!(u2.contains("page mail: Email address seen 2 times by 2 different people"), "{u2}");
+    assert!(
+        u2.contains("page mail: Email address seen 2 times by 2 different people"),
+        "{u2}"
+    );
     assert!(u2.contains("Notice: direct."), "{u2}");
     let u3 = run("u3");
     assert!(u3.contains("Nobody else saw"), "{u3}");
@@ -371,8 +524,14 @@ fn inventory_check_reports_coverage_and_suggestions() {
         .success();
     let text = String::from_utf8(o.get_output().stdout.clone()).unwrap();
     // 11 rows, 10 match a page; 9 cross-user rows (all but the two own views), 8 matched.
-    assert!(text.contains("rows matching a page:            90.9% (10 of 11)"), "{text}");
-    assert!(text.contains("cross-user rows matching a page: 88.9% (8 of 9)"), "{text}");
+    assert!(
+        text.contains("rows matching a page:            90.9% (10 of 11)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("cross-user rows matching a page: 88.9% (8 of 9)"),
+        "{text}"
+    );
     assert!(text.contains("/search"), "{text}");
     pii()
         .args(["inventory", "check"])

@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 
 /// The contract's worked example, kept as files under tests/fixtures/worked.
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 /// Writes `text` to `dir/name` and returns the path.

@@ -38,7 +38,10 @@ fn worked_args() -> InputArgs {
         from: Some("2017-06-22T10:00:00+09:00".into()),
         to: Some("2017-06-22T11:00:00+09:00".into()),
         tz: "Asia/Tokyo".into(),
-        ..args(&fixture("worked/inventory.yaml"), &fixture("worked/log.csv"))
+        ..args(
+            &fixture("worked/inventory.yaml"),
+            &fixture("worked/log.csv"),
+        )
     }
 }
 
@@ -101,17 +104,29 @@ fn worked_example_summary() {
 
 const INVENTORY: &str = "version: 1\nfields:\n  name: {label: Name, category: user.name, direct_notice: true}\n  email: {label: Email, category: user.contact.email, direct_notice: true}\n  points: {label: Points, category: user.financial}\npages:\n  - {id: home, route: /my/, fields: [name]}\n  - {id: tab, route: '/my/{tab}', fields: [points]}\n  - {id: rest, route: '/my/{*rest}', fields: [email]}\n  - {id: pts, route: /my/points/, fields: [points]}\n  - {id: item, route: '/items/{id}', fields: []}\n";
 
-fn run(log: &str, registered: Option<&str>, from: Option<&str>, to: Option<&str>) -> (String, pii_audit::audit::Summary) {
+fn run(
+    log: &str,
+    registered: Option<&str>,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> (String, pii_audit::audit::Summary) {
     let dir = tempfile::tempdir().unwrap();
     let inventory = write(dir.path(), "inv.yaml", INVENTORY);
-    let log = write(dir.path(), "log.csv", &format!("ts,path,owner_id,viewer_id\n{log}"));
+    let log = write(
+        dir.path(),
+        "log.csv",
+        &format!("ts,path,owner_id,viewer_id\n{log}"),
+    );
     let mut a = args(&inventory, &log);
     a.registered = registered.map(|r| write(dir.path(), "reg.csv", r));
     a.from = from.map(str::to_string);
     a.to = to.map(str::to_string);
     let inputs = Inputs::load(&a).unwrap();
     let audit = inputs.audit().unwrap();
-    (cut(&csv(&audit.users().unwrap(), "UTC"), 6), audit.summary().unwrap())
+    (
+        cut(&csv(&audit.users().unwrap(), "UTC"), 6),
+        audit.summary().unwrap(),
+    )
 }
 
 #[test]
@@ -196,7 +211,10 @@ fn empty_cells_and_missing_columns_count_as_registered() {
         None,
         None,
     );
-    assert_eq!(users.lines().nth(1), Some("a,direct,name;points,name;points,2,1"));
+    assert_eq!(
+        users.lines().nth(1),
+        Some("a,direct,name;points,name;points,2,1")
+    );
 }
 
 #[test]
@@ -220,7 +238,10 @@ fn pages_without_fields_never_expose_and_unmapped_rows_are_reported_not_counted(
         "path,requests,cross_user,suggested_route\n/search,2,1,/search\n/items/m123456789/reviews,1,1,/items/{id}/reviews\n"
     );
     let s = audit.summary().unwrap();
-    assert_eq!((s.exposures, s.unmapped_cross_user, s.rows_unmapped), (0, 2, 3));
+    assert_eq!(
+        (s.exposures, s.unmapped_cross_user, s.rows_unmapped),
+        (0, 2, 3)
+    );
 }
 
 #[test]
@@ -238,7 +259,11 @@ fn users_follow_notice_priority() {
         None,
         None,
     );
-    let order: Vec<&str> = users.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
+    let order: Vec<&str> = users
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
     assert_eq!(order, ["e", "d", "h", "f", "g", "i"]);
 }
 
@@ -247,7 +272,11 @@ fn naive_timestamps_are_read_in_the_zone() {
     // 10:00 in Tokyo is 01:00 UTC: inside [00:30Z, 01:30Z).
     let dir = tempfile::tempdir().unwrap();
     let inventory = write(dir.path(), "inv.yaml", INVENTORY);
-    let log = write(dir.path(), "log.csv", "ts,path,owner_id,viewer_id\n2017-06-22 10:00:00,/my/,a,v\n");
+    let log = write(
+        dir.path(),
+        "log.csv",
+        "ts,path,owner_id,viewer_id\n2017-06-22 10:00:00,/my/,a,v\n",
+    );
     let mut a = args(&inventory, &log);
     a.tz = "Asia/Tokyo".into();
     a.from = Some("2017-06-22T00:30:00Z".into());
@@ -255,7 +284,10 @@ fn naive_timestamps_are_read_in_the_zone() {
     let inputs = Inputs::load(&a).unwrap();
     let audit = inputs.audit().unwrap();
     let users = csv(&audit.users().unwrap(), "+09:00");
-    assert!(users.contains("a,direct,name,name,1,1,2017-06-22T10:00:00+09:00"), "{users}");
+    assert!(
+        users.contains("a,direct,name,name,1,1,2017-06-22T10:00:00+09:00"),
+        "{users}"
+    );
 }
 
 #[test]

@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+"""Times `pii-audit report users` against the same computation in DuckDB SQL, on the
+same files, alternating runs in one process so machine noise hits both alike. Also
+checks that both produce the same users (tier, exposures, distinct viewers, fields).
+
+usage: compare.py DATA_DIR [--runs N] [--from T --to T]
+"""
+import argparse, csv, os, re, subprocess, sys, time, statistics
+
+import duckdb
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, "target", "release", "pii-audit")
+
+
+def route_regex(route):
+    body = route.rstrip("/")
+    if body == "":
+        return "^/$"
+    out = ""
+    for seg in body[1:].split("/"):
+        if seg.startswith("{*"):
+            out += "(/.*)?"
+        elif seg.startswith("{"):
+            out += "/[^/]+"
+        else:
+            out += "/" + re.escape(seg)
+    return "^" + out + "$"
+
+
+def route_rank(route):
+    body = route.rstrip("/")
+    segs = [] if body == "" else body[1:].split("/")
+    return tuple(2 if s.startswith("{*") else 1 if s.startswith("{") else 0 for s in segs)
+
+
+def sql_for(inventory, log, registered, window):
+    fields = list(inventory["fields"].keys())
+    bit = {f: 1 << i for i, f in enumerate(fields)}
+    direct = sum(bit[f] for f, d in inventory["fields"].items() if d.get("direct_notice"))
+    everything = sum(bit.values())
+    pages = inventory["pages"]
+    # Most specific first: sorting routes by their rank tuple makes the first match the
+    # most specific one for every path (same rule as the contract).
+    ordered = sorted(pages, key=lambda p: route_rank(p["route"]))
+    case = "CASE " + " ".join(
+        f"WHEN regexp_full_match(np, '{route_regex(p['route'])}') THEN '{p['id']}'" for p in ordered
+    ) + " END"
+    masks = ", ".join(f"('{p['id']}', {sum(bit[f] for f in p.get('fields', []))}::UBIGINT)" for p in pages)
+    with open(registered) as fh:
+        header = next(csv.reader(fh))
+    reg_terms = []
+    for f in fields:
+        if f in header:
+            reg_terms.append(f"CASE WHEN lower(trim({f})) IN ('false','0','no') THEN 0 ELSE {bit[f]} END")
+        else:
+            reg_terms.append(str(bit[f]))
+    reg_mask = " + ".join(reg_terms)
+    where = ""
+    if window:
+        where = f"AND ts >= '{window[0]}'::TIMESTAMPTZ AND ts < '{window[1]}'::TIMESTAMPTZ"
+    def field_list(mask):
+        items = ", ".join(f"CASE WHEN {mask} & {bit[f]} <> 0 THEN '{f}' END" for f in sorted(fields))
+        return f"array_to_string(list_filter([{items}], lambda x: x IS NOT NULL), ';')"
+    return f"""
+WITH log AS (
+  SELECT ts, path, owner_id, NULLIF(viewer_id, '') AS viewer_id FROM read_parquet('{log}')
+  WHERE owner_id IS NOT NULL AND owner_id <> '' {where}),
+paths AS (SELECT DISTINCT path FROM log),
+norm AS (
+  SELECT path, CASE WHEN n = '' THEN '/' ELSE n END AS np FROM (
+    SELECT path, regexp_replace(regexp_replace(regexp_replace(path,
+      '^[^/]*://[^/?#]*', ''), '[?#].*$', ''), '/+$', '') AS n FROM paths)),
+matched AS (SELECT path, {case} AS page_id FROM norm),
+pm AS (SELECT * FROM (VALUES {masks}) t(page_id, pm)),
+reg AS (SELECT user_id, ({reg_mask})::UBIGINT AS reg FROM read_csv('{registered}', all_varchar = true)),
+rows AS (
+  SELECT l.ts, l.owner_id, l.viewer_id, m.page_id,
+         pm.pm & COALESCE(reg.reg, {everything}::UBIGINT) AS dm
+  FROM log l JOIN matched m USING (path) JOIN pm USING (page_id)
+  LEFT JOIN reg ON reg.user_id = l.owner_id),
+e AS (SELECT *, (viewer_id IS NULL OR viewer_id <> owner_id) AS exposure FROM rows WHERE dm <> 0),
+u AS (
+  SELECT owner_id AS user_id,
+    COALESCE(bit_or(dm) FILTER (WHERE exposure), 0) AS exp, bit_or(dm) AS pot,
+    count(*) FILTER (WHERE exposure) AS exposures,
+    count(DISTINCT viewer_id) FILTER (WHERE exposure)
+      + count(*) FILTER (WHERE exposure AND viewer_id IS NULL) AS distinct_viewers,
+    min(ts) FILTER (WHERE exposure) AS first_exposed,
+    max(ts) FILTER (WHERE exposure) AS last_exposed,
+    array_to_string(list_sort(list(DISTINCT page_id) FILTER (WHERE exposure)), ';') AS pages
+  FROM e GROUP BY owner_id)
+SELECT user_id,
+  CASE WHEN exp & {direct} <> 0 THEN 'direct' WHEN exp <> 0 THEN 'notice' ELSE 'potential' END AS tier,
+  {field_list('exp')} AS exposed_fields, {field_list('pot')} AS potential_fields,
+  exposures, distinct_viewers, first_exposed, last_exposed, pages
+FROM u
+ORDER BY CASE WHEN exp & {direct} <> 0 THEN 0 WHEN exp <> 0 THEN 1 ELSE 2 END,
+  distinct_viewers DESC, exposures DESC, user_id
+"""
+
+
+def run_pii(args, out):
+    cmd = [BIN, "report", "users", *args, "--format", "csv", "-o", out]
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, env={**os.environ, "PII_AUDIT_TIMINGS": "1"})
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    err = proc.stderr.read().decode()
+    if status != 0:
+        sys.exit(f"pii-audit failed: {err}")
+    timings = next((l for l in err.splitlines() if l.startswith("timings:")), "")
+    return elapsed, usage.ru_maxrss / 1024, timings
+
+
+def run_duck(sql, out):
+    start = time.perf_counter()
+    con = duckdb.connect()
+    con.execute(f"COPY ({sql}) TO '{out}' (HEADER, DELIMITER ',')")
+    con.close()
+    return time.perf_counter() - start
+
+
+def key_rows(path, columns):
+    with open(path) as fh:
+        return [tuple(r[c] for c in columns) for r in csv.DictReader(fh)]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("data")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--from", dest="start")
+    ap.add_argument("--to", dest="end")
+    a = ap.parse_args()
+    inv_path = os.path.join(a.data, "inventory.yaml")
+    log = os.path.join(a.data, "exposure.parquet")
+    reg = os.path.join(a.data, "registered.csv")
+    with open(inv_path) as fh:
+        inventory = yaml.safe_load(fh)
+    window = (a.start, a.end) if a.start else None
+    sql = sql_for(inventory, log, reg, window)
+    args = ["-i", inv_path, "-e", log, "-r", reg]
+    if window:
+        args += ["--from", a.start, "--to", a.end]
+    pii_out, duck_out = "/tmp/bench-pii.csv", "/tmp/bench-duck.csv"
+    pii_times, duck_times, rss, timings = [], [], [], []
+    for _ in range(a.runs):
+        t, r, tm = run_pii(args, pii_out)
+        pii_times.append(t); rss.append(r); timings.append(tm)
+        duck_times.append(run_duck(sql, duck_out))
+    cols = ["user_id", "tier", "exposed_fields", "potential_fields", "exposures", "distinct_viewers", "pages"]
+    same = key_rows(pii_out, cols) == key_rows(duck_out, cols)
+    rows = sum(1 for _ in open(pii_out)) - 1
+    p, d = statistics.median(pii_times), statistics.median(duck_times)
+    print(f"data: {a.data}  window: {window or 'all rows'}  runs: {a.runs} (alternating)")
+    print(f"users in report: {rows}; same users, tiers, counts and fields as DuckDB: {same}")
+    print(f"pii-audit report users: median {p:.3f}s (min {min(pii_times):.3f}s), peak RSS {max(rss):.0f} MiB")
+    print(f"DuckDB {duckdb.__version__} same SQL:   median {d:.3f}s (min {min(duck_times):.3f}s)")
+    print(f"ratio pii-audit / DuckDB: {p / d:.2f}")
+    print(f"pii-audit stage split (last run): {timings[-1]}")
+    if not same:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
