@@ -21,8 +21,9 @@ use crate::report::write_private;
 pub const INVENTORY: &str = include_str!("../inventory/mercari-2017.yaml");
 
 /// Log span and leak window, in JST (UTC+9), as UTC microseconds.
-const JST: i64 = 9 * 3600;
-const LOG_START: i64 = 1_498_082_400 - JST + 6 * 3600; // 2017-06-22 06:00 JST
+/// 2017-06-22T00:00:00+09:00 (2017-06-21T15:00:00Z).
+const JST_MIDNIGHT: i64 = 1_498_057_200;
+const LOG_START: i64 = JST_MIDNIGHT + 6 * 3600;
 const LOG_HOURS: i64 = 14;
 const LEAK_FROM: &str = "2017-06-22T09:00:00+09:00";
 const LEAK_TO: &str = "2017-06-22T15:00:00+09:00";

@@ -160,8 +160,9 @@ pub fn check_text(audit: &Audit, user_id: &str) -> Result<String> {
                 })
                 .cloned()
                 .collect();
+            let verb = if direct.len() == 1 { "was" } else { "were" };
             format!(
-                "Notice: direct. Because their {} was seen, this user must be told directly.",
+                "Notice: direct. Because their {} {verb} seen, this user must be told directly.",
                 labels(inventory, &direct)
             )
         }
