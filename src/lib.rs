@@ -25,9 +25,8 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         None => {
             // Until the TUI lands, the bare command explains itself.
-            cli::Cli::command().print_help()?;
-            println!();
-            Ok(())
+            let help = cli::Cli::command().render_help();
+            report::print_text(&format!("{help}\n"))
         }
         Some(Command::Report {
             kind,
@@ -64,8 +63,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Check { user_id, input }) => {
             let inputs = load::Inputs::load(&input)?;
             let audit = inputs.audit()?;
-            print!("{}", notice::check_text(&audit, &user_id)?);
-            Ok(())
+            report::print_text(&notice::check_text(&audit, &user_id)?)
         }
         Some(Command::Inventory {
             command: InventoryCommand::Check { inventory, log, tz },
@@ -84,10 +82,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 log_format,
             };
             let written = generate::write(&spec, &out_dir)?;
-            for line in written {
-                println!("{line}");
-            }
-            Ok(())
+            report::print_text(&(written.join("\n") + "\n"))
         }
     }
 }
@@ -111,10 +106,20 @@ fn build_report(audit: &Audit, kind: ReportKind) -> Result<(audit::Report, Optio
     })
 }
 
+/// `writeln!` into a String (which cannot fail).
+macro_rules! outln {
+    ($out:expr, $($arg:tt)*) => {{
+        use std::fmt::Write as _;
+        let _ = writeln!($out, $($arg)*);
+    }};
+}
+
 /// `inventory check`: validation, and with a log, coverage and suggested routes.
 fn inventory_check(path: &std::path::Path, log: &[String], tz: &str) -> Result<()> {
     let inventory = inventory::Inventory::load(path)?;
-    println!(
+    let mut out = String::new();
+    outln!(
+        out,
         "{}: valid inventory {:?}: {} fields, {} pages",
         inventory.source,
         inventory.name,
@@ -122,10 +127,10 @@ fn inventory_check(path: &std::path::Path, log: &[String], tz: &str) -> Result<(
         inventory.pages.len()
     );
     for warning in &inventory.warnings {
-        println!("warning: {warning}");
+        outln!(out, "warning: {warning}");
     }
     if log.is_empty() {
-        return Ok(());
+        return report::print_text(&out);
     }
     let zone = load::parse_zone(tz)?;
     let files = exposure::expand_paths(log)?;
@@ -147,27 +152,36 @@ fn inventory_check(path: &std::path::Path, log: &[String], tz: &str) -> Result<(
     let mapped = rows - s.rows_unmapped;
     let cross = s.rows_cross_user;
     let cross_mapped = cross - s.unmapped_cross_user;
-    println!("coverage over {} rows from {} file(s):", rows, files.len());
-    println!(
+    outln!(
+        out,
+        "coverage over {} rows from {} file(s):",
+        rows,
+        files.len()
+    );
+    outln!(
+        out,
         "  rows matching a page:            {} ({mapped} of {rows})",
         share(mapped, rows)
     );
-    println!(
+    outln!(
+        out,
         "  cross-user rows matching a page: {} ({cross_mapped} of {cross})",
         share(cross_mapped, cross)
     );
     let unmapped = audit.unmapped()?;
     if unmapped.df.height() == 0 {
-        println!("every path matches a page");
+        outln!(out, "every path matches a page");
     } else {
-        println!(
+        outln!(
+            out,
             "unmapped paths ({}), most requested first:",
             unmapped.df.height()
         );
-        println!(
+        outln!(
+            out,
             "{}",
             report::table_text(&report::presentable(&unmapped.df, &zone, true)?)
         );
     }
-    Ok(())
+    report::print_text(&out)
 }

@@ -146,6 +146,19 @@ pub fn cell_text(column: &Column, row: usize) -> String {
     }
 }
 
+/// Writes to standard output; a closed pipe (`| head`) is the reader's choice, not an error.
+pub fn print_bytes(bytes: &[u8]) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|_| stdout.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("cannot write to standard output"),
+    }
+}
+
+pub fn print_text(text: &str) -> Result<()> {
+    print_bytes(text.as_bytes())
+}
+
 /// Writes a report to `-o FILE` (atomic, 0600) or stdout.
 pub fn emit(report: &Report, format: Format, output: Option<&Path>, zone: &Zone) -> Result<()> {
     if format == Format::Parquet && output.is_none() {
@@ -157,14 +170,7 @@ pub fn emit(report: &Report, format: Format, output: Option<&Path>, zone: &Zone)
     let bytes = render(report, format, zone)?;
     match output {
         Some(path) => write_private(path, &bytes),
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            match stdout.write_all(&bytes).and_then(|_| stdout.flush()) {
-                // A closed pipe (`| head`) is the reader's choice, not an error.
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                other => other.context("cannot write to standard output"),
-            }
-        }
+        None => print_bytes(&bytes),
     }
 }
 

@@ -8,6 +8,13 @@ use predicates::prelude::*;
 
 use crate::{fixture, write};
 
+/// The bundled sample incident: output large enough to outlast a pipe buffer.
+fn sample(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("sample-data")
+        .join(name)
+}
+
 fn pii() -> Command {
     Command::cargo_bin("pii-audit").expect("binary built")
 }
@@ -539,4 +546,26 @@ fn inventory_check_reports_coverage_and_suggestions() {
         .assert()
         .success()
         .stdout(predicate::str::contains("valid inventory"));
+}
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    // `| head -1` closes the pipe after one line; the rest must not become a panic.
+    let bin = assert_cmd::cargo::cargo_bin("pii-audit");
+    let script = format!(
+        "{bin} inventory check {inv} -e {log} | head -1 >/dev/null; {bin} report timeline -i {inv} -e {log} | head -1 >/dev/null",
+        bin = bin.display(),
+        inv = sample("inventory.yaml").display(),
+        log = sample("exposure.csv").display()
+    );
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("internal error") && !stderr.contains("panicked"),
+        "{stderr}"
+    );
 }
