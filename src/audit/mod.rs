@@ -130,15 +130,41 @@ impl<'a> Audit<'a> {
     }
 
     /// The log with page, disclosed-field masks, `cross` (served to someone other than
-    /// the owner) and `exposure` (cross and disclosing at least one field).
+    /// the owner) and `exposure` (cross and disclosing at least one field). Every row in
+    /// the window is kept, unmapped ones with a null `page_id`.
     pub fn enriched(&self) -> LazyFrame {
-        let words = words(self.inventory);
-        let mut lf = self.log.df.clone().lazy().join(
+        let joined = self.log.df.clone().lazy().join(
             self.paths.clone().lazy(),
             [col("path")],
             [col("path")],
             left_join(JoinValidation::ManyToOne),
         );
+        self.with_disclosure(joined)
+    }
+
+    /// Only the rows that disclose a field: rows on pages that render none (public pages,
+    /// unmapped paths) are dropped by an inner join against the personal pages' paths,
+    /// before the registered table is joined. What per-user figures are computed from.
+    pub fn disclosing(&self) -> LazyFrame {
+        let personal = self
+            .paths
+            .clone()
+            .lazy()
+            .filter(any_set("pm", words(self.inventory)));
+        let joined = self.log.df.clone().lazy().join(
+            personal,
+            [col("path")],
+            [col("path")],
+            JoinArgs {
+                validation: JoinValidation::ManyToOne,
+                ..JoinArgs::new(JoinType::Inner)
+            },
+        );
+        self.with_disclosure(joined).filter(col("disclosed"))
+    }
+
+    fn with_disclosure(&self, mut lf: LazyFrame) -> LazyFrame {
+        let words = words(self.inventory);
         let mut masks = Vec::with_capacity(words);
         match self.registered {
             Some(registered) => {
@@ -234,8 +260,7 @@ impl<'a> Audit<'a> {
             .when(col("tier_rank").eq(lit(1u8)))
             .then(lit(TIERS[1]))
             .otherwise(lit(TIERS[2]));
-        self.enriched()
-            .filter(col("disclosed"))
+        self.disclosing()
             .group_by([col("owner_id")])
             .agg(aggs)
             .with_columns(fill)
@@ -305,7 +330,7 @@ impl<'a> Audit<'a> {
         let per_row = if exposures_by_field.is_empty() {
             DataFrame::empty()
         } else {
-            self.enriched()
+            self.disclosing()
                 .filter(col("exposure"))
                 .select(exposures_by_field)
                 .collect()
@@ -761,8 +786,8 @@ impl<'a> Audit<'a> {
                     .alias(mask_name("exp", w)),
             );
         }
-        self.enriched()
-            .filter(col("owner_id").eq(lit(user_id)).and(col("disclosed")))
+        self.disclosing()
+            .filter(col("owner_id").eq(lit(user_id)))
             .group_by([col("page_id")])
             .agg(aggs)
             .with_columns([
