@@ -569,3 +569,42 @@ fn a_closed_pipe_is_not_an_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn several_files_and_a_glob_are_one_log() {
+    // The worked example split in two files reads exactly like the single file.
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(fixture("worked/log.csv")).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let rows: Vec<&str> = lines.collect();
+    write(
+        dir.path(),
+        "part-1.csv",
+        &format!("{header}\n{}\n", rows[..5].join("\n")),
+    );
+    write(
+        dir.path(),
+        "part-2.csv",
+        &format!("{header}\n{}\n", rows[5..].join("\n")),
+    );
+    let users = |logs: &[String]| {
+        let o = pii()
+            .args(["report", "users", "-i"])
+            .arg(fixture("worked/inventory.yaml"))
+            .arg("-e")
+            .args(logs)
+            .args(["--tz", "Asia/Tokyo"])
+            .assert()
+            .success();
+        String::from_utf8(o.get_output().stdout.clone()).unwrap()
+    };
+    let single = users(&[fixture("worked/log.csv").display().to_string()]);
+    let glob = users(&[dir.path().join("part-*.csv").display().to_string()]);
+    let listed = users(&[
+        dir.path().join("part-1.csv").display().to_string(),
+        dir.path().join("part-2.csv").display().to_string(),
+    ]);
+    assert_eq!(glob, single);
+    assert_eq!(listed, single);
+}
