@@ -95,6 +95,41 @@ fn distinct_viewers() -> Expr {
             .cast(DataType::UInt32)
 }
 
+/// What a group of disclosing rows says about exposure: counts, viewers, first and last
+/// exposure, and the field masks `pot*` (disclosed) and `exp*` (seen by someone else).
+fn exposure_aggs(words: usize) -> Vec<Expr> {
+    let mut aggs = vec![
+        col("exposure")
+            .sum()
+            .cast(DataType::UInt32)
+            .alias("exposures"),
+        distinct_viewers().alias("distinct_viewers"),
+        col("ts")
+            .filter(col("exposure"))
+            .min()
+            .alias("first_exposed"),
+        col("ts")
+            .filter(col("exposure"))
+            .max()
+            .alias("last_exposed"),
+    ];
+    for w in 0..words {
+        aggs.push(
+            col(mask_name("dm", w))
+                .bitwise_or()
+                .alias(mask_name("pot", w)),
+        );
+        aggs.push(
+            col(mask_name("dm", w))
+                .filter(col("exposure"))
+                .bitwise_or()
+                .fill_null(lit(0u64))
+                .alias(mask_name("exp", w)),
+        );
+    }
+    aggs
+}
+
 fn left_join(validation: JoinValidation) -> JoinArgs {
     JoinArgs {
         validation,
@@ -206,34 +241,8 @@ impl<'a> Audit<'a> {
     pub fn users_frame(&self) -> Result<DataFrame> {
         let inventory = self.inventory;
         let words = words(inventory);
-        let mut aggs = Vec::new();
-        for w in 0..words {
-            aggs.push(
-                col(mask_name("dm", w))
-                    .bitwise_or()
-                    .alias(mask_name("pot", w)),
-            );
-            aggs.push(
-                col(mask_name("dm", w))
-                    .filter(col("exposure"))
-                    .bitwise_or()
-                    .alias(mask_name("exp", w)),
-            );
-        }
+        let mut aggs = exposure_aggs(words);
         aggs.extend([
-            col("exposure")
-                .sum()
-                .cast(DataType::UInt32)
-                .alias("exposures"),
-            distinct_viewers().alias("distinct_viewers"),
-            col("ts")
-                .filter(col("exposure"))
-                .min()
-                .alias("first_exposed"),
-            col("ts")
-                .filter(col("exposure"))
-                .max()
-                .alias("last_exposed"),
             col("page_id")
                 .filter(col("exposure"))
                 .unique()
@@ -246,9 +255,6 @@ impl<'a> Audit<'a> {
         ]);
         let direct: Vec<u64> = (0..words)
             .map(|w| word_bits(inventory, w, |i| inventory.fields[i].direct_notice))
-            .collect();
-        let fill: Vec<Expr> = (0..words)
-            .map(|w| col(mask_name("exp", w)).fill_null(lit(0u64)))
             .collect();
         let tier_rank = when(any_bits("exp", &direct))
             .then(lit(0u8))
@@ -263,7 +269,6 @@ impl<'a> Audit<'a> {
         self.disclosing()
             .group_by([col("owner_id")])
             .agg(aggs)
-            .with_columns(fill)
             .with_column(tier_rank.alias("tier_rank"))
             .sort_by_exprs(
                 [
@@ -755,37 +760,8 @@ impl<'a> Audit<'a> {
     /// `exposures`, `distinct_viewers`, `first_exposed`, `last_exposed`, and the field lists
     /// `exposed_fields` / `disclosed_fields`; pages with exposures first.
     pub fn user_pages(&self, user_id: &str) -> Result<DataFrame> {
-        let words = words(self.inventory);
-        let mut aggs = vec![
-            len().cast(DataType::UInt32).alias("requests"),
-            col("exposure")
-                .sum()
-                .cast(DataType::UInt32)
-                .alias("exposures"),
-            distinct_viewers().alias("distinct_viewers"),
-            col("ts")
-                .filter(col("exposure"))
-                .min()
-                .alias("first_exposed"),
-            col("ts")
-                .filter(col("exposure"))
-                .max()
-                .alias("last_exposed"),
-        ];
-        for w in 0..words {
-            aggs.push(
-                col(mask_name("dm", w))
-                    .bitwise_or()
-                    .alias(mask_name("pot", w)),
-            );
-            aggs.push(
-                col(mask_name("dm", w))
-                    .filter(col("exposure"))
-                    .bitwise_or()
-                    .fill_null(lit(0u64))
-                    .alias(mask_name("exp", w)),
-            );
-        }
+        let mut aggs = vec![len().cast(DataType::UInt32).alias("requests")];
+        aggs.extend(exposure_aggs(words(self.inventory)));
         self.disclosing()
             .filter(col("owner_id").eq(lit(user_id)))
             .group_by([col("page_id")])
