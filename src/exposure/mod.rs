@@ -206,15 +206,6 @@ impl Log {
             rows_without_owner,
         })
     }
-
-    /// An empty log (for an inventory-only run).
-    pub fn empty() -> Log {
-        Log {
-            df: empty_log(),
-            files: Vec::new(),
-            rows_without_owner: 0,
-        }
-    }
 }
 
 fn empty_log() -> DataFrame {
@@ -251,9 +242,10 @@ fn read_one(path: &Path, options: &ReadOptions) -> Result<(DataFrame, usize)> {
     let ts_type = schema.get("ts").cloned().unwrap_or(DataType::String);
     let ts_expr = match &ts_type {
         DataType::Datetime(_, tz) => native_to_utc(tz.is_some(), &options.zone),
-        DataType::Date => col("ts")
-            .cast(DataType::Datetime(TimeUnit::Microseconds, None))
-            .pipe(|e| native_naive(e, &options.zone)),
+        DataType::Date => native_naive(
+            col("ts").cast(DataType::Datetime(TimeUnit::Microseconds, None)),
+            &options.zone,
+        ),
         DataType::String => col("ts"),
         other => {
             return Err(anyhow::Error::from(InputError::at(
@@ -345,13 +337,6 @@ fn read_one(path: &Path, options: &ReadOptions) -> Result<(DataFrame, usize)> {
     }
     Ok((df, skipped))
 }
-
-trait Pipe: Sized {
-    fn pipe<F: FnOnce(Self) -> Self>(self, f: F) -> Self {
-        f(self)
-    }
-}
-impl Pipe for Expr {}
 
 /// A native Parquet timestamp in UTC µs: zone-aware ones are converted, naive ones are
 /// read in `--tz`.
