@@ -112,13 +112,13 @@ pub fn write(spec: &Spec, dir: &Path) -> Result<Vec<String>> {
         }
         LogFormat::Csv | LogFormat::Ndjson => {
             // Text logs carry RFC 3339 times with the service's own offset (JST).
-            let tokyo = TimeZone::opt_try_new(Some("Asia/Tokyo")).map_err(polars_bug)?;
+            let tokyo = crate::exposure::zone::polars_zone(&chrono_tz::Asia::Tokyo);
             let mut text = log
                 .lazy()
                 .with_column(
                     col("ts")
                         .dt()
-                        .convert_time_zone(tokyo.unwrap_or(TimeZone::UTC))
+                        .convert_time_zone(tokyo)
                         .dt()
                         .to_string("%Y-%m-%dT%H:%M:%S%.3f%:z"),
                 )

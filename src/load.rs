@@ -73,7 +73,6 @@ impl Inputs {
         let log = Log::read(&files, &options)?;
         let registered = match &args.registered {
             Some(path) => {
-                crate::exposure::check_readable_file(path)?;
                 let registered = Registered::read(path, &inventory)?;
                 if !registered.unknown_columns.is_empty() {
                     eprintln!(

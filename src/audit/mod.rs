@@ -907,12 +907,7 @@ fn match_paths(inventory: &Inventory, log: &Log) -> Result<DataFrame> {
         .iter()
         .map(|page| {
             (0..words)
-                .map(|w| {
-                    page.fields
-                        .iter()
-                        .filter(|&&i| i / 64 == w)
-                        .fold(0u64, |acc, &i| acc | (1u64 << (i % 64)))
-                })
+                .map(|w| word_bits(inventory, w, |i| page.fields.contains(&i)))
                 .collect()
         })
         .collect();

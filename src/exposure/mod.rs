@@ -73,14 +73,15 @@ pub fn expand_paths(args: &[String]) -> InputResult<Vec<PathBuf>> {
     Ok(files)
 }
 
-pub(crate) fn check_readable_file(path: &Path) -> InputResult<()> {
+/// Checks that `path` is a file that can be read; returns its size in bytes.
+pub(crate) fn check_readable_file(path: &Path) -> InputResult<u64> {
     let location = Location::file(path.display().to_string());
     match std::fs::metadata(path) {
         Err(e) => Err(InputError::at(location, format!("cannot read: {e}"))),
         Ok(meta) if meta.is_dir() => {
             Err(InputError::at(location, "is a directory, expected a file"))
         }
-        Ok(_) => Ok(()),
+        Ok(meta) => Ok(meta.len()),
     }
 }
 
@@ -88,8 +89,7 @@ pub(crate) fn check_readable_file(path: &Path) -> InputResult<()> {
 pub(crate) fn scan(path: &Path) -> InputResult<(LazyFrame, Format)> {
     let format = format_of(path)?;
     let location = Location::file(path.display().to_string());
-    check_readable_file(path)?;
-    if std::fs::metadata(path).map(|m| m.len()).unwrap_or(0) == 0 {
+    if check_readable_file(path)? == 0 {
         return Err(InputError::at(
             location,
             "the file is empty (no header, no rows)",
@@ -305,36 +305,31 @@ fn read_one(path: &Path, options: &ReadOptions) -> Result<(DataFrame, usize)> {
         let df = parse_text_timestamps(df, path, format, &options.zone)?;
         return finish(df.lazy());
     }
-    let (df, skipped) = finish(lf.clone())?;
-    // A null native timestamp can't be windowed; find it only when the count says so.
-    if options.from.is_some() || options.to.is_some() {
-        let nulls = lf
+    // A null native timestamp would silently fall out of the window: refuse it first.
+    // The count reads only the `ts` column; the row is looked up only when there is one.
+    let nulls = lf
+        .clone()
+        .select([col("ts").null_count().cast(DataType::UInt64)])
+        .collect()
+        .map_err(|e| unreadable(path, format, &e))?;
+    let any = nulls
+        .column("ts")
+        .ok()
+        .and_then(|c| c.u64().ok().and_then(|c| c.get(0)))
+        .unwrap_or(0);
+    if any > 0 {
+        let ts = lf
             .clone()
-            .select([col("ts").null_count().cast(DataType::UInt64)])
+            .select([col("ts")])
             .collect()
             .map_err(|e| unreadable(path, format, &e))?;
-        let any = nulls
-            .column("ts")
-            .ok()
-            .and_then(|c| c.u64().ok().and_then(|c| c.get(0)))
-            .unwrap_or(0);
-        if any > 0 {
-            let ts = lf
-                .select([col("ts")])
-                .collect()
-                .map_err(|e| unreadable(path, format, &e))?;
-            let index = first_true(&ts.column("ts").map_err(polars_bug)?.is_null()).unwrap_or(0);
-            return Err(anyhow::Error::from(InputError::at(
-                row_location(path, format, index, "ts"),
-                "empty timestamp (or a local time that does not exist in --tz)",
-            )));
-        }
-    } else if let Some(index) = first_true(&df.column("ts").map_err(polars_bug)?.is_null()) {
+        let index = first_true(&ts.column("ts").map_err(polars_bug)?.is_null()).unwrap_or(0);
         return Err(anyhow::Error::from(InputError::at(
             row_location(path, format, index, "ts"),
             "empty timestamp (or a local time that does not exist in --tz)",
         )));
     }
+    let (df, skipped) = finish(lf)?;
     Ok((df, skipped))
 }
 
@@ -360,17 +355,15 @@ fn native_naive(naive: Expr, zone: &Zone) -> Expr {
             let shift = i64::from(offset.local_minus_utc()) * 1_000_000;
             (naive.cast(DataType::Int64) - lit(shift)).cast(utc_micros())
         }
-        Zone::Named(tz) => {
-            let tz = TimeZone::opt_try_new(Some(tz.name()))
-                .ok()
-                .flatten()
-                .unwrap_or(TimeZone::UTC);
-            naive
-                .dt()
-                .replace_time_zone(Some(tz), lit("earliest"), NonExistent::Null)
-                .dt()
-                .convert_time_zone(TimeZone::UTC)
-        }
+        Zone::Named(tz) => naive
+            .dt()
+            .replace_time_zone(
+                Some(zone::polars_zone(tz)),
+                lit("earliest"),
+                NonExistent::Null,
+            )
+            .dt()
+            .convert_time_zone(TimeZone::UTC),
     }
 }
 

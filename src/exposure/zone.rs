@@ -96,6 +96,11 @@ impl Zone {
     }
 }
 
+/// The polars time zone for an IANA zone (chrono-tz and polars share the same names).
+pub fn polars_zone(tz: &chrono_tz::Tz) -> polars::prelude::TimeZone {
+    polars::prelude::TimeZone::from_chrono(tz)
+}
+
 /// Parses a timestamp the contract accepts: RFC 3339 with offset, or a naive
 /// `YYYY-MM-DD HH:MM:SS[.fff]` / `YYYY-MM-DDTHH:MM:SS[.fff]` taken in `zone`.
 pub fn parse_instant(text: &str, zone: &Zone) -> Option<DateTime<Utc>> {

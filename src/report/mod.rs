@@ -10,6 +10,7 @@ use polars::prelude::*;
 
 use crate::audit::Report;
 use crate::error::InputError;
+use crate::exposure::zone::polars_zone;
 use crate::exposure::{polars_bug, Zone};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -37,13 +38,11 @@ const RFC3339: &str = "%Y-%m-%dT%H:%M:%S%.f%:z";
 /// Datetime columns as RFC 3339 text in `zone`.
 fn format_time(name: &str, zone: &Zone) -> Expr {
     match zone {
-        Zone::Named(tz) => {
-            let tz = TimeZone::opt_try_new(Some(tz.name()))
-                .ok()
-                .flatten()
-                .unwrap_or(TimeZone::UTC);
-            col(name).dt().convert_time_zone(tz).dt().to_string(RFC3339)
-        }
+        Zone::Named(tz) => col(name)
+            .dt()
+            .convert_time_zone(polars_zone(tz))
+            .dt()
+            .to_string(RFC3339),
         Zone::Fixed(offset) => {
             let shift = i64::from(offset.local_minus_utc()) * 1_000_000;
             let local = (col(name).cast(DataType::Int64) + lit(shift))

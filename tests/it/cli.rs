@@ -564,3 +564,57 @@ fn several_files_and_a_glob_are_one_log() {
     assert_eq!(glob, single);
     assert_eq!(listed, single);
 }
+
+#[test]
+fn empty_native_timestamp_names_its_row_with_or_without_a_window() {
+    use polars::prelude::*;
+    let dir = tempfile::tempdir().unwrap();
+    // Row 2 has no timestamp; a window must not let it fall out silently.
+    let ts = Series::new(
+        "ts".into(),
+        [
+            Some(1_500_000_000_000_000i64),
+            None,
+            Some(1_500_000_001_000_000),
+        ],
+    )
+    .cast(&DataType::Datetime(
+        TimeUnit::Microseconds,
+        Some(TimeZone::UTC),
+    ))
+    .unwrap();
+    let mut df = DataFrame::new(
+        3,
+        vec![
+            ts.into(),
+            Column::new("path".into(), ["/my/", "/my/", "/my/"]),
+            Column::new("owner_id".into(), ["a", "a", "a"]),
+            Column::new("viewer_id".into(), ["v", "v", "v"]),
+        ],
+    )
+    .unwrap();
+    let log = dir.path().join("log.parquet");
+    ParquetWriter::new(std::fs::File::create(&log).unwrap())
+        .finish(&mut df)
+        .unwrap();
+    let inv = write(dir.path(), "inv.yaml", INVENTORY);
+    let run = |extra: &[&str]| {
+        pii()
+            .args(["report", "users", "-i"])
+            .arg(&inv)
+            .arg("-e")
+            .arg(&log)
+            .args(extra)
+            .assert()
+    };
+    bad(run(&[]), &["log.parquet: row 2: ts", "empty timestamp"]);
+    bad(
+        run(&[
+            "--from",
+            "2017-01-01T00:00:00Z",
+            "--to",
+            "2018-01-01T00:00:00Z",
+        ]),
+        &["log.parquet: row 2: ts", "empty timestamp"],
+    );
+}
