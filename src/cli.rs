@@ -20,6 +20,11 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Browse the audit in the terminal UI (with no command: the bundled sample incident).
+    Tui {
+        #[command(flatten)]
+        input: InputArgs,
+    },
     /// Print a report: users, fields, pages, unmapped, timeline or summary.
     Report {
         /// Which report.

@@ -10,6 +10,7 @@ pub mod inventory;
 pub mod load;
 pub mod notice;
 pub mod report;
+pub mod tui;
 
 use std::time::Instant;
 
@@ -24,9 +25,21 @@ use crate::report::Format;
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         None => {
-            // Until the TUI lands, the bare command explains itself.
-            let help = cli::Cli::command().render_help();
-            report::print_text(&format!("{help}\n"))
+            need_terminal()?;
+            let sample = tui::sample::unpack()?;
+            let title = tui::model::Title {
+                text: "the bundled sample incident (synthetic) · your own: pii-audit tui -i INVENTORY -e LOG [-r REGISTERED]".into(),
+                sample: true,
+            };
+            tui::run(sample.input.clone(), title)
+        }
+        Some(Command::Tui { input }) => {
+            need_terminal()?;
+            let title = tui::model::Title {
+                text: input_title(&input),
+                sample: false,
+            };
+            tui::run(input, title)
         }
         Some(Command::Report {
             kind,
@@ -85,6 +98,37 @@ pub fn run(cli: Cli) -> Result<()> {
             report::print_text(&(written.join("\n") + "\n"))
         }
     }
+}
+
+/// The TUI draws on a terminal; in a pipe it says what to run instead (exit 2).
+fn need_terminal() -> Result<()> {
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
+        return Ok(());
+    }
+    let help = cli::Cli::command().render_help();
+    Err(error::InputError::usage(format!(
+        "the TUI needs a terminal; in scripts use `pii-audit report KIND ...`\n\n{help}"
+    ))
+    .into())
+}
+
+/// The title bar's description of the inputs.
+fn input_title(input: &cli::InputArgs) -> String {
+    let window = match (&input.from, &input.to) {
+        (None, None) => "every row".to_string(),
+        (from, to) => format!(
+            "[{}, {})",
+            from.as_deref().unwrap_or("…"),
+            to.as_deref().unwrap_or("…")
+        ),
+    };
+    format!(
+        "{} · {} · {window} · {}",
+        input.inventory.display(),
+        input.log.join(" "),
+        input.tz
+    )
 }
 
 /// The report, and (when the report computed it) how many affected users were absent

@@ -20,6 +20,8 @@ pub struct Inputs {
     pub zone: Zone,
     pub window: (Option<i64>, Option<i64>),
     pub read_time: Duration,
+    /// Problems worth a look that did not stop loading (inventory and registered table).
+    pub warnings: Vec<String>,
 }
 
 /// Parses `--tz`.
@@ -56,13 +58,22 @@ pub fn parse_window(
 }
 
 impl Inputs {
+    /// Loads the inputs and prints the warnings on standard error.
     pub fn load(args: &InputArgs) -> Result<Inputs> {
+        let inputs = Inputs::load_quiet(args)?;
+        for warning in &inputs.warnings {
+            eprintln!("warning: {warning}");
+        }
+        Ok(inputs)
+    }
+
+    /// Loads the inputs, keeping the warnings for the caller to show (the TUI owns the
+    /// terminal, so nothing may be printed).
+    pub fn load_quiet(args: &InputArgs) -> Result<Inputs> {
         let zone = parse_zone(&args.tz)?;
         let window = parse_window(args.from.as_deref(), args.to.as_deref(), &zone)?;
         let inventory = Inventory::load(&args.inventory)?;
-        for warning in &inventory.warnings {
-            eprintln!("warning: {warning}");
-        }
+        let mut warnings = inventory.warnings.clone();
         let files: Vec<PathBuf> = expand_paths(&args.log)?;
         let started = Instant::now();
         let options = ReadOptions {
@@ -75,11 +86,11 @@ impl Inputs {
             Some(path) => {
                 let registered = Registered::read(path, &inventory)?;
                 if !registered.unknown_columns.is_empty() {
-                    eprintln!(
-                        "warning: {}: columns {} name no inventory field and were ignored",
+                    warnings.push(format!(
+                        "{}: columns {} name no inventory field and were ignored",
                         registered.file,
                         registered.unknown_columns.join(", ")
-                    );
+                    ));
                 }
                 Some(registered)
             }
@@ -92,6 +103,7 @@ impl Inputs {
             zone,
             window,
             read_time: started.elapsed(),
+            warnings,
         })
     }
 

@@ -934,3 +934,49 @@ fn match_paths(inventory: &Inventory, log: &Log) -> Result<DataFrame> {
     }
     DataFrame::new(n, columns).map_err(polars_bug)
 }
+
+/// Drill-downs the TUI asks for: the same aggregations, restricted to one page or field.
+impl Audit<'_> {
+    /// The owners exposed through one page, most exposures first: `user_id`, `exposures`,
+    /// `distinct_viewers`, `exposed_fields` (what this page showed of them), `first_exposed`,
+    /// `last_exposed`.
+    pub fn page_users(&self, page_id: &str) -> Result<DataFrame> {
+        self.disclosing()
+            .filter(col("page_id").eq(lit(page_id)).and(col("exposure")))
+            .group_by([col("owner_id")])
+            .agg(exposure_aggs(words(self.inventory)))
+            .with_columns([
+                col("owner_id").alias("user_id"),
+                field_list(self.inventory, "exp")?.alias("exposed_fields"),
+            ])
+            .sort_by_exprs(
+                [col("exposures"), col("distinct_viewers"), col("user_id")],
+                SortMultipleOptions::default().with_order_descending_multi([true, true, false]),
+            )
+            .select([
+                col("user_id"),
+                col("exposures"),
+                col("distinct_viewers"),
+                col("exposed_fields"),
+                col("first_exposed"),
+                col("last_exposed"),
+            ])
+            .collect()
+            .map_err(polars_bug)
+    }
+
+    /// The `users` report restricted to users whose `field_id` was exposed, in
+    /// notice-priority order, from an already computed users frame.
+    pub fn field_users_from(&self, users: &DataFrame, field_id: &str) -> Result<Report> {
+        let Some(i) = self.inventory.field_index(field_id) else {
+            anyhow::bail!("no field {field_id:?} in the inventory");
+        };
+        let df = users
+            .clone()
+            .lazy()
+            .filter(bit_set(&mask_name("exp", i / 64), i))
+            .collect()
+            .map_err(polars_bug)?;
+        self.users_from(&df)
+    }
+}

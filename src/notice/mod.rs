@@ -6,7 +6,8 @@ use polars::prelude::*;
 use crate::audit::Audit;
 use crate::inventory::Inventory;
 
-fn strings(df: &DataFrame, column: &str, row: usize) -> Vec<String> {
+/// The strings of a list cell (empty when the cell is not a list of text).
+pub(crate) fn strings(df: &DataFrame, column: &str, row: usize) -> Vec<String> {
     let Ok(c) = df.column(column) else {
         return Vec::new();
     };

@@ -291,11 +291,13 @@ fn zero_byte_log_is_a_clear_error() {
 }
 
 #[test]
-fn no_arguments_prints_usage() {
+fn no_arguments_outside_a_terminal_explains_and_prints_usage() {
+    // assert_cmd gives the binary pipes, not a terminal: the TUI cannot start.
     pii()
         .assert()
-        .success()
-        .stdout(predicate::str::contains("Usage: pii-audit"));
+        .code(2)
+        .stderr(predicate::str::contains("the TUI needs a terminal"))
+        .stderr(predicate::str::contains("Usage: pii-audit"));
 }
 
 #[test]

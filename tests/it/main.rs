@@ -3,6 +3,8 @@
 
 mod cli;
 mod pipeline;
+mod tmux;
+mod tui;
 
 use std::path::{Path, PathBuf};
 

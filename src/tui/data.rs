@@ -1,0 +1,507 @@
+//! What the TUI shows. A worker thread loads the inputs and runs the `audit` functions
+//! (the same ones the CLI reports call), turns each report frame into a display grid once,
+//! and then answers drill-down requests. The UI thread never computes a figure.
+
+use std::sync::mpsc::{Receiver, Sender};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use crate::audit::{Audit, Report, Summary};
+use crate::cli::InputArgs;
+use crate::exposure::{polars_bug, Zone};
+use crate::inventory::{Field, Inventory};
+use crate::load::Inputs;
+use crate::notice;
+use crate::report::{self, cell_text, presentable, Format};
+
+/// Loading stages, in the order the worker runs them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    ReadingLog,
+    MatchingRoutes,
+    Joining,
+    Aggregating,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 4] = [
+        Stage::ReadingLog,
+        Stage::MatchingRoutes,
+        Stage::Joining,
+        Stage::Aggregating,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::ReadingLog => "reading log",
+            Stage::MatchingRoutes => "matching routes",
+            Stage::Joining => "joining",
+            Stage::Aggregating => "aggregating",
+        }
+    }
+}
+
+/// A report as the screen shows it: every cell as text (times in the zone, lists
+/// `;`-joined), numeric sort keys where the column is a count, and the typed frame for
+/// export.
+#[derive(Debug)]
+pub struct Grid {
+    pub kind: &'static str,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    /// Per column: the numbers to sort by, when the column holds counts.
+    pub numbers: Vec<Option<Vec<i64>>>,
+    /// Per row: its text, lower-cased, for the filter.
+    pub haystack: Vec<String>,
+    /// Per column: the widest cell (header included), in characters.
+    pub widths: Vec<usize>,
+    pub source: DataFrame,
+}
+
+impl Grid {
+    pub fn from_report(report: &Report, zone: &Zone) -> Result<Grid> {
+        Grid::from_frame(report.kind, &report.df, zone)
+    }
+
+    pub fn from_frame(kind: &'static str, df: &DataFrame, zone: &Zone) -> Result<Grid> {
+        let text = presentable(df, zone, true)?;
+        let height = df.height();
+        let columns: Vec<String> = df.columns().iter().map(|c| c.name().to_string()).collect();
+        let mut rows = vec![Vec::with_capacity(columns.len()); height];
+        let mut widths: Vec<usize> = columns.iter().map(|c| c.chars().count()).collect();
+        for (c, column) in text.columns().iter().enumerate() {
+            for (r, row) in rows.iter_mut().enumerate() {
+                let cell = cell_text(column, r);
+                widths[c] = widths[c].max(cell.chars().count());
+                row.push(cell);
+            }
+        }
+        let numbers = df
+            .columns()
+            .iter()
+            .map(|c| {
+                if !c.dtype().is_integer() {
+                    return None;
+                }
+                let values = c.cast(&DataType::Int64).ok()?;
+                let values = values.i64().ok()?;
+                Some(values.iter().map(|v| v.unwrap_or(i64::MIN)).collect())
+            })
+            .collect();
+        let haystack = rows
+            .iter()
+            .map(|row| row.join("\u{1f}").to_lowercase())
+            .collect();
+        Ok(Grid {
+            kind,
+            columns,
+            rows,
+            numbers,
+            haystack,
+            widths,
+            source: df.clone(),
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    pub fn column(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c == name)
+    }
+
+    /// The cell of `row` in column `name`, or "" when there is no such column.
+    pub fn cell(&self, row: usize, name: &str) -> &str {
+        self.column(name)
+            .and_then(|c| self.rows.get(row).map(|r| r[c].as_str()))
+            .unwrap_or("")
+    }
+
+    /// Rows of `rows` whose text contains `needle` (case-insensitive), in their order.
+    pub fn filter(&self, rows: &[usize], needle: &str) -> Vec<usize> {
+        let needle = needle.to_lowercase();
+        rows.iter()
+            .copied()
+            .filter(|&r| self.haystack[r].contains(&needle))
+            .collect()
+    }
+
+    /// Sorts `rows` by a column: counts as numbers, the rest as text; ties keep their order.
+    pub fn sort(&self, rows: &mut [usize], column: usize, descending: bool) {
+        match &self.numbers[column] {
+            Some(numbers) => rows.sort_by(|&a, &b| {
+                let order = numbers[a].cmp(&numbers[b]);
+                if descending {
+                    order.reverse()
+                } else {
+                    order
+                }
+            }),
+            None => rows.sort_by(|&a, &b| {
+                let order = self.rows[a][column].cmp(&self.rows[b][column]);
+                if descending {
+                    order.reverse()
+                } else {
+                    order
+                }
+            }),
+        }
+    }
+
+    /// The given rows, in that order, as bytes in the format named by the file's extension
+    /// (CSV unless it ends in .json, .ndjson or .parquet).
+    pub fn export(&self, rows: &[usize], file: &std::path::Path, zone: &Zone) -> Result<()> {
+        let indices: Vec<IdxSize> = rows.iter().map(|&r| r as IdxSize).collect();
+        let df = self
+            .source
+            .take(&IdxCa::from_vec("".into(), indices))
+            .map_err(polars_bug)?;
+        let name = file.to_string_lossy().to_lowercase();
+        let format = if name.ends_with(".parquet") {
+            Format::Parquet
+        } else if name.ends_with(".ndjson") || name.ends_with(".jsonl") {
+            Format::Ndjson
+        } else if name.ends_with(".json") {
+            Format::Json
+        } else {
+            Format::Csv
+        };
+        let report = Report {
+            kind: self.kind,
+            df,
+        };
+        report::emit(&report, format, Some(file), zone)
+    }
+}
+
+/// One point of the exposures-per-minute chart: minutes since the first minute, exposures.
+pub type ChartPoint = (f64, f64);
+
+/// Everything the views show once loading is done.
+#[derive(Debug)]
+pub struct AuditData {
+    pub inventory_name: String,
+    pub fields: Vec<Field>,
+    pub summary: Summary,
+    pub assumptions: Vec<(String, String)>,
+    pub window: (String, String),
+    pub zone: Zone,
+    /// Exposures per minute with traffic, and the first and last minute as text.
+    pub chart: Vec<ChartPoint>,
+    pub chart_span: (String, String),
+    pub users: Arc<Grid>,
+    pub pages: Arc<Grid>,
+    pub field_table: Arc<Grid>,
+    pub unmapped: Arc<Grid>,
+    pub inventory: Arc<Grid>,
+    pub load_time: Duration,
+}
+
+/// A drill-down the UI asks the worker for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Request {
+    User(String),
+    Page(String),
+    Field(String),
+}
+
+/// One user's detail: the users-report row, per-page figures and the `check` text.
+#[derive(Debug)]
+pub struct UserDetail {
+    pub user_id: String,
+    pub tier: String,
+    pub exposures: String,
+    pub distinct_viewers: String,
+    pub first_exposed: String,
+    pub last_exposed: String,
+    /// (field, seen by someone else)
+    pub fields: Vec<(Field, bool)>,
+    pub pages: Grid,
+    pub text: String,
+}
+
+/// A page's fields and its most-exposed users.
+#[derive(Debug)]
+pub struct PageDetail {
+    pub page_id: String,
+    pub route: String,
+    pub note: Option<String>,
+    pub fields: Vec<Field>,
+    pub users: Arc<Grid>,
+}
+
+/// A field and the users whose field was exposed, in notice-priority order.
+#[derive(Debug)]
+pub struct FieldDetail {
+    pub field: Field,
+    pub users: Arc<Grid>,
+}
+
+/// What the worker sends to the UI.
+#[derive(Debug)]
+pub enum Reply {
+    Stage(Stage),
+    Loaded(Box<AuditData>),
+    Failed(anyhow::Error),
+    User(Box<UserDetail>),
+    Page(Box<PageDetail>),
+    Field(Box<FieldDetail>),
+    DetailFailed(String),
+}
+
+/// The loaded inputs and their users frame: what drill-downs are answered from.
+pub struct Session<'a> {
+    pub audit: Audit<'a>,
+    pub users: DataFrame,
+}
+
+/// Runs every report the views need; `progress` hears each stage as it starts.
+pub fn compute<'a>(
+    inputs: &'a Inputs,
+    progress: &mut dyn FnMut(Stage),
+) -> Result<(AuditData, Session<'a>)> {
+    let started = Instant::now();
+    progress(Stage::MatchingRoutes);
+    let audit = inputs.audit()?;
+    progress(Stage::Joining);
+    let users = audit.users_frame()?;
+    progress(Stage::Aggregating);
+    let zone = inputs.zone;
+    let summary = audit.summary_from(&users)?;
+    let assumptions = audit.assumptions(&summary);
+    let timeline = audit.timeline()?;
+    let (chart, chart_span) = chart_points(&timeline.df, &zone)?;
+    let window = (bound(&zone, inputs.window.0), bound(&zone, inputs.window.1));
+    let data = AuditData {
+        inventory_name: inputs.inventory.name.clone(),
+        fields: inputs.inventory.fields.clone(),
+        summary,
+        assumptions,
+        window,
+        zone,
+        chart,
+        chart_span,
+        users: Arc::new(Grid::from_report(&audit.users_from(&users)?, &zone)?),
+        pages: Arc::new(Grid::from_report(&audit.pages()?, &zone)?),
+        field_table: Arc::new(Grid::from_report(&audit.fields()?, &zone)?),
+        unmapped: Arc::new(Grid::from_report(&audit.unmapped()?, &zone)?),
+        inventory: Arc::new(inventory_grid(&inputs.inventory, &zone)?),
+        load_time: started.elapsed() + inputs.read_time,
+    };
+    Ok((data, Session { audit, users }))
+}
+
+fn bound(zone: &Zone, micros: Option<i64>) -> String {
+    micros.map_or_else(|| "(every row)".to_string(), |m| zone.format_micros(m))
+}
+
+fn chart_points(timeline: &DataFrame, zone: &Zone) -> Result<(Vec<ChartPoint>, (String, String))> {
+    let minutes = timeline
+        .column("minute")
+        .map_err(polars_bug)?
+        .cast(&DataType::Int64)
+        .map_err(polars_bug)?;
+    let minutes = minutes.i64().map_err(polars_bug)?;
+    let exposures = timeline
+        .column("exposures")
+        .map_err(polars_bug)?
+        .cast(&DataType::Float64)
+        .map_err(polars_bug)?;
+    let exposures = exposures.f64().map_err(polars_bug)?;
+    let first = minutes.get(0);
+    let last = minutes.last();
+    let points = minutes
+        .iter()
+        .zip(exposures.iter())
+        .filter_map(|(m, e)| Some((((m? - first?) / 60_000_000) as f64, e?)))
+        .collect();
+    let span = match (first, last) {
+        (Some(a), Some(b)) => (zone.format_micros(a), zone.format_micros(b)),
+        _ => (String::new(), String::new()),
+    };
+    Ok((points, span))
+}
+
+/// The inventory as loaded: one row per page, with its fields and note.
+fn inventory_grid(inventory: &Inventory, zone: &Zone) -> Result<Grid> {
+    let ids = |indices: &[usize], keep: &dyn Fn(&Field) -> bool| -> String {
+        let mut ids: Vec<&str> = indices
+            .iter()
+            .map(|&i| &inventory.fields[i])
+            .filter(|f| keep(f))
+            .map(|f| f.id.as_str())
+            .collect();
+        ids.sort_unstable();
+        ids.join(";")
+    };
+    let pages = &inventory.pages;
+    let df = DataFrame::new(
+        pages.len(),
+        vec![
+            Column::new(
+                "page_id".into(),
+                pages.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "route".into(),
+                pages
+                    .iter()
+                    .map(|p| p.route_text.as_str())
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "fields".into(),
+                pages
+                    .iter()
+                    .map(|p| ids(&p.fields, &|_| true))
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "direct_notice_fields".into(),
+                pages
+                    .iter()
+                    .map(|p| ids(&p.fields, &|f| f.direct_notice))
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "note".into(),
+                pages
+                    .iter()
+                    .map(|p| p.note.clone().unwrap_or_default())
+                    .collect::<Vec<_>>(),
+            ),
+        ],
+    )
+    .map_err(polars_bug)?;
+    Grid::from_frame("inventory", &df, zone)
+}
+
+/// Answers one drill-down from the loaded session.
+pub fn answer(session: &Session, request: &Request) -> Reply {
+    let result = match request {
+        Request::User(id) => user_detail(session, id).map(|d| Reply::User(Box::new(d))),
+        Request::Page(id) => page_detail(session, id).map(|d| Reply::Page(Box::new(d))),
+        Request::Field(id) => field_detail(session, id).map(|d| Reply::Field(Box::new(d))),
+    };
+    result.unwrap_or_else(|e| Reply::DetailFailed(format!("{e:#}")))
+}
+
+fn user_detail(session: &Session, user_id: &str) -> Result<UserDetail> {
+    let audit = &session.audit;
+    let zone = audit.zone;
+    let row = session
+        .users
+        .clone()
+        .lazy()
+        .filter(col("user_id").eq(lit(user_id)))
+        .collect()
+        .map_err(polars_bug)?;
+    let exposed = notice::strings(&row, "exposed_fields", 0);
+    let potential = notice::strings(&row, "potential_fields", 0);
+    let text_row = presentable(&audit.users_from(&row)?.df, &zone, true)?;
+    let get = |name: &str| {
+        text_row
+            .column(name)
+            .map(|c| cell_text(c, 0))
+            .unwrap_or_default()
+    };
+    let fields = audit
+        .inventory
+        .fields
+        .iter()
+        .filter(|f| potential.contains(&f.id))
+        .map(|f| (f.clone(), exposed.contains(&f.id)))
+        .collect();
+    Ok(UserDetail {
+        user_id: user_id.to_string(),
+        tier: get("tier"),
+        exposures: get("exposures"),
+        distinct_viewers: get("distinct_viewers"),
+        first_exposed: get("first_exposed"),
+        last_exposed: get("last_exposed"),
+        fields,
+        pages: Grid::from_frame("user_pages", &audit.user_pages(user_id)?, &zone)?,
+        text: notice::check_text(audit, user_id)?,
+    })
+}
+
+fn page_detail(session: &Session, page_id: &str) -> Result<PageDetail> {
+    let audit = &session.audit;
+    let inventory = audit.inventory;
+    let page = inventory
+        .pages
+        .iter()
+        .find(|p| p.id == page_id)
+        .ok_or_else(|| anyhow::anyhow!("no page {page_id:?} in the inventory"))?;
+    Ok(PageDetail {
+        page_id: page.id.clone(),
+        route: page.route_text.clone(),
+        note: page.note.clone(),
+        fields: page
+            .fields
+            .iter()
+            .map(|&i| inventory.fields[i].clone())
+            .collect(),
+        users: Arc::new(Grid::from_frame(
+            "page_users",
+            &audit.page_users(page_id)?,
+            &audit.zone,
+        )?),
+    })
+}
+
+fn field_detail(session: &Session, field_id: &str) -> Result<FieldDetail> {
+    let audit = &session.audit;
+    let field = audit
+        .inventory
+        .field_index(field_id)
+        .map(|i| audit.inventory.fields[i].clone())
+        .ok_or_else(|| anyhow::anyhow!("no field {field_id:?} in the inventory"))?;
+    let users = audit.field_users_from(&session.users, field_id)?;
+    Ok(FieldDetail {
+        field,
+        users: Arc::new(Grid::from_report(&users, &audit.zone)?),
+    })
+}
+
+/// The worker: loads `input`, sends the stages and the loaded data, then answers
+/// requests until the UI hangs up.
+pub fn work(input: InputArgs, requests: Receiver<Request>, replies: Sender<Reply>) {
+    let send = |reply| replies.send(reply).is_ok();
+    if !send(Reply::Stage(Stage::ReadingLog)) {
+        return;
+    }
+    let inputs = match Inputs::load_quiet(&input) {
+        Ok(inputs) => inputs,
+        Err(e) => {
+            send(Reply::Failed(e));
+            return;
+        }
+    };
+    let mut progress = |stage| {
+        let _ = replies.send(Reply::Stage(stage));
+    };
+    let (data, session) = match compute(&inputs, &mut progress) {
+        Ok(done) => done,
+        Err(e) => {
+            send(Reply::Failed(e));
+            return;
+        }
+    };
+    if !send(Reply::Loaded(Box::new(data))) {
+        return;
+    }
+    for request in requests {
+        if !send(answer(&session, &request)) {
+            return;
+        }
+    }
+}

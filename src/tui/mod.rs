@@ -1,0 +1,87 @@
+//! The terminal UI: a privacy officer browses the audit from the headline figures down to
+//! one user's letter. `action` turns keys into actions, `model` holds the state and its
+//! `update`, `view` draws it, `data` runs the audit functions on a worker thread.
+
+pub mod action;
+pub mod data;
+pub mod model;
+pub mod sample;
+pub mod view;
+
+use std::io::stdout;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture};
+use ratatui::crossterm::execute;
+
+use crate::cli::InputArgs;
+use model::{Load, Model, Title};
+
+/// Restores the terminal when dropped: on `q`, on an error and while unwinding a panic.
+struct TerminalGuard;
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        let _ = execute!(stdout(), DisableMouseCapture);
+        ratatui::restore();
+    }
+}
+
+/// Opens the TUI over `input`; returns the load error, if any, once the user quits.
+pub fn run(input: InputArgs, title: Title) -> Result<()> {
+    let (request_tx, request_rx) = mpsc::channel();
+    let (reply_tx, reply_rx) = mpsc::channel();
+    let worker_input = input.clone();
+    std::thread::Builder::new()
+        .name("pii-audit-worker".into())
+        .spawn(move || data::work(worker_input, request_rx, reply_tx))
+        .context("cannot start the worker thread")?;
+
+    // A panic restores the terminal first, then the binary's hook prints its short message.
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = execute!(stdout(), DisableMouseCapture);
+        ratatui::restore();
+        previous(info);
+    }));
+
+    let mut terminal = ratatui::try_init().context("cannot open the terminal")?;
+    let _guard = TerminalGuard;
+    execute!(stdout(), EnableMouseCapture).context("cannot enable the mouse")?;
+    let size = terminal.size().context("cannot read the terminal size")?;
+    let mut model = Model::new(title, (size.width, size.height));
+    let mut dirty = true;
+    loop {
+        if dirty {
+            terminal
+                .draw(|frame| view::view(&model, frame))
+                .context("cannot draw")?;
+            dirty = false;
+        }
+        if model.quit {
+            break;
+        }
+        if event::poll(Duration::from_millis(40)).context("cannot read the keyboard")? {
+            let event = event::read().context("cannot read the keyboard")?;
+            if let Some(action) = action::translate(&model, &event) {
+                if let Some(request) = model.update(action) {
+                    // The worker is gone only after a failed load, when there is no detail.
+                    let _ = request_tx.send(request);
+                }
+                dirty = true;
+            }
+        }
+        while let Ok(reply) = reply_rx.try_recv() {
+            model.receive(reply);
+            dirty = true;
+        }
+    }
+    drop(_guard);
+    match model.load {
+        // Bad input stays bad input (exit 2): the typed error goes back to main.
+        Load::Failed(e) => Err(e),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,609 @@
+//! The TUI's state and `update`: what is loaded, which view is open, the stack of derived
+//! views per tab (filters, sorts, drill-downs), and the prompts. `update` sees actions,
+//! never keys, and never draws.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::action::Action;
+use super::data::{AuditData, FieldDetail, Grid, PageDetail, Reply, Request, Stage, UserDetail};
+
+/// The views, as tabs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Overview,
+    Users,
+    Pages,
+    Fields,
+    Unmapped,
+    Inventory,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 6] = [
+        Tab::Overview,
+        Tab::Users,
+        Tab::Pages,
+        Tab::Fields,
+        Tab::Unmapped,
+        Tab::Inventory,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Overview => "Overview",
+            Tab::Users => "Users",
+            Tab::Pages => "Pages",
+            Tab::Fields => "Fields",
+            Tab::Unmapped => "Unmapped",
+            Tab::Inventory => "Inventory",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        Tab::ALL.iter().position(|&t| t == self).unwrap_or(0)
+    }
+
+    fn step(self, by: isize) -> Tab {
+        let n = Tab::ALL.len() as isize;
+        Tab::ALL[((self.index() as isize + by).rem_euclid(n)) as usize]
+    }
+}
+
+/// What keys mean right now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    /// Typing into the filter of the top view.
+    Filter,
+    /// Waiting for the column to sort by.
+    Sort,
+    /// Typing the export file name.
+    Export(String),
+    Help,
+}
+
+/// Where loading is.
+#[derive(Debug)]
+pub enum Load {
+    Running { stage: Stage },
+    Failed(anyhow::Error),
+    Ready(Box<AuditData>),
+}
+
+/// A table on screen: which rows of the grid, in which order, and where the cursor is.
+#[derive(Debug, Clone)]
+pub struct TableView {
+    pub grid: Arc<Grid>,
+    pub rows: Vec<usize>,
+    /// The rows of the view below, which a filter or sort derives from.
+    parent: Vec<usize>,
+    pub selected: usize,
+    pub offset: usize,
+    /// The first column shown (columns scroll sideways).
+    pub first_column: usize,
+}
+
+impl TableView {
+    pub fn new(grid: Arc<Grid>) -> TableView {
+        let rows: Vec<usize> = (0..grid.len()).collect();
+        TableView {
+            grid,
+            parent: rows.clone(),
+            rows,
+            selected: 0,
+            offset: 0,
+            first_column: 0,
+        }
+    }
+
+    /// A view deriving from this one's rows.
+    fn derived(&self) -> TableView {
+        TableView {
+            grid: self.grid.clone(),
+            rows: self.rows.clone(),
+            parent: self.rows.clone(),
+            selected: 0,
+            offset: 0,
+            first_column: self.first_column,
+        }
+    }
+
+    /// The grid row under the cursor.
+    pub fn current(&self) -> Option<usize> {
+        self.rows.get(self.selected).copied()
+    }
+
+    fn move_to(&mut self, target: isize, page: usize) {
+        let last = self.rows.len().saturating_sub(1) as isize;
+        self.selected = target.clamp(0, last.max(0)) as usize;
+        self.keep_visible(page);
+    }
+
+    fn keep_visible(&mut self, page: usize) {
+        let page = page.max(1);
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + page {
+            self.offset = self.selected + 1 - page;
+        }
+        let max_offset = self.rows.len().saturating_sub(page);
+        self.offset = self.offset.min(max_offset);
+    }
+}
+
+/// What a layer of a tab's stack is.
+#[derive(Debug)]
+pub enum LayerKind {
+    /// The tab's own report.
+    Report,
+    /// A filter over the view below; the text typed so far.
+    Filter(String),
+    /// The view below, sorted by a column.
+    Sort { column: usize, descending: bool },
+    /// A page's fields and most-exposed users.
+    Page(Box<PageDetail>),
+    /// A field and the users whose field was exposed.
+    Field(Box<FieldDetail>),
+    /// One user's detail (text; scrolls).
+    User(Box<UserDetail>),
+    /// Waiting for the worker's answer.
+    Pending(Request),
+}
+
+#[derive(Debug)]
+pub struct Layer {
+    pub kind: LayerKind,
+    pub table: Option<TableView>,
+    /// First line shown, for text layers.
+    pub scroll: usize,
+}
+
+impl Layer {
+    fn new(kind: LayerKind, table: Option<TableView>) -> Layer {
+        Layer {
+            kind,
+            table,
+            scroll: 0,
+        }
+    }
+
+    /// Lines the layer shows above its table (drill-down headers).
+    pub fn header_height(&self) -> usize {
+        match &self.kind {
+            LayerKind::Page(page) => 3 + page.fields.len().min(4),
+            LayerKind::Field(_) => 3,
+            _ => 0,
+        }
+    }
+
+    /// The breadcrumb part naming this layer.
+    pub fn crumb(&self) -> String {
+        match &self.kind {
+            LayerKind::Report => String::new(),
+            LayerKind::Filter(text) => {
+                let shown = self.table.as_ref().map_or(0, |t| t.rows.len());
+                let of = self.table.as_ref().map_or(0, |t| t.parent.len());
+                format!("/{text}  ({shown} of {of} rows match)")
+            }
+            LayerKind::Sort { column, descending } => {
+                let name = self
+                    .table
+                    .as_ref()
+                    .and_then(|t| t.grid.columns.get(*column).cloned())
+                    .unwrap_or_default();
+                format!("sorted by {name} {}", if *descending { "↓" } else { "↑" })
+            }
+            LayerKind::Page(page) => format!("page {}", page.page_id),
+            LayerKind::Field(field) => format!("field {}", field.field.id),
+            LayerKind::User(user) => format!("user {}", user.user_id),
+            LayerKind::Pending(request) => format!("{} (loading…)", request_name(request)),
+        }
+    }
+}
+
+fn request_name(request: &Request) -> String {
+    match request {
+        Request::User(id) => format!("user {id}"),
+        Request::Page(id) => format!("page {id}"),
+        Request::Field(id) => format!("field {id}"),
+    }
+}
+
+/// What the title bar says about the inputs.
+#[derive(Debug, Clone)]
+pub struct Title {
+    pub text: String,
+    /// True for the bundled sample incident.
+    pub sample: bool,
+}
+
+/// The whole state of the TUI.
+#[derive(Debug)]
+pub struct Model {
+    pub title: Title,
+    pub load: Load,
+    pub tab: Tab,
+    stacks: [Vec<Layer>; 6],
+    mode: Mode,
+    /// Terminal size (columns, rows), as the last resize event said.
+    pub size: (u16, u16),
+    /// A one-line message for the status bar, and whether it reports a failure.
+    pub status: Option<(String, bool)>,
+    pub quit: bool,
+}
+
+/// Rows of chrome around a table: title, tabs, breadcrumb, status bar, table header.
+pub const CHROME_ROWS: usize = 5;
+
+impl Model {
+    pub fn new(title: Title, size: (u16, u16)) -> Model {
+        Model {
+            title,
+            load: Load::Running {
+                stage: Stage::ReadingLog,
+            },
+            tab: Tab::Overview,
+            stacks: Default::default(),
+            mode: Mode::Normal,
+            size,
+            status: None,
+            quit: false,
+        }
+    }
+
+    /// A model over already computed data (tests, benchmarks).
+    pub fn loaded(title: Title, size: (u16, u16), data: AuditData) -> Model {
+        let mut model = Model::new(title, size);
+        model.receive(Reply::Loaded(Box::new(data)));
+        model
+    }
+
+    pub fn mode(&self) -> &Mode {
+        &self.mode
+    }
+
+    pub fn data(&self) -> Option<&AuditData> {
+        match &self.load {
+            Load::Ready(data) => Some(data),
+            _ => None,
+        }
+    }
+
+    /// The stack of the current tab (empty for the overview and while loading).
+    pub fn stack(&self) -> &[Layer] {
+        &self.stacks[self.tab.index()]
+    }
+
+    pub fn top(&self) -> Option<&Layer> {
+        self.stack().last()
+    }
+
+    fn top_mut(&mut self) -> Option<&mut Layer> {
+        self.stacks[self.tab.index()].last_mut()
+    }
+
+    /// Table rows that fit on screen under the top layer's header.
+    pub fn page_rows(&self) -> usize {
+        let header = self.top().map_or(0, Layer::header_height);
+        (self.size.1 as usize)
+            .saturating_sub(CHROME_ROWS + header)
+            .max(1)
+    }
+
+    /// Takes a message from the worker.
+    pub fn receive(&mut self, reply: Reply) {
+        match reply {
+            Reply::Stage(stage) => {
+                if let Load::Running { .. } = self.load {
+                    self.load = Load::Running { stage };
+                }
+            }
+            Reply::Failed(e) => self.load = Load::Failed(e),
+            Reply::Loaded(data) => {
+                let base = |grid: &Arc<Grid>| {
+                    vec![Layer::new(
+                        LayerKind::Report,
+                        Some(TableView::new(grid.clone())),
+                    )]
+                };
+                self.stacks = [
+                    Vec::new(),
+                    base(&data.users),
+                    base(&data.pages),
+                    base(&data.field_table),
+                    base(&data.unmapped),
+                    base(&data.inventory),
+                ];
+                self.status = Some((
+                    format!(
+                        "loaded in {:.2} s; ? for help",
+                        data.load_time.as_secs_f64()
+                    ),
+                    false,
+                ));
+                self.load = Load::Ready(data);
+            }
+            Reply::User(user) => {
+                let request = Request::User(user.user_id.clone());
+                self.fulfil(&request, LayerKind::User(user), None);
+            }
+            Reply::Page(page) => {
+                let request = Request::Page(page.page_id.clone());
+                let table = TableView::new(page.users.clone());
+                self.fulfil(&request, LayerKind::Page(page), Some(table));
+            }
+            Reply::Field(field) => {
+                let request = Request::Field(field.field.id.clone());
+                let table = TableView::new(field.users.clone());
+                self.fulfil(&request, LayerKind::Field(field), Some(table));
+            }
+            Reply::DetailFailed(message) => {
+                for stack in &mut self.stacks {
+                    if matches!(
+                        stack.last(),
+                        Some(Layer {
+                            kind: LayerKind::Pending(_),
+                            ..
+                        })
+                    ) {
+                        stack.pop();
+                    }
+                }
+                self.status = Some((message, true));
+            }
+        }
+    }
+
+    /// Replaces the pending layer that asked for `request` (if the user still waits for it).
+    fn fulfil(&mut self, request: &Request, kind: LayerKind, table: Option<TableView>) {
+        for stack in &mut self.stacks {
+            if let Some(top) = stack.last_mut() {
+                if matches!(&top.kind, LayerKind::Pending(r) if r == request) {
+                    *top = Layer::new(kind, table);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Applies one action; returns a request for the worker when the action needs one.
+    pub fn update(&mut self, action: Action) -> Option<Request> {
+        if !matches!(action, Action::Resize(..) | Action::Type(_) | Action::Erase) {
+            self.status = None;
+        }
+        match action {
+            Action::Quit => self.quit = true,
+            Action::Resize(w, h) => {
+                self.size = (w, h);
+                let page = self.page_rows();
+                for stack in &mut self.stacks {
+                    for layer in stack.iter_mut() {
+                        if let Some(table) = &mut layer.table {
+                            table.keep_visible(page);
+                        }
+                    }
+                }
+            }
+            Action::NextTab => self.tab = self.tab.step(1),
+            Action::PrevTab => self.tab = self.tab.step(-1),
+            Action::GoTab(tab) => self.tab = tab,
+            Action::Down => self.move_by(1),
+            Action::Up => self.move_by(-1),
+            Action::Scroll(by) => self.move_by(by as isize),
+            Action::PageDown => self.move_by(self.page_rows() as isize),
+            Action::PageUp => self.move_by(-(self.page_rows() as isize)),
+            Action::Top => self.move_by(isize::MIN / 2),
+            Action::Bottom => self.move_by(isize::MAX / 2),
+            Action::Left | Action::Right => {
+                let by: isize = if action == Action::Left { -1 } else { 1 };
+                if let Some(table) = self.top_mut().and_then(|l| l.table.as_mut()) {
+                    let last = table.grid.columns.len().saturating_sub(1) as isize;
+                    table.first_column = (table.first_column as isize + by).clamp(0, last) as usize;
+                }
+            }
+            Action::StartSort => {
+                if self.top_table().is_some() {
+                    self.mode = Mode::Sort;
+                }
+            }
+            Action::SortBy(column) => {
+                self.mode = Mode::Normal;
+                self.sort_by(column);
+            }
+            Action::StartFilter => {
+                if let Some(table) = self.top_table() {
+                    let derived = table.derived();
+                    self.push(Layer::new(LayerKind::Filter(String::new()), Some(derived)));
+                    self.mode = Mode::Filter;
+                }
+            }
+            Action::StartExport => {
+                if let Some(name) = self.export_name() {
+                    self.mode = Mode::Export(name);
+                }
+            }
+            Action::Type(c) => self.edit_prompt(|text| text.push(c)),
+            Action::Erase => self.edit_prompt(|text| {
+                text.pop();
+            }),
+            Action::Submit => match std::mem::replace(&mut self.mode, Mode::Normal) {
+                Mode::Export(name) => self.export(PathBuf::from(name)),
+                Mode::Filter => {
+                    // An empty filter is no view of its own.
+                    if matches!(self.top().map(|l| &l.kind), Some(LayerKind::Filter(t)) if t.is_empty())
+                    {
+                        self.pop();
+                    }
+                }
+                _ => {}
+            },
+            Action::Cancel => {
+                if std::mem::replace(&mut self.mode, Mode::Normal) == Mode::Filter {
+                    self.pop();
+                }
+            }
+            Action::Help => self.mode = Mode::Help,
+            Action::Back => {
+                if !self.pop() {
+                    self.status = Some(("this is the view's first screen; q quits".into(), false));
+                }
+            }
+            Action::Open => return self.open(),
+        }
+        None
+    }
+
+    fn top_table(&self) -> Option<&TableView> {
+        self.top().and_then(|l| l.table.as_ref())
+    }
+
+    fn push(&mut self, layer: Layer) {
+        self.stacks[self.tab.index()].push(layer);
+    }
+
+    /// Pops the top derived view; false when only the tab's own view is left.
+    fn pop(&mut self) -> bool {
+        let stack = &mut self.stacks[self.tab.index()];
+        if stack.len() > 1 {
+            stack.pop();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn move_by(&mut self, by: isize) {
+        let page = self.page_rows();
+        let Some(layer) = self.top_mut() else {
+            return;
+        };
+        match (&layer.kind, &mut layer.table) {
+            (LayerKind::User(_), _) => {
+                layer.scroll = (layer.scroll as isize + by).max(0) as usize;
+            }
+            (_, Some(table)) => {
+                let target = (table.selected as isize).saturating_add(by);
+                table.move_to(target, page);
+            }
+            _ => {}
+        }
+    }
+
+    fn sort_by(&mut self, column: usize) {
+        let Some(table) = self.top_table() else {
+            return;
+        };
+        if column >= table.grid.columns.len() {
+            self.status = Some((format!("there is no column {}", column + 1), true));
+            return;
+        }
+        // Counts sort largest first, text from A; the same column again reverses.
+        let first_descending = table.grid.numbers[column].is_some();
+        let descending = match self.top().map(|l| &l.kind) {
+            Some(LayerKind::Sort {
+                column: current,
+                descending,
+            }) if *current == column => !*descending,
+            _ => first_descending,
+        };
+        if !matches!(self.top().map(|l| &l.kind), Some(LayerKind::Sort { .. })) {
+            let derived = table.derived();
+            self.push(Layer::new(
+                LayerKind::Sort { column, descending },
+                Some(derived),
+            ));
+        }
+        let page = self.page_rows();
+        if let Some(layer) = self.top_mut() {
+            layer.kind = LayerKind::Sort { column, descending };
+            if let Some(table) = &mut layer.table {
+                let mut rows = table.parent.clone();
+                table.grid.sort(&mut rows, column, descending);
+                table.rows = rows;
+                table.move_to(0, page);
+            }
+        }
+    }
+
+    fn edit_prompt(&mut self, edit: impl FnOnce(&mut String)) {
+        match &mut self.mode {
+            Mode::Export(name) => edit(name),
+            Mode::Filter => {
+                let page = self.page_rows();
+                let Some(layer) = self.top_mut() else {
+                    return;
+                };
+                if let (LayerKind::Filter(text), Some(table)) = (&mut layer.kind, &mut layer.table)
+                {
+                    edit(text);
+                    table.rows = table.grid.filter(&table.parent, text);
+                    table.move_to(0, page);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The file name the export prompt starts with.
+    fn export_name(&self) -> Option<String> {
+        let layer = self.top()?;
+        let stem = match &layer.kind {
+            LayerKind::User(user) => format!("user-{}-pages", user.user_id),
+            LayerKind::Page(page) => format!("page-{}-users", page.page_id),
+            LayerKind::Field(field) => format!("field-{}-users", field.field.id),
+            LayerKind::Pending(_) => return None,
+            _ => layer.table.as_ref()?.grid.kind.to_string(),
+        };
+        Some(format!("{stem}.csv"))
+    }
+
+    /// Writes the current view (its rows, in their order) to `file`, atomically and 0600.
+    fn export(&mut self, file: PathBuf) {
+        let Some(data) = self.data() else {
+            return;
+        };
+        let zone = data.zone;
+        let Some(layer) = self.top() else {
+            return;
+        };
+        let (grid, rows): (&Grid, Vec<usize>) = match (&layer.kind, &layer.table) {
+            (LayerKind::User(user), _) => (&user.pages, (0..user.pages.len()).collect()),
+            (_, Some(table)) => (&table.grid, table.rows.clone()),
+            _ => return,
+        };
+        self.status = Some(match grid.export(&rows, &file, &zone) {
+            Ok(()) => (
+                format!(
+                    "wrote {} rows to {} (owner-only, mode 0600)",
+                    rows.len(),
+                    file.display()
+                ),
+                false,
+            ),
+            Err(e) => (format!("export failed: {e:#}"), true),
+        });
+    }
+
+    /// Enter: the detail of the selected row's user, page or field.
+    fn open(&mut self) -> Option<Request> {
+        let table = self.top_table()?;
+        let row = table.current()?;
+        let grid = &table.grid;
+        let request = if grid.column("user_id").is_some() {
+            Request::User(grid.cell(row, "user_id").to_string())
+        } else if grid.column("field_id").is_some() {
+            Request::Field(grid.cell(row, "field_id").to_string())
+        } else if grid.column("page_id").is_some() {
+            Request::Page(grid.cell(row, "page_id").to_string())
+        } else {
+            self.status = Some((
+                "no detail here: the suggested_route column says how to map this path".into(),
+                false,
+            ));
+            return None;
+        };
+        self.push(Layer::new(LayerKind::Pending(request.clone()), None));
+        Some(request)
+    }
+}

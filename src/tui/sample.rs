@@ -1,0 +1,46 @@
+//! The bundled sample incident, embedded in the binary so that `pii-audit` with no
+//! arguments works from any folder. Its files are written to a private temporary folder
+//! and read through the same code as anyone's files.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+
+use crate::cli::InputArgs;
+
+const INVENTORY: &[u8] = include_bytes!("../../sample-data/inventory.yaml");
+const EXPOSURE: &[u8] = include_bytes!("../../sample-data/exposure.csv");
+const REGISTERED: &[u8] = include_bytes!("../../sample-data/registered.csv");
+
+/// The sample's leak window and zone (sample-data/README.txt).
+pub const FROM: &str = "2017-06-22T09:00:00+09:00";
+pub const TO: &str = "2017-06-22T15:00:00+09:00";
+pub const TZ: &str = "Asia/Tokyo";
+
+/// The sample's files, unpacked; the folder is removed when this is dropped.
+pub struct Sample {
+    _dir: tempfile::TempDir,
+    pub input: InputArgs,
+}
+
+/// Unpacks the sample into a fresh owner-only temporary folder.
+pub fn unpack() -> Result<Sample> {
+    let dir = tempfile::Builder::new()
+        .prefix("pii-audit-sample-")
+        .tempdir()
+        .context("cannot create a temporary folder for the sample incident")?;
+    let write = |name: &str, bytes: &[u8]| -> Result<PathBuf> {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(path)
+    };
+    let input = InputArgs {
+        inventory: write("inventory.yaml", INVENTORY)?,
+        log: vec![write("exposure.csv", EXPOSURE)?.display().to_string()],
+        registered: Some(write("registered.csv", REGISTERED)?),
+        from: Some(FROM.to_string()),
+        to: Some(TO.to_string()),
+        tz: TZ.to_string(),
+    };
+    Ok(Sample { _dir: dir, input })
+}
