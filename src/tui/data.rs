@@ -192,6 +192,8 @@ pub struct AuditData {
     pub fields: Vec<Field>,
     pub summary: Summary,
     pub assumptions: Vec<(String, String)>,
+    /// Warnings from loading (unused fields, unknown categories, ignored columns).
+    pub warnings: Vec<String>,
     pub window: (String, String),
     pub zone: Zone,
     /// Exposures per minute with traffic, and the first and last minute as text.
@@ -285,6 +287,7 @@ pub fn compute<'a>(
         fields: inputs.inventory.fields.clone(),
         summary,
         assumptions,
+        warnings: inputs.warnings.clone(),
         window,
         zone,
         chart,

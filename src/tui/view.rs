@@ -135,11 +135,11 @@ fn headline(data: &AuditData) -> Vec<(&'static str, u64)> {
 }
 
 fn draw_overview(data: &AuditData, frame: &mut Frame, area: Rect) {
-    let assumption_lines = data.assumptions.len() as u16 + 2;
+    let note_lines = (data.assumptions.len() + data.warnings.len()) as u16 + 2;
     let [top, chart, notes] = Layout::vertical([
         Constraint::Length(8),
         Constraint::Min(5),
-        Constraint::Length(assumption_lines.min(6)),
+        Constraint::Length(note_lines.min(8)),
     ])
     .areas(area);
     let [figures, side] =
@@ -191,15 +191,24 @@ fn draw_overview(data: &AuditData, frame: &mut Frame, area: Rect) {
 
     draw_chart(data, frame, chart);
 
-    let notes_lines: Vec<Line> = data
+    let mut notes_lines: Vec<Line> = data
         .assumptions
         .iter()
         .map(|(name, value)| Line::from(format!("{}: {value}", name.replace('_', " "))))
         .collect();
+    notes_lines.extend(
+        data.warnings
+            .iter()
+            .map(|w| Line::styled(format!("warning: {w}"), Style::new().fg(Color::Yellow))),
+    );
     frame.render_widget(
         Paragraph::new(notes_lines)
             .wrap(Wrap { trim: true })
-            .block(Block::bordered().title(" conservative assumptions used ")),
+            .block(Block::bordered().title(if data.warnings.is_empty() {
+                " conservative assumptions used "
+            } else {
+                " conservative assumptions used · warnings "
+            })),
         notes,
     );
 }

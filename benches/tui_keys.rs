@@ -1,0 +1,112 @@
+//! Per-key latency of the TUI on a real-size audit: each key is `update` plus a full draw
+//! of the screen (what the person waits for), on the users table of a generated incident.
+//!
+//!   cargo bench --bench tui_keys -- DATA_DIR [FROM TO TZ]
+//!
+//! DATA_DIR is a folder made by `pii-audit generate` (inventory.yaml, exposure.parquet,
+//! registered.csv). Prints the time to data and, per kind of key, the median and worst
+//! latency in milliseconds.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use pii_audit::cli::InputArgs;
+use pii_audit::load::Inputs;
+use pii_audit::tui::action::Action;
+use pii_audit::tui::data::compute;
+use pii_audit::tui::model::{Model, Tab, Title};
+use pii_audit::tui::view::view;
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    let Some(dir) = args.first().map(PathBuf::from) else {
+        eprintln!("usage: cargo bench --bench tui_keys -- DATA_DIR [FROM TO TZ]");
+        std::process::exit(2);
+    };
+    let arg = |i: usize, default: &str| args.get(i).cloned().unwrap_or(default.to_string());
+    let input = InputArgs {
+        inventory: dir.join("inventory.yaml"),
+        log: vec![dir.join("exposure.parquet").display().to_string()],
+        registered: Some(dir.join("registered.csv")),
+        from: Some(arg(1, "2017-06-22T09:00:00+09:00")),
+        to: Some(arg(2, "2017-06-22T15:00:00+09:00")),
+        tz: arg(3, "Asia/Tokyo"),
+    };
+    let started = Instant::now();
+    let inputs = Inputs::load_quiet(&input).expect("inputs load");
+    let (data, _session) = compute(&inputs, &mut |_| {}).expect("audit runs");
+    let to_data = started.elapsed();
+    let users = data.users.len();
+    let title = Title {
+        text: "bench".into(),
+        sample: false,
+    };
+    let (w, h) = (160, 48);
+    let mut model = Model::loaded(title, (w, h), data);
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
+    let mut press = |model: &mut Model, actions: &[Action]| -> Duration {
+        let t = Instant::now();
+        for &a in actions {
+            model.update(a);
+        }
+        terminal.draw(|f| view(model, f)).expect("draw");
+        t.elapsed()
+    };
+    press(&mut model, &[Action::GoTab(Tab::Users)]);
+
+    let mut sort = Vec::new();
+    for column in 0..9 {
+        for _ in 0..3 {
+            sort.push(press(
+                &mut model,
+                &[Action::StartSort, Action::SortBy(column)],
+            ));
+        }
+    }
+    press(&mut model, &[Action::Back]);
+
+    let mut filter = Vec::new();
+    for _ in 0..5 {
+        press(&mut model, &[Action::StartFilter]);
+        for c in "u000012".chars() {
+            filter.push(press(&mut model, &[Action::Type(c)]));
+        }
+        for _ in 0..7 {
+            filter.push(press(&mut model, &[Action::Erase]));
+        }
+        press(&mut model, &[Action::Cancel]);
+    }
+
+    let mut moves = Vec::new();
+    for _ in 0..200 {
+        moves.push(press(&mut model, &[Action::Down]));
+    }
+    moves.push(press(&mut model, &[Action::Bottom]));
+    moves.push(press(&mut model, &[Action::Top]));
+
+    println!(
+        "data: {}  users: {users}  time to data (load + audit + grids): {:.2} s",
+        dir.display(),
+        to_data.as_secs_f64()
+    );
+    println!("key latency (update + full draw at {w}x{h}), median / worst:");
+    for (name, times) in [
+        ("sort (s + column)", &mut sort),
+        ("filter (one keystroke)", &mut filter),
+        ("move (j, G, g)", &mut moves),
+    ] {
+        times.sort();
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        println!(
+            "  {name:<24} {:>7.2} ms / {:>7.2} ms  ({} keys)",
+            ms(times[times.len() / 2]),
+            ms(times[times.len() - 1]),
+            times.len()
+        );
+    }
+}
