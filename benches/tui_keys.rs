@@ -19,6 +19,10 @@ use pii_audit::tui::view::view;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
+fn stage_name(stage: pii_audit::tui::data::Stage) -> &'static str {
+    stage.name()
+}
+
 fn main() {
     let args: Vec<String> = std::env::args()
         .skip(1)
@@ -39,12 +43,25 @@ fn main() {
     };
     let started = Instant::now();
     let inputs = Inputs::load_quiet(&input).expect("inputs load");
-    let (data, _session) = compute(&inputs, &mut |_| {}).expect("audit runs");
+    let read = started.elapsed();
+    let mut stages = vec![("reading log", read)];
+    let mut last = (None, Instant::now());
+    let (data, _session) = compute(&inputs, &mut |stage| {
+        if let Some(previous) = last.0.replace(stage) {
+            stages.push((stage_name(previous), last.1.elapsed()));
+        }
+        last.1 = Instant::now();
+    })
+    .expect("audit runs");
+    if let Some(stage) = last.0 {
+        stages.push((stage_name(stage), last.1.elapsed()));
+    }
     let to_data = started.elapsed();
     let users = data.users.len();
     let title = Title {
         text: "bench".into(),
         sample: false,
+        unpacked: None,
     };
     let (w, h) = (160, 48);
     let mut model = Model::loaded(title, (w, h), data);
@@ -94,6 +111,11 @@ fn main() {
         dir.display(),
         to_data.as_secs_f64()
     );
+    let split: Vec<String> = stages
+        .iter()
+        .map(|(name, d)| format!("{name} {:.2} s", d.as_secs_f64()))
+        .collect();
+    println!("  stages: {}", split.join(", "));
     println!("key latency (update + full draw at {w}x{h}), median / worst:");
     for (name, times) in [
         ("sort (s + column)", &mut sort),

@@ -30,6 +30,7 @@ pub fn run(cli: Cli) -> Result<()> {
             let title = tui::model::Title {
                 text: "the bundled sample incident (synthetic) · your own: pii-audit tui -i INVENTORY -e LOG [-r REGISTERED]".into(),
                 sample: true,
+                unpacked: Some(sample.dir()),
             };
             tui::run(sample.input.clone(), title)
         }
@@ -38,6 +39,7 @@ pub fn run(cli: Cli) -> Result<()> {
             let title = tui::model::Title {
                 text: input_title(&input),
                 sample: false,
+                unpacked: None,
             };
             tui::run(input, title)
         }

@@ -216,6 +216,8 @@ pub struct Title {
     pub text: String,
     /// True for the bundled sample incident.
     pub sample: bool,
+    /// Where the bundled sample was unpacked (a temporary folder), to name it as bundled.
+    pub unpacked: Option<String>,
 }
 
 /// The whole state of the TUI.

@@ -19,8 +19,15 @@ pub const TZ: &str = "Asia/Tokyo";
 
 /// The sample's files, unpacked; the folder is removed when this is dropped.
 pub struct Sample {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     pub input: InputArgs,
+}
+
+impl Sample {
+    /// The temporary folder, as text.
+    pub fn dir(&self) -> String {
+        self.dir.path().display().to_string()
+    }
 }
 
 /// Unpacks the sample into a fresh owner-only temporary folder.
@@ -42,5 +49,5 @@ pub fn unpack() -> Result<Sample> {
         to: Some(TO.to_string()),
         tz: TZ.to_string(),
     };
-    Ok(Sample { _dir: dir, input })
+    Ok(Sample { dir, input })
 }

@@ -40,7 +40,7 @@ pub fn view(model: &Model, frame: &mut Frame) {
         Load::Running { stage } => draw_loading(*stage, frame, body),
         Load::Failed(e) => draw_failure(&format!("{e:#}"), frame, body),
         Load::Ready(data) => match model.tab {
-            Tab::Overview => draw_overview(data, frame, body),
+            Tab::Overview => draw_overview(data, model.title.unpacked.as_deref(), frame, body),
             _ => draw_stack(model, frame, body),
         },
     }
@@ -134,7 +134,7 @@ fn headline(data: &AuditData) -> Vec<(&'static str, u64)> {
     ]
 }
 
-fn draw_overview(data: &AuditData, frame: &mut Frame, area: Rect) {
+fn draw_overview(data: &AuditData, unpacked: Option<&str>, frame: &mut Frame, area: Rect) {
     let note_lines = (data.assumptions.len() + data.warnings.len()) as u16 + 2;
     let [top, chart, notes] = Layout::vertical([
         Constraint::Length(8),
@@ -194,7 +194,14 @@ fn draw_overview(data: &AuditData, frame: &mut Frame, area: Rect) {
     let mut notes_lines: Vec<Line> = data
         .assumptions
         .iter()
-        .map(|(name, value)| Line::from(format!("{}: {value}", name.replace('_', " "))))
+        .map(|(name, value)| {
+            // The bundled sample is unpacked to a temporary folder; name it as bundled.
+            let value = match unpacked {
+                Some(dir) => value.replace(dir, "(bundled) sample-data"),
+                None => value.clone(),
+            };
+            Line::from(format!("{}: {value}", name.replace('_', " ")))
+        })
         .collect();
     notes_lines.extend(
         data.warnings
@@ -440,6 +447,17 @@ fn visible_columns(grid: &Grid, first: usize, width: usize) -> Vec<(usize, usize
     out
 }
 
+/// The text cut to `width` characters, with "…" when something was cut.
+fn fit(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        text.to_string()
+    } else {
+        let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+        cut.push('…');
+        cut
+    }
+}
+
 fn draw_table(table: &TableView, numbered: bool, frame: &mut Frame, area: Rect) {
     let grid = &table.grid;
     let columns = visible_columns(grid, table.first_column, area.width as usize);
@@ -461,9 +479,9 @@ fn draw_table(table: &TableView, numbered: bool, frame: &mut Frame, area: Rect) 
         .skip(table.offset)
         .take(page)
         .map(|(i, &r)| {
-            let cells = columns.iter().map(|&(c, _)| {
+            let cells = columns.iter().map(|&(c, width)| {
                 let text = grid.rows[r][c].as_str();
-                let cell = Cell::from(text.to_string());
+                let cell = Cell::from(fit(text, width));
                 if Some(c) == tier {
                     cell.style(tier_style(text))
                 } else {

@@ -31,6 +31,7 @@ fn title() -> Title {
     Title {
         text: "worked example (tests/fixtures/worked)".into(),
         sample: false,
+        unpacked: None,
     }
 }
 
