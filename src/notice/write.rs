@@ -138,8 +138,13 @@ fn create_private_dir(dir: &Path) -> Result<()> {
         .with_context(|| format!("cannot create the folder {}", dir.display()))
 }
 
-/// The users of `users` (a users frame, notice-priority order) in `tiers` and `only`.
-fn chosen(users: &DataFrame, tiers: &[Tier], only: Option<&HashSet<String>>) -> Result<DataFrame> {
+/// The users of `users` (a users frame, notice-priority order) in `tiers` and `only`,
+/// in the same order.
+pub fn select_users(
+    users: &DataFrame,
+    tiers: &[Tier],
+    only: Option<&HashSet<String>>,
+) -> Result<DataFrame> {
     let names: Vec<&str> = tiers.iter().map(|t| t.name()).collect();
     let tier = users
         .column("tier")
@@ -266,7 +271,7 @@ pub fn write(audit: &Audit, users: &DataFrame, options: &Options) -> Result<Writ
     let mut tiers = options.tiers.clone();
     tiers.sort();
     tiers.dedup();
-    let chosen = chosen(users, &tiers, options.only.as_ref())?;
+    let chosen = select_users(users, &tiers, options.only.as_ref())?;
     let list = notice_list(audit, &chosen)?;
     let mut texts = Vec::with_capacity(chosen.height());
     for row in 0..chosen.height() {
