@@ -203,6 +203,8 @@ macro_rules! outln {
 /// `inventory check`: validation, and with a log, coverage and suggested routes.
 fn inventory_check(path: &std::path::Path, log: &[String], tz: &str) -> Result<()> {
     let inventory = inventory::Inventory::load(path)?;
+    // Custom letter templates are part of the inventory: a bad one is refused here too.
+    notice::Letters::new(&inventory)?;
     let mut out = String::new();
     outln!(
         out,
