@@ -26,6 +26,8 @@ pub struct Deadline {
     pub jurisdiction: Jurisdiction,
     /// What must be done, for whom.
     pub duty: &'static str,
+    /// The same in a few words, for the TUI overview.
+    pub short: &'static str,
     /// The law's words for when.
     pub when: &'static str,
     /// Article(s).
@@ -62,6 +64,7 @@ pub fn deadlines(incident: &Incident) -> Vec<Deadline> {
                     figure: "deadline_gdpr_authority",
                     jurisdiction,
                     duty: "notify the supervisory authority",
+                    short: "GDPR: supervisory authority",
                     when: "without undue delay and, where feasible, not later than 72 hours after becoming aware (later: with reasons for the delay)",
                     source: "GDPR Art. 33(1)",
                     due: Due::By(aware + TimeDelta::hours(72)),
@@ -70,6 +73,7 @@ pub fn deadlines(incident: &Incident) -> Vec<Deadline> {
                     figure: "deadline_gdpr_data_subjects",
                     jurisdiction,
                     duty: "communicate the breach to the data subjects",
+                    short: "GDPR: data subjects",
                     when: "without undue delay, when the breach is likely to result in a high risk to their rights and freedoms",
                     source: "GDPR Art. 34(1)",
                     due: Due::NoFixedTime,
@@ -80,6 +84,7 @@ pub fn deadlines(incident: &Incident) -> Vec<Deadline> {
                     figure: "deadline_appi_preliminary_report",
                     jurisdiction,
                     duty: "preliminary report to the PPC",
+                    short: "APPI: preliminary report",
                     when: "promptly (PPC guidance: about 3 to 5 days); the date is the earlier end, 3 days after becoming aware",
                     source: "APPI Art. 26(1); PPC Rules Art. 8(1)",
                     due: Due::Target(aware + TimeDelta::days(3)),
@@ -93,6 +98,7 @@ pub fn deadlines(incident: &Incident) -> Vec<Deadline> {
                     figure: "deadline_appi_final_report",
                     jurisdiction,
                     duty: "final report to the PPC",
+                    short: "APPI: final report",
                     when,
                     source: "APPI Art. 26(1); PPC Rules Art. 8(2)",
                     due: Due::By(end_of_day_n(aware, days)),
@@ -101,6 +107,7 @@ pub fn deadlines(incident: &Incident) -> Vec<Deadline> {
                     figure: "deadline_appi_individuals",
                     jurisdiction,
                     duty: "notify the individuals concerned",
+                    short: "APPI: individuals",
                     when: "promptly, as the situation allows",
                     source: "APPI Art. 26(2); PPC Rules Art. 10",
                     due: Due::NoFixedTime,

@@ -699,3 +699,126 @@ fn user_ids_cannot_escape_the_letters_folder() {
     assert_eq!(file_stem("a b%"), "a%20b%25");
     assert_eq!(file_stem("ユ"), "%E3%83%A6");
 }
+
+// ---- TUI: the deadlines on the overview, `n` on the Users view ----
+
+mod tui {
+    use super::*;
+    use pii_audit::tui::action::Action;
+    use pii_audit::tui::data::{answer, compute, Session};
+    use pii_audit::tui::model::{Model, Tab, Title};
+    use pii_audit::tui::view::view;
+    use ratatui::backend::TestBackend;
+    use ratatui::Terminal;
+
+    /// Two days after the incident began: 24 June 2017, 18:00 in Tokyo.
+    fn two_days_in() -> DateTime<Utc> {
+        utc("2017-06-24T09:00:00Z")
+    }
+
+    fn apply(model: &mut Model, session: &Session, actions: &[Action]) {
+        for &action in actions {
+            if let Some(request) = model.update(action) {
+                model.receive(answer(session, &request));
+            }
+        }
+    }
+
+    fn screen(model: &Model) -> String {
+        let (w, h) = model.size;
+        let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+        terminal.draw(|frame| view(model, frame)).unwrap();
+        terminal.backend().to_string()
+    }
+
+    /// The notices fixture (relative paths keep the snapshot machine-independent).
+    fn with_model(test: impl FnOnce(&mut Model, &Session)) {
+        let dir = PathBuf::from("tests/fixtures/notices");
+        let input = InputArgs {
+            inventory: dir.join("inventory.yaml"),
+            log: vec![dir.join("log.csv").display().to_string()],
+            registered: Some(dir.join("registered.csv")),
+            from: Some(WINDOW[1].into()),
+            to: Some(WINDOW[3].into()),
+            tz: "Asia/Tokyo".into(),
+        };
+        let inputs = Inputs::load_quiet(&input).unwrap();
+        let (mut data, session) = compute(&inputs, &mut |_| {}).unwrap();
+        data.clock = two_days_in;
+        let title = Title {
+            text: "notices fixture (tests/fixtures/notices)".into(),
+            sample: false,
+        };
+        let mut model = Model::loaded(title, (80, 24), data);
+        model.status = None;
+        test(&mut model, &session);
+    }
+
+    #[test]
+    fn overview_shows_the_deadlines_with_time_left() {
+        with_model(|model, _| {
+            let text = screen(model);
+            // 72 h from 22 June 18:00 JST end 25 June 18:00 JST: one day left. The APPI final
+            // report is due 21 July 23:59:59 JST: 27 days, 5 h 59 min 59 s left.
+            for line in [
+                "1d 00h 00m left          GDPR: supervisory authority 2017-06-25T18:00:00+09:00│",
+                "as soon as possible      GDPR: data subjects         no fixed time",
+                "27d 05h 59m left         APPI: final report          2017-07-21T23:59:59+09:00│",
+            ] {
+                assert!(text.contains(line), "overview lacks {line:?}:\n{text}");
+            }
+            insta::assert_snapshot!("overview_deadlines", text);
+        });
+    }
+
+    fn write_notices(model: &mut Model, session: &Session, dir: &Path) -> String {
+        let mut actions = vec![Action::StartNotices];
+        actions.extend(std::iter::repeat_n(Action::Erase, "notices".len()));
+        actions.extend(dir.to_str().unwrap().chars().map(Action::Type));
+        actions.push(Action::Submit);
+        apply(model, session, &actions);
+        model.status.clone().map(|(m, _)| m).unwrap_or_default()
+    }
+
+    #[test]
+    fn n_writes_the_notices_of_the_filtered_view() {
+        with_model(|model, session| {
+            let dir = tempfile::tempdir().unwrap();
+            // Filter the Users view to "card": u2 (direct) and u6 (notice) match.
+            apply(
+                model,
+                session,
+                &[Action::GoTab(Tab::Users), Action::StartFilter],
+            );
+            apply(
+                model,
+                session,
+                &"card".chars().map(Action::Type).collect::<Vec<_>>(),
+            );
+            apply(model, session, &[Action::Submit]);
+            let filtered = dir.path().join("card");
+            let status = write_notices(model, session, &filtered);
+            assert!(
+                status.starts_with("wrote 2 letters (direct 1, notice 1)"),
+                "{status}"
+            );
+            assert_eq!(letter_names(&filtered), ["u2.md", "u6.md"]);
+            assert_eq!(read(&filtered.join("letters/u6.md")), U6_EN);
+
+            // The whole view: u3 is potential only and gets no letter; the status says so.
+            apply(model, session, &[Action::Back]);
+            let all = dir.path().join("all");
+            let status = write_notices(model, session, &all);
+            assert!(
+                status.contains("1 potential-tier users of this view get no letter"),
+                "{status}"
+            );
+            assert_eq!(letter_names(&all), ["u1.md", "u2.md", "u6.md"]);
+
+            // A folder that is not empty is refused, in red, and nothing changes.
+            let status = write_notices(model, session, &all);
+            assert!(status.contains("not empty"), "{status}");
+            assert!(model.status.as_ref().is_some_and(|(_, failed)| *failed));
+        });
+    }
+}
