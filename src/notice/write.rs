@@ -188,7 +188,10 @@ fn reason(tier: &str, direct_labels: &[String]) -> String {
         "direct" => format!(
             "direct-notice field{} exposed: {}",
             if direct_labels.len() == 1 { "" } else { "s" },
-            direct_labels.join(" and ")
+            match direct_labels {
+                [init @ .., last] if !init.is_empty() => format!("{} and {last}", init.join(", ")),
+                _ => direct_labels.join(""),
+            }
         ),
         "notice" => "exposed, but no direct-notice field".to_string(),
         _ => "only potentially viewable: seen by nobody else".to_string(),
