@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::inventory::Lang;
+use crate::notice::Tier;
 use crate::report::Format;
 
 #[derive(Debug, Parser)]
@@ -38,12 +40,35 @@ pub enum Command {
         #[arg(short = 'o', long = "output", value_name = "FILE")]
         output: Option<PathBuf>,
     },
-    /// What one user would be told, in plain words.
+    /// What one user would be told: the letter `notices` writes for them.
     Check {
         /// The user id, as in the log's owner_id.
         user_id: String,
         #[command(flatten)]
         input: InputArgs,
+        /// Language of the letter (default: the inventory's notice.lang, else en).
+        #[arg(long, value_enum)]
+        lang: Option<Lang>,
+    },
+    /// Write the notice list, one letter per user in the chosen tiers, and a summary with deadlines.
+    Notices {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Folder to write into (created if missing; a non-empty one needs --force).
+        #[arg(long, value_name = "DIR")]
+        out_dir: PathBuf,
+        /// Language of the letters (default: the inventory's notice.lang, else en).
+        #[arg(long, value_enum)]
+        lang: Option<Lang>,
+        /// Tiers that get a letter, comma-separated.
+        #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Tier::Direct, Tier::Notice])]
+        tiers: Vec<Tier>,
+        /// Format of the notice list.
+        #[arg(long, value_enum, default_value_t = ListFormat::Csv)]
+        format: ListFormat,
+        /// Write into a non-empty folder, replacing the notices of an earlier run.
+        #[arg(long)]
+        force: bool,
     },
     /// Inventory tools.
     Inventory {
@@ -123,4 +148,11 @@ pub enum LogFormat {
     Parquet,
     Csv,
     Ndjson,
+}
+
+/// Formats of the notice list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Csv,
+    Parquet,
 }

@@ -75,10 +75,48 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Some(Command::Check { user_id, input }) => {
+        Some(Command::Check {
+            user_id,
+            input,
+            lang,
+        }) => {
             let inputs = load::Inputs::load(&input)?;
             let audit = inputs.audit()?;
-            report::print_text(&notice::check_text(&audit, &user_id)?)
+            let lang = lang.or(inputs.inventory.notice.lang).unwrap_or_default();
+            let text = notice::check_text_in(&audit, &user_id, lang)?;
+            if let Some(user) = audit.user(&user_id)? {
+                let tier = notice::text(&user, "tier", 0);
+                if tier == notice::Tier::Potential.name() {
+                    eprintln!("note: this user is in the potential tier: `pii-audit notices` writes their letter only with --tiers including potential");
+                }
+            }
+            report::print_text(&text)
+        }
+        Some(Command::Notices {
+            input,
+            out_dir,
+            lang,
+            tiers,
+            format,
+            force,
+        }) => {
+            let inputs = load::Inputs::load(&input)?;
+            let audit = inputs.audit()?;
+            let users = audit.users_frame()?;
+            let options = notice::write::Options {
+                out_dir,
+                lang: lang.or(inputs.inventory.notice.lang).unwrap_or_default(),
+                tiers,
+                force,
+                parquet: format == cli::ListFormat::Parquet,
+                now: chrono::Utc::now(),
+                only: None,
+            };
+            let written = notice::write::write(&audit, &users, &options)?;
+            for note in audit.assumption_notes(Some(audit::assumed_users(&users))) {
+                eprintln!("note: {note}");
+            }
+            report::print_text(&(written.describe() + "\n"))
         }
         Some(Command::Inventory {
             command: InventoryCommand::Check { inventory, log, tz },
@@ -148,7 +186,11 @@ fn build_report(audit: &Audit, kind: ReportKind) -> Result<(audit::Report, Optio
         ReportKind::Pages => (audit.pages()?, None),
         ReportKind::Unmapped => (audit.unmapped()?, None),
         ReportKind::Timeline => (audit.timeline()?, None),
-        ReportKind::Summary => (audit.summary_report()?, None),
+        ReportKind::Summary => {
+            let mut report = audit.summary_report()?;
+            notice::deadline::add_summary_rows(&mut report, audit)?;
+            (report, None)
+        }
     })
 }
 
@@ -163,6 +205,8 @@ macro_rules! outln {
 /// `inventory check`: validation, and with a log, coverage and suggested routes.
 fn inventory_check(path: &std::path::Path, log: &[String], tz: &str) -> Result<()> {
     let inventory = inventory::Inventory::load(path)?;
+    // Custom letter templates are part of the inventory: a bad one is refused here too.
+    notice::Letters::new(&inventory)?;
     let mut out = String::new();
     outln!(
         out,

@@ -2,6 +2,7 @@
 //! (and only here) so the YAML crate can be swapped; validation gives file, line, column
 //! and the offending key.
 
+pub mod incident;
 mod positions;
 pub mod route;
 
@@ -11,6 +12,7 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{InputError, InputResult, Location};
+pub use incident::{Incident, Jurisdiction, Lang, NoticeConfig};
 use positions::Positions;
 pub use route::{normalise_path, suggest_route, Route, RouteTable};
 
@@ -35,6 +37,12 @@ struct InventoryDoc {
     fields: IndexMap<String, FieldDoc>,
     #[serde(default)]
     pages: Vec<PageDoc>,
+    /// When the incident was discovered and which laws apply (deadlines).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    incident: Option<incident::IncidentDoc>,
+    /// How letters to users are written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    notice: Option<incident::NoticeDoc>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -86,6 +94,10 @@ pub struct Inventory {
     pub fields: Vec<Field>,
     pub pages: Vec<Page>,
     pub routes: RouteTable,
+    /// The `incident:` block, when given: deadlines run from it.
+    pub incident: Option<Incident>,
+    /// The `notice:` block (defaults when absent).
+    pub notice: NoticeConfig,
     /// Problems worth a look that do not stop the audit.
     pub warnings: Vec<String>,
 }
@@ -113,7 +125,7 @@ impl Inventory {
     pub fn parse(text: &str, source: &str) -> InputResult<Inventory> {
         let doc: InventoryDoc = serde_yaml::from_str(text).map_err(|e| yaml_error(source, &e))?;
         let positions = Positions::index(text);
-        validate(doc, &positions, source)
+        validate(doc, &positions, source, text)
     }
 
     pub fn field_index(&self, id: &str) -> Option<usize> {
@@ -146,7 +158,12 @@ fn is_id(id: &str) -> bool {
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
-fn validate(doc: InventoryDoc, positions: &Positions, source: &str) -> InputResult<Inventory> {
+fn validate(
+    doc: InventoryDoc,
+    positions: &Positions,
+    source: &str,
+    text: &str,
+) -> InputResult<Inventory> {
     let at_key = |path: &str| {
         let loc = Location::file(source).key(path);
         match positions.key(path) {
@@ -276,12 +293,39 @@ fn validate(doc: InventoryDoc, positions: &Positions, source: &str) -> InputResu
         }
     }
 
+    let at = incident::Where {
+        at_key: &at_key,
+        at_value: &at_value,
+        text,
+    };
+    let incident = match &doc.incident {
+        Some(block) => {
+            let incident = incident::incident(block, &at)?;
+            if incident.jurisdictions.is_empty() {
+                warnings.push(format!(
+                    "{}: no jurisdictions: no deadlines are computed (known: {})",
+                    at_key("incident"),
+                    Jurisdiction::NAMES
+                ));
+            }
+            Some(incident)
+        }
+        None => None,
+    };
+    let field_index = |id: &str| fields.iter().position(|f| f.id == id);
+    let notice = match &doc.notice {
+        Some(block) => incident::notice(block, &field_index, &at)?,
+        None => NoticeConfig::default(),
+    };
+
     Ok(Inventory {
         source: source.to_string(),
         name: doc.name.unwrap_or_default(),
         fields,
         pages,
         routes,
+        incident,
+        notice,
         warnings,
     })
 }

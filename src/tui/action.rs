@@ -30,6 +30,8 @@ pub enum Action {
     StartFilter,
     /// `e`: export the current view (prompts for a file name).
     StartExport,
+    /// `n`: write the notices for the users of the current view (prompts for a folder).
+    StartNotices,
     Open,
     Back,
     Help,
@@ -214,6 +216,13 @@ pub const KEYMAP: &[Binding] = &[
         hint: Some("export"),
     },
     Binding {
+        keys: &[ch('n')],
+        label: "n",
+        action: Action::StartNotices,
+        help: "write notices (Users)",
+        hint: None,
+    },
+    Binding {
         keys: &[ch('?')],
         label: "?",
         action: Action::Help,
@@ -280,7 +289,7 @@ fn key_action(mode: &Mode, k: &KeyEvent) -> Option<Action> {
         return Some(Action::Quit);
     }
     match mode {
-        Mode::Filter | Mode::Export(_) => match k.code {
+        Mode::Filter | Mode::Export(_) | Mode::Notices(_) => match k.code {
             KeyCode::Char(c) => Some(Action::Type(c)),
             code => PROMPT_MAP
                 .iter()

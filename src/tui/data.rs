@@ -2,11 +2,13 @@
 //! (the same ones the CLI reports call), turns each report frame into a display grid once,
 //! and then answers drill-down requests. The UI thread never computes a figure.
 
+use std::collections::HashSet;
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
+use chrono::{DateTime, Utc};
 use polars::prelude::*;
 
 use crate::audit::{Audit, Report, Summary};
@@ -15,6 +17,7 @@ use crate::exposure::{polars_bug, Zone};
 use crate::inventory::{Field, Inventory};
 use crate::load::Inputs;
 use crate::notice;
+use crate::notice::deadline::{deadlines, Deadline};
 use crate::report::{self, cell_text, presentable, Format};
 
 /// Loading stages, in the order the worker runs them.
@@ -204,6 +207,10 @@ pub struct AuditData {
     pub field_table: Arc<Grid>,
     pub unmapped: Arc<Grid>,
     pub inventory: Arc<Grid>,
+    /// The incident's deadlines (empty without an `incident:` block).
+    pub deadlines: Vec<Deadline>,
+    /// What time it is, for the deadlines' time left (tests fix it).
+    pub clock: fn() -> DateTime<Utc>,
     pub load_time: Duration,
 }
 
@@ -213,6 +220,11 @@ pub enum Request {
     User(String),
     Page(String),
     Field(String),
+    /// Write the notices for these users (the Users view's rows) into `dir`.
+    Notices {
+        dir: std::path::PathBuf,
+        users: Vec<String>,
+    },
 }
 
 /// One user's detail: the users-report row, per-page figures and the `check` text.
@@ -256,6 +268,8 @@ pub enum Reply {
     User(Box<UserDetail>),
     Page(Box<PageDetail>),
     Field(Box<FieldDetail>),
+    /// The notices were written: what and where.
+    Notices(String),
     DetailFailed(String),
 }
 
@@ -297,6 +311,13 @@ pub fn compute<'a>(
         field_table: Arc::new(Grid::from_report(&audit.fields()?, &zone)?),
         unmapped: Arc::new(Grid::from_report(&audit.unmapped()?, &zone)?),
         inventory: Arc::new(inventory_grid(&inputs.inventory, &zone)?),
+        deadlines: inputs
+            .inventory
+            .incident
+            .as_ref()
+            .map(deadlines)
+            .unwrap_or_default(),
+        clock: Utc::now,
         load_time: started.elapsed() + inputs.read_time,
     };
     Ok((data, Session { audit, users }))
@@ -393,6 +414,7 @@ pub fn answer(session: &Session, request: &Request) -> Reply {
         Request::User(id) => user_detail(session, id).map(|d| Reply::User(Box::new(d))),
         Request::Page(id) => page_detail(session, id).map(|d| Reply::Page(Box::new(d))),
         Request::Field(id) => field_detail(session, id).map(|d| Reply::Field(Box::new(d))),
+        Request::Notices { dir, users } => notices(session, dir, users).map(Reply::Notices),
     };
     result.unwrap_or_else(|e| Reply::DetailFailed(format!("{e:#}")))
 }
@@ -434,6 +456,31 @@ fn user_detail(session: &Session, user_id: &str) -> Result<UserDetail> {
         pages: Grid::from_frame("user_pages", &audit.user_pages(user_id)?, &zone)?,
         text: notice::check_text(audit, user_id)?,
     })
+}
+
+/// Writes the notices for `users` (the view's rows) with the defaults of
+/// `pii-audit notices`: tiers direct and notice, the inventory's language.
+fn notices(session: &Session, dir: &std::path::Path, users: &[String]) -> Result<String> {
+    let audit = &session.audit;
+    let only: HashSet<String> = users.iter().cloned().collect();
+    let options = notice::write::Options {
+        out_dir: dir.to_path_buf(),
+        lang: audit.inventory.notice.lang.unwrap_or_default(),
+        tiers: vec![notice::Tier::Direct, notice::Tier::Notice],
+        force: false,
+        parquet: false,
+        now: Utc::now(),
+        only: Some(only.clone()),
+    };
+    let written = notice::write::write(audit, &session.users, &options)?;
+    let skipped = users.len().saturating_sub(written.total());
+    let mut text = written.describe();
+    if skipped > 0 {
+        text.push_str(&format!(
+            "; {skipped} potential-tier users of this view get no letter (pii-audit notices --tiers direct,notice,potential)"
+        ));
+    }
+    Ok(text)
 }
 
 fn page_detail(session: &Session, page_id: &str) -> Result<PageDetail> {

@@ -60,6 +60,8 @@ pub enum Mode {
     Sort,
     /// Typing the export file name.
     Export(String),
+    /// Typing the folder the notices of the Users view go to.
+    Notices(String),
     Help,
 }
 
@@ -207,6 +209,7 @@ fn request_name(request: &Request) -> String {
         Request::User(id) => format!("user {id}"),
         Request::Page(id) => format!("page {id}"),
         Request::Field(id) => format!("field {id}"),
+        Request::Notices { dir, .. } => format!("notices to {}", dir.display()),
     }
 }
 
@@ -340,6 +343,7 @@ impl Model {
                 let table = TableView::new(field.users.clone());
                 self.fulfil(&request, LayerKind::Field(field), Some(table));
             }
+            Reply::Notices(message) => self.status = Some((message, false)),
             Reply::DetailFailed(message) => {
                 for stack in &mut self.stacks {
                     if matches!(
@@ -425,12 +429,20 @@ impl Model {
                     self.mode = Mode::Export(name);
                 }
             }
+            Action::StartNotices => {
+                if self.tab == Tab::Users && self.top_table().is_some() {
+                    self.mode = Mode::Notices("notices".into());
+                } else {
+                    self.status = Some(("n writes notices from the Users view (2)".into(), false));
+                }
+            }
             Action::Type(c) => self.edit_prompt(|text| text.push(c)),
             Action::Erase => self.edit_prompt(|text| {
                 text.pop();
             }),
             Action::Submit => match std::mem::replace(&mut self.mode, Mode::Normal) {
                 Mode::Export(name) => self.export(PathBuf::from(name)),
+                Mode::Notices(dir) => return self.notices(PathBuf::from(dir)),
                 Mode::Filter => {
                     // An empty filter is no view of its own.
                     if matches!(self.top().map(|l| &l.kind), Some(LayerKind::Filter(t)) if t.is_empty())
@@ -530,7 +542,7 @@ impl Model {
 
     fn edit_prompt(&mut self, edit: impl FnOnce(&mut String)) {
         match &mut self.mode {
-            Mode::Export(name) => edit(name),
+            Mode::Export(name) | Mode::Notices(name) => edit(name),
             Mode::Filter => {
                 let page = self.page_rows();
                 let Some(layer) = self.top_mut() else {
@@ -585,6 +597,18 @@ impl Model {
             ),
             Err(e) => (format!("export failed: {e:#}"), true),
         });
+    }
+
+    /// Asks the worker to write the notices for the users of the current view, in its order.
+    fn notices(&mut self, dir: PathBuf) -> Option<Request> {
+        let table = self.top_table()?;
+        let users: Vec<String> = table
+            .rows
+            .iter()
+            .map(|&r| table.grid.cell(r, "user_id").to_string())
+            .collect();
+        self.status = Some((format!("writing notices to {}…", dir.display()), false));
+        Some(Request::Notices { dir, users })
     }
 
     /// Enter: the detail of the selected row's user, page or field.

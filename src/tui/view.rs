@@ -136,12 +136,19 @@ fn headline(data: &AuditData) -> Vec<(&'static str, u64)> {
 
 fn draw_overview(data: &AuditData, unpacked: Option<&str>, frame: &mut Frame, area: Rect) {
     let note_lines = (data.assumptions.len() + data.warnings.len()) as u16 + 2;
-    let [top, chart, notes] = Layout::vertical([
+    // The deadlines, when the inventory has an incident, come before the chart.
+    let deadline_lines = match data.deadlines.len() {
+        0 => 0,
+        n => n as u16 + 2,
+    };
+    let [top, deadlines, chart, notes] = Layout::vertical([
         Constraint::Length(8),
-        Constraint::Min(5),
+        Constraint::Length(deadline_lines),
+        Constraint::Min(if deadline_lines == 0 { 5 } else { 0 }),
         Constraint::Length(note_lines.min(8)),
     ])
     .areas(area);
+    draw_deadlines(data, frame, deadlines);
     let [figures, side] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(top);
 
@@ -218,6 +225,37 @@ fn draw_overview(data: &AuditData, unpacked: Option<&str>, frame: &mut Frame, ar
             })),
         notes,
     );
+}
+
+/// Time left, duty and due time of each deadline (README "Deadlines").
+fn draw_deadlines(data: &AuditData, frame: &mut Frame, area: Rect) {
+    if data.deadlines.is_empty() {
+        return;
+    }
+    let now = (data.clock)();
+    let rows = data.deadlines.iter().map(|d| {
+        let left = d.left_text(now);
+        let style = if left.starts_with("overdue") {
+            tier_style("direct")
+        } else {
+            Style::new()
+        };
+        Row::new([
+            Cell::from(left).style(style),
+            Cell::from(d.short),
+            Cell::from(d.due_text(&data.zone)),
+        ])
+    });
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(24),
+            Constraint::Length(27),
+            Constraint::Fill(1),
+        ],
+    )
+    .block(Block::bordered().title(" deadlines · time left "));
+    frame.render_widget(table, area);
 }
 
 fn short_time(text: &str) -> String {
@@ -538,6 +576,12 @@ fn draw_status(model: &Model, frame: &mut Frame, area: Rect) {
             Span::styled("█", Style::new().dim()),
             Span::raw("   Enter writes (0600) · Esc cancels").dim(),
         ]),
+        Mode::Notices(dir) => Line::from(vec![
+            Span::styled("notices for this view to folder: ", Style::new().bold()),
+            Span::raw(dir.clone()),
+            Span::styled("█", Style::new().dim()),
+            Span::raw("   Enter writes (0600) · Esc cancels").dim(),
+        ]),
         Mode::Sort => Line::from(vec![
             Span::styled("sort by column: ", Style::new().bold()),
             Span::raw("press its number (shown in the header) · any other key cancels"),
@@ -566,7 +610,7 @@ fn draw_help(frame: &mut Frame, area: Rect) {
         ])
     };
     let keys: Vec<Line> = KEYMAP.iter().map(|b| line(b.label, b.help)).collect();
-    let mut prompt = vec![Line::from(" in the / and e prompts:").italic()];
+    let mut prompt = vec![Line::from(" in the /, e and n prompts:").italic()];
     prompt.extend(prompt_keys().map(|(label, help)| line(label, help)));
     // Two columns so the whole map fits on an 80x24 terminal.
     let half = keys.len().div_ceil(2);

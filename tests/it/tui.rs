@@ -123,7 +123,7 @@ fn user_detail_shows_fields_pages_and_check_text() {
             .collect();
         assert_eq!(seen, [("email", true), ("card_last4", true)]);
         let text = screen(model);
-        assert!(text.contains("Someone else saw this user's"));
+        assert!(text.contains("Dear user u2,"), "the letter preview");
         insta::assert_snapshot!("user_detail", text);
         apply(model, session, &[Action::Back]);
         assert_eq!(model.stack().len(), 1);

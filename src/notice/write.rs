@@ -1,0 +1,511 @@
+//! The `notices` folder: `notice-list.csv` (or `.parquet`), `letters/USER_ID.md` for every
+//! user in the chosen tiers, and `summary.md` with the figures and deadlines. Every file is
+//! written atomically and owner-only; a non-empty folder is refused unless forced.
+
+use std::collections::HashSet;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, SubsecRound, Utc};
+use polars::prelude::*;
+
+use super::deadline::deadlines;
+use super::{Letters, Tier};
+use crate::audit::{Audit, Report};
+use crate::error::InputError;
+use crate::exposure::polars_bug;
+use crate::inventory::Lang;
+use crate::report::{self, Format};
+
+/// What to write, and where.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub out_dir: PathBuf,
+    pub lang: Lang,
+    pub tiers: Vec<Tier>,
+    /// Replace pii-audit's files in a non-empty folder (stale letters are removed).
+    pub force: bool,
+    /// The notice list as Parquet instead of CSV.
+    pub parquet: bool,
+    /// The time the summary's "time left" is computed at.
+    pub now: DateTime<Utc>,
+    /// Only these users (the TUI's current view); None: every user in the tiers.
+    pub only: Option<HashSet<String>>,
+}
+
+/// What was written.
+#[derive(Debug, Clone, Default)]
+pub struct Written {
+    pub out_dir: PathBuf,
+    /// Letters per tier, in tier order.
+    pub letters: Vec<(Tier, usize)>,
+    pub list: PathBuf,
+    pub summary: PathBuf,
+    /// Letters of an earlier run that this run does not include, removed under --force.
+    pub stale_removed: usize,
+}
+
+impl Written {
+    pub fn total(&self) -> usize {
+        self.letters.iter().map(|(_, n)| n).sum()
+    }
+
+    /// "wrote 3 letters (direct 2, notice 1) to out/letters, out/notice-list.csv, out/summary.md"
+    pub fn describe(&self) -> String {
+        let tiers: Vec<String> = self
+            .letters
+            .iter()
+            .map(|(t, n)| format!("{} {n}", t.name()))
+            .collect();
+        let mut text = format!(
+            "wrote {} letter{} ({}) to {}, {}, {} (owner-only, mode 0600)",
+            self.total(),
+            if self.total() == 1 { "" } else { "s" },
+            tiers.join(", "),
+            self.out_dir.join("letters").display(),
+            self.list.display(),
+            self.summary.display()
+        );
+        if self.stale_removed > 0 {
+            let _ = write!(
+                text,
+                "; removed {} letters of an earlier run",
+                self.stale_removed
+            );
+        }
+        text
+    }
+}
+
+/// A user id as a file name: letters, digits, `-`, `_`, `.` and `@` are kept, any other
+/// byte (and a leading dot) is written `%XX`, so ids cannot escape the folder or collide.
+pub fn file_stem(user_id: &str) -> String {
+    let mut out = String::with_capacity(user_id.len());
+    for (i, b) in user_id.bytes().enumerate() {
+        let keep =
+            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'@') || (b == b'.' && i > 0);
+        if keep {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    if out.is_empty() {
+        out.push_str("%00");
+    }
+    out
+}
+
+/// Refuses a non-empty folder unless forced; creates a missing one (owner-only).
+fn prepare(dir: &Path, force: bool) -> Result<()> {
+    if dir.exists() {
+        if !dir.is_dir() {
+            return Err(InputError::usage(format!(
+                "--out-dir {}: is a file, expected a folder",
+                dir.display()
+            ))
+            .into());
+        }
+        let entries = std::fs::read_dir(dir)
+            .with_context(|| format!("cannot read {}", dir.display()))?
+            .count();
+        if entries > 0 && !force {
+            return Err(InputError::usage(format!(
+                "--out-dir {}: the folder is not empty ({entries} entries); choose a new folder or add --force to replace the notices in it",
+                dir.display()
+            ))
+            .into());
+        }
+    }
+    create_private_dir(dir)?;
+    create_private_dir(&dir.join("letters"))
+}
+
+fn create_private_dir(dir: &Path) -> Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder
+        .create(dir)
+        .with_context(|| format!("cannot create the folder {}", dir.display()))
+}
+
+/// The users of `users` (a users frame, notice-priority order) in `tiers` and `only`,
+/// in the same order.
+pub fn select_users(
+    users: &DataFrame,
+    tiers: &[Tier],
+    only: Option<&HashSet<String>>,
+) -> Result<DataFrame> {
+    let names: Vec<&str> = tiers.iter().map(|t| t.name()).collect();
+    let tier = users
+        .column("tier")
+        .map_err(polars_bug)?
+        .str()
+        .map_err(polars_bug)?;
+    let ids = users
+        .column("user_id")
+        .map_err(polars_bug)?
+        .str()
+        .map_err(polars_bug)?;
+    let mask: BooleanChunked = tier
+        .iter()
+        .zip(ids.iter())
+        .map(|(t, id)| {
+            let in_tier = t.is_some_and(|t| names.contains(&t));
+            let in_view = match only {
+                Some(set) => id.is_some_and(|id| set.contains(id)),
+                None => true,
+            };
+            Some(in_tier && in_view)
+        })
+        .collect();
+    users.filter(&mask).map_err(polars_bug)
+}
+
+fn list_column(name: &str, rows: Vec<Vec<String>>) -> Column {
+    if rows.is_empty() {
+        return Series::new_empty(name.into(), &DataType::List(Box::new(DataType::String))).into();
+    }
+    let series: Vec<Series> = rows
+        .into_iter()
+        .map(|items| Series::new("".into(), items))
+        .collect();
+    Series::new(name.into(), series).into()
+}
+
+/// Why the user is in their tier, in the officer's words.
+fn reason(tier: &str, direct_labels: &[String]) -> String {
+    match tier {
+        "direct" => format!(
+            "direct-notice field{} exposed: {}",
+            if direct_labels.len() == 1 { "" } else { "s" },
+            match direct_labels {
+                [init @ .., last] if !init.is_empty() => format!("{} and {last}", init.join(", ")),
+                _ => direct_labels.join(""),
+            }
+        ),
+        "notice" => "exposed, but no direct-notice field".to_string(),
+        _ => "only potentially viewable: seen by nobody else".to_string(),
+    }
+}
+
+/// The notice list: the chosen users in notice-priority order.
+pub fn notice_list(audit: &Audit, chosen: &DataFrame) -> Result<Report> {
+    let inventory = audit.inventory;
+    let n = chosen.height();
+    let mut reasons = Vec::with_capacity(n);
+    let mut labels = Vec::with_capacity(n);
+    let mut letters = Vec::with_capacity(n);
+    for row in 0..n {
+        let exposed = super::strings(chosen, "exposed_fields", row);
+        let label = |id: &String| {
+            inventory
+                .field_index(id)
+                .map_or_else(|| id.clone(), |i| inventory.fields[i].label.clone())
+        };
+        let direct: Vec<String> = exposed
+            .iter()
+            .filter(|id| {
+                inventory
+                    .field_index(id)
+                    .is_some_and(|i| inventory.fields[i].direct_notice)
+            })
+            .map(label)
+            .collect();
+        reasons.push(reason(&super::text(chosen, "tier", row), &direct));
+        labels.push(exposed.iter().map(label).collect::<Vec<_>>());
+        letters.push(format!(
+            "letters/{}.md",
+            file_stem(&super::text(chosen, "user_id", row))
+        ));
+    }
+    let mut df = chosen
+        .select([
+            "user_id",
+            "tier",
+            "exposed_fields",
+            "exposures",
+            "distinct_viewers",
+            "first_exposed",
+            "last_exposed",
+        ])
+        .map_err(polars_bug)?;
+    df.with_column(Column::new("reason".into(), reasons))
+        .map_err(polars_bug)?;
+    df.with_column(list_column("exposed_labels", labels))
+        .map_err(polars_bug)?;
+    df.with_column(Column::new("letter".into(), letters))
+        .map_err(polars_bug)?;
+    let df = df
+        .select(NOTICE_LIST_COLUMNS.iter().copied())
+        .map_err(polars_bug)?;
+    Ok(Report {
+        kind: "notice-list",
+        df,
+    })
+}
+
+pub const NOTICE_LIST_COLUMNS: &[&str] = &[
+    "user_id",
+    "tier",
+    "reason",
+    "exposed_fields",
+    "exposed_labels",
+    "exposures",
+    "distinct_viewers",
+    "first_exposed",
+    "last_exposed",
+    "letter",
+];
+
+/// Writes the notices folder for the users of `users` (a users frame) in `options.tiers`.
+pub fn write(audit: &Audit, users: &DataFrame, options: &Options) -> Result<Written> {
+    // Every check that can refuse comes before the first file is written.
+    let letters = Letters::new(audit.inventory)?;
+    let mut tiers = options.tiers.clone();
+    tiers.sort();
+    tiers.dedup();
+    let chosen = select_users(users, &tiers, options.only.as_ref())?;
+    let list = notice_list(audit, &chosen)?;
+    let mut texts = Vec::with_capacity(chosen.height());
+    for row in 0..chosen.height() {
+        let facts = letters.facts(audit, &chosen, row, options.lang);
+        texts.push((
+            file_stem(&facts.user_id),
+            letters.render(options.lang, &facts)?,
+        ));
+    }
+    let dir = &options.out_dir;
+    prepare(dir, options.force)?;
+
+    let letters_dir = dir.join("letters");
+    let mut written_names = HashSet::with_capacity(texts.len());
+    for (stem, text) in &texts {
+        let name = format!("{stem}.md");
+        report::write_private(&letters_dir.join(&name), text.as_bytes())?;
+        written_names.insert(name);
+    }
+    let stale_removed = if options.force {
+        remove_stale(&letters_dir, &written_names)?
+    } else {
+        0
+    };
+
+    let (list_name, format) = if options.parquet {
+        ("notice-list.parquet", Format::Parquet)
+    } else {
+        ("notice-list.csv", Format::Csv)
+    };
+    let list_path = dir.join(list_name);
+    report::write_private(&list_path, &report::render(&list, format, &audit.zone)?)?;
+    // A list in the other format from an earlier run would disagree with this one.
+    let other = dir.join(if options.parquet {
+        "notice-list.csv"
+    } else {
+        "notice-list.parquet"
+    });
+    if options.force && other.is_file() {
+        std::fs::remove_file(&other)
+            .with_context(|| format!("cannot remove {}", other.display()))?;
+    }
+
+    let counts: Vec<(Tier, usize)> = tiers
+        .iter()
+        .map(|&t| {
+            let n = (0..chosen.height())
+                .filter(|&r| super::text(&chosen, "tier", r) == t.name())
+                .count();
+            (t, n)
+        })
+        .collect();
+    let summary_path = dir.join("summary.md");
+    let summary = summary_markdown(audit, users, &counts, options)?;
+    report::write_private(&summary_path, summary.as_bytes())?;
+    Ok(Written {
+        out_dir: dir.clone(),
+        letters: counts,
+        list: list_path,
+        summary: summary_path,
+        stale_removed,
+    })
+}
+
+/// Removes `letters/*.md` that this run did not write (a user no longer in the tiers
+/// must not receive a letter from an earlier run).
+fn remove_stale(letters_dir: &Path, written: &HashSet<String>) -> Result<usize> {
+    let mut removed = 0;
+    for entry in std::fs::read_dir(letters_dir)
+        .with_context(|| format!("cannot read {}", letters_dir.display()))?
+    {
+        let entry = entry.with_context(|| format!("cannot read {}", letters_dir.display()))?;
+        let name = entry.file_name().to_string_lossy().to_string();
+        if name.ends_with(".md") && !written.contains(&name) && entry.path().is_file() {
+            std::fs::remove_file(entry.path())
+                .with_context(|| format!("cannot remove {}", entry.path().display()))?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+/// `| a | b |` rows; pipes in cells are escaped.
+fn md_row(cells: &[String]) -> String {
+    let cells: Vec<String> = cells.iter().map(|c| c.replace('|', "\\|")).collect();
+    format!("| {} |\n", cells.join(" | "))
+}
+
+fn md_table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut out = md_row(&header.iter().map(|h| h.to_string()).collect::<Vec<_>>());
+    out.push_str(&md_row(
+        &header.iter().map(|_| "---".to_string()).collect::<Vec<_>>(),
+    ));
+    for row in rows {
+        out.push_str(&md_row(row));
+    }
+    out
+}
+
+/// The deadline table: duty, source, due (in `--tz`), time left at `now`, the rule's words.
+pub fn deadline_rows(audit: &Audit, now: DateTime<Utc>) -> Vec<Vec<String>> {
+    let Some(incident) = &audit.inventory.incident else {
+        return Vec::new();
+    };
+    deadlines(incident)
+        .iter()
+        .map(|d| {
+            vec![
+                d.duty.to_string(),
+                d.source.to_string(),
+                d.due_text(&audit.zone),
+                d.left_text(now),
+                d.when.to_string(),
+            ]
+        })
+        .collect()
+}
+
+fn summary_markdown(
+    audit: &Audit,
+    users: &DataFrame,
+    counts: &[(Tier, usize)],
+    options: &Options,
+) -> Result<String> {
+    let inventory = audit.inventory;
+    let zone = &audit.zone;
+    let s = audit.summary_from(users)?;
+    let mut out = String::new();
+    let name = if inventory.name.is_empty() {
+        inventory.source.clone()
+    } else {
+        inventory.name.clone()
+    };
+    let _ = writeln!(out, "# Notices: {name}\n");
+    let now = options.now.trunc_subsecs(0);
+    let bound =
+        |b: Option<i64>| b.map_or_else(|| "(every row)".to_string(), |m| zone.format_micros(m));
+    let _ = writeln!(
+        out,
+        "Written {} by pii-audit {}. Window: from {} to {}; times in {zone}. Letters in `{}`.\n",
+        zone.format(now),
+        env!("CARGO_PKG_VERSION"),
+        bound(audit.window.0),
+        bound(audit.window.1),
+        options.lang.code()
+    );
+
+    out.push_str("## Headline figures\n\n");
+    let figures: Vec<Vec<String>> = s
+        .figures()
+        .into_iter()
+        .map(|(f, v)| vec![f.to_string(), v.to_string()])
+        .chain(audit.assumptions(&s).into_iter().map(|(f, v)| vec![f, v]))
+        .collect();
+    out.push_str(&md_table(&["figure", "value"], &figures));
+
+    out.push_str("\n## Tiers\n\n");
+    let tier_rows: Vec<Vec<String>> = [
+        (Tier::Direct, s.users_direct_tier),
+        (Tier::Notice, s.users_notice_tier),
+        (Tier::Potential, s.users_potential_tier),
+    ]
+    .iter()
+    .map(|(t, users)| {
+        let letters = counts
+            .iter()
+            .find(|(c, _)| c == t)
+            .map_or_else(|| "not asked for".to_string(), |(_, n)| n.to_string());
+        vec![t.name().to_string(), users.to_string(), letters]
+    })
+    .collect();
+    out.push_str(&md_table(&["tier", "users", "letters written"], &tier_rows));
+
+    out.push_str("\n## Fields by users exposed\n\n");
+    let fields = audit.fields()?.df;
+    let cell = |name: &str, row: usize| {
+        fields
+            .column(name)
+            .map(|c| report::cell_text(c, row))
+            .unwrap_or_default()
+    };
+    let mut order: Vec<usize> = (0..fields.height()).collect();
+    // Most users exposed first; ties keep inventory order (the sort is stable).
+    order.sort_by_key(|&r| std::cmp::Reverse(super::number(&fields, "users_exposed", r)));
+    let field_rows: Vec<Vec<String>> = order
+        .iter()
+        .map(|&r| {
+            vec![
+                cell("label", r),
+                cell("field_id", r),
+                if cell("direct_notice", r) == "true" {
+                    "yes"
+                } else {
+                    "no"
+                }
+                .to_string(),
+                cell("users_exposed", r),
+                cell("users_potential", r),
+                cell("exposures", r),
+            ]
+        })
+        .collect();
+    out.push_str(&md_table(
+        &[
+            "field",
+            "id",
+            "direct notice",
+            "users exposed",
+            "users potential",
+            "exposures",
+        ],
+        &field_rows,
+    ));
+
+    out.push_str("\n## Deadlines\n\n");
+    match &inventory.incident {
+        None => out.push_str(
+            "The inventory has no `incident:` block (`discovered_at`, `jurisdictions`): no deadlines computed.\n",
+        ),
+        Some(incident) => {
+            let _ = writeln!(
+                out,
+                "Discovered at {} (`incident.discovered_at`). Time left as of {}.\n",
+                zone.format(incident.discovered_at.with_timezone(&Utc)),
+                zone.format(now)
+            );
+            out.push_str(&md_table(
+                &["duty", "source", "due", "time left", "rule"],
+                &deadline_rows(audit, options.now),
+            ));
+        }
+    }
+    Ok(out)
+}
