@@ -748,6 +748,7 @@ mod tui {
         let title = Title {
             text: "notices fixture (tests/fixtures/notices)".into(),
             sample: false,
+            unpacked: None,
         };
         let mut model = Model::loaded(title, (80, 24), data);
         model.status = None;
