@@ -363,3 +363,15 @@ fn resize_keeps_the_cursor_on_screen() {
         assert!(text.contains("u3"));
     });
 }
+
+#[test]
+fn readme_key_table_is_the_key_map() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    for binding in pii_audit::tui::action::KEYMAP {
+        if binding.label.len() == 1 && binding.label.as_bytes()[0].is_ascii_digit() {
+            continue; // the six view keys share one line: `1` … `6`
+        }
+        let row = format!("| `{}` | {} |", binding.label, binding.help);
+        assert!(readme.contains(&row), "README lacks the key row {row:?}");
+    }
+}
