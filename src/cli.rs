@@ -107,6 +107,20 @@ pub enum InventoryCommand {
         /// Time zone for naive timestamps in the log.
         #[arg(long, default_value = "UTC")]
         tz: String,
+        /// With a log: print ready-to-paste YAML pages for the unmapped routes.
+        #[arg(long, requires = "log")]
+        suggest: bool,
+    },
+    /// Rewrite an inventory in the canonical form the TUI saves (previous file kept as FILE.bak).
+    Fmt {
+        /// The inventory YAML file.
+        inventory: PathBuf,
+        /// Move each page's preceding comment into its `note` (comments cannot be kept).
+        #[arg(long, conflicts_with = "drop_comments")]
+        comments_to_notes: bool,
+        /// Drop the file's comments.
+        #[arg(long)]
+        drop_comments: bool,
     },
 }
 

@@ -119,8 +119,22 @@ pub fn run(cli: Cli) -> Result<()> {
             report::print_text(&(written.describe() + "\n"))
         }
         Some(Command::Inventory {
-            command: InventoryCommand::Check { inventory, log, tz },
-        }) => inventory_check(&inventory, &log, &tz),
+            command:
+                InventoryCommand::Check {
+                    inventory,
+                    log,
+                    tz,
+                    suggest,
+                },
+        }) => inventory_check(&inventory, &log, &tz, suggest),
+        Some(Command::Inventory {
+            command:
+                InventoryCommand::Fmt {
+                    inventory,
+                    comments_to_notes,
+                    drop_comments,
+                },
+        }) => inventory_fmt(&inventory, comments_to_notes, drop_comments),
         Some(Command::Generate {
             users,
             rows,
@@ -203,7 +217,7 @@ macro_rules! outln {
 }
 
 /// `inventory check`: validation, and with a log, coverage and suggested routes.
-fn inventory_check(path: &std::path::Path, log: &[String], tz: &str) -> Result<()> {
+fn inventory_check(path: &std::path::Path, log: &[String], tz: &str, suggest: bool) -> Result<()> {
     let inventory = inventory::Inventory::load(path)?;
     // Custom letter templates are part of the inventory: a bad one is refused here too.
     notice::Letters::new(&inventory)?;
@@ -272,6 +286,86 @@ fn inventory_check(path: &std::path::Path, log: &[String], tz: &str) -> Result<(
             "{}",
             report::table_text(&report::presentable(&unmapped.df, &zone, true)?)
         );
+        if suggest {
+            outln!(out, "{}", suggestions_yaml(&inventory, &unmapped)?);
+        }
     }
     report::print_text(&out)
+}
+
+/// `--suggest`: one page per suggested route, as YAML to paste under `pages:`.
+fn suggestions_yaml(inventory: &inventory::Inventory, unmapped: &audit::Report) -> Result<String> {
+    use inventory::document::{page_id_for, pages_yaml, PageEntry};
+    let routes = audit::suggested_routes(unmapped)?;
+    let column = |name: &str| -> Result<Vec<String>> {
+        let c = routes.column(name).map_err(exposure::polars_bug)?;
+        Ok((0..routes.height())
+            .map(|r| report::cell_text(c, r))
+            .collect())
+    };
+    let (route, paths, requests, cross) = (
+        column("route")?,
+        column("paths")?,
+        column("requests")?,
+        column("cross_user")?,
+    );
+    let mut taken: Vec<String> = inventory.pages.iter().map(|p| p.id.clone()).collect();
+    let mut pages = Vec::with_capacity(route.len());
+    for i in 0..route.len() {
+        let id = page_id_for(&route[i], &taken);
+        taken.push(id.clone());
+        pages.push(PageEntry {
+            id,
+            route: route[i].clone(),
+            fields: Vec::new(),
+            note: Some(format!(
+                "suggested by pii-audit from {} unmapped requests ({} cross-user) on {} paths; list the personal fields it shows",
+                requests[i], cross[i], paths[i]
+            )),
+        });
+    }
+    Ok(format!(
+        "# {} suggested pages, ready to paste under `pages:` (fill in `fields`):\n{}",
+        pages.len(),
+        pages_yaml(&pages)
+    ))
+}
+
+/// `inventory fmt`: the canonical form, written atomically with FILE.bak kept.
+fn inventory_fmt(
+    path: &std::path::Path,
+    comments_to_notes: bool,
+    drop_comments: bool,
+) -> Result<()> {
+    use inventory::document::{comments, save, Document};
+    let source = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        error::InputError::at(error::Location::file(&source), format!("cannot read: {e}"))
+    })?;
+    // Only a valid inventory is rewritten.
+    inventory::Inventory::parse(&text, &source)?;
+    let mut document = Document::parse(&text, &source)?;
+    let found = comments(&text);
+    if found.lines > 0 {
+        if comments_to_notes {
+            document = document.with_comments_as_notes(&found);
+        } else if !drop_comments {
+            return Err(error::InputError::usage(format!(
+                "{source} has {} comment line(s), which the canonical form cannot keep: \
+                 --comments-to-notes moves each page's preceding comment into its note (others are dropped), \
+                 --drop-comments drops them",
+                found.lines
+            ))
+            .into());
+        }
+    }
+    let canonical = document.to_yaml();
+    if canonical == text {
+        return report::print_text(&format!("{source}: already in canonical form\n"));
+    }
+    let backup = save(path, &canonical)?;
+    report::print_text(&format!(
+        "{source}: rewritten in canonical form (previous version: {})\n",
+        backup.display()
+    ))
 }

@@ -980,3 +980,24 @@ impl Audit<'_> {
         self.users_from(&df)
     }
 }
+
+/// The unmapped report grouped by suggested route, most requested first: `route`,
+/// `paths` (distinct unmapped paths it covers), `requests`, `cross_user`.
+pub fn suggested_routes(unmapped: &Report) -> Result<DataFrame> {
+    unmapped
+        .df
+        .clone()
+        .lazy()
+        .group_by([col("suggested_route").alias("route")])
+        .agg([
+            len().cast(DataType::UInt32).alias("paths"),
+            col("requests").sum().cast(DataType::UInt32),
+            col("cross_user").sum().cast(DataType::UInt32),
+        ])
+        .sort_by_exprs(
+            [col("requests"), col("route")],
+            SortMultipleOptions::default().with_order_descending_multi([true, false]),
+        )
+        .collect()
+        .map_err(polars_bug)
+}

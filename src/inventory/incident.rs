@@ -15,7 +15,7 @@ pub(super) struct IncidentDoc {
     discovered_at: String,
     #[serde(default)]
     jurisdictions: Vec<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "super::is_false")]
     wrongful_purpose: bool,
 }
 
@@ -29,10 +29,10 @@ pub(super) struct NoticeDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     contact: Option<String>,
     /// Per language: a letter template (minijinja), replacing the bundled one.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     templates: IndexMap<String, String>,
     /// Per language: field id -> the label letters in that language use.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     labels: IndexMap<String, IndexMap<String, String>>,
 }
 

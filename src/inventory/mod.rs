@@ -2,6 +2,7 @@
 //! (and only here) so the YAML crate can be swapped; validation gives file, line, column
 //! and the offending key.
 
+pub mod document;
 pub mod incident;
 mod positions;
 pub mod route;
@@ -52,8 +53,13 @@ struct FieldDoc {
     label: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     category: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     direct_notice: bool,
+}
+
+/// Defaults stay out of the canonical form.
+fn is_false(value: &bool) -> bool {
+    !value
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -32,6 +32,24 @@ pub enum Action {
     StartExport,
     /// `n`: write the notices for the users of the current view (prompts for a folder).
     StartNotices,
+    /// Inventory edits (the Inventory view; `AddPage` also on Unmapped).
+    AddPage,
+    EditRoute,
+    EditFields,
+    EditNote,
+    AddFieldDef,
+    DeletePage,
+    Undo,
+    Redo,
+    SaveInventory,
+    /// Tab in a form: complete a category, or go to the next input.
+    Complete,
+    /// Space in the field picker.
+    Toggle,
+    /// `x` in the field picker: delete the field definition (when no page renders it).
+    DeleteFieldDef,
+    /// `c` in the save preview: move each page's preceding comment into its note.
+    ToggleComments,
     Open,
     Back,
     Help,
@@ -223,6 +241,69 @@ pub const KEYMAP: &[Binding] = &[
         hint: None,
     },
     Binding {
+        keys: &[ch('a')],
+        label: "a",
+        action: Action::AddPage,
+        help: "add a page (views 5, 6)",
+        hint: None,
+    },
+    Binding {
+        keys: &[ch('r')],
+        label: "r",
+        action: Action::EditRoute,
+        help: "change the page's route",
+        hint: None,
+    },
+    Binding {
+        keys: &[ch('f')],
+        label: "f",
+        action: Action::EditFields,
+        help: "the page's fields",
+        hint: None,
+    },
+    Binding {
+        keys: &[ch('o')],
+        label: "o",
+        action: Action::EditNote,
+        help: "edit the page's note",
+        hint: None,
+    },
+    Binding {
+        keys: &[ch('F')],
+        label: "F",
+        action: Action::AddFieldDef,
+        help: "add a field definition",
+        hint: None,
+    },
+    Binding {
+        keys: &[ch('d')],
+        label: "d",
+        action: Action::DeletePage,
+        help: "delete the page",
+        hint: None,
+    },
+    Binding {
+        keys: &[ch('u')],
+        label: "u",
+        action: Action::Undo,
+        help: "undo an inventory edit",
+        hint: None,
+    },
+    Binding {
+        keys: &[ch('U')],
+        label: "U",
+        action: Action::Redo,
+        help: "redo",
+        hint: None,
+    },
+    Binding {
+        keys: &[ch('w')],
+        label: "w",
+        action: Action::SaveInventory,
+        help: "save the inventory (diff)",
+        hint: None,
+    },
+    Binding {
         keys: &[ch('?')],
         label: "?",
         action: Action::Help,
@@ -253,13 +334,20 @@ const PROMPT_MAP: &[(Key, Action, &str, &str)] = &[
         "keep filter / write file",
     ),
     (KeyCode::Esc, Action::Cancel, "Esc", "cancel"),
-    (KeyCode::Down, Action::Down, "↓", "move while filtering"),
-    (KeyCode::Up, Action::Up, "↑", "move while filtering"),
+    (KeyCode::Down, Action::Down, "↓ ↑", "move while filtering"),
+    (KeyCode::Up, Action::Up, "↓ ↑", "move while filtering"),
 ];
 
 /// The prompt keys for the help overlay: (label, help).
-pub fn prompt_keys() -> impl Iterator<Item = (&'static str, &'static str)> {
-    PROMPT_MAP.iter().map(|&(_, _, label, help)| (label, help))
+/// Keys that share a label (↓ and ↑) are listed once.
+pub fn prompt_keys() -> Vec<(&'static str, &'static str)> {
+    let mut keys: Vec<(&'static str, &'static str)> = Vec::new();
+    for &(_, _, label, help) in PROMPT_MAP {
+        if !keys.contains(&(label, help)) {
+            keys.push((label, help));
+        }
+    }
+    keys
 }
 
 /// The action a normal-mode key stands for.
@@ -305,9 +393,91 @@ fn key_action(mode: &Mode, k: &KeyEvent) -> Option<Action> {
             KeyCode::Char('q') => Some(Action::Quit),
             _ => Some(Action::Cancel),
         },
+        Mode::Form(_) => match k.code {
+            KeyCode::Char(c) => Some(Action::Type(c)),
+            code => find(FORM_KEYS, code),
+        },
+        Mode::Pick(_) => find(PICK_KEYS, k.code),
+        Mode::Confirm(_) => find(CONFIRM_KEYS, k.code),
+        Mode::Save(_) => find(SAVE_KEYS, k.code),
         Mode::Normal => normal_action(k.code),
     }
 }
+
+/// Keys of an overlay: (key, action, label, what it does).
+pub type OverlayKeys = &'static [(Key, Action, &'static str, &'static str)];
+
+fn find(keys: OverlayKeys, code: KeyCode) -> Option<Action> {
+    keys.iter()
+        .find(|(key, ..)| *key == code)
+        .map(|(_, action, ..)| *action)
+}
+
+/// "Enter apply · Esc cancel": an overlay's keys, for its footer.
+pub fn footer(keys: OverlayKeys) -> String {
+    let mut seen: Vec<&str> = Vec::new();
+    keys.iter()
+        .filter(|(_, _, label, _)| {
+            let new = !seen.contains(label);
+            seen.push(label);
+            new
+        })
+        .map(|(_, _, label, help)| format!("{label} {help}"))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// In a form (typed characters go into the focused input).
+pub const FORM_KEYS: OverlayKeys = &[
+    (KeyCode::Enter, Action::Submit, "Enter", "apply"),
+    (KeyCode::Esc, Action::Cancel, "Esc", "cancel"),
+    (KeyCode::Tab, Action::Complete, "Tab", "complete/next"),
+    (KeyCode::Down, Action::Down, "↓↑", "input"),
+    (KeyCode::Up, Action::Up, "↓↑", "input"),
+    (KeyCode::BackTab, Action::Up, "↓↑", "input"),
+    (KeyCode::Backspace, Action::Erase, "Backspace", "erase"),
+];
+
+/// In the field picker.
+pub const PICK_KEYS: OverlayKeys = &[
+    (KeyCode::Char(' '), Action::Toggle, "Space", "tick"),
+    (KeyCode::Enter, Action::Submit, "Enter", "apply"),
+    (KeyCode::Esc, Action::Cancel, "Esc", "cancel"),
+    (
+        KeyCode::Char('x'),
+        Action::DeleteFieldDef,
+        "x",
+        "delete unused field",
+    ),
+    (KeyCode::Char('j'), Action::Down, "j k", "move"),
+    (KeyCode::Down, Action::Down, "j k", "move"),
+    (KeyCode::Char('k'), Action::Up, "j k", "move"),
+    (KeyCode::Up, Action::Up, "j k", "move"),
+];
+
+/// In a yes/no question.
+pub const CONFIRM_KEYS: OverlayKeys = &[
+    (KeyCode::Char('y'), Action::Submit, "y", "yes"),
+    (KeyCode::Char('n'), Action::Cancel, "n/Esc", "no"),
+    (KeyCode::Esc, Action::Cancel, "n/Esc", "no"),
+    (KeyCode::Char('w'), Action::SaveInventory, "w", "save first"),
+];
+
+/// In the save preview.
+pub const SAVE_KEYS: OverlayKeys = &[
+    (KeyCode::Char('y'), Action::Submit, "y", "write"),
+    (KeyCode::Esc, Action::Cancel, "Esc", "cancel"),
+    (
+        KeyCode::Char('c'),
+        Action::ToggleComments,
+        "c",
+        "comments into notes",
+    ),
+    (KeyCode::Char('j'), Action::Down, "j k", "scroll"),
+    (KeyCode::Down, Action::Down, "j k", "scroll"),
+    (KeyCode::Char('k'), Action::Up, "j k", "scroll"),
+    (KeyCode::Up, Action::Up, "j k", "scroll"),
+];
 
 /// The status-bar hints, from the key map.
 pub fn hints() -> Vec<(&'static str, &'static str)> {

@@ -192,6 +192,8 @@ pub type ChartPoint = (f64, f64);
 #[derive(Debug)]
 pub struct AuditData {
     pub inventory_name: String,
+    /// The inventory file, which the Inventory view edits.
+    pub inventory_path: std::path::PathBuf,
     pub fields: Vec<Field>,
     pub summary: Summary,
     pub assumptions: Vec<(String, String)>,
@@ -225,6 +227,9 @@ pub enum Request {
         dir: std::path::PathBuf,
         users: Vec<String>,
     },
+    /// Run the audit again with this inventory (YAML, already validated), on the log
+    /// already in memory.
+    Recompute(String),
 }
 
 /// One user's detail: the users-report row, per-page figures and the `check` text.
@@ -298,6 +303,7 @@ pub fn compute<'a>(
     let window = (bound(&zone, inputs.window.0), bound(&zone, inputs.window.1));
     let data = AuditData {
         inventory_name: inputs.inventory.name.clone(),
+        inventory_path: inputs.inventory.source.clone().into(),
         fields: inputs.inventory.fields.clone(),
         summary,
         assumptions,
@@ -415,6 +421,8 @@ pub fn answer(session: &Session, request: &Request) -> Reply {
         Request::Page(id) => page_detail(session, id).map(|d| Reply::Page(Box::new(d))),
         Request::Field(id) => field_detail(session, id).map(|d| Reply::Field(Box::new(d))),
         Request::Notices { dir, users } => notices(session, dir, users).map(Reply::Notices),
+        // A new inventory means a new session: the worker loop (`work`) runs it.
+        Request::Recompute(_) => Err(anyhow::anyhow!("a recompute is not a drill-down")),
     };
     result.unwrap_or_else(|e| Reply::DetailFailed(format!("{e:#}")))
 }
@@ -536,22 +544,41 @@ pub fn work(input: InputArgs, requests: Receiver<Request>, replies: Sender<Reply
             return;
         }
     };
-    let mut progress = |stage| {
-        let _ = replies.send(Reply::Stage(stage));
-    };
-    let (data, session) = match compute(&inputs, &mut progress) {
-        Ok(done) => done,
-        Err(e) => {
-            send(Reply::Failed(e));
+    let mut inputs = inputs;
+    loop {
+        let mut progress = |stage| {
+            let _ = replies.send(Reply::Stage(stage));
+        };
+        let (data, session) = match compute(&inputs, &mut progress) {
+            Ok(done) => done,
+            Err(e) => {
+                send(Reply::Failed(e));
+                return;
+            }
+        };
+        if !send(Reply::Loaded(Box::new(data))) {
             return;
         }
-    };
-    if !send(Reply::Loaded(Box::new(data))) {
-        return;
-    }
-    for request in requests {
-        if !send(answer(&session, &request)) {
-            return;
+        // Answer drill-downs until an edit asks for a new inventory.
+        let text = loop {
+            match requests.recv() {
+                Err(_) => return,
+                Ok(Request::Recompute(text)) => break text,
+                Ok(request) => {
+                    if !send(answer(&session, &request)) {
+                        return;
+                    }
+                }
+            }
+        };
+        drop(session);
+        match Inventory::parse(&text, &inputs.inventory.source) {
+            Ok(inventory) => inputs.inventory = inventory,
+            Err(e) => {
+                send(Reply::DetailFailed(format!(
+                    "the edited inventory is invalid: {e}"
+                )));
+            }
         }
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod action;
 pub mod data;
+pub mod edit;
 pub mod model;
 pub mod sample;
 pub mod view;

@@ -7,6 +7,9 @@ use std::sync::Arc;
 
 use super::action::Action;
 use super::data::{AuditData, FieldDetail, Grid, PageDetail, Reply, Request, Stage, UserDetail};
+use super::edit::{Confirm, Editor, Form, Picker, SavePreview};
+use crate::audit::Summary;
+use crate::inventory::document::Edit;
 
 /// The views, as tabs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +66,14 @@ pub enum Mode {
     /// Typing the folder the notices of the Users view go to.
     Notices(String),
     Help,
+    /// Filling a form that edits the inventory.
+    Form(Form),
+    /// Ticking the fields a page renders.
+    Pick(Picker),
+    /// A yes/no question.
+    Confirm(Confirm),
+    /// The diff of the inventory about to be saved.
+    Save(SavePreview),
 }
 
 /// Where loading is.
@@ -210,6 +221,7 @@ fn request_name(request: &Request) -> String {
         Request::Page(id) => format!("page {id}"),
         Request::Field(id) => format!("field {id}"),
         Request::Notices { dir, .. } => format!("notices to {}", dir.display()),
+        Request::Recompute(_) => "recomputing".to_string(),
     }
 }
 
@@ -236,6 +248,10 @@ pub struct Model {
     /// A one-line message for the status bar, and whether it reports a failure.
     pub status: Option<(String, bool)>,
     pub quit: bool,
+    /// The inventory being edited (opened with the first load).
+    pub editor: Option<Editor>,
+    /// What the last edit changed in the headline figures.
+    pub last_change: Option<String>,
 }
 
 /// Rows of chrome around a table: title, tabs, breadcrumb, status bar, table header.
@@ -254,6 +270,8 @@ impl Model {
             size,
             status: None,
             quit: false,
+            editor: None,
+            last_change: None,
         }
     }
 
@@ -305,30 +323,7 @@ impl Model {
                 }
             }
             Reply::Failed(e) => self.load = Load::Failed(e),
-            Reply::Loaded(data) => {
-                let base = |grid: &Arc<Grid>| {
-                    vec![Layer::new(
-                        LayerKind::Report,
-                        Some(TableView::new(grid.clone())),
-                    )]
-                };
-                self.stacks = [
-                    Vec::new(),
-                    base(&data.users),
-                    base(&data.pages),
-                    base(&data.field_table),
-                    base(&data.unmapped),
-                    base(&data.inventory),
-                ];
-                self.status = Some((
-                    format!(
-                        "loaded in {:.2} s; ? for help",
-                        data.load_time.as_secs_f64()
-                    ),
-                    false,
-                ));
-                self.load = Load::Ready(data);
-            }
+            Reply::Loaded(data) => self.take_data(data),
             Reply::User(user) => {
                 let request = Request::User(user.user_id.clone());
                 self.fulfil(&request, LayerKind::User(user), None);
@@ -361,6 +356,72 @@ impl Model {
         }
     }
 
+    /// New data: the first load, or a recompute after an edit (which keeps the view and
+    /// says what changed).
+    fn take_data(&mut self, data: Box<AuditData>) {
+        let previous = match std::mem::replace(
+            &mut self.load,
+            Load::Running {
+                stage: Stage::Aggregating,
+            },
+        ) {
+            Load::Ready(old) => Some(old),
+            _ => None,
+        };
+        let selected: Vec<usize> = self
+            .stacks
+            .iter()
+            .map(|s| {
+                s.first()
+                    .and_then(|l| l.table.as_ref())
+                    .map_or(0, |t| t.selected)
+            })
+            .collect();
+        let page = self.page_rows();
+        let base = |grid: &Arc<Grid>, selected: usize| {
+            let mut table = TableView::new(grid.clone());
+            table.move_to(selected as isize, page);
+            vec![Layer::new(LayerKind::Report, Some(table))]
+        };
+        self.stacks = [
+            Vec::new(),
+            base(&data.users, selected[1]),
+            base(&data.pages, selected[2]),
+            base(&data.field_table, selected[3]),
+            base(&data.unmapped, selected[4]),
+            base(&data.inventory, selected[5]),
+        ];
+        match previous {
+            None => {
+                self.status = Some((
+                    format!(
+                        "loaded in {:.2} s; ? for help",
+                        data.load_time.as_secs_f64()
+                    ),
+                    false,
+                ));
+                if self.editor.is_none() {
+                    match Editor::open(data.inventory_path.clone()) {
+                        Ok(editor) => self.editor = Some(editor),
+                        Err(why) => {
+                            self.status =
+                                Some((format!("the inventory cannot be edited: {why}"), true))
+                        }
+                    }
+                }
+            }
+            Some(old) => {
+                let change = headline_change(
+                    (&old.summary, old.unmapped.len()),
+                    (&data.summary, data.unmapped.len()),
+                );
+                self.status = Some((change.clone(), false));
+                self.last_change = Some(change);
+            }
+        }
+        self.load = Load::Ready(data);
+    }
+
     /// Replaces the pending layer that asked for `request` (if the user still waits for it).
     fn fulfil(&mut self, request: &Request, kind: LayerKind, table: Option<TableView>) {
         for stack in &mut self.stacks {
@@ -378,8 +439,33 @@ impl Model {
         if !matches!(action, Action::Resize(..) | Action::Type(_) | Action::Erase) {
             self.status = None;
         }
+        if !matches!(action, Action::Resize(..))
+            && matches!(
+                self.mode,
+                Mode::Form(_) | Mode::Pick(_) | Mode::Confirm(_) | Mode::Save(_)
+            )
+        {
+            return self.update_editing(action);
+        }
         match action {
-            Action::Quit => self.quit = true,
+            Action::Quit => {
+                if self.editor.as_ref().is_some_and(Editor::dirty) {
+                    self.mode = Mode::Confirm(Confirm::Quit);
+                } else {
+                    self.quit = true;
+                }
+            }
+            Action::AddPage
+            | Action::EditRoute
+            | Action::EditFields
+            | Action::EditNote
+            | Action::AddFieldDef
+            | Action::DeletePage
+            | Action::Undo
+            | Action::Redo
+            | Action::SaveInventory => return self.start_edit(action),
+            Action::Complete | Action::Toggle | Action::DeleteFieldDef | Action::ToggleComments => {
+            }
             Action::Resize(w, h) => {
                 self.size = (w, h);
                 let page = self.page_rows();
@@ -464,6 +550,182 @@ impl Model {
                 }
             }
             Action::Open => return self.open(),
+        }
+        None
+    }
+
+    /// The page under the cursor in the Inventory view.
+    fn selected_page(&self) -> Option<String> {
+        if self.tab != Tab::Inventory {
+            return None;
+        }
+        let table = self.top_table()?;
+        let row = table.current()?;
+        Some(table.grid.cell(row, "page_id").to_string()).filter(|p| !p.is_empty())
+    }
+
+    /// An inventory edit key in normal mode: opens its form, or undoes, redoes, saves.
+    fn start_edit(&mut self, action: Action) -> Option<Request> {
+        let on_inventory = self.tab == Tab::Inventory;
+        let page = self.selected_page();
+        let suggested = (self.tab == Tab::Unmapped)
+            .then(|| {
+                let table = self.top_table()?;
+                Some(
+                    table
+                        .grid
+                        .cell(table.current()?, "suggested_route")
+                        .to_string(),
+                )
+            })
+            .flatten();
+        let Some(editor) = &mut self.editor else {
+            self.status = Some(("the inventory is not open for editing".into(), true));
+            return None;
+        };
+        let document = editor.current();
+        let mode = match action {
+            Action::AddPage if suggested.is_some() => {
+                Some(Mode::Form(Form::add_page(document, suggested.as_deref())))
+            }
+            Action::AddPage if on_inventory => Some(Mode::Form(Form::add_page(document, None))),
+            Action::AddFieldDef if on_inventory => Some(Mode::Form(Form::add_field(document))),
+            Action::EditRoute => page.and_then(|p| Form::route(document, &p)).map(Mode::Form),
+            Action::EditNote => page.and_then(|p| Form::note(document, &p)).map(Mode::Form),
+            Action::EditFields => page.and_then(|p| Picker::new(document, &p)).map(Mode::Pick),
+            Action::DeletePage => page.map(|p| Mode::Confirm(Confirm::DeletePage(p))),
+            Action::SaveInventory => Some(Mode::Save(editor.preview(false))),
+            Action::Undo | Action::Redo => {
+                let step = if action == Action::Undo {
+                    editor
+                        .undo()
+                        .map(|(what, text)| (format!("undid: {what}"), text))
+                } else {
+                    editor
+                        .redo()
+                        .map(|(what, text)| (format!("redid: {what}"), text))
+                };
+                return match step {
+                    Some((message, text)) => {
+                        self.status = Some((format!("{message}; recomputing…"), false));
+                        Some(Request::Recompute(text))
+                    }
+                    None => {
+                        self.status = Some(("nothing to undo or redo".into(), false));
+                        None
+                    }
+                };
+            }
+            _ => None,
+        };
+        match mode {
+            Some(mode) => self.mode = mode,
+            None => {
+                self.status = Some((
+                    "inventory edits are made on a page of the Inventory view (6); a adds a page from Unmapped (5) too".into(),
+                    false,
+                ))
+            }
+        }
+        None
+    }
+
+    /// Applies an edit that validates and asks the worker to recompute.
+    fn commit(&mut self, edit: &Edit) -> Result<Request, String> {
+        let editor = self
+            .editor
+            .as_mut()
+            .ok_or_else(|| "the inventory is not open for editing".to_string())?;
+        let text = editor.apply(edit)?;
+        self.status = Some((format!("{}; recomputing…", edit.describe()), false));
+        Ok(Request::Recompute(text))
+    }
+
+    /// Keys while a form, the picker, a question or the save preview is open.
+    fn update_editing(&mut self, action: Action) -> Option<Request> {
+        let mode = std::mem::replace(&mut self.mode, Mode::Normal);
+        let Some(editor) = &self.editor else {
+            return None;
+        };
+        match (mode, action) {
+            (_, Action::Quit) => self.quit = true,
+            (Mode::Form(_) | Mode::Pick(_) | Mode::Save(_) | Mode::Confirm(_), Action::Cancel) => {}
+            (Mode::Form(mut form), action) => {
+                let document = editor.current();
+                match action {
+                    Action::Type(c) => form.type_char(c, document),
+                    Action::Erase => form.erase(document),
+                    Action::Complete => form.tab(document),
+                    Action::Down => form.step(1),
+                    Action::Up => form.step(-1),
+                    Action::Submit if form.error.is_none() => match self.commit(&form.edit()) {
+                        Ok(request) => return Some(request),
+                        Err(why) => form.error = Some(why),
+                    },
+                    _ => {}
+                }
+                self.mode = Mode::Form(form);
+            }
+            (Mode::Pick(mut picker), action) => match action {
+                Action::Down | Action::Up => {
+                    picker.step(if action == Action::Down { 1 } else { -1 });
+                    self.mode = Mode::Pick(picker);
+                }
+                Action::Toggle => {
+                    picker.toggle();
+                    self.mode = Mode::Pick(picker);
+                }
+                Action::Submit | Action::DeleteFieldDef => {
+                    let edit = match action {
+                        Action::Submit => picker.edit(),
+                        _ => Edit::DeleteField {
+                            field: picker
+                                .fields
+                                .get(picker.selected)
+                                .map(|(f, _)| f.id.clone())
+                                .unwrap_or_default(),
+                        },
+                    };
+                    match self.commit(&edit) {
+                        Ok(request) => return Some(request),
+                        Err(why) => {
+                            self.status = Some((why, true));
+                            self.mode = Mode::Pick(picker);
+                        }
+                    }
+                }
+                _ => self.mode = Mode::Pick(picker),
+            },
+            (Mode::Confirm(Confirm::DeletePage(page)), Action::Submit) => {
+                match self.commit(&Edit::DeletePage { page }) {
+                    Ok(request) => return Some(request),
+                    Err(why) => self.status = Some((why, true)),
+                }
+            }
+            (Mode::Confirm(Confirm::Quit), Action::Submit) => self.quit = true,
+            (Mode::Confirm(Confirm::Quit), Action::SaveInventory) => {
+                self.mode = Mode::Save(editor.preview(false));
+            }
+            (Mode::Save(mut preview), action) => match action {
+                Action::Down | Action::Up => {
+                    let by: isize = if action == Action::Down { 1 } else { -1 };
+                    let last = preview.diff.len().saturating_sub(1) as isize;
+                    preview.scroll = (preview.scroll as isize + by).clamp(0, last.max(0)) as usize;
+                    self.mode = Mode::Save(preview);
+                }
+                Action::ToggleComments => {
+                    self.mode = Mode::Save(editor.preview(!preview.move_comments));
+                }
+                Action::Submit => {
+                    let saved = self.editor.as_mut().map(|e| e.save(&preview));
+                    self.status = saved.map(|saved| match saved {
+                        Ok(message) => (message, false),
+                        Err(why) => (why, true),
+                    });
+                }
+                _ => self.mode = Mode::Save(preview),
+            },
+            (mode, _) => self.mode = mode,
         }
         None
     }
@@ -631,5 +893,48 @@ impl Model {
         };
         self.push(Layer::new(LayerKind::Pending(request.clone()), None));
         Some(request)
+    }
+}
+
+/// "+312 users exposed, 41 unmapped paths now mapped": the headline figures an edit moved.
+pub fn headline_change(before: (&Summary, usize), after: (&Summary, usize)) -> String {
+    let (a, b) = (before.0, after.0);
+    let figures = [
+        (
+            "users potentially affected",
+            a.users_potentially_affected,
+            b.users_potentially_affected,
+        ),
+        ("users exposed", a.users_exposed, b.users_exposed),
+        (
+            "users in the direct tier",
+            a.users_direct_tier,
+            b.users_direct_tier,
+        ),
+        ("exposures", a.exposures, b.exposures),
+        (
+            "unmapped cross-user rows",
+            a.unmapped_cross_user,
+            b.unmapped_cross_user,
+        ),
+    ];
+    let mut parts: Vec<String> = figures
+        .iter()
+        .filter(|(_, x, y)| x != y)
+        .map(|(name, x, y)| format!("{:+} {name}", *y as i64 - *x as i64))
+        .collect();
+    match before.1.cmp(&after.1) {
+        std::cmp::Ordering::Greater => {
+            parts.push(format!("{} unmapped paths now mapped", before.1 - after.1))
+        }
+        std::cmp::Ordering::Less => {
+            parts.push(format!("{} more unmapped paths", after.1 - before.1))
+        }
+        std::cmp::Ordering::Equal => {}
+    }
+    if parts.is_empty() {
+        "recomputed: no headline figure changed".to_string()
+    } else {
+        format!("recomputed: {}", parts.join(", "))
     }
 }

@@ -10,8 +10,11 @@ use ratatui::widgets::{
 };
 use ratatui::Frame;
 
-use super::action::{hints, prompt_keys, KEYMAP};
+use super::action::{
+    footer, hints, prompt_keys, CONFIRM_KEYS, FORM_KEYS, KEYMAP, PICK_KEYS, SAVE_KEYS,
+};
 use super::data::{AuditData, Grid, Stage, UserDetail};
+use super::edit::{Confirm, Form, InputKind, Picker, SavePreview};
 use super::model::{Layer, LayerKind, Load, Mode, Model, Tab, TableView};
 
 /// The widest a column is drawn before its cells are cut (lists of fields can be long).
@@ -40,14 +43,176 @@ pub fn view(model: &Model, frame: &mut Frame) {
         Load::Running { stage } => draw_loading(*stage, frame, body),
         Load::Failed(e) => draw_failure(&format!("{e:#}"), frame, body),
         Load::Ready(data) => match model.tab {
-            Tab::Overview => draw_overview(data, model.title.unpacked.as_deref(), frame, body),
+            Tab::Overview => draw_overview(data, model, frame, body),
             _ => draw_stack(model, frame, body),
         },
     }
     draw_status(model, frame, status);
-    if *model.mode() == Mode::Help {
-        draw_help(frame, body);
+    match model.mode() {
+        Mode::Help => draw_help(frame, body),
+        Mode::Form(form) => draw_form(form, frame, body),
+        Mode::Pick(picker) => draw_picker(picker, frame, body),
+        Mode::Confirm(question) => draw_confirm(model, question, frame, body),
+        Mode::Save(preview) => draw_save(model, preview, frame, body),
+        _ => {}
     }
+}
+
+/// A bordered overlay in the middle of `area`, cleared; returns its inside.
+fn overlay(frame: &mut Frame, area: Rect, width: u16, height: u16, title: String) -> Rect {
+    let box_area = centered(area, width, height);
+    frame.render_widget(Clear, box_area);
+    let block = Block::bordered().title(format!(" {title} "));
+    let inner = block.inner(box_area);
+    frame.render_widget(block, box_area);
+    inner
+}
+
+fn draw_form(form: &Form, frame: &mut Frame, area: Rect) {
+    let completions = form.completions(4);
+    let mut lines: Vec<Line> = form
+        .inputs
+        .iter()
+        .enumerate()
+        .map(|(i, input)| {
+            let focused = i == form.focus;
+            let mut spans = vec![
+                Span::styled(
+                    format!("{}{:<14}", if focused { "▸ " } else { "  " }, input.label),
+                    Style::new().bold(),
+                ),
+                Span::raw(input.value.clone()),
+            ];
+            if focused {
+                spans.push(Span::styled("█", Style::new().dim()));
+                if input.kind == InputKind::Toggle {
+                    spans.push(Span::raw("  (Space toggles)").dim());
+                }
+            }
+            Line::from(spans)
+        })
+        .collect();
+    if !completions.is_empty() {
+        lines.push(Line::from(format!("  categories: {}", completions.join("  "))).dim());
+    }
+    lines.push(Line::from(""));
+    lines.push(match (&form.error, &form.warning) {
+        (Some(error), _) => Line::styled(format!("✗ {error}"), Style::new().fg(Color::Red)),
+        (None, Some(warning)) => {
+            Line::styled(format!("! {warning}"), Style::new().fg(Color::Yellow))
+        }
+        (None, None) => Line::styled("✓ valid: Enter applies", Style::new().fg(Color::Green)),
+    });
+    lines.push(Line::from(footer(FORM_KEYS)).dim());
+    // Room for the error line to wrap once.
+    let height = lines.len() as u16 + 3;
+    let inner = overlay(frame, area, area.width.min(90), height, form.title());
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+fn draw_picker(picker: &Picker, frame: &mut Frame, area: Rect) {
+    let rows = (area.height as usize).saturating_sub(4).max(1);
+    let offset = picker.selected.saturating_sub(rows.saturating_sub(2));
+    let mut lines: Vec<Line> = picker
+        .fields
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(rows.saturating_sub(1))
+        .map(|(i, (field, on))| {
+            let line = Line::from(format!(
+                "[{}] {:<20} {}{}",
+                if *on { "x" } else { " " },
+                field.id,
+                field.label,
+                if field.direct_notice {
+                    "  (direct notice)"
+                } else {
+                    ""
+                }
+            ));
+            if i == picker.selected {
+                line.reversed()
+            } else {
+                line
+            }
+        })
+        .collect();
+    lines.push(Line::from(footer(PICK_KEYS)).dim());
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let title = format!("fields of page {}", picker.page);
+    let inner = overlay(frame, area, area.width.min(80), height, title);
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn draw_confirm(model: &Model, question: &Confirm, frame: &mut Frame, area: Rect) {
+    let text = match question {
+        Confirm::DeletePage(page) => format!("Delete page {page} from the inventory?"),
+        Confirm::Quit => {
+            let source = model
+                .editor
+                .as_ref()
+                .map(|e| e.source())
+                .unwrap_or_default();
+            format!("The inventory has edits not saved to {source}. Quit anyway?")
+        }
+    };
+    let lines = vec![
+        Line::from(text),
+        Line::from(""),
+        Line::from(footer(CONFIRM_KEYS)).dim(),
+    ];
+    let inner = overlay(frame, area, area.width.min(70), 7, "confirm".into());
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+fn draw_save(model: &Model, preview: &SavePreview, frame: &mut Frame, area: Rect) {
+    let source = model
+        .editor
+        .as_ref()
+        .map(|e| e.source())
+        .unwrap_or_default();
+    let mut lines = vec![Line::from(format!(
+        "Write {source} (the previous version is kept as {source}.bak):"
+    ))];
+    if preview.comments.lines > 0 {
+        lines.push(Line::styled(
+            format!(
+                "! its {} comment line(s) will be dropped (YAML comments cannot be kept); c {} each page's preceding comment into its note ({} found)",
+                preview.comments.lines,
+                if preview.move_comments { "no longer moves" } else { "moves" },
+                preview.comments.pages.len()
+            ),
+            Style::new().fg(Color::Yellow),
+        ));
+    }
+    if preview.diff.is_empty() {
+        lines.push(Line::from(
+            "no change: the file already holds this inventory",
+        ));
+    }
+    let room = (area.height as usize).saturating_sub(lines.len() + 4);
+    lines.extend(
+        preview
+            .diff
+            .iter()
+            .skip(preview.scroll)
+            .take(room)
+            .map(|l| {
+                let style = if l.starts_with('+') && !l.starts_with("+++") {
+                    Style::new().fg(Color::Green)
+                } else if l.starts_with('-') && !l.starts_with("---") {
+                    Style::new().fg(Color::Red)
+                } else {
+                    Style::new()
+                };
+                Line::styled(l.clone(), style)
+            }),
+    );
+    lines.push(Line::from(footer(SAVE_KEYS)).dim());
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let inner = overlay(frame, area, area.width, height, "save the inventory".into());
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
 fn draw_title(model: &Model, frame: &mut Frame, area: Rect) {
@@ -56,6 +221,12 @@ fn draw_title(model: &Model, frame: &mut Frame, area: Rect) {
         spans.push(Span::styled(
             " SAMPLE ",
             Style::new().fg(Color::Black).bg(Color::Cyan),
+        ));
+    }
+    if model.editor.as_ref().is_some_and(|e| e.dirty()) {
+        spans.push(Span::styled(
+            " inventory edited (w saves) ",
+            Style::new().fg(Color::Black).bg(Color::Yellow),
         ));
     }
     spans.push(Span::raw(format!(" {}", model.title.text)));
@@ -134,8 +305,11 @@ fn headline(data: &AuditData) -> Vec<(&'static str, u64)> {
     ]
 }
 
-fn draw_overview(data: &AuditData, unpacked: Option<&str>, frame: &mut Frame, area: Rect) {
-    let note_lines = (data.assumptions.len() + data.warnings.len()) as u16 + 2;
+fn draw_overview(data: &AuditData, model: &Model, frame: &mut Frame, area: Rect) {
+    let unpacked = model.title.unpacked.as_deref();
+    let note_lines = (data.assumptions.len() + data.warnings.len()) as u16
+        + 2
+        + u16::from(model.last_change.is_some());
     // The deadlines, when the inventory has an incident, come before the chart.
     let deadline_lines = match data.deadlines.len() {
         0 => 0,
@@ -210,6 +384,15 @@ fn draw_overview(data: &AuditData, unpacked: Option<&str>, frame: &mut Frame, ar
             Line::from(format!("{}: {value}", name.replace('_', " ")))
         })
         .collect();
+    if let Some(change) = &model.last_change {
+        notes_lines.insert(
+            0,
+            Line::styled(
+                format!("last inventory edit: {change}"),
+                Style::new().bold(),
+            ),
+        );
+    }
     notes_lines.extend(
         data.warnings
             .iter()
@@ -611,13 +794,17 @@ fn draw_help(frame: &mut Frame, area: Rect) {
     };
     let keys: Vec<Line> = KEYMAP.iter().map(|b| line(b.label, b.help)).collect();
     let mut prompt = vec![Line::from(" in the /, e and n prompts:").italic()];
-    prompt.extend(prompt_keys().map(|(label, help)| line(label, help)));
+    prompt.extend(
+        prompt_keys()
+            .into_iter()
+            .map(|(label, help)| line(label, help)),
+    );
     // Two columns so the whole map fits on an 80x24 terminal.
-    let half = keys.len().div_ceil(2);
-    let left: Vec<Line> = keys[..half].to_vec();
-    let mut right: Vec<Line> = keys[half..].to_vec();
-    right.push(Line::from(""));
-    right.extend(prompt);
+    let mut all = keys;
+    all.extend(prompt);
+    let half = all.len().div_ceil(2);
+    let right: Vec<Line> = all.split_off(half);
+    let left = all;
     let height = (left.len().max(right.len()) as u16 + 2).min(area.height);
     let box_area = centered(area, area.width.min(100), height);
     frame.render_widget(Clear, box_area);

@@ -2,6 +2,7 @@
 //! hand-computed figures, and CLI tests that run the real binary.
 
 mod cli;
+mod inventory_edit;
 mod notices;
 mod pipeline;
 mod tmux;
