@@ -119,3 +119,80 @@ fn sample_incident_from_first_screen_to_quit() {
     }
     assert_eq!(std::fs::read_to_string(&status).unwrap().trim(), "0");
 }
+
+#[test]
+fn edit_the_inventory_see_the_figures_change_and_save() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let inventory = dir.path().join("inventory.yaml");
+    std::fs::copy(root.join("sample-data/inventory.yaml"), &inventory).unwrap();
+    let status = dir.path().join("status");
+    let command = format!(
+        "{} tui -i {} -e {} -r {} --from 2017-06-22T09:00:00+09:00 --to 2017-06-22T15:00:00+09:00 --tz Asia/Tokyo; echo $? > {}",
+        env!("CARGO_BIN_EXE_pii-audit"),
+        inventory.display(),
+        root.join("sample-data/exposure.csv").display(),
+        root.join("sample-data/registered.csv").display(),
+        status.display()
+    );
+    let tmux = Tmux {
+        socket: format!("pii-audit-e2e-edit-{}", std::process::id()),
+    };
+    tmux.tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        "e2e",
+        "-x",
+        "100",
+        "-y",
+        "30",
+        "sh",
+        "-c",
+        &command,
+    ]);
+    let before = tmux.wait_for(&["headline figures", "181 users in the direct tier"]);
+    assert!(!before.contains("last inventory edit"));
+
+    // Inventory view, first page (mypage): tick `name`, the first field, and apply.
+    tmux.keys(&["6"]);
+    tmux.wait_for(&["direct_notice_fields", "mypage"]);
+    tmux.keys(&["f"]);
+    tmux.wait_for(&["fields of page mypage", "[ ] name"]);
+    tmux.keys(&["Space"]);
+    tmux.wait_for(&["[x] name"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&["recomputed:", "inventory edited (w saves)"]);
+    tmux.keys(&["1"]);
+    let after = tmux.wait_for(&["last inventory edit", "users in the direct tier"]);
+    assert!(
+        !after.contains("181 users in the direct tier"),
+        "mypage now shows the name, a direct-notice field: the direct tier grows"
+    );
+
+    tmux.keys(&["w"]);
+    tmux.wait_for(&["save the inventory", "comment line(s) will be dropped"]);
+    tmux.keys(&["y"]);
+    tmux.wait_for(&["saved", ".bak"]);
+    let saved = std::fs::read_to_string(&inventory).unwrap();
+    let loaded = pii_audit::inventory::Inventory::parse(&saved, "saved").unwrap();
+    let mypage = loaded.pages.iter().find(|p| p.id == "mypage").unwrap();
+    let name = loaded.field_index("name").unwrap();
+    assert!(
+        mypage.fields.contains(&name),
+        "the file on disk holds the edit"
+    );
+    assert!(Path::new(&format!("{}.bak", inventory.display())).exists());
+
+    tmux.keys(&["q"]);
+    let started = Instant::now();
+    while !status.exists() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "q did not quit; the screen shows:\n{}",
+            tmux.screen()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(std::fs::read_to_string(&status).unwrap().trim(), "0");
+}
