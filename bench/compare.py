@@ -11,7 +11,7 @@ import duckdb
 import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, "target", "release", "pii-audit")
+BIN = os.environ.get("PII_AUDIT_BIN") or os.path.join(ROOT, "target", "release", "pii-audit")
 
 
 def route_regex(route):

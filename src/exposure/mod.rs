@@ -199,7 +199,8 @@ impl Log {
         for more in frames {
             df.vstack_mut(&more).map_err(polars_bug)?;
         }
-        df.rechunk_mut();
+        // Left in the chunks the reader made (one per row group): rechunking two million
+        // strings cost more than the later steps gain from it.
         Ok(Log {
             df,
             files: files.to_vec(),
@@ -267,59 +268,27 @@ fn read_one(path: &Path, options: &ReadOptions) -> Result<(DataFrame, usize)> {
     if let Some(to) = options.to {
         window = window.and(col("ts").lt(lit(to).cast(utc_micros())));
     }
-    let has_owner = col("owner_id")
-        .is_not_null()
-        .and(col("owner_id").neq(lit("")));
-    // Windowed first (pushed into the scan for native timestamps, so rows outside the
-    // window are pruned while reading); then rows without an owner are counted and dropped.
-    let finish = |lf: LazyFrame| -> Result<(DataFrame, usize)> {
-        let windowed = lf
-            .filter(window.clone())
-            .with_column(has_owner.clone().alias("has_owner"))
-            .collect()
-            .map_err(|e| unreadable(path, format, &e))?;
-        let kept = windowed
-            .column("has_owner")
-            .and_then(|c| c.bool().cloned())
-            .map_err(polars_bug)?;
-        let skipped = kept.len() - kept.sum().unwrap_or(0) as usize;
-        let df = windowed
-            .lazy()
-            .filter(col("has_owner"))
-            .select([
-                col("ts"),
-                col("path").fill_null(lit("/")),
-                col("owner_id"),
-                when(col("viewer_id").eq(lit("")))
-                    .then(lit(NULL).cast(DataType::String))
-                    .otherwise(col("viewer_id"))
-                    .alias("viewer_id"),
-            ])
-            .collect()
-            .map_err(polars_bug)?;
-        Ok((df, skipped))
-    };
     if ts_type == DataType::String {
         // Text timestamps: every row is parsed (a bad one anywhere is an error), then windowed.
         let df = lf.collect().map_err(|e| unreadable(path, format, &e))?;
         let df = parse_text_timestamps(df, path, format, &options.zone)?;
-        return finish(df.lazy());
+        let df = df.lazy().filter(window).collect().map_err(polars_bug)?;
+        return keep_owned(df);
     }
-    // A null native timestamp would silently fall out of the window: refuse it first.
-    // The count reads only the `ts` column; the row is looked up only when there is one.
-    let nulls = lf
-        .clone()
-        .select([col("ts").null_count().cast(DataType::UInt64)])
+    // One scan, the window pushed into it (row groups outside are skipped by their
+    // statistics). Rows with a null timestamp are kept by the filter so that they can be
+    // refused: they would otherwise fall silently out of the window.
+    let windowed = if options.from.is_some() || options.to.is_some() {
+        lf.clone().filter(window.or(col("ts").is_null()))
+    } else {
+        lf.clone()
+    };
+    let df = windowed
         .collect()
         .map_err(|e| unreadable(path, format, &e))?;
-    let any = nulls
-        .column("ts")
-        .ok()
-        .and_then(|c| c.u64().ok().and_then(|c| c.get(0)))
-        .unwrap_or(0);
-    if any > 0 {
+    if df.column("ts").map_err(polars_bug)?.null_count() > 0 {
+        // Rare: find the row number in the whole file.
         let ts = lf
-            .clone()
             .select([col("ts")])
             .collect()
             .map_err(|e| unreadable(path, format, &e))?;
@@ -329,7 +298,37 @@ fn read_one(path: &Path, options: &ReadOptions) -> Result<(DataFrame, usize)> {
             "empty timestamp (or a local time that does not exist in --tz)",
         )));
     }
-    let (df, skipped) = finish(lf)?;
+    keep_owned(df)
+}
+
+/// Counts and drops rows without an owner; an empty viewer becomes null (unidentified)
+/// and a missing path the root.
+fn keep_owned(df: DataFrame) -> Result<(DataFrame, usize)> {
+    let owner = df
+        .column("owner_id")
+        .map_err(polars_bug)?
+        .str()
+        .map_err(polars_bug)?;
+    let has_owner = &owner.is_not_null() & &owner.not_equal("");
+    let skipped = df.height() - has_owner.sum().unwrap_or(0) as usize;
+    let df = if skipped > 0 {
+        df.filter(&has_owner).map_err(polars_bug)?
+    } else {
+        df
+    };
+    let df = df
+        .lazy()
+        .select([
+            col("ts"),
+            col("path").fill_null(lit("/")),
+            col("owner_id"),
+            when(col("viewer_id").eq(lit("")))
+                .then(lit(NULL).cast(DataType::String))
+                .otherwise(col("viewer_id"))
+                .alias("viewer_id"),
+        ])
+        .collect()
+        .map_err(polars_bug)?;
     Ok((df, skipped))
 }
 
