@@ -1078,7 +1078,7 @@ impl Audit<'_> {
     /// `distinct_viewers`, `exposed_fields` (what this page showed of them), `first_exposed`,
     /// `last_exposed`.
     pub fn page_users(&self, page_id: &str) -> Result<DataFrame> {
-        self.disclosing()
+        self.disclosing()?
             .filter(col("page_id").eq(lit(page_id)).and(col("exposure")))
             .group_by([col("owner_id")])
             .agg(exposure_aggs(words(self.inventory)))
