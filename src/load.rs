@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
+use crate::audit::codes::{encode_paths, Encoded};
 use crate::audit::Audit;
 use crate::cli::InputArgs;
 use crate::error::InputError;
@@ -22,6 +23,9 @@ pub struct Inputs {
     pub read_time: Duration,
     /// Problems worth a look that did not stop loading (inventory and registered table).
     pub warnings: Vec<String>,
+    /// The log's distinct paths, encoded on the first audit and kept for the next ones
+    /// (an edited inventory is matched again without re-reading or re-encoding the log).
+    paths: std::sync::OnceLock<Encoded>,
 }
 
 /// Parses `--tz`.
@@ -104,17 +108,29 @@ impl Inputs {
             window,
             read_time: started.elapsed(),
             warnings,
+            paths: std::sync::OnceLock::new(),
         })
     }
 
     /// Matches routes and prepares the aggregations.
     pub fn audit(&self) -> Result<Audit<'_>> {
-        Audit::new(
+        let started = Instant::now();
+        let encoded = match self.paths.get() {
+            Some(encoded) => encoded,
+            None => {
+                let encoded = encode_paths(&self.log)?;
+                self.paths.get_or_init(|| encoded)
+            }
+        };
+        let mut audit = Audit::with_encoded_paths(
             &self.inventory,
             &self.log,
             self.registered.as_ref(),
             self.zone,
             self.window,
-        )
+            encoded,
+        )?;
+        audit.match_time = started.elapsed();
+        Ok(audit)
     }
 }

@@ -6,9 +6,22 @@ use anyhow::Result;
 use polars::prelude::*;
 
 /// The distinct values of a column and, per row, the index of its value.
+#[derive(Debug, Clone)]
 pub struct Encoded {
     pub values: StringChunked,
     pub codes: IdxCa,
+}
+
+/// The log's `path` column, encoded (an absent path reads as `/`).
+pub fn encode_paths(log: &crate::exposure::Log) -> Result<Encoded> {
+    use crate::exposure::polars_bug;
+    let path = log
+        .df
+        .column("path")
+        .map_err(polars_bug)?
+        .str()
+        .map_err(polars_bug)?;
+    encode(path, "/")
 }
 
 /// Encodes `column` (nulls read as `null_as`), splitting the rows over the machine's cores:

@@ -6,7 +6,7 @@
 //! renders, `reg*` what the owner has registered, `dm*` what the row disclosed); pages
 //! too, where a set of pages is needed (`pg*`, one bit per inventory page).
 
-mod codes;
+pub mod codes;
 
 use std::borrow::Cow;
 use std::time::{Duration, Instant};
@@ -34,6 +34,9 @@ pub struct Audit<'a> {
     codes: IdxCa,
     /// Time spent matching routes.
     pub match_time: Duration,
+    /// The enriched log, once collected (`keep_enriched`): for a caller that runs every
+    /// report on one audit (the TUI), so the joins run once.
+    enriched: std::sync::OnceLock<DataFrame>,
 }
 
 /// A report: typed columns (times as UTC datetimes, lists as lists), formatted by the writers.
@@ -198,13 +201,24 @@ impl<'a> Audit<'a> {
         window: (Option<i64>, Option<i64>),
     ) -> Result<Audit<'a>> {
         let started = Instant::now();
-        let path = log
-            .df
-            .column("path")
-            .map_err(polars_bug)?
-            .str()
-            .map_err(polars_bug)?;
-        let encoded = codes::encode(path, "/")?;
+        let encoded = codes::encode_paths(log)?;
+        let mut audit =
+            Audit::with_encoded_paths(inventory, log, registered, zone, window, &encoded)?;
+        audit.match_time = started.elapsed();
+        Ok(audit)
+    }
+
+    /// As `new`, with the log's paths already dictionary-encoded: an edited inventory is
+    /// matched against the distinct paths in memory, without touching the log again.
+    pub fn with_encoded_paths(
+        inventory: &'a Inventory,
+        log: &'a Log,
+        registered: Option<&'a Registered>,
+        zone: Zone,
+        window: (Option<i64>, Option<i64>),
+        encoded: &codes::Encoded,
+    ) -> Result<Audit<'a>> {
+        let started = Instant::now();
         let paths = match_paths(inventory, &encoded.values)?;
         Ok(Audit {
             inventory,
@@ -213,9 +227,19 @@ impl<'a> Audit<'a> {
             zone,
             window,
             paths,
-            codes: encoded.codes,
+            codes: encoded.codes.clone(),
             match_time: started.elapsed(),
+            enriched: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Collects the enriched log once and keeps it for every later report on this audit.
+    pub fn keep_enriched(&self) -> Result<()> {
+        if self.enriched.get().is_none() {
+            let df = self.enriched_plan()?.collect().map_err(polars_bug)?;
+            let _ = self.enriched.set(df);
+        }
+        Ok(())
     }
 
     /// The log with the given columns of its rows' paths beside it, gathered by position.
@@ -249,6 +273,13 @@ impl<'a> Audit<'a> {
     /// the owner) and `exposure` (cross and disclosing at least one field). Every row in
     /// the window is kept, unmapped ones with a null `page_id`.
     pub fn enriched(&self) -> Result<LazyFrame> {
+        match self.enriched.get() {
+            Some(df) => Ok(df.clone().lazy()),
+            None => self.enriched_plan(),
+        }
+    }
+
+    fn enriched_plan(&self) -> Result<LazyFrame> {
         let mut columns = vec!["norm_path".to_string(), "page_id".to_string()];
         columns.extend(mask_names("pm", words(self.inventory)));
         Ok(self.with_disclosure(self.with_paths(&columns)?))
@@ -435,8 +466,13 @@ impl<'a> Audit<'a> {
 
     /// Per inventory field, in inventory order.
     pub fn fields(&self) -> Result<Report> {
+        self.fields_from(&self.users_frame()?)
+    }
+
+    /// The `fields` report from an already computed users frame.
+    pub fn fields_from(&self, users: &DataFrame) -> Result<Report> {
         let inventory = self.inventory;
-        let users = self.users_frame()?;
+        let users = users.clone();
         let mut counts = Vec::new();
         for (i, field) in inventory.fields.iter().enumerate() {
             let word = i / 64;

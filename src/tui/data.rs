@@ -293,6 +293,8 @@ pub fn compute<'a>(
     progress(Stage::MatchingRoutes);
     let audit = inputs.audit()?;
     progress(Stage::Joining);
+    // Every report below reads the enriched log: join it once.
+    audit.keep_enriched()?;
     let users = audit.users_frame()?;
     progress(Stage::Aggregating);
     let zone = inputs.zone;
@@ -314,7 +316,7 @@ pub fn compute<'a>(
         chart_span,
         users: Arc::new(Grid::from_report(&audit.users_from(&users)?, &zone)?),
         pages: Arc::new(Grid::from_report(&audit.pages()?, &zone)?),
-        field_table: Arc::new(Grid::from_report(&audit.fields()?, &zone)?),
+        field_table: Arc::new(Grid::from_report(&audit.fields_from(&users)?, &zone)?),
         unmapped: Arc::new(Grid::from_report(&audit.unmapped()?, &zone)?),
         inventory: Arc::new(inventory_grid(&inputs.inventory, &zone)?),
         deadlines: inputs
