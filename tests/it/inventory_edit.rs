@@ -16,9 +16,6 @@ use pii_audit::load::Inputs;
 use pii_audit::tui::action::Action;
 use pii_audit::tui::data::{answer, compute, Reply, Request};
 use pii_audit::tui::model::{Mode, Model, Tab, Title};
-use pii_audit::tui::view::view;
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
 
 use crate::fixture;
 
@@ -194,9 +191,7 @@ impl Harness {
     }
 
     fn screen(&self) -> String {
-        let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
-        terminal.draw(|f| view(&self.model, f)).unwrap();
-        terminal.backend().to_string()
+        crate::tui::screen(&self.model)
     }
 
     /// Moves the Inventory view's cursor to a page (inventory order: mypage, mypage_tab,

@@ -705,31 +705,15 @@ fn user_ids_cannot_escape_the_letters_folder() {
 mod tui {
     use super::*;
     use pii_audit::tui::action::Action;
-    use pii_audit::tui::data::{answer, compute, Session};
+    use pii_audit::tui::data::{compute, Session};
     use pii_audit::tui::model::{Model, Tab, Title};
-    use pii_audit::tui::view::view;
-    use ratatui::backend::TestBackend;
-    use ratatui::Terminal;
 
     /// Two days after the incident began: 24 June 2017, 18:00 in Tokyo.
     fn two_days_in() -> DateTime<Utc> {
         utc("2017-06-24T09:00:00Z")
     }
 
-    fn apply(model: &mut Model, session: &Session, actions: &[Action]) {
-        for &action in actions {
-            if let Some(request) = model.update(action) {
-                model.receive(answer(session, &request));
-            }
-        }
-    }
-
-    fn screen(model: &Model) -> String {
-        let (w, h) = model.size;
-        let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-        terminal.draw(|frame| view(model, frame)).unwrap();
-        terminal.backend().to_string()
-    }
+    use crate::tui::{apply, screen};
 
     /// The notices fixture (relative paths keep the snapshot machine-independent).
     fn with_model(test: impl FnOnce(&mut Model, &Session)) {

@@ -47,6 +47,44 @@ impl Tmux {
     }
 }
 
+impl Tmux {
+    /// A 100x30 session running `command` under `sh -c`, on a server of its own.
+    fn start(name: &str, command: &str) -> Tmux {
+        let tmux = Tmux {
+            socket: format!("pii-audit-{name}-{}", std::process::id()),
+        };
+        tmux.tmux(&[
+            "new-session",
+            "-d",
+            "-s",
+            "e2e",
+            "-x",
+            "100",
+            "-y",
+            "30",
+            "sh",
+            "-c",
+            command,
+        ]);
+        tmux
+    }
+
+    /// Presses q and returns the exit status the command wrote to `status`.
+    fn quit(&self, status: &Path) -> String {
+        self.keys(&["q"]);
+        let started = Instant::now();
+        while !status.exists() {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "q did not quit; the screen shows:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        std::fs::read_to_string(status).unwrap().trim().to_string()
+    }
+}
+
 impl Drop for Tmux {
     fn drop(&mut self) {
         self.tmux(&["kill-server"]);
@@ -107,17 +145,7 @@ fn sample_incident_from_first_screen_to_quit() {
     tmux.keys(&["Enter", "?"]);
     tmux.wait_for(&["keys · any key closes", "filter on any visible text"]);
     tmux.keys(&["Escape"]);
-    tmux.keys(&["q"]);
-    let started = Instant::now();
-    while !Path::new(&status).exists() {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "q did not quit; the screen shows:\n{}",
-            tmux.screen()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    assert_eq!(std::fs::read_to_string(&status).unwrap().trim(), "0");
+    assert_eq!(tmux.quit(&status), "0");
 }
 
 #[test]
@@ -184,15 +212,5 @@ fn edit_the_inventory_see_the_figures_change_and_save() {
     );
     assert!(Path::new(&format!("{}.bak", inventory.display())).exists());
 
-    tmux.keys(&["q"]);
-    let started = Instant::now();
-    while !status.exists() {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "q did not quit; the screen shows:\n{}",
-            tmux.screen()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    assert_eq!(std::fs::read_to_string(&status).unwrap().trim(), "0");
+    assert_eq!(tmux.quit(&status), "0");
 }

@@ -36,7 +36,7 @@ fn title() -> Title {
 }
 
 /// Applies actions; any request for the worker is answered at once, as the worker would.
-fn apply(model: &mut Model, session: &Session, actions: &[Action]) {
+pub fn apply(model: &mut Model, session: &Session, actions: &[Action]) {
     for &action in actions {
         if let Some(request) = model.update(action) {
             model.receive(answer(session, &request));
@@ -44,7 +44,7 @@ fn apply(model: &mut Model, session: &Session, actions: &[Action]) {
     }
 }
 
-fn screen(model: &Model) -> String {
+pub fn screen(model: &Model) -> String {
     let (w, h) = model.size;
     let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
     terminal.draw(|frame| view(model, frame)).unwrap();
