@@ -102,22 +102,7 @@ fn sample_incident_from_first_screen_to_quit() {
         env!("CARGO_BIN_EXE_pii-audit"),
         status.display()
     );
-    let tmux = Tmux {
-        socket: format!("pii-audit-e2e-{}", std::process::id()),
-    };
-    tmux.tmux(&[
-        "new-session",
-        "-d",
-        "-s",
-        "e2e",
-        "-x",
-        "100",
-        "-y",
-        "30",
-        "sh",
-        "-c",
-        &command,
-    ]);
+    let tmux = Tmux::start("e2e", &command);
     // The sample's headline figures (README: 1814 potentially affected, 638 exposed).
     let overview = tmux.wait_for(&["SAMPLE", "headline figures", "1814", "638"]);
     assert!(overview.contains("exposures per minute"));
@@ -163,22 +148,7 @@ fn edit_the_inventory_see_the_figures_change_and_save() {
         root.join("sample-data/registered.csv").display(),
         status.display()
     );
-    let tmux = Tmux {
-        socket: format!("pii-audit-e2e-edit-{}", std::process::id()),
-    };
-    tmux.tmux(&[
-        "new-session",
-        "-d",
-        "-s",
-        "e2e",
-        "-x",
-        "100",
-        "-y",
-        "30",
-        "sh",
-        "-c",
-        &command,
-    ]);
+    let tmux = Tmux::start("e2e-edit", &command);
     let before = tmux.wait_for(&["headline figures", "181 users in the direct tier"]);
     assert!(!before.contains("last inventory edit"));
 
