@@ -214,17 +214,30 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
         ))
         .into());
     }
+    let kept = "any previous file there is left as it was";
     let mut temp = tempfile::Builder::new()
         .prefix(".pii-audit-")
         .tempfile_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+        .with_context(|| {
+            format!(
+                "cannot create a temporary file in {} to write {} ({kept})",
+                dir.display(),
+                path.display()
+            )
+        })?;
     set_owner_only(temp.path())?;
+    // On failure the temporary file is removed when `temp` is dropped.
     temp.write_all(bytes)
         .and_then(|_| temp.as_file().sync_all())
-        .with_context(|| format!("cannot write {}", path.display()))?;
+        .with_context(|| format!("cannot write {} ({kept})", path.display()))?;
     temp.persist(path)
         .map_err(|e| e.error)
-        .with_context(|| format!("cannot replace {}", path.display()))?;
+        .with_context(|| format!("cannot replace {} ({kept})", path.display()))?;
+    // The rename itself survives a crash once the folder is synced (best effort: not
+    // every file system lets a folder be opened for that).
+    if let Ok(folder) = std::fs::File::open(dir) {
+        let _ = folder.sync_all();
+    }
     Ok(())
 }
 

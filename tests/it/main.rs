@@ -2,6 +2,7 @@
 //! hand-computed figures, and CLI tests that run the real binary.
 
 mod cli;
+mod hostile;
 mod notices;
 mod pipeline;
 mod tmux;
