@@ -95,7 +95,12 @@ pub(crate) fn scan(path: &Path) -> InputResult<(LazyFrame, Format)> {
             "the file is empty (no header, no rows)",
         ));
     }
-    let name = PlRefPath::new(path.to_string_lossy().as_ref());
+    // Polars also reads URLs (https://, s3://) and links an HTTP client for them. Only a
+    // local file is ever handed to it, as an absolute path, so nothing goes over a network
+    // even for a local name that looks like a URL (`https:/host/x.csv`).
+    let local = std::fs::canonicalize(path)
+        .map_err(|e| InputError::at(location.clone(), format!("cannot read: {e}")))?;
+    let name = PlRefPath::new(local.to_string_lossy().as_ref());
     let lf = match format {
         Format::Csv => LazyCsvReader::new(name)
             .with_has_header(true)

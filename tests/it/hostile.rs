@@ -768,3 +768,88 @@ fn a_panic_in_the_tui_restores_the_terminal_and_shows_no_data() {
         }
     }
 }
+
+#[test]
+fn a_local_file_named_like_a_url_is_read_locally() {
+    // `https://shop.example/log.csv` relative to the current folder is a local file here;
+    // it must never become a web request (polars would fetch a URL).
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("https:").join("shop.example");
+    std::fs::create_dir_all(&folder).unwrap();
+    write(
+        &folder,
+        "log.csv",
+        &format!("{HEADER}2017-01-01T00:00:00Z,/my/,a,v\n"),
+    );
+    write(dir.path(), "inv.yaml", INVENTORY);
+    let out = stdout(
+        pii()
+            .current_dir(dir.path())
+            .args([
+                "report",
+                "users",
+                "-i",
+                "inv.yaml",
+                "-e",
+                "https://shop.example/log.csv",
+            ])
+            .assert(),
+    );
+    assert!(out.contains("\na,direct,name"), "{out}");
+}
+
+#[test]
+fn no_command_opens_a_network_socket() {
+    // strace records every socket the process and its threads open.
+    if Std::new("strace").arg("-V").output().is_err() {
+        eprintln!("skipped: strace is not installed (.ci/run installs it)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("pii-audit");
+    let input = |cmd: &mut Std| {
+        cmd.arg("-i")
+            .arg(fixture("notices/inventory.yaml"))
+            .arg("-e")
+            .arg(fixture("notices/log.csv"))
+            .arg("-r")
+            .arg(fixture("notices/registered.csv"));
+    };
+    let runs: Vec<Vec<String>> = vec![
+        vec!["report".into(), "summary".into()],
+        vec![
+            "report".into(),
+            "users".into(),
+            "--format".into(),
+            "parquet".into(),
+            "-o".into(),
+            dir.path().join("u.parquet").display().to_string(),
+        ],
+        vec!["check".into(), "u2".into()],
+        vec![
+            "notices".into(),
+            "--out-dir".into(),
+            dir.path().join("n").display().to_string(),
+        ],
+    ];
+    for args in runs {
+        let trace = dir.path().join("trace");
+        let mut cmd = Std::new("strace");
+        cmd.args(["-f", "-e", "trace=socket,connect", "-o"])
+            .arg(&trace)
+            .arg(&bin)
+            .args(&args);
+        input(&mut cmd);
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let calls = std::fs::read_to_string(&trace).unwrap();
+        assert!(
+            !calls.contains("AF_INET"),
+            "{args:?} opened a network socket:\n{calls}"
+        );
+    }
+}
