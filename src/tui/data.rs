@@ -536,7 +536,7 @@ pub fn work(input: InputArgs, requests: Receiver<Request>, replies: Sender<Reply
             return;
         }
     };
-    crate::forced_panic_point("tui-worker", &crate::first_row(&inputs.log.df));
+    crate::forced_panic_point("tui-worker", || crate::first_row(&inputs.log.df));
     let mut progress = |stage| {
         let _ = replies.send(Reply::Stage(stage));
     };

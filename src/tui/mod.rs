@@ -60,7 +60,7 @@ pub fn run(input: InputArgs, title: Title) -> Result<()> {
                 .context("cannot draw")?;
             dirty = false;
             if let Load::Ready(data) = &model.load {
-                crate::forced_panic_point("tui", &data.users.rows.concat().join(","));
+                crate::forced_panic_point("tui", || data.users.rows.concat().join(","));
             }
         }
         if model.quit {
