@@ -50,6 +50,7 @@ pub fn run(cli: Cli) -> Result<()> {
             output,
         }) => {
             let inputs = load::Inputs::load(&input)?;
+            forced_panic_point("report", || first_row(&inputs.log.df));
             let audit = inputs.audit()?;
             let started = Instant::now();
             let (report, users_absent) = build_report(&audit, kind)?;
@@ -152,6 +153,30 @@ pub fn run(cli: Cli) -> Result<()> {
             report::print_text(&(written.join("\n") + "\n"))
         }
     }
+}
+
+/// A test hook: in debug builds (the ones tests run), panics at `place` when
+/// `PII_AUDIT_FORCE_PANIC` names it, with `data` (a row's contents) in the panic message,
+/// so tests can check that a panic restores the terminal and prints none of it. Release
+/// builds compile it to nothing.
+/// `data` is only computed when the panic is forced.
+#[inline]
+pub fn forced_panic_point(place: &str, data: impl FnOnce() -> String) {
+    #[cfg(debug_assertions)]
+    if std::env::var("PII_AUDIT_FORCE_PANIC").is_ok_and(|p| p == place) {
+        panic!("forced panic at {place} for a test; row data: {}", data());
+    }
+    #[cfg(not(debug_assertions))]
+    let _ = (place, data);
+}
+
+/// The first row of a frame as text (for the forced-panic test hook).
+pub fn first_row(df: &polars::prelude::DataFrame) -> String {
+    df.columns()
+        .iter()
+        .map(|c| report::cell_text(c, 0))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// The TUI draws on a terminal; in a pipe it says what to run instead (exit 2).

@@ -95,7 +95,12 @@ pub(crate) fn scan(path: &Path) -> InputResult<(LazyFrame, Format)> {
             "the file is empty (no header, no rows)",
         ));
     }
-    let name = PlRefPath::new(path.to_string_lossy().as_ref());
+    // Polars also reads URLs (https://, s3://) and links an HTTP client for them. Only a
+    // local file is ever handed to it, as an absolute path, so nothing goes over a network
+    // even for a local name that looks like a URL (`https:/host/x.csv`).
+    let local = std::fs::canonicalize(path)
+        .map_err(|e| InputError::at(location.clone(), format!("cannot read: {e}")))?;
+    let name = PlRefPath::new(local.to_string_lossy().as_ref());
     let lf = match format {
         Format::Csv => LazyCsvReader::new(name)
             .with_has_header(true)
@@ -122,10 +127,41 @@ pub(crate) fn unreadable(path: &Path, format: Format, e: &PolarsError) -> InputE
         Format::Ndjson => "NDJSON",
     };
     let detail = first_line(&e.to_string());
+    let location = Location::file(path.display().to_string());
+    if detail.to_lowercase().contains("utf-8") || detail.to_lowercase().contains("utf8") {
+        if let Some((line, column)) = first_non_utf8(path) {
+            return InputError::at(
+                location.at(line, column),
+                format!("is not UTF-8 text here ({what}); save the file as UTF-8"),
+            );
+        }
+    }
     InputError::at(
-        Location::file(path.display().to_string()),
+        location,
         format!("is not a readable {what} file ({detail})"),
     )
+}
+
+/// Line and column (1-based, in characters) of the first byte that is not UTF-8, for
+/// plain-text files; read only when the reader has already failed.
+fn first_non_utf8(path: &Path) -> Option<(usize, usize)> {
+    use std::io::BufRead;
+    if path.to_string_lossy().to_lowercase().ends_with(".gz") {
+        return None;
+    }
+    let mut reader = std::io::BufReader::new(std::fs::File::open(path).ok()?);
+    let mut line = Vec::new();
+    for number in 1.. {
+        line.clear();
+        if reader.read_until(b'\n', &mut line).ok()? == 0 {
+            return None;
+        }
+        if let Err(e) = std::str::from_utf8(&line) {
+            let before = String::from_utf8_lossy(&line[..e.valid_up_to()]);
+            return Some((number, before.chars().count() + 1));
+        }
+    }
+    None
 }
 
 fn first_line(message: &str) -> String {
@@ -140,6 +176,54 @@ fn first_line(message: &str) -> String {
 pub(crate) fn schema_of(lf: &mut LazyFrame, path: &Path, format: Format) -> InputResult<SchemaRef> {
     lf.collect_schema()
         .map_err(|e| unreadable(path, format, &e))
+}
+
+/// Refuses a header that names one of `read` twice: which column is meant would be a
+/// guess. (The CSV reader renames the repeat `NAME_duplicated_N`; other columns may repeat,
+/// they are ignored anyway.)
+pub(crate) fn refuse_repeated_columns(
+    schema: &Schema,
+    path: &Path,
+    read: &[&str],
+) -> InputResult<()> {
+    for (position, name) in schema.iter_names().enumerate() {
+        let Some((base, _)) = name.as_str().rsplit_once("_duplicated_") else {
+            continue;
+        };
+        let Some(first) = schema.index_of(base) else {
+            continue;
+        };
+        if read.contains(&base) {
+            return Err(InputError::at(
+                Location::file(path.display().to_string()).key(base),
+                format!(
+                    "the header names column `{base}` twice (columns {} and {}); keep one",
+                    first + 1,
+                    position + 1
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Column names as a short list for messages: a 10 MB header must not become a 10 MB error.
+pub(crate) fn some_names(schema: &Schema) -> String {
+    let mut names: Vec<String> = schema
+        .iter_names()
+        .take(12)
+        .map(|n| {
+            let mut short: String = n.chars().take(40).collect();
+            if short.len() < n.len() {
+                short.push('…');
+            }
+            short
+        })
+        .collect();
+    if schema.len() > 12 {
+        names.push("…".into());
+    }
+    names.join(", ")
 }
 
 /// Row numbers in messages: 1-based data rows; CSV also gives the line (header is line 1).
@@ -229,16 +313,16 @@ fn read_one(path: &Path, options: &ReadOptions) -> Result<(DataFrame, usize)> {
     let schema = schema_of(&mut lf, path, format)?;
     for column in LOG_COLUMNS {
         if schema.get(column).is_none() {
-            let found: Vec<&str> = schema.iter_names().map(|n| n.as_str()).take(12).collect();
             return Err(anyhow::Error::from(InputError::at(
                 Location::file(path.display().to_string()).key(column),
                 format!(
                     "missing required column `{column}` (the log needs ts, path, owner_id, viewer_id; found: {})",
-                    found.join(", ")
+                    some_names(&schema)
                 ),
             )));
         }
     }
+    refuse_repeated_columns(&schema, path, &LOG_COLUMNS)?;
     let text = |name: &str| col(name).cast(DataType::String);
     let ts_type = schema.get("ts").cloned().unwrap_or(DataType::String);
     let ts_expr = match &ts_type {
@@ -276,26 +360,79 @@ fn read_one(path: &Path, options: &ReadOptions) -> Result<(DataFrame, usize)> {
         return keep_owned(df);
     }
     // One scan, the window pushed into it (row groups outside are skipped by their
-    // statistics). Rows with a null timestamp are kept by the filter so that they can be
-    // refused: they would otherwise fall silently out of the window.
+    // statistics). A null or out-of-range native timestamp would silently fall out of the
+    // window (or skew the figures): the filter keeps such rows so that they are refused.
+    let ts = col("ts");
+    let outside = ts
+        .clone()
+        .lt(lit(EARLIEST_MICROS).cast(utc_micros()))
+        .or(ts.clone().gt_eq(lit(LATEST_MICROS).cast(utc_micros())));
     let windowed = if options.from.is_some() || options.to.is_some() {
-        lf.clone().filter(window.or(col("ts").is_null()))
+        lf.clone()
+            .filter(window.or(ts.clone().is_null()).or(outside.clone()))
     } else {
         lf.clone()
     };
     let df = windowed
         .collect()
         .map_err(|e| unreadable(path, format, &e))?;
-    if df.column("ts").map_err(polars_bug)?.null_count() > 0 {
-        // Rare: find the row number in the whole file.
-        let ts = lf
-            .select([col("ts")])
+    let bad = df
+        .clone()
+        .lazy()
+        .select([ts
+            .clone()
+            .is_null()
+            .or(outside.clone())
+            .sum()
+            .cast(DataType::UInt64)
+            .alias("bad")])
+        .collect()
+        .map_err(polars_bug)?;
+    let bad = bad
+        .column("bad")
+        .ok()
+        .and_then(|c| c.u64().ok().and_then(|c| c.get(0)))
+        .unwrap_or(0);
+    if bad > 0 {
+        // Rare: find the first bad row in the whole file.
+        let flags = lf
+            .clone()
+            .select([
+                ts.clone().is_null().alias("null"),
+                outside.fill_null(lit(false)).alias("outside"),
+            ])
             .collect()
             .map_err(|e| unreadable(path, format, &e))?;
-        let index = first_true(&ts.column("ts").map_err(polars_bug)?.is_null()).unwrap_or(0);
+        let flag = |name: &str| -> Result<BooleanChunked> {
+            Ok(flags
+                .column(name)
+                .map_err(polars_bug)?
+                .bool()
+                .map_err(polars_bug)?
+                .clone())
+        };
+        let (nulls, outside) = (flag("null")?, flag("outside")?);
+        let index = first_true(&(&nulls | &outside)).unwrap_or(0);
+        let message = if nulls.get(index) == Some(true) {
+            "empty timestamp (or a local time that does not exist in --tz)".to_string()
+        } else {
+            let value = lf
+                .clone()
+                .select([ts])
+                .slice(index as i64, 1)
+                .collect()
+                .ok()
+                .and_then(|df| {
+                    df.column("ts")
+                        .ok()
+                        .and_then(|c| c.get(0).ok().map(|v| v.to_string()))
+                })
+                .unwrap_or_default();
+            format!("timestamp {value} {OUT_OF_RANGE}")
+        };
         return Err(anyhow::Error::from(InputError::at(
             row_location(path, format, index, "ts"),
-            "empty timestamp (or a local time that does not exist in --tz)",
+            message,
         )));
     }
     keep_owned(df)
@@ -383,29 +520,38 @@ fn parse_text_timestamps(
     let distinct = raw.unique().map_err(polars_bug)?;
     let mut instants: Vec<Option<i64>> = Vec::with_capacity(distinct.len());
     let mut texts: Vec<Option<&str>> = Vec::with_capacity(distinct.len());
-    let mut bad: Option<Option<&str>> = None;
+    let mut any_bad = false;
     for text in distinct.iter() {
         let parsed = text
             .and_then(|t| parse_instant(t, zone))
             .map(|d| d.timestamp_micros());
-        if parsed.is_none() && bad.is_none() {
-            bad = Some(text);
-        }
+        any_bad |= !parsed.is_some_and(in_range);
         texts.push(text);
         instants.push(parsed);
     }
-    if let Some(bad) = bad {
-        let mask = match bad {
-            Some(value) => raw.equal(value),
-            None => raw.is_null(),
-        };
-        let index = first_true(&mask).unwrap_or(0);
-        let message = match bad {
+    if any_bad {
+        // The error path only: find the first bad row in file order.
+        let (index, text) = raw
+            .iter()
+            .enumerate()
+            .find(|(_, text)| {
+                !text
+                    .and_then(|t| parse_instant(t, zone))
+                    .is_some_and(|d| in_range(d.timestamp_micros()))
+            })
+            .unwrap_or((0, None));
+        let message = match text {
             None => "empty timestamp".to_string(),
-            Some(value) => format!(
-                "unparsable timestamp {:?}: expected RFC 3339 with offset (2017-06-22T10:00:00+09:00) or YYYY-MM-DD HH:MM:SS[.fff] in --tz",
-                value.chars().take(60).collect::<String>()
-            ),
+            Some(value) => {
+                let shown = value.chars().take(60).collect::<String>();
+                if parse_instant(value, zone).is_some() {
+                    format!("timestamp {shown:?} {OUT_OF_RANGE}")
+                } else {
+                    format!(
+                        "unparsable timestamp {shown:?}: expected RFC 3339 with offset (2017-06-22T10:00:00+09:00) or YYYY-MM-DD HH:MM:SS[.fff] in --tz"
+                    )
+                }
+            }
         };
         return Err(anyhow::Error::from(InputError::at(
             row_location(path, format, index, "ts"),
@@ -434,6 +580,18 @@ fn parse_text_timestamps(
         ])
         .collect()
         .map_err(polars_bug)
+}
+
+/// Log times the tool accepts, in UTC microseconds: [1970-01-01, 2100-01-01). A web log
+/// cannot hold anything outside; such a value is a clock or export error, and counting it
+/// would put a 1969 "first exposure" in front of a regulator.
+pub const EARLIEST_MICROS: i64 = 0;
+pub const LATEST_MICROS: i64 = 4_102_444_800_000_000;
+const OUT_OF_RANGE: &str =
+    "is outside 1970-01-01 to 2100-01-01: a web log cannot hold it (a clock or export error?)";
+
+fn in_range(micros: i64) -> bool {
+    (EARLIEST_MICROS..LATEST_MICROS).contains(&micros)
 }
 
 pub(crate) fn first_true(mask: &BooleanChunked) -> Option<usize> {

@@ -49,6 +49,9 @@ impl Registered {
             )
             .into());
         }
+        let mut read: Vec<&str> = vec!["user_id"];
+        read.extend(inventory.fields.iter().map(|f| f.id.as_str()));
+        super::refuse_repeated_columns(&schema, path, &read)?;
         let mut present = Vec::new();
         let mut fields_without_column = Vec::new();
         for field in &inventory.fields {

@@ -4,9 +4,11 @@
 
 pub mod document;
 pub mod incident;
+mod limits;
 mod positions;
 pub mod route;
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use indexmap::IndexMap;
@@ -118,17 +120,37 @@ impl Inventory {
                 "is a directory, expected an inventory YAML file",
             ));
         }
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let bytes = std::fs::read(path).map_err(|e| {
             InputError::at(
                 Location::file(&source),
                 format!("cannot read inventory: {e}"),
             )
         })?;
-        Inventory::parse(&text, &source)
+        let text = std::str::from_utf8(&bytes).map_err(|e| {
+            let (line, column) = line_column(&bytes[..e.valid_up_to()]);
+            InputError::at(
+                Location::file(&source).at(line, column),
+                "the inventory is not UTF-8 text (save it as UTF-8)",
+            )
+        })?;
+        Inventory::parse(text, &source)
     }
 
     /// Parses and validates inventory text; `source` names it in errors.
     pub fn parse(text: &str, source: &str) -> InputResult<Inventory> {
+        if text.trim().is_empty() {
+            return Err(InputError::at(
+                Location::file(source),
+                "the inventory is empty; it needs at least `version: 1`",
+            ));
+        }
+        // Before the YAML crate expands anything: a bomb or absurd nesting is refused here.
+        limits::check(text).map_err(|excess| {
+            InputError::at(
+                Location::file(source).at(excess.line, excess.column),
+                format!("invalid inventory: {}", excess.message),
+            )
+        })?;
         let doc: InventoryDoc = serde_yaml::from_str(text).map_err(|e| yaml_error(source, &e))?;
         let positions = Positions::index(text);
         validate(doc, &positions, source, text)
@@ -156,6 +178,20 @@ fn yaml_error(source: &str, e: &serde_yaml::Error) -> InputError {
         None => message,
     };
     InputError::at(location, format!("invalid inventory: {message}"))
+}
+
+/// 1-based line and column just after `before` (the column counts characters).
+fn line_column(before: &[u8]) -> (usize, usize) {
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
+    (line, column)
 }
 
 fn is_id(id: &str) -> bool {
@@ -229,6 +265,13 @@ fn validate(
         });
     }
 
+    // Ids to indices: a 10,000-page inventory must not cost 10,000² comparisons.
+    let field_at: HashMap<&str, usize> = fields
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.id.as_str(), i))
+        .collect();
+    let mut page_ids: HashMap<&str, usize> = HashMap::with_capacity(doc.pages.len());
     let mut pages: Vec<Page> = Vec::with_capacity(doc.pages.len());
     for (i, page) in doc.pages.iter().enumerate() {
         let base = format!("pages[{i}]");
@@ -238,7 +281,7 @@ fn validate(
                 format!("page id {:?} must match [a-z][a-z0-9_]*", page.id),
             ));
         }
-        if let Some(first) = pages.iter().position(|p| p.id == page.id) {
+        if let Some(&first) = page_ids.get(page.id.as_str()) {
             return Err(InputError::at(
                 at_value(&format!("{base}.id")),
                 format!(
@@ -255,7 +298,7 @@ fn validate(
         })?;
         let mut field_ids = Vec::with_capacity(page.fields.len());
         for (j, field) in page.fields.iter().enumerate() {
-            let Some(index) = fields.iter().position(|f| &f.id == field) else {
+            let Some(&index) = field_at.get(field.as_str()) else {
                 return Err(InputError::at(
                     at_value(&format!("{base}.fields[{j}]")),
                     format!(
@@ -268,6 +311,7 @@ fn validate(
                 field_ids.push(index);
             }
         }
+        page_ids.insert(&page.id, i);
         pages.push(Page {
             id: page.id.clone(),
             route_text: page.route.clone(),
@@ -289,8 +333,12 @@ fn validate(
         )
     })?;
 
-    for (index, field) in fields.iter().enumerate() {
-        if !pages.iter().any(|p| p.fields.contains(&index)) {
+    let mut rendered = vec![false; fields.len()];
+    for &index in pages.iter().flat_map(|p| &p.fields) {
+        rendered[index] = true;
+    }
+    for (field, rendered) in fields.iter().zip(rendered) {
+        if !rendered {
             warnings.push(format!(
                 "{}: field {} is rendered by no page",
                 at_key(&format!("fields.{}", field.id)),

@@ -130,7 +130,14 @@ fn is_param_name(name: &str) -> bool {
 /// fragment dropped, trailing slash dropped (except for `/` itself).
 pub fn normalise_path(raw: &str) -> Cow<'_, str> {
     let mut path = raw.trim();
-    if let Some(pos) = path.find("://") {
+    // A full URL starts with a scheme (letters, digits, `+`, `-`, `.`); a path that only
+    // carries a URL further on (`/go/https://elsewhere/x`) is a path.
+    let scheme = |s: &str| {
+        s.starts_with(|c: char| c.is_ascii_alphabetic())
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    };
+    if let Some(pos) = path.find("://").filter(|&pos| scheme(&path[..pos])) {
         let after = &path[pos + 3..];
         path = match after.find(['/', '?', '#']) {
             Some(slash) => &after[slash..],
@@ -140,7 +147,8 @@ pub fn normalise_path(raw: &str) -> Cow<'_, str> {
     if let Some(end) = path.find(['?', '#']) {
         path = &path[..end];
     }
-    let trimmed = path.trim_end_matches('/');
+    // Space before a trailing slash goes too, so that normalising twice changes nothing.
+    let trimmed = path.trim_end_matches(|c: char| c == '/' || c.is_whitespace());
     if trimmed.is_empty() {
         Cow::Borrowed("/")
     } else if trimmed.starts_with('/') {
@@ -297,6 +305,17 @@ mod tests {
         assert_eq!(normalise_path("/search?q=x"), "/search");
         assert_eq!(normalise_path("my/page"), "/my/page");
         assert_eq!(normalise_path(""), "/");
+        // Found by fuzzing: a URL inside a path is not a scheme and host.
+        assert_eq!(
+            normalise_path("/go/https://elsewhere.example/x"),
+            "/go/https://elsewhere.example/x"
+        );
+        assert_eq!(
+            normalise_path("https://shop.example/go/https://x/y"),
+            "/go/https://x/y"
+        );
+        assert_eq!(normalise_path("/my /"), "/my");
+        assert_eq!(normalise_path(" / /"), "/");
     }
 
     #[test]

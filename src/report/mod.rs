@@ -81,12 +81,39 @@ pub fn presentable(df: &DataFrame, zone: &Zone, join_lists: bool) -> Result<Data
         .map_err(polars_bug)
 }
 
+/// What a spreadsheet takes as the start of a formula (OWASP, "CSV injection").
+pub const FORMULA_STARTS: [&str; 6] = ["=", "+", "-", "@", "\t", "\r"];
+
+/// Text cells that start like a formula get a leading `'`, so a path or user id crafted
+/// into the log cannot run when the officer opens the export in a spreadsheet. Numbers
+/// are not text and stay as they are (a count is never negative anyway).
+pub fn neutralise_formulas(df: DataFrame) -> Result<DataFrame> {
+    let exprs: Vec<Expr> = df
+        .columns()
+        .iter()
+        .map(|c| {
+            let name = c.name().as_str();
+            if c.dtype() != &DataType::String {
+                return col(name);
+            }
+            let formula = FORMULA_STARTS.iter().fold(lit(false), |any, start| {
+                any.or(col(name).str().starts_with(lit(*start)))
+            });
+            when(formula)
+                .then(concat_str([lit("'"), col(name)], "", false))
+                .otherwise(col(name))
+                .alias(name)
+        })
+        .collect();
+    df.lazy().select(exprs).collect().map_err(polars_bug)
+}
+
 /// Serialises a report in `format` into bytes (parquet keeps native types).
 pub fn render(report: &Report, format: Format, zone: &Zone) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     match format {
         Format::Csv => {
-            let mut df = presentable(&report.df, zone, true)?;
+            let mut df = neutralise_formulas(presentable(&report.df, zone, true)?)?;
             CsvWriter::new(&mut out)
                 .include_header(true)
                 .finish(&mut df)
@@ -187,17 +214,30 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
         ))
         .into());
     }
+    let kept = "any previous file there is left as it was";
     let mut temp = tempfile::Builder::new()
         .prefix(".pii-audit-")
         .tempfile_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+        .with_context(|| {
+            format!(
+                "cannot create a temporary file in {} to write {} ({kept})",
+                dir.display(),
+                path.display()
+            )
+        })?;
     set_owner_only(temp.path())?;
+    // On failure the temporary file is removed when `temp` is dropped.
     temp.write_all(bytes)
         .and_then(|_| temp.as_file().sync_all())
-        .with_context(|| format!("cannot write {}", path.display()))?;
+        .with_context(|| format!("cannot write {} ({kept})", path.display()))?;
     temp.persist(path)
         .map_err(|e| e.error)
-        .with_context(|| format!("cannot replace {}", path.display()))?;
+        .with_context(|| format!("cannot replace {} ({kept})", path.display()))?;
+    // The rename itself survives a crash once the folder is synced (best effort: not
+    // every file system lets a folder be opened for that).
+    if let Ok(folder) = std::fs::File::open(dir) {
+        let _ = folder.sync_all();
+    }
     Ok(())
 }
 

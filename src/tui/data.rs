@@ -546,6 +546,7 @@ pub fn work(input: InputArgs, requests: Receiver<Request>, replies: Sender<Reply
             return;
         }
     };
+    crate::forced_panic_point("tui-worker", || crate::first_row(&inputs.log.df));
     let mut inputs = inputs;
     loop {
         let mut progress = |stage| {

@@ -60,6 +60,9 @@ pub fn run(input: InputArgs, title: Title) -> Result<()> {
                 .draw(|frame| view::view(&model, frame))
                 .context("cannot draw")?;
             dirty = false;
+            if let Load::Ready(data) = &model.load {
+                crate::forced_panic_point("tui", || data.users.rows.concat().join(","));
+            }
         }
         if model.quit {
             break;
@@ -74,9 +77,22 @@ pub fn run(input: InputArgs, title: Title) -> Result<()> {
                 dirty = true;
             }
         }
-        while let Ok(reply) = reply_rx.try_recv() {
-            model.receive(reply);
-            dirty = true;
+        loop {
+            match reply_rx.try_recv() {
+                Ok(reply) => {
+                    model.receive(reply);
+                    dirty = true;
+                }
+                Err(mpsc::TryRecvError::Empty) => break,
+                Err(mpsc::TryRecvError::Disconnected) => {
+                    // The worker stops by itself only after a failed load; otherwise it
+                    // panicked (the hook restored the terminal and said so): end, exit 1.
+                    if matches!(model.load, Load::Failed(_)) {
+                        break;
+                    }
+                    anyhow::bail!("internal error: the worker thread stopped; this is a bug (no input data is shown), please report it");
+                }
+            }
         }
     }
     drop(_guard);

@@ -2,9 +2,12 @@
 //! hand-computed figures, and CLI tests that run the real binary.
 
 mod cli;
+mod fuzz;
+mod hostile;
 mod inventory_edit;
 mod notices;
 mod pipeline;
+mod routes_prop;
 mod tmux;
 mod tui;
 
