@@ -170,6 +170,19 @@ pub fn forced_panic_point(place: &str, data: impl FnOnce() -> String) {
     let _ = (place, data);
 }
 
+/// A test hook like `forced_panic_point`, for a crash nothing can clean up after: when
+/// `PII_AUDIT_FORCE_KILL` names `place`, the process aborts at once (as if killed).
+/// Release builds compile it to nothing.
+#[inline]
+pub fn forced_kill_point(place: &str) {
+    #[cfg(debug_assertions)]
+    if std::env::var("PII_AUDIT_FORCE_KILL").is_ok_and(|p| p == place) {
+        std::process::abort();
+    }
+    #[cfg(not(debug_assertions))]
+    let _ = place;
+}
+
 /// The first row of a frame as text (for the forced-panic test hook).
 pub fn first_row(df: &polars::prelude::DataFrame) -> String {
     df.columns()

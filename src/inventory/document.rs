@@ -339,6 +339,10 @@ pub fn save(path: &Path, text: &str) -> Result<PathBuf> {
             .with_context(|| format!("cannot write {}", target.display()))?;
         std::fs::set_permissions(temp.path(), permissions.clone())
             .with_context(|| format!("cannot set the permissions of {}", target.display()))?;
+        if target == path {
+            // Tests kill the process here, between the write and the rename.
+            crate::forced_kill_point("inventory-save");
+        }
         temp.persist(target)
             .map_err(|e| e.error)
             .with_context(|| format!("cannot replace {}", target.display()))?;

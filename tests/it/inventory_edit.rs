@@ -587,3 +587,31 @@ fn check_suggest_prints_pages_to_paste() {
     let loaded = Inventory::parse(&pasted, "pasted").unwrap();
     assert!(loaded.pages.iter().any(|p| p.id == "search"));
 }
+
+#[test]
+fn a_save_killed_between_write_and_rename_leaves_the_old_file_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = copy_to(dir.path(), &fixture("edit/every-key.yaml"));
+    let before = std::fs::read_to_string(&file).unwrap();
+    // The debug build aborts (no unwinding, no cleanup) after writing the new text to a
+    // temporary file and before renaming it over the inventory.
+    let out = pii()
+        .env("PII_AUDIT_FORCE_KILL", "inventory-save")
+        .args(["inventory", "fmt", "--drop-comments"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "the process was killed");
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        before,
+        "the old file is whole"
+    );
+    let again = Inventory::parse(&std::fs::read_to_string(&file).unwrap(), "after kill");
+    assert!(again.is_ok());
+    // The backup, written before, is whole too.
+    assert_eq!(
+        std::fs::read_to_string(format!("{}.bak", file.display())).unwrap(),
+        before
+    );
+}
