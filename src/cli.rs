@@ -136,6 +136,10 @@ pub struct InputArgs {
     /// Registered-fields table (user_id plus one boolean column per field).
     #[arg(short = 'r', long = "registered", value_name = "REGISTERED")]
     pub registered: Option<PathBuf>,
+    /// Relations table (relation, owner_id, related_id; optional path, from, to): whose
+    /// data the inventory's `related:` fields show on an owner's page.
+    #[arg(long = "relations", value_name = "RELATIONS")]
+    pub relations: Option<PathBuf>,
     /// Keep rows served at or after T (RFC 3339, or a naive time in --tz).
     #[arg(long, value_name = "T")]
     pub from: Option<String>,

@@ -198,7 +198,8 @@ impl Document {
                     .pages
                     .iter()
                     .filter(|p| {
-                        p.fields.contains(field) || p.related.iter().any(|r| r.fields.contains(field))
+                        p.fields.contains(field)
+                            || p.related.iter().any(|r| r.fields.contains(field))
                     })
                     .map(|p| p.id.as_str())
                     .collect();

@@ -40,7 +40,14 @@ fn model_of(inventory: &Inventory) -> String {
         .collect();
     format!(
         "{:?}\n{:?}\n{:?}\n{pages:?}\n{:?}\n{:?} {:?} {:?} {templates:?} {:?}",
-        inventory.name, inventory.fields, inventory.relations, inventory.incident, n.lang, n.sender, n.contact, n.labels
+        inventory.name,
+        inventory.fields,
+        inventory.relations,
+        inventory.incident,
+        n.lang,
+        n.sender,
+        n.contact,
+        n.labels
     )
 }
 

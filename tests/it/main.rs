@@ -5,6 +5,7 @@ mod cli;
 mod inventory_edit;
 mod notices;
 mod pipeline;
+mod relations;
 mod tmux;
 mod tui;
 
