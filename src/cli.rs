@@ -92,6 +92,10 @@ pub enum Command {
         /// Format of the exposure log.
         #[arg(long, value_enum, default_value_t = LogFormat::Parquet)]
         log_format: LogFormat,
+        /// Also write a relations table of N rows (buyers shown on sellers' transaction
+        /// pages; Parquet, or CSV for a text log) and an inventory whose transaction page shows them.
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        relations: u64,
     },
 }
 

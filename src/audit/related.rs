@@ -126,21 +126,11 @@ impl<'a> Audit<'a> {
             col("relation"),
             col("owner_id"),
             col("related_id"),
-            col("path").alias("rel_path"),
+            col("path").alias("norm_path"),
             col("from").alias("rel_from"),
             col("to").alias("rel_to"),
         ]);
         let inner = JoinArgs::new(JoinType::Inner);
-        let valid = col("rel_path")
-            .is_null()
-            .or(col("rel_path").eq(col("norm_path")))
-            .and(
-                col("rel_from")
-                    .is_null()
-                    .or(col("ts").gt_eq(col("rel_from"))),
-            )
-            .and(col("rel_to").is_null().or(col("ts").lt(col("rel_to"))))
-            .and(col("related_id").neq(col("owner_id")));
         let rows = self
             .with_paths(&need)?
             .with_row_index("row", None)
@@ -150,13 +140,30 @@ impl<'a> Audit<'a> {
                 [col("page_id")],
                 [col("page_id")],
                 inner.clone(),
-            )
-            .join(
-                table,
-                [col("owner_id"), col("relation")],
-                [col("owner_id"), col("relation")],
-                inner,
-            )
+            );
+        // Relations tied to one path join on it; the others on the owner alone (joining
+        // every relation on the owner, then filtering by path, would multiply the rows).
+        let on_path = rows.clone().join(
+            table.clone().filter(col("norm_path").is_not_null()),
+            [col("owner_id"), col("relation"), col("norm_path")],
+            [col("owner_id"), col("relation"), col("norm_path")],
+            inner.clone(),
+        );
+        let anywhere = rows.join(
+            table
+                .filter(col("norm_path").is_null())
+                .drop(by_name(["norm_path"], true, false)),
+            [col("owner_id"), col("relation")],
+            [col("owner_id"), col("relation")],
+            inner,
+        );
+        let valid = col("rel_from")
+            .is_null()
+            .or(col("ts").gt_eq(col("rel_from")))
+            .and(col("rel_to").is_null().or(col("ts").lt(col("rel_to"))))
+            .and(col("related_id").neq(col("owner_id")));
+        let rows = concat([on_path, anywhere], UnionArgs::default())
+            .map_err(polars_bug)?
             .filter(valid)
             .with_column(
                 when(col("viewer_id").eq(col("owner_id")))
