@@ -123,43 +123,53 @@ impl<'a> Audit<'a> {
             })
             .collect();
         let table = relations.df.clone().lazy().select([
-            col("relation"),
+            col("relation").alias("rel_relation"),
             col("owner_id"),
             col("related_id"),
-            col("path").alias("norm_path"),
+            col("path").alias("rel_path"),
             col("from").alias("rel_from"),
             col("to").alias("rel_to"),
         ]);
         let inner = JoinArgs::new(JoinType::Inner);
-        let rows = self
-            .with_paths(&need)?
-            .with_row_index("row", None)
-            .filter(any_bits("pg", &pages_bits))
-            .join(
-                self.related_pages()?.lazy(),
-                [col("page_id")],
-                [col("page_id")],
-                inner.clone(),
-            );
-        // Relations tied to one path join on it; the others on the owner alone (joining
-        // every relation on the owner, then filtering by path, would multiply the rows).
-        let on_path = rows.clone().join(
-            table.clone().filter(col("norm_path").is_not_null()),
-            [col("owner_id"), col("relation"), col("norm_path")],
-            [col("owner_id"), col("relation"), col("norm_path")],
+        let rows = self.related_page_rows(&need, &pages_bits)?.join(
+            self.related_pages()?.lazy(),
+            [col("page_id")],
+            [col("page_id")],
             inner.clone(),
         );
+        // Relations tied to one path join on owner and path, the others on the owner alone
+        // (joining every relation on the owner, then filtering by path, would multiply the
+        // rows). One text key each: a join on several text columns costs several times more.
+        let key = |path: &str| concat_str([col("owner_id"), col(path)], "\u{1f}", false);
+        let on_path = rows
+            .clone()
+            .with_column(key("norm_path").alias("rel_key"))
+            .join(
+                table
+                    .clone()
+                    .filter(col("rel_path").is_not_null())
+                    .with_column(key("rel_path").alias("rel_key"))
+                    .drop(by_name(["owner_id", "rel_path"], true, false)),
+                [col("rel_key")],
+                [col("rel_key")],
+                inner.clone(),
+            )
+            .drop(by_name(["rel_key"], true, false));
         let anywhere = rows.join(
             table
-                .filter(col("norm_path").is_null())
-                .drop(by_name(["norm_path"], true, false)),
-            [col("owner_id"), col("relation")],
-            [col("owner_id"), col("relation")],
+                .filter(col("rel_path").is_null())
+                .drop(by_name(["rel_path"], true, false)),
+            [col("owner_id")],
+            [col("owner_id")],
             inner,
         );
-        let valid = col("rel_from")
-            .is_null()
-            .or(col("ts").gt_eq(col("rel_from")))
+        let valid = col("relation")
+            .eq(col("rel_relation"))
+            .and(
+                col("rel_from")
+                    .is_null()
+                    .or(col("ts").gt_eq(col("rel_from"))),
+            )
             .and(col("rel_to").is_null().or(col("ts").lt(col("rel_to"))))
             .and(col("related_id").neq(col("owner_id")));
         let rows = concat([on_path, anywhere], UnionArgs::default())
@@ -204,6 +214,40 @@ impl<'a> Audit<'a> {
             .select(shape))
     }
 
+    /// The log rows on pages that show related fields, with `row` (their position in the
+    /// log) and the path columns `need`. Filtered on the path codes before anything is
+    /// gathered: only these rows get their (text) path columns.
+    fn related_page_rows(&self, need: &[String], pages_bits: &[u64]) -> Result<LazyFrame> {
+        let keep = self
+            .paths
+            .clone()
+            .lazy()
+            .select([any_bits("pg", pages_bits).alias("keep")])
+            .collect()
+            .map_err(polars_bug)?;
+        let keep = keep
+            .column("keep")
+            .map_err(polars_bug)?
+            .bool()
+            .map_err(polars_bug)?
+            .take(&self.codes)
+            .map_err(polars_bug)?;
+        let log = self
+            .log
+            .df
+            .with_row_index("row".into(), None)
+            .and_then(|df| df.filter(&keep))
+            .map_err(polars_bug)?;
+        let codes = self.codes.filter(&keep).map_err(polars_bug)?;
+        let gathered = self
+            .paths
+            .select(need.iter().map(String::as_str))
+            .and_then(|paths| paths.take(&codes))
+            .map_err(polars_bug)?;
+        let df = log.hstack(gathered.columns()).map_err(polars_bug)?;
+        Ok(df.lazy())
+    }
+
     /// The owner's rows (shaped by `with_paths(columns)`) with their related people's rows
     /// appended and `vb0` on both; unchanged without a relations table.
     pub(super) fn with_related_rows(
@@ -214,9 +258,13 @@ impl<'a> Audit<'a> {
         let Some(relations) = self.relating() else {
             return Ok(own);
         };
+        // Collected once: callers aggregate the result more than once.
         let related = self
             .related_rows(columns, relations)?
-            .drop(by_name(["row"], true, false));
+            .drop(by_name(["row"], true, false))
+            .collect()
+            .map_err(polars_bug)?
+            .lazy();
         // A literal is a dynamic integer until cast.
         let own = own.with_column(lit(1u64).cast(DataType::UInt64).alias(VIA));
         concat([own, related], UnionArgs::default()).map_err(polars_bug)
