@@ -399,6 +399,14 @@ impl<'a> Audit<'a> {
         aggs.extend((0..page_words).map(|w| col(mask_name("pg", w)).bitwise_or()));
         if relating {
             aggs.push(col(related::VIA).bitwise_or().alias("via_exp"));
+            // Pages that exposed the user as their owner (the others: as a related person).
+            let own_row = col(related::VIA).and(lit(1u64)).neq(lit(0u64));
+            aggs.extend((0..page_words).map(|w| {
+                col(mask_name("pg", w))
+                    .filter(own_row.clone())
+                    .bitwise_or()
+                    .alias(mask_name("pgo", w))
+            }));
         }
         let exposures = self
             .with_registration(personal.filter(cross()))
@@ -453,6 +461,7 @@ impl<'a> Audit<'a> {
         with_id_list(&mut users, "potential_fields", "pot", &field_ids)?;
         if relating {
             users = related::with_via(users, &self.via_names())?;
+            with_id_list(&mut users, "own_pages", "pgo", &page_ids)?;
         }
         let mut order = vec![
             col("owner_id"),
@@ -473,7 +482,7 @@ impl<'a> Audit<'a> {
             col("potential_fields"),
         ]);
         if relating {
-            order.extend([col(related::VIA), col("via")]);
+            order.extend([col(related::VIA), col("via"), col("own_pages")]);
         }
         users.lazy().select(order).collect().map_err(polars_bug)
     }

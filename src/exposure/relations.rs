@@ -144,13 +144,14 @@ impl Relations {
             .str()
             .map_err(polars_bug)?;
         // An empty path means every path, like an absent column.
-        let normalised: StringChunked = paths
-            .iter()
-            .map(|p| {
-                p.filter(|p| !p.is_empty())
-                    .map(|p| normalise_path(p).into_owned())
-            })
-            .collect();
+        let mut normalised = StringChunkedBuilder::new("path".into(), paths.len());
+        for path in paths.iter() {
+            match path.filter(|p| !p.is_empty()) {
+                Some(path) => normalised.append_value(normalise_path(path).as_ref()),
+                None => normalised.append_null(),
+            }
+        }
+        let normalised = normalised.finish();
         df.with_column(normalised.with_name("path".into()).into_column())
             .map_err(polars_bug)?;
         Ok(Relations { df, file })

@@ -244,3 +244,48 @@ fn naive_validity_times_are_read_in_tz() {
             "b4,direct,address;name,address;name,1,1,2017-06-22T19:04:00+09:00,2017-06-22T19:04:00+09:00,deal,buyer_of_seller",
         ));
 }
+
+/// The TUI's user detail and the letter say through whose kind of page (the relation's
+/// label), never the other person's id.
+#[test]
+fn user_detail_and_letter_name_the_kind_of_page_not_the_person() {
+    use pii_audit::tui::data::{answer, compute, Reply, Request};
+    let inputs = Inputs::load_quiet(&args()).unwrap();
+    let (data, session) = compute(&inputs, &mut |_| {}).unwrap();
+    // Overview: users exposed only on someone else's page (b1..b4).
+    assert_eq!(data.summary.users_exposed_only_via_related, Some(4));
+    let Reply::User(b1) = answer(&session, &Request::User("b1".into())) else {
+        panic!("b1 has a detail");
+    };
+    let lines: Vec<String> = pii_audit::tui::view::user_lines(&b1)
+        .iter()
+        .map(|l| l.to_string())
+        .collect();
+    let text = lines.join("\n");
+    assert!(
+        text.contains("    on: Buyer shown on the seller's transaction page"),
+        "{text}"
+    );
+    assert!(text.contains(
+        "- on another user's page /transaction/…/ (Buyer shown on the seller's transaction page): Full name and Postal address"
+    ), "{text}");
+    assert!(
+        !text.contains("s1"),
+        "the seller's id must not appear:\n{text}"
+    );
+
+    // b5: their own page and the seller's, each with what it showed.
+    let letter = pii_audit::notice::check_text(&session.audit, "b5").unwrap();
+    assert!(letter.contains("- on the page /my/: Full name and Postal address\n"));
+    assert!(letter.contains(
+        "- on another user's page /transaction/…/ (Buyer shown on the seller's transaction page): Full name and Postal address\n"
+    ));
+    assert!(letter.contains("shown 3 times, to 2 different visitors"));
+    // The seller's letter is about their own page and their own nickname only.
+    let letter = pii_audit::notice::check_text(&session.audit, "s1").unwrap();
+    assert!(
+        letter.contains("- on the page /transaction/…/: Nickname\n"),
+        "{letter}"
+    );
+    assert!(!letter.contains("b1") && !letter.contains("Buyer"));
+}
