@@ -122,21 +122,35 @@ impl<'a> Audit<'a> {
                     .fold(0u64, |acc, (i, _)| acc | (1u64 << (i % 64)))
             })
             .collect();
-        let table = relations.df.clone().lazy().select([
-            col("relation").alias("rel_relation"),
-            col("owner_id"),
-            col("related_id"),
-            col("path").alias("rel_path"),
-            col("from").alias("rel_from"),
-            col("to").alias("rel_to"),
-        ]);
+        let table = |df: &DataFrame| {
+            df.clone().lazy().select([
+                col("relation").alias("rel_relation"),
+                col("owner_id"),
+                col("related_id"),
+                col("path").alias("rel_path"),
+                col("from").alias("rel_from"),
+                col("to").alias("rel_to"),
+            ])
+        };
         let inner = JoinArgs::new(JoinType::Inner);
-        let rows = self.related_page_rows(&need, &pages_bits)?.join(
-            self.related_pages()?.lazy(),
-            [col("page_id")],
-            [col("page_id")],
-            inner.clone(),
-        );
+        let rows = self
+            .related_page_rows(&need, &pages_bits)?
+            .join(
+                self.related_pages()?.lazy(),
+                [col("page_id")],
+                [col("page_id")],
+                inner.clone(),
+            )
+            .collect()
+            .map_err(polars_bug)?;
+        // Only relations on paths of these rows can match: the rest of a large table is
+        // dropped by one set lookup before any join key is built.
+        let paths = rows
+            .column("norm_path")
+            .and_then(|c| c.unique())
+            .map_err(polars_bug)?
+            .take_materialized_series();
+        let rows = rows.lazy();
         // Relations tied to one path join on owner and path, the others on the owner alone
         // (joining every relation on the owner, then filtering by path, would multiply the
         // rows). One text key each: a join on several text columns costs several times more.
@@ -145,9 +159,8 @@ impl<'a> Audit<'a> {
             .clone()
             .with_column(key("norm_path").alias("rel_key"))
             .join(
-                table
-                    .clone()
-                    .filter(col("rel_path").is_not_null())
+                table(&relations.on_path)
+                    .filter(col("rel_path").is_in(lit(paths).implode(false), false))
                     .with_column(key("rel_path").alias("rel_key"))
                     .drop(by_name(["owner_id", "rel_path"], true, false)),
                 [col("rel_key")],
@@ -156,9 +169,7 @@ impl<'a> Audit<'a> {
             )
             .drop(by_name(["rel_key"], true, false));
         let anywhere = rows.join(
-            table
-                .filter(col("rel_path").is_null())
-                .drop(by_name(["rel_path"], true, false)),
+            table(&relations.anywhere).drop(by_name(["rel_path"], true, false)),
             [col("owner_id")],
             [col("owner_id")],
             inner,

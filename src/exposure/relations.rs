@@ -17,10 +17,12 @@ pub const RELATION_COLUMNS: [&str; 3] = ["relation", "owner_id", "related_id"];
 
 /// The relations table, validated: `relation` (an inventory relation id), `owner_id`,
 /// `related_id`, `path` (normalised; null = every path of the owner's page), `from`/`to`
-/// (UTC µs; null = unbounded).
+/// (UTC µs; null = unbounded). Split once into the rows tied to one path and the others,
+/// since the audit joins them on different keys.
 #[derive(Debug, Clone)]
 pub struct Relations {
-    pub df: DataFrame,
+    pub on_path: DataFrame,
+    pub anywhere: DataFrame,
     pub file: String,
 }
 
@@ -152,9 +154,14 @@ impl Relations {
             }
         }
         let normalised = normalised.finish();
+        let tied = normalised.is_not_null();
         df.with_column(normalised.with_name("path".into()).into_column())
             .map_err(polars_bug)?;
-        Ok(Relations { df, file })
+        Ok(Relations {
+            on_path: df.filter(&tied).map_err(polars_bug)?,
+            anywhere: df.filter(&!tied).map_err(polars_bug)?,
+            file,
+        })
     }
 }
 
