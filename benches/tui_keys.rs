@@ -35,6 +35,7 @@ fn main() {
         inventory: dir.join("inventory.yaml"),
         log: vec![dir.join("exposure.parquet").display().to_string()],
         registered: Some(dir.join("registered.csv")),
+        relations: None,
         from: Some(arg(1, "2017-06-22T09:00:00+09:00")),
         to: Some(arg(2, "2017-06-22T15:00:00+09:00")),
         tz: arg(3, "Asia/Tokyo"),

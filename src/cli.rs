@@ -92,6 +92,10 @@ pub enum Command {
         /// Format of the exposure log.
         #[arg(long, value_enum, default_value_t = LogFormat::Parquet)]
         log_format: LogFormat,
+        /// Also write a relations table of N rows (buyers shown on sellers' transaction
+        /// pages; Parquet, or CSV for a text log) and an inventory whose transaction page shows them.
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        relations: u64,
     },
 }
 
@@ -136,6 +140,10 @@ pub struct InputArgs {
     /// Registered-fields table (user_id plus one boolean column per field).
     #[arg(short = 'r', long = "registered", value_name = "REGISTERED")]
     pub registered: Option<PathBuf>,
+    /// Relations table (relation, owner_id, related_id; optional path, from, to): whose
+    /// data the inventory's `related:` fields show on an owner's page.
+    #[arg(long = "relations", value_name = "RELATIONS")]
+    pub relations: Option<PathBuf>,
     /// Keep rows served at or after T (RFC 3339, or a naive time in --tz).
     #[arg(long, value_name = "T")]
     pub from: Option<String>,

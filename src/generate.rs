@@ -39,7 +39,16 @@ pub struct Spec {
     pub rows: u64,
     pub seed: u64,
     pub log_format: LogFormat,
+    /// Rows of the relations table (buyers shown on sellers' transaction pages); 0 = none,
+    /// and then the inventory and every other file are as without the option.
+    pub relations: u64,
 }
+
+/// What `--relations` adds to the bundled inventory: the transaction page (otherwise a
+/// blind spot) showing the buyer's name, address and phone on the seller's page.
+const RELATIONS_BLOCK: &str =
+    "relations:\n  buyer_of_seller: Buyer shown on the seller's transaction page\n";
+const TRANSACTION_PAGE: &str = "  - id: transaction\n    route: /jp/transaction/{item_id}/\n    fields: []\n    related:\n      - relation: buyer_of_seller\n        fields: [name, address, phone]\n    note: The seller's transaction page shows the buyer's name and address (no anonymous shipping).\n";
 
 /// Personal pages (path template, relative weight). `{s}` is a listings tab.
 const PERSONAL: &[(&str, u32)] = &[
@@ -143,7 +152,16 @@ pub fn write(spec: &Spec, dir: &Path) -> Result<Vec<String>> {
         .finish(&mut registered)
         .map_err(polars_bug)?;
     write_private(&dir.join("registered.csv"), &reg_bytes)?;
-    write_private(&dir.join("inventory.yaml"), INVENTORY.as_bytes())?;
+    let mut written_relations = None;
+    if spec.relations > 0 {
+        let inventory =
+            INVENTORY.replacen("\npages:\n", &format!("\n{RELATIONS_BLOCK}pages:\n"), 1)
+                + TRANSACTION_PAGE;
+        write_private(&dir.join("inventory.yaml"), inventory.as_bytes())?;
+        written_relations = Some(write_relations(spec, dir)?);
+    } else {
+        write_private(&dir.join("inventory.yaml"), INVENTORY.as_bytes())?;
+    }
     let readme = format!(
         "Synthetic incident made by `pii-audit generate --users {} --rows {} --seed {}`.\n\
          Every id and value is invented. The log covers 2017-06-22 06:00-20:00 JST; the leak\n\
@@ -155,7 +173,7 @@ pub fn write(spec: &Spec, dir: &Path) -> Result<Vec<String>> {
         LEAK_RATE * 100.0
     );
     write_private(&dir.join("README.txt"), readme.as_bytes())?;
-    Ok(vec![
+    let mut lines = vec![
         format!("{}: {} rows", dir.join(log_name).display(), spec.rows),
         format!(
             "{}: {} users",
@@ -164,7 +182,97 @@ pub fn write(spec: &Spec, dir: &Path) -> Result<Vec<String>> {
         ),
         format!("{}", dir.join("inventory.yaml").display()),
         format!("leak window: --from {LEAK_FROM} --to {LEAK_TO}"),
-    ])
+    ];
+    lines.extend(written_relations);
+    Ok(lines)
+}
+
+/// The relations table: sellers (any user, evenly) and their buyers. Nine in ten tied to one
+/// transaction path, a fifth valid for a few hours only. Its own random stream, so the
+/// other files are the same with or without it.
+fn write_relations(spec: &Spec, dir: &Path) -> Result<String> {
+    let mut rng = ChaCha8Rng::seed_from_u64(spec.seed ^ 0x5245_4c41_5449_4f4e);
+    let n = spec.relations as usize;
+    let users = spec.users;
+    let mut owners = StringChunkedBuilder::new("owner_id".into(), n);
+    let mut related = StringChunkedBuilder::new("related_id".into(), n);
+    let mut paths = StringChunkedBuilder::new("path".into(), n);
+    let mut from: Vec<Option<i64>> = Vec::with_capacity(n);
+    let mut to: Vec<Option<i64>> = Vec::with_capacity(n);
+    let mut id = String::with_capacity(12);
+    let mut path = String::with_capacity(32);
+    for _ in 0..n {
+        let seller = rng.gen_range(0..users);
+        let mut buyer = rng.gen_range(0..users);
+        if buyer == seller {
+            buyer = (buyer + 1) % users;
+        }
+        user_id(&mut id, seller);
+        owners.append_value(&id);
+        user_id(&mut id, buyer);
+        related.append_value(&id);
+        if rng.gen_bool(0.9) {
+            let deal = skewed_user(&mut rng, users.saturating_mul(2));
+            path.clear();
+            let _ = write!(path, "/jp/transaction/m{:09}/", item_number(deal));
+            paths.append_value(&path);
+        } else {
+            paths.append_null();
+        }
+        if rng.gen_bool(0.2) {
+            let start = LOG_START + rng.gen_range(0..LOG_HOURS * 3600);
+            from.push(Some(start * 1_000_000));
+            to.push(Some((start + rng.gen_range(1..4) * 3600) * 1_000_000));
+        } else {
+            from.push(None);
+            to.push(None);
+        }
+    }
+    let times = |name: &str, values: Vec<Option<i64>>| -> Result<Column> {
+        Ok(
+            Int64Chunked::from_iter_options(name.into(), values.into_iter())
+                .into_series()
+                .cast(&utc_micros())
+                .map_err(polars_bug)?
+                .into(),
+        )
+    };
+    let mut df = DataFrame::new(
+        n,
+        vec![
+            Column::new("relation".into(), vec!["buyer_of_seller"; n]),
+            owners.finish().into_series().into(),
+            related.finish().into_series().into(),
+            paths.finish().into_series().into(),
+            times("from", from)?,
+            times("to", to)?,
+        ],
+    )
+    .map_err(polars_bug)?;
+    let mut bytes = Vec::new();
+    let name = match spec.log_format {
+        LogFormat::Parquet => {
+            ParquetWriter::new(&mut bytes)
+                .finish(&mut df)
+                .map_err(polars_bug)?;
+            "relations.parquet"
+        }
+        LogFormat::Csv | LogFormat::Ndjson => {
+            let mut text = df
+                .lazy()
+                .with_columns(
+                    ["from", "to"].map(|c| col(c).dt().to_string("%Y-%m-%dT%H:%M:%S%:z").alias(c)),
+                )
+                .collect()
+                .map_err(polars_bug)?;
+            CsvWriter::new(&mut bytes)
+                .finish(&mut text)
+                .map_err(polars_bug)?;
+            "relations.csv"
+        }
+    };
+    write_private(&dir.join(name), &bytes)?;
+    Ok(format!("{}: {n} relations", dir.join(name).display()))
 }
 
 fn build_log(spec: &Spec, rng: &mut ChaCha8Rng) -> Result<DataFrame> {

@@ -142,12 +142,14 @@ pub fn run(cli: Cli) -> Result<()> {
             seed,
             out_dir,
             log_format,
+            relations,
         }) => {
             let spec = generate::Spec {
                 users,
                 rows,
                 seed,
                 log_format,
+                relations,
             };
             let written = generate::write(&spec, &out_dir)?;
             report::print_text(&(written.join("\n") + "\n"))

@@ -10,7 +10,7 @@ use crate::audit::codes::{encode_paths, Encoded};
 use crate::audit::Audit;
 use crate::cli::InputArgs;
 use crate::error::InputError;
-use crate::exposure::{expand_paths, parse_instant, Log, ReadOptions, Registered, Zone};
+use crate::exposure::{expand_paths, parse_instant, Log, ReadOptions, Registered, Relations, Zone};
 use crate::inventory::Inventory;
 
 /// Everything an audit reads, loaded and validated.
@@ -18,6 +18,8 @@ pub struct Inputs {
     pub inventory: Inventory,
     pub log: Log,
     pub registered: Option<Registered>,
+    /// The relations table (`--relations`).
+    pub relations: Option<Relations>,
     pub zone: Zone,
     pub window: (Option<i64>, Option<i64>),
     pub read_time: Duration,
@@ -100,10 +102,24 @@ impl Inputs {
             }
             None => None,
         };
+        let relations = match &args.relations {
+            Some(path) => {
+                let relations = Relations::read(path, &inventory, &zone)?;
+                if !inventory.has_related() {
+                    warnings.push(format!(
+                        "{}: no page of {} lists `related:` fields, so the relations table changes nothing",
+                        relations.file, inventory.source
+                    ));
+                }
+                Some(relations)
+            }
+            None => None,
+        };
         Ok(Inputs {
             inventory,
             log,
             registered,
+            relations,
             zone,
             window,
             read_time: started.elapsed(),
@@ -129,7 +145,8 @@ impl Inputs {
             self.zone,
             self.window,
             encoded,
-        )?;
+        )?
+        .with_relations(self.relations.as_ref());
         audit.match_time = started.elapsed();
         Ok(audit)
     }

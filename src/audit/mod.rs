@@ -7,6 +7,9 @@
 //! too, where a set of pages is needed (`pg*`, one bit per inventory page).
 
 pub mod codes;
+mod related;
+
+pub use related::OWN;
 
 use std::borrow::Cow;
 use std::time::{Duration, Instant};
@@ -15,7 +18,7 @@ use anyhow::Result;
 use polars::prelude::*;
 
 use crate::exposure::registered::{mask_name, mask_words};
-use crate::exposure::{polars_bug, Log, Registered, Zone};
+use crate::exposure::{polars_bug, Log, Registered, Relations, Zone};
 use crate::inventory::{normalise_path, suggest_route, Inventory};
 
 /// Notice tiers, in notice-priority order.
@@ -26,6 +29,8 @@ pub struct Audit<'a> {
     pub inventory: &'a Inventory,
     pub log: &'a Log,
     pub registered: Option<&'a Registered>,
+    /// The relations table (`with_relations`): who is shown on whose pages.
+    pub relations: Option<&'a Relations>,
     pub zone: Zone,
     pub window: (Option<i64>, Option<i64>),
     /// Distinct raw paths: `path`, `norm_path`, `page_id` (null = unmapped), `pm*`, `pg*`.
@@ -224,6 +229,7 @@ impl<'a> Audit<'a> {
             inventory,
             log,
             registered,
+            relations: None,
             zone,
             window,
             paths,
@@ -282,7 +288,11 @@ impl<'a> Audit<'a> {
     fn enriched_plan(&self) -> Result<LazyFrame> {
         let mut columns = vec!["norm_path".to_string(), "page_id".to_string()];
         columns.extend(mask_names("pm", words(self.inventory)));
-        Ok(self.with_disclosure(self.with_paths(&columns)?))
+        let mut rows = self.with_paths(&columns)?;
+        if self.relating().is_some() {
+            rows = rows.with_row_index("row", None);
+        }
+        self.with_related_exposure(self.with_disclosure(rows))
     }
 
     /// Only the rows that disclose a field: rows on pages that render none (public pages,
@@ -293,6 +303,7 @@ impl<'a> Audit<'a> {
         let mut columns = vec!["page_id".to_string()];
         columns.extend(mask_names("pm", words));
         let personal = self.with_paths(&columns)?.filter(any_set("pm", words));
+        let personal = self.with_related_rows(personal, &columns)?;
         Ok(self.with_disclosure(personal).filter(col("disclosed")))
     }
 
@@ -354,13 +365,19 @@ impl<'a> Audit<'a> {
             .map_err(polars_bug)?
             .unwrap_single()
             .lazy();
+        let relating = self.relating().is_some();
+        let personal = self.with_related_rows(personal, &columns)?;
 
-        let rendered: Vec<Expr> = (0..words)
+        let mut rendered: Vec<Expr> = (0..words)
             .map(|w| col(mask_name("pm", w)).bitwise_or())
             .collect();
         let mut potential = vec![col("owner_id")];
         potential.extend((0..words).map(|w| col(mask_name("dm", w)).alias(mask_name("pot", w))));
         potential.push(col("in_registered").is_null().alias("assumed_registered"));
+        if relating {
+            rendered.push(col(related::VIA).bitwise_or());
+            potential.push(col(related::VIA).alias("via_pot"));
+        }
         let potential = self
             .with_registration(personal.clone().group_by([col("owner_id")]).agg(rendered))
             .select(potential)
@@ -380,6 +397,17 @@ impl<'a> Audit<'a> {
                 .alias(mask_name("exp", w))
         }));
         aggs.extend((0..page_words).map(|w| col(mask_name("pg", w)).bitwise_or()));
+        if relating {
+            aggs.push(col(related::VIA).bitwise_or().alias("via_exp"));
+            // Pages that exposed the user as their owner (the others: as a related person).
+            let own_row = col(related::VIA).and(lit(1u64)).neq(lit(0u64));
+            aggs.extend((0..page_words).map(|w| {
+                col(mask_name("pg", w))
+                    .filter(own_row.clone())
+                    .bitwise_or()
+                    .alias(mask_name("pgo", w))
+            }));
+        }
         let exposures = self
             .with_registration(personal.filter(cross()))
             .filter(any_set("dm", words))
@@ -431,6 +459,10 @@ impl<'a> Audit<'a> {
         with_id_list(&mut users, "pages", "pg", &page_ids)?;
         with_id_list(&mut users, "exposed_fields", "exp", &field_ids)?;
         with_id_list(&mut users, "potential_fields", "pot", &field_ids)?;
+        if relating {
+            users = related::with_via(users, &self.via_names())?;
+            with_id_list(&mut users, "own_pages", "pgo", &page_ids)?;
+        }
         let mut order = vec![
             col("owner_id"),
             col("exposures"),
@@ -449,6 +481,9 @@ impl<'a> Audit<'a> {
             col("exposed_fields"),
             col("potential_fields"),
         ]);
+        if relating {
+            order.extend([col(related::VIA), col("via"), col("own_pages")]);
+        }
         users.lazy().select(order).collect().map_err(polars_bug)
     }
 
@@ -458,9 +493,13 @@ impl<'a> Audit<'a> {
 
     /// The `users` report from an already computed users frame.
     pub fn users_from(&self, frame: &DataFrame) -> Result<Report> {
+        let mut columns = USERS_COLUMNS.to_vec();
+        if frame.column("via").is_ok() {
+            columns.push("via");
+        }
         Ok(Report {
             kind: "users",
-            df: select(frame, USERS_COLUMNS)?,
+            df: select(frame, &columns)?,
         })
     }
 
@@ -581,7 +620,7 @@ impl<'a> Audit<'a> {
                     .cast(DataType::UInt32)
                     .alias("exposures"),
                 col("owner_id")
-                    .filter(col("exposure"))
+                    .filter(col(self.own_exposure()))
                     .n_unique()
                     .cast(DataType::UInt32)
                     .alias("owners_exposed"),
@@ -707,7 +746,7 @@ impl<'a> Audit<'a> {
                     .cast(DataType::UInt32)
                     .alias("exposures"),
                 col("owner_id")
-                    .filter(col("exposure"))
+                    .filter(col(self.own_exposure()))
                     .n_unique()
                     .cast(DataType::UInt32)
                     .alias("users_exposed"),
@@ -733,10 +772,20 @@ impl<'a> Audit<'a> {
         let direct: Vec<u64> = (0..words)
             .map(|w| word_bits(inventory, w, |i| inventory.fields[i].direct_notice))
             .collect();
+        let relating = users.column(related::VIA).is_ok();
+        let only_via = if relating {
+            any_set("exp", words).and(related::only_via_related())
+        } else {
+            lit(false)
+        };
         let counts = users
             .clone()
             .lazy()
             .select([
+                only_via
+                    .sum()
+                    .cast(DataType::UInt32)
+                    .alias("only_via_related"),
                 len().cast(DataType::UInt32).alias("potential"),
                 any_bits("pot", &direct)
                     .sum()
@@ -807,6 +856,7 @@ impl<'a> Audit<'a> {
             rows_unmapped: get(&rows, "unmapped"),
             rows_without_owner: self.log.rows_without_owner as u64,
             users_assumed_registered: get(&counts, "assumed"),
+            users_exposed_only_via_related: relating.then(|| get(&counts, "only_via_related")),
         })
     }
 
@@ -821,6 +871,9 @@ impl<'a> Audit<'a> {
         figures.push(("window_from".into(), self.format_bound(self.window.0)));
         figures.push(("window_to".into(), self.format_bound(self.window.1)));
         figures.push(("time_zone".into(), self.zone.to_string()));
+        if let Some(relations) = self.relating() {
+            figures.push(("relations_table".into(), relations.file.clone()));
+        }
         for (name, value) in self.assumptions(&s) {
             figures.push((name, value));
         }
@@ -925,11 +978,17 @@ impl<'a> Audit<'a> {
 
     /// One user's pages that disclosed something: `page_id`, `requests` (disclosing rows),
     /// `exposures`, `distinct_viewers`, `first_exposed`, `last_exposed`, and the field lists
-    /// `exposed_fields` / `disclosed_fields`; pages with exposures first.
+    /// `exposed_fields` / `disclosed_fields`; pages with exposures first. With a relations
+    /// table, also `via`: whose kind of page it was for this user ("own page", or the
+    /// relation's label), never the other person's id.
     pub fn user_pages(&self, user_id: &str) -> Result<DataFrame> {
         let mut aggs = vec![len().cast(DataType::UInt32).alias("requests")];
         aggs.extend(exposure_aggs(words(self.inventory)));
-        self.disclosing()?
+        if self.relating().is_some() {
+            aggs.push(col(related::VIA).bitwise_or());
+        }
+        let pages = self
+            .disclosing()?
             .filter(col("owner_id").eq(lit(user_id)))
             .group_by([col("page_id")])
             .agg(aggs)
@@ -942,7 +1001,11 @@ impl<'a> Audit<'a> {
                 SortMultipleOptions::default().with_order_descending_multi([true, false]),
             )
             .collect()
-            .map_err(polars_bug)
+            .map_err(polars_bug)?;
+        match self.relating() {
+            Some(_) => related::with_via_labels(pages, self.inventory),
+            None => Ok(pages),
+        }
     }
 
     /// Whether a user appears in the log at all (as owner, in the window).
@@ -1005,12 +1068,14 @@ pub struct Summary {
     pub rows_unmapped: u64,
     pub rows_without_owner: u64,
     pub users_assumed_registered: u64,
+    /// With a relations table: exposed users whose every exposure was on someone else's page.
+    pub users_exposed_only_via_related: Option<u64>,
 }
 
 impl Summary {
     /// The figures in the order `report summary` prints them.
     pub fn figures(&self) -> Vec<(&'static str, u64)> {
-        vec![
+        let mut figures = vec![
             (
                 "users_potentially_affected",
                 self.users_potentially_affected,
@@ -1020,6 +1085,11 @@ impl Summary {
                 self.users_direct_fields_viewable,
             ),
             ("users_exposed", self.users_exposed),
+        ];
+        if let Some(only) = self.users_exposed_only_via_related {
+            figures.push(("users_exposed_only_via_related_pages", only));
+        }
+        figures.extend([
             ("users_direct_tier", self.users_direct_tier),
             ("exposures", self.exposures),
             ("unmapped_cross_user_rows", self.unmapped_cross_user),
@@ -1029,7 +1099,8 @@ impl Summary {
             ("rows_cross_user", self.rows_cross_user),
             ("rows_unmapped", self.rows_unmapped),
             ("rows_without_owner_skipped", self.rows_without_owner),
-        ]
+        ]);
+        figures
     }
 }
 

@@ -2,6 +2,7 @@
 //! required columns, timestamps, and errors that name the file, column and row.
 
 pub mod registered;
+pub mod relations;
 pub mod zone;
 
 use std::path::{Path, PathBuf};
@@ -11,6 +12,7 @@ use polars::prelude::*;
 use crate::error::{InputError, InputResult, Location};
 use anyhow::Result;
 pub use registered::Registered;
+pub use relations::Relations;
 pub use zone::{parse_instant, Zone};
 
 /// The columns of the contract's exposure log.
@@ -485,7 +487,7 @@ fn native_to_utc(aware: bool, zone: &Zone) -> Expr {
     }
 }
 
-fn native_naive(naive: Expr, zone: &Zone) -> Expr {
+pub(crate) fn native_naive(naive: Expr, zone: &Zone) -> Expr {
     match zone {
         Zone::Fixed(offset) => {
             let shift = i64::from(offset.local_minus_utc()) * 1_000_000;

@@ -159,6 +159,7 @@ impl Document {
                 id: id.clone(),
                 route: route.clone(),
                 fields: fields.clone(),
+                related: Vec::new(),
                 note: note.clone().filter(|n| !n.is_empty()),
             }),
             Edit::SetRoute { page, route } => next.page_mut(page)?.route = route.clone(),
@@ -196,7 +197,10 @@ impl Document {
                     .doc
                     .pages
                     .iter()
-                    .filter(|p| p.fields.contains(field))
+                    .filter(|p| {
+                        p.fields.contains(field)
+                            || p.related.iter().any(|r| r.fields.contains(field))
+                    })
                     .map(|p| p.id.as_str())
                     .collect();
                 if !users.is_empty() {
@@ -388,6 +392,7 @@ pub fn pages_yaml(pages: &[PageEntry]) -> String {
             id: p.id.clone(),
             route: p.route.clone(),
             fields: p.fields.clone(),
+            related: Vec::new(),
             note: p.note.clone(),
         })
         .collect();

@@ -38,6 +38,9 @@ struct InventoryDoc {
     name: Option<String>,
     #[serde(default)]
     fields: IndexMap<String, FieldDoc>,
+    /// Kinds of related person a page can show (id -> label), e.g. the buyer on a seller's page.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    relations: IndexMap<String, String>,
     #[serde(default)]
     pages: Vec<PageDoc>,
     /// When the incident was discovered and which laws apply (deadlines).
@@ -71,8 +74,19 @@ struct PageDoc {
     route: String,
     #[serde(default)]
     fields: Vec<String>,
+    /// Fields of related people the page shows (the buyer's address on a seller's page).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    related: Vec<RelatedDoc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RelatedDoc {
+    relation: String,
+    #[serde(default)]
+    fields: Vec<String>,
 }
 
 /// A personal field some page renders.
@@ -84,6 +98,21 @@ pub struct Field {
     pub direct_notice: bool,
 }
 
+/// A kind of related person a page can show: its id in the relations table and its label.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Relation {
+    pub id: String,
+    pub label: String,
+}
+
+/// Fields of one kind of related person that a page shows (indices into `Inventory::relations`
+/// and `Inventory::fields`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Related {
+    pub relation: usize,
+    pub fields: Vec<usize>,
+}
+
 /// A page, its route and the fields it renders (indices into `Inventory::fields`).
 #[derive(Debug, Clone)]
 pub struct Page {
@@ -91,8 +120,13 @@ pub struct Page {
     pub route_text: String,
     pub route: Route,
     pub fields: Vec<usize>,
+    /// Fields of related people it shows, one entry per relation.
+    pub related: Vec<Related>,
     pub note: Option<String>,
 }
+
+/// At most this many relations: each is one bit of the `via` mask, beside `own`.
+pub const MAX_RELATIONS: usize = 63;
 
 /// A validated inventory.
 #[derive(Debug)]
@@ -100,6 +134,8 @@ pub struct Inventory {
     pub source: String,
     pub name: String,
     pub fields: Vec<Field>,
+    /// Kinds of related person (`relations:`), in file order.
+    pub relations: Vec<Relation>,
     pub pages: Vec<Page>,
     pub routes: RouteTable,
     /// The `incident:` block, when given: deadlines run from it.
@@ -158,6 +194,15 @@ impl Inventory {
 
     pub fn field_index(&self, id: &str) -> Option<usize> {
         self.fields.iter().position(|f| f.id == id)
+    }
+
+    pub fn relation_index(&self, id: &str) -> Option<usize> {
+        self.relations.iter().position(|r| r.id == id)
+    }
+
+    /// Whether some page shows fields of a related person.
+    pub fn has_related(&self) -> bool {
+        self.pages.iter().any(|p| !p.related.is_empty())
     }
 
     /// The page a normalised path belongs to, most specific route first.
@@ -272,6 +317,37 @@ fn validate(
         .map(|(i, f)| (f.id.as_str(), i))
         .collect();
     let mut page_ids: HashMap<&str, usize> = HashMap::with_capacity(doc.pages.len());
+    let mut relations = Vec::with_capacity(doc.relations.len());
+    for (id, label) in &doc.relations {
+        let path = format!("relations.{id}");
+        if !is_id(id) {
+            return Err(InputError::at(
+                at_key(&path),
+                format!("relation id {id:?} must match [a-z][a-z0-9_]*"),
+            ));
+        }
+        if id == "own" {
+            return Err(InputError::at(
+                at_key(&path),
+                "relation id \"own\" is reserved: the `via` column uses it for a user's own pages",
+            ));
+        }
+        if relations.len() == MAX_RELATIONS {
+            return Err(InputError::at(
+                at_key(&path),
+                format!("at most {MAX_RELATIONS} relations can be declared"),
+            ));
+        }
+        relations.push(Relation {
+            id: id.clone(),
+            label: if label.is_empty() {
+                id.clone()
+            } else {
+                label.clone()
+            },
+        });
+    }
+
     let mut pages: Vec<Page> = Vec::with_capacity(doc.pages.len());
     for (i, page) in doc.pages.iter().enumerate() {
         let base = format!("pages[{i}]");
@@ -312,11 +388,53 @@ fn validate(
             }
         }
         page_ids.insert(&page.id, i);
+        let mut related: Vec<Related> = Vec::with_capacity(page.related.len());
+        for (j, entry) in page.related.iter().enumerate() {
+            let at = format!("{base}.related[{j}]");
+            let Some(relation) = relations.iter().position(|r| r.id == entry.relation) else {
+                return Err(InputError::at(
+                    at_value(&format!("{at}.relation")),
+                    format!(
+                        "page {:?} names relation {:?}, which is not declared under `relations`",
+                        page.id, entry.relation
+                    ),
+                ));
+            };
+            if related.iter().any(|r| r.relation == relation) {
+                return Err(InputError::at(
+                    at_value(&format!("{at}.relation")),
+                    format!(
+                        "page {:?} lists relation {:?} twice: put its fields in one entry",
+                        page.id, entry.relation
+                    ),
+                ));
+            }
+            let mut fields_of = Vec::with_capacity(entry.fields.len());
+            for (k, field) in entry.fields.iter().enumerate() {
+                let Some(index) = fields.iter().position(|f| &f.id == field) else {
+                    return Err(InputError::at(
+                        at_value(&format!("{at}.fields[{k}]")),
+                        format!(
+                            "page {:?} names related field {field:?}, which is not declared under `fields`",
+                            page.id
+                        ),
+                    ));
+                };
+                if !fields_of.contains(&index) {
+                    fields_of.push(index);
+                }
+            }
+            related.push(Related {
+                relation,
+                fields: fields_of,
+            });
+        }
         pages.push(Page {
             id: page.id.clone(),
             route_text: page.route.clone(),
             route,
             fields: field_ids,
+            related,
             note: page.note.clone(),
         });
     }
@@ -333,9 +451,25 @@ fn validate(
         )
     })?;
 
+    for (index, relation) in relations.iter().enumerate() {
+        if !pages
+            .iter()
+            .any(|p| p.related.iter().any(|r| r.relation == index))
+        {
+            warnings.push(format!(
+                "{}: relation {} is shown by no page",
+                at_key(&format!("relations.{}", relation.id)),
+                relation.id
+            ));
+        }
+    }
+    // One pass over the pages (a 10,000-page inventory must not cost pages × fields).
     let mut rendered = vec![false; fields.len()];
-    for &index in pages.iter().flat_map(|p| &p.fields) {
-        rendered[index] = true;
+    for page in &pages {
+        let related = page.related.iter().flat_map(|r| &r.fields);
+        for &index in page.fields.iter().chain(related) {
+            rendered[index] = true;
+        }
     }
     for (field, rendered) in fields.iter().zip(rendered) {
         if !rendered {
@@ -376,6 +510,7 @@ fn validate(
         source: source.to_string(),
         name: doc.name.unwrap_or_default(),
         fields,
+        relations,
         pages,
         routes,
         incident,
@@ -433,6 +568,47 @@ mod tests {
         let e = err(&GOOD.replace("    route: /my/\n", "    route: /my/\n    colour: red\n"));
         assert!(e.contains("unknown field `colour`"), "{e}");
         assert!(e.starts_with("inv.yaml:9:"), "{e}");
+    }
+
+    const RELATED: &str = "version: 1\nfields:\n  name: {label: Name, category: user.name}\n  address: {label: Address, category: user.contact.address}\nrelations:\n  buyer_of_seller: Buyer shown on the seller's transaction page\npages:\n  - id: deal\n    route: /deal/{id}/\n    fields: [name]\n    related:\n      - relation: buyer_of_seller\n        fields: [name, address]\n";
+
+    #[test]
+    fn loads_related_fields_and_names_their_errors() {
+        let inv = Inventory::parse(RELATED, "inv.yaml").unwrap();
+        assert_eq!(
+            inv.relations,
+            vec![Relation {
+                id: "buyer_of_seller".into(),
+                label: "Buyer shown on the seller's transaction page".into()
+            }]
+        );
+        assert_eq!(
+            inv.pages[0].related,
+            vec![Related {
+                relation: 0,
+                fields: vec![0, 1]
+            }]
+        );
+        // address is rendered only as a related field: no "rendered by no page" warning.
+        assert!(inv.warnings.is_empty(), "{:?}", inv.warnings);
+        let unknown = RELATED.replace("- relation: buyer_of_seller", "- relation: seller");
+        assert_eq!(
+            err(&unknown),
+            "inv.yaml:12:19: pages[0].related[0].relation: page \"deal\" names relation \"seller\", which is not declared under `relations`"
+        );
+        let undeclared = RELATED.replace("fields: [name, address]", "fields: [name, phone]");
+        assert_eq!(
+            err(&undeclared),
+            "inv.yaml:13:24: pages[0].related[0].fields[1]: page \"deal\" names related field \"phone\", which is not declared under `fields`"
+        );
+        let bad_id = RELATED.replace("  buyer_of_seller: Buyer", "  Buyer: Buyer");
+        assert!(err(&bad_id).starts_with("inv.yaml:6:3: relations.Buyer: relation id"));
+        let unused = RELATED.replace(
+            "relations:\n",
+            "relations:\n  spare: A relation no page shows\n",
+        );
+        let inv = Inventory::parse(&unused, "inv.yaml").unwrap();
+        assert!(inv.warnings[0].contains("relation spare is shown by no page"));
     }
 
     #[test]

@@ -50,6 +50,11 @@ pub struct PageFacts {
     pub note: Option<String>,
     /// Labels of the user's fields this page showed to others.
     pub fields: Vec<String>,
+    /// Whether the page was the user's own (false: only someone else's page showing them).
+    pub own: bool,
+    /// On someone else's page: the relations' labels, saying in what role the user was
+    /// shown ("Buyer shown on the seller's transaction page"); never the other person's id.
+    pub through: Vec<String>,
 }
 
 /// Everything a letter says about one user (field names are labels in the letter's language).
@@ -209,22 +214,47 @@ impl<'a> Letters<'a> {
             .map(|&i| inventory.fields[i].id.clone())
             .collect();
         let page_ids = super::strings(users, "pages", row);
-        // A page exposed for this user showed every field it renders that the user has on
-        // file, so its exposed fields are its fields among the user's exposed ones.
+        // With a relations table: the pages that exposed the user as owner, and the
+        // relations through which other people's pages did. Without: every page is theirs.
+        let relating = users.column("own_pages").is_ok();
+        let own_pages = if relating {
+            super::strings(users, "own_pages", row)
+        } else {
+            page_ids.clone()
+        };
+        let via = super::strings(users, "via", row);
+        // A page exposed for this user showed every field it renders of them that they have
+        // on file, so its exposed fields are its fields among the user's exposed ones.
         let pages = inventory
             .pages
             .iter()
             .filter(|p| page_ids.contains(&p.id))
-            .map(|p| PageFacts {
-                id: p.id.clone(),
-                route: p.route_text.clone(),
-                path: readable_route(&p.route_text),
-                note: p.note.clone(),
-                fields: exposed_indices
+            .map(|p| {
+                let own = own_pages.contains(&p.id);
+                let related: Vec<&crate::inventory::Related> = p
+                    .related
                     .iter()
-                    .filter(|i| p.fields.contains(i))
-                    .map(|&i| self.label(lang, i))
-                    .collect(),
+                    .filter(|r| via.contains(&inventory.relations[r.relation].id))
+                    .collect();
+                let shows = |i: &usize| {
+                    (own && p.fields.contains(i)) || related.iter().any(|r| r.fields.contains(i))
+                };
+                PageFacts {
+                    id: p.id.clone(),
+                    route: p.route_text.clone(),
+                    path: readable_route(&p.route_text),
+                    note: p.note.clone(),
+                    fields: exposed_indices
+                        .iter()
+                        .filter(|i| shows(i))
+                        .map(|&i| self.label(lang, i))
+                        .collect(),
+                    own,
+                    through: related
+                        .iter()
+                        .map(|r| inventory.relations[r.relation].label.clone())
+                        .collect(),
+                }
             })
             .collect();
         let category_seen = |prefix: &str| {
@@ -273,6 +303,12 @@ impl<'a> Letters<'a> {
                     path: readable_route(&p.route_text),
                     note: p.note.clone(),
                     fields: p.fields.iter().map(|&i| self.label(lang, i)).collect(),
+                    own: p.related.is_empty(),
+                    through: p
+                        .related
+                        .iter()
+                        .map(|r| inventory.relations[r.relation].label.clone())
+                        .collect(),
                 })
                 .collect(),
             exposures: 2,

@@ -45,6 +45,7 @@ pub fn unpack() -> Result<Sample> {
         inventory: write("inventory.yaml", INVENTORY)?,
         log: vec![write("exposure.csv", EXPOSURE)?.display().to_string()],
         registered: Some(write("registered.csv", REGISTERED)?),
+        relations: None,
         from: Some(FROM.to_string()),
         to: Some(TO.to_string()),
         tz: TZ.to_string(),

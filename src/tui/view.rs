@@ -292,17 +292,23 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 /// The headline figures with the words the officer reads, in the contract's order.
 fn headline(data: &AuditData) -> Vec<(&'static str, u64)> {
     let s = &data.summary;
-    vec![
+    let mut figures = vec![
         ("users potentially affected", s.users_potentially_affected),
         (
             "users: direct-notice fields viewable",
             s.users_direct_fields_viewable,
         ),
         ("users with a confirmed exposure", s.users_exposed),
+    ];
+    if let Some(only) = s.users_exposed_only_via_related {
+        figures.push(("  of them only on someone else's page", only));
+    }
+    figures.extend([
         ("users in the direct tier", s.users_direct_tier),
         ("exposures", s.exposures),
         ("unmapped rows served cross-user", s.unmapped_cross_user),
-    ]
+    ]);
+    figures
 }
 
 fn draw_overview(data: &AuditData, model: &Model, frame: &mut Frame, area: Rect) {
@@ -316,7 +322,7 @@ fn draw_overview(data: &AuditData, model: &Model, frame: &mut Frame, area: Rect)
         n => n as u16 + 2,
     };
     let [top, deadlines, chart, notes] = Layout::vertical([
-        Constraint::Length(8),
+        Constraint::Length(headline(data).len() as u16 + 2),
         Constraint::Length(deadline_lines),
         Constraint::Min(if deadline_lines == 0 { 5 } else { 0 }),
         Constraint::Length(note_lines.min(8)),
@@ -615,6 +621,11 @@ pub fn user_lines(user: &UserDetail) -> Vec<Line<'static>> {
             "    seen by others: {}",
             or_dash(pages.cell(row, "exposed_fields"))
         )));
+        // With a relations table: whose kind of page it was (a label, never a person's id).
+        let via = pages.cell(row, "via");
+        if !via.is_empty() {
+            lines.push(Line::from(format!("    on: {via}")));
+        }
     }
     lines.push(Line::from(""));
     lines.push(Line::from(

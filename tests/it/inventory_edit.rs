@@ -24,7 +24,12 @@ fn model_of(inventory: &Inventory) -> String {
     let pages: Vec<String> = inventory
         .pages
         .iter()
-        .map(|p| format!("{} {} {:?} {:?}", p.id, p.route_text, p.fields, p.note))
+        .map(|p| {
+            format!(
+                "{} {} {:?} {:?} {:?}",
+                p.id, p.route_text, p.fields, p.related, p.note
+            )
+        })
         .collect();
     // Templates remember their line in the file (for error messages): compare the rest.
     let n = &inventory.notice;
@@ -34,8 +39,15 @@ fn model_of(inventory: &Inventory) -> String {
         .map(|t| format!("{:?} {:?} {}", t.lang, t.text, t.key))
         .collect();
     format!(
-        "{:?}\n{:?}\n{pages:?}\n{:?}\n{:?} {:?} {:?} {templates:?} {:?}",
-        inventory.name, inventory.fields, inventory.incident, n.lang, n.sender, n.contact, n.labels
+        "{:?}\n{:?}\n{:?}\n{pages:?}\n{:?}\n{:?} {:?} {:?} {templates:?} {:?}",
+        inventory.name,
+        inventory.fields,
+        inventory.relations,
+        inventory.incident,
+        n.lang,
+        n.sender,
+        n.contact,
+        n.labels
     )
 }
 
@@ -105,6 +117,7 @@ impl Harness {
             inventory: inventory.clone(),
             log: vec![fixture("worked/log.csv").display().to_string()],
             registered: Some(fixture("worked/registered.csv")),
+            relations: None,
             from: Some("2017-06-22T10:00:00+09:00".into()),
             to: Some("2017-06-22T11:00:00+09:00".into()),
             tz: "Asia/Tokyo".into(),

@@ -7,6 +7,7 @@ mod hostile;
 mod inventory_edit;
 mod notices;
 mod pipeline;
+mod relations;
 mod routes_prop;
 mod tmux;
 mod tui;

@@ -13,6 +13,7 @@ fn args(inventory: &std::path::Path, log: &std::path::Path) -> InputArgs {
         inventory: inventory.to_path_buf(),
         log: vec![log.display().to_string()],
         registered: None,
+        relations: None,
         from: None,
         to: None,
         tz: "UTC".into(),
@@ -35,6 +36,7 @@ fn cut(text: &str, n: usize) -> String {
 fn worked_args() -> InputArgs {
     InputArgs {
         registered: Some(fixture("worked/registered.csv")),
+        relations: None,
         from: Some("2017-06-22T10:00:00+09:00".into()),
         to: Some("2017-06-22T11:00:00+09:00".into()),
         tz: "Asia/Tokyo".into(),

@@ -21,6 +21,7 @@ fn worked_input() -> InputArgs {
         inventory: dir.join("inventory.yaml"),
         log: vec![dir.join("log.csv").display().to_string()],
         registered: Some(dir.join("registered.csv")),
+        relations: None,
         from: Some("2017-06-22T10:00:00+09:00".into()),
         to: Some("2017-06-22T11:00:00+09:00".into()),
         tz: "Asia/Tokyo".into(),

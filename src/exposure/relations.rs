@@ -1,0 +1,213 @@
+//! The optional relations table (`--relations FILE`): which related person a page of an
+//! owner shows (the buyer on a seller's transaction page), optionally only on one path and
+//! for a validity period `[from, to)`.
+
+use std::path::Path;
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use super::{first_true, native_naive, polars_bug, row_location, scan, schema_of, utc_micros};
+use super::{parse_instant, unreadable, Format, Zone};
+use crate::error::{InputError, Location};
+use crate::inventory::{normalise_path, Inventory};
+
+/// Required columns (`path`, `from` and `to` are optional).
+pub const RELATION_COLUMNS: [&str; 3] = ["relation", "owner_id", "related_id"];
+
+/// The relations table, validated: `relation` (an inventory relation id), `owner_id`,
+/// `related_id`, `path` (normalised; null = every path of the owner's page), `from`/`to`
+/// (UTC µs; null = unbounded). Split once into the rows tied to one path and the others,
+/// since the audit joins them on different keys.
+#[derive(Debug, Clone)]
+pub struct Relations {
+    pub on_path: DataFrame,
+    pub anywhere: DataFrame,
+    pub file: String,
+}
+
+impl Relations {
+    pub fn read(path: &Path, inventory: &Inventory, zone: &Zone) -> Result<Relations> {
+        let (mut lf, format) = scan(path)?;
+        let schema = schema_of(&mut lf, path, format)?;
+        let file = path.display().to_string();
+        for column in RELATION_COLUMNS {
+            if schema.get(column).is_none() {
+                return Err(InputError::at(
+                    Location::file(&file).key(column),
+                    format!(
+                        "missing required column `{column}` in the relations table (needs relation, owner_id, related_id; optional path, from, to)"
+                    ),
+                )
+                .into());
+            }
+        }
+        let mut select: Vec<Expr> = RELATION_COLUMNS
+            .iter()
+            .map(|&c| col(c).cast(DataType::String))
+            .collect();
+        select.push(match schema.get("path") {
+            Some(_) => col("path").cast(DataType::String),
+            None => lit(NULL).cast(DataType::String).alias("path"),
+        });
+        for bound in ["from", "to"] {
+            select.push(match schema.get(bound) {
+                Some(DataType::Datetime(_, Some(_))) => col(bound)
+                    .dt()
+                    .convert_time_zone(TimeZone::UTC)
+                    .cast(utc_micros()),
+                Some(DataType::Datetime(_, None)) => native_naive(
+                    col(bound).cast(DataType::Datetime(TimeUnit::Microseconds, None)),
+                    zone,
+                )
+                .alias(bound),
+                Some(DataType::String) => col(bound),
+                Some(_) => col(bound).cast(DataType::String),
+                None => lit(NULL).cast(utc_micros()).alias(bound),
+            });
+        }
+        let mut df = lf
+            .select(select)
+            .collect()
+            .map_err(|e| unreadable(path, format, &e))?;
+
+        for column in RELATION_COLUMNS {
+            let values = df
+                .column(column)
+                .map_err(polars_bug)?
+                .str()
+                .map_err(polars_bug)?;
+            let empty = values.is_null() | values.equal("");
+            if let Some(index) = first_true(&empty) {
+                return Err(InputError::at(
+                    row_location(path, format, index, column),
+                    format!("empty {column}"),
+                )
+                .into());
+            }
+        }
+        let relation = df
+            .column("relation")
+            .map_err(polars_bug)?
+            .str()
+            .map_err(polars_bug)?;
+        let known = |id: &str| inventory.relation_index(id).is_some();
+        if let Some(index) = relation.iter().position(|r| r.is_some_and(|r| !known(r))) {
+            let declared: Vec<&str> = inventory.relations.iter().map(|r| r.id.as_str()).collect();
+            return Err(InputError::at(
+                row_location(path, format, index, "relation"),
+                format!(
+                    "relation {:?} is not declared under `relations` in {} (declared: {})",
+                    relation.get(index).unwrap_or_default(),
+                    inventory.source,
+                    if declared.is_empty() {
+                        "none".to_string()
+                    } else {
+                        declared.join(", ")
+                    }
+                ),
+            )
+            .into());
+        }
+        for bound in ["from", "to"] {
+            if df.column(bound).map_err(polars_bug)?.dtype() == &DataType::String {
+                let parsed = parse_bound(&df, bound, path, format, zone)?;
+                df.with_column(parsed).map_err(polars_bug)?;
+            }
+        }
+        let from = df
+            .column("from")
+            .map_err(polars_bug)?
+            .as_materialized_series();
+        let to = df
+            .column("to")
+            .map_err(polars_bug)?
+            .as_materialized_series();
+        let from = from.cast(&DataType::Int64).map_err(polars_bug)?;
+        let to = to.cast(&DataType::Int64).map_err(polars_bug)?;
+        let (from, to) = (
+            from.i64().map_err(polars_bug)?,
+            to.i64().map_err(polars_bug)?,
+        );
+        if let Some(index) = from
+            .iter()
+            .zip(to.iter())
+            .position(|pair| matches!(pair, (Some(a), Some(b)) if a >= b))
+        {
+            return Err(InputError::at(
+                row_location(path, format, index, "to"),
+                "`to` must be later than `from` (validity is [from, to))",
+            )
+            .into());
+        }
+        let paths = df
+            .column("path")
+            .map_err(polars_bug)?
+            .str()
+            .map_err(polars_bug)?;
+        // An empty path means every path, like an absent column.
+        let mut normalised = StringChunkedBuilder::new("path".into(), paths.len());
+        for path in paths.iter() {
+            match path.filter(|p| !p.is_empty()) {
+                Some(path) => normalised.append_value(normalise_path(path).as_ref()),
+                None => normalised.append_null(),
+            }
+        }
+        let normalised = normalised.finish();
+        let tied = normalised.is_not_null();
+        df.with_column(normalised.with_name("path".into()).into_column())
+            .map_err(polars_bug)?;
+        Ok(Relations {
+            on_path: df.filter(&tied).map_err(polars_bug)?,
+            anywhere: df.filter(&!tied).map_err(polars_bug)?,
+            file,
+        })
+    }
+}
+
+/// Parses a text validity bound (each distinct value once, by the log's rules); an empty
+/// cell is unbounded.
+fn parse_bound(
+    df: &DataFrame,
+    bound: &str,
+    path: &Path,
+    format: Format,
+    zone: &Zone,
+) -> Result<Column> {
+    let raw = df
+        .column(bound)
+        .map_err(polars_bug)?
+        .str()
+        .map_err(polars_bug)?;
+    let mut cache: PlHashMap<&str, Option<i64>> = PlHashMap::new();
+    let mut out: Vec<Option<i64>> = Vec::with_capacity(raw.len());
+    for (index, text) in raw.iter().enumerate() {
+        let value = match text.map(str::trim).filter(|t| !t.is_empty()) {
+            None => None,
+            Some(t) => {
+                let parsed = *cache
+                    .entry(t)
+                    .or_insert_with(|| parse_instant(t, zone).map(|d| d.timestamp_micros()));
+                match parsed {
+                    Some(micros) => Some(micros),
+                    None => {
+                        return Err(InputError::at(
+                            row_location(path, format, index, bound),
+                            format!(
+                                "unparsable time {:?}: expected RFC 3339 with offset (2017-06-22T10:00:00+09:00) or YYYY-MM-DD HH:MM:SS[.fff] in --tz",
+                                t.chars().take(60).collect::<String>()
+                            ),
+                        )
+                        .into())
+                    }
+                }
+            }
+        };
+        out.push(value);
+    }
+    let series = Int64Chunked::from_iter_options(bound.into(), out.into_iter())
+        .into_series()
+        .cast(&utc_micros())
+        .map_err(polars_bug)?;
+    Ok(series.into_column())
+}
