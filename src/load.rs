@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 
 use crate::audit::Audit;
+use crate::cdn;
 use crate::cli::InputArgs;
 use crate::error::InputError;
 use crate::exposure::{expand_paths, parse_instant, Log, ReadOptions, Registered, Zone};
@@ -22,6 +23,8 @@ pub struct Inputs {
     pub read_time: Duration,
     /// Problems worth a look that did not stop loading (inventory and registered table).
     pub warnings: Vec<String>,
+    /// With `--derive-owners`: what the derivation found in the window.
+    pub derivation: Option<cdn::Counts>,
 }
 
 /// Parses `--tz`.
@@ -81,7 +84,21 @@ impl Inputs {
             from: window.0,
             to: window.1,
         };
-        let log = Log::read(&files, &options)?;
+        let (log, derivation) = if args.derive_owners {
+            let derive = cdn::Options::from_args(&args.derive)?;
+            let (log, counts) = cdn::read_log(&files, &options, &derive)?;
+            if counts.unattributed > 0 {
+                warnings.push(counts.unattributed_line());
+            }
+            (log, Some(counts))
+        } else if args.derive != crate::cli::DeriveArgs::default() {
+            return Err(InputError::usage(
+                "--cache-key, --origin-status, --cached-status, --max-age and --origin-id need --derive-owners (the logs are CDN logs)",
+            )
+            .into());
+        } else {
+            (Log::read(&files, &options)?, None)
+        };
         let registered = match &args.registered {
             Some(path) => {
                 let registered = Registered::read(path, &inventory)?;
@@ -104,6 +121,7 @@ impl Inputs {
             window,
             read_time: started.elapsed(),
             warnings,
+            derivation,
         })
     }
 
