@@ -39,6 +39,8 @@ fn main() {
         from: Some(arg(1, "2017-06-22T09:00:00+09:00")),
         to: Some(arg(2, "2017-06-22T15:00:00+09:00")),
         tz: arg(3, "Asia/Tokyo"),
+        derive_owners: false,
+        derive: Default::default(),
     };
     let started = Instant::now();
     let mut inputs = Inputs::load_quiet(&input).expect("inputs load");

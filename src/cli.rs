@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::cdn::CacheKey;
 use crate::inventory::Lang;
 use crate::notice::Tier;
 use crate::report::Format;
@@ -70,6 +71,26 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Derive whose page each response of a raw CDN log carried: write an exposure log.
+    #[command(
+        after_help = "An origin response (cache_status in --origin-status) rendered its own viewer's page: owner_id = viewer_id. \
+Any other response carried the page of the latest origin response for the same cache key at or before it \
+(an origin at the same instant counts as before it), or, with --origin-id, of the origin response with that id. \
+A cached response with none is kept with an empty owner_id and counted on standard error."
+    )]
+    DeriveOwners {
+        /// CDN log file(s) or glob(s) with ts, path, viewer_id, cache_status.
+        #[arg(short = 'e', long = "log", value_name = "CDN_LOG", num_args = 1.., required = true)]
+        log: Vec<String>,
+        /// The exposure log to write: .csv, .parquet, .ndjson or .jsonl (atomically, owner-only).
+        #[arg(short = 'o', long = "output", value_name = "EXPOSURE_LOG")]
+        output: PathBuf,
+        #[command(flatten)]
+        derive: DeriveArgs,
+        /// IANA zone (Asia/Tokyo) or offset (+09:00): reads naive times, writes the output's times.
+        #[arg(long, value_name = "TZ", default_value = "UTC")]
+        tz: String,
+    },
     /// Inventory tools.
     Inventory {
         #[command(subcommand)]
@@ -96,6 +117,10 @@ pub enum Command {
         /// pages; Parquet, or CSV for a text log) and an inventory whose transaction page shows them.
         #[arg(long, value_name = "N", default_value_t = 0)]
         relations: u64,
+        /// Simulate the CDN (a cache with request collapsing in the leak window) and also
+        /// write its log, without owner_id, as cdn.parquet (or .csv, .ndjson).
+        #[arg(long)]
+        cdn: bool,
     },
 }
 
@@ -153,6 +178,33 @@ pub struct InputArgs {
     /// IANA zone (Asia/Tokyo) or offset (+09:00): reads naive times, writes every output time.
     #[arg(long, value_name = "TZ", default_value = "UTC")]
     pub tz: String,
+    /// The logs are raw CDN logs (ts, path, viewer_id, cache_status): derive owner_id
+    /// first, as `pii-audit derive-owners` does.
+    #[arg(long, help_heading = "Starting from a CDN log")]
+    pub derive_owners: bool,
+    #[command(flatten)]
+    pub derive: DeriveArgs,
+}
+
+/// How owners are derived from a CDN log (`derive-owners`, `--derive-owners`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Args)]
+#[command(next_help_heading = "Starting from a CDN log")]
+pub struct DeriveArgs {
+    /// What the CDN keys its cache on [default: path]
+    #[arg(long, value_enum, value_name = "KEY")]
+    pub cache_key: Option<CacheKey>,
+    /// cache_status values of responses rendered by the origin, comma-separated [default: MISS,PASS]
+    #[arg(long, value_name = "STATUS,...", value_delimiter = ',')]
+    pub origin_status: Option<Vec<String>>,
+    /// cache_status values of responses served from the cache [default: HIT,STALE,UPDATING,REVALIDATED]; any other value is refused
+    #[arg(long, value_name = "STATUS,...", value_delimiter = ',')]
+    pub cached_status: Option<Vec<String>>,
+    /// Oldest origin response a cached one may come from: 500ms, 30s, 5m, 2h, 1d [default: no limit]
+    #[arg(long, value_name = "DURATION", value_parser = crate::cdn::parse_duration)]
+    pub max_age: Option<i64>,
+    /// Column naming the origin request each response came from (request collapsing id): joined on directly, preferred when the CDN logs one
+    #[arg(long, value_name = "COLUMN")]
+    pub origin_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

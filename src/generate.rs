@@ -23,12 +23,12 @@ pub const INVENTORY: &str = include_str!("../inventory/mercari-2017.yaml");
 /// Log span and leak window, in JST (UTC+9), as UTC microseconds.
 /// 2017-06-22T00:00:00+09:00 (2017-06-21T15:00:00Z).
 const JST_MIDNIGHT: i64 = 1_498_057_200;
-const LOG_START: i64 = JST_MIDNIGHT + 6 * 3600;
-const LOG_HOURS: i64 = 14;
+pub(crate) const LOG_START: i64 = JST_MIDNIGHT + 6 * 3600;
+pub(crate) const LOG_HOURS: i64 = 14;
 const LEAK_FROM: &str = "2017-06-22T09:00:00+09:00";
 const LEAK_TO: &str = "2017-06-22T15:00:00+09:00";
-const LEAK_START: i64 = LOG_START + 3 * 3600;
-const LEAK_END: i64 = LEAK_START + 6 * 3600;
+pub(crate) const LEAK_START: i64 = LOG_START + 3 * 3600;
+pub(crate) const LEAK_END: i64 = LEAK_START + 6 * 3600;
 
 /// Share of personal-page responses inside the leak window served to someone else.
 const LEAK_RATE: f64 = 0.12;
@@ -39,6 +39,8 @@ pub struct Spec {
     pub rows: u64,
     pub seed: u64,
     pub log_format: LogFormat,
+    /// Also write the CDN's view, from a simulated cache (`generate --cdn`).
+    pub cdn: bool,
     /// Rows of the relations table (buyers shown on sellers' transaction pages); 0 = none,
     /// and then the inventory and every other file are as without the option.
     pub relations: u64,
@@ -82,7 +84,7 @@ fn pick<'a>(table: &[(&'a str, u32)], roll: u32) -> &'a str {
 }
 
 /// Owner index with a heavy head: a few users account for much of the traffic.
-fn skewed_user(rng: &mut ChaCha8Rng, users: u32) -> u32 {
+pub(crate) fn skewed_user(rng: &mut ChaCha8Rng, users: u32) -> u32 {
     let u: f64 = rng.gen();
     ((u.powf(2.5) * users as f64) as u32).min(users - 1)
 }
@@ -92,7 +94,7 @@ fn item_number(index: u32) -> u32 {
     (index.wrapping_mul(2_654_435_761) ^ 0x5bd1_e995) % 1_000_000_000
 }
 
-fn user_id(buf: &mut String, index: u32) {
+pub(crate) fn user_id(buf: &mut String, index: u32) {
     buf.clear();
     let _ = write!(buf, "u{:08}", index + 1);
 }
@@ -104,48 +106,44 @@ pub fn write(spec: &Spec, dir: &Path) -> Result<Vec<String>> {
     }
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
-    let mut log = build_log(spec, &mut rng)?;
+    // With --cdn the exposure log is the truth of a simulated cache, and the CDN's own
+    // log (no owner_id) is written beside it.
+    let (log, cdn) = if spec.cdn {
+        let (log, cdn) = crate::cdn::simulate::simulate(spec, &mut rng)?;
+        (log, Some(cdn))
+    } else {
+        (build_log(spec, &mut rng)?, None)
+    };
     let registered = build_registered(spec, &mut rng)?;
 
-    let log_name = match spec.log_format {
-        LogFormat::Parquet => "exposure.parquet",
-        LogFormat::Csv => "exposure.csv",
-        LogFormat::Ndjson => "exposure.ndjson",
+    let extension = match spec.log_format {
+        LogFormat::Parquet => "parquet",
+        LogFormat::Csv => "csv",
+        LogFormat::Ndjson => "ndjson",
     };
-    let mut bytes = Vec::new();
-    match spec.log_format {
-        LogFormat::Parquet => {
-            ParquetWriter::new(&mut bytes)
-                .finish(&mut log)
-                .map_err(polars_bug)?;
-        }
-        LogFormat::Csv | LogFormat::Ndjson => {
-            // Text logs carry RFC 3339 times with the service's own offset (JST).
-            let tokyo = crate::exposure::zone::polars_zone(&chrono_tz::Asia::Tokyo);
-            let mut text = log
-                .lazy()
-                .with_column(
-                    col("ts")
-                        .dt()
-                        .convert_time_zone(tokyo)
-                        .dt()
-                        .to_string("%Y-%m-%dT%H:%M:%S%.3f%:z"),
-                )
-                .collect()
-                .map_err(polars_bug)?;
-            if spec.log_format == LogFormat::Csv {
-                CsvWriter::new(&mut bytes)
-                    .finish(&mut text)
-                    .map_err(polars_bug)?;
-            } else {
-                JsonWriter::new(&mut bytes)
-                    .with_json_format(JsonFormat::JsonLines)
-                    .finish(&mut text)
-                    .map_err(polars_bug)?;
-            }
-        }
+    let log_name = format!("exposure.{extension}");
+    write_private(&dir.join(&log_name), &log_bytes(log, spec.log_format)?)?;
+    let mut written = vec![format!(
+        "{}: {} rows",
+        dir.join(&log_name).display(),
+        spec.rows
+    )];
+    let mut cdn_note = String::new();
+    if let Some(cdn) = cdn {
+        let cdn_name = format!("cdn.{extension}");
+        write_private(&dir.join(&cdn_name), &log_bytes(cdn, spec.log_format)?)?;
+        written.push(format!(
+            "{}: {} rows (the CDN's view: no owner_id)",
+            dir.join(&cdn_name).display(),
+            spec.rows
+        ));
+        cdn_note = format!(
+            "\n{cdn_name} is the same responses as a CDN logged them (ts, path, viewer_id, cache_status,\n\
+             origin_request_id; no owner_id): during the leak window personal pages were cached with\n\
+             request collapsing. {log_name} holds the true owners. Derive them with:\n\n\
+             pii-audit derive-owners -e {cdn_name} -o derived.{extension}\n"
+        );
     }
-    write_private(&dir.join(log_name), &bytes)?;
     let mut registered = registered;
     let mut reg_bytes = Vec::new();
     CsvWriter::new(&mut reg_bytes)
@@ -162,19 +160,29 @@ pub fn write(spec: &Spec, dir: &Path) -> Result<Vec<String>> {
     } else {
         write_private(&dir.join("inventory.yaml"), INVENTORY.as_bytes())?;
     }
-    let readme = format!(
-        "Synthetic incident made by `pii-audit generate --users {} --rows {} --seed {}`.\n\
-         Every id and value is invented. The log covers 2017-06-22 06:00-20:00 JST; the leak\n\
-         window, when {:.0}% of personal pages were served to someone else, is [{LEAK_FROM}, {LEAK_TO}).\n\n\
-         pii-audit report summary -i inventory.yaml -e {log_name} -r registered.csv \\\n  --from {LEAK_FROM} --to {LEAK_TO} --tz Asia/Tokyo\n",
+    let command = format!(
+        "pii-audit generate --users {} --rows {} --seed {}{}",
         spec.users,
         spec.rows,
         spec.seed,
-        LEAK_RATE * 100.0
+        if spec.cdn { " --cdn" } else { "" }
+    );
+    let leak = if spec.cdn {
+        "when personal pages were cached and served to whoever asked for the same URL".to_string()
+    } else {
+        format!(
+            "when {:.0}% of personal pages were served to someone else",
+            LEAK_RATE * 100.0
+        )
+    };
+    let readme = format!(
+        "Synthetic incident made by `{command}`.\n\
+         Every id and value is invented. The log covers 2017-06-22 06:00-20:00 JST; the leak\n\
+         window, {leak}, is [{LEAK_FROM}, {LEAK_TO}).\n\n\
+         pii-audit report summary -i inventory.yaml -e {log_name} -r registered.csv \\\n  --from {LEAK_FROM} --to {LEAK_TO} --tz Asia/Tokyo\n{cdn_note}"
     );
     write_private(&dir.join("README.txt"), readme.as_bytes())?;
-    let mut lines = vec![
-        format!("{}: {} rows", dir.join(log_name).display(), spec.rows),
+    written.extend([
         format!(
             "{}: {} users",
             dir.join("registered.csv").display(),
@@ -182,9 +190,9 @@ pub fn write(spec: &Spec, dir: &Path) -> Result<Vec<String>> {
         ),
         format!("{}", dir.join("inventory.yaml").display()),
         format!("leak window: --from {LEAK_FROM} --to {LEAK_TO}"),
-    ];
-    lines.extend(written_relations);
-    Ok(lines)
+    ]);
+    written.extend(written_relations);
+    Ok(written)
 }
 
 /// The relations table: sellers (any user, evenly) and their buyers. Nine in ten tied to one
@@ -275,10 +283,100 @@ fn write_relations(spec: &Spec, dir: &Path) -> Result<String> {
     Ok(format!("{}: {n} relations", dir.join(name).display()))
 }
 
+/// A log in the chosen format; text logs carry RFC 3339 times with the service's own
+/// offset (JST).
+fn log_bytes(mut log: DataFrame, format: LogFormat) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    match format {
+        LogFormat::Parquet => {
+            ParquetWriter::new(&mut bytes)
+                .finish(&mut log)
+                .map_err(polars_bug)?;
+        }
+        LogFormat::Csv | LogFormat::Ndjson => {
+            let tokyo = crate::exposure::zone::polars_zone(&chrono_tz::Asia::Tokyo);
+            let mut text = log
+                .lazy()
+                .with_column(
+                    col("ts")
+                        .dt()
+                        .convert_time_zone(tokyo)
+                        .dt()
+                        .to_string("%Y-%m-%dT%H:%M:%S%.3f%:z"),
+                )
+                .collect()
+                .map_err(polars_bug)?;
+            if format == LogFormat::Csv {
+                CsvWriter::new(&mut bytes)
+                    .finish(&mut text)
+                    .map_err(polars_bug)?;
+            } else {
+                JsonWriter::new(&mut bytes)
+                    .with_json_format(JsonFormat::JsonLines)
+                    .finish(&mut text)
+                    .map_err(polars_bug)?;
+            }
+        }
+    }
+    Ok(bytes)
+}
+
+/// A request path for a user (their profile for `/jp/u/…`), with the URL variants the
+/// normaliser must fold; true when the page is public.
+pub(crate) fn request_path(
+    rng: &mut ChaCha8Rng,
+    users: u32,
+    owner_index: u32,
+    path: &mut String,
+) -> bool {
+    let personal_total: u32 = PERSONAL.iter().map(|(_, w)| w).sum();
+    path.clear();
+    let kind: u32 = rng.gen_range(0..100);
+    let mut public = false;
+    if kind < 70 {
+        let template = pick(PERSONAL, rng.gen_range(0..personal_total));
+        let tab = LISTING_TABS[rng.gen_range(0..LISTING_TABS.len())];
+        path.push_str(&template.replace("{s}", tab));
+    } else if kind < 88 {
+        public = true;
+        // Popular items draw most views: a skewed pool of four items per user.
+        let item = skewed_user(rng, users.saturating_mul(4));
+        let _ = write!(path, "/jp/items/m{:09}/", item_number(item));
+    } else if kind < 94 {
+        public = true;
+        let _ = write!(
+            path,
+            "/jp/u/{}/",
+            100_000_000 + item_number(owner_index) % 900_000_000
+        );
+    } else if kind < 97 {
+        public = true;
+        let deal = skewed_user(rng, users.saturating_mul(2));
+        let _ = write!(path, "/jp/transaction/m{:09}/", item_number(deal));
+    } else {
+        public = true;
+        path.push_str("/jp/search/?keyword=");
+        let _ = write!(
+            path,
+            "{}",
+            ["shoes", "camera", "switch", "bag"][rng.gen_range(0..4)]
+        );
+    }
+    // Variants the normaliser must fold: missing trailing slash, query, full URL.
+    let variant: u32 = rng.gen_range(0..100);
+    if variant < 15 && path.ends_with('/') {
+        path.pop();
+    } else if variant < 25 && !path.contains('?') {
+        path.push_str(["?ref=push", "?utm_source=mail", "#top"][rng.gen_range(0..3)]);
+    } else if variant < 28 {
+        path.insert_str(0, "https://www.mercari.com");
+    }
+    public
+}
+
 fn build_log(spec: &Spec, rng: &mut ChaCha8Rng) -> Result<DataFrame> {
     let rows = spec.rows as usize;
     let users = spec.users;
-    let personal_total: u32 = PERSONAL.iter().map(|(_, w)| w).sum();
     let span_us = LOG_HOURS * 3600 * 1_000_000;
 
     let mut times: Vec<i64> = (0..rows)
@@ -296,48 +394,7 @@ fn build_log(spec: &Spec, rng: &mut ChaCha8Rng) -> Result<DataFrame> {
         let in_leak = (LEAK_START * 1_000_000..LEAK_END * 1_000_000).contains(&ts);
         let owner_index = skewed_user(rng, users);
         user_id(&mut owner, owner_index);
-        path.clear();
-        let kind: u32 = rng.gen_range(0..100);
-        let mut public = false;
-        if kind < 70 {
-            let template = pick(PERSONAL, rng.gen_range(0..personal_total));
-            let tab = LISTING_TABS[rng.gen_range(0..LISTING_TABS.len())];
-            path.push_str(&template.replace("{s}", tab));
-        } else if kind < 88 {
-            public = true;
-            // Popular items draw most views: a skewed pool of four items per user.
-            let item = skewed_user(rng, users.saturating_mul(4));
-            let _ = write!(path, "/jp/items/m{:09}/", item_number(item));
-        } else if kind < 94 {
-            public = true;
-            let _ = write!(
-                path,
-                "/jp/u/{}/",
-                100_000_000 + item_number(owner_index) % 900_000_000
-            );
-        } else if kind < 97 {
-            public = true;
-            let deal = skewed_user(rng, users.saturating_mul(2));
-            let _ = write!(path, "/jp/transaction/m{:09}/", item_number(deal));
-        } else {
-            public = true;
-            path.push_str("/jp/search/?keyword=");
-            let _ = write!(
-                path,
-                "{}",
-                ["shoes", "camera", "switch", "bag"][rng.gen_range(0..4)]
-            );
-        }
-        // Variants the normaliser must fold: missing trailing slash, query, full URL.
-        let variant: u32 = rng.gen_range(0..100);
-        if variant < 15 && path.ends_with('/') {
-            path.pop();
-        } else if variant < 25 && !path.contains('?') {
-            path.push_str(["?ref=push", "?utm_source=mail", "#top"][rng.gen_range(0..3)]);
-        } else if variant < 28 {
-            path.insert_str(0, "https://www.mercari.com");
-        }
-
+        let public = request_path(rng, users, owner_index, &mut path);
         viewer.clear();
         let mut anonymous = false;
         let cross = public || (in_leak && rng.gen_bool(LEAK_RATE));

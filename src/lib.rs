@@ -2,6 +2,7 @@
 //! registered-fields table) to say whose personal data was seen by whom.
 
 pub mod audit;
+pub mod cdn;
 pub mod cli;
 pub mod error;
 pub mod exposure;
@@ -53,7 +54,10 @@ pub fn run(cli: Cli) -> Result<()> {
             forced_panic_point("report", || first_row(&inputs.log.df));
             let audit = inputs.audit()?;
             let started = Instant::now();
-            let (report, users_absent) = build_report(&audit, kind)?;
+            let (mut report, users_absent) = build_report(&audit, kind)?;
+            if let (ReportKind::Summary, Some(counts)) = (kind, &inputs.derivation) {
+                cdn::add_summary_rows(&mut report, counts)?;
+            }
             let aggregate_time = started.elapsed();
             let format = format.unwrap_or_else(|| match &output {
                 Some(_) => Format::Csv,
@@ -136,6 +140,12 @@ pub fn run(cli: Cli) -> Result<()> {
                     drop_comments,
                 },
         }) => inventory_fmt(&inventory, comments_to_notes, drop_comments),
+        Some(Command::DeriveOwners {
+            log,
+            output,
+            derive,
+            tz,
+        }) => derive_owners(&log, &output, &derive, &tz),
         Some(Command::Generate {
             users,
             rows,
@@ -143,6 +153,7 @@ pub fn run(cli: Cli) -> Result<()> {
             out_dir,
             log_format,
             relations,
+            cdn,
         }) => {
             let spec = generate::Spec {
                 users,
@@ -150,6 +161,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 seed,
                 log_format,
                 relations,
+                cdn,
             };
             let written = generate::write(&spec, &out_dir)?;
             report::print_text(&(written.join("\n") + "\n"))
@@ -192,6 +204,40 @@ pub fn first_row(df: &polars::prelude::DataFrame) -> String {
         .map(|c| report::cell_text(c, 0))
         .collect::<Vec<_>>()
         .join(",")
+}
+
+/// `derive-owners`: the CDN log in, the exposure log out; the counts on standard error.
+fn derive_owners(
+    log: &[String],
+    output: &std::path::Path,
+    args: &cli::DeriveArgs,
+    tz: &str,
+) -> Result<()> {
+    let zone = load::parse_zone(tz)?;
+    let options = cdn::Options::from_args(args)?;
+    let files = exposure::expand_paths(log)?;
+    let started = Instant::now();
+    let derived = cdn::derive(&files, &zone, &options)?;
+    let derive_time = started.elapsed();
+    let started = Instant::now();
+    cdn::write(&derived.df, output, &zone)?;
+    if std::env::var_os("PII_AUDIT_TIMINGS").is_some() {
+        eprintln!(
+            "timings: read+derive {:.3}s, write {:.3}s",
+            derive_time.as_secs_f64(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    let c = derived.counts;
+    eprintln!("{}", c.unattributed_line());
+    report::print_text(&format!(
+        "{}: {} responses: {} from the origin, {} from the cache ({} attributed)\n",
+        output.display(),
+        c.responses,
+        c.origin,
+        c.cached,
+        c.cached - c.unattributed
+    ))
 }
 
 /// The TUI draws on a terminal; in a pipe it says what to run instead (exit 2).

@@ -8,6 +8,7 @@ use anyhow::Result;
 
 use crate::audit::codes::{encode_paths, Encoded};
 use crate::audit::Audit;
+use crate::cdn;
 use crate::cli::InputArgs;
 use crate::error::InputError;
 use crate::exposure::{expand_paths, parse_instant, Log, ReadOptions, Registered, Relations, Zone};
@@ -28,6 +29,8 @@ pub struct Inputs {
     /// The log's distinct paths, encoded on the first audit and kept for the next ones
     /// (an edited inventory is matched again without re-reading or re-encoding the log).
     paths: std::sync::OnceLock<Encoded>,
+    /// With `--derive-owners`: what the derivation found in the window.
+    pub derivation: Option<cdn::Counts>,
 }
 
 /// Parses `--tz`.
@@ -87,7 +90,21 @@ impl Inputs {
             from: window.0,
             to: window.1,
         };
-        let log = Log::read(&files, &options)?;
+        let (log, derivation) = if args.derive_owners {
+            let derive = cdn::Options::from_args(&args.derive)?;
+            let (log, counts) = cdn::read_log(&files, &options, &derive)?;
+            if counts.unattributed > 0 {
+                warnings.push(counts.unattributed_line());
+            }
+            (log, Some(counts))
+        } else if args.derive != crate::cli::DeriveArgs::default() {
+            return Err(InputError::usage(
+                "--cache-key, --origin-status, --cached-status, --max-age and --origin-id need --derive-owners (the logs are CDN logs)",
+            )
+            .into());
+        } else {
+            (Log::read(&files, &options)?, None)
+        };
         let registered = match &args.registered {
             Some(path) => {
                 let registered = Registered::read(path, &inventory)?;
@@ -125,6 +142,7 @@ impl Inputs {
             read_time: started.elapsed(),
             warnings,
             paths: std::sync::OnceLock::new(),
+            derivation,
         })
     }
 

@@ -327,20 +327,7 @@ fn read_one(path: &Path, options: &ReadOptions) -> Result<(DataFrame, usize)> {
     refuse_repeated_columns(&schema, path, &LOG_COLUMNS)?;
     let text = |name: &str| col(name).cast(DataType::String);
     let ts_type = schema.get("ts").cloned().unwrap_or(DataType::String);
-    let ts_expr = match &ts_type {
-        DataType::Datetime(_, tz) => native_to_utc(tz.is_some(), &options.zone),
-        DataType::Date => native_naive(
-            col("ts").cast(DataType::Datetime(TimeUnit::Microseconds, None)),
-            &options.zone,
-        ),
-        DataType::String => col("ts"),
-        other => {
-            return Err(anyhow::Error::from(InputError::at(
-                Location::file(path.display().to_string()).key("ts"),
-                format!("column `ts` has type {other}; expected RFC 3339 text or a timestamp"),
-            )))
-        }
-    };
+    let ts_expr = ts_to_utc(&ts_type, path, &options.zone)?;
     let lf = lf.select([
         ts_expr.alias("ts"),
         text("path").alias("path"),
@@ -471,6 +458,23 @@ fn keep_owned(df: DataFrame) -> Result<(DataFrame, usize)> {
     Ok((df, skipped))
 }
 
+/// The `ts` column as UTC µs for native timestamps; text is kept as text here and parsed
+/// by `parse_text_timestamps` (shared with the CDN log reader).
+pub(crate) fn ts_to_utc(ts_type: &DataType, path: &Path, zone: &Zone) -> InputResult<Expr> {
+    match ts_type {
+        DataType::Datetime(_, tz) => Ok(native_to_utc(tz.is_some(), zone)),
+        DataType::Date => Ok(native_naive(
+            col("ts").cast(DataType::Datetime(TimeUnit::Microseconds, None)),
+            zone,
+        )),
+        DataType::String => Ok(col("ts")),
+        other => Err(InputError::at(
+            Location::file(path.display().to_string()).key("ts"),
+            format!("column `ts` has type {other}; expected RFC 3339 text or a timestamp"),
+        )),
+    }
+}
+
 /// A native Parquet timestamp in UTC µs: zone-aware ones are converted, naive ones are
 /// read in `--tz`.
 fn native_to_utc(aware: bool, zone: &Zone) -> Expr {
@@ -506,8 +510,9 @@ pub(crate) fn native_naive(naive: Expr, zone: &Zone) -> Expr {
 }
 
 /// Parses each distinct timestamp text once (the same parser as `--from`/`--to`), then
-/// joins the instants back. The first unparsable value is reported with its row.
-fn parse_text_timestamps(
+/// joins the instants back, keeping the other columns. The first unparsable value is
+/// reported with its row.
+pub(crate) fn parse_text_timestamps(
     df: DataFrame,
     path: &Path,
     format: Format,
@@ -568,18 +573,16 @@ fn parse_text_timestamps(
         ],
     )
     .map_err(polars_bug)?;
+    // Row order is kept: the CDN reader breaks ties between equal times by log order.
     let args = JoinArgs {
         validation: JoinValidation::ManyToOne,
+        maintain_order: MaintainOrderJoin::Left,
         ..JoinArgs::new(JoinType::Inner)
     };
     df.lazy()
         .join(lookup.lazy(), [col("ts")], [col("ts")], args)
-        .select([
-            col("ts_utc").cast(utc_micros()).alias("ts"),
-            col("path"),
-            col("owner_id"),
-            col("viewer_id"),
-        ])
+        .with_column(col("ts_utc").cast(utc_micros()).alias("ts"))
+        .drop(by_name(["ts_utc"], true, false))
         .collect()
         .map_err(polars_bug)
 }

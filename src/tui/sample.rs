@@ -49,6 +49,8 @@ pub fn unpack() -> Result<Sample> {
         from: Some(FROM.to_string()),
         to: Some(TO.to_string()),
         tz: TZ.to_string(),
+        derive_owners: false,
+        derive: Default::default(),
     };
     Ok(Sample { dir, input })
 }

@@ -121,6 +121,8 @@ impl Harness {
             from: Some("2017-06-22T10:00:00+09:00".into()),
             to: Some("2017-06-22T11:00:00+09:00".into()),
             tz: "Asia/Tokyo".into(),
+            derive_owners: false,
+            derive: Default::default(),
         };
         let inputs = Inputs::load_quiet(&input).unwrap();
         let (data, _) = compute(&inputs, &mut |_| {}).unwrap();

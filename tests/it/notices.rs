@@ -420,6 +420,8 @@ fn notice_list_is_report_users_restricted_to_the_tiers() {
         from: Some(WINDOW[1].into()),
         to: Some(WINDOW[3].into()),
         tz: "Asia/Tokyo".into(),
+        derive_owners: false,
+        derive: Default::default(),
     };
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
     let sample_input = InputArgs {
@@ -430,6 +432,8 @@ fn notice_list_is_report_users_restricted_to_the_tiers() {
         from: Some("2017-06-22T09:00:00+09:00".into()),
         to: Some("2017-06-22T15:00:00+09:00".into()),
         tz: "Asia/Tokyo".into(),
+        derive_owners: false,
+        derive: Default::default(),
     };
     for input in [&fixture_input, &sample_input] {
         list_matches_users(input, &[Tier::Direct, Tier::Notice]);
@@ -728,6 +732,8 @@ mod tui {
             from: Some(WINDOW[1].into()),
             to: Some(WINDOW[3].into()),
             tz: "Asia/Tokyo".into(),
+            derive_owners: false,
+            derive: Default::default(),
         };
         let inputs = Inputs::load_quiet(&input).unwrap();
         let (mut data, session) = compute(&inputs, &mut |_| {}).unwrap();

@@ -17,6 +17,8 @@ fn args(inventory: &std::path::Path, log: &std::path::Path) -> InputArgs {
         from: None,
         to: None,
         tz: "UTC".into(),
+        derive_owners: false,
+        derive: Default::default(),
     }
 }
 

@@ -47,6 +47,8 @@ fn args() -> InputArgs {
         from: None,
         to: None,
         tz: "UTC".into(),
+        derive_owners: false,
+        derive: Default::default(),
     }
 }
 

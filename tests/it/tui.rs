@@ -25,6 +25,8 @@ fn worked_input() -> InputArgs {
         from: Some("2017-06-22T10:00:00+09:00".into()),
         to: Some("2017-06-22T11:00:00+09:00".into()),
         tz: "Asia/Tokyo".into(),
+        derive_owners: false,
+        derive: Default::default(),
     }
 }
 

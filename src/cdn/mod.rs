@@ -1,0 +1,678 @@
+//! From a raw CDN log to an exposure log: whose page each response carried. An origin
+//! response rendered its own viewer's page; a cached one carried the page of the latest
+//! origin response for the same cache key at or before it (a backward as-of join by key).
+
+pub mod simulate;
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use crate::audit::Report;
+use crate::error::{InputError, InputResult, Location};
+use crate::exposure::{
+    first_true, format_of, parse_text_timestamps, polars_bug, row_location, scan, schema_of,
+    ts_to_utc, unreadable, utc_micros, Format, Log, ReadOptions, Zone,
+};
+use crate::inventory::normalise_path;
+use crate::report::{presentable, write_private};
+
+/// The columns a CDN log needs (plus the `--origin-id` column when given).
+pub const CDN_COLUMNS: [&str; 4] = ["ts", "path", "viewer_id", "cache_status"];
+
+/// The columns of the derived exposure log, in order.
+pub const DERIVED_COLUMNS: [&str; 6] = [
+    "ts",
+    "path",
+    "owner_id",
+    "viewer_id",
+    "cache_status",
+    "origin_ts",
+];
+
+/// `cache_status` values of responses the origin rendered (compared trimmed, any case).
+pub const DEFAULT_ORIGIN: [&str; 2] = ["MISS", "PASS"];
+/// `cache_status` values of responses served from the cache. Any other value is refused,
+/// so that a status nobody classified (EXPIRED, BYPASS...) is never guessed.
+pub const DEFAULT_CACHED: [&str; 4] = ["HIT", "STALE", "UPDATING", "REVALIDATED"];
+
+/// What a cached response is keyed on, as the CDN keys its cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum CacheKey {
+    /// The normalised path (scheme, host, query, fragment and trailing slash dropped).
+    #[default]
+    Path,
+    /// The normalised path and the query string, as written.
+    #[value(name = "path+query")]
+    PathQuery,
+}
+
+/// How to derive owners.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub cache_key: CacheKey,
+    /// Upper-case `cache_status` values of origin responses.
+    pub origin_statuses: Vec<String>,
+    /// Upper-case `cache_status` values of cached responses.
+    pub cached_statuses: Vec<String>,
+    /// Oldest origin response (µs before the cached one) that still counts.
+    pub max_age: Option<i64>,
+    /// A column naming the origin request each response came from: joined on directly.
+    pub origin_id: Option<String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            cache_key: CacheKey::Path,
+            origin_statuses: DEFAULT_ORIGIN.iter().map(|s| s.to_string()).collect(),
+            cached_statuses: DEFAULT_CACHED.iter().map(|s| s.to_string()).collect(),
+            max_age: None,
+            origin_id: None,
+        }
+    }
+}
+
+impl Options {
+    /// The options from the command line; a status in both lists is refused.
+    pub fn from_args(args: &crate::cli::DeriveArgs) -> InputResult<Options> {
+        let norm = |list: &Option<Vec<String>>, default: &[&str]| -> Vec<String> {
+            match list {
+                Some(values) => values.iter().map(|v| v.trim().to_uppercase()).collect(),
+                None => default.iter().map(|s| s.to_string()).collect(),
+            }
+        };
+        let origin_statuses = norm(&args.origin_status, &DEFAULT_ORIGIN);
+        let cached_statuses = norm(&args.cached_status, &DEFAULT_CACHED);
+        if let Some(both) = origin_statuses.iter().find(|s| cached_statuses.contains(s)) {
+            return Err(InputError::usage(format!(
+                "cache status {both:?} is both an origin status (--origin-status) and a cached one (--cached-status)"
+            )));
+        }
+        if origin_statuses.iter().any(|s| s.is_empty()) {
+            return Err(InputError::usage("--origin-status: an empty status"));
+        }
+        Ok(Options {
+            cache_key: args.cache_key.unwrap_or_default(),
+            origin_statuses,
+            cached_statuses,
+            max_age: args.max_age,
+            origin_id: args.origin_id.clone(),
+        })
+    }
+}
+
+/// Parses `--max-age`: a number and a unit, `ms`, `s`, `m`, `h` or `d` (`500ms`, `30s`,
+/// `2h`); returns microseconds.
+pub fn parse_duration(text: &str) -> std::result::Result<i64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let micros_per = match unit {
+        "ms" => 1_000,
+        "s" => 1_000_000,
+        "m" => 60_000_000,
+        "h" => 3_600_000_000,
+        "d" => 86_400_000_000,
+        _ => {
+            return Err(format!(
+                "{text:?}: expected a whole number and a unit: ms, s, m, h or d (e.g. 30s)"
+            ))
+        }
+    };
+    number
+        .parse::<i64>()
+        .ok()
+        .and_then(|n| n.checked_mul(micros_per))
+        .ok_or_else(|| {
+            format!("{text:?}: expected a whole number and a unit: ms, s, m, h or d (e.g. 30s)")
+        })
+}
+
+/// What the derivation found.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub responses: u64,
+    pub origin: u64,
+    pub cached: u64,
+    /// Cached responses with no origin response to come from: kept with an empty owner.
+    pub unattributed: u64,
+    /// Of those, the ones whose latest origin response was older than `--max-age`.
+    pub too_old: u64,
+}
+
+impl Counts {
+    /// The line printed on standard error.
+    pub fn unattributed_line(&self) -> String {
+        let mut line = format!(
+            "{} cached responses could not be attributed (kept with an empty owner_id)",
+            self.unattributed
+        );
+        if self.too_old > 0 {
+            line.push_str(&format!(
+                "; {} of them only to an origin response older than --max-age",
+                self.too_old
+            ));
+        }
+        line
+    }
+}
+
+/// The derived exposure log (`DERIVED_COLUMNS`) and its counts.
+pub struct Derived {
+    pub df: DataFrame,
+    pub counts: Counts,
+}
+
+/// Derives the owner of every response of the CDN log `files`.
+pub fn derive(files: &[PathBuf], zone: &Zone, options: &Options) -> Result<Derived> {
+    let df = derive_frame(files, zone, options)?;
+    let counts = counts(&df)?;
+    let df = df.select(DERIVED_COLUMNS).map_err(polars_bug)?;
+    Ok(Derived { df, counts })
+}
+
+/// `--derive-owners`: the CDN log as the audit's exposure log. Owners are derived over the
+/// whole log (an origin response before `--from` still attributes the cached responses
+/// after it); then the window is applied and rows without an owner are counted and skipped
+/// as in any exposure log.
+pub fn read_log(files: &[PathBuf], read: &ReadOptions, options: &Options) -> Result<(Log, Counts)> {
+    let df = derive_frame(files, &read.zone, options)?;
+    let mut window = lit(true);
+    if let Some(from) = read.from {
+        window = window.and(col("ts").gt_eq(lit(from).cast(utc_micros())));
+    }
+    if let Some(to) = read.to {
+        window = window.and(col("ts").lt(lit(to).cast(utc_micros())));
+    }
+    let df = df.lazy().filter(window).collect().map_err(polars_bug)?;
+    let counts = counts(&df)?;
+    let has_owner = col("owner_id")
+        .is_not_null()
+        .and(col("owner_id").neq(lit("")));
+    let df = df
+        .lazy()
+        .filter(has_owner)
+        .select([
+            col("ts"),
+            col("path"),
+            col("owner_id"),
+            when(col("viewer_id").eq(lit("")))
+                .then(lit(NULL).cast(DataType::String))
+                .otherwise(col("viewer_id"))
+                .alias("viewer_id"),
+        ])
+        .collect()
+        .map_err(polars_bug)?;
+    let rows_without_owner = counts.responses as usize - df.height();
+    let log = Log {
+        df,
+        files: files.to_vec(),
+        rows_without_owner,
+    };
+    Ok((log, counts))
+}
+
+/// Writes the derived log to `output` (format by extension), atomically and owner-only:
+/// times as RFC 3339 in `zone` in text formats, native timestamps in Parquet.
+pub fn write(df: &DataFrame, output: &Path, zone: &Zone) -> Result<()> {
+    let name = output.to_string_lossy().to_lowercase();
+    if name.ends_with(".gz") {
+        return Err(InputError::usage(format!(
+            "{}: derive-owners writes .csv, .parquet, .ndjson or .jsonl, not gzip",
+            output.display()
+        ))
+        .into());
+    }
+    let mut bytes = Vec::new();
+    match format_of(output)? {
+        Format::Csv => {
+            let mut text = presentable(df, zone, true)?;
+            CsvWriter::new(&mut bytes)
+                .include_header(true)
+                .finish(&mut text)
+                .map_err(polars_bug)?;
+        }
+        Format::Ndjson => {
+            let mut text = presentable(df, zone, false)?;
+            JsonWriter::new(&mut bytes)
+                .with_json_format(JsonFormat::JsonLines)
+                .finish(&mut text)
+                .map_err(polars_bug)?;
+        }
+        Format::Parquet => {
+            let mut df = df.clone();
+            ParquetWriter::new(&mut bytes)
+                .finish(&mut df)
+                .map_err(polars_bug)?;
+        }
+    }
+    write_private(output, &bytes)
+}
+
+/// Adds the derivation's figures to `report summary`.
+pub fn add_summary_rows(report: &mut Report, counts: &Counts) -> Result<()> {
+    let rows = [
+        ("cdn_responses_in_window", counts.responses.to_string()),
+        ("cdn_origin_responses", counts.origin.to_string()),
+        ("cdn_cached_responses", counts.cached.to_string()),
+        (
+            "cached_responses_unattributed",
+            format!(
+                "{} (could not be attributed: kept with an empty owner_id and not counted as exposures)",
+                counts.unattributed
+            ),
+        ),
+    ];
+    let (names, values): (Vec<&str>, Vec<String>) = rows.into_iter().unzip();
+    let rows = DataFrame::new(
+        names.len(),
+        vec![
+            Column::new("figure".into(), names),
+            Column::new("value".into(), values),
+        ],
+    )
+    .map_err(polars_bug)?;
+    report.df = report.df.vstack(&rows).map_err(polars_bug)?;
+    Ok(())
+}
+
+/// Every response with `owner_id` and `origin_ts`, plus the `is_origin` and `too_old`
+/// flags the counts need; sorted by time (ties in file order).
+fn derive_frame(files: &[PathBuf], zone: &Zone, options: &Options) -> Result<DataFrame> {
+    let mut parts = Vec::with_capacity(files.len());
+    for path in files {
+        parts.push(read_one(path, zone, options)?);
+    }
+    let heights: Vec<(PathBuf, Format, usize)> = files
+        .iter()
+        .zip(&parts)
+        .map(|(path, (df, format))| (path.clone(), *format, df.height()))
+        .collect();
+    let mut parts = parts.into_iter().map(|(df, _)| df);
+    let mut df = match parts.next() {
+        Some(df) => df,
+        None => return Err(InputError::usage("no CDN log given").into()),
+    };
+    for more in parts {
+        df.vstack_mut(&more).map_err(polars_bug)?;
+    }
+    df.rechunk_mut();
+    if let Some(id) = &options.origin_id {
+        check_unique_origin_ids(&df, id, &heights)?;
+    }
+    let df = sort_by_time(df)?;
+    let rows = match &options.origin_id {
+        Some(_) => df.lazy(),
+        None => with_cache_keys(df, options.cache_key)?.lazy(),
+    };
+    attribute(rows, options).collect().map_err(polars_bug)
+}
+
+/// Reads one CDN log file: required columns, `ts` as UTC µs (a bad or empty one is an
+/// error with its row), `cache_status` classified (an unknown value is an error with its
+/// row) into `is_origin`.
+fn read_one(path: &Path, zone: &Zone, options: &Options) -> Result<(DataFrame, Format)> {
+    let (mut lf, format) = scan(path)?;
+    let schema = schema_of(&mut lf, path, format)?;
+    let mut needed: Vec<&str> = CDN_COLUMNS.to_vec();
+    if let Some(id) = &options.origin_id {
+        needed.push(id);
+    }
+    for column in &needed {
+        if schema.get(column).is_none() {
+            let found: Vec<&str> = schema.iter_names().map(|n| n.as_str()).take(12).collect();
+            return Err(InputError::at(
+                Location::file(path.display().to_string()).key(*column),
+                format!(
+                    "missing required column `{column}` (a CDN log needs {}; found: {})",
+                    needed.join(", "),
+                    found.join(", ")
+                ),
+            )
+            .into());
+        }
+    }
+    let ts_type = schema.get("ts").cloned().unwrap_or(DataType::String);
+    let text = |name: &str| col(name).cast(DataType::String);
+    let mut columns = vec![
+        ts_to_utc(&ts_type, path, zone)?.alias("ts"),
+        text("path").fill_null(lit("/")).alias("path"),
+        text("viewer_id").alias("viewer_id"),
+        text("cache_status").alias("cache_status"),
+    ];
+    if let Some(id) = &options.origin_id {
+        columns.push(text(id).alias("origin_id"));
+    }
+    let df = lf
+        .select(columns)
+        .collect()
+        .map_err(|e| unreadable(path, format, &e))?;
+    let df = if ts_type == DataType::String {
+        parse_text_timestamps(df, path, format, zone)?
+    } else {
+        let ts = df.column("ts").map_err(polars_bug)?;
+        if ts.null_count() > 0 {
+            let index = first_true(&ts.is_null()).unwrap_or(0);
+            return Err(InputError::at(
+                row_location(path, format, index, "ts"),
+                "empty timestamp (or a local time that does not exist in --tz)",
+            )
+            .into());
+        }
+        df
+    };
+    let origin = origin_values(&df, path, format, options)?;
+    let is_origin = origin.iter().fold(lit(false), |acc, value| {
+        acc.or(col("cache_status").eq(lit(value.as_str())))
+    });
+    let df = df
+        .lazy()
+        .with_column(is_origin.alias("is_origin"))
+        .collect()
+        .map_err(polars_bug)?;
+    Ok((df, format))
+}
+
+/// The raw `cache_status` values (as written) that mean an origin response. An empty or
+/// unclassified value is an error naming its first row.
+fn origin_values(
+    df: &DataFrame,
+    path: &Path,
+    format: Format,
+    options: &Options,
+) -> Result<Vec<String>> {
+    let status = df
+        .column("cache_status")
+        .map_err(polars_bug)?
+        .str()
+        .map_err(polars_bug)?;
+    let distinct = status.unique().map_err(polars_bug)?;
+    let mut origin = Vec::new();
+    for value in distinct.iter() {
+        let normal = value.map(|v| v.trim().to_uppercase()).unwrap_or_default();
+        if options.origin_statuses.contains(&normal) {
+            if let Some(v) = value {
+                origin.push(v.to_string());
+            }
+            continue;
+        }
+        if options.cached_statuses.contains(&normal) {
+            continue;
+        }
+        let mask = match value {
+            Some(v) => status.equal(v),
+            None => status.is_null(),
+        };
+        let index = first_true(&mask).unwrap_or(0);
+        let message = if normal.is_empty() {
+            "empty cache_status: every response must say whether it came from the origin or the cache".to_string()
+        } else {
+            format!(
+                "cache_status {:?} is neither an origin status ({}) nor a cached one ({}): say which it is with --origin-status or --cached-status",
+                value.unwrap_or_default().chars().take(30).collect::<String>(),
+                options.origin_statuses.join(","),
+                options.cached_statuses.join(",")
+            )
+        };
+        return Err(
+            InputError::at(row_location(path, format, index, "cache_status"), message).into(),
+        );
+    }
+    Ok(origin)
+}
+
+/// `--origin-id`: two origin responses with the same id would make the join ambiguous.
+fn check_unique_origin_ids(
+    df: &DataFrame,
+    id: &str,
+    heights: &[(PathBuf, Format, usize)],
+) -> Result<()> {
+    let ids = df
+        .column("origin_id")
+        .map_err(polars_bug)?
+        .str()
+        .map_err(polars_bug)?;
+    let is_origin = df
+        .column("is_origin")
+        .map_err(polars_bug)?
+        .bool()
+        .map_err(polars_bug)?;
+    let origin_ids = ids.filter(is_origin).map_err(polars_bug)?;
+    let origin_ids = origin_ids.drop_nulls();
+    if origin_ids.n_unique().map_err(polars_bug)? == origin_ids.len() {
+        return Ok(());
+    }
+    // Rare: find the second origin response with a repeated id, as a file and row.
+    let mut seen = std::collections::HashSet::new();
+    let mut index = 0;
+    for (i, (value, origin)) in ids.iter().zip(is_origin.iter()).enumerate() {
+        if let (Some(v), Some(true)) = (value, origin) {
+            if !seen.insert(v) {
+                index = i;
+                break;
+            }
+        }
+    }
+    let mut start = 0;
+    for (path, format, height) in heights {
+        if index < start + height {
+            return Err(InputError::at(
+                row_location(path, *format, index - start, id),
+                "two origin responses have the same origin id: --origin-id must name a column that is unique per origin request",
+            )
+            .into());
+        }
+        start += height;
+    }
+    Err(polars_bug(PolarsError::ComputeError(
+        "origin id row out of range".into(),
+    )))
+}
+
+/// Sorts by time, keeping file order among equal times; skipped when already sorted.
+fn sort_by_time(df: DataFrame) -> Result<DataFrame> {
+    let ts = df
+        .column("ts")
+        .map_err(polars_bug)?
+        .datetime()
+        .map_err(polars_bug)?;
+    let mut previous = i64::MIN;
+    let mut sorted = true;
+    for value in ts
+        .physical()
+        .downcast_iter()
+        .flat_map(|a| a.values().iter())
+    {
+        if *value < previous {
+            sorted = false;
+            break;
+        }
+        previous = *value;
+    }
+    if sorted {
+        return Ok(df);
+    }
+    df.sort(
+        ["ts"],
+        SortMultipleOptions::default().with_maintain_order(true),
+    )
+    .map_err(polars_bug)
+}
+
+/// The cache key of a raw path.
+pub fn cache_key(raw: &str, key: CacheKey) -> Cow<'_, str> {
+    let path = normalise_path(raw);
+    match key {
+        CacheKey::Path => path,
+        CacheKey::PathQuery => {
+            let before_fragment = raw.split('#').next().unwrap_or(raw);
+            match before_fragment.split_once('?') {
+                Some((_, query)) if !query.is_empty() => Cow::Owned(format!("{path}?{query}")),
+                _ => path,
+            }
+        }
+    }
+}
+
+/// Adds `key`, a number per cache key: each distinct path is keyed once, then joined back.
+fn with_cache_keys(df: DataFrame, key: CacheKey) -> Result<DataFrame> {
+    let distinct = df
+        .column("path")
+        .map_err(polars_bug)?
+        .str()
+        .map_err(polars_bug)?
+        .unique()
+        .map_err(polars_bug)?;
+    let mut numbers: HashMap<String, u32> = HashMap::with_capacity(distinct.len());
+    let mut keys = Vec::with_capacity(distinct.len());
+    for path in distinct.iter() {
+        let k = cache_key(path.unwrap_or("/"), key);
+        let next = numbers.len() as u32;
+        let number = match numbers.get(k.as_ref()) {
+            Some(n) => *n,
+            None => {
+                numbers.insert(k.into_owned(), next);
+                next
+            }
+        };
+        keys.push(number);
+    }
+    let lookup = DataFrame::new(
+        keys.len(),
+        vec![
+            distinct.into_series().with_name("path".into()).into(),
+            Column::new("key".into(), keys),
+        ],
+    )
+    .map_err(polars_bug)?;
+    let args = JoinArgs {
+        validation: JoinValidation::ManyToOne,
+        maintain_order: MaintainOrderJoin::Left,
+        ..JoinArgs::new(JoinType::Left)
+    };
+    df.lazy()
+        .join(lookup.lazy(), [col("path")], [col("path")], args)
+        .collect()
+        .map_err(polars_bug)
+}
+
+/// The rule: an origin response is its viewer's page; a cached one is the page of the
+/// origin response it came from, found by `--origin-id`, or else as the latest origin
+/// response for the same key at or before it (an origin at the same instant counts as
+/// before; among several at that instant, the last in the log), if not older than
+/// `--max-age`.
+fn attribute(rows: LazyFrame, options: &Options) -> LazyFrame {
+    let origins = rows.clone().filter(col("is_origin"));
+    let joined = match &options.origin_id {
+        Some(_) => {
+            let origins = origins.filter(col("origin_id").is_not_null()).select([
+                col("origin_id"),
+                col("ts").alias("origin_ts"),
+                col("viewer_id").alias("origin_viewer"),
+            ]);
+            let args = JoinArgs {
+                validation: JoinValidation::ManyToOne,
+                maintain_order: MaintainOrderJoin::Left,
+                ..JoinArgs::new(JoinType::Left)
+            };
+            rows.join(origins, [col("origin_id")], [col("origin_id")], args)
+        }
+        None => {
+            let origins = origins.select([
+                col("ts").alias("origin_ts"),
+                col("key"),
+                col("viewer_id").alias("origin_viewer"),
+            ]);
+            let asof = AsOfOptions {
+                strategy: AsofStrategy::Backward,
+                tolerance: None,
+                tolerance_str: None,
+                left_by: Some(vec!["key".into()]),
+                right_by: Some(vec!["key".into()]),
+                allow_eq: true,
+                check_sortedness: false,
+            };
+            let args = JoinArgs::new(JoinType::AsOf(Box::new(asof)));
+            rows.join(origins, [col("ts")], [col("origin_ts")], args)
+        }
+    };
+    let age = col("ts").cast(DataType::Int64) - col("origin_ts").cast(DataType::Int64);
+    let fresh = match options.max_age {
+        Some(max) => age.lt_eq(lit(max)),
+        None => lit(true),
+    };
+    let found = col("origin_ts").is_not_null().and(fresh.clone());
+    // An unidentified visitor's own page is nobody's: an empty viewer owns nothing.
+    let own = when(col("viewer_id").eq(lit("")))
+        .then(lit(NULL).cast(DataType::String))
+        .otherwise(col("viewer_id"));
+    let carried = when(col("origin_viewer").eq(lit("")))
+        .then(lit(NULL).cast(DataType::String))
+        .otherwise(col("origin_viewer"));
+    joined.select([
+        col("ts"),
+        col("path"),
+        when(col("is_origin"))
+            .then(own)
+            .when(found.clone())
+            .then(carried)
+            .otherwise(lit(NULL).cast(DataType::String))
+            .alias("owner_id"),
+        col("viewer_id"),
+        col("cache_status"),
+        when(col("is_origin"))
+            .then(col("ts"))
+            .when(found)
+            .then(col("origin_ts"))
+            .otherwise(lit(NULL).cast(utc_micros()))
+            .alias("origin_ts"),
+        col("is_origin"),
+        col("is_origin")
+            .not()
+            .and(col("origin_ts").is_not_null())
+            .and(fresh.not())
+            .alias("too_old"),
+    ])
+}
+
+fn counts(df: &DataFrame) -> Result<Counts> {
+    let sums = df
+        .clone()
+        .lazy()
+        .select([
+            len().cast(DataType::UInt64).alias("responses"),
+            col("is_origin")
+                .sum()
+                .cast(DataType::UInt64)
+                .alias("origin"),
+            col("origin_ts")
+                .is_null()
+                .sum()
+                .cast(DataType::UInt64)
+                .alias("unattributed"),
+            col("too_old").sum().cast(DataType::UInt64).alias("too_old"),
+        ])
+        .collect()
+        .map_err(polars_bug)?;
+    let get = |name: &str| -> u64 {
+        sums.column(name)
+            .ok()
+            .and_then(|c| c.u64().ok().and_then(|c| c.get(0)))
+            .unwrap_or(0)
+    };
+    let responses = get("responses");
+    let origin = get("origin");
+    Ok(Counts {
+        responses,
+        origin,
+        cached: responses - origin,
+        unattributed: get("unattributed"),
+        too_old: get("too_old"),
+    })
+}

@@ -1,0 +1,201 @@
+//! `generate --cdn`: the synthetic incident as a CDN logged it. Every request goes through a
+//! simulated cache, so whose page each response carried is known: the truth the derivation
+//! is tested against.
+//!
+//! The cache keys on the normalised path (query ignored: `--cache-key path`). Public pages
+//! are cached for a minute. Personal pages are passed to the origin (`PASS`), except during
+//! the leak window, when the misconfiguration makes them cacheable for zero seconds with
+//! request collapsing (Mercari, 2017): a request that arrives while the origin is building
+//! someone's page for the same key is answered with that page when it is ready (`HIT`).
+//! Responses are logged when served; a collapsed response is served at the same instant as
+//! the origin response it shares.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use anyhow::Result;
+use polars::prelude::*;
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+
+use crate::exposure::{polars_bug, utc_micros};
+use crate::generate::{
+    request_path, skewed_user, user_id, Spec, LEAK_END, LEAK_START, LOG_HOURS, LOG_START,
+};
+use crate::inventory::normalise_path;
+
+/// How long public pages stay fresh in the cache.
+const PUBLIC_TTL_US: i64 = 60_000_000;
+/// Origin render time: 20 to 400 ms.
+const LATENCY_MS: std::ops::Range<i64> = 20..401;
+
+/// A cache entry: the origin response it holds.
+struct Entry {
+    /// Index of the origin response (its request id).
+    origin: usize,
+    /// When the origin response was served (the page is ready).
+    ready: i64,
+    fresh_until: i64,
+    owner: Option<String>,
+}
+
+/// One served response.
+struct Response {
+    served: i64,
+    /// Arrival of the request the origin rendered, then of this request: orders responses
+    /// served at the same instant (an origin before the responses collapsed onto it).
+    origin_arrival: i64,
+    arrival: i64,
+    path: String,
+    viewer: String,
+    owner: Option<String>,
+    status: &'static str,
+    origin: usize,
+}
+
+/// Simulates the cache over `spec.rows` requests; returns the exposure log (the truth:
+/// `ts, path, owner_id, viewer_id`) and the CDN log (`ts, path, viewer_id, cache_status,
+/// origin_request_id`), row for row in the same order.
+pub fn simulate(spec: &Spec, rng: &mut ChaCha8Rng) -> Result<(DataFrame, DataFrame)> {
+    let rows = spec.rows as usize;
+    let users = spec.users;
+    let span_us = LOG_HOURS * 3600 * 1_000_000;
+    let mut arrivals: Vec<i64> = (0..rows)
+        .map(|_| LOG_START * 1_000_000 + rng.gen_range(0..span_us) / 1000 * 1000)
+        .collect();
+    arrivals.sort_unstable();
+    let leak = LEAK_START * 1_000_000..LEAK_END * 1_000_000;
+
+    let mut cache: HashMap<String, Entry> = HashMap::new();
+    let mut responses: Vec<Response> = Vec::with_capacity(rows);
+    let mut path = String::with_capacity(64);
+    for (index, &arrival) in arrivals.iter().enumerate() {
+        let requester = skewed_user(rng, users);
+        let public = request_path(rng, users, requester, &mut path);
+        // Who asked: personal pages only their logged-in user (a logged-out visitor is sent
+        // to the login page, another URL); public pages anyone, a logged-out session or
+        // an unidentified visitor too. The origin renders the page for whoever asked.
+        let mut viewer = String::new();
+        match rng.gen_range(0..10) {
+            0..=6 => user_id(&mut viewer, requester),
+            _ if !public => user_id(&mut viewer, requester),
+            7 | 8 => {
+                let _ = write!(viewer, "s-{:016x}", rng.gen::<u64>());
+            }
+            _ => {}
+        }
+        let own = (!viewer.is_empty()).then(|| viewer.clone());
+        let latency = rng.gen_range(LATENCY_MS) * 1000;
+        let key = normalise_path(&path).into_owned();
+        let cacheable = public || leak.contains(&arrival);
+        let response = |served, origin_arrival, owner, status, origin| Response {
+            served,
+            origin_arrival,
+            arrival,
+            path: path.clone(),
+            viewer: viewer.clone(),
+            owner,
+            status,
+            origin,
+        };
+        let entry = cache.get(&key);
+        // A fetch in flight takes every request for its key, whatever the configuration
+        // says by now: the collapsed requests are already waiting on it.
+        if let Some(e) = entry.filter(|e| arrival < e.ready) {
+            let origin_arrival = responses[e.origin].arrival;
+            responses.push(response(
+                e.ready,
+                origin_arrival,
+                e.owner.clone(),
+                "HIT",
+                e.origin,
+            ));
+            continue;
+        }
+        if !cacheable {
+            responses.push(response(arrival + latency, arrival, own, "PASS", index));
+            continue;
+        }
+        if let Some(e) = entry.filter(|e| arrival < e.fresh_until) {
+            let origin_arrival = responses[e.origin].arrival;
+            responses.push(response(
+                arrival,
+                origin_arrival,
+                e.owner.clone(),
+                "HIT",
+                e.origin,
+            ));
+            continue;
+        }
+        let ready = arrival + latency;
+        let ttl = if public { PUBLIC_TTL_US } else { 0 };
+        cache.insert(
+            key,
+            Entry {
+                origin: index,
+                ready,
+                fresh_until: ready + ttl,
+                owner: own.clone(),
+            },
+        );
+        responses.push(response(ready, arrival, own, "MISS", index));
+    }
+    // Served order; at one instant, origin responses in the order their requests arrived,
+    // each followed by the responses collapsed onto it.
+    let request_ids: Vec<usize> = (0..rows).collect();
+    let mut order = request_ids;
+    order.sort_by_key(|&i| {
+        let r = &responses[i];
+        (r.served, r.origin_arrival, r.status == "HIT", r.arrival, i)
+    });
+    frames(&responses, &order)
+}
+
+fn frames(responses: &[Response], order: &[usize]) -> Result<(DataFrame, DataFrame)> {
+    let rows = order.len();
+    let ts: Vec<i64> = order.iter().map(|&i| responses[i].served).collect();
+    let ts = Int64Chunked::from_vec("ts".into(), ts)
+        .into_series()
+        .cast(&utc_micros())
+        .map_err(polars_bug)?;
+    let mut paths = StringChunkedBuilder::new("path".into(), rows);
+    let mut owners = StringChunkedBuilder::new("owner_id".into(), rows);
+    let mut viewers = StringChunkedBuilder::new("viewer_id".into(), rows);
+    let mut statuses = StringChunkedBuilder::new("cache_status".into(), rows);
+    let mut origins = StringChunkedBuilder::new("origin_request_id".into(), rows);
+    let mut id = String::with_capacity(12);
+    for &i in order {
+        let r = &responses[i];
+        paths.append_value(&r.path);
+        owners.append_value(r.owner.as_deref().unwrap_or(""));
+        viewers.append_value(&r.viewer);
+        statuses.append_value(r.status);
+        id.clear();
+        let _ = write!(id, "r{:010}", r.origin);
+        origins.append_value(&id);
+    }
+    let paths = paths.finish().into_series();
+    let viewers = viewers.finish().into_series();
+    let exposure = DataFrame::new(
+        rows,
+        vec![
+            ts.clone().into(),
+            paths.clone().into(),
+            owners.finish().into_series().into(),
+            viewers.clone().into(),
+        ],
+    )
+    .map_err(polars_bug)?;
+    let cdn = DataFrame::new(
+        rows,
+        vec![
+            ts.into(),
+            paths.into(),
+            viewers.into(),
+            statuses.finish().into_series().into(),
+            origins.finish().into_series().into(),
+        ],
+    )
+    .map_err(polars_bug)?;
+    Ok((exposure, cdn))
+}
