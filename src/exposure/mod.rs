@@ -426,8 +426,10 @@ pub(crate) fn parse_text_timestamps(
         ],
     )
     .map_err(polars_bug)?;
+    // Row order is kept: the CDN reader breaks ties between equal times by log order.
     let args = JoinArgs {
         validation: JoinValidation::ManyToOne,
+        maintain_order: MaintainOrderJoin::Left,
         ..JoinArgs::new(JoinType::Inner)
     };
     df.lazy()
