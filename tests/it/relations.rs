@@ -291,3 +291,38 @@ fn user_detail_and_letter_name_the_kind_of_page_not_the_person() {
     );
     assert!(!letter.contains("b1") && !letter.contains("Buyer"));
 }
+
+#[test]
+fn generate_writes_a_relations_table_deterministically_without_changing_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str, relations: &str| {
+        let out = dir.path().join(name);
+        pii()
+            .args(["generate", "--users", "40", "--rows", "800", "--seed", "5"])
+            .args(["--log-format", "csv", "--relations", relations, "--out-dir"])
+            .arg(&out)
+            .assert()
+            .success();
+        out
+    };
+    let (a, b, plain) = (run("a", "300"), run("b", "300"), run("plain", "0"));
+    let read = |dir: &std::path::Path, name: &str| std::fs::read(dir.join(name)).unwrap();
+    assert_eq!(read(&a, "relations.csv"), read(&b, "relations.csv"));
+    assert_eq!(read(&a, "exposure.csv"), read(&plain, "exposure.csv"));
+    assert!(!plain.join("relations.csv").exists());
+    let relations = String::from_utf8(read(&a, "relations.csv")).unwrap();
+    assert_eq!(relations.lines().count(), 301);
+    // The generated incident loads and reports through the relation.
+    pii()
+        .args(["report", "summary", "--format", "csv", "-i"])
+        .arg(a.join("inventory.yaml"))
+        .arg("-e")
+        .arg(a.join("exposure.csv"))
+        .arg("--relations")
+        .arg(a.join("relations.csv"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "users_exposed_only_via_related_pages,",
+        ));
+}
