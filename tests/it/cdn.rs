@@ -1,9 +1,9 @@
 //! Deriving owners from a CDN log: every rule on hand-computed fixtures, the CLI's errors
 //! and outputs, and the generator's simulated cache as ground truth.
 
+use crate::{bad, pii};
 use std::path::Path;
 
-use assert_cmd::Command;
 use polars::prelude::*;
 use predicates::prelude::*;
 
@@ -13,10 +13,6 @@ use pii_audit::load::Inputs;
 use pii_audit::report::{render, Format};
 
 use crate::write;
-
-fn pii() -> Command {
-    Command::cargo_bin("pii-audit").expect("binary built")
-}
 
 /// Derives owners from a CSV CDN log given as text; returns the derived log as CSV
 /// (ts, path, owner_id, viewer_id, cache_status, origin_ts) and the counts.
@@ -216,17 +212,6 @@ fn an_origin_id_is_joined_on_directly() {
         ["a@00", "b@01", "a@00", "@", "b@01", "@05", "@05"]
     );
     assert_eq!(counts.unattributed, 1);
-}
-
-/// Exit 2, the words expected in the error, and never a panic.
-fn bad(assert: assert_cmd::assert::Assert, words: &[&str]) {
-    let mut assert = assert
-        .code(2)
-        .stderr(predicate::str::contains("panicked").not())
-        .stderr(predicate::str::starts_with("error: "));
-    for w in words {
-        assert = assert.stderr(predicate::str::contains(*w));
-    }
 }
 
 fn derive_cmd(dir: &Path, log: &str, extra: &[&str]) -> assert_cmd::assert::Assert {

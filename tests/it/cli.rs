@@ -1,9 +1,9 @@
 //! The real binary, as a person runs it: one test per bad input (exit 2, the culprit
 //! named, no panic), and the happy paths of every command.
 
+use crate::{bad, pii};
 use std::path::Path;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 
 use crate::{fixture, write};
@@ -13,10 +13,6 @@ fn sample(name: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("sample-data")
         .join(name)
-}
-
-fn pii() -> Command {
-    Command::cargo_bin("pii-audit").expect("binary built")
 }
 
 const INVENTORY: &str = "version: 1\nfields:\n  name: {label: Name, category: user.name, direct_notice: true}\npages:\n  - id: home\n    route: /my/\n    fields: [name]\n";
@@ -38,18 +34,6 @@ fn report_with(
         .arg("-e")
         .arg(log_path)
         .assert()
-}
-
-/// Exit 2, the words expected in the error, and never a panic or a backtrace.
-fn bad(assert: assert_cmd::assert::Assert, words: &[&str]) {
-    let mut assert = assert
-        .code(2)
-        .stderr(predicate::str::contains("panicked").not())
-        .stderr(predicate::str::contains("backtrace").not())
-        .stderr(predicate::str::starts_with("error: "));
-    for w in words {
-        assert = assert.stderr(predicate::str::contains(*w));
-    }
 }
 
 #[test]

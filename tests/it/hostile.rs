@@ -3,17 +3,12 @@
 //! column), never panics; CSV exports cannot carry a spreadsheet formula; a failed write
 //! leaves the previous file whole; a panic restores the terminal and shows no data.
 
+use crate::pii;
 use std::path::Path;
 use std::process::Command as Std;
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
-
 use crate::{fixture, write};
-
-fn pii() -> Command {
-    Command::cargo_bin("pii-audit").expect("binary built")
-}
 
 const INVENTORY: &str = "version: 1\nfields:\n  name: {label: Name, category: user.name, direct_notice: true}\npages:\n  - id: home\n    route: /my/\n    fields: [name]\n";
 const HEADER: &str = "ts,path,owner_id,viewer_id\n";

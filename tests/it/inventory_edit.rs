@@ -7,6 +7,7 @@
 //! email; 3 exposures, 3 viewers), u1 direct (name; 1, 1), u3 potential (name); exposures
 //! 4; one unmapped cross-user row (`/search?q=x`, u2's page seen by u4).
 
+use crate::pii;
 use std::path::{Path, PathBuf};
 
 use pii_audit::cli::InputArgs;
@@ -536,10 +537,6 @@ fn read_only_folder_refuses_the_save_when_not_root() {
         }
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     }
-}
-
-fn pii() -> assert_cmd::Command {
-    assert_cmd::Command::cargo_bin("pii-audit").unwrap()
 }
 
 fn copy_to(dir: &Path, from: &Path) -> PathBuf {

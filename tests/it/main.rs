@@ -22,6 +22,24 @@ pub fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// The real binary, as a person runs it.
+pub fn pii() -> assert_cmd::Command {
+    assert_cmd::Command::cargo_bin("pii-audit").expect("binary built")
+}
+
+/// Exit 2, the words expected in the error, and never a panic or a backtrace.
+pub fn bad(assert: assert_cmd::assert::Assert, words: &[&str]) {
+    use predicates::prelude::*;
+    let mut assert = assert
+        .code(2)
+        .stderr(predicate::str::contains("panicked").not())
+        .stderr(predicate::str::contains("backtrace").not())
+        .stderr(predicate::str::starts_with("error: "));
+    for w in words {
+        assert = assert.stderr(predicate::str::contains(*w));
+    }
+}
+
 /// Writes `text` to `dir/name` and returns the path.
 pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);

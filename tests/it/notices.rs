@@ -11,9 +11,9 @@
 //!   only to u6 (10:10), so only potential.
 //! - u3 potential: name shown only to u3.
 
+use crate::{bad, pii};
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use chrono::{DateTime, TimeDelta, Utc};
 use predicates::prelude::*;
 
@@ -26,10 +26,6 @@ use pii_audit::notice::Tier;
 use pii_audit::report::{render, Format};
 
 use crate::{fixture, write};
-
-fn pii() -> Command {
-    Command::cargo_bin("pii-audit").expect("binary built")
-}
 
 const WINDOW: [&str; 6] = [
     "--from",
@@ -535,16 +531,6 @@ fn an_incident_without_jurisdictions_has_no_deadlines_and_warns() {
 }
 
 // ---- bad input: exit 2, the culprit named, nothing written ----
-
-fn bad(assert: assert_cmd::assert::Assert, words: &[&str]) {
-    let mut assert = assert
-        .code(2)
-        .stderr(predicate::str::contains("panicked").not())
-        .stderr(predicate::str::starts_with("error: "));
-    for w in words {
-        assert = assert.stderr(predicate::str::contains(*w));
-    }
-}
 
 /// The fixture inventory with `extra` appended (under `notice:`, which comes last).
 fn inventory_with(dir: &Path, edit: impl Fn(String) -> String) -> PathBuf {

@@ -30,6 +30,7 @@
 //!
 //! Order: direct (b5 2 viewers 3 exposures, b2 2/2, then b1 b3 b4 at 1/1), notice (s1 s2 s3).
 
+use crate::pii;
 use predicates::prelude::*;
 
 use pii_audit::cli::InputArgs;
@@ -175,10 +176,6 @@ fn user_pages_say_through_which_relation() {
          deal,2,Buyer shown on the seller's transaction page\n\
          mypage,1,own page\n"
     );
-}
-
-fn pii() -> assert_cmd::Command {
-    assert_cmd::Command::cargo_bin("pii-audit").unwrap()
 }
 
 fn report_with(relations: &std::path::Path, tz: &str) -> assert_cmd::assert::Assert {
