@@ -201,10 +201,7 @@ pub fn read_log(files: &[PathBuf], read: &ReadOptions, options: &Options) -> Res
             col("ts"),
             col("path"),
             col("owner_id"),
-            when(col("viewer_id").eq(lit("")))
-                .then(lit(NULL).cast(DataType::String))
-                .otherwise(col("viewer_id"))
-                .alias("viewer_id"),
+            crate::exposure::viewer_or_null(),
         ])
         .collect()
         .map_err(polars_bug)?;

@@ -448,14 +448,19 @@ fn keep_owned(df: DataFrame) -> Result<(DataFrame, usize)> {
             col("ts"),
             col("path").fill_null(lit("/")),
             col("owner_id"),
-            when(col("viewer_id").eq(lit("")))
-                .then(lit(NULL).cast(DataType::String))
-                .otherwise(col("viewer_id"))
-                .alias("viewer_id"),
+            viewer_or_null(),
         ])
         .collect()
         .map_err(polars_bug)?;
     Ok((df, skipped))
+}
+
+/// `viewer_id` with an empty value read as null: an unidentified visitor.
+pub(crate) fn viewer_or_null() -> Expr {
+    when(col("viewer_id").eq(lit("")))
+        .then(lit(NULL).cast(DataType::String))
+        .otherwise(col("viewer_id"))
+        .alias("viewer_id")
 }
 
 /// The `ts` column as UTC µs for native timestamps; text is kept as text here and parsed

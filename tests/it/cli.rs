@@ -1,7 +1,7 @@
 //! The real binary, as a person runs it: one test per bad input (exit 2, the culprit
 //! named, no panic), and the happy paths of every command.
 
-use crate::{bad, pii};
+use crate::{bad, pii, report_with};
 use std::path::Path;
 
 use predicates::prelude::*;
@@ -17,24 +17,6 @@ fn sample(name: &str) -> std::path::PathBuf {
 
 const INVENTORY: &str = "version: 1\nfields:\n  name: {label: Name, category: user.name, direct_notice: true}\npages:\n  - id: home\n    route: /my/\n    fields: [name]\n";
 const LOG: &str = "ts,path,owner_id,viewer_id\n2017-01-01T00:00:00Z,/my/,a,v\n";
-
-/// Runs `report users` on an inventory and a log given as text; returns the assertion.
-fn report_with(
-    dir: &Path,
-    inventory: &str,
-    log_name: &str,
-    log: &[u8],
-) -> assert_cmd::assert::Assert {
-    let inv = write(dir, "inv.yaml", inventory);
-    let log_path = dir.join(log_name);
-    std::fs::write(&log_path, log).unwrap();
-    pii()
-        .args(["report", "users", "-i"])
-        .arg(inv)
-        .arg("-e")
-        .arg(log_path)
-        .assert()
-}
 
 #[test]
 fn yaml_syntax_error_names_the_line() {

@@ -3,7 +3,7 @@
 //! column), never panics; CSV exports cannot carry a spreadsheet formula; a failed write
 //! leaves the previous file whole; a panic restores the terminal and shows no data.
 
-use crate::pii;
+use crate::{pii, report_with};
 use std::path::Path;
 use std::process::Command as Std;
 use std::time::{Duration, Instant};
@@ -12,19 +12,6 @@ use crate::{fixture, write};
 
 const INVENTORY: &str = "version: 1\nfields:\n  name: {label: Name, category: user.name, direct_notice: true}\npages:\n  - id: home\n    route: /my/\n    fields: [name]\n";
 const HEADER: &str = "ts,path,owner_id,viewer_id\n";
-
-/// `report users` over an inventory and a log given as bytes.
-fn users(dir: &Path, inventory: &str, log_name: &str, log: &[u8]) -> assert_cmd::assert::Assert {
-    let inv = write(dir, "inv.yaml", inventory);
-    let log_path = dir.join(log_name);
-    std::fs::write(&log_path, log).unwrap();
-    pii()
-        .args(["report", "users", "-i"])
-        .arg(inv)
-        .arg("-e")
-        .arg(log_path)
-        .assert()
-}
 
 /// Exit 2, a one-line `error:` with `words`, no panic, and nothing longer than a screenful.
 fn refused(assert: assert_cmd::assert::Assert, words: &[&str]) {
@@ -56,7 +43,7 @@ fn non_utf8_bytes_in_a_csv_name_line_and_column() {
     ]
     .concat();
     refused(
-        users(dir.path(), INVENTORY, "log.csv", &log),
+        report_with(dir.path(), INVENTORY, "log.csv", &log),
         &["log.csv:3:26", "not UTF-8"],
     );
     let registered = write(dir.path(), "reg.csv", "user_id,name\n");
@@ -91,7 +78,7 @@ fn a_10_mb_single_line_is_refused_briefly_and_a_10_mb_cell_is_read() {
     // No newline at all: the whole file is one header of unknown columns.
     let line = "x".repeat(10 * 1024 * 1024);
     refused(
-        users(dir.path(), INVENTORY, "log.csv", line.as_bytes()),
+        report_with(dir.path(), INVENTORY, "log.csv", line.as_bytes()),
         &["log.csv", "missing required column `ts`", "xxxx…"],
     );
     // A valid row whose path is 10 MB: an unmapped path, not a crash.
@@ -113,13 +100,13 @@ fn a_10_mb_single_line_is_refused_briefly_and_a_10_mb_cell_is_read() {
 fn a_csv_with_a_byte_order_mark_is_read_like_one_without() {
     let dir = tempfile::tempdir().unwrap();
     let rows = "2017-01-01T00:00:00Z,/my/,a,v\n";
-    let plain = stdout(users(
+    let plain = stdout(report_with(
         dir.path(),
         INVENTORY,
         "plain.csv",
         format!("{HEADER}{rows}").as_bytes(),
     ));
-    let bom = stdout(users(
+    let bom = stdout(report_with(
         dir.path(),
         INVENTORY,
         "bom.csv",
@@ -134,7 +121,7 @@ fn a_repeated_column_that_is_read_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let log = "ts,path,owner_id,viewer_id,path\n2017-01-01T00:00:00Z,/my/,a,v,/other/\n";
     refused(
-        users(dir.path(), INVENTORY, "log.csv", log.as_bytes()),
+        report_with(dir.path(), INVENTORY, "log.csv", log.as_bytes()),
         &[
             "log.csv: path",
             "names column `path` twice (columns 2 and 5)",
@@ -142,7 +129,7 @@ fn a_repeated_column_that_is_read_is_refused() {
     );
     // A repeated column the tool does not read is ignored, like any other extra column.
     let log = "ts,path,owner_id,viewer_id,note,note\n2017-01-01T00:00:00Z,/my/,a,v,x,y\n";
-    users(dir.path(), INVENTORY, "log.csv", log.as_bytes()).success();
+    report_with(dir.path(), INVENTORY, "log.csv", log.as_bytes()).success();
     let inv = write(dir.path(), "inv.yaml", INVENTORY);
     let log = write(
         dir.path(),
@@ -211,7 +198,7 @@ fn timestamps_before_1970_or_from_2100_are_refused_with_their_row() {
     ] {
         let log = format!("{HEADER}{ok}{bad},/my/,a,v\n");
         refused(
-            users(dir.path(), INVENTORY, "log.csv", log.as_bytes()),
+            report_with(dir.path(), INVENTORY, "log.csv", log.as_bytes()),
             &[
                 "log.csv:3: row 2: ts",
                 shown,
@@ -221,7 +208,7 @@ fn timestamps_before_1970_or_from_2100_are_refused_with_their_row() {
     }
     // The edges themselves are inside.
     let log = format!("{HEADER}1970-01-01T00:00:00Z,/my/,a,v\n2099-12-31T23:59:59.999Z,/my/,b,v\n");
-    users(dir.path(), INVENTORY, "log.csv", log.as_bytes()).success();
+    report_with(dir.path(), INVENTORY, "log.csv", log.as_bytes()).success();
 }
 
 #[test]
@@ -267,7 +254,10 @@ fn native_timestamps_out_of_range_are_refused_too() {
 fn zero_byte_files_are_named() {
     let dir = tempfile::tempdir().unwrap();
     for name in ["log.csv", "log.ndjson", "log.parquet", "log.csv.gz"] {
-        refused(users(dir.path(), INVENTORY, name, b""), &[name, "empty"]);
+        refused(
+            report_with(dir.path(), INVENTORY, name, b""),
+            &[name, "empty"],
+        );
     }
     let empty = write(dir.path(), "empty.yaml", "");
     refused(
@@ -474,7 +464,12 @@ fn csv_exports_neutralise_formulas_and_json_keeps_the_values() {
     let log = format!(
         "{HEADER}2017-01-01T00:00:00Z,/my/,\"=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",v\n2017-01-01T00:00:01Z,/my/,+1234,v\n2017-01-01T00:00:02Z,/my/,-5,v\n2017-01-01T00:00:03Z,/my/,@SUM(A1),v\n2017-01-01T00:00:04Z,/my/,\"\tcmd\",v\n2017-01-01T00:00:05Z,/my/,\"\rcmd\",v\n2017-01-01T00:00:06Z,/my/,plain-id,v\n"
     );
-    let csv = stdout(users(dir.path(), INVENTORY, "log.csv", log.as_bytes()));
+    let csv = stdout(report_with(
+        dir.path(),
+        INVENTORY,
+        "log.csv",
+        log.as_bytes(),
+    ));
     let ids: Vec<&str> = csv
         .lines()
         .skip(1)

@@ -40,6 +40,24 @@ pub fn bad(assert: assert_cmd::assert::Assert, words: &[&str]) {
     }
 }
 
+/// Runs `report users` on an inventory and a log given as text; returns the assertion.
+pub fn report_with(
+    dir: &Path,
+    inventory: &str,
+    log_name: &str,
+    log: &[u8],
+) -> assert_cmd::assert::Assert {
+    let inv = write(dir, "inv.yaml", inventory);
+    let log_path = dir.join(log_name);
+    std::fs::write(&log_path, log).unwrap();
+    pii()
+        .args(["report", "users", "-i"])
+        .arg(inv)
+        .arg("-e")
+        .arg(log_path)
+        .assert()
+}
+
 /// Writes `text` to `dir/name` and returns the path.
 pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
