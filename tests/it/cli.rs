@@ -1,7 +1,7 @@
 //! The real binary, as a person runs it: one test per bad input (exit 2, the culprit
 //! named, no panic), and the happy paths of every command.
 
-use crate::{bad, pii, report_with};
+use crate::{bad, pii, report_with, report_with_registered, INVENTORY, LOG};
 use std::path::Path;
 
 use predicates::prelude::*;
@@ -14,9 +14,6 @@ fn sample(name: &str) -> std::path::PathBuf {
         .join("sample-data")
         .join(name)
 }
-
-const INVENTORY: &str = "version: 1\nfields:\n  name: {label: Name, category: user.name, direct_notice: true}\npages:\n  - id: home\n    route: /my/\n    fields: [name]\n";
-const LOG: &str = "ts,path,owner_id,viewer_id\n2017-01-01T00:00:00Z,/my/,a,v\n";
 
 #[test]
 fn yaml_syntax_error_names_the_line() {
@@ -215,19 +212,7 @@ fn bad_flags_are_usage_errors() {
 #[test]
 fn bad_registered_table_names_row_and_column() {
     let dir = tempfile::tempdir().unwrap();
-    let inv = write(dir.path(), "inv.yaml", INVENTORY);
-    let log = write(dir.path(), "log.csv", LOG);
-    let with_registered = |text: &str| {
-        let reg = write(dir.path(), "reg.csv", text);
-        pii()
-            .args(["report", "users", "-i"])
-            .arg(&inv)
-            .arg("-e")
-            .arg(&log)
-            .arg("-r")
-            .arg(reg)
-            .assert()
-    };
+    let with_registered = |text: &str| report_with_registered(dir.path(), text.as_bytes());
     bad(
         with_registered("user_id,name\na,true\nb,maybe\n"),
         &["reg.csv:3: row 2: name", "\"maybe\" is not a boolean"],

@@ -3,14 +3,13 @@
 //! column), never panics; CSV exports cannot carry a spreadsheet formula; a failed write
 //! leaves the previous file whole; a panic restores the terminal and shows no data.
 
-use crate::{pii, report_with};
+use crate::{pii, report_with, report_with_registered, INVENTORY};
 use std::path::Path;
 use std::process::Command as Std;
 use std::time::{Duration, Instant};
 
 use crate::{fixture, write};
 
-const INVENTORY: &str = "version: 1\nfields:\n  name: {label: Name, category: user.name, direct_notice: true}\npages:\n  - id: home\n    route: /my/\n    fields: [name]\n";
 const HEADER: &str = "ts,path,owner_id,viewer_id\n";
 
 /// Exit 2, a one-line `error:` with `words`, no panic, and nothing longer than a screenful.
@@ -46,25 +45,11 @@ fn non_utf8_bytes_in_a_csv_name_line_and_column() {
         report_with(dir.path(), INVENTORY, "log.csv", &log),
         &["log.csv:3:26", "not UTF-8"],
     );
-    let registered = write(dir.path(), "reg.csv", "user_id,name\n");
-    std::fs::write(&registered, b"user_id,name\nb\xc3(,true\n").unwrap();
-    let inv = write(dir.path(), "inv.yaml", INVENTORY);
-    let log = write(
-        dir.path(),
-        "ok.csv",
-        &format!("{HEADER}2017-01-01T00:00:00Z,/my/,a,v\n"),
-    );
     refused(
-        pii()
-            .args(["report", "users", "-i"])
-            .arg(&inv)
-            .arg("-e")
-            .arg(&log)
-            .arg("-r")
-            .arg(&registered)
-            .assert(),
+        report_with_registered(dir.path(), b"user_id,name\nb\xc3(,true\n"),
         &["reg.csv:2:2", "not UTF-8"],
     );
+    let inv = dir.path().join("inv.yaml");
     std::fs::write(&inv, b"version: 1\nname: caf\xe9\n").unwrap();
     refused(
         pii().args(["inventory", "check"]).arg(&inv).assert(),
@@ -130,22 +115,8 @@ fn a_repeated_column_that_is_read_is_refused() {
     // A repeated column the tool does not read is ignored, like any other extra column.
     let log = "ts,path,owner_id,viewer_id,note,note\n2017-01-01T00:00:00Z,/my/,a,v,x,y\n";
     report_with(dir.path(), INVENTORY, "log.csv", log.as_bytes()).success();
-    let inv = write(dir.path(), "inv.yaml", INVENTORY);
-    let log = write(
-        dir.path(),
-        "ok.csv",
-        &format!("{HEADER}2017-01-01T00:00:00Z,/my/,a,v\n"),
-    );
-    let reg = write(dir.path(), "reg.csv", "user_id,name,name\na,true,false\n");
     refused(
-        pii()
-            .args(["report", "users", "-i"])
-            .arg(&inv)
-            .arg("-e")
-            .arg(&log)
-            .arg("-r")
-            .arg(&reg)
-            .assert(),
+        report_with_registered(dir.path(), b"user_id,name,name\na,true,false\n"),
         &["reg.csv: name", "twice (columns 2 and 3)"],
     );
 }
@@ -264,22 +235,8 @@ fn zero_byte_files_are_named() {
         pii().args(["inventory", "check"]).arg(&empty).assert(),
         &["empty.yaml", "the inventory is empty"],
     );
-    let inv = write(dir.path(), "inv.yaml", INVENTORY);
-    let log = write(
-        dir.path(),
-        "ok.csv",
-        &format!("{HEADER}2017-01-01T00:00:00Z,/my/,a,v\n"),
-    );
-    let reg = write(dir.path(), "reg.csv", "");
     refused(
-        pii()
-            .args(["report", "users", "-i"])
-            .arg(&inv)
-            .arg("-e")
-            .arg(&log)
-            .arg("-r")
-            .arg(&reg)
-            .assert(),
+        report_with_registered(dir.path(), b""),
         &["reg.csv", "empty"],
     );
 }

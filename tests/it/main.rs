@@ -22,6 +22,28 @@ pub fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// A one-page inventory (`/my/` shows `name`, a direct-notice field) and a one-row log
+/// (a's page seen by v) that the CLI tests vary.
+pub const INVENTORY: &str = "version: 1\nfields:\n  name: {label: Name, category: user.name, direct_notice: true}\npages:\n  - id: home\n    route: /my/\n    fields: [name]\n";
+pub const LOG: &str = "ts,path,owner_id,viewer_id\n2017-01-01T00:00:00Z,/my/,a,v\n";
+
+/// `report users` over INVENTORY and LOG with `registered` as the registered table
+/// (`reg.csv`), all written into `dir`.
+pub fn report_with_registered(dir: &Path, registered: &[u8]) -> assert_cmd::assert::Assert {
+    let inv = write(dir, "inv.yaml", INVENTORY);
+    let log = write(dir, "log.csv", LOG);
+    let reg = dir.join("reg.csv");
+    std::fs::write(&reg, registered).expect("write fixture");
+    pii()
+        .args(["report", "users", "-i"])
+        .arg(inv)
+        .arg("-e")
+        .arg(log)
+        .arg("-r")
+        .arg(reg)
+        .assert()
+}
+
 /// The real binary, as a person runs it.
 pub fn pii() -> assert_cmd::Command {
     assert_cmd::Command::cargo_bin("pii-audit").expect("binary built")
