@@ -374,15 +374,20 @@ pub(crate) fn request_path(
     public
 }
 
-fn build_log(spec: &Spec, rng: &mut ChaCha8Rng) -> Result<DataFrame> {
-    let rows = spec.rows as usize;
-    let users = spec.users;
+/// When the log's requests arrive: uniform over the log's hours, to the millisecond, sorted.
+pub(crate) fn arrival_times(rows: usize, rng: &mut ChaCha8Rng) -> Vec<i64> {
     let span_us = LOG_HOURS * 3600 * 1_000_000;
-
     let mut times: Vec<i64> = (0..rows)
         .map(|_| LOG_START * 1_000_000 + rng.gen_range(0..span_us) / 1000 * 1000)
         .collect();
     times.sort_unstable();
+    times
+}
+
+fn build_log(spec: &Spec, rng: &mut ChaCha8Rng) -> Result<DataFrame> {
+    let rows = spec.rows as usize;
+    let users = spec.users;
+    let times = arrival_times(rows, rng);
 
     let mut paths = StringChunkedBuilder::new("path".into(), rows);
     let mut owners = StringChunkedBuilder::new("owner_id".into(), rows);

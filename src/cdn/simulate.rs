@@ -19,9 +19,7 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use crate::exposure::{polars_bug, utc_micros};
-use crate::generate::{
-    request_path, skewed_user, user_id, Spec, LEAK_END, LEAK_START, LOG_HOURS, LOG_START,
-};
+use crate::generate::{request_path, skewed_user, user_id, Spec, LEAK_END, LEAK_START};
 use crate::inventory::normalise_path;
 
 /// How long public pages stay fresh in the cache.
@@ -59,11 +57,7 @@ struct Response {
 pub fn simulate(spec: &Spec, rng: &mut ChaCha8Rng) -> Result<(DataFrame, DataFrame)> {
     let rows = spec.rows as usize;
     let users = spec.users;
-    let span_us = LOG_HOURS * 3600 * 1_000_000;
-    let mut arrivals: Vec<i64> = (0..rows)
-        .map(|_| LOG_START * 1_000_000 + rng.gen_range(0..span_us) / 1000 * 1000)
-        .collect();
-    arrivals.sort_unstable();
+    let arrivals = crate::generate::arrival_times(rows, rng);
     let leak = LEAK_START * 1_000_000..LEAK_END * 1_000_000;
 
     let mut cache: HashMap<String, Entry> = HashMap::new();
