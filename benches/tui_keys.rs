@@ -41,6 +41,9 @@ fn main() {
         tz: arg(3, "Asia/Tokyo"),
         derive_owners: false,
         derive: Default::default(),
+        dialect: Default::default(),
+        streaming: false,
+        timeline: true,
     };
     let started = Instant::now();
     let mut inputs = Inputs::load_quiet(&input).expect("inputs load");

@@ -87,6 +87,8 @@ A cached response with none is kept with an empty owner_id and counted on standa
         output: PathBuf,
         #[command(flatten)]
         derive: DeriveArgs,
+        #[command(flatten)]
+        dialect: LogDialect,
         /// IANA zone (Asia/Tokyo) or offset (+09:00): reads naive times, writes the output's times.
         #[arg(long, value_name = "TZ", default_value = "UTC")]
         tz: String,
@@ -139,6 +141,8 @@ pub enum InventoryCommand {
         /// With a log: print ready-to-paste YAML pages for the unmapped routes.
         #[arg(long, requires = "log")]
         suggest: bool,
+        #[command(flatten)]
+        dialect: LogDialect,
     },
     /// Rewrite an inventory in the canonical form the TUI saves (previous file kept as FILE.bak).
     Fmt {
@@ -184,6 +188,52 @@ pub struct InputArgs {
     pub derive_owners: bool,
     #[command(flatten)]
     pub derive: DeriveArgs,
+    #[command(flatten)]
+    pub dialect: LogDialect,
+    /// Reduce the log to one row per (path, owner, viewer) while reading it, in bounded
+    /// memory (polars' streaming engine) [default: on for Parquet logs over 256 MiB]
+    #[arg(long, help_heading = "Reading the log")]
+    pub streaming: bool,
+    /// Set by the command, not the user: the timeline is needed (a streamed log keeps minutes).
+    #[arg(skip)]
+    pub timeline: bool,
+}
+
+/// How to read a log whose columns and times are not the contract's.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Args)]
+#[command(next_help_heading = "Reading the log")]
+pub struct LogDialect {
+    /// Read the log's column SOURCE as the contract's CONTRACT (repeatable), e.g.
+    /// --column owner_id=user_hash --column ts=timestamp
+    #[arg(long = "column", value_name = "CONTRACT=SOURCE", value_parser = parse_column)]
+    pub columns: Vec<(String, String)>,
+    /// strftime pattern of the log's text timestamps, e.g. "%d/%b/%Y:%H:%M:%S %z" (a
+    /// pattern without an offset is read in --tz)
+    #[arg(long, value_name = "PATTERN", value_parser = parse_ts_format)]
+    pub ts_format: Option<String>,
+}
+
+fn parse_column(text: &str) -> Result<(String, String), String> {
+    let Some((contract, source)) = text.split_once('=') else {
+        return Err(format!(
+            "{text:?}: expected CONTRACT=SOURCE, e.g. owner_id=user_hash"
+        ));
+    };
+    let (contract, source) = (contract.trim(), source.trim());
+    if !crate::exposure::MAPPABLE_COLUMNS.contains(&contract) {
+        return Err(format!(
+            "{contract:?} is not a column pii-audit reads; one of {}",
+            crate::exposure::MAPPABLE_COLUMNS.join(", ")
+        ));
+    }
+    if source.is_empty() {
+        return Err(format!("{text:?}: the log's column name is empty"));
+    }
+    Ok((contract.to_string(), source.to_string()))
+}
+
+fn parse_ts_format(text: &str) -> Result<String, String> {
+    crate::exposure::zone::check_pattern(text).map(|()| text.to_string())
 }
 
 /// How owners are derived from a CDN log (`derive-owners`, `--derive-owners`).

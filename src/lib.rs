@@ -10,6 +10,7 @@ pub mod generate;
 pub mod inventory;
 pub mod load;
 pub mod notice;
+pub mod progress;
 pub mod report;
 pub mod tui;
 
@@ -20,6 +21,7 @@ use clap::CommandFactory;
 
 use crate::audit::Audit;
 use crate::cli::{Cli, Command, InventoryCommand, ReportKind};
+use crate::progress::Progress;
 use crate::report::Format;
 
 /// Runs one command.
@@ -33,9 +35,12 @@ pub fn run(cli: Cli) -> Result<()> {
                 sample: true,
                 unpacked: Some(sample.dir()),
             };
-            tui::run(sample.input.clone(), title)
+            let mut input = sample.input.clone();
+            input.timeline = true;
+            tui::run(input, title)
         }
-        Some(Command::Tui { input }) => {
+        Some(Command::Tui { mut input }) => {
+            input.timeline = true;
             need_terminal()?;
             let title = tui::model::Title {
                 text: input_title(&input),
@@ -46,13 +51,18 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Some(Command::Report {
             kind,
-            input,
+            mut input,
             format,
             output,
         }) => {
-            let inputs = load::Inputs::load(&input)?;
+            input.timeline = kind == ReportKind::Timeline;
+            let progress = Progress::on_stderr();
+            let inputs = load::Inputs::load(&input, &progress)?;
             forced_panic_point("report", || first_row(&inputs.log.df));
+            progress.stage("matching routes");
             let audit = inputs.audit()?;
+            progress.done(format!("{} distinct paths matched", audit.distinct_paths()));
+            progress.stage("joining and aggregating");
             let started = Instant::now();
             let (mut report, users_absent) = build_report(&audit, kind)?;
             if let (ReportKind::Summary, Some(counts)) = (kind, &inputs.derivation) {
@@ -64,7 +74,23 @@ pub fn run(cli: Cli) -> Result<()> {
                 None => Format::default_for_stdout(),
             });
             let started = Instant::now();
-            report::emit(&report, format, output.as_deref(), &inputs.zone)?;
+            match &output {
+                Some(path) => {
+                    progress.stage(&format!("writing {}", path.display()));
+                    report::emit(&report, format, output.as_deref(), &inputs.zone)?;
+                    progress.done(format!(
+                        "wrote {} rows to {}",
+                        report.df.height(),
+                        path.display()
+                    ));
+                    progress.finish();
+                }
+                None => {
+                    progress.done(format!("{} rows", report.df.height()));
+                    progress.finish();
+                    report::emit(&report, format, None, &inputs.zone)?;
+                }
+            }
             if std::env::var_os("PII_AUDIT_TIMINGS").is_some() {
                 eprintln!(
                     "timings: read {:.3}s, match {:.3}s ({} distinct paths), join+aggregate {:.3}s, write {:.3}s",
@@ -85,7 +111,7 @@ pub fn run(cli: Cli) -> Result<()> {
             input,
             lang,
         }) => {
-            let inputs = load::Inputs::load(&input)?;
+            let inputs = load::Inputs::load(&input, &Progress::on_stderr())?;
             let audit = inputs.audit()?;
             let lang = lang.or(inputs.inventory.notice.lang).unwrap_or_default();
             let text = notice::check_text_in(&audit, &user_id, lang)?;
@@ -105,9 +131,12 @@ pub fn run(cli: Cli) -> Result<()> {
             format,
             force,
         }) => {
-            let inputs = load::Inputs::load(&input)?;
+            let progress = Progress::on_stderr();
+            let inputs = load::Inputs::load(&input, &progress)?;
+            progress.stage("matching routes and aggregating");
             let audit = inputs.audit()?;
             let users = audit.users_frame()?;
+            progress.stage("writing the notices");
             let options = notice::write::Options {
                 out_dir,
                 lang: lang.or(inputs.inventory.notice.lang).unwrap_or_default(),
@@ -118,6 +147,8 @@ pub fn run(cli: Cli) -> Result<()> {
                 only: None,
             };
             let written = notice::write::write(&audit, &users, &options)?;
+            progress.done(format!("{} letters", written.total()));
+            progress.finish();
             for note in audit.assumption_notes(Some(audit::assumed_users(&users))) {
                 eprintln!("note: {note}");
             }
@@ -130,8 +161,9 @@ pub fn run(cli: Cli) -> Result<()> {
                     log,
                     tz,
                     suggest,
+                    dialect,
                 },
-        }) => inventory_check(&inventory, &log, &tz, suggest),
+        }) => inventory_check(&inventory, &log, &tz, suggest, &dialect),
         Some(Command::Inventory {
             command:
                 InventoryCommand::Fmt {
@@ -144,8 +176,9 @@ pub fn run(cli: Cli) -> Result<()> {
             log,
             output,
             derive,
+            dialect,
             tz,
-        }) => derive_owners(&log, &output, &derive, &tz),
+        }) => derive_owners(&log, &output, &derive, &dialect, &tz),
         Some(Command::Generate {
             users,
             rows,
@@ -211,16 +244,30 @@ fn derive_owners(
     log: &[String],
     output: &std::path::Path,
     args: &cli::DeriveArgs,
+    dialect: &cli::LogDialect,
     tz: &str,
 ) -> Result<()> {
     let zone = load::parse_zone(tz)?;
     let options = cdn::Options::from_args(args)?;
+    load::check_columns(&dialect.columns)?;
     let files = exposure::expand_paths(log)?;
+    let read = exposure::ReadOptions {
+        zone,
+        columns: dialect.columns.clone(),
+        ts_format: dialect.ts_format.clone(),
+        ..Default::default()
+    };
+    let progress = Progress::on_stderr();
+    progress.stage("reading the CDN log and deriving owners");
     let started = Instant::now();
-    let derived = cdn::derive(&files, &zone, &options)?;
+    let derived = cdn::derive(&files, &read, &options)?;
     let derive_time = started.elapsed();
+    progress.rows_read(derived.counts.responses, derive_time);
+    progress.stage(&format!("writing {}", output.display()));
     let started = Instant::now();
     cdn::write(&derived.df, output, &zone)?;
+    progress.done(format!("wrote {}", output.display()));
+    progress.finish();
     if std::env::var_os("PII_AUDIT_TIMINGS").is_some() {
         eprintln!(
             "timings: read+derive {:.3}s, write {:.3}s",
@@ -303,7 +350,13 @@ macro_rules! outln {
 }
 
 /// `inventory check`: validation, and with a log, coverage and suggested routes.
-fn inventory_check(path: &std::path::Path, log: &[String], tz: &str, suggest: bool) -> Result<()> {
+fn inventory_check(
+    path: &std::path::Path,
+    log: &[String],
+    tz: &str,
+    suggest: bool,
+    dialect: &cli::LogDialect,
+) -> Result<()> {
     let inventory = inventory::Inventory::load(path)?;
     // Custom letter templates are part of the inventory: a bad one is refused here too.
     notice::Letters::new(&inventory)?;
@@ -323,9 +376,12 @@ fn inventory_check(path: &std::path::Path, log: &[String], tz: &str, suggest: bo
         return report::print_text(&out);
     }
     let zone = load::parse_zone(tz)?;
+    load::check_columns(&dialect.columns)?;
     let files = exposure::expand_paths(log)?;
     let options = exposure::ReadOptions {
         zone,
+        columns: dialect.columns.clone(),
+        ts_format: dialect.ts_format.clone(),
         ..Default::default()
     };
     let log = exposure::Log::read(&files, &options)?;

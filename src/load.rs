@@ -11,8 +11,11 @@ use crate::audit::Audit;
 use crate::cdn;
 use crate::cli::InputArgs;
 use crate::error::InputError;
-use crate::exposure::{expand_paths, parse_instant, Log, ReadOptions, Registered, Relations, Zone};
+use crate::exposure::{
+    expand_log, format_of, parse_instant, Format, Log, ReadOptions, Registered, Relations, Zone,
+};
 use crate::inventory::Inventory;
+use crate::progress::Progress;
 
 /// Everything an audit reads, loaded and validated.
 pub struct Inputs {
@@ -31,6 +34,33 @@ pub struct Inputs {
     paths: std::sync::OnceLock<Encoded>,
     /// With `--derive-owners`: what the derivation found in the window.
     pub derivation: Option<cdn::Counts>,
+    /// Files of a partitioned folder left unread: their partitions lie outside the window.
+    pub files_pruned: usize,
+}
+
+/// Parquet logs larger than this are streamed unless told otherwise: read whole, a log
+/// takes about nine times its Parquet size in memory at its peak.
+pub const STREAMING_BYTES: u64 = 256 << 20;
+
+/// Checks `--column`: each contract column and each source column named once.
+pub fn check_columns(columns: &[(String, String)]) -> Result<()> {
+    for (i, (contract, source)) in columns.iter().enumerate() {
+        for (other_contract, other_source) in &columns[..i] {
+            if contract == other_contract {
+                return Err(InputError::usage(format!(
+                    "--column maps `{contract}` twice ({other_source} and {source}); keep one"
+                ))
+                .into());
+            }
+            if source == other_source {
+                return Err(InputError::usage(format!(
+                    "--column reads `{source}` as both `{other_contract}` and `{contract}`; keep one"
+                ))
+                .into());
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Parses `--tz`.
@@ -68,28 +98,71 @@ pub fn parse_window(
 
 impl Inputs {
     /// Loads the inputs and prints the warnings on standard error.
-    pub fn load(args: &InputArgs) -> Result<Inputs> {
-        let inputs = Inputs::load_quiet(args)?;
-        for warning in &inputs.warnings {
-            eprintln!("warning: {warning}");
-        }
+    pub fn load(args: &InputArgs, progress: &Progress) -> Result<Inputs> {
+        let inputs = Inputs::load_with(args, progress)?;
+        progress.suspend(|| {
+            for warning in &inputs.warnings {
+                eprintln!("warning: {warning}");
+            }
+            if inputs.files_pruned > 0 {
+                eprintln!(
+                    "note: read {} of {} log files: {} lie in partitions outside --from/--to",
+                    inputs.log.files.len(),
+                    inputs.log.files.len() + inputs.files_pruned,
+                    inputs.files_pruned
+                );
+            }
+        });
         Ok(inputs)
     }
 
     /// Loads the inputs, keeping the warnings for the caller to show (the TUI owns the
     /// terminal, so nothing may be printed).
     pub fn load_quiet(args: &InputArgs) -> Result<Inputs> {
+        Inputs::load_with(args, &Progress::hidden())
+    }
+
+    fn load_with(args: &InputArgs, progress: &Progress) -> Result<Inputs> {
         let zone = parse_zone(&args.tz)?;
         let window = parse_window(args.from.as_deref(), args.to.as_deref(), &zone)?;
         let inventory = Inventory::load(&args.inventory)?;
         let mut warnings = inventory.warnings.clone();
-        let files: Vec<PathBuf> = expand_paths(&args.log)?;
+        check_columns(&args.dialect.columns)?;
+        let listing = expand_log(&args.log, window)?;
+        let files: Vec<PathBuf> = listing.files;
         let started = Instant::now();
+        let special = args.derive_owners || args.relations.is_some();
+        if args.streaming && special {
+            return Err(InputError::usage(
+                "--streaming reduces the log to one row per (path, owner, viewer), which --relations and --derive-owners cannot use (they need each row's time)",
+            )
+            .into());
+        }
+        let parquet_bytes: u64 = files
+            .iter()
+            .filter(|f| format_of(f).is_ok_and(|f| f == Format::Parquet))
+            .filter_map(|f| std::fs::metadata(f).ok().map(|m| m.len()))
+            .sum();
+        let all_parquet = files
+            .iter()
+            .all(|f| format_of(f).is_ok_and(|f| f == Format::Parquet));
+        let streaming =
+            args.streaming || (!special && all_parquet && parquet_bytes > STREAMING_BYTES);
         let options = ReadOptions {
             zone,
             from: window.0,
             to: window.1,
+            columns: args.dialect.columns.clone(),
+            ts_format: args.dialect.ts_format.clone(),
+            streaming,
+            minutes: args.timeline,
         };
+        progress.stage(&match (files.len(), streaming) {
+            (1, false) => "reading the log".to_string(),
+            (1, true) => "reading the log (streaming)".to_string(),
+            (n, false) => format!("reading {n} log files"),
+            (n, true) => format!("reading {n} log files (streaming)"),
+        });
         let (log, derivation) = if args.derive_owners {
             let derive = cdn::Options::from_args(&args.derive)?;
             let (log, counts) = cdn::read_log(&files, &options, &derive)?;
@@ -105,6 +178,13 @@ impl Inputs {
         } else {
             (Log::read(&files, &options)?, None)
         };
+        if log.weighted && args.relations.is_some() {
+            return Err(InputError::usage(
+                "--relations needs each response's time, which an aggregated log does not keep: run it on the raw log",
+            )
+            .into());
+        }
+        progress.rows_read(log.responses(), started.elapsed());
         let registered = match &args.registered {
             Some(path) => {
                 let registered = Registered::read(path, &inventory)?;
@@ -143,6 +223,7 @@ impl Inputs {
             warnings,
             paths: std::sync::OnceLock::new(),
             derivation,
+            files_pruned: listing.pruned,
         })
     }
 

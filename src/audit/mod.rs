@@ -142,32 +142,68 @@ fn cross() -> Expr {
         .or(col("viewer_id").neq(col("owner_id")))
 }
 
+/// How rows count: one response each (a raw log), or `requests` each, the first at `ts`
+/// and the last at `last_ts` (an aggregated log, or a raw one reduced while streaming).
+/// Every figure is a count, a distinct count, a min or a max, so both give the same reports.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Weight {
+    weighted: bool,
+}
+
+impl Weight {
+    pub(crate) fn of(log: &Log) -> Weight {
+        Weight {
+            weighted: log.weighted,
+        }
+    }
+
+    /// Responses in the group.
+    fn rows(self) -> Expr {
+        match self.weighted {
+            true => col("requests").sum(),
+            false => len(),
+        }
+        .cast(DataType::UInt32)
+    }
+
+    /// Responses in the group for which `condition` holds.
+    fn count(self, condition: Expr) -> Expr {
+        match self.weighted {
+            true => col("requests").filter(condition).sum(),
+            false => condition.sum(),
+        }
+        .cast(DataType::UInt32)
+    }
+
+    /// The column holding the last response's time.
+    fn last(self) -> &'static str {
+        match self.weighted {
+            true => "last_ts",
+            false => "ts",
+        }
+    }
+}
+
 /// Distinct viewers over exposures: distinct non-empty ids plus one per unidentified view.
-fn distinct_viewers() -> Expr {
+fn distinct_viewers(w: Weight) -> Expr {
     col("viewer_id")
         .filter(col("exposure").and(col("viewer_id").is_not_null()))
         .n_unique()
         .cast(DataType::UInt32)
-        + col("exposure")
-            .and(col("viewer_id").is_null())
-            .sum()
-            .cast(DataType::UInt32)
+        + w.count(col("exposure").and(col("viewer_id").is_null()))
 }
 
 /// What a group of disclosing rows says about exposure: counts, viewers, first and last
 /// exposure, and the field masks `pot*` (disclosed) and `exp*` (seen by someone else).
-fn exposure_aggs(words: usize) -> Vec<Expr> {
+fn exposure_aggs(words: usize, w: Weight) -> Vec<Expr> {
     let mut aggs = vec![
-        col("exposure")
-            .sum()
-            .cast(DataType::UInt32)
-            .alias("exposures"),
-        distinct_viewers().alias("distinct_viewers"),
+        w.count(col("exposure")).alias("exposures"),
+        distinct_viewers(w).alias("distinct_viewers"),
         col("ts")
             .filter(col("exposure"))
             .min()
             .alias("first_exposed"),
-        col("ts")
+        col(w.last())
             .filter(col("exposure"))
             .max()
             .alias("last_exposed"),
@@ -383,13 +419,17 @@ impl<'a> Audit<'a> {
             .select(potential)
             .filter(any_set("pot", words));
 
+        let w = self.weight();
         let mut aggs = vec![
-            len().cast(DataType::UInt32).alias("exposures"),
-            (col("viewer_id").drop_nulls().n_unique() + col("viewer_id").null_count())
+            w.rows().alias("exposures"),
+            (col("viewer_id")
+                .drop_nulls()
+                .n_unique()
                 .cast(DataType::UInt32)
-                .alias("distinct_viewers"),
+                + w.count(col("viewer_id").is_null()))
+            .alias("distinct_viewers"),
             col("ts").min().alias("first_exposed"),
-            col("ts").max().alias("last_exposed"),
+            col(w.last()).max().alias("last_exposed"),
         ];
         aggs.extend((0..words).map(|w| {
             col(mask_name("dm", w))
@@ -527,14 +567,13 @@ impl<'a> Audit<'a> {
             );
         }
         let per_user = users.lazy().select(counts).collect().map_err(polars_bug)?;
+        let w = self.weight();
         let exposures_by_field: Vec<Expr> = inventory
             .fields
             .iter()
             .enumerate()
             .map(|(i, field)| {
-                col("exposure")
-                    .and(bit_set(&mask_name("dm", i / 64), i))
-                    .sum()
+                w.count(col("exposure").and(bit_set(&mask_name("dm", i / 64), i)))
                     .alias(format!("ex_{}", field.id))
             })
             .collect();
@@ -609,22 +648,20 @@ impl<'a> Audit<'a> {
 
     /// Per inventory page, in inventory order.
     pub fn pages(&self) -> Result<Report> {
+        let w = self.weight();
         let stats = self
             .enriched()?
             .filter(col("page_id").is_not_null())
             .group_by([col("page_id")])
             .agg([
-                len().cast(DataType::UInt32).alias("requests"),
-                col("exposure")
-                    .sum()
-                    .cast(DataType::UInt32)
-                    .alias("exposures"),
+                w.rows().alias("requests"),
+                w.count(col("exposure")).alias("exposures"),
                 col("owner_id")
                     .filter(col(self.own_exposure()))
                     .n_unique()
                     .cast(DataType::UInt32)
                     .alias("owners_exposed"),
-                distinct_viewers().alias("viewers"),
+                distinct_viewers(w).alias("viewers"),
             ]);
         let pages = self.page_table()?;
         let df = pages
@@ -700,16 +737,14 @@ impl<'a> Audit<'a> {
 
     /// Unmapped normalised paths: requests descending, then path.
     pub fn unmapped(&self) -> Result<Report> {
+        let w = self.weight();
         let df = self
             .enriched()?
             .filter(col("page_id").is_null())
             .group_by([col("norm_path")])
             .agg([
-                len().cast(DataType::UInt32).alias("requests"),
-                col("cross")
-                    .sum()
-                    .cast(DataType::UInt32)
-                    .alias("cross_user"),
+                w.rows().alias("requests"),
+                w.count(col("cross")).alias("cross_user"),
             ])
             .sort_by_exprs(
                 [col("requests"), col("norm_path")],
@@ -735,16 +770,25 @@ impl<'a> Audit<'a> {
 
     /// Per minute with traffic.
     pub fn timeline(&self) -> Result<Report> {
+        if !self.has_timeline() {
+            return Err(crate::error::InputError::usage(
+                "the timeline needs each response's minute, which this aggregated log does not keep: \
+                 aggregate per minute (a `minute` column, see sql/aggregate_exposure.sql), or use the raw log",
+            )
+            .into());
+        }
+        let w = self.weight();
+        let minute = match self.log.weighted {
+            true => col("minute"),
+            false => col("ts").dt().truncate(lit("1m")).alias("minute"),
+        };
         let df = self
             .enriched()?
-            .with_column(col("ts").dt().truncate(lit("1m")).alias("minute"))
+            .with_column(minute)
             .group_by([col("minute")])
             .agg([
-                len().cast(DataType::UInt32).alias("requests"),
-                col("exposure")
-                    .sum()
-                    .cast(DataType::UInt32)
-                    .alias("exposures"),
+                w.rows().alias("requests"),
+                w.count(col("exposure")).alias("exposures"),
                 col("owner_id")
                     .filter(col(self.own_exposure()))
                     .n_unique()
@@ -758,6 +802,39 @@ impl<'a> Audit<'a> {
             kind: "timeline",
             df,
         })
+    }
+
+    /// The timeline, or an empty one when the log cannot give it (the TUI says why in its
+    /// warnings).
+    pub fn timeline_or_empty(&self) -> Result<Report> {
+        if self.has_timeline() {
+            return self.timeline();
+        }
+        let utc = crate::exposure::utc_micros();
+        let df = DataFrame::new(
+            0,
+            vec![
+                Column::new_empty("minute".into(), &utc),
+                Column::new_empty("requests".into(), &DataType::UInt32),
+                Column::new_empty("exposures".into(), &DataType::UInt32),
+                Column::new_empty("users_exposed".into(), &DataType::UInt32),
+            ],
+        )
+        .map_err(polars_bug)?;
+        Ok(Report {
+            kind: "timeline",
+            df,
+        })
+    }
+
+    /// Whether the log keeps each response's minute: a raw log, or a weighted one per minute.
+    pub fn has_timeline(&self) -> bool {
+        !self.log.weighted || self.log.minutes
+    }
+
+    /// How this audit's log rows count.
+    pub(crate) fn weight(&self) -> Weight {
+        Weight::of(self.log)
     }
 
     /// The headline figures, computed from the users frame and the log.
@@ -812,26 +889,16 @@ impl<'a> Audit<'a> {
             ])
             .collect()
             .map_err(polars_bug)?;
+        let w = self.weight();
         let rows = self
             .enriched()?
             .select([
-                len().cast(DataType::UInt32).alias("rows"),
-                col("exposure")
-                    .sum()
-                    .cast(DataType::UInt32)
-                    .alias("exposures"),
-                col("page_id")
-                    .is_null()
-                    .sum()
-                    .cast(DataType::UInt32)
-                    .alias("unmapped"),
-                col("page_id")
-                    .is_null()
-                    .and(col("cross"))
-                    .sum()
-                    .cast(DataType::UInt32)
+                w.rows().alias("rows"),
+                w.count(col("exposure")).alias("exposures"),
+                w.count(col("page_id").is_null()).alias("unmapped"),
+                w.count(col("page_id").is_null().and(col("cross")))
                     .alias("unmapped_cross"),
-                col("cross").sum().cast(DataType::UInt32).alias("cross"),
+                w.count(col("cross")).alias("cross"),
             ])
             .collect()
             .map_err(polars_bug)?;
@@ -982,8 +1049,9 @@ impl<'a> Audit<'a> {
     /// table, also `via`: whose kind of page it was for this user ("own page", or the
     /// relation's label), never the other person's id.
     pub fn user_pages(&self, user_id: &str) -> Result<DataFrame> {
-        let mut aggs = vec![len().cast(DataType::UInt32).alias("requests")];
-        aggs.extend(exposure_aggs(words(self.inventory)));
+        let w = self.weight();
+        let mut aggs = vec![w.rows().alias("requests")];
+        aggs.extend(exposure_aggs(words(self.inventory), w));
         if self.relating().is_some() {
             aggs.push(col(related::VIA).bitwise_or());
         }
@@ -1188,7 +1256,7 @@ impl Audit<'_> {
         self.disclosing()?
             .filter(col("page_id").eq(lit(page_id)).and(col("exposure")))
             .group_by([col("owner_id")])
-            .agg(exposure_aggs(words(self.inventory)))
+            .agg(exposure_aggs(words(self.inventory), self.weight()))
             .with_columns([
                 col("owner_id").alias("user_id"),
                 field_list(self.inventory, "exp")?.alias("exposed_fields"),

@@ -13,8 +13,8 @@ use polars::prelude::*;
 use crate::audit::Report;
 use crate::error::{InputError, InputResult, Location};
 use crate::exposure::{
-    first_true, format_of, parse_text_timestamps, polars_bug, row_location, scan, schema_of,
-    ts_to_utc, unreadable, utc_micros, Format, Log, ReadOptions, Zone,
+    first_true, format_of, parse_text_timestamps, polars_bug, rename_columns, row_location, scan,
+    schema_of, ts_to_utc, unreadable, utc_micros, Format, Log, ReadOptions, Zone,
 };
 use crate::inventory::normalise_path;
 use crate::report::{presentable, write_private};
@@ -169,8 +169,8 @@ pub struct Derived {
 }
 
 /// Derives the owner of every response of the CDN log `files`.
-pub fn derive(files: &[PathBuf], zone: &Zone, options: &Options) -> Result<Derived> {
-    let df = derive_frame(files, zone, options)?;
+pub fn derive(files: &[PathBuf], read: &ReadOptions, options: &Options) -> Result<Derived> {
+    let df = derive_frame(files, read, options)?;
     let counts = counts(&df)?;
     let df = df.select(DERIVED_COLUMNS).map_err(polars_bug)?;
     Ok(Derived { df, counts })
@@ -181,7 +181,7 @@ pub fn derive(files: &[PathBuf], zone: &Zone, options: &Options) -> Result<Deriv
 /// after it); then the window is applied and rows without an owner are counted and skipped
 /// as in any exposure log.
 pub fn read_log(files: &[PathBuf], read: &ReadOptions, options: &Options) -> Result<(Log, Counts)> {
-    let df = derive_frame(files, &read.zone, options)?;
+    let df = derive_frame(files, read, options)?;
     let mut window = lit(true);
     if let Some(from) = read.from {
         window = window.and(col("ts").gt_eq(lit(from).cast(utc_micros())));
@@ -206,11 +206,7 @@ pub fn read_log(files: &[PathBuf], read: &ReadOptions, options: &Options) -> Res
         .collect()
         .map_err(polars_bug)?;
     let rows_without_owner = counts.responses as usize - df.height();
-    let log = Log {
-        df,
-        files: files.to_vec(),
-        rows_without_owner,
-    };
+    let log = Log::raw(df, files.to_vec(), rows_without_owner);
     Ok((log, counts))
 }
 
@@ -283,10 +279,10 @@ pub fn add_summary_rows(report: &mut Report, counts: &Counts) -> Result<()> {
 
 /// Every response with `owner_id` and `origin_ts`, plus the `is_origin` and `too_old`
 /// flags the counts need; sorted by time (ties in file order).
-fn derive_frame(files: &[PathBuf], zone: &Zone, options: &Options) -> Result<DataFrame> {
+fn derive_frame(files: &[PathBuf], read: &ReadOptions, options: &Options) -> Result<DataFrame> {
     let mut parts = Vec::with_capacity(files.len());
     for path in files {
-        parts.push(read_one(path, zone, options)?);
+        parts.push(read_one(path, read, options)?);
     }
     let heights: Vec<(PathBuf, Format, usize)> = files
         .iter()
@@ -316,9 +312,11 @@ fn derive_frame(files: &[PathBuf], zone: &Zone, options: &Options) -> Result<Dat
 /// Reads one CDN log file: required columns, `ts` as UTC µs (a bad or empty one is an
 /// error with its row), `cache_status` classified (an unknown value is an error with its
 /// row) into `is_origin`.
-fn read_one(path: &Path, zone: &Zone, options: &Options) -> Result<(DataFrame, Format)> {
+fn read_one(path: &Path, read: &ReadOptions, options: &Options) -> Result<(DataFrame, Format)> {
+    let zone = &read.zone;
     let (mut lf, format) = scan(path)?;
     let schema = schema_of(&mut lf, path, format)?;
+    let (lf, schema) = rename_columns(lf, (*schema).clone(), path, &read.columns)?;
     let mut needed: Vec<&str> = CDN_COLUMNS.to_vec();
     if let Some(id) = &options.origin_id {
         needed.push(id);
@@ -353,7 +351,7 @@ fn read_one(path: &Path, zone: &Zone, options: &Options) -> Result<(DataFrame, F
         .collect()
         .map_err(|e| unreadable(path, format, &e))?;
     let df = if ts_type == DataType::String {
-        parse_text_timestamps(df, path, format, zone)?
+        parse_text_timestamps(df, path, format, zone, read.ts_format.as_deref(), "ts")?
     } else {
         let ts = df.column("ts").map_err(polars_bug)?;
         if ts.null_count() > 0 {

@@ -1,6 +1,7 @@
 //! Reading the exposure log and the registered-fields table: formats by extension,
 //! required columns, timestamps, and errors that name the file, column and row.
 
+pub mod partitions;
 pub mod registered;
 pub mod relations;
 pub mod zone;
@@ -11,9 +12,10 @@ use polars::prelude::*;
 
 use crate::error::{InputError, InputResult, Location};
 use anyhow::Result;
+pub use partitions::Listing;
 pub use registered::Registered;
 pub use relations::Relations;
-pub use zone::{parse_instant, Zone};
+pub use zone::{parse_instant, parse_log_time, Zone};
 
 /// The columns of the contract's exposure log.
 pub const LOG_COLUMNS: [&str; 4] = ["ts", "path", "owner_id", "viewer_id"];
@@ -46,9 +48,16 @@ pub fn format_of(path: &Path) -> InputResult<Format> {
     }
 }
 
-/// Expands the `-e` arguments: plain files, or glob patterns that must match something.
+/// Expands the `-e` arguments: plain files, glob patterns that must match something, and
+/// folders (every log file under them, see `partitions`).
 pub fn expand_paths(args: &[String]) -> InputResult<Vec<PathBuf>> {
-    let mut files = Vec::new();
+    Ok(expand_log(args, (None, None))?.files)
+}
+
+/// As `expand_paths`, leaving out the files of a folder's partitions that lie wholly
+/// outside the window `[from, to)`.
+pub fn expand_log(args: &[String], window: (Option<i64>, Option<i64>)) -> InputResult<Listing> {
+    let mut listing = Listing::default();
     for arg in args {
         if arg.contains(['*', '?', '[']) {
             let pattern = glob::glob(arg).map_err(|e| {
@@ -65,14 +74,18 @@ pub fn expand_paths(args: &[String]) -> InputResult<Vec<PathBuf>> {
                 ));
             }
             matched.sort();
-            files.extend(matched);
+            listing.files.extend(matched);
+        } else if Path::new(arg).is_dir() {
+            let folder = partitions::list(Path::new(arg), window)?;
+            listing.files.extend(folder.files);
+            listing.pruned += folder.pruned;
         } else {
             let path = PathBuf::from(arg);
             check_readable_file(&path)?;
-            files.push(path);
+            listing.files.push(path);
         }
     }
-    Ok(files)
+    Ok(listing)
 }
 
 /// Checks that `path` is a file that can be read; returns its size in bytes.
@@ -249,36 +262,235 @@ pub(crate) fn row_location(path: &Path, format: Format, index: usize, column: &s
     }
 }
 
-/// How to read: the zone for naive times and the window `[from, to)` in UTC microseconds.
+/// How to read: the zone for naive times, the window `[from, to)` in UTC microseconds,
+/// the log's own column names and time pattern, and whether to reduce rows while reading.
 #[derive(Debug, Clone, Default)]
 pub struct ReadOptions {
     pub zone: Zone,
     pub from: Option<i64>,
     pub to: Option<i64>,
+    /// `--column CONTRACT=SOURCE`: the log's own names for the contract's columns.
+    pub columns: Vec<(String, String)>,
+    /// `--ts-format`: the strftime pattern of the log's text timestamps.
+    pub ts_format: Option<String>,
+    /// Reduce a raw log to one weighted row per (path, owner, viewer) while reading it, on
+    /// polars' streaming engine: memory grows with the distinct triples, not the rows.
+    pub streaming: bool,
+    /// With `streaming`: one row per minute as well, which the timeline needs.
+    pub minutes: bool,
 }
+
+/// The columns of an aggregated log: one row per distinct (path, owner, viewer), with how
+/// many responses it stands for and the first and last of them.
+pub const AGGREGATED_COLUMNS: [&str; 6] = [
+    "path",
+    "owner_id",
+    "viewer_id",
+    "requests",
+    "first_ts",
+    "last_ts",
+];
+
+/// Names `--column` may map: the raw and aggregated logs' columns, and the CDN log's.
+pub const MAPPABLE_COLUMNS: [&str; 9] = [
+    "ts",
+    "path",
+    "owner_id",
+    "viewer_id",
+    "requests",
+    "first_ts",
+    "last_ts",
+    "minute",
+    "cache_status",
+];
 
 /// The exposure log in memory: `ts` (UTC, µs), `path` (as served), `owner_id`,
 /// `viewer_id` (null = unidentified visitor); only rows in the window with an owner.
+/// A weighted log also has `requests` (responses the row stands for), `last_ts` (the last
+/// of them; `ts` is the first) and, with `minutes`, `minute`.
 #[derive(Debug, Clone)]
 pub struct Log {
     pub df: DataFrame,
     pub files: Vec<PathBuf>,
-    /// Rows in the window skipped because their `owner_id` is empty.
+    /// Responses in the window skipped because their `owner_id` is empty.
     pub rows_without_owner: usize,
+    /// Rows are weighted: an aggregated log, or a raw one reduced while streaming.
+    pub weighted: bool,
+    /// Weighted rows carry their `minute`: the timeline can be computed.
+    pub minutes: bool,
+}
+
+impl Log {
+    /// Responses in the window, those without an owner included.
+    pub fn responses(&self) -> u64 {
+        let kept = match self.weighted {
+            true => self
+                .df
+                .column("requests")
+                .ok()
+                .and_then(|c| c.as_materialized_series().sum::<u64>().ok())
+                .unwrap_or(0),
+            false => self.df.height() as u64,
+        };
+        kept + self.rows_without_owner as u64
+    }
+
+    /// A log with one row per response.
+    pub fn raw(df: DataFrame, files: Vec<PathBuf>, rows_without_owner: usize) -> Log {
+        Log {
+            df,
+            files,
+            rows_without_owner,
+            weighted: false,
+            minutes: false,
+        }
+    }
 }
 
 pub fn utc_micros() -> DataType {
     DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
 }
 
+/// What a log file holds: one row per response, or one per (path, owner, viewer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Raw,
+    Aggregated { minutes: bool },
+}
+
+/// One log file, opened: its lazy scan with the contract's column names, and its shape.
+struct Source<'p> {
+    path: &'p Path,
+    lf: LazyFrame,
+    format: Format,
+    schema: Schema,
+    shape: Shape,
+}
+
+impl<'p> Source<'p> {
+    fn open(path: &'p Path, options: &ReadOptions) -> Result<Source<'p>> {
+        let (mut lf, format) = scan(path)?;
+        let schema = schema_of(&mut lf, path, format)?;
+        let mut read: Vec<&str> = LOG_COLUMNS.to_vec();
+        read.extend(AGGREGATED_COLUMNS);
+        read.extend(options.columns.iter().map(|(_, source)| source.as_str()));
+        refuse_repeated_columns(&schema, path, &read)?;
+        let (lf, schema) = rename_columns(lf, (*schema).clone(), path, &options.columns)?;
+        let aggregated = schema.get("ts").is_none()
+            && AGGREGATED_COLUMNS.iter().all(|c| schema.get(c).is_some());
+        let (shape, required): (Shape, &[&str]) = if aggregated {
+            let minutes = schema.get("minute").is_some();
+            (Shape::Aggregated { minutes }, &AGGREGATED_COLUMNS)
+        } else {
+            (Shape::Raw, &LOG_COLUMNS)
+        };
+        for column in required {
+            if schema.get(column).is_none() {
+                return Err(anyhow::Error::from(InputError::at(
+                    Location::file(path.display().to_string()).key(*column),
+                    format!(
+                        "missing required column `{column}` (the log needs ts, path, owner_id, viewer_id; an aggregated log path, owner_id, viewer_id, requests, first_ts, last_ts; --column maps other names; found: {})",
+                        some_names(&schema)
+                    ),
+                )));
+            }
+        }
+        Ok(Source {
+            path,
+            lf,
+            format,
+            schema,
+            shape,
+        })
+    }
+
+    fn location(&self) -> Location {
+        Location::file(self.path.display().to_string())
+    }
+
+    fn time_type(&self, column: &str) -> DataType {
+        self.schema.get(column).cloned().unwrap_or(DataType::String)
+    }
+}
+
+/// Renames the log's own columns to the contract's (`--column owner_id=user_hash`). A column
+/// already carrying the contract's name is dropped first: the mapping says which one is meant.
+pub(crate) fn rename_columns(
+    lf: LazyFrame,
+    mut schema: Schema,
+    path: &Path,
+    columns: &[(String, String)],
+) -> InputResult<(LazyFrame, Schema)> {
+    let mut lf = lf;
+    for (contract, source) in columns {
+        if contract == source {
+            continue;
+        }
+        if schema.get(source).is_none() {
+            return Err(InputError::at(
+                Location::file(path.display().to_string()).key(source.as_str()),
+                format!(
+                    "no column `{source}` to read as `{contract}` (--column {contract}={source}); found: {}",
+                    some_names(&schema)
+                ),
+            ));
+        }
+        if schema.get(contract).is_some() {
+            lf = lf.drop(by_name([contract.as_str()], true, false));
+            schema.remove(contract);
+        }
+        lf = lf.rename([source.as_str()], [contract.as_str()], true);
+        if let Some(dtype) = schema.remove(source) {
+            schema.with_column(contract.as_str().into(), dtype);
+        }
+    }
+    Ok((lf, schema))
+}
+
 impl Log {
     pub fn read(files: &[PathBuf], options: &ReadOptions) -> Result<Log> {
+        let sources = files
+            .iter()
+            .map(|path| Source::open(path, options))
+            .collect::<Result<Vec<_>>>()?;
+        let shape = sources.first().map_or(Shape::Raw, |s| s.shape);
+        if let Some(other) = sources.iter().find(|s| s.shape != shape) {
+            let what = |shape: Shape| match shape {
+                Shape::Raw => "a raw log (ts)",
+                Shape::Aggregated { minutes: false } => {
+                    "an aggregated log (requests, first_ts, last_ts)"
+                }
+                Shape::Aggregated { minutes: true } => "an aggregated log per minute",
+            };
+            return Err(anyhow::Error::from(InputError::at(
+                other.location(),
+                format!(
+                    "is {} but {} is {}: the files of one log must have one shape",
+                    what(other.shape),
+                    sources[0].path.display(),
+                    what(shape)
+                ),
+            )));
+        }
+        let (weighted, minutes) = match shape {
+            Shape::Raw => (options.streaming, options.streaming && options.minutes),
+            Shape::Aggregated { minutes } => (true, minutes),
+        };
         let mut frames = Vec::with_capacity(files.len());
         let mut rows_without_owner = 0;
-        for path in files {
-            let (df, skipped) = read_one(path, options)?;
+        if shape == Shape::Raw && options.streaming {
+            let (df, skipped) = read_streaming(&sources, options)?;
             rows_without_owner += skipped;
             frames.push(df);
+        } else {
+            for source in &sources {
+                let (df, skipped) = match shape {
+                    Shape::Raw => read_one(source, options)?,
+                    Shape::Aggregated { .. } => read_aggregated(source, options)?,
+                };
+                rows_without_owner += skipped;
+                frames.push(df);
+            }
         }
         let mut frames = frames.into_iter();
         let mut df = frames.next().unwrap_or_else(empty_log);
@@ -291,6 +503,8 @@ impl Log {
             df,
             files: files.to_vec(),
             rows_without_owner,
+            weighted,
+            minutes,
         })
     }
 }
@@ -308,54 +522,60 @@ fn empty_log() -> DataFrame {
     .expect("empty frame with a fixed schema")
 }
 
-/// Reads one file: checks columns, parses timestamps (failing on the first bad row),
-/// applies the window and drops rows without an owner.
-fn read_one(path: &Path, options: &ReadOptions) -> Result<(DataFrame, usize)> {
-    let (mut lf, format) = scan(path)?;
-    let schema = schema_of(&mut lf, path, format)?;
-    for column in LOG_COLUMNS {
-        if schema.get(column).is_none() {
-            return Err(anyhow::Error::from(InputError::at(
-                Location::file(path.display().to_string()).key(column),
-                format!(
-                    "missing required column `{column}` (the log needs ts, path, owner_id, viewer_id; found: {})",
-                    some_names(&schema)
-                ),
-            )));
-        }
-    }
-    refuse_repeated_columns(&schema, path, &LOG_COLUMNS)?;
-    let text = |name: &str| col(name).cast(DataType::String);
-    let ts_type = schema.get("ts").cloned().unwrap_or(DataType::String);
-    let ts_expr = ts_to_utc(&ts_type, path, &options.zone)?;
-    let lf = lf.select([
-        ts_expr.alias("ts"),
-        text("path").alias("path"),
-        text("owner_id").alias("owner_id"),
-        text("viewer_id").alias("viewer_id"),
-    ]);
+fn text(name: &str) -> Expr {
+    col(name).cast(DataType::String).alias(name)
+}
+
+/// `[from, to)` on the column `ts`.
+fn window_of(options: &ReadOptions, ts: &str) -> Expr {
     let mut window = lit(true);
     if let Some(from) = options.from {
-        window = window.and(col("ts").gt_eq(lit(from).cast(utc_micros())));
+        window = window.and(col(ts).gt_eq(lit(from).cast(utc_micros())));
     }
     if let Some(to) = options.to {
-        window = window.and(col("ts").lt(lit(to).cast(utc_micros())));
+        window = window.and(col(ts).lt(lit(to).cast(utc_micros())));
     }
+    window
+}
+
+/// A native timestamp that no web log can hold (before 1970, from 2100 on).
+fn outside_range(ts: Expr) -> Expr {
+    ts.clone()
+        .lt(lit(EARLIEST_MICROS).cast(utc_micros()))
+        .or(ts.gt_eq(lit(LATEST_MICROS).cast(utc_micros())))
+}
+
+/// Reads one raw file: checks columns, parses timestamps (failing on the first bad row),
+/// applies the window and drops rows without an owner.
+fn read_one(source: &Source, options: &ReadOptions) -> Result<(DataFrame, usize)> {
+    let (path, format) = (source.path, source.format);
+    let ts_type = source.time_type("ts");
+    let lf = source.lf.clone().select([
+        ts_to_utc(&ts_type, path, &options.zone)?.alias("ts"),
+        text("path"),
+        text("owner_id"),
+        text("viewer_id"),
+    ]);
+    let window = window_of(options, "ts");
     if ts_type == DataType::String {
         // Text timestamps: every row is parsed (a bad one anywhere is an error), then windowed.
         let df = lf.collect().map_err(|e| unreadable(path, format, &e))?;
-        let df = parse_text_timestamps(df, path, format, &options.zone)?;
+        let df = parse_text_timestamps(
+            df,
+            path,
+            format,
+            &options.zone,
+            options.ts_format.as_deref(),
+            "ts",
+        )?;
         let df = df.lazy().filter(window).collect().map_err(polars_bug)?;
-        return keep_owned(df);
+        return keep_owned(checked_partition(df, path)?, false);
     }
     // One scan, the window pushed into it (row groups outside are skipped by their
     // statistics). A null or out-of-range native timestamp would silently fall out of the
     // window (or skew the figures): the filter keeps such rows so that they are refused.
     let ts = col("ts");
-    let outside = ts
-        .clone()
-        .lt(lit(EARLIEST_MICROS).cast(utc_micros()))
-        .or(ts.clone().gt_eq(lit(LATEST_MICROS).cast(utc_micros())));
+    let outside = outside_range(ts.clone());
     let windowed = if options.from.is_some() || options.to.is_some() {
         lf.clone()
             .filter(window.or(ts.clone().is_null()).or(outside.clone()))
@@ -371,87 +591,382 @@ fn read_one(path: &Path, options: &ReadOptions) -> Result<(DataFrame, usize)> {
         .select([ts
             .clone()
             .is_null()
-            .or(outside.clone())
+            .or(outside)
             .sum()
             .cast(DataType::UInt64)
             .alias("bad")])
         .collect()
         .map_err(polars_bug)?;
-    let bad = bad
-        .column("bad")
-        .ok()
-        .and_then(|c| c.u64().ok().and_then(|c| c.get(0)))
-        .unwrap_or(0);
-    if bad > 0 {
-        // Rare: find the first bad row in the whole file.
-        let flags = lf
-            .clone()
-            .select([
-                ts.clone().is_null().alias("null"),
-                outside.fill_null(lit(false)).alias("outside"),
-            ])
-            .collect()
-            .map_err(|e| unreadable(path, format, &e))?;
-        let flag = |name: &str| -> Result<BooleanChunked> {
-            Ok(flags
-                .column(name)
-                .map_err(polars_bug)?
-                .bool()
-                .map_err(polars_bug)?
-                .clone())
-        };
-        let (nulls, outside) = (flag("null")?, flag("outside")?);
-        let index = first_true(&(&nulls | &outside)).unwrap_or(0);
-        let message = if nulls.get(index) == Some(true) {
-            "empty timestamp (or a local time that does not exist in --tz)".to_string()
-        } else {
-            let value = lf
-                .clone()
-                .select([ts])
-                .slice(index as i64, 1)
-                .collect()
-                .ok()
-                .and_then(|df| {
-                    df.column("ts")
-                        .ok()
-                        .and_then(|c| c.get(0).ok().map(|v| v.to_string()))
-                })
-                .unwrap_or_default();
-            format!("timestamp {value} {OUT_OF_RANGE}")
-        };
-        return Err(anyhow::Error::from(InputError::at(
-            row_location(path, format, index, "ts"),
-            message,
-        )));
+    if first_u64(&bad, "bad") > 0 {
+        return Err(first_bad_time(&lf, path, format));
     }
-    keep_owned(df)
+    keep_owned(checked_partition(df, path)?, false)
 }
 
-/// Counts and drops rows without an owner; an empty viewer becomes null (unidentified)
-/// and a missing path the root.
-fn keep_owned(df: DataFrame) -> Result<(DataFrame, usize)> {
+fn first_u64(df: &DataFrame, name: &str) -> u64 {
+    df.column(name)
+        .ok()
+        .and_then(|c| c.cast(&DataType::UInt64).ok())
+        .and_then(|c| c.u64().ok().and_then(|c| c.get(0)))
+        .unwrap_or(0)
+}
+
+/// The error for the first row of `lf` (a raw log's selected columns) whose native `ts` is
+/// empty or out of range; read only once such a row is known to exist.
+fn first_bad_time(lf: &LazyFrame, path: &Path, format: Format) -> anyhow::Error {
+    let ts = col("ts");
+    let flags = match lf
+        .clone()
+        .select([
+            ts.clone().is_null().alias("null"),
+            outside_range(ts.clone())
+                .fill_null(lit(false))
+                .alias("outside"),
+        ])
+        .collect()
+    {
+        Ok(flags) => flags,
+        Err(e) => return unreadable(path, format, &e).into(),
+    };
+    let flag =
+        |name: &str| -> Option<BooleanChunked> { flags.column(name).ok()?.bool().ok().cloned() };
+    let (Some(nulls), Some(outside)) = (flag("null"), flag("outside")) else {
+        return polars_bug(PolarsError::NoData("timestamp flags".into()));
+    };
+    let index = first_true(&(&nulls | &outside)).unwrap_or(0);
+    let message = if nulls.get(index) == Some(true) {
+        "empty timestamp (or a local time that does not exist in --tz)".to_string()
+    } else {
+        let value = lf
+            .clone()
+            .select([ts])
+            .slice(index as i64, 1)
+            .collect()
+            .ok()
+            .and_then(|df| {
+                df.column("ts")
+                    .ok()
+                    .and_then(|c| c.get(0).ok().map(|v| v.to_string()))
+            })
+            .unwrap_or_default();
+        format!("timestamp {value} {OUT_OF_RANGE}")
+    };
+    InputError::at(row_location(path, format, index, "ts"), message).into()
+}
+
+/// A file in a dated partition (`dt=…/hour=…`) must hold only responses of that span:
+/// otherwise the partitions were named in another zone than UTC, and the files the window
+/// left unread may hold rows of it.
+fn checked_partition(df: DataFrame, path: &Path) -> Result<DataFrame> {
+    let Some((start, end)) = partitions::span(path) else {
+        return Ok(df);
+    };
+    let stray = df
+        .clone()
+        .lazy()
+        .filter(
+            col("ts")
+                .lt(lit(start).cast(utc_micros()))
+                .or(col("ts").gt_eq(lit(end).cast(utc_micros()))),
+        )
+        .select([col("ts").first()])
+        .collect()
+        .map_err(polars_bug)?;
+    if stray.height() == 0
+        || stray
+            .column("ts")
+            .map_or(true, |c| c.null_count() == c.len())
+    {
+        return Ok(df);
+    }
+    let shown = stray
+        .column("ts")
+        .ok()
+        .and_then(|c| c.get(0).ok().map(|v| v.to_string()))
+        .unwrap_or_default();
+    Err(InputError::at(
+        Location::file(path.display().to_string()).key("ts"),
+        format!(
+            "holds a response at {shown} UTC, outside its partition ({} to {} UTC): partition folders are read as UTC; \
+             with partitions named in local time, give the files (or a glob) instead of the folder",
+            Zone::default().format_micros(start),
+            Zone::default().format_micros(end)
+        ),
+    )
+    .into())
+}
+
+/// Reduces raw files to one row per (path, owner, viewer) (and minute, when asked) while
+/// reading them, on polars' streaming engine: `requests`, first and last time.
+fn read_streaming(sources: &[Source], options: &ReadOptions) -> Result<(DataFrame, usize)> {
+    let mut parts = Vec::with_capacity(sources.len());
+    for source in sources {
+        let ts_type = source.time_type("ts");
+        if ts_type == DataType::String {
+            return Err(InputError::at(
+                source.location().key("ts"),
+                "--streaming reads native timestamps (Parquet); this log's `ts` is text: read it without --streaming, \
+                 or convert it to Parquet first",
+            )
+            .into());
+        }
+        parts.push(source.lf.clone().select([
+            ts_to_utc(&ts_type, source.path, &options.zone)?.alias("ts"),
+            text("path"),
+            text("owner_id"),
+            text("viewer_id"),
+        ]));
+    }
+    if parts.is_empty() {
+        return Ok((empty_log(), 0));
+    }
+    let ts = col("ts");
+    let bad = ts.clone().is_null().or(outside_range(ts.clone()));
+    let all = concat(parts, UnionArgs::default()).map_err(polars_bug)?;
+    let all = if options.from.is_some() || options.to.is_some() {
+        all.filter(window_of(options, "ts").or(bad.clone()))
+    } else {
+        all
+    };
+    let mut keys = vec![col("path"), col("owner_id"), col("viewer_id")];
+    if options.minutes {
+        keys.push(ts.clone().dt().truncate(lit("1m")).alias("minute"));
+    }
+    let df = all
+        .group_by(keys)
+        .agg([
+            len().cast(DataType::UInt32).alias("requests"),
+            ts.clone().min().alias("ts"),
+            ts.clone().max().alias("last_ts"),
+            bad.sum().cast(DataType::UInt64).alias("bad"),
+        ])
+        .collect_with_engine(Engine::Streaming)
+        .map_err(|e| unreadable(sources[0].path, sources[0].format, &e))?
+        .unwrap_single();
+    let bad = df
+        .column("bad")
+        .map_err(polars_bug)?
+        .u64()
+        .map_err(polars_bug)?
+        .sum()
+        .unwrap_or(0);
+    if bad > 0 {
+        for source in sources {
+            let lf = source.lf.clone().select([ts_to_utc(
+                &source.time_type("ts"),
+                source.path,
+                &options.zone,
+            )?
+            .alias("ts")]);
+            let flagged = lf
+                .clone()
+                .select([ts
+                    .clone()
+                    .is_null()
+                    .or(outside_range(ts.clone()))
+                    .sum()
+                    .cast(DataType::UInt64)
+                    .alias("bad")])
+                .collect()
+                .map_err(|e| unreadable(source.path, source.format, &e))?;
+            if first_u64(&flagged, "bad") > 0 {
+                return Err(first_bad_time(&lf, source.path, source.format));
+            }
+        }
+    }
+    let df = df.drop("bad").map_err(polars_bug)?;
+    keep_owned(df, true)
+}
+
+/// Reads one aggregated file: checks every row (times, `requests`, minute), keeps the rows
+/// wholly inside the window and refuses a row that straddles it.
+fn read_aggregated(source: &Source, options: &ReadOptions) -> Result<(DataFrame, usize)> {
+    let (path, format) = (source.path, source.format);
+    let Shape::Aggregated { minutes } = source.shape else {
+        return Err(polars_bug(PolarsError::NoData(
+            "not an aggregated log".into(),
+        )));
+    };
+    let mut times = vec!["first_ts", "last_ts"];
+    if minutes {
+        times.push("minute");
+    }
+    let mut columns = Vec::new();
+    for &name in &times {
+        columns
+            .push(column_to_utc(name, &source.time_type(name), path, &options.zone)?.alias(name));
+    }
+    columns.extend([text("path"), text("owner_id"), text("viewer_id")]);
+    columns.push(
+        col("requests")
+            .cast(DataType::String)
+            .cast(DataType::Int64)
+            .alias("requests"),
+    );
+    let mut df = source
+        .lf
+        .clone()
+        .select(columns)
+        .collect()
+        .map_err(|e| unreadable(path, format, &e))?;
+    for &name in &times {
+        if source.time_type(name) == DataType::String {
+            df = parse_text_timestamps(
+                df,
+                path,
+                format,
+                &options.zone,
+                options.ts_format.as_deref(),
+                name,
+            )?;
+        }
+    }
+    let refuse = |df: &DataFrame, mask: Expr, column: &str, why: &str| -> Result<()> {
+        let flags = df
+            .clone()
+            .lazy()
+            .select([mask.fill_null(lit(true)).alias("bad")])
+            .collect()
+            .map_err(polars_bug)?;
+        let flags = flags
+            .column("bad")
+            .map_err(polars_bug)?
+            .bool()
+            .map_err(polars_bug)?
+            .clone();
+        match first_true(&flags) {
+            None => Ok(()),
+            Some(index) => {
+                Err(InputError::at(row_location(path, format, index, column), why).into())
+            }
+        }
+    };
+    for &name in &times {
+        let t = col(name);
+        refuse(
+            &df,
+            t.clone().is_null(),
+            name,
+            "empty timestamp (or a local time that does not exist in --tz)",
+        )?;
+        refuse(
+            &df,
+            outside_range(t),
+            name,
+            &format!("timestamp {OUT_OF_RANGE}"),
+        )?;
+    }
+    refuse(
+        &df,
+        col("requests")
+            .is_null()
+            .or(col("requests").lt(lit(1i64)))
+            .or(col("requests").gt(lit(u32::MAX as i64))),
+        "requests",
+        "requests must be a whole number of responses, at least 1",
+    )?;
+    refuse(
+        &df,
+        col("first_ts").gt(col("last_ts")),
+        "last_ts",
+        "last_ts is before first_ts",
+    )?;
+    if minutes {
+        let minute_of = |t: &str| col(t).dt().truncate(lit("1m"));
+        refuse(
+            &df,
+            minute_of("first_ts")
+                .neq(col("minute"))
+                .or(minute_of("last_ts").neq(col("minute"))),
+            "minute",
+            "first_ts and last_ts must lie in the row's minute (one row per triple and minute)",
+        )?;
+    }
+    // A row is in the window when all of its responses are; one across a bound cannot be split.
+    let mut across = lit(false);
+    let mut inside = lit(true);
+    if let Some(from) = options.from {
+        let from = lit(from).cast(utc_micros());
+        across = across.or(col("first_ts")
+            .lt(from.clone())
+            .and(col("last_ts").gt_eq(from.clone())));
+        inside = inside.and(col("first_ts").gt_eq(from));
+    }
+    if let Some(to) = options.to {
+        let to = lit(to).cast(utc_micros());
+        across = across.or(col("first_ts")
+            .lt(to.clone())
+            .and(col("last_ts").gt_eq(to.clone())));
+        inside = inside.and(col("last_ts").lt(to));
+    }
+    refuse(
+        &df,
+        across,
+        "first_ts",
+        "this row's responses run across a bound of --from/--to, and an aggregated row cannot be split: \
+         aggregate the log with the same window (sql/aggregate_exposure.sql takes it as parameters), or per minute",
+    )?;
+    let mut keep = vec![
+        col("first_ts").alias("ts"),
+        col("path"),
+        col("owner_id"),
+        col("viewer_id"),
+        col("requests").cast(DataType::UInt32),
+        col("last_ts"),
+    ];
+    if minutes {
+        keep.push(col("minute"));
+    }
+    let df = df
+        .lazy()
+        .filter(inside)
+        .select(keep)
+        .collect()
+        .map_err(polars_bug)?;
+    keep_owned(df, true)
+}
+
+/// Counts and drops rows without an owner (weighted: the responses they stand for); an
+/// empty viewer becomes null (unidentified) and a missing path the root.
+fn keep_owned(df: DataFrame, weighted: bool) -> Result<(DataFrame, usize)> {
     let owner = df
         .column("owner_id")
         .map_err(polars_bug)?
         .str()
         .map_err(polars_bug)?;
     let has_owner = &owner.is_not_null() & &owner.not_equal("");
-    let skipped = df.height() - has_owner.sum().unwrap_or(0) as usize;
-    let df = if skipped > 0 {
+    let skipped = if weighted {
+        let requests = df
+            .column("requests")
+            .map_err(polars_bug)?
+            .u32()
+            .map_err(polars_bug)?;
+        requests
+            .filter(&!&has_owner)
+            .map_err(polars_bug)?
+            .sum()
+            .unwrap_or(0) as usize
+    } else {
+        df.height() - has_owner.sum().unwrap_or(0) as usize
+    };
+    let dropped = df.height() - has_owner.sum().unwrap_or(0) as usize;
+    let df = if dropped > 0 {
         df.filter(&has_owner).map_err(polars_bug)?
     } else {
         df
     };
-    let df = df
-        .lazy()
-        .select([
-            col("ts"),
-            col("path").fill_null(lit("/")),
-            col("owner_id"),
-            viewer_or_null(),
-        ])
-        .collect()
-        .map_err(polars_bug)?;
+    let mut columns = vec![
+        col("ts"),
+        col("path").fill_null(lit("/")),
+        col("owner_id"),
+        viewer_or_null(),
+    ];
+    for extra in ["requests", "last_ts", "minute"] {
+        if df.column(extra).is_ok() {
+            columns.push(col(extra));
+        }
+    }
+    let df = df.lazy().select(columns).collect().map_err(polars_bug)?;
     Ok((df, skipped))
 }
 
@@ -466,31 +981,38 @@ pub(crate) fn viewer_or_null() -> Expr {
 /// The `ts` column as UTC µs for native timestamps; text is kept as text here and parsed
 /// by `parse_text_timestamps` (shared with the CDN log reader).
 pub(crate) fn ts_to_utc(ts_type: &DataType, path: &Path, zone: &Zone) -> InputResult<Expr> {
+    column_to_utc("ts", ts_type, path, zone)
+}
+
+/// As `ts_to_utc`, for any time column.
+pub(crate) fn column_to_utc(
+    name: &str,
+    ts_type: &DataType,
+    path: &Path,
+    zone: &Zone,
+) -> InputResult<Expr> {
     match ts_type {
-        DataType::Datetime(_, tz) => Ok(native_to_utc(tz.is_some(), zone)),
+        DataType::Datetime(_, tz) => Ok(native_to_utc(col(name), tz.is_some(), zone)),
         DataType::Date => Ok(native_naive(
-            col("ts").cast(DataType::Datetime(TimeUnit::Microseconds, None)),
+            col(name).cast(DataType::Datetime(TimeUnit::Microseconds, None)),
             zone,
         )),
-        DataType::String => Ok(col("ts")),
+        DataType::String => Ok(col(name)),
         other => Err(InputError::at(
-            Location::file(path.display().to_string()).key("ts"),
-            format!("column `ts` has type {other}; expected RFC 3339 text or a timestamp"),
+            Location::file(path.display().to_string()).key(name),
+            format!("column `{name}` has type {other}; expected RFC 3339 text or a timestamp"),
         )),
     }
 }
 
 /// A native Parquet timestamp in UTC µs: zone-aware ones are converted, naive ones are
 /// read in `--tz`.
-fn native_to_utc(aware: bool, zone: &Zone) -> Expr {
+fn native_to_utc(ts: Expr, aware: bool, zone: &Zone) -> Expr {
     if aware {
-        col("ts")
-            .dt()
-            .convert_time_zone(TimeZone::UTC)
-            .cast(utc_micros())
+        ts.dt().convert_time_zone(TimeZone::UTC).cast(utc_micros())
     } else {
         native_naive(
-            col("ts").cast(DataType::Datetime(TimeUnit::Microseconds, None)),
+            ts.cast(DataType::Datetime(TimeUnit::Microseconds, None)),
             zone,
         )
     }
@@ -514,29 +1036,30 @@ pub(crate) fn native_naive(naive: Expr, zone: &Zone) -> Expr {
     }
 }
 
-/// Parses each distinct timestamp text once (the same parser as `--from`/`--to`), then
-/// joins the instants back, keeping the other columns. The first unparsable value is
-/// reported with its row.
+/// Parses each distinct timestamp text of `column` once (the same parser as
+/// `--from`/`--to`, or the `--ts-format` pattern), then joins the instants back, keeping
+/// the other columns. The first unparsable value is reported with its row.
 pub(crate) fn parse_text_timestamps(
     df: DataFrame,
     path: &Path,
     format: Format,
     zone: &Zone,
+    pattern: Option<&str>,
+    column: &str,
 ) -> Result<DataFrame> {
     let raw = df
-        .column("ts")
+        .column(column)
         .map_err(polars_bug)?
         .str()
         .map_err(polars_bug)?
         .clone();
+    let parse = |text: &str| parse_log_time(text, zone, pattern);
     let distinct = raw.unique().map_err(polars_bug)?;
     let mut instants: Vec<Option<i64>> = Vec::with_capacity(distinct.len());
     let mut texts: Vec<Option<&str>> = Vec::with_capacity(distinct.len());
     let mut any_bad = false;
     for text in distinct.iter() {
-        let parsed = text
-            .and_then(|t| parse_instant(t, zone))
-            .map(|d| d.timestamp_micros());
+        let parsed = text.and_then(parse).map(|d| d.timestamp_micros());
         any_bad |= !parsed.is_some_and(in_range);
         texts.push(text);
         instants.push(parsed);
@@ -548,7 +1071,7 @@ pub(crate) fn parse_text_timestamps(
             .enumerate()
             .find(|(_, text)| {
                 !text
-                    .and_then(|t| parse_instant(t, zone))
+                    .and_then(parse)
                     .is_some_and(|d| in_range(d.timestamp_micros()))
             })
             .unwrap_or((0, None));
@@ -556,25 +1079,28 @@ pub(crate) fn parse_text_timestamps(
             None => "empty timestamp".to_string(),
             Some(value) => {
                 let shown = value.chars().take(60).collect::<String>();
-                if parse_instant(value, zone).is_some() {
+                if parse(value).is_some() {
                     format!("timestamp {shown:?} {OUT_OF_RANGE}")
+                } else if let Some(pattern) = pattern {
+                    format!("timestamp {shown:?} does not match --ts-format {pattern:?}")
                 } else {
                     format!(
-                        "unparsable timestamp {shown:?}: expected RFC 3339 with offset (2017-06-22T10:00:00+09:00) or YYYY-MM-DD HH:MM:SS[.fff] in --tz"
+                        "unparsable timestamp {shown:?}: expected RFC 3339 with offset (2017-06-22T10:00:00+09:00) or YYYY-MM-DD HH:MM:SS[.fff] in --tz (--ts-format reads other forms)"
                     )
                 }
             }
         };
         return Err(anyhow::Error::from(InputError::at(
-            row_location(path, format, index, "ts"),
+            row_location(path, format, index, column),
             message,
         )));
     }
+    let parsed = format!("{column}\u{1f}utc");
     let lookup = DataFrame::new(
         texts.len(),
         vec![
-            Column::new("ts".into(), texts),
-            Column::new("ts_utc".into(), instants),
+            Column::new(column.into(), texts),
+            Column::new(parsed.as_str().into(), instants),
         ],
     )
     .map_err(polars_bug)?;
@@ -585,9 +1111,9 @@ pub(crate) fn parse_text_timestamps(
         ..JoinArgs::new(JoinType::Inner)
     };
     df.lazy()
-        .join(lookup.lazy(), [col("ts")], [col("ts")], args)
-        .with_column(col("ts_utc").cast(utc_micros()).alias("ts"))
-        .drop(by_name(["ts_utc"], true, false))
+        .join(lookup.lazy(), [col(column)], [col(column)], args)
+        .with_column(col(parsed.as_str()).cast(utc_micros()).alias(column))
+        .drop(by_name([parsed.as_str()], true, false))
         .collect()
         .map_err(polars_bug)
 }

@@ -116,6 +116,51 @@ pub fn parse_instant(text: &str, zone: &Zone) -> Option<DateTime<Utc>> {
     None
 }
 
+/// Parses a log timestamp: with `pattern` (`--ts-format`, strftime as chrono reads it,
+/// e.g. `%d/%b/%Y:%H:%M:%S %z`) by that pattern only, the instant taken from its offset when
+/// the pattern has one (`%z`, `%:z`) and in `zone` otherwise; without, as `parse_instant`.
+pub fn parse_log_time(text: &str, zone: &Zone, pattern: Option<&str>) -> Option<DateTime<Utc>> {
+    let Some(pattern) = pattern else {
+        return parse_instant(text, zone);
+    };
+    let text = text.trim();
+    if pattern_has_offset(pattern) {
+        DateTime::parse_from_str(text, pattern)
+            .ok()
+            .map(|d| d.with_timezone(&Utc))
+    } else {
+        NaiveDateTime::parse_from_str(text, pattern)
+            .ok()
+            .and_then(|naive| zone.from_local(naive))
+    }
+}
+
+fn pattern_has_offset(pattern: &str) -> bool {
+    ["%z", "%:z", "%::z", "%#z"]
+        .iter()
+        .any(|offset| pattern.contains(offset))
+}
+
+/// Checks a `--ts-format` pattern: it must be valid strftime and name at least a date and
+/// an hour, or no row could be read by it.
+pub fn check_pattern(pattern: &str) -> Result<(), String> {
+    use chrono::format::{Item, StrftimeItems};
+    if StrftimeItems::new(pattern).any(|item| matches!(item, Item::Error)) {
+        return Err(format!(
+            "{pattern:?} is not a strftime pattern (e.g. \"%d/%b/%Y:%H:%M:%S %z\")"
+        ));
+    }
+    let has = |codes: &[&str]| codes.iter().any(|c| pattern.contains(c));
+    if !has(&["%Y", "%y", "%G", "%F", "%D", "%x", "%c", "%s"])
+        || !has(&["%H", "%I", "%k", "%l", "%T", "%R", "%X", "%c", "%s"])
+    {
+        return Err(format!(
+            "{pattern:?} has no date or no hour: a timestamp pattern needs both (e.g. \"%d/%b/%Y:%H:%M:%S %z\")"
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,5 +187,21 @@ mod tests {
         let c = parse_instant("2017-06-22T10:00:00.250+09:00", &Zone::default()).unwrap();
         assert_eq!(Zone::default().format(c), "2017-06-22T01:00:00.250+00:00");
         assert!(parse_instant("22/06/2017", &tokyo).is_none());
+    }
+
+    #[test]
+    fn reads_times_by_a_pattern() {
+        let tokyo: Zone = "Asia/Tokyo".parse().unwrap();
+        let clf = Some("%d/%b/%Y:%H:%M:%S %z");
+        let a = parse_log_time("22/Jun/2017:10:00:00 +0900", &Zone::default(), clf).unwrap();
+        assert_eq!(a, parse_instant("2017-06-22T01:00:00Z", &tokyo).unwrap());
+        // Without an offset in the pattern the zone decides.
+        let b = parse_log_time("2017/06/22 10.00.00", &tokyo, Some("%Y/%m/%d %H.%M.%S")).unwrap();
+        assert_eq!(a, b);
+        // A pattern is the only form accepted: RFC 3339 no longer parses.
+        assert!(parse_log_time("2017-06-22T01:00:00Z", &tokyo, clf).is_none());
+        assert!(check_pattern("%d/%b/%Y:%H:%M:%S %z").is_ok());
+        assert!(check_pattern("%Y-%m-%d").is_err());
+        assert!(check_pattern("%Q").is_err());
     }
 }

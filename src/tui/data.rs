@@ -300,7 +300,7 @@ pub fn compute<'a>(
     let zone = inputs.zone;
     let summary = audit.summary_from(&users)?;
     let assumptions = audit.assumptions(&summary);
-    let timeline = audit.timeline()?;
+    let timeline = audit.timeline_or_empty()?;
     let (chart, chart_span) = chart_points(&timeline.df, &zone)?;
     let window = (bound(&zone, inputs.window.0), bound(&zone, inputs.window.1));
     let data = AuditData {
@@ -309,7 +309,15 @@ pub fn compute<'a>(
         fields: inputs.inventory.fields.clone(),
         summary,
         assumptions,
-        warnings: inputs.warnings.clone(),
+        warnings: {
+            let mut warnings = inputs.warnings.clone();
+            if !audit.has_timeline() {
+                warnings.push(
+                    "the aggregated log has no `minute` column, so there is no timeline (sql/aggregate_exposure_per_minute.sql keeps minutes)".into(),
+                );
+            }
+            warnings
+        },
         window,
         zone,
         chart,

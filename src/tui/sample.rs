@@ -51,6 +51,9 @@ pub fn unpack() -> Result<Sample> {
         tz: TZ.to_string(),
         derive_owners: false,
         derive: Default::default(),
+        dialect: Default::default(),
+        streaming: false,
+        timeline: true,
     };
     Ok(Sample { dir, input })
 }

@@ -20,7 +20,11 @@ fn derive(log: &str, options: &Options) -> (String, Counts) {
     let dir = tempfile::tempdir().unwrap();
     let path = write(dir.path(), "cdn.csv", log);
     let zone = "UTC".parse().unwrap();
-    let derived = cdn::derive(&[path], &zone, options).unwrap();
+    let read = pii_audit::exposure::ReadOptions {
+        zone,
+        ..Default::default()
+    };
+    let derived = cdn::derive(&[path], &read, options).unwrap();
     let out = dir.path().join("derived.csv");
     cdn::write(&derived.df, &out, &zone).unwrap();
     (std::fs::read_to_string(out).unwrap(), derived.counts)
@@ -384,6 +388,9 @@ fn input_args(inventory: &Path, log: &Path) -> InputArgs {
         relations: None,
         derive_owners: true,
         derive: DeriveArgs::default(),
+        dialect: Default::default(),
+        streaming: false,
+        timeline: true,
     }
 }
 
@@ -403,7 +410,7 @@ fn reports_run_straight_on_a_cdn_log_and_origins_before_the_window_count() {
     );
     let mut args = input_args(&inv, &log);
     args.from = Some("2017-06-22T10:00:00Z".into());
-    let inputs = Inputs::load(&args).unwrap();
+    let inputs = Inputs::load_quiet(&args).unwrap();
     let audit = inputs.audit().unwrap();
     let users =
         String::from_utf8(render(&audit.users().unwrap(), Format::Csv, &inputs.zone).unwrap())
@@ -483,7 +490,11 @@ fn derived_owners_equal_the_simulated_truth_and_so_do_the_reports() {
         ..Options::default()
     };
     for options in [Options::default(), id] {
-        let derived = cdn::derive(&[d.join("cdn.parquet")], &zone, &options).unwrap();
+        let read = pii_audit::exposure::ReadOptions {
+            zone,
+            ..Default::default()
+        };
+        let derived = cdn::derive(&[d.join("cdn.parquet")], &read, &options).unwrap();
         assert_eq!(derived.counts.unattributed, 0);
         // Row for row: same time, path, viewer, and the owner the simulation knows.
         assert!(no_owner(&derived.df).equals_missing(&no_owner(&truth)));
@@ -512,8 +523,8 @@ fn derived_owners_equal_the_simulated_truth_and_so_do_the_reports() {
     let mut cdn_args = truth_args.clone();
     cdn_args.derive_owners = true;
     cdn_args.log = vec![d.join("cdn.parquet").display().to_string()];
-    let a = Inputs::load(&truth_args).unwrap();
-    let b = Inputs::load(&cdn_args).unwrap();
+    let a = Inputs::load_quiet(&truth_args).unwrap();
+    let b = Inputs::load_quiet(&cdn_args).unwrap();
     let (a, b) = (a.audit().unwrap(), b.audit().unwrap());
     let csv = |r: pii_audit::audit::Report| {
         String::from_utf8(render(&r, Format::Csv, &zone).unwrap()).unwrap()

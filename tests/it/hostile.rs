@@ -257,7 +257,7 @@ fn a_directory_given_as_a_file_is_named() {
             "-e".as_ref(),
             folder.as_os_str(),
         ]),
-        &["logs.csv", "is a directory"],
+        &["logs.csv", "the folder holds no log file"],
     );
     refused(
         run(&[

@@ -124,6 +124,9 @@ impl Harness {
             tz: "Asia/Tokyo".into(),
             derive_owners: false,
             derive: Default::default(),
+            dialect: Default::default(),
+            streaming: false,
+            timeline: true,
         };
         let inputs = Inputs::load_quiet(&input).unwrap();
         let (data, _) = compute(&inputs, &mut |_| {}).unwrap();

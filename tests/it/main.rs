@@ -10,6 +10,7 @@ mod notices;
 mod pipeline;
 mod relations;
 mod routes_prop;
+mod scale;
 mod tmux;
 mod tui;
 

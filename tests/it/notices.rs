@@ -418,6 +418,9 @@ fn notice_list_is_report_users_restricted_to_the_tiers() {
         tz: "Asia/Tokyo".into(),
         derive_owners: false,
         derive: Default::default(),
+        dialect: Default::default(),
+        streaming: false,
+        timeline: true,
     };
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
     let sample_input = InputArgs {
@@ -430,6 +433,9 @@ fn notice_list_is_report_users_restricted_to_the_tiers() {
         tz: "Asia/Tokyo".into(),
         derive_owners: false,
         derive: Default::default(),
+        dialect: Default::default(),
+        streaming: false,
+        timeline: true,
     };
     for input in [&fixture_input, &sample_input] {
         list_matches_users(input, &[Tier::Direct, Tier::Notice]);
@@ -720,6 +726,9 @@ mod tui {
             tz: "Asia/Tokyo".into(),
             derive_owners: false,
             derive: Default::default(),
+            dialect: Default::default(),
+            streaming: false,
+            timeline: true,
         };
         let inputs = Inputs::load_quiet(&input).unwrap();
         let (mut data, session) = compute(&inputs, &mut |_| {}).unwrap();

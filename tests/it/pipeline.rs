@@ -19,6 +19,9 @@ fn args(inventory: &std::path::Path, log: &std::path::Path) -> InputArgs {
         tz: "UTC".into(),
         derive_owners: false,
         derive: Default::default(),
+        dialect: Default::default(),
+        streaming: false,
+        timeline: true,
     }
 }
 
@@ -51,7 +54,7 @@ fn worked_args() -> InputArgs {
 
 #[test]
 fn worked_example_users() {
-    let inputs = Inputs::load(&worked_args()).unwrap();
+    let inputs = Inputs::load_quiet(&worked_args()).unwrap();
     let audit = inputs.audit().unwrap();
     assert_eq!(
         csv(&audit.users().unwrap(), "Asia/Tokyo"),
@@ -64,7 +67,7 @@ fn worked_example_users() {
 
 #[test]
 fn worked_example_fields_pages_unmapped() {
-    let inputs = Inputs::load(&worked_args()).unwrap();
+    let inputs = Inputs::load_quiet(&worked_args()).unwrap();
     let audit = inputs.audit().unwrap();
     assert_eq!(
         csv(&audit.fields().unwrap(), "UTC"),
@@ -90,7 +93,7 @@ fn worked_example_fields_pages_unmapped() {
 
 #[test]
 fn worked_example_summary() {
-    let inputs = Inputs::load(&worked_args()).unwrap();
+    let inputs = Inputs::load_quiet(&worked_args()).unwrap();
     let audit = inputs.audit().unwrap();
     let s = audit.summary().unwrap();
     // u1, u2, u3 have potential fields; all three have a direct-notice field potential
@@ -125,7 +128,7 @@ fn run(
     a.registered = registered.map(|r| write(dir.path(), "reg.csv", r));
     a.from = from.map(str::to_string);
     a.to = to.map(str::to_string);
-    let inputs = Inputs::load(&a).unwrap();
+    let inputs = Inputs::load_quiet(&a).unwrap();
     let audit = inputs.audit().unwrap();
     (
         cut(&csv(&audit.users().unwrap(), "UTC"), 6),
@@ -230,7 +233,7 @@ fn pages_without_fields_never_expose_and_unmapped_rows_are_reported_not_counted(
         "log.csv",
         "ts,path,owner_id,viewer_id\n2017-01-01T00:00:00Z,/items/42,a,v\n2017-01-01T00:00:01Z,/search?q=1,a,v\n2017-01-01T00:00:02Z,/search,a,a\n2017-01-01T00:00:03Z,/items/m123456789/reviews,a,v\n",
     );
-    let inputs = Inputs::load(&args(&inventory, &log)).unwrap();
+    let inputs = Inputs::load_quiet(&args(&inventory, &log)).unwrap();
     let audit = inputs.audit().unwrap();
     assert_eq!(
         csv(&audit.users().unwrap(), "UTC").lines().count(),
@@ -285,7 +288,7 @@ fn naive_timestamps_are_read_in_the_zone() {
     a.tz = "Asia/Tokyo".into();
     a.from = Some("2017-06-22T00:30:00Z".into());
     a.to = Some("2017-06-22T01:30:00Z".into());
-    let inputs = Inputs::load(&a).unwrap();
+    let inputs = Inputs::load_quiet(&a).unwrap();
     let audit = inputs.audit().unwrap();
     let users = csv(&audit.users().unwrap(), "+09:00");
     assert!(
@@ -299,7 +302,7 @@ fn empty_log_gives_empty_reports() {
     let dir = tempfile::tempdir().unwrap();
     let inventory = write(dir.path(), "inv.yaml", INVENTORY);
     let log = write(dir.path(), "log.csv", "ts,path,owner_id,viewer_id\n");
-    let inputs = Inputs::load(&args(&inventory, &log)).unwrap();
+    let inputs = Inputs::load_quiet(&args(&inventory, &log)).unwrap();
     let audit = inputs.audit().unwrap();
     assert_eq!(audit.users().unwrap().df.height(), 0);
     assert_eq!(audit.unmapped().unwrap().df.height(), 0);

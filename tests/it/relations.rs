@@ -50,6 +50,9 @@ fn args() -> InputArgs {
         tz: "UTC".into(),
         derive_owners: false,
         derive: Default::default(),
+        dialect: Default::default(),
+        streaming: false,
+        timeline: true,
     }
 }
 
@@ -60,7 +63,7 @@ fn csv(report: &pii_audit::audit::Report) -> String {
 
 #[test]
 fn users_via_related_pages() {
-    let inputs = Inputs::load(&args()).unwrap();
+    let inputs = Inputs::load_quiet(&args()).unwrap();
     let audit = inputs.audit().unwrap();
     assert_eq!(
         csv(&audit.users().unwrap()),
@@ -78,7 +81,7 @@ fn users_via_related_pages() {
 
 #[test]
 fn summary_counts_users_exposed_only_through_someone_elses_page() {
-    let inputs = Inputs::load(&args()).unwrap();
+    let inputs = Inputs::load_quiet(&args()).unwrap();
     let audit = inputs.audit().unwrap();
     let s = audit.summary().unwrap();
     // b1..b5 and s1..s3; b1..b4 never on their own page.
@@ -99,7 +102,7 @@ fn summary_counts_users_exposed_only_through_someone_elses_page() {
 
 #[test]
 fn fields_pages_and_timeline_with_relations() {
-    let inputs = Inputs::load(&args()).unwrap();
+    let inputs = Inputs::load_quiet(&args()).unwrap();
     let audit = inputs.audit().unwrap();
     // Field exposures count each (row, person) once: name b1 R1, b2 R1 R8, b3 R4, b4 R5,
     // b5 R1 R7 R8 = 8; address as name without b2 = 6; nickname two rows per seller = 6.
@@ -130,7 +133,7 @@ fn fields_pages_and_timeline_with_relations() {
 
 #[test]
 fn without_the_relations_table_only_owners_count() {
-    let inputs = Inputs::load(&InputArgs {
+    let inputs = Inputs::load_quiet(&InputArgs {
         relations: None,
         ..args()
     })
@@ -153,7 +156,7 @@ fn without_the_relations_table_only_owners_count() {
 
 #[test]
 fn user_pages_say_through_which_relation() {
-    let inputs = Inputs::load(&args()).unwrap();
+    let inputs = Inputs::load_quiet(&args()).unwrap();
     let audit = inputs.audit().unwrap();
     let pages = audit.user_pages("b5").unwrap();
     let zone = "UTC".parse().unwrap();

@@ -195,3 +195,38 @@ fn edit_the_inventory_see_the_figures_change_and_save() {
 
     assert_eq!(tmux.quit(&status), "0");
 }
+
+#[test]
+fn long_commands_show_progress_on_a_terminal_and_nothing_in_a_pipe() {
+    let dir = tempfile::tempdir().unwrap();
+    let worked = super::fixture("worked");
+    let out = dir.path().join("users.csv");
+    let args = format!(
+        "report users -i {} -e {} -r {} -o {}",
+        worked.join("inventory.yaml").display(),
+        worked.join("log.csv").display(),
+        worked.join("registered.csv").display(),
+        out.display()
+    );
+    let bin = env!("CARGO_BIN_EXE_pii-audit");
+    let status = dir.path().join("status");
+    let command = format!("{bin} {args}; echo $? > {}; sleep 30", status.display());
+    let tmux = Tmux::start("progress", &command);
+    // The last line says what was done: rows read and their rate, paths matched, the file.
+    let screen = tmux.wait_for(&[
+        "done in",
+        "rows/s",
+        "distinct paths matched",
+        "wrote 3 rows to",
+    ]);
+    assert!(screen.contains("read 11 rows in"), "{screen}");
+    // In a pipe (here: captured by the test) standard error holds the notes only.
+    let piped = std::process::Command::new(bin)
+        .args(args.split(' '))
+        .output()
+        .unwrap();
+    assert!(piped.status.success());
+    let stderr = String::from_utf8_lossy(&piped.stderr);
+    assert!(stderr.lines().all(|l| l.starts_with("note: ")), "{stderr}");
+    assert!(!stderr.contains("rows/s"), "{stderr}");
+}

@@ -27,6 +27,9 @@ fn worked_input() -> InputArgs {
         tz: "Asia/Tokyo".into(),
         derive_owners: false,
         derive: Default::default(),
+        dialect: Default::default(),
+        streaming: false,
+        timeline: true,
     }
 }
 

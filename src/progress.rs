@@ -1,0 +1,130 @@
+//! Progress of long command-line work on standard error: the running stage with the time
+//! it has taken, then the rows read per second, and a last line saying what was done.
+//! Only on a terminal: in a pipe, a script or a test it prints nothing.
+
+use std::io::IsTerminal;
+use std::time::{Duration, Instant};
+
+use indicatif::{HumanCount, ProgressBar, ProgressStyle};
+
+pub struct Progress {
+    bar: ProgressBar,
+    started: Instant,
+    /// What has been done so far, shown before the running stage.
+    done: std::cell::RefCell<Vec<String>>,
+}
+
+impl Progress {
+    /// A spinner on standard error when it is a terminal, else a silent stand-in.
+    pub fn on_stderr() -> Progress {
+        let bar = if std::io::stderr().is_terminal() {
+            let bar = ProgressBar::new_spinner();
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {elapsed:>3} {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        } else {
+            ProgressBar::hidden()
+        };
+        Progress {
+            bar,
+            started: Instant::now(),
+            done: Default::default(),
+        }
+    }
+
+    /// Silent: for callers that own the terminal (the TUI) or want no output.
+    pub fn hidden() -> Progress {
+        Progress {
+            bar: ProgressBar::hidden(),
+            started: Instant::now(),
+            done: Default::default(),
+        }
+    }
+
+    /// A stage starts: its name follows what is done.
+    pub fn stage(&self, name: &str) {
+        let done = self.done.borrow();
+        let message = if done.is_empty() {
+            format!("{name}…")
+        } else {
+            format!("{} · {name}…", done.join(" · "))
+        };
+        self.bar.set_message(message);
+    }
+
+    /// Something is done (shown from now on, and in the last line).
+    pub fn done(&self, what: impl Into<String>) {
+        self.done.borrow_mut().push(what.into());
+    }
+
+    /// The log is read: `rows` responses in `took`.
+    pub fn rows_read(&self, rows: u64, took: Duration) {
+        self.done(rows_per_second(rows, took));
+    }
+
+    /// Runs `f` with the spinner out of the way (for warnings and notes).
+    pub fn suspend<T>(&self, f: impl FnOnce() -> T) -> T {
+        self.bar.suspend(f)
+    }
+
+    /// Leaves one line saying what was done and how long it took.
+    pub fn finish(&self) {
+        if self.bar.is_hidden() {
+            return;
+        }
+        let took = self.started.elapsed().as_secs_f64();
+        self.bar.set_style(
+            ProgressStyle::with_template("{msg}").unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        self.bar.finish_with_message(format!(
+            "done in {took:.1}s: {}",
+            self.done.borrow().join(" · ")
+        ));
+    }
+}
+
+impl Drop for Progress {
+    /// An error leaves no half-drawn spinner above its message.
+    fn drop(&mut self) {
+        if !self.bar.is_finished() {
+            self.bar.finish_and_clear();
+        }
+    }
+}
+
+/// "read 2,142,351 rows in 0.31s (6.9M rows/s)".
+pub fn rows_per_second(rows: u64, took: Duration) -> String {
+    let seconds = took.as_secs_f64().max(1e-6);
+    let rate = rows as f64 / seconds;
+    let rate = if rate >= 1e6 {
+        format!("{:.1}M", rate / 1e6)
+    } else if rate >= 1e3 {
+        format!("{:.0}k", rate / 1e3)
+    } else {
+        format!("{rate:.0}")
+    };
+    format!(
+        "read {} rows in {seconds:.2}s ({rate} rows/s)",
+        HumanCount(rows)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_read_as_people_write_them() {
+        assert_eq!(
+            rows_per_second(2_142_351, Duration::from_millis(310)),
+            "read 2,142,351 rows in 0.31s (6.9M rows/s)"
+        );
+        assert_eq!(
+            rows_per_second(12, Duration::from_secs(2)),
+            "read 12 rows in 2.00s (6 rows/s)"
+        );
+    }
+}
