@@ -3,7 +3,11 @@
 same files, alternating runs in one process so machine noise hits both alike. Also
 checks that both produce the same users (tier, exposures, distinct viewers, fields).
 
-usage: compare.py DATA_DIR [--runs N] [--from T --to T]
+usage: compare.py DATA_DIR [--runs N] [--from T --to T] [--variant NAME=ARGS ...]
+
+Each --variant is one more way of running pii-audit (extra arguments, e.g.
+`streaming=--streaming on`), timed in the same alternation; without any, pii-audit runs
+once per round with its defaults.
 """
 import argparse, csv, os, re, subprocess, sys, time, statistics
 
@@ -133,7 +137,9 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--from", dest="start")
     ap.add_argument("--to", dest="end")
+    ap.add_argument("--variant", action="append", default=[])
     a = ap.parse_args()
+    variants = [(v.split("=", 1)[0], v.split("=", 1)[1].split()) for v in a.variant] or [("pii-audit", [])]
     inv_path = os.path.join(a.data, "inventory.yaml")
     log = os.path.join(a.data, "exposure.parquet")
     reg = os.path.join(a.data, "registered.csv")
@@ -144,22 +150,31 @@ def main():
     args = ["-i", inv_path, "-e", log, "-r", reg]
     if window:
         args += ["--from", a.start, "--to", a.end]
-    pii_out, duck_out = "/tmp/bench-pii.csv", "/tmp/bench-duck.csv"
-    pii_times, duck_times, rss, timings = [], [], [], []
-    for _ in range(a.runs):
-        t, r, tm = run_pii(args, pii_out)
-        pii_times.append(t); rss.append(r); timings.append(tm)
-        duck_times.append(run_duck(sql, duck_out))
+    duck_out = "/tmp/bench-duck.csv"
+    times = {name: [] for name, _ in variants}
+    rss = {name: [] for name, _ in variants}
+    timings = {name: "" for name, _ in variants}
+    duck_times = []
     cols = ["user_id", "tier", "exposed_fields", "potential_fields", "exposures", "distinct_viewers", "pages"]
-    same = key_rows(pii_out, cols) == key_rows(duck_out, cols)
-    rows = sum(1 for _ in open(pii_out)) - 1
-    p, d = statistics.median(pii_times), statistics.median(duck_times)
+    same = True
+    out = {name: f"/tmp/bench-pii-{name}.csv" for name, _ in variants}
+    for _ in range(a.runs):
+        for name, extra in variants:
+            t, r, tm = run_pii(args + extra, out[name])
+            times[name].append(t); rss[name].append(r); timings[name] = tm
+        duck_times.append(run_duck(sql, duck_out))
+        expected = key_rows(duck_out, cols)
+        same = same and all(key_rows(out[name], cols) == expected for name, _ in variants)
+    rows = sum(1 for _ in open(out[variants[0][0]])) - 1
+    d = statistics.median(duck_times)
     print(f"data: {a.data}  window: {window or 'all rows'}  runs: {a.runs} (alternating)")
     print(f"users in report: {rows}; same users, tiers, counts and fields as DuckDB: {same}")
-    print(f"pii-audit report users: median {p:.3f}s (min {min(pii_times):.3f}s), peak RSS {max(rss):.0f} MiB")
-    print(f"DuckDB {duckdb.__version__} same SQL:   median {d:.3f}s (min {min(duck_times):.3f}s)")
-    print(f"ratio pii-audit / DuckDB: {p / d:.2f}")
-    print(f"pii-audit stage split (last run): {timings[-1]}")
+    for name, extra in variants:
+        p = statistics.median(times[name])
+        label = "pii-audit report users" if name == "pii-audit" else f"pii-audit {name} ({' '.join(extra) or 'defaults'})"
+        print(f"{label}: median {p:.3f}s (min {min(times[name]):.3f}s), peak RSS {max(rss[name]):.0f} MiB")
+        print(f"  ratio to DuckDB: {p / d:.2f}; stage split (last run): {timings[name]}")
+    print(f"DuckDB {duckdb.__version__} same SQL: median {d:.3f}s (min {min(duck_times):.3f}s)")
     if not same:
         sys.exit(1)
 

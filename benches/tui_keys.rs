@@ -42,8 +42,7 @@ fn main() {
         derive_owners: false,
         derive: Default::default(),
         dialect: Default::default(),
-        streaming: false,
-        timeline: true,
+        streaming: Default::default(),
     };
     let started = Instant::now();
     let mut inputs = Inputs::load_quiet(&input).expect("inputs load");

@@ -190,13 +190,18 @@ pub struct InputArgs {
     pub derive: DeriveArgs,
     #[command(flatten)]
     pub dialect: LogDialect,
-    /// Reduce the log to one row per (path, owner, viewer) while reading it, in bounded
-    /// memory (polars' streaming engine) [default: on for Parquet logs over 256 MiB]
-    #[arg(long, help_heading = "Reading the log")]
-    pub streaming: bool,
-    /// Set by the command, not the user: the timeline is needed (a streamed log keeps minutes).
-    #[arg(skip)]
-    pub timeline: bool,
+    /// Read a Parquet log on polars' streaming engine, its paths dictionary-encoded during
+    /// the scan (no path text kept per row); auto: for Parquet logs over 256 MiB
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHEN",
+        num_args = 0..=1,
+        default_value_t = Streaming::Auto,
+        default_missing_value = "on",
+        help_heading = "Reading the log"
+    )]
+    pub streaming: Streaming,
 }
 
 /// How to read a log whose columns and times are not the contract's.
@@ -255,6 +260,16 @@ pub struct DeriveArgs {
     /// Column naming the origin request each response came from (request collapsing id): joined on directly, preferred when the CDN logs one
     #[arg(long, value_name = "COLUMN")]
     pub origin_id: Option<String>,
+}
+
+/// When the log is reduced while it is read (`--streaming`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum Streaming {
+    /// For Parquet logs over 256 MiB, without --relations or --derive-owners.
+    #[default]
+    Auto,
+    On,
+    Off,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -35,12 +35,9 @@ pub fn run(cli: Cli) -> Result<()> {
                 sample: true,
                 unpacked: Some(sample.dir()),
             };
-            let mut input = sample.input.clone();
-            input.timeline = true;
-            tui::run(input, title)
+            tui::run(sample.input.clone(), title)
         }
-        Some(Command::Tui { mut input }) => {
-            input.timeline = true;
+        Some(Command::Tui { input }) => {
             need_terminal()?;
             let title = tui::model::Title {
                 text: input_title(&input),
@@ -51,14 +48,14 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Some(Command::Report {
             kind,
-            mut input,
+            input,
             format,
             output,
         }) => {
-            input.timeline = kind == ReportKind::Timeline;
             let progress = Progress::on_stderr();
             let inputs = load::Inputs::load(&input, &progress)?;
             forced_panic_point("report", || first_row(&inputs.log.df));
+            let peak_after_read = peak_rss_mib();
             progress.stage("matching routes");
             let audit = inputs.audit()?;
             progress.done(format!("{} distinct paths matched", audit.distinct_paths()));
@@ -93,12 +90,14 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             if std::env::var_os("PII_AUDIT_TIMINGS").is_some() {
                 eprintln!(
-                    "timings: read {:.3}s, match {:.3}s ({} distinct paths), join+aggregate {:.3}s, write {:.3}s",
+                    "timings: read {:.3}s, match {:.3}s ({} distinct paths), join+aggregate {:.3}s, write {:.3}s; peak RSS after read {} MiB, at the end {} MiB",
                     inputs.read_time.as_secs_f64(),
                     audit.match_time.as_secs_f64(),
                     audit.distinct_paths(),
                     aggregate_time.as_secs_f64(),
-                    started.elapsed().as_secs_f64()
+                    started.elapsed().as_secs_f64(),
+                    peak_after_read,
+                    peak_rss_mib()
                 );
             }
             for note in audit.assumption_notes(users_absent) {
@@ -228,6 +227,20 @@ pub fn forced_kill_point(place: &str) {
     }
     #[cfg(not(debug_assertions))]
     let _ = place;
+}
+
+/// The process's peak resident memory so far in MiB (Linux `VmHWM`; 0 elsewhere), for
+/// `PII_AUDIT_TIMINGS`.
+fn peak_rss_mib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map_or(0, |kib| kib / 1024)
 }
 
 /// The first row of a frame as text (for the forced-panic test hook).

@@ -9,7 +9,7 @@ use anyhow::Result;
 use crate::audit::codes::{encode_paths, Encoded};
 use crate::audit::Audit;
 use crate::cdn;
-use crate::cli::InputArgs;
+use crate::cli::{InputArgs, Streaming};
 use crate::error::InputError;
 use crate::exposure::{
     expand_log, format_of, parse_instant, Format, Log, ReadOptions, Registered, Relations, Zone,
@@ -132,7 +132,7 @@ impl Inputs {
         let files: Vec<PathBuf> = listing.files;
         let started = Instant::now();
         let special = args.derive_owners || args.relations.is_some();
-        if args.streaming && special {
+        if args.streaming == Streaming::On && special {
             return Err(InputError::usage(
                 "--streaming reduces the log to one row per (path, owner, viewer), which --relations and --derive-owners cannot use (they need each row's time)",
             )
@@ -146,8 +146,11 @@ impl Inputs {
         let all_parquet = files
             .iter()
             .all(|f| format_of(f).is_ok_and(|f| f == Format::Parquet));
-        let streaming =
-            args.streaming || (!special && all_parquet && parquet_bytes > STREAMING_BYTES);
+        let streaming = match args.streaming {
+            Streaming::On => true,
+            Streaming::Off => false,
+            Streaming::Auto => !special && all_parquet && parquet_bytes > STREAMING_BYTES,
+        };
         let options = ReadOptions {
             zone,
             from: window.0,
@@ -155,7 +158,6 @@ impl Inputs {
             columns: args.dialect.columns.clone(),
             ts_format: args.dialect.ts_format.clone(),
             streaming,
-            minutes: args.timeline,
         };
         progress.stage(&match (files.len(), streaming) {
             (1, false) => "reading the log".to_string(),

@@ -15,6 +15,9 @@ pub struct Encoded {
 /// The log's `path` column, encoded (an absent path reads as `/`).
 pub fn encode_paths(log: &crate::exposure::Log) -> Result<Encoded> {
     use crate::exposure::polars_bug;
+    if let Some(encoded) = &log.paths {
+        return Ok(encoded.clone());
+    }
     let path = log
         .df
         .column("path")

@@ -295,6 +295,49 @@ impl<'a> Audit<'a> {
         Ok(df.lazy())
     }
 
+    /// The log rows whose path satisfies `keep` (an expression over the path table), with
+    /// the path columns `need` beside them: the filter runs on the path codes, so only the
+    /// kept rows are copied and only they get path columns. `log_columns` narrows the log's
+    /// own columns; `row_index` adds `row`, the row's position in the log.
+    fn rows_where(
+        &self,
+        keep: Expr,
+        log_columns: Option<&[&str]>,
+        row_index: bool,
+        need: &[String],
+    ) -> Result<DataFrame> {
+        let keep = self
+            .paths
+            .clone()
+            .lazy()
+            .select([keep.alias("keep")])
+            .collect()
+            .map_err(polars_bug)?;
+        let keep = keep
+            .column("keep")
+            .map_err(polars_bug)?
+            .bool()
+            .map_err(polars_bug)?
+            .take(&self.codes)
+            .map_err(polars_bug)?;
+        let mut log = match log_columns {
+            Some(columns) => self.log.df.select(columns.iter().copied()),
+            None => Ok(self.log.df.clone()),
+        }
+        .map_err(polars_bug)?;
+        if row_index {
+            log = log.with_row_index("row".into(), None).map_err(polars_bug)?;
+        }
+        let log = log.filter(&keep).map_err(polars_bug)?;
+        let codes = self.codes.filter(&keep).map_err(polars_bug)?;
+        let gathered = self
+            .paths
+            .select(need.iter().map(String::as_str))
+            .and_then(|paths| paths.take(&codes))
+            .map_err(polars_bug)?;
+        log.hstack(gathered.columns()).map_err(polars_bug)
+    }
+
     /// The registered table as a lazy frame with an `in_registered` marker column.
     fn registered_table(&self) -> Option<LazyFrame> {
         self.registered.map(|registered| {
@@ -393,13 +436,19 @@ impl<'a> Audit<'a> {
         let page_words = page_words(inventory);
         let mut columns = mask_names("pm", words);
         columns.extend(mask_names("pg", page_words));
-        // Collected once: both aggregations below start from it.
+        // Made once: both aggregations below start from it. Only the rows on pages that
+        // render a field, and only the columns the aggregations read (not the path text):
+        // this copy is the report's largest allocation.
+        let mut keep = vec!["ts", "owner_id", "viewer_id"];
+        if self.log.weighted {
+            keep.extend(["requests", "last_ts"]);
+        }
+        let log_columns = match self.relating() {
+            Some(_) => None,
+            None => Some(keep.as_slice()),
+        };
         let personal = self
-            .with_paths(&columns)?
-            .filter(any_set("pm", words))
-            .collect_with_engine(Engine::Streaming)
-            .map_err(polars_bug)?
-            .unwrap_single()
+            .rows_where(any_set("pm", words), log_columns, false, &columns)?
             .lazy();
         let relating = self.relating().is_some();
         let personal = self.with_related_rows(personal, &columns)?;

@@ -226,36 +226,9 @@ impl<'a> Audit<'a> {
     }
 
     /// The log rows on pages that show related fields, with `row` (their position in the
-    /// log) and the path columns `need`. Filtered on the path codes before anything is
-    /// gathered: only these rows get their (text) path columns.
+    /// log) and the path columns `need`.
     fn related_page_rows(&self, need: &[String], pages_bits: &[u64]) -> Result<LazyFrame> {
-        let keep = self
-            .paths
-            .clone()
-            .lazy()
-            .select([any_bits("pg", pages_bits).alias("keep")])
-            .collect()
-            .map_err(polars_bug)?;
-        let keep = keep
-            .column("keep")
-            .map_err(polars_bug)?
-            .bool()
-            .map_err(polars_bug)?
-            .take(&self.codes)
-            .map_err(polars_bug)?;
-        let log = self
-            .log
-            .df
-            .with_row_index("row".into(), None)
-            .and_then(|df| df.filter(&keep))
-            .map_err(polars_bug)?;
-        let codes = self.codes.filter(&keep).map_err(polars_bug)?;
-        let gathered = self
-            .paths
-            .select(need.iter().map(String::as_str))
-            .and_then(|paths| paths.take(&codes))
-            .map_err(polars_bug)?;
-        let df = log.hstack(gathered.columns()).map_err(polars_bug)?;
+        let df = self.rows_where(any_bits("pg", pages_bits), None, true, need)?;
         Ok(df.lazy())
     }
 

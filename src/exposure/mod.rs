@@ -273,11 +273,9 @@ pub struct ReadOptions {
     pub columns: Vec<(String, String)>,
     /// `--ts-format`: the strftime pattern of the log's text timestamps.
     pub ts_format: Option<String>,
-    /// Reduce a raw log to one weighted row per (path, owner, viewer) while reading it, on
-    /// polars' streaming engine: memory grows with the distinct triples, not the rows.
+    /// Read a Parquet log on polars' streaming engine with its paths dictionary-encoded
+    /// during the scan: no path text is held per row.
     pub streaming: bool,
-    /// With `streaming`: one row per minute as well, which the timeline needs.
-    pub minutes: bool,
 }
 
 /// The columns of an aggregated log: one row per distinct (path, owner, viewer), with how
@@ -318,6 +316,9 @@ pub struct Log {
     pub weighted: bool,
     /// Weighted rows carry their `minute`: the timeline can be computed.
     pub minutes: bool,
+    /// Paths already dictionary-encoded while reading (a streamed log, whose frame has no
+    /// `path` column): the distinct paths and each row's code.
+    pub paths: Option<crate::audit::codes::Encoded>,
 }
 
 impl Log {
@@ -343,6 +344,7 @@ impl Log {
             rows_without_owner,
             weighted: false,
             minutes: false,
+            paths: None,
         }
     }
 }
@@ -473,16 +475,23 @@ impl Log {
             )));
         }
         let (weighted, minutes) = match shape {
-            Shape::Raw => (options.streaming, options.streaming && options.minutes),
+            Shape::Raw => (false, false),
             Shape::Aggregated { minutes } => (true, minutes),
         };
+        if shape == Shape::Raw && options.streaming {
+            let (df, paths, rows_without_owner) = read_streaming(&sources, options)?;
+            return Ok(Log {
+                df,
+                files: files.to_vec(),
+                rows_without_owner,
+                weighted,
+                minutes,
+                paths: Some(paths),
+            });
+        }
         let mut frames = Vec::with_capacity(files.len());
         let mut rows_without_owner = 0;
-        if shape == Shape::Raw && options.streaming {
-            let (df, skipped) = read_streaming(&sources, options)?;
-            rows_without_owner += skipped;
-            frames.push(df);
-        } else {
+        {
             for source in &sources {
                 let (df, skipped) = match shape {
                     Shape::Raw => read_one(source, options)?,
@@ -505,6 +514,7 @@ impl Log {
             rows_without_owner,
             weighted,
             minutes,
+            paths: None,
         })
     }
 }
@@ -696,9 +706,41 @@ fn checked_partition(df: DataFrame, path: &Path) -> Result<DataFrame> {
     .into())
 }
 
-/// Reduces raw files to one row per (path, owner, viewer) (and minute, when asked) while
-/// reading them, on polars' streaming engine: `requests`, first and last time.
-fn read_streaming(sources: &[Source], options: &ReadOptions) -> Result<(DataFrame, usize)> {
+/// What the streaming reader has gathered: the distinct paths in order of first sight,
+/// and the batches read, each row's path replaced by its code.
+#[derive(Default)]
+struct Batches {
+    paths: PlIndexSet<Box<str>>,
+    frames: Vec<DataFrame>,
+}
+
+impl Batches {
+    fn add(&mut self, df: DataFrame) -> PolarsResult<()> {
+        let paths = df.column("path")?.str()?;
+        let mut codes: Vec<IdxSize> = Vec::with_capacity(paths.len());
+        for path in paths.iter() {
+            let path = path.unwrap_or("/");
+            let code = match self.paths.get_index_of(path) {
+                Some(code) => code,
+                None => self.paths.insert_full(path.into()).0,
+            };
+            codes.push(code as IdxSize);
+        }
+        let mut df = df.drop("path")?;
+        df.with_column(Column::new("path_code".into(), codes))?;
+        self.frames.push(df);
+        Ok(())
+    }
+}
+
+/// Reads raw Parquet files in one scan on polars' streaming engine (the window pushed into
+/// it), handing each batch to a callback that replaces the path's text by its code in a
+/// dictionary of the distinct paths. The log in memory holds a 4-byte code per row instead
+/// of the path, and comes out already dictionary-encoded for route matching.
+fn read_streaming(
+    sources: &[Source],
+    options: &ReadOptions,
+) -> Result<(DataFrame, crate::audit::codes::Encoded, usize)> {
     let mut parts = Vec::with_capacity(sources.len());
     for source in sources {
         let ts_type = source.time_type("ts");
@@ -717,40 +759,67 @@ fn read_streaming(sources: &[Source], options: &ReadOptions) -> Result<(DataFram
             text("viewer_id"),
         ]));
     }
-    if parts.is_empty() {
-        return Ok((empty_log(), 0));
-    }
     let ts = col("ts");
-    let bad = ts.clone().is_null().or(outside_range(ts.clone()));
-    let all = concat(parts, UnionArgs::default()).map_err(polars_bug)?;
+    let all = match parts.len() {
+        0 => empty_log().lazy(),
+        1 => parts.remove(0),
+        _ => concat(parts, UnionArgs::default()).map_err(polars_bug)?,
+    };
+    // As in `read_one`: rows with a bad time are kept by the window so they are refused.
     let all = if options.from.is_some() || options.to.is_some() {
-        all.filter(window_of(options, "ts").or(bad.clone()))
+        all.filter(
+            window_of(options, "ts")
+                .or(ts.clone().is_null())
+                .or(outside_range(ts.clone())),
+        )
     } else {
         all
     };
-    let mut keys = vec![col("path"), col("owner_id"), col("viewer_id")];
-    if options.minutes {
-        keys.push(ts.clone().dt().truncate(lit("1m")).alias("minute"));
+    let gathered = std::sync::Arc::new(std::sync::Mutex::new(Batches::default()));
+    let sink = gathered.clone();
+    let callback = PlanCallback::new(move |df: DataFrame| -> PolarsResult<bool> {
+        let mut batches = sink
+            .lock()
+            .map_err(|_| PolarsError::ComputeError("a batch of the log failed".into()))?;
+        batches.add(df)?;
+        Ok(false)
+    });
+    all.sink_batches(callback, false, None)
+        .and_then(|plan| plan.collect_with_engine(Engine::Streaming))
+        .map_err(|e| unreadable(sources[0].path, sources[0].format, &e))?;
+    let batches = std::mem::take(
+        &mut *gathered
+            .lock()
+            .map_err(|_| anyhow::anyhow!("internal error: a batch of the log failed"))?,
+    );
+    let mut frames = batches.frames.into_iter();
+    let mut df = match frames.next() {
+        Some(first) => first,
+        None => empty_log()
+            .drop("path")
+            .and_then(|mut df| {
+                df.with_column(Column::new_empty("path_code".into(), &IDX_DTYPE))?;
+                Ok(df)
+            })
+            .map_err(polars_bug)?,
+    };
+    for more in frames {
+        df.vstack_mut(&more).map_err(polars_bug)?;
     }
-    let df = all
-        .group_by(keys)
-        .agg([
-            len().cast(DataType::UInt32).alias("requests"),
-            ts.clone().min().alias("ts"),
-            ts.clone().max().alias("last_ts"),
-            bad.sum().cast(DataType::UInt64).alias("bad"),
-        ])
-        .collect_with_engine(Engine::Streaming)
-        .map_err(|e| unreadable(sources[0].path, sources[0].format, &e))?
-        .unwrap_single();
+    let values = StringChunked::from_iter_values("path".into(), batches.paths.iter().map(|p| &**p));
     let bad = df
-        .column("bad")
-        .map_err(polars_bug)?
-        .u64()
-        .map_err(polars_bug)?
-        .sum()
-        .unwrap_or(0);
-    if bad > 0 {
+        .clone()
+        .lazy()
+        .select([ts
+            .clone()
+            .is_null()
+            .or(outside_range(ts.clone()))
+            .sum()
+            .cast(DataType::UInt64)
+            .alias("bad")])
+        .collect()
+        .map_err(polars_bug)?;
+    if first_u64(&bad, "bad") > 0 {
         for source in sources {
             let lf = source.lf.clone().select([ts_to_utc(
                 &source.time_type("ts"),
@@ -774,8 +843,23 @@ fn read_streaming(sources: &[Source], options: &ReadOptions) -> Result<(DataFram
             }
         }
     }
-    let df = df.drop("bad").map_err(polars_bug)?;
-    keep_owned(df, true)
+    let (mut df, skipped) = keep_owned(df, false)?;
+    let codes = df
+        .column("path_code")
+        .map_err(polars_bug)?
+        .as_materialized_series()
+        .idx()
+        .map_err(polars_bug)?
+        .clone();
+    let _ = df.drop_in_place("path_code").map_err(polars_bug)?;
+    Ok((
+        df,
+        crate::audit::codes::Encoded {
+            values,
+            codes: codes.with_name("code".into()),
+        },
+        skipped,
+    ))
 }
 
 /// Reads one aggregated file: checks every row (times, `requests`, minute), keeps the rows
@@ -955,13 +1039,12 @@ fn keep_owned(df: DataFrame, weighted: bool) -> Result<(DataFrame, usize)> {
     } else {
         df
     };
-    let mut columns = vec![
-        col("ts"),
-        col("path").fill_null(lit("/")),
-        col("owner_id"),
-        viewer_or_null(),
-    ];
-    for extra in ["requests", "last_ts", "minute"] {
+    let mut columns = vec![col("ts")];
+    if df.column("path").is_ok() {
+        columns.push(col("path").fill_null(lit("/")));
+    }
+    columns.extend([col("owner_id"), viewer_or_null()]);
+    for extra in ["path_code", "requests", "last_ts", "minute"] {
         if df.column(extra).is_ok() {
             columns.push(col(extra));
         }

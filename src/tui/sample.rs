@@ -52,8 +52,7 @@ pub fn unpack() -> Result<Sample> {
         derive_owners: false,
         derive: Default::default(),
         dialect: Default::default(),
-        streaming: false,
-        timeline: true,
+        streaming: Default::default(),
     };
     Ok(Sample { dir, input })
 }

@@ -389,8 +389,7 @@ fn input_args(inventory: &Path, log: &Path) -> InputArgs {
         derive_owners: true,
         derive: DeriveArgs::default(),
         dialect: Default::default(),
-        streaming: false,
-        timeline: true,
+        streaming: Default::default(),
     }
 }
 

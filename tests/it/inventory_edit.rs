@@ -125,8 +125,7 @@ impl Harness {
             derive_owners: false,
             derive: Default::default(),
             dialect: Default::default(),
-            streaming: false,
-            timeline: true,
+            streaming: Default::default(),
         };
         let inputs = Inputs::load_quiet(&input).unwrap();
         let (data, _) = compute(&inputs, &mut |_| {}).unwrap();

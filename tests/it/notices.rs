@@ -419,8 +419,7 @@ fn notice_list_is_report_users_restricted_to_the_tiers() {
         derive_owners: false,
         derive: Default::default(),
         dialect: Default::default(),
-        streaming: false,
-        timeline: true,
+        streaming: Default::default(),
     };
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
     let sample_input = InputArgs {
@@ -434,8 +433,7 @@ fn notice_list_is_report_users_restricted_to_the_tiers() {
         derive_owners: false,
         derive: Default::default(),
         dialect: Default::default(),
-        streaming: false,
-        timeline: true,
+        streaming: Default::default(),
     };
     for input in [&fixture_input, &sample_input] {
         list_matches_users(input, &[Tier::Direct, Tier::Notice]);
@@ -727,8 +725,7 @@ mod tui {
             derive_owners: false,
             derive: Default::default(),
             dialect: Default::default(),
-            streaming: false,
-            timeline: true,
+            streaming: Default::default(),
         };
         let inputs = Inputs::load_quiet(&input).unwrap();
         let (mut data, session) = compute(&inputs, &mut |_| {}).unwrap();

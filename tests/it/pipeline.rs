@@ -20,8 +20,7 @@ fn args(inventory: &std::path::Path, log: &std::path::Path) -> InputArgs {
         derive_owners: false,
         derive: Default::default(),
         dialect: Default::default(),
-        streaming: false,
-        timeline: true,
+        streaming: Default::default(),
     }
 }
 

@@ -51,8 +51,7 @@ fn args() -> InputArgs {
         derive_owners: false,
         derive: Default::default(),
         dialect: Default::default(),
-        streaming: false,
-        timeline: true,
+        streaming: Default::default(),
     }
 }
 

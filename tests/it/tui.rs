@@ -28,8 +28,7 @@ fn worked_input() -> InputArgs {
         derive_owners: false,
         derive: Default::default(),
         dialect: Default::default(),
-        streaming: false,
-        timeline: true,
+        streaming: Default::default(),
     }
 }
 
