@@ -382,7 +382,14 @@ impl<'a> Audit<'a> {
         let mut columns = vec!["page_id".to_string()];
         columns.extend(mask_names("pm", words));
         let personal = self.with_paths(&columns)?.filter(any_set("pm", words));
-        let personal = self.with_related_rows(personal, &columns)?;
+        let log_columns: Vec<&str> = self
+            .log
+            .df
+            .get_column_names()
+            .into_iter()
+            .map(|c| c.as_str())
+            .collect();
+        let personal = self.with_related_rows(personal, &columns, &log_columns)?;
         Ok(self.with_disclosure(personal).filter(col("disclosed")))
     }
 
@@ -443,15 +450,11 @@ impl<'a> Audit<'a> {
         if self.log.weighted {
             keep.extend(["requests", "last_ts"]);
         }
-        let log_columns = match self.relating() {
-            Some(_) => None,
-            None => Some(keep.as_slice()),
-        };
         let personal = self
-            .rows_where(any_set("pm", words), log_columns, false, &columns)?
+            .rows_where(any_set("pm", words), Some(&keep), false, &columns)?
             .lazy();
         let relating = self.relating().is_some();
-        let personal = self.with_related_rows(personal, &columns)?;
+        let personal = self.with_related_rows(personal, &columns, &keep)?;
 
         let mut rendered: Vec<Expr> = (0..words)
             .map(|w| col(mask_name("pm", w)).bitwise_or())

@@ -99,6 +99,7 @@ impl<'a> Audit<'a> {
         &self,
         columns: &[String],
         relations: &Relations,
+        log_columns: &[&str],
     ) -> Result<LazyFrame> {
         let inventory = self.inventory;
         let words = words(inventory);
@@ -145,11 +146,25 @@ impl<'a> Audit<'a> {
             .map_err(polars_bug)?;
         // Only relations on paths of these rows can match: the rest of a large table is
         // dropped by one set lookup before any join key is built.
-        let paths = rows
-            .column("norm_path")
-            .and_then(|c| c.unique())
-            .map_err(polars_bug)?
-            .take_materialized_series();
+        let on_path = {
+            let seen: PlHashSet<&str> = rows
+                .column("norm_path")
+                .and_then(|c| c.str())
+                .map_err(polars_bug)?
+                .iter()
+                .flatten()
+                .collect();
+            let rel_paths = relations
+                .df
+                .column("path")
+                .and_then(|c| c.str())
+                .map_err(polars_bug)?;
+            let keep: BooleanChunked = rel_paths
+                .iter()
+                .map(|p| p.is_some_and(|p| seen.contains(p)))
+                .collect();
+            relations.df.filter(&keep).map_err(polars_bug)?
+        };
         let rows = rows.lazy();
         // Relations tied to one path join on owner and path, the others on the owner alone
         // (joining every relation on the owner, then filtering by path, would multiply the
@@ -159,8 +174,7 @@ impl<'a> Audit<'a> {
             .clone()
             .with_column(key("norm_path").alias("rel_key"))
             .join(
-                table(&relations.on_path)
-                    .filter(col("rel_path").is_in(lit(paths).implode(false), false))
+                table(&on_path)
                     .with_column(key("rel_path").alias("rel_key"))
                     .drop(by_name(["owner_id", "rel_path"], true, false)),
                 [col("rel_key")],
@@ -169,7 +183,9 @@ impl<'a> Audit<'a> {
             )
             .drop(by_name(["rel_key"], true, false));
         let anywhere = rows.join(
-            table(&relations.anywhere).drop(by_name(["rel_path"], true, false)),
+            table(&relations.df)
+                .filter(col("rel_path").is_null())
+                .drop(by_name(["rel_path"], true, false)),
             [col("owner_id")],
             [col("owner_id")],
             inner,
@@ -194,11 +210,11 @@ impl<'a> Audit<'a> {
             )
             .with_column(col("related_id").alias("owner_id"));
         // Merged per (row, person): masks ORed, the rest is the row's.
-        let mut aggs = vec![
-            col("ts").first(),
-            col("path").first(),
-            col("viewer_id").first(),
-        ];
+        let mut aggs: Vec<Expr> = log_columns
+            .iter()
+            .filter(|c| **c != "owner_id")
+            .map(|c| col(*c).first())
+            .collect();
         for c in &need {
             aggs.push(col(c.as_str()).first());
         }
@@ -210,13 +226,8 @@ impl<'a> Audit<'a> {
             );
         }
         aggs.push(col(VIA).bitwise_or());
-        let mut shape = vec![
-            col("row"),
-            col("ts"),
-            col("path"),
-            col("owner_id"),
-            col("viewer_id"),
-        ];
+        let mut shape = vec![col("row")];
+        shape.extend(log_columns.iter().map(|c| col(*c)));
         shape.extend(columns.iter().map(|c| col(c.as_str())));
         shape.push(col(VIA));
         Ok(rows
@@ -238,13 +249,14 @@ impl<'a> Audit<'a> {
         &self,
         own: LazyFrame,
         columns: &[String],
+        log_columns: &[&str],
     ) -> Result<LazyFrame> {
         let Some(relations) = self.relating() else {
             return Ok(own);
         };
         // Collected once: callers aggregate the result more than once.
         let related = self
-            .related_rows(columns, relations)?
+            .related_rows(columns, relations, log_columns)?
             .drop(by_name(["row"], true, false))
             .collect()
             .map_err(polars_bug)?
@@ -263,7 +275,11 @@ impl<'a> Audit<'a> {
         };
         let columns = mask_names("pm", words(self.inventory));
         let exposed = self
-            .with_disclosure(self.related_rows(&columns, relations)?)
+            .with_disclosure(self.related_rows(
+                &columns,
+                relations,
+                &["ts", "owner_id", "viewer_id"],
+            )?)
             .filter(col("exposure"))
             .select([col("row")])
             .unique(None, UniqueKeepStrategy::Any)

@@ -17,12 +17,11 @@ pub const RELATION_COLUMNS: [&str; 3] = ["relation", "owner_id", "related_id"];
 
 /// The relations table, validated: `relation` (an inventory relation id), `owner_id`,
 /// `related_id`, `path` (normalised; null = every path of the owner's page), `from`/`to`
-/// (UTC µs; null = unbounded). Split once into the rows tied to one path and the others,
-/// since the audit joins them on different keys.
+/// (UTC µs; null = unbounded). The audit joins the rows tied to one path and the others
+/// on different keys, and narrows the former to the log's paths first.
 #[derive(Debug, Clone)]
 pub struct Relations {
-    pub on_path: DataFrame,
-    pub anywhere: DataFrame,
+    pub df: DataFrame,
     pub file: String,
 }
 
@@ -145,24 +144,47 @@ impl Relations {
             .map_err(polars_bug)?
             .str()
             .map_err(polars_bug)?;
-        // An empty path means every path, like an absent column.
-        let mut normalised = StringChunkedBuilder::new("path".into(), paths.len());
-        for path in paths.iter() {
-            match path.filter(|p| !p.is_empty()) {
-                Some(path) => normalised.append_value(normalise_path(path).as_ref()),
-                None => normalised.append_null(),
-            }
-        }
-        let normalised = normalised.finish();
-        let tied = normalised.is_not_null();
+        let normalised = normalise_all(paths)?;
         df.with_column(normalised.with_name("path".into()).into_column())
             .map_err(polars_bug)?;
-        Ok(Relations {
-            on_path: df.filter(&tied).map_err(polars_bug)?,
-            anywhere: df.filter(&!tied).map_err(polars_bug)?,
-            file,
-        })
+        Ok(Relations { df, file })
     }
+}
+
+/// Every path normalised (an empty one means every path, like an absent column: null),
+/// the rows split over the machine's cores.
+fn normalise_all(paths: &StringChunked) -> Result<StringChunked> {
+    let n = paths.len();
+    let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
+    let chunk = n.div_ceil(threads).max(1);
+    let parts: std::thread::Result<Vec<StringChunked>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..n.div_ceil(chunk))
+            .map(|part| {
+                let slice = paths.slice((part * chunk) as i64, chunk);
+                scope.spawn(move || {
+                    let mut out = StringChunkedBuilder::new("path".into(), slice.len());
+                    for path in slice.iter() {
+                        match path.filter(|p| !p.is_empty()) {
+                            Some(path) => out.append_value(normalise_path(path).as_ref()),
+                            None => out.append_null(),
+                        }
+                    }
+                    out.finish()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join()).collect()
+    });
+    let parts = parts
+        .map_err(|_| anyhow::anyhow!("internal error: normalising the relations' paths failed"))?;
+    let mut parts = parts.into_iter();
+    let mut all = parts
+        .next()
+        .unwrap_or_else(|| StringChunked::full_null("path".into(), 0));
+    for part in parts {
+        all.append_owned(part).map_err(polars_bug)?;
+    }
+    Ok(all)
 }
 
 /// Parses a text validity bound (each distinct value once, by the log's rules); an empty

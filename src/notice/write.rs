@@ -245,9 +245,14 @@ pub fn notice_list(audit: &Audit, chosen: &DataFrame) -> Result<Report> {
         .map_err(polars_bug)?;
     df.with_column(Column::new("letter".into(), letters))
         .map_err(polars_bug)?;
-    let df = df
-        .select(NOTICE_LIST_COLUMNS.iter().copied())
-        .map_err(polars_bug)?;
+    // With a relations table, `via` says whether the user was seen on their own pages
+    // (`own`) or through a related person's (the relation ids), as in `report users`.
+    let mut columns = NOTICE_LIST_COLUMNS.to_vec();
+    if let Ok(via) = chosen.column("via") {
+        df.with_column(via.clone()).map_err(polars_bug)?;
+        columns.insert(3, "via");
+    }
+    let df = df.select(columns).map_err(polars_bug)?;
     Ok(Report {
         kind: "notice-list",
         df,

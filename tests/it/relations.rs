@@ -325,3 +325,61 @@ fn generate_writes_a_relations_table_deterministically_without_changing_the_log(
             "users_exposed_only_via_related_pages,",
         ));
 }
+
+/// The notice list says, like `report users`, whether a user was seen on their own page or
+/// through a related person's.
+#[test]
+fn the_notice_list_has_via() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("notices");
+    pii()
+        .args(["notices", "--tz", "UTC", "-i"])
+        .arg(fixture("relations/inventory.yaml"))
+        .arg("-e")
+        .arg(fixture("relations/log.csv"))
+        .arg("-r")
+        .arg(fixture("relations/registered.csv"))
+        .arg("--relations")
+        .arg(fixture("relations/relations.csv"))
+        .arg("--out-dir")
+        .arg(&out)
+        .assert()
+        .success();
+    let list = std::fs::read_to_string(out.join("notice-list.csv")).unwrap();
+    assert_eq!(
+        list.lines().next().unwrap(),
+        "user_id,tier,reason,via,exposed_fields,exposed_labels,exposures,distinct_viewers,first_exposed,last_exposed,letter"
+    );
+    use polars::prelude::*;
+    let df = CsvReadOptions::default()
+        .with_has_header(true)
+        .try_into_reader_with_file_path(Some(out.join("notice-list.csv")))
+        .unwrap()
+        .finish()
+        .unwrap();
+    let column = |name: &str| -> Vec<String> {
+        df.column(name)
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .map(|v| v.unwrap_or_default().to_string())
+            .collect()
+    };
+    let via: Vec<(String, String)> = column("user_id").into_iter().zip(column("via")).collect();
+    let expected = [
+        ("b5", "buyer_of_seller;own"),
+        ("b2", "buyer_of_seller"),
+        ("b1", "buyer_of_seller"),
+        ("b3", "buyer_of_seller"),
+        ("b4", "buyer_of_seller"),
+        ("s1", "own"),
+        ("s2", "own"),
+        ("s3", "own"),
+    ];
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(u, v)| (u.to_string(), v.to_string()))
+        .collect();
+    assert_eq!(via, expected, "{list}");
+}
