@@ -143,7 +143,7 @@ fn cross() -> Expr {
 }
 
 /// How rows count: one response each (a raw log), or `requests` each, the first at `ts`
-/// and the last at `last_ts` (an aggregated log, or a raw one reduced while streaming).
+/// and the last at `last_ts` (an aggregated log).
 /// Every figure is a count, a distinct count, a min or a max, so both give the same reports.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Weight {

@@ -312,7 +312,7 @@ pub struct Log {
     pub files: Vec<PathBuf>,
     /// Responses in the window skipped because their `owner_id` is empty.
     pub rows_without_owner: usize,
-    /// Rows are weighted: an aggregated log, or a raw one reduced while streaming.
+    /// Rows are weighted: an aggregated log (`requests`, `first_ts`, `last_ts`).
     pub weighted: bool,
     /// Weighted rows carry their `minute`: the timeline can be computed.
     pub minutes: bool,

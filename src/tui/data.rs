@@ -356,8 +356,11 @@ fn chart_points(timeline: &DataFrame, zone: &Zone) -> Result<(Vec<ChartPoint>, (
         .cast(&DataType::Float64)
         .map_err(polars_bug)?;
     let exposures = exposures.f64().map_err(polars_bug)?;
-    let first = minutes.get(0);
-    let last = minutes.last();
+    // `get` panics past the end: an empty timeline (an empty log) has no first minute.
+    let (first, last) = match minutes.len() {
+        0 => (None, None),
+        n => (minutes.get(0), minutes.get(n - 1)),
+    };
     let points = minutes
         .iter()
         .zip(exposures.iter())

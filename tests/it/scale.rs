@@ -604,3 +604,53 @@ fn renamed_columns_and_a_time_pattern_read_a_warehouse_export() {
         .code(2)
         .stderr(predicates::str::contains("no date or no hour"));
 }
+
+/// The TUI opens an aggregated log: the same users as the raw one, and a warning, not a
+/// failure, for the timeline it cannot draw.
+#[test]
+fn the_tui_opens_an_aggregated_log_and_says_why_there_is_no_chart() {
+    use pii_audit::cli::InputArgs;
+    use pii_audit::load::Inputs;
+    use pii_audit::tui::data::compute;
+    let dir = tempfile::tempdir().unwrap();
+    let inv = write(dir.path(), "inv.yaml", INVENTORY);
+    let args = |log: PathBuf| InputArgs {
+        inventory: inv.clone(),
+        log: vec![log.display().to_string()],
+        registered: None,
+        relations: None,
+        from: None,
+        to: None,
+        tz: "UTC".into(),
+        derive_owners: false,
+        derive: Default::default(),
+        dialect: Default::default(),
+        streaming: Default::default(),
+    };
+    let raw = Inputs::load_quiet(&args(write(dir.path(), "raw.csv", RAW))).unwrap();
+    let agg = Inputs::load_quiet(&args(write(dir.path(), "agg.csv", AGGREGATED))).unwrap();
+    let (raw_data, _) = compute(&raw, &mut |_| {}).unwrap();
+    let (agg_data, _) = compute(&agg, &mut |_| {}).unwrap();
+    assert_eq!(raw_data.summary, agg_data.summary);
+    assert_eq!(raw_data.users.len(), agg_data.users.len());
+    assert!(!raw_data.chart.is_empty());
+    assert!(agg_data.chart.is_empty());
+    assert!(
+        agg_data
+            .warnings
+            .iter()
+            .any(|w| w.contains("no `minute` column")),
+        "{:?}",
+        agg_data.warnings
+    );
+    // An empty log (a header only) has an empty chart too: it once panicked here.
+    let empty = Inputs::load_quiet(&args(write(
+        dir.path(),
+        "empty.csv",
+        "ts,path,owner_id,viewer_id\n",
+    )))
+    .unwrap();
+    let (empty_data, _) = compute(&empty, &mut |_| {}).unwrap();
+    assert!(empty_data.chart.is_empty());
+    assert_eq!(empty_data.users.len(), 0);
+}
