@@ -694,7 +694,11 @@ fn checked_partition(df: DataFrame, path: &Path) -> Result<DataFrame> {
         .ok()
         .and_then(|c| c.get(0).ok().map(|v| v.to_string()))
         .unwrap_or_default();
-    Err(InputError::at(
+    Err(stray_error(path, (start, end), &shown))
+}
+
+fn stray_error(path: &Path, (start, end): (i64, i64), shown: &str) -> anyhow::Error {
+    InputError::at(
         Location::file(path.display().to_string()).key("ts"),
         format!(
             "holds a response at {shown} UTC, outside its partition ({} to {} UTC): partition folders are read as UTC; \
@@ -703,7 +707,7 @@ fn checked_partition(df: DataFrame, path: &Path) -> Result<DataFrame> {
             Zone::default().format_micros(end)
         ),
     )
-    .into())
+    .into()
 }
 
 /// What the streaming reader has gathered: the distinct paths in order of first sight,
@@ -712,10 +716,21 @@ fn checked_partition(df: DataFrame, path: &Path) -> Result<DataFrame> {
 struct Batches {
     paths: PlIndexSet<Box<str>>,
     frames: Vec<DataFrame>,
+    /// The first row met outside its file's partition: the file's index and the time.
+    stray: Option<(usize, String)>,
 }
 
 impl Batches {
-    fn add(&mut self, df: DataFrame) -> PolarsResult<()> {
+    fn add(&mut self, mut df: DataFrame) -> PolarsResult<()> {
+        if let Ok(stray) = df.drop_in_place("stray_file") {
+            if self.stray.is_none() && stray.null_count() < stray.len() {
+                let flags = stray.is_not_null();
+                let at = flags.iter().position(|f| f == Some(true)).unwrap_or(0);
+                let file = stray.get(at)?.extract::<usize>().unwrap_or(0);
+                let ts = df.column("ts")?.get(at)?.to_string();
+                self.stray = Some((file, ts));
+            }
+        }
         let paths = df.column("path")?.str()?;
         let mut codes: Vec<IdxSize> = Vec::with_capacity(paths.len());
         for path in paths.iter() {
@@ -742,7 +757,8 @@ fn read_streaming(
     options: &ReadOptions,
 ) -> Result<(DataFrame, crate::audit::codes::Encoded, usize)> {
     let mut parts = Vec::with_capacity(sources.len());
-    for source in sources {
+    let check_partitions = sources.iter().any(|s| partitions::span(s.path).is_some());
+    for (index, source) in sources.iter().enumerate() {
         let ts_type = source.time_type("ts");
         if ts_type == DataType::String {
             return Err(InputError::at(
@@ -752,12 +768,27 @@ fn read_streaming(
             )
             .into());
         }
-        parts.push(source.lf.clone().select([
+        let mut part = source.lf.clone().select([
             ts_to_utc(&ts_type, source.path, &options.zone)?.alias("ts"),
             text("path"),
             text("owner_id"),
             text("viewer_id"),
-        ]));
+        ]);
+        if check_partitions {
+            // Which file a row outside its partition's span came from (see checked_partition).
+            let stray = match partitions::span(source.path) {
+                Some((start, end)) => when(
+                    col("ts")
+                        .lt(lit(start).cast(utc_micros()))
+                        .or(col("ts").gt_eq(lit(end).cast(utc_micros()))),
+                )
+                .then(lit(index as u32))
+                .otherwise(lit(NULL).cast(DataType::UInt32)),
+                None => lit(NULL).cast(DataType::UInt32),
+            };
+            part = part.with_column(stray.alias("stray_file"));
+        }
+        parts.push(part);
     }
     let ts = col("ts");
     let all = match parts.len() {
@@ -792,6 +823,12 @@ fn read_streaming(
             .lock()
             .map_err(|_| anyhow::anyhow!("internal error: a batch of the log failed"))?,
     );
+    if let Some((file, ts)) = &batches.stray {
+        let path = sources[*file].path;
+        if let Some(span) = partitions::span(path) {
+            return Err(stray_error(path, span, ts));
+        }
+    }
     let mut frames = batches.frames.into_iter();
     let mut df = match frames.next() {
         Some(first) => first,

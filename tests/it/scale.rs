@@ -395,11 +395,19 @@ fn a_partitioned_folder_is_one_log_and_the_window_prunes_it() {
     assert!(partitions > 12, "{partitions} partitions");
     let mut args: Vec<&str> = vec!["-r", path_str(&reg)];
     args.extend(WINDOW);
+    let mut streamed = args.clone();
+    streamed.extend(["--streaming", "on"]);
     for kind in REPORTS {
+        let single = report(kind, &inv, &[path_str(&log)], &args);
         assert_eq!(
-            report(kind, &inv, &[path_str(&log)], &args),
+            single,
             report(kind, &inv, &[path_str(&folder)], &args),
             "{kind}"
+        );
+        assert_eq!(
+            single,
+            report(kind, &inv, &[path_str(&folder)], &streamed),
+            "{kind} streamed"
         );
     }
     // The window 09:00–15:00 JST is 00:00–06:00 UTC: six hourly partitions are read.
@@ -474,6 +482,39 @@ fn partitions_named_in_another_zone_are_caught() {
             .assert(),
         &["part-0.csv", "outside its partition", "read as UTC"],
     );
+    // The same in Parquet, read whole and streamed.
+    let lake = dir.path().join("lake");
+    let folder = lake.join("dt=2017-06-22").join("hour=19");
+    std::fs::create_dir_all(&folder).unwrap();
+    let mut df = df!(
+        "ts" => ["2017-06-22T10:30:00Z"],
+        "path" => ["/my/"],
+        "owner_id" => ["a"],
+        "viewer_id" => ["v"],
+    )
+    .unwrap()
+    .lazy()
+    .with_column(col("ts").str().to_datetime(
+        Some(TimeUnit::Microseconds),
+        Some(TimeZone::UTC),
+        StrptimeOptions::default(),
+        lit("raise"),
+    ))
+    .collect()
+    .unwrap();
+    let file = std::fs::File::create(folder.join("part-0.parquet")).unwrap();
+    ParquetWriter::new(file).finish(&mut df).unwrap();
+    for streaming in ["on", "off"] {
+        bad(
+            pii()
+                .args(["report", "users", "--streaming", streaming, "-i"])
+                .arg(&inv)
+                .arg("-e")
+                .arg(&lake)
+                .assert(),
+            &["part-0.parquet", "outside its partition", "read as UTC"],
+        );
+    }
     // An empty folder is an error, not an empty log.
     let empty = dir.path().join("empty");
     std::fs::create_dir_all(&empty).unwrap();
