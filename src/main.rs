@@ -6,7 +6,26 @@ use std::process::ExitCode;
 use clap::Parser;
 use pii_audit::{cli::Cli, error::InputError};
 
+/// glibc's allocator, tuned for a few large frames: by default every freed block over a
+/// moving threshold goes back to the kernel and is faulted in again, page by page, by the
+/// next stage (a third of a report's time was the kernel's). Large blocks stay mapped, and
+/// two arenas suffice for polars' threads on the machines this runs on. Measured on
+/// `report users` over 5 million rows: 0.58–0.59 s against 0.61–0.66 s, same peak memory.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn tune_allocator() {
+    // SAFETY: mallopt only sets allocator parameters; called before any thread starts.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, i32::MAX);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn tune_allocator() {}
+
 fn main() -> ExitCode {
+    tune_allocator();
     // A bug must not dump a backtrace or any row of the data it was reading.
     std::panic::set_hook(Box::new(|info| {
         let place = info
