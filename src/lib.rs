@@ -58,7 +58,10 @@ pub fn run(cli: Cli) -> Result<()> {
             let peak_after_read = peak_rss_mib();
             progress.stage("matching routes");
             let audit = inputs.audit()?;
-            progress.done(format!("{} distinct paths matched", audit.distinct_paths()));
+            progress.done(format!(
+                "{} distinct paths matched",
+                indicatif::HumanCount(audit.distinct_paths() as u64)
+            ));
             progress.stage("joining and aggregating");
             let started = Instant::now();
             let (mut report, users_absent) = build_report(&audit, kind)?;
@@ -77,13 +80,16 @@ pub fn run(cli: Cli) -> Result<()> {
                     report::emit(&report, format, output.as_deref(), &inputs.zone)?;
                     progress.done(format!(
                         "wrote {} rows to {}",
-                        report.df.height(),
+                        indicatif::HumanCount(report.df.height() as u64),
                         path.display()
                     ));
                     progress.finish();
                 }
                 None => {
-                    progress.done(format!("{} rows", report.df.height()));
+                    progress.done(format!(
+                        "{} rows",
+                        indicatif::HumanCount(report.df.height() as u64)
+                    ));
                     progress.finish();
                     report::emit(&report, format, None, &inputs.zone)?;
                 }
@@ -146,7 +152,10 @@ pub fn run(cli: Cli) -> Result<()> {
                 only: None,
             };
             let written = notice::write::write(&audit, &users, &options)?;
-            progress.done(format!("{} letters", written.total()));
+            progress.done(format!(
+                "{} letters",
+                indicatif::HumanCount(written.total() as u64)
+            ));
             progress.finish();
             for note in audit.assumption_notes(Some(audit::assumed_users(&users))) {
                 eprintln!("note: {note}");
