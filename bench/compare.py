@@ -6,7 +6,7 @@ checks that both produce the same users (tier, exposures, distinct viewers, fiel
 usage: compare.py DATA_DIR [--runs N] [--from T --to T] [--variant NAME=ARGS ...]
 
 Each --variant is one more way of running pii-audit (extra arguments, e.g.
-`streaming=--streaming on`), timed in the same alternation; without any, pii-audit runs
+`streaming=--streaming=on`), timed in the same alternation; without any, pii-audit runs
 once per round with its defaults.
 """
 import argparse, csv, os, re, subprocess, sys, time, statistics

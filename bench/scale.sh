@@ -21,5 +21,5 @@ for ROWS in $SIZES; do
   echo "== $ROWS rows, $USERS users, $(du -h "$DATA/exposure.parquet" | cut -f1) Parquet"
   python3 bench/compare.py "$DATA" --runs "$RUNS" \
     --from 2017-06-22T09:00:00+09:00 --to 2017-06-22T15:00:00+09:00 \
-    --variant "whole=--streaming off" --variant "streaming=--streaming on"
+    --variant "whole=--streaming=off" --variant "streaming=--streaming=on"
 done

@@ -197,6 +197,7 @@ pub struct InputArgs {
         value_enum,
         value_name = "WHEN",
         num_args = 0..=1,
+        require_equals = true,
         default_value_t = Streaming::Auto,
         default_missing_value = "on",
         help_heading = "Reading the log"

@@ -396,7 +396,7 @@ fn a_partitioned_folder_is_one_log_and_the_window_prunes_it() {
     let mut args: Vec<&str> = vec!["-r", path_str(&reg)];
     args.extend(WINDOW);
     let mut streamed = args.clone();
-    streamed.extend(["--streaming", "on"]);
+    streamed.push("--streaming=on");
     for kind in REPORTS {
         let single = report(kind, &inv, &[path_str(&log)], &args);
         assert_eq!(
@@ -504,10 +504,10 @@ fn partitions_named_in_another_zone_are_caught() {
     .unwrap();
     let file = std::fs::File::create(folder.join("part-0.parquet")).unwrap();
     ParquetWriter::new(file).finish(&mut df).unwrap();
-    for streaming in ["on", "off"] {
+    for streaming in ["--streaming=on", "--streaming=off"] {
         bad(
             pii()
-                .args(["report", "users", "--streaming", streaming, "-i"])
+                .args(["report", "users", streaming, "-i"])
                 .arg(&inv)
                 .arg("-e")
                 .arg(&lake)
