@@ -42,6 +42,17 @@ pub struct Inputs {
 /// takes about nine times its Parquet size in memory at its peak.
 pub const STREAMING_BYTES: u64 = 256 << 20;
 
+/// Whether `--streaming=auto` streams these files: all Parquet, over `STREAMING_BYTES`.
+fn large_parquet(files: &[PathBuf]) -> bool {
+    let parquet = |f: &PathBuf| format_of(f).is_ok_and(|f| f == Format::Parquet);
+    files.iter().all(parquet)
+        && files
+            .iter()
+            .filter_map(|f| std::fs::metadata(f).ok().map(|m| m.len()))
+            .sum::<u64>()
+            > STREAMING_BYTES
+}
+
 /// Checks `--column`: each contract column and each source column named once.
 pub fn check_columns(columns: &[(String, String)]) -> Result<()> {
     for (i, (contract, source)) in columns.iter().enumerate() {
@@ -138,18 +149,10 @@ impl Inputs {
             )
             .into());
         }
-        let parquet_bytes: u64 = files
-            .iter()
-            .filter(|f| format_of(f).is_ok_and(|f| f == Format::Parquet))
-            .filter_map(|f| std::fs::metadata(f).ok().map(|m| m.len()))
-            .sum();
-        let all_parquet = files
-            .iter()
-            .all(|f| format_of(f).is_ok_and(|f| f == Format::Parquet));
         let streaming = match args.streaming {
             Streaming::On => true,
             Streaming::Off => false,
-            Streaming::Auto => !special && all_parquet && parquet_bytes > STREAMING_BYTES,
+            Streaming::Auto => !special && large_parquet(&files),
         };
         let options = ReadOptions {
             zone,
@@ -159,12 +162,12 @@ impl Inputs {
             ts_format: args.dialect.ts_format.clone(),
             streaming,
         };
-        progress.stage(&match (files.len(), streaming) {
-            (1, false) => "reading the log".to_string(),
-            (1, true) => "reading the log (streaming)".to_string(),
-            (n, false) => format!("reading {n} log files"),
-            (n, true) => format!("reading {n} log files (streaming)"),
-        });
+        let what = match files.len() {
+            1 => "the log".to_string(),
+            n => format!("{n} log files"),
+        };
+        let how = if streaming { " (streaming)" } else { "" };
+        progress.stage(&format!("reading {what}{how}"));
         let (log, derivation) = if args.derive_owners {
             let derive = cdn::Options::from_args(&args.derive)?;
             let (log, counts) = cdn::read_log(&files, &options, &derive)?;

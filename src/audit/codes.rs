@@ -27,45 +27,64 @@ pub fn encode_paths(log: &crate::exposure::Log) -> Result<Encoded> {
     encode(path, "/")
 }
 
-/// Encodes `column` (nulls read as `null_as`), splitting the rows over the machine's cores:
-/// each part builds its own dictionary, then the parts are merged into the first.
-pub fn encode(column: &StringChunked, null_as: &str) -> Result<Encoded> {
-    let n = column.len();
+/// `0..n` split into one contiguous range per core.
+pub(crate) fn core_ranges(n: usize) -> Vec<std::ops::Range<usize>> {
     let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
     let chunk = n.div_ceil(threads).max(1);
-    let slices: Vec<StringChunked> = (0..n.div_ceil(chunk))
-        .map(|part| column.slice((part * chunk) as i64, chunk))
-        .collect();
-    let mut codes: Vec<IdxSize> = vec![0; n];
-    type Part<'a> = (PlHashMap<&'a str, IdxSize>, Vec<&'a str>);
-    let parts: Vec<Part> = std::thread::scope(|scope| {
-        let handles: Vec<_> = codes
-            .chunks_mut(chunk)
-            .zip(&slices)
-            .map(|(out, slice)| {
-                scope.spawn(move || {
-                    let mut seen: PlHashMap<&str, IdxSize> = PlHashMap::with_capacity(1024);
-                    let mut values: Vec<&str> = Vec::new();
-                    for (code, v) in out.iter_mut().zip(slice.iter()) {
-                        let v = v.unwrap_or(null_as);
-                        *code = *seen.entry(v).or_insert_with(|| {
-                            values.push(v);
-                            (values.len() - 1) as IdxSize
-                        });
-                    }
-                    (seen, values)
-                })
-            })
+    (0..n.div_ceil(chunk))
+        .map(|i| i * chunk..((i + 1) * chunk).min(n))
+        .collect()
+}
+
+/// Runs `work` on each of `parts` on a thread of its own; the results in order.
+pub(crate) fn on_every_core<'a, P: Sync, T: Send>(
+    parts: &'a [P],
+    work: impl Fn(&'a P) -> T + Sync,
+) -> Result<Vec<T>> {
+    let work = &work;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = parts
+            .iter()
+            .map(|part| scope.spawn(move || work(part)))
             .collect();
         handles
             .into_iter()
             .map(|h| h.join())
-            .collect::<std::thread::Result<Vec<Part>>>()
+            .collect::<std::thread::Result<Vec<T>>>()
     })
-    .map_err(|_| anyhow::anyhow!("internal error: dictionary encoding failed"))?;
+    .map_err(|_| anyhow::anyhow!("internal error: a worker thread failed"))
+}
+
+/// A text column cut into one slice per core.
+pub(crate) fn core_slices(column: &StringChunked) -> Vec<StringChunked> {
+    core_ranges(column.len())
+        .into_iter()
+        .map(|r| column.slice(r.start as i64, r.len()))
+        .collect()
+}
+
+/// Encodes `column` (nulls read as `null_as`), splitting the rows over the machine's cores:
+/// each part builds its own dictionary, then the parts are merged into the first.
+pub fn encode(column: &StringChunked, null_as: &str) -> Result<Encoded> {
+    type Part<'a> = (PlHashMap<&'a str, IdxSize>, Vec<&'a str>, Vec<IdxSize>);
+    let slices = core_slices(column);
+    let parts: Vec<Part> = on_every_core(&slices, |slice| {
+        let mut seen: PlHashMap<&str, IdxSize> = PlHashMap::with_capacity(1024);
+        let mut values: Vec<&str> = Vec::new();
+        let mut codes: Vec<IdxSize> = Vec::with_capacity(slice.len());
+        for v in slice.iter() {
+            let v = v.unwrap_or(null_as);
+            codes.push(*seen.entry(v).or_insert_with(|| {
+                values.push(v);
+                (values.len() - 1) as IdxSize
+            }));
+        }
+        (seen, values, codes)
+    })?;
     let mut parts = parts.into_iter();
-    let (mut seen, mut values) = parts.next().unwrap_or_default();
-    for (part, (_, local)) in parts.enumerate() {
+    let (mut seen, mut values, mut codes) = parts.next().unwrap_or_default();
+    codes.reserve(column.len() - codes.len());
+    for (_, local, local_codes) in parts {
         let remap: Vec<IdxSize> = local
             .iter()
             .map(|&v| {
@@ -75,10 +94,7 @@ pub fn encode(column: &StringChunked, null_as: &str) -> Result<Encoded> {
                 })
             })
             .collect();
-        let end = ((part + 2) * chunk).min(n);
-        for code in &mut codes[(part + 1) * chunk..end] {
-            *code = remap[*code as usize];
-        }
+        codes.extend(local_codes.iter().map(|&code| remap[code as usize]));
     }
     Ok(Encoded {
         values: StringChunked::from_iter_values(column.name().clone(), values.into_iter()),

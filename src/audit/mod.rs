@@ -1229,30 +1229,17 @@ impl Summary {
 fn match_paths(inventory: &Inventory, raw: &StringChunked) -> Result<DataFrame> {
     let words = words(inventory);
     let page_words = page_words(inventory);
-    let paths: Vec<&str> = raw.iter().map(|p| p.unwrap_or("/")).collect();
-    let n = paths.len();
-    let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
-    let chunk = n.div_ceil(threads).max(1);
-    let matched: Vec<Vec<(Cow<str>, Option<usize>)>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = paths
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|path| {
-                            let normalised = normalise_path(path);
-                            let page = inventory.match_path(&normalised);
-                            (normalised, page)
-                        })
-                        .collect::<Vec<_>>()
-                })
+    let n = raw.len();
+    let slices = codes::core_slices(raw);
+    let matched: Vec<Vec<(Cow<str>, Option<usize>)>> = codes::on_every_core(&slices, |part| {
+        part.iter()
+            .map(|path| {
+                let normalised = normalise_path(path.unwrap_or("/"));
+                let page = inventory.match_path(&normalised);
+                (normalised, page)
             })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_default())
             .collect()
-    });
+    })?;
     let page_bits: Vec<Vec<u64>> = inventory
         .pages
         .iter()

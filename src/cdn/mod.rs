@@ -14,7 +14,7 @@ use crate::audit::Report;
 use crate::error::{InputError, InputResult, Location};
 use crate::exposure::{
     first_true, format_of, parse_text_timestamps, polars_bug, rename_columns, row_location, scan,
-    schema_of, ts_to_utc, unreadable, utc_micros, Format, Log, ReadOptions, Zone,
+    schema_of, ts_to_utc, unreadable, utc_micros, window_of, Format, Log, ReadOptions, Zone,
 };
 use crate::inventory::normalise_path;
 use crate::report::{presentable, write_private};
@@ -182,14 +182,11 @@ pub fn derive(files: &[PathBuf], read: &ReadOptions, options: &Options) -> Resul
 /// as in any exposure log.
 pub fn read_log(files: &[PathBuf], read: &ReadOptions, options: &Options) -> Result<(Log, Counts)> {
     let df = derive_frame(files, read, options)?;
-    let mut window = lit(true);
-    if let Some(from) = read.from {
-        window = window.and(col("ts").gt_eq(lit(from).cast(utc_micros())));
-    }
-    if let Some(to) = read.to {
-        window = window.and(col("ts").lt(lit(to).cast(utc_micros())));
-    }
-    let df = df.lazy().filter(window).collect().map_err(polars_bug)?;
+    let df = df
+        .lazy()
+        .filter(window_of(read, "ts"))
+        .collect()
+        .map_err(polars_bug)?;
     let counts = counts(&df)?;
     let has_owner = col("owner_id")
         .is_not_null()

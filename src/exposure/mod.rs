@@ -537,7 +537,7 @@ fn text(name: &str) -> Expr {
 }
 
 /// `[from, to)` on the column `ts`.
-fn window_of(options: &ReadOptions, ts: &str) -> Expr {
+pub(crate) fn window_of(options: &ReadOptions, ts: &str) -> Expr {
     let mut window = lit(true);
     if let Some(from) = options.from {
         window = window.and(col(ts).gt_eq(lit(from).cast(utc_micros())));
@@ -546,6 +546,29 @@ fn window_of(options: &ReadOptions, ts: &str) -> Expr {
         window = window.and(col(ts).lt(lit(to).cast(utc_micros())));
     }
     window
+}
+
+/// The window `[from, to)` on a native `ts`, keeping the rows whose time is empty or out of
+/// range: such a row would silently fall out of the window (or skew the figures), so it is
+/// kept to be refused (`count_bad_times`).
+fn windowed_keeping_bad(lf: LazyFrame, options: &ReadOptions) -> LazyFrame {
+    if options.from.is_none() && options.to.is_none() {
+        return lf;
+    }
+    lf.filter(window_of(options, "ts").or(bad_time()))
+}
+
+/// A native `ts` that is empty or out of range.
+fn bad_time() -> Expr {
+    col("ts").is_null().or(outside_range(col("ts")))
+}
+
+/// How many rows of `lf` have a bad `ts` (`bad_time`).
+fn count_bad_times(lf: LazyFrame) -> PolarsResult<u64> {
+    let df = lf
+        .select([bad_time().sum().cast(DataType::UInt64).alias("bad")])
+        .collect()?;
+    Ok(first_u64(&df, "bad"))
 }
 
 /// A native timestamp that no web log can hold (before 1970, from 2100 on).
@@ -582,32 +605,11 @@ fn read_one(source: &Source, options: &ReadOptions) -> Result<(DataFrame, usize)
         return keep_owned(checked_partition(df, path)?, false);
     }
     // One scan, the window pushed into it (row groups outside are skipped by their
-    // statistics). A null or out-of-range native timestamp would silently fall out of the
-    // window (or skew the figures): the filter keeps such rows so that they are refused.
-    let ts = col("ts");
-    let outside = outside_range(ts.clone());
-    let windowed = if options.from.is_some() || options.to.is_some() {
-        lf.clone()
-            .filter(window.or(ts.clone().is_null()).or(outside.clone()))
-    } else {
-        lf.clone()
-    };
-    let df = windowed
+    // statistics); rows with a bad time are kept by it, and refused.
+    let df = windowed_keeping_bad(lf.clone(), options)
         .collect()
         .map_err(|e| unreadable(path, format, &e))?;
-    let bad = df
-        .clone()
-        .lazy()
-        .select([ts
-            .clone()
-            .is_null()
-            .or(outside)
-            .sum()
-            .cast(DataType::UInt64)
-            .alias("bad")])
-        .collect()
-        .map_err(polars_bug)?;
-    if first_u64(&bad, "bad") > 0 {
+    if count_bad_times(df.clone().lazy()).map_err(polars_bug)? > 0 {
         return Err(first_bad_time(&lf, path, format));
     }
     keep_owned(checked_partition(df, path)?, false)
@@ -674,11 +676,7 @@ fn checked_partition(df: DataFrame, path: &Path) -> Result<DataFrame> {
     let stray = df
         .clone()
         .lazy()
-        .filter(
-            col("ts")
-                .lt(lit(start).cast(utc_micros()))
-                .or(col("ts").gt_eq(lit(end).cast(utc_micros()))),
-        )
+        .filter(outside_span((start, end)))
         .select([col("ts").first()])
         .collect()
         .map_err(polars_bug)?;
@@ -695,6 +693,13 @@ fn checked_partition(df: DataFrame, path: &Path) -> Result<DataFrame> {
         .and_then(|c| c.get(0).ok().map(|v| v.to_string()))
         .unwrap_or_default();
     Err(stray_error(path, (start, end), &shown))
+}
+
+/// `ts` outside a partition's span `[start, end)`.
+fn outside_span((start, end): (i64, i64)) -> Expr {
+    col("ts")
+        .lt(lit(start).cast(utc_micros()))
+        .or(col("ts").gt_eq(lit(end).cast(utc_micros())))
 }
 
 fn stray_error(path: &Path, (start, end): (i64, i64), shown: &str) -> anyhow::Error {
@@ -777,35 +782,21 @@ fn read_streaming(
         if check_partitions {
             // Which file a row outside its partition's span came from (see checked_partition).
             let stray = match partitions::span(source.path) {
-                Some((start, end)) => when(
-                    col("ts")
-                        .lt(lit(start).cast(utc_micros()))
-                        .or(col("ts").gt_eq(lit(end).cast(utc_micros()))),
-                )
-                .then(lit(index as u32))
-                .otherwise(lit(NULL).cast(DataType::UInt32)),
+                Some(span) => when(outside_span(span))
+                    .then(lit(index as u32))
+                    .otherwise(lit(NULL).cast(DataType::UInt32)),
                 None => lit(NULL).cast(DataType::UInt32),
             };
             part = part.with_column(stray.alias("stray_file"));
         }
         parts.push(part);
     }
-    let ts = col("ts");
     let all = match parts.len() {
         0 => empty_log().lazy(),
         1 => parts.remove(0),
         _ => concat(parts, UnionArgs::default()).map_err(polars_bug)?,
     };
-    // As in `read_one`: rows with a bad time are kept by the window so they are refused.
-    let all = if options.from.is_some() || options.to.is_some() {
-        all.filter(
-            window_of(options, "ts")
-                .or(ts.clone().is_null())
-                .or(outside_range(ts.clone())),
-        )
-    } else {
-        all
-    };
+    let all = windowed_keeping_bad(all, options);
     let gathered = std::sync::Arc::new(std::sync::Mutex::new(Batches::default()));
     let sink = gathered.clone();
     let callback = PlanCallback::new(move |df: DataFrame| -> PolarsResult<bool> {
@@ -844,19 +835,8 @@ fn read_streaming(
         df.vstack_mut(&more).map_err(polars_bug)?;
     }
     let values = StringChunked::from_iter_values("path".into(), batches.paths.iter().map(|p| &**p));
-    let bad = df
-        .clone()
-        .lazy()
-        .select([ts
-            .clone()
-            .is_null()
-            .or(outside_range(ts.clone()))
-            .sum()
-            .cast(DataType::UInt64)
-            .alias("bad")])
-        .collect()
-        .map_err(polars_bug)?;
-    if first_u64(&bad, "bad") > 0 {
+    if count_bad_times(df.clone().lazy()).map_err(polars_bug)? > 0 {
+        // Rare: find the file, then its first bad row.
         for source in sources {
             let lf = source.lf.clone().select([ts_to_utc(
                 &source.time_type("ts"),
@@ -864,18 +844,9 @@ fn read_streaming(
                 &options.zone,
             )?
             .alias("ts")]);
-            let flagged = lf
-                .clone()
-                .select([ts
-                    .clone()
-                    .is_null()
-                    .or(outside_range(ts.clone()))
-                    .sum()
-                    .cast(DataType::UInt64)
-                    .alias("bad")])
-                .collect()
+            let bad = count_bad_times(lf.clone())
                 .map_err(|e| unreadable(source.path, source.format, &e))?;
-            if first_u64(&flagged, "bad") > 0 {
+            if bad > 0 {
                 return Err(first_bad_time(&lf, source.path, source.format));
             }
         }

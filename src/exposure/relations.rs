@@ -154,29 +154,18 @@ impl Relations {
 /// Every path normalised (an empty one means every path, like an absent column: null),
 /// the rows split over the machine's cores.
 fn normalise_all(paths: &StringChunked) -> Result<StringChunked> {
-    let n = paths.len();
-    let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
-    let chunk = n.div_ceil(threads).max(1);
-    let parts: std::thread::Result<Vec<StringChunked>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..n.div_ceil(chunk))
-            .map(|part| {
-                let slice = paths.slice((part * chunk) as i64, chunk);
-                scope.spawn(move || {
-                    let mut out = StringChunkedBuilder::new("path".into(), slice.len());
-                    for path in slice.iter() {
-                        match path.filter(|p| !p.is_empty()) {
-                            Some(path) => out.append_value(normalise_path(path).as_ref()),
-                            None => out.append_null(),
-                        }
-                    }
-                    out.finish()
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join()).collect()
-    });
-    let parts = parts
-        .map_err(|_| anyhow::anyhow!("internal error: normalising the relations' paths failed"))?;
+    use crate::audit::codes::{core_slices, on_every_core};
+    let slices = core_slices(paths);
+    let parts = on_every_core(&slices, |slice| {
+        let mut out = StringChunkedBuilder::new("path".into(), slice.len());
+        for path in slice.iter() {
+            match path.filter(|p| !p.is_empty()) {
+                Some(path) => out.append_value(normalise_path(path).as_ref()),
+                None => out.append_null(),
+            }
+        }
+        out.finish()
+    })?;
     let mut parts = parts.into_iter();
     let mut all = parts
         .next()

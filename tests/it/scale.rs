@@ -12,16 +12,23 @@ const REPORTS: [&str; 6] = [
     "users", "fields", "pages", "unmapped", "timeline", "summary",
 ];
 
-/// `report KIND --format csv` over `inventory` and the log arguments `log`; stdout.
-fn report(kind: &str, inventory: &Path, log: &[&str], extra: &[&str]) -> String {
-    let out = pii()
-        .args(["report", kind, "--format", "csv", "-i"])
+/// `report KIND -i inventory -e LOG... EXTRA...`, as a person runs it.
+fn run(kind: &str, inventory: &Path, logs: &[&Path], extra: &[&str]) -> assert_cmd::assert::Assert {
+    pii()
+        .args(["report", kind, "-i"])
         .arg(inventory)
         .arg("-e")
-        .args(log)
+        .args(logs)
         .args(extra)
-        .output()
-        .unwrap();
+        .assert()
+}
+
+/// `report KIND --format csv` over `inventory` and the log arguments `log`; stdout.
+fn report(kind: &str, inventory: &Path, log: &[&str], extra: &[&str]) -> String {
+    let logs: Vec<&Path> = log.iter().map(Path::new).collect();
+    let mut args = vec!["--format", "csv"];
+    args.extend(extra);
+    let out = run(kind, inventory, &logs, &args).get_output().clone();
     assert!(
         out.status.success(),
         "report {kind} {log:?} {extra:?}: {}",
@@ -103,13 +110,7 @@ fn an_aggregated_log_gives_the_raw_logs_figures_by_hand() {
     let raw_users = report("users", &inv, &[path_str(&raw)], &window);
     assert!(raw_users.contains("u1,direct,name,name,1,1,2017-06-22T10:05:00+00:00"));
     bad(
-        pii()
-            .args(["report", "users", "-i"])
-            .arg(&inv)
-            .arg("-e")
-            .arg(&agg)
-            .args(window)
-            .assert(),
+        run("users", &inv, &[&agg], &window),
         &[
             "agg.csv",
             "row 1",
@@ -119,12 +120,7 @@ fn an_aggregated_log_gives_the_raw_logs_figures_by_hand() {
     );
     // Without minutes there is no timeline, and the error says how to get one.
     bad(
-        pii()
-            .args(["report", "timeline", "-i"])
-            .arg(&inv)
-            .arg("-e")
-            .arg(&agg)
-            .assert(),
+        run("timeline", &inv, &[&agg], &[]),
         &["timeline needs each response's minute", "minute"],
     );
 }
@@ -159,15 +155,7 @@ fn bad_aggregated_rows_are_refused_by_row_and_column() {
     ];
     for (row, words) in cases {
         let log = write(dir.path(), "agg.csv", &format!("{header}{ok}{row}"));
-        bad(
-            pii()
-                .args(["report", "users", "-i"])
-                .arg(&inv)
-                .arg("-e")
-                .arg(&log)
-                .assert(),
-            words,
-        );
+        bad(run("users", &inv, &[&log], &[]), words);
     }
     // Per-minute rows must lie in their minute.
     let log = write(
@@ -177,38 +165,20 @@ fn bad_aggregated_rows_are_refused_by_row_and_column() {
          /my/,a,v,2017-01-01T00:00:00Z,2,2017-01-01T00:00:10Z,2017-01-01T00:01:10Z\n",
     );
     bad(
-        pii()
-            .args(["report", "users", "-i"])
-            .arg(&inv)
-            .arg("-e")
-            .arg(&log)
-            .assert(),
+        run("users", &inv, &[&log], &[]),
         &["row 1", "minute", "lie in the row's minute"],
     );
     // One log, one shape.
     let raw = write(dir.path(), "raw.csv", super::LOG);
     let agg = write(dir.path(), "agg2.csv", &format!("{header}{ok}"));
     bad(
-        pii()
-            .args(["report", "users", "-i"])
-            .arg(&inv)
-            .arg("-e")
-            .arg(&raw)
-            .arg(&agg)
-            .assert(),
+        run("users", &inv, &[&raw, &agg], &[]),
         &["agg2.csv", "an aggregated log", "raw.csv", "one shape"],
     );
     // Relations need each response's time.
     let rel = write(dir.path(), "rel.csv", "relation,owner_id,related_id\n");
     bad(
-        pii()
-            .args(["report", "users", "-i"])
-            .arg(&inv)
-            .arg("-e")
-            .arg(&agg)
-            .arg("--relations")
-            .arg(&rel)
-            .assert(),
+        run("users", &inv, &[&agg], &["--relations", path_str(&rel)]),
         &["--relations", "aggregated log"],
     );
 }
@@ -260,12 +230,7 @@ fn streaming_gives_the_same_reports_as_reading_whole() {
     // A text log cannot be streamed: said, not guessed.
     let csv = write(dir.path(), "log.csv", super::LOG);
     bad(
-        pii()
-            .args(["report", "users", "--streaming", "-i"])
-            .arg(&inv)
-            .arg("-e")
-            .arg(&csv)
-            .assert(),
+        run("users", &inv, &[&csv], &["--streaming"]),
         &["log.csv", "--streaming reads native timestamps"],
     );
 }
@@ -474,12 +439,7 @@ fn partitions_named_in_another_zone_are_caught() {
         "ts,path,owner_id,viewer_id\n2017-06-22T10:30:00Z,/my/,a,v\n",
     );
     bad(
-        pii()
-            .args(["report", "users", "-i"])
-            .arg(&inv)
-            .arg("-e")
-            .arg(dir.path().join("dt=2017-06-22"))
-            .assert(),
+        run("users", &inv, &[&dir.path().join("dt=2017-06-22")], &[]),
         &["part-0.csv", "outside its partition", "read as UTC"],
     );
     // The same in Parquet, read whole and streamed.
@@ -506,12 +466,7 @@ fn partitions_named_in_another_zone_are_caught() {
     ParquetWriter::new(file).finish(&mut df).unwrap();
     for streaming in ["--streaming=on", "--streaming=off"] {
         bad(
-            pii()
-                .args(["report", "users", streaming, "-i"])
-                .arg(&inv)
-                .arg("-e")
-                .arg(&lake)
-                .assert(),
+            run("users", &inv, &[&lake], &[streaming]),
             &["part-0.parquet", "outside its partition", "read as UTC"],
         );
     }
@@ -519,12 +474,7 @@ fn partitions_named_in_another_zone_are_caught() {
     let empty = dir.path().join("empty");
     std::fs::create_dir_all(&empty).unwrap();
     bad(
-        pii()
-            .args(["report", "users", "-i"])
-            .arg(&inv)
-            .arg("-e")
-            .arg(&empty)
-            .assert(),
+        run("users", &inv, &[&empty], &[]),
         &["empty", "holds no log file"],
     );
 }
@@ -584,38 +534,25 @@ fn renamed_columns_and_a_time_pattern_read_a_warehouse_export() {
     }
     // A mapping to a column the file lacks names it.
     bad(
-        pii()
-            .args(["report", "users", "-i"])
-            .arg(&inv)
-            .arg("-e")
-            .arg(&export)
-            .args(["--column", "owner_id=user"])
-            .assert(),
+        run("users", &inv, &[&export], &["--column", "owner_id=user"]),
         &["export.csv", "user", "--column owner_id=user"],
     );
     // Two mappings for one column, and a column pii-audit does not read.
     bad(
-        pii()
-            .args(["report", "users", "-i"])
-            .arg(&inv)
-            .arg("-e")
-            .arg(&export)
-            .args([
+        run(
+            "users",
+            &inv,
+            &[&export],
+            &[
                 "--column",
                 "owner_id=user_hash",
                 "--column",
                 "owner_id=session",
-            ])
-            .assert(),
+            ],
+        ),
         &["maps `owner_id` twice"],
     );
-    pii()
-        .args(["report", "users", "-i"])
-        .arg(&inv)
-        .arg("-e")
-        .arg(&export)
-        .args(["--column", "owner=user_hash"])
-        .assert()
+    run("users", &inv, &[&export], &["--column", "owner=user_hash"])
         .code(2)
         .stderr(predicates::str::contains("not a column pii-audit reads"));
     // A time that does not match the pattern: its row, its text, the pattern.
@@ -625,23 +562,11 @@ fn renamed_columns_and_a_time_pattern_read_a_warehouse_export() {
         "timestamp,request_uri,user_hash,session\n22/Jun/2017:10:00:00 +0900,/my/,u1,u2\n2017-06-22 10:00:00,/my/,u1,u2\n",
     );
     bad(
-        pii()
-            .args(["report", "users", "-i"])
-            .arg(&inv)
-            .arg("-e")
-            .arg(&odd)
-            .args(renames)
-            .assert(),
+        run("users", &inv, &[&odd], &renames),
         &["odd.csv:3", "row 2", "does not match --ts-format"],
     );
     // A pattern without a date is refused before anything is read.
-    pii()
-        .args(["report", "users", "-i"])
-        .arg(&inv)
-        .arg("-e")
-        .arg(&odd)
-        .args(["--ts-format", "%H:%M"])
-        .assert()
+    run("users", &inv, &[&odd], &["--ts-format", "%H:%M"])
         .code(2)
         .stderr(predicates::str::contains("no date or no hour"));
 }
