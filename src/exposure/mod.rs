@@ -413,6 +413,63 @@ impl<'p> Source<'p> {
     fn time_type(&self, column: &str) -> DataType {
         self.schema.get(column).cloned().unwrap_or(DataType::String)
     }
+
+    /// The scan with a coarse window on the file's own `ts` column, so that Parquet row
+    /// groups wholly outside `--from/--to` are skipped by their statistics (the exact window
+    /// applies after the conversion to UTC, which hides the column from the statistics).
+    /// It keeps every row that may lie in the window, and every empty or out-of-range time,
+    /// so a row group holding one is still read and the row refused.
+    fn pruned(&self, options: &ReadOptions) -> LazyFrame {
+        match self.time_type("ts") {
+            ts_type @ DataType::Datetime(..) if options.from.is_some() || options.to.is_some() => {
+                self.lf.clone().filter(coarse_window(&ts_type, options))
+            }
+            _ => self.lf.clone(),
+        }
+    }
+}
+
+/// `coarse_window`'s margin: a naive time is read in `--tz`, at most a day from UTC; an
+/// aware one is UTC already (a second covers rounding between units).
+const NAIVE_MARGIN_MICROS: i64 = 86_400_000_000;
+const AWARE_MARGIN_MICROS: i64 = 1_000_000;
+
+/// A superset of the window and of the bad times on a native `ts` of type `ts_type`, as
+/// plain comparisons with literals of that type (what Parquet statistics can answer).
+fn coarse_window(ts_type: &DataType, options: &ReadOptions) -> Expr {
+    let DataType::Datetime(unit, zone) = ts_type else {
+        return lit(true);
+    };
+    let margin = if zone.is_some() {
+        AWARE_MARGIN_MICROS
+    } else {
+        NAIVE_MARGIN_MICROS
+    };
+    // µs to the column's unit, rounded outwards by the margin.
+    let native = |micros: i64| -> Expr {
+        let value = match unit {
+            TimeUnit::Milliseconds => micros.div_euclid(1000),
+            TimeUnit::Microseconds => micros,
+            TimeUnit::Nanoseconds => micros.saturating_mul(1000),
+        };
+        lit(value).cast(ts_type.clone())
+    };
+    let ts = col("ts");
+    let mut window = lit(true);
+    if let Some(from) = options.from {
+        window = window.and(ts.clone().gt_eq(native(from.saturating_sub(margin))));
+    }
+    if let Some(to) = options.to {
+        window = window.and(ts.clone().lt(native(to.saturating_add(margin))));
+    }
+    let bad = ts
+        .clone()
+        .is_null()
+        .or(ts
+            .clone()
+            .lt(native(EARLIEST_MICROS.saturating_add(margin))))
+        .or(ts.gt_eq(native(LATEST_MICROS.saturating_sub(margin))));
+    window.or(bad)
 }
 
 /// Renames the log's own columns to the contract's (`--column owner_id=user_hash`). A column
@@ -583,12 +640,13 @@ fn outside_range(ts: Expr) -> Expr {
 fn read_one(source: &Source, options: &ReadOptions) -> Result<(DataFrame, usize)> {
     let (path, format) = (source.path, source.format);
     let ts_type = source.time_type("ts");
-    let lf = source.lf.clone().select([
+    let columns = [
         ts_to_utc(&ts_type, path, &options.zone)?.alias("ts"),
         text("path"),
         text("owner_id"),
         text("viewer_id"),
-    ]);
+    ];
+    let lf = source.lf.clone().select(columns.clone());
     let window = window_of(options, "ts");
     if ts_type == DataType::String {
         // Text timestamps: every row is parsed (a bad one anywhere is an error), then windowed.
@@ -605,8 +663,9 @@ fn read_one(source: &Source, options: &ReadOptions) -> Result<(DataFrame, usize)
         return keep_owned(checked_partition(df, path)?, false);
     }
     // One scan, the window pushed into it (row groups outside are skipped by their
-    // statistics); rows with a bad time are kept by it, and refused.
-    let df = windowed_keeping_bad(lf.clone(), options)
+    // statistics); rows with a bad time are kept by it, and refused (by their row number
+    // in the whole file, `lf`).
+    let df = windowed_keeping_bad(source.pruned(options).select(columns), options)
         .collect()
         .map_err(|e| unreadable(path, format, &e))?;
     if count_bad_times(df.clone().lazy()).map_err(polars_bug)? > 0 {
@@ -773,7 +832,7 @@ fn read_streaming(
             )
             .into());
         }
-        let mut part = source.lf.clone().select([
+        let mut part = source.pruned(options).select([
             ts_to_utc(&ts_type, source.path, &options.zone)?.alias("ts"),
             text("path"),
             text("owner_id"),

@@ -620,3 +620,119 @@ fn the_tui_opens_an_aggregated_log_and_says_why_there_is_no_chart() {
     assert!(empty_data.chart.is_empty());
     assert_eq!(empty_data.users.len(), 0);
 }
+
+/// A time-ordered Parquet log in row groups of two rows, `ts` in `unit` (naive, or UTC
+/// when `aware`), given as local wall times `+09:00`; u1's page seen by a new viewer on
+/// each row. `empty` leaves that row's time empty.
+fn row_groups(
+    dir: &Path,
+    name: &str,
+    unit: TimeUnit,
+    aware: bool,
+    empty: Option<usize>,
+) -> PathBuf {
+    let wall = [
+        "2017-06-21T01:00:00.000",
+        "2017-06-21T02:00:00.000",
+        "2017-06-22T08:59:59.999",
+        "2017-06-22T09:00:00.000",
+        "2017-06-22T14:59:59.999",
+        "2017-06-22T15:00:00.000",
+        "2017-06-23T20:00:00.000",
+        "2017-06-23T21:00:00.000",
+    ];
+    let ts: Vec<Option<String>> = wall
+        .iter()
+        .enumerate()
+        .map(|(i, w)| (Some(i) != empty).then(|| w.to_string()))
+        .collect();
+    let n = ts.len();
+    let viewers: Vec<String> = (0..n).map(|i| format!("v{i}")).collect();
+    let parsed = col("ts").str().to_datetime(
+        Some(unit),
+        None,
+        StrptimeOptions {
+            format: Some("%Y-%m-%dT%H:%M:%S%.3f".into()),
+            ..Default::default()
+        },
+        lit("raise"),
+    );
+    let ts_expr = if aware {
+        // The same instants, stored as UTC.
+        parsed
+            .dt()
+            .replace_time_zone(
+                Some(TimeZone::from_chrono(&chrono_tz::Asia::Tokyo)),
+                lit("raise"),
+                NonExistent::Raise,
+            )
+            .dt()
+            .convert_time_zone(TimeZone::UTC)
+    } else {
+        parsed
+    };
+    let mut df = df!(
+        "ts" => ts,
+        "path" => vec!["/my/"; n],
+        "owner_id" => vec!["u1"; n],
+        "viewer_id" => viewers,
+    )
+    .unwrap()
+    .lazy()
+    .with_column(ts_expr.alias("ts"))
+    .collect()
+    .unwrap();
+    let path = dir.join(name);
+    ParquetWriter::new(std::fs::File::create(&path).unwrap())
+        .with_row_group_size(Some(2))
+        .with_statistics(StatisticsOptions::full())
+        .finish(&mut df)
+        .unwrap();
+    path
+}
+
+/// Row groups outside the window are skipped by their statistics, whatever the unit and
+/// zone of `ts`: the rows on the window's bounds still count exactly, and an empty time in
+/// a row group far outside the window is still refused by its row.
+#[test]
+fn row_groups_outside_the_window_are_skipped_without_losing_a_bound_or_a_bad_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = write(dir.path(), "inv.yaml", INVENTORY);
+    let window = [
+        "--tz",
+        "+09:00",
+        "--from",
+        "2017-06-22T09:00:00+09:00",
+        "--to",
+        "2017-06-22T15:00:00+09:00",
+    ];
+    for (unit, aware) in [
+        (TimeUnit::Milliseconds, false),
+        (TimeUnit::Nanoseconds, false),
+        (TimeUnit::Microseconds, true),
+        (TimeUnit::Milliseconds, true),
+    ] {
+        let name = format!("{unit:?}-{aware}.parquet");
+        let log = row_groups(dir.path(), &name, unit, aware, None);
+        for streaming in ["--streaming=off", "--streaming=on"] {
+            let mut extra = window.to_vec();
+            extra.push(streaming);
+            // 09:00:00.000 and 14:59:59.999 local are in; 08:59:59.999 and 15:00 are not.
+            assert_eq!(
+                report("users", &inv, &[path_str(&log)], &extra),
+                "user_id,tier,exposed_fields,potential_fields,exposures,distinct_viewers,first_exposed,last_exposed,pages\n\
+                 u1,direct,name,name,2,2,2017-06-22T09:00:00+09:00,2017-06-22T14:59:59.999+09:00,home\n",
+                "{name} {streaming}"
+            );
+        }
+        let bad_log = row_groups(dir.path(), &format!("bad-{name}"), unit, aware, Some(1));
+        for streaming in ["--streaming=off", "--streaming=on"] {
+            let mut extra = window.to_vec();
+            extra.push(streaming);
+            bad(
+                run("users", &inv, &[&bad_log], &extra),
+                &["row 2: ts", "empty timestamp"],
+            );
+        }
+    }
+}
