@@ -107,6 +107,26 @@ pub fn parse_window(
     Ok(window)
 }
 
+/// The log, raw or derived from a CDN log (with the derivation's counts).
+fn read_log(
+    args: &InputArgs,
+    files: &[PathBuf],
+    options: &ReadOptions,
+) -> Result<(Log, Option<cdn::Counts>)> {
+    if args.derive_owners {
+        let derive = cdn::Options::from_args(&args.derive)?;
+        let (log, counts) = cdn::read_log(files, options, &derive)?;
+        Ok((log, Some(counts)))
+    } else if args.derive != crate::cli::DeriveArgs::default() {
+        Err(InputError::usage(
+            "--cache-key, --origin-status, --cached-status, --max-age and --origin-id need --derive-owners (the logs are CDN logs)",
+        )
+        .into())
+    } else {
+        Ok((Log::read(files, options)?, None))
+    }
+}
+
 impl Inputs {
     /// Loads the inputs and prints the warnings on standard error.
     pub fn load(args: &InputArgs, progress: &Progress) -> Result<Inputs> {
@@ -168,21 +188,27 @@ impl Inputs {
         };
         let how = if streaming { " (streaming)" } else { "" };
         progress.stage(&format!("reading {what}{how}"));
-        let (log, derivation) = if args.derive_owners {
-            let derive = cdn::Options::from_args(&args.derive)?;
-            let (log, counts) = cdn::read_log(&files, &options, &derive)?;
-            if counts.unattributed > 0 {
-                warnings.push(counts.unattributed_line());
-            }
-            (log, Some(counts))
-        } else if args.derive != crate::cli::DeriveArgs::default() {
-            return Err(InputError::usage(
-                "--cache-key, --origin-status, --cached-status, --max-age and --origin-id need --derive-owners (the logs are CDN logs)",
-            )
-            .into());
-        } else {
-            (Log::read(&files, &options)?, None)
-        };
+        // The registered table is read on a thread of its own meanwhile: reading the log
+        // leaves a core idle part of the time.
+        let (log, registered) = std::thread::scope(|scope| {
+            let registered = args
+                .registered
+                .as_ref()
+                .map(|path| scope.spawn(|| Registered::read(path, &inventory)));
+            let log = read_log(args, &files, &options);
+            let registered = registered.map(|handle| {
+                handle.join().unwrap_or_else(|_| {
+                    Err(anyhow::anyhow!(
+                        "internal error: reading the registered table failed"
+                    ))
+                })
+            });
+            (log, registered)
+        });
+        let (log, derivation) = log?;
+        if let Some(counts) = derivation.as_ref().filter(|c| c.unattributed > 0) {
+            warnings.push(counts.unattributed_line());
+        }
         if log.weighted && args.relations.is_some() {
             return Err(InputError::usage(
                 "--relations needs each response's time, which an aggregated log does not keep: run it on the raw log",
@@ -190,20 +216,16 @@ impl Inputs {
             .into());
         }
         progress.rows_read(log.responses(), started.elapsed());
-        let registered = match &args.registered {
-            Some(path) => {
-                let registered = Registered::read(path, &inventory)?;
-                if !registered.unknown_columns.is_empty() {
-                    warnings.push(format!(
-                        "{}: columns {} name no inventory field and were ignored",
-                        registered.file,
-                        registered.unknown_columns.join(", ")
-                    ));
-                }
-                Some(registered)
+        let registered = registered.transpose()?;
+        if let Some(registered) = &registered {
+            if !registered.unknown_columns.is_empty() {
+                warnings.push(format!(
+                    "{}: columns {} name no inventory field and were ignored",
+                    registered.file,
+                    registered.unknown_columns.join(", ")
+                ));
             }
-            None => None,
-        };
+        }
         let relations = match &args.relations {
             Some(path) => {
                 let relations = Relations::read(path, &inventory, &zone)?;

@@ -67,17 +67,13 @@ impl Registered {
             .filter(|n| n != "user_id" && inventory.field_index(n).is_none())
             .collect();
 
-        // Every cell as lower-case trimmed text, then one boolean per field: null = unknown.
+        // Every cell as text; each is read below, once, into the field's bit.
         let mut select = vec![col("user_id").cast(DataType::String).alias("owner_id")];
-        for id in &present {
-            let text = col(id.as_str())
-                .cast(DataType::String)
-                .str()
-                .to_lowercase()
-                .str()
-                .strip_chars(lit(NULL));
-            select.push(text.alias(id.as_str()));
-        }
+        select.extend(
+            present
+                .iter()
+                .map(|id| col(id.as_str()).cast(DataType::String)),
+        );
         let df = lf
             .select(select)
             .collect()
@@ -106,52 +102,56 @@ impl Registered {
             }
         }
 
+        // Every field registered (a field without a column, an empty cell), then a field's
+        // bit cleared where its cell says no.
+        let words = mask_words(inventory.fields.len());
+        let mut masks: Vec<Vec<u64>> = (0..words)
+            .map(|word| {
+                let all = inventory
+                    .fields
+                    .iter()
+                    .enumerate()
+                    .filter(|(index, _)| index / 64 == word)
+                    .fold(0u64, |bits, (index, _)| bits | 1u64 << (index % 64));
+                vec![all; df.height()]
+            })
+            .collect();
         let mut empty_cells = 0;
         for id in &present {
+            let index = inventory.field_index(id).ok_or_else(|| {
+                anyhow::anyhow!("internal error: field {id} lost from the inventory")
+            })?;
+            let (word, bit) = (index / 64, 1u64 << (index % 64));
             let cells = df
                 .column(id)
                 .map_err(polars_bug)?
                 .str()
                 .map_err(polars_bug)?;
-            let known = |v: &str| v.is_empty() || TRUE.contains(&v) || FALSE.contains(&v);
-            if let Some(index) = cells.iter().position(|v| v.is_some_and(|v| !known(v))) {
-                let value: String = cells
-                    .get(index)
-                    .unwrap_or_default()
-                    .chars()
-                    .take(40)
-                    .collect();
-                return Err(InputError::at(
-                    row_location(path, format, index, id),
-                    format!("{value:?} is not a boolean (true/false, 1/0, yes/no)"),
-                )
-                .into());
-            }
-            empty_cells += cells.iter().filter(|v| v.is_none_or(str::is_empty)).count();
-        }
-
-        let words = mask_words(inventory.fields.len());
-        let mut masks = vec![col("owner_id")];
-        for word in 0..words {
-            let mut mask = lit(0u64);
-            for (index, field) in inventory.fields.iter().enumerate() {
-                if index / 64 != word {
-                    continue;
+            let said = |v: &str, words: &[&str]| words.iter().any(|w| v.eq_ignore_ascii_case(w));
+            for (row, cell) in cells.iter().enumerate() {
+                match cell.map(str::trim) {
+                    None | Some("") => empty_cells += 1,
+                    Some(v) if said(v, &TRUE) => {}
+                    Some(v) if said(v, &FALSE) => masks[word][row] &= !bit,
+                    Some(v) => {
+                        let value: String = v.chars().take(40).collect();
+                        return Err(InputError::at(
+                            row_location(path, format, row, id),
+                            format!("{value:?} is not a boolean (true/false, 1/0, yes/no)"),
+                        )
+                        .into());
+                    }
                 }
-                let bit = lit(1u64 << (index % 64));
-                let registered = if present.contains(&field.id) {
-                    let says_no = FALSE.iter().fold(lit(false), |acc, no| {
-                        acc.or(col(field.id.as_str()).eq(lit(*no)))
-                    });
-                    when(says_no).then(lit(0u64)).otherwise(bit)
-                } else {
-                    bit
-                };
-                mask = mask + registered;
             }
-            masks.push(mask.cast(DataType::UInt64).alias(mask_name("reg", word)));
         }
-        let df = df.lazy().select(masks).collect().map_err(polars_bug)?;
+        let mut columns = vec![ids.clone().into_column()];
+        columns.extend(
+            masks
+                .into_iter()
+                .enumerate()
+                .map(|(word, mask)| Column::new(mask_name("reg", word).into(), mask)),
+        );
+        let df = DataFrame::new(df.height(), columns).map_err(polars_bug)?;
         Ok(Registered {
             df,
             file,

@@ -34,7 +34,6 @@ impl Format {
     }
 }
 
-
 /// The report as text-friendly columns: times as RFC 3339 strings in `zone`, and lists
 /// `;`-joined when `join_lists` (CSV and table) or kept as arrays (JSON).
 pub fn presentable(df: &DataFrame, zone: &Zone, join_lists: bool) -> Result<DataFrame> {

@@ -20,7 +20,10 @@ const LOCAL: &str = "%Y-%m-%dT%H:%M:%S%.f";
 /// A datetime column (any unit, any zone: the instant counts) as RFC 3339 text in `zone`.
 pub fn rfc3339_column(column: &Column, zone: &Zone) -> PolarsResult<Column> {
     let micros = column
-        .cast(&DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC)))?
+        .cast(&DataType::Datetime(
+            TimeUnit::Microseconds,
+            Some(TimeZone::UTC),
+        ))?
         .cast(&DataType::Int64)?;
     let text = micros
         .i64()?
@@ -104,10 +107,7 @@ mod tests {
         let utc = DateTime::from_timestamp_micros(micros).unwrap();
         match zone {
             Zone::Named(tz) => utc.with_timezone(tz).format(RFC3339).to_string(),
-            Zone::Fixed(offset) => format!(
-                "{}{offset}",
-                (utc.naive_utc() + *offset).format(LOCAL)
-            ),
+            Zone::Fixed(offset) => format!("{}{offset}", (utc.naive_utc() + *offset).format(LOCAL)),
         }
     }
 
