@@ -71,9 +71,9 @@ fn push_fast(buf: &mut String, local: &NaiveDateTime, offset: FixedOffset) -> bo
     let nanos = local.nanosecond() % 1_000_000_000;
     if nanos != 0 {
         buf.push('.');
-        if nanos % 1_000_000 == 0 {
+        if nanos.is_multiple_of(1_000_000) {
             push_digits(buf, nanos / 1_000_000, 3);
-        } else if nanos % 1_000 == 0 {
+        } else if nanos.is_multiple_of(1_000) {
             push_digits(buf, nanos / 1_000, 6);
         } else {
             push_digits(buf, nanos, 9);
