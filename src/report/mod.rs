@@ -40,18 +40,22 @@ pub fn presentable(df: &DataFrame, zone: &Zone, join_lists: bool) -> Result<Data
     let mut df = df.clone();
     let text_list =
         |dtype: &DataType| matches!(dtype, DataType::List(inner) if **inner == DataType::String);
-    let replaced: Vec<Column> = df
+    // Times and lists of text become text, the columns side by side on the cores.
+    let to_text: Vec<&Column> = df
         .columns()
         .iter()
-        .filter_map(|c| match c.dtype() {
-            DataType::Datetime(..) => Some(time_text::rfc3339_column(c, zone)),
-            dtype if join_lists && text_list(dtype) => Some(joined(c)),
-            _ => None,
+        .filter(|c| match c.dtype() {
+            DataType::Datetime(..) => true,
+            dtype => join_lists && text_list(dtype),
         })
-        .collect::<PolarsResult<_>>()
-        .map_err(polars_bug)?;
+        .collect();
+    let replaced = crate::audit::codes::on_every_core(&to_text, |c| match c.dtype() {
+        DataType::Datetime(..) => time_text::rfc3339_column(c, zone),
+        _ => joined(c),
+    })?;
     for text in replaced {
-        df.with_column(text).map_err(polars_bug)?;
+        df.with_column(text.map_err(polars_bug)?)
+            .map_err(polars_bug)?;
     }
     if !join_lists || !df.columns().iter().any(|c| c.dtype().is_list()) {
         return Ok(df);
