@@ -118,9 +118,7 @@ fn with_id_list(df: &mut DataFrame, name: &str, prefix: &str, ids: &[&str]) -> R
 /// The list column `name` of `with_id_list`, for each `(name, prefix, ids)`, the lists
 /// built side by side on the machine's cores, then added.
 fn with_id_lists(df: &mut DataFrame, lists: &[(&str, &str, &[&str])]) -> Result<()> {
-    let built = codes::on_every_core(lists, |&(name, prefix, ids)| {
-        id_list(df, name, prefix, ids)
-    })?;
+    let built = codes::on_every_core(lists, |&(name, prefix, ids)| id_list(df, name, prefix, ids))?;
     for list in built {
         df.with_column(list?).map_err(polars_bug)?;
     }

@@ -306,7 +306,7 @@ fn derive_frame(files: &[PathBuf], read: &ReadOptions, options: &Options) -> Res
         None => with_cache_keys(df, options.cache_key)?.lazy(),
     };
     stages.done("keys");
-    let df = attribute(rows, options).collect().map_err(polars_bug)?;
+    let df = attribute(rows, options)?.collect().map_err(polars_bug)?;
     stages.done("attribute");
     stages.print();
     Ok(df)
@@ -590,7 +590,7 @@ fn with_cache_keys(mut df: DataFrame, key: CacheKey) -> Result<DataFrame> {
 /// before; among several at that instant, the last in the log), if not older than
 /// `--max-age`. The joins carry row numbers, not strings: the owner is the viewer of the
 /// origin row, gathered once at the end.
-fn attribute(rows: LazyFrame, options: &Options) -> LazyFrame {
+fn attribute(rows: LazyFrame, options: &Options) -> Result<LazyFrame> {
     // The row whose viewer owns this row's page, if it were an origin response: its own,
     // unless its viewer is unidentified (an unidentified visitor's page is nobody's).
     let unidentified = col("viewer_id").is_null().or(col("viewer_id").eq(lit("")));
@@ -615,24 +615,7 @@ fn attribute(rows: LazyFrame, options: &Options) -> LazyFrame {
             };
             rows.join(origins, [col("origin_id")], [col("origin_id")], args)
         }
-        None => {
-            let origins = origins.select([
-                col("ts").alias("origin_ts"),
-                col("key"),
-                col("own_row").alias("origin_owner_row"),
-            ]);
-            let asof = AsOfOptions {
-                strategy: AsofStrategy::Backward,
-                tolerance: None,
-                tolerance_str: None,
-                left_by: Some(vec!["key".into()]),
-                right_by: Some(vec!["key".into()]),
-                allow_eq: true,
-                check_sortedness: false,
-            };
-            let args = JoinArgs::new(JoinType::AsOf(Box::new(asof)));
-            rows.join(origins, [col("ts")], [col("origin_ts")], args)
-        }
+        None => with_latest_origin(rows)?,
     };
     let age = col("ts").cast(DataType::Int64) - col("origin_ts").cast(DataType::Int64);
     let fresh = match options.max_age {
@@ -645,7 +628,7 @@ fn attribute(rows: LazyFrame, options: &Options) -> LazyFrame {
         .when(found.clone())
         .then(col("origin_owner_row"))
         .otherwise(lit(NULL).cast(IDX_DTYPE));
-    joined.select([
+    Ok(joined.select([
         col("ts"),
         col("path"),
         col("viewer_id").gather(owner_row, false).alias("owner_id"),
@@ -663,7 +646,87 @@ fn attribute(rows: LazyFrame, options: &Options) -> LazyFrame {
             .and(col("origin_ts").is_not_null())
             .and(fresh.not())
             .alias("too_old"),
-    ])
+    ]))
+}
+
+/// Adds, to every row, `origin_ts` and `origin_owner_row` of the latest origin response
+/// for its cache key at or before it (an as-of join, backward, by key). Only the cached
+/// responses are looked up (a fifth of the rows in the generated incident): an origin
+/// response's own page is its own. The matches are then put back at their rows.
+fn with_latest_origin(rows: LazyFrame) -> Result<LazyFrame> {
+    let rows = rows.collect().map_err(polars_bug)?;
+    let origins = rows.clone().lazy().filter(col("is_origin")).select([
+        col("ts").alias("origin_ts"),
+        col("key"),
+        col("own_row").alias("origin_owner_row"),
+    ]);
+    let cached = rows.clone().lazy().filter(col("is_origin").not()).select([
+        col("row"),
+        col("ts"),
+        col("key"),
+    ]);
+    let matched = {
+        let asof = AsOfOptions {
+            strategy: AsofStrategy::Backward,
+            tolerance: None,
+            tolerance_str: None,
+            left_by: Some(vec!["key".into()]),
+            right_by: Some(vec!["key".into()]),
+            allow_eq: true,
+            check_sortedness: false,
+        };
+        cached
+            .join(
+                origins,
+                [col("ts")],
+                [col("origin_ts")],
+                JoinArgs::new(JoinType::AsOf(Box::new(asof))),
+            )
+            .select([
+                col("row"),
+                col("origin_ts").cast(DataType::Int64),
+                col("origin_owner_row"),
+            ])
+    }
+    .collect()
+    .map_err(polars_bug)?;
+    // Put back at their rows: the values in place, and a mask of the rows left empty (no
+    // origin; or an origin whose viewer is unidentified, which owns no page).
+    let column = |name: &str| matched.column(name).map_err(polars_bug);
+    let n = rows.height();
+    let (mut origin_ts, mut owner_row) = (vec![0i64; n], vec![0 as IdxSize; n]);
+    let (mut no_origin, mut no_owner) = (vec![true; n], vec![true; n]);
+    let at = column("row")?.idx().map_err(polars_bug)?;
+    let ts = column("origin_ts")?.i64().map_err(polars_bug)?;
+    let owner = column("origin_owner_row")?.idx().map_err(polars_bug)?;
+    for ((row, ts), owner) in at.iter().zip(ts.iter()).zip(owner.iter()) {
+        let Some(row) = row.map(|r| r as usize) else {
+            continue;
+        };
+        if let Some(ts) = ts {
+            origin_ts[row] = ts;
+            no_origin[row] = false;
+        }
+        if let Some(owner) = owner {
+            owner_row[row] = owner;
+            no_owner[row] = false;
+        }
+    }
+    let empty_where = |mask: Vec<bool>| BooleanChunked::from_slice("empty".into(), &mask);
+    let origin_ts = Int64Chunked::from_vec("origin_ts".into(), origin_ts)
+        .set(&empty_where(no_origin), None)
+        .map_err(polars_bug)?
+        .into_column()
+        .cast(&utc_micros())
+        .map_err(polars_bug)?;
+    let owner_row = IdxCa::from_vec("origin_owner_row".into(), owner_row)
+        .set(&empty_where(no_owner), None)
+        .map_err(polars_bug)?
+        .into_column();
+    let mut rows = rows;
+    rows.with_column(origin_ts).map_err(polars_bug)?;
+    rows.with_column(owner_row).map_err(polars_bug)?;
+    Ok(rows.lazy())
 }
 
 fn counts(df: &DataFrame) -> Result<Counts> {
