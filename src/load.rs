@@ -107,6 +107,15 @@ pub fn parse_window(
     Ok(window)
 }
 
+/// The result of a table read on a thread of its own (`None`: no such table given).
+fn finished<T>(reading: Option<std::thread::ScopedJoinHandle<'_, Result<T>>>) -> Option<Result<T>> {
+    reading.map(|handle| {
+        handle
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("internal error: reading a table failed")))
+    })
+}
+
 /// The log, raw or derived from a CDN log (with the derivation's counts).
 fn read_log(
     args: &InputArgs,
@@ -188,22 +197,19 @@ impl Inputs {
         };
         let how = if streaming { " (streaming)" } else { "" };
         progress.stage(&format!("reading {what}{how}"));
-        // The registered table is read on a thread of its own meanwhile: reading the log
-        // leaves a core idle part of the time.
-        let (log, registered) = std::thread::scope(|scope| {
+        // The registered and relations tables are read on threads of their own meanwhile:
+        // reading the log leaves a core idle part of the time.
+        let (log, registered, relations) = std::thread::scope(|scope| {
             let registered = args
                 .registered
                 .as_ref()
                 .map(|path| scope.spawn(|| Registered::read(path, &inventory)));
+            let relations = args
+                .relations
+                .as_ref()
+                .map(|path| scope.spawn(|| Relations::read(path, &inventory, &zone)));
             let log = read_log(args, &files, &options);
-            let registered = registered.map(|handle| {
-                handle.join().unwrap_or_else(|_| {
-                    Err(anyhow::anyhow!(
-                        "internal error: reading the registered table failed"
-                    ))
-                })
-            });
-            (log, registered)
+            (log, finished(registered), finished(relations))
         });
         let (log, derivation) = log?;
         if let Some(counts) = derivation.as_ref().filter(|c| c.unattributed > 0) {
@@ -226,19 +232,13 @@ impl Inputs {
                 ));
             }
         }
-        let relations = match &args.relations {
-            Some(path) => {
-                let relations = Relations::read(path, &inventory, &zone)?;
-                if !inventory.has_related() {
-                    warnings.push(format!(
-                        "{}: no page of {} lists `related:` fields, so the relations table changes nothing",
-                        relations.file, inventory.source
-                    ));
-                }
-                Some(relations)
-            }
-            None => None,
-        };
+        let relations = relations.transpose()?;
+        if let Some(relations) = relations.as_ref().filter(|_| !inventory.has_related()) {
+            warnings.push(format!(
+                "{}: no page of {} lists `related:` fields, so the relations table changes nothing",
+                relations.file, inventory.source
+            ));
+        }
         Ok(Inputs {
             inventory,
             log,
