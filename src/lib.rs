@@ -59,8 +59,8 @@ pub fn run(cli: Cli) -> Result<()> {
             progress.stage("matching routes");
             let audit = inputs.audit()?;
             progress.done(format!(
-                "{} distinct paths matched",
-                indicatif::HumanCount(audit.distinct_paths() as u64)
+                "{} path values matched to pages",
+                indicatif::HumanCount(audit.matched_paths() as u64)
             ));
             progress.stage("joining and aggregating");
             let started = Instant::now();
@@ -96,10 +96,10 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             if std::env::var_os("PII_AUDIT_TIMINGS").is_some() {
                 eprintln!(
-                    "timings: read {:.3}s, match {:.3}s ({} distinct paths), join+aggregate {:.3}s, write {:.3}s; peak RSS after read {} MiB, at the end {} MiB",
+                    "timings: read {:.3}s, match {:.3}s ({} path values), join+aggregate {:.3}s, write {:.3}s; peak RSS after read {} MiB, at the end {} MiB",
                     inputs.read_time.as_secs_f64(),
                     audit.match_time.as_secs_f64(),
-                    audit.distinct_paths(),
+                    audit.matched_paths(),
                     aggregate_time.as_secs_f64(),
                     started.elapsed().as_secs_f64(),
                     peak_after_read,

@@ -29,7 +29,7 @@ pub struct Inputs {
     pub read_time: Duration,
     /// Problems worth a look that did not stop loading (inventory and registered table).
     pub warnings: Vec<String>,
-    /// The log's distinct paths, encoded on the first audit and kept for the next ones
+    /// The log's path values, encoded on the first audit and kept for the next ones
     /// (an edited inventory is matched again without re-reading or re-encoding the log).
     paths: std::sync::OnceLock<Encoded>,
     /// With `--derive-owners`: what the derivation found in the window.

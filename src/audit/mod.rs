@@ -33,7 +33,7 @@ pub struct Audit<'a> {
     pub relations: Option<&'a Relations>,
     pub zone: Zone,
     pub window: (Option<i64>, Option<i64>),
-    /// Distinct raw paths: `path`, `norm_path`, `page_id` (null = unmapped), `pm*`, `pg*`.
+    /// The path values (`codes::encode`): `path`, `norm_path`, `page_id` (null = unmapped), `pm*`, `pg*`.
     paths: DataFrame,
     /// Per log row, the position of its path in `paths`.
     codes: IdxCa,
@@ -305,7 +305,7 @@ impl<'a> Audit<'a> {
     }
 
     /// As `new`, with the log's paths already dictionary-encoded: an edited inventory is
-    /// matched against the distinct paths in memory, without touching the log again.
+    /// matched against the path values in memory, without touching the log again.
     pub fn with_encoded_paths(
         inventory: &'a Inventory,
         log: &'a Log,
@@ -404,8 +404,9 @@ impl<'a> Audit<'a> {
         })
     }
 
-    /// Distinct request paths and how many of them matched no page.
-    pub fn distinct_paths(&self) -> usize {
+    /// How many path values were matched to pages (`codes::encode`: each distinct path at
+    /// least once).
+    pub fn matched_paths(&self) -> usize {
         self.paths.height()
     }
 
@@ -1279,7 +1280,7 @@ impl Summary {
     }
 }
 
-/// Distinct raw paths → normalised path, page id, the page's field mask and its page bit.
+/// Path values → normalised path, page id, the page's field mask and its page bit.
 /// The paths are split over the machine's cores; each is normalised and matched once.
 fn match_paths(inventory: &Inventory, raw: &StringChunked) -> Result<DataFrame> {
     let words = words(inventory);

@@ -628,6 +628,18 @@ fn count_bad_times(lf: LazyFrame) -> PolarsResult<u64> {
     Ok(first_u64(&df, "bad"))
 }
 
+/// Whether a read frame's `ts` has an empty or out-of-range time: its null count and its
+/// extremes, without a pass over the rows (what `count_bad_times` counts).
+fn has_bad_time(df: &DataFrame) -> Result<bool> {
+    let ts = df.column("ts").map_err(polars_bug)?;
+    if ts.null_count() > 0 {
+        return Ok(true);
+    }
+    let micros = ts.datetime().map_err(polars_bug)?.physical();
+    Ok(micros.min().is_some_and(|first| !in_range(first))
+        || micros.max().is_some_and(|last| !in_range(last)))
+}
+
 /// A native timestamp that no web log can hold (before 1970, from 2100 on).
 fn outside_range(ts: Expr) -> Expr {
     ts.clone()
@@ -668,7 +680,7 @@ fn read_one(source: &Source, options: &ReadOptions) -> Result<(DataFrame, usize)
     let df = windowed_keeping_bad(source.pruned(options).select(columns), options)
         .collect()
         .map_err(|e| unreadable(path, format, &e))?;
-    if count_bad_times(df.clone().lazy()).map_err(polars_bug)? > 0 {
+    if has_bad_time(&df)? {
         return Err(first_bad_time(&lf, path, format));
     }
     keep_owned(checked_partition(df, path)?, false)
@@ -894,7 +906,7 @@ fn read_streaming(
         df.vstack_mut(&more).map_err(polars_bug)?;
     }
     let values = StringChunked::from_iter_values("path".into(), batches.paths.iter().map(|p| &**p));
-    if count_bad_times(df.clone().lazy()).map_err(polars_bug)? > 0 {
+    if has_bad_time(&df)? {
         // Rare: find the file, then its first bad row.
         for source in sources {
             let lf = source.lf.clone().select([ts_to_utc(

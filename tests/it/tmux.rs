@@ -216,7 +216,7 @@ fn long_commands_show_progress_on_a_terminal_and_nothing_in_a_pipe() {
     let screen = tmux.wait_for(&[
         "done in",
         "rows/s",
-        "distinct paths matched",
+        "path values matched to pages",
         "wrote 3 rows to",
     ]);
     assert!(screen.contains("read 11 rows in"), "{screen}");
