@@ -11,10 +11,12 @@
 use anyhow::Result;
 use polars::prelude::*;
 
+use super::codes;
 use super::{any_bits, mask_names, words, Audit};
 use crate::exposure::polars_bug;
 use crate::exposure::registered::mask_name;
 use crate::exposure::Relations;
+use crate::inventory::normalise_path;
 
 /// The name of the via bit of a user's own page.
 pub const OWN: &str = "own";
@@ -144,27 +146,16 @@ impl<'a> Audit<'a> {
             )
             .collect()
             .map_err(polars_bug)?;
-        // Only relations on paths of these rows can match: the rest of a large table is
-        // dropped by one set lookup before any join key is built.
-        let on_path = {
-            let seen: PlHashSet<&str> = rows
-                .column("norm_path")
-                .and_then(|c| c.str())
-                .map_err(polars_bug)?
-                .iter()
-                .flatten()
-                .collect();
-            let rel_paths = relations
-                .df
-                .column("path")
-                .and_then(|c| c.str())
-                .map_err(polars_bug)?;
-            let keep: BooleanChunked = rel_paths
-                .iter()
-                .map(|p| p.is_some_and(|p| seen.contains(p)))
-                .collect();
-            relations.df.filter(&keep).map_err(polars_bug)?
-        };
+        // Only relations of these rows' owners can match, and of those tied to a path,
+        // only the ones on these rows' paths: the rest of a large table is dropped by set
+        // lookups in one pass on every core, normalising only the paths of those owners.
+        let relevant = relevant_relations(&rows, &relations.df)?;
+        let on_path = relevant
+            .clone()
+            .lazy()
+            .filter(col("path").is_not_null())
+            .collect()
+            .map_err(polars_bug)?;
         let rows = rows.lazy();
         // Relations tied to one path join on owner and path, the others on the owner alone
         // (joining every relation on the owner, then filtering by path, would multiply the
@@ -183,7 +174,7 @@ impl<'a> Audit<'a> {
             )
             .drop(by_name(["rel_key"], true, false));
         let anywhere = rows.join(
-            table(&relations.df)
+            table(&relevant)
                 .filter(col("rel_path").is_null())
                 .drop(by_name(["rel_path"], true, false)),
             [col("owner_id")],
@@ -307,6 +298,64 @@ impl<'a> Audit<'a> {
             "exposure"
         }
     }
+}
+
+/// The relations that can match `rows` (the log rows on pages with related fields, with
+/// `owner_id` and `norm_path`): an owner of those rows, and no path or one of their paths;
+/// paths normalised.
+fn relevant_relations(rows: &DataFrame, relations: &DataFrame) -> Result<DataFrame> {
+    let text = |df: &DataFrame, name: &str| -> Result<StringChunked> {
+        Ok(df
+            .column(name)
+            .and_then(|c| c.str())
+            .map_err(polars_bug)?
+            .clone())
+    };
+    let (row_owners, row_paths) = (text(rows, "owner_id")?, text(rows, "norm_path")?);
+    let owners: PlHashSet<&str> = row_owners.iter().flatten().collect();
+    let paths: PlHashSet<&str> = row_paths.iter().flatten().collect();
+    let (owner, path) = (text(relations, "owner_id")?, text(relations, "path")?);
+    let ranges = codes::core_ranges(relations.height());
+    let parts = codes::on_every_core(&ranges, |range| {
+        let (start, len) = (range.start as i64, range.len());
+        let (owner, path) = (owner.slice(start, len), path.slice(start, len));
+        let mut keep = Vec::with_capacity(len);
+        let mut kept_paths = StringChunkedBuilder::new("path".into(), len / 2);
+        for (o, p) in owner.iter().zip(path.iter()) {
+            if !o.is_some_and(|o| owners.contains(o)) {
+                keep.push(false);
+                continue;
+            }
+            match p {
+                None => {
+                    keep.push(true);
+                    kept_paths.append_null();
+                }
+                Some(p) => {
+                    let normalised = normalise_path(p);
+                    let on_rows = paths.contains(normalised.as_ref());
+                    keep.push(on_rows);
+                    if on_rows {
+                        kept_paths.append_value(normalised.as_ref());
+                    }
+                }
+            }
+        }
+        (keep, kept_paths.finish())
+    })?;
+    let mut keep: Vec<bool> = Vec::with_capacity(relations.height());
+    let mut kept_paths = StringChunked::full_null("path".into(), 0);
+    for (part_keep, part_paths) in parts {
+        keep.extend(part_keep);
+        kept_paths.append_owned(part_paths).map_err(polars_bug)?;
+    }
+    let mut relevant = relations
+        .filter(&BooleanChunked::from_slice("keep".into(), &keep))
+        .map_err(polars_bug)?;
+    relevant
+        .with_column(kept_paths.into_column())
+        .map_err(polars_bug)?;
+    Ok(relevant)
 }
 
 fn mask_words_pages(inventory: &crate::inventory::Inventory) -> usize {

@@ -10,13 +10,14 @@ use polars::prelude::*;
 use super::{first_true, native_naive, polars_bug, row_location, scan, schema_of, utc_micros};
 use super::{parse_instant, unreadable, Format, Zone};
 use crate::error::{InputError, Location};
-use crate::inventory::{normalise_path, Inventory};
+use crate::inventory::Inventory;
 
 /// Required columns (`path`, `from` and `to` are optional).
 pub const RELATION_COLUMNS: [&str; 3] = ["relation", "owner_id", "related_id"];
 
 /// The relations table, validated: `relation` (an inventory relation id), `owner_id`,
-/// `related_id`, `path` (normalised; null = every path of the owner's page), `from`/`to`
+/// `related_id`, `path` (as written, not yet normalised; null = every path of the owner's
+/// page), `from`/`to`
 /// (UTC µs; null = unbounded). The audit joins the rows tied to one path and the others
 /// on different keys, and narrows the former to the log's paths first.
 #[derive(Debug, Clone)]
@@ -139,41 +140,20 @@ impl Relations {
             )
             .into());
         }
-        let paths = df
-            .column("path")
-            .map_err(polars_bug)?
-            .str()
-            .map_err(polars_bug)?;
-        let normalised = normalise_all(paths)?;
-        df.with_column(normalised.with_name("path".into()).into_column())
+        // An empty path means every path, like an absent column. Paths are normalised when
+        // the audit joins them, only for the owners the log concerns.
+        let df = df
+            .lazy()
+            .with_column(
+                when(col("path").eq(lit("")))
+                    .then(lit(NULL).cast(DataType::String))
+                    .otherwise(col("path"))
+                    .alias("path"),
+            )
+            .collect()
             .map_err(polars_bug)?;
         Ok(Relations { df, file })
     }
-}
-
-/// Every path normalised (an empty one means every path, like an absent column: null),
-/// the rows split over the machine's cores.
-fn normalise_all(paths: &StringChunked) -> Result<StringChunked> {
-    use crate::audit::codes::{core_slices, on_every_core};
-    let slices = core_slices(paths);
-    let parts = on_every_core(&slices, |slice| {
-        let mut out = StringChunkedBuilder::new("path".into(), slice.len());
-        for path in slice.iter() {
-            match path.filter(|p| !p.is_empty()) {
-                Some(path) => out.append_value(normalise_path(path).as_ref()),
-                None => out.append_null(),
-            }
-        }
-        out.finish()
-    })?;
-    let mut parts = parts.into_iter();
-    let mut all = parts
-        .next()
-        .unwrap_or_else(|| StringChunked::full_null("path".into(), 0));
-    for part in parts {
-        all.append_owned(part).map_err(polars_bug)?;
-    }
-    Ok(all)
 }
 
 /// Parses a text validity bound (each distinct value once, by the log's rules); an empty
