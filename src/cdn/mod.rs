@@ -562,15 +562,23 @@ fn with_cache_keys(mut df: DataFrame, key: CacheKey) -> Result<DataFrame> {
             .map_err(polars_bug)?;
         crate::audit::codes::encode(paths, "/")?
     };
-    // polars' fast hasher: the default SipHash doubled the time of this pass.
-    let mut by_key: PlHashMap<Cow<str>, u32> = PlHashMap::default();
-    let of_value: Vec<u32> = encoded
-        .values
+    // Each path value's key on every core, then one number per distinct key (a path may
+    // have several values, `codes::encode`; a key must have one number). polars' fast
+    // hasher: the default SipHash doubled the time of this pass.
+    let slices = crate::audit::codes::core_slices(&encoded.values);
+    let keyed: Vec<Vec<Cow<str>>> = crate::audit::codes::on_every_core(&slices, |slice| {
+        slice
+            .iter()
+            .map(|path| cache_key(path.unwrap_or("/"), key))
+            .collect()
+    })?;
+    let mut by_key: PlHashMap<&str, u32> = PlHashMap::default();
+    let of_value: Vec<u32> = keyed
         .iter()
-        .map(|path| {
-            let k = cache_key(path.unwrap_or("/"), key);
+        .flatten()
+        .map(|k| {
             let next = by_key.len() as u32;
-            *by_key.entry(k).or_insert(next)
+            *by_key.entry(k.as_ref()).or_insert(next)
         })
         .collect();
     let keys: Vec<u32> = encoded
