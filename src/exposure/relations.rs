@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::Result;
 use polars::prelude::*;
 
-use super::{first_true, native_naive, polars_bug, row_location, scan, schema_of, utc_micros};
+use super::{native_naive, polars_bug, row_location, scan, schema_of, utc_micros};
 use super::{parse_instant, unreadable, Format, Zone};
 use crate::error::{InputError, Location};
 use crate::inventory::Inventory;
@@ -77,8 +77,7 @@ impl Relations {
                 .map_err(polars_bug)?
                 .str()
                 .map_err(polars_bug)?;
-            let empty = values.is_null() | values.equal("");
-            if let Some(index) = first_true(&empty) {
+            if let Some(index) = values.iter().position(|v| v.is_none_or(str::is_empty)) {
                 return Err(InputError::at(
                     row_location(path, format, index, column),
                     format!("empty {column}"),
