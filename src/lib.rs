@@ -59,8 +59,8 @@ pub fn run(cli: Cli) -> Result<()> {
             progress.stage("matching routes");
             let audit = inputs.audit()?;
             progress.done(format!(
-                "{} path values matched to pages",
-                indicatif::HumanCount(audit.matched_paths() as u64)
+                "routes looked up for {} path values",
+                indicatif::HumanCount(audit.path_values() as u64)
             ));
             progress.stage("joining and aggregating");
             let started = Instant::now();
@@ -99,7 +99,7 @@ pub fn run(cli: Cli) -> Result<()> {
                     "timings: read {:.3}s, match {:.3}s ({} path values), join+aggregate {:.3}s, write {:.3}s; peak RSS after read {} MiB, at the end {} MiB",
                     inputs.read_time.as_secs_f64(),
                     audit.match_time.as_secs_f64(),
-                    audit.matched_paths(),
+                    audit.path_values(),
                     aggregate_time.as_secs_f64(),
                     started.elapsed().as_secs_f64(),
                     peak_after_read,

@@ -288,7 +288,7 @@ fn left_join(validation: JoinValidation) -> JoinArgs {
 }
 
 impl<'a> Audit<'a> {
-    /// Matches every distinct path of the log to its page.
+    /// Matches the log's path values (`codes::encode`) to their pages.
     pub fn new(
         inventory: &'a Inventory,
         log: &'a Log,
@@ -404,9 +404,9 @@ impl<'a> Audit<'a> {
         })
     }
 
-    /// How many path values were matched to pages (`codes::encode`: each distinct path at
-    /// least once).
-    pub fn matched_paths(&self) -> usize {
+    /// How many path values were looked up in the routes (`codes::encode`: each distinct
+    /// path at least once, mapped or not).
+    pub fn path_values(&self) -> usize {
         self.paths.height()
     }
 

@@ -418,14 +418,26 @@ impl<'p> Source<'p> {
     /// groups wholly outside `--from/--to` are skipped by their statistics (the exact window
     /// applies after the conversion to UTC, which hides the column from the statistics).
     /// It keeps every row that may lie in the window, and every empty or out-of-range time,
-    /// so a row group holding one is still read and the row refused.
+    /// so a row group holding one is still read and the row refused. Not for naive times
+    /// read in a zone with daylight saving: a local time in its spring-forward gap is
+    /// refused wherever it lies, and only the conversion finds it.
     fn pruned(&self, options: &ReadOptions) -> LazyFrame {
+        let windowed = options.from.is_some() || options.to.is_some();
         match self.time_type("ts") {
-            ts_type @ DataType::Datetime(..) if options.from.is_some() || options.to.is_some() => {
+            DataType::Datetime(_, None) if !without_gaps(&options.zone) => self.lf.clone(),
+            ts_type @ DataType::Datetime(..) if windowed => {
                 self.lf.clone().filter(coarse_window(&ts_type, options))
             }
             _ => self.lf.clone(),
         }
+    }
+}
+
+/// Whether every local time exists in `zone`: a fixed offset, or UTC.
+fn without_gaps(zone: &Zone) -> bool {
+    match zone {
+        Zone::Fixed(_) => true,
+        Zone::Named(tz) => *tz == chrono_tz::UTC || *tz == chrono_tz::Etc::UTC,
     }
 }
 

@@ -78,9 +78,9 @@ pub fn presentable(df: &DataFrame, zone: &Zone, join_lists: bool) -> Result<Data
 }
 
 /// A list-of-text column as `;`-joined text; an empty (or absent) list is an empty cell,
-/// as in the contract's examples, and an absent item is left out. What
-/// `list().join(";", true)` gives, in a third of its time (17 ms for the three lists of
-/// 54,000 users).
+/// as in the contract's examples, and an absent item is left out: what
+/// `list().join(";", true)` with an empty list as null gives, in a third of its time (17 ms
+/// for the three lists of 54,000 users).
 fn joined(column: &Column) -> PolarsResult<Column> {
     let lists = column.list()?.rechunk();
     let inner = lists.get_inner();
@@ -89,20 +89,19 @@ fn joined(column: &Column) -> PolarsResult<Column> {
     let mut out = StringChunkedBuilder::new(column.name().clone(), lists.len());
     for array in lists.downcast_iter() {
         for (row, span) in array.offsets().windows(2).enumerate() {
-            cell.clear();
-            if array.validity().is_none_or(|valid| valid.get_bit(row)) {
-                for item in items[span[0] as usize..span[1] as usize].iter().flatten() {
-                    if !cell.is_empty() {
-                        cell.push(';');
-                    }
-                    cell.push_str(item);
-                }
-            }
-            if cell.is_empty() {
+            let (start, end) = (span[0] as usize, span[1] as usize);
+            if start == end || array.validity().is_some_and(|valid| !valid.get_bit(row)) {
                 out.append_null();
-            } else {
-                out.append_value(&cell);
+                continue;
             }
+            cell.clear();
+            for (n, item) in items[start..end].iter().flatten().enumerate() {
+                if n > 0 {
+                    cell.push(';');
+                }
+                cell.push_str(item);
+            }
+            out.append_value(&cell);
         }
     }
     Ok(out.finish().into_column())
@@ -309,6 +308,7 @@ mod tests {
                 None,
                 Some(Series::new("".into(), [None, Some("c"), None])),
                 Some(Series::new("".into(), [None::<&str>])),
+                Some(Series::new("".into(), [Some(""), Some("a")])),
             ],
         );
         let column = Column::from(lists.clone());
@@ -321,9 +321,16 @@ mod tests {
             .collect();
         assert_eq!(
             ours,
-            [Some("a;b".into()), None, None, Some("c".into()), None]
+            [
+                Some("a;b".into()),
+                None,
+                None,
+                Some("c".into()),
+                Some("".into()),
+                Some(";a".into())
+            ]
         );
-        let theirs = DataFrame::new(5, vec![column])
+        let theirs = DataFrame::new(6, vec![column])
             .unwrap()
             .lazy()
             .select([when(col("l").list().len().eq(lit(0)))
@@ -338,7 +345,7 @@ mod tests {
             .str()
             .unwrap()
             .iter()
-            .map(|v| v.map(String::from).filter(|v| !v.is_empty()))
+            .map(|v| v.map(String::from))
             .collect();
         assert_eq!(ours, theirs);
     }

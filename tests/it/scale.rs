@@ -736,3 +736,45 @@ fn row_groups_outside_the_window_are_skipped_without_losing_a_bound_or_a_bad_row
         }
     }
 }
+
+/// A naive time in the spring-forward gap of `--tz` is refused even in a row group far
+/// outside the window: such a log is read without skipping row groups.
+#[test]
+fn a_local_time_that_does_not_exist_is_refused_outside_the_window_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = write(dir.path(), "inv.yaml", INVENTORY);
+    let mut df = df!(
+        "ts" => ["2017-03-12T02:30:00", "2017-06-22T10:00:00"],
+        "path" => ["/my/", "/my/"],
+        "owner_id" => ["u1", "u1"],
+        "viewer_id" => ["v1", "v2"],
+    )
+    .unwrap()
+    .lazy()
+    .with_column(col("ts").str().to_datetime(
+        Some(TimeUnit::Microseconds),
+        None,
+        StrptimeOptions::default(),
+        lit("raise"),
+    ))
+    .collect()
+    .unwrap();
+    let log = dir.path().join("log.parquet");
+    ParquetWriter::new(std::fs::File::create(&log).unwrap())
+        .with_row_group_size(Some(1))
+        .with_statistics(StatisticsOptions::full())
+        .finish(&mut df)
+        .unwrap();
+    let window = [
+        "--tz",
+        "America/New_York",
+        "--from",
+        "2017-06-22T00:00:00-04:00",
+        "--to",
+        "2017-06-23T00:00:00-04:00",
+    ];
+    bad(
+        run("users", &inv, &[&log], &window),
+        &["row 1: ts", "does not exist in --tz"],
+    );
+}
