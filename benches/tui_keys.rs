@@ -32,17 +32,11 @@ fn main() {
     };
     let arg = |i: usize, default: &str| args.get(i).cloned().unwrap_or(default.to_string());
     let input = InputArgs {
-        inventory: dir.join("inventory.yaml"),
-        log: vec![dir.join("exposure.parquet").display().to_string()],
         registered: Some(dir.join("registered.csv")),
-        relations: None,
         from: Some(arg(1, "2017-06-22T09:00:00+09:00")),
         to: Some(arg(2, "2017-06-22T15:00:00+09:00")),
         tz: arg(3, "Asia/Tokyo"),
-        derive_owners: false,
-        derive: Default::default(),
-        dialect: Default::default(),
-        streaming: Default::default(),
+        ..InputArgs::new(dir.join("inventory.yaml"), &dir.join("exposure.parquet"))
     };
     let started = Instant::now();
     let mut inputs = Inputs::load_quiet(&input).expect("inputs load");

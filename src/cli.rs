@@ -205,6 +205,26 @@ pub struct InputArgs {
     pub streaming: Streaming,
 }
 
+impl InputArgs {
+    /// The inputs of an audit of one log file, every other input as on a command line
+    /// that gives only `-i` and `-e` (no registered or relations table, no window, UTC).
+    pub fn new(inventory: PathBuf, log: &std::path::Path) -> InputArgs {
+        InputArgs {
+            inventory,
+            log: vec![log.display().to_string()],
+            registered: None,
+            relations: None,
+            from: None,
+            to: None,
+            tz: "UTC".into(),
+            derive_owners: false,
+            derive: Default::default(),
+            dialect: Default::default(),
+            streaming: Default::default(),
+        }
+    }
+}
+
 /// How to read a log whose columns and times are not the contract's.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Args)]
 #[command(next_help_heading = "Reading the log")]

@@ -42,17 +42,14 @@ pub fn unpack() -> Result<Sample> {
         Ok(path)
     };
     let input = InputArgs {
-        inventory: write("inventory.yaml", INVENTORY)?,
-        log: vec![write("exposure.csv", EXPOSURE)?.display().to_string()],
         registered: Some(write("registered.csv", REGISTERED)?),
-        relations: None,
         from: Some(FROM.to_string()),
         to: Some(TO.to_string()),
         tz: TZ.to_string(),
-        derive_owners: false,
-        derive: Default::default(),
-        dialect: Default::default(),
-        streaming: Default::default(),
+        ..InputArgs::new(
+            write("inventory.yaml", INVENTORY)?,
+            &write("exposure.csv", EXPOSURE)?,
+        )
     };
     Ok(Sample { dir, input })
 }

@@ -8,7 +8,7 @@ use polars::prelude::*;
 use predicates::prelude::*;
 
 use pii_audit::cdn::{self, CacheKey, Counts, Options};
-use pii_audit::cli::{DeriveArgs, InputArgs};
+use pii_audit::cli::InputArgs;
 use pii_audit::load::Inputs;
 use pii_audit::report::{render, Format};
 
@@ -379,17 +379,8 @@ const INVENTORY: &str = "version: 1\nfields:\n  name: {label: Name, category: us
 
 fn input_args(inventory: &Path, log: &Path) -> InputArgs {
     InputArgs {
-        inventory: inventory.to_path_buf(),
-        log: vec![log.display().to_string()],
-        registered: None,
-        from: None,
-        to: None,
-        tz: "UTC".into(),
-        relations: None,
         derive_owners: true,
-        derive: DeriveArgs::default(),
-        dialect: Default::default(),
-        streaming: Default::default(),
+        ..InputArgs::new(inventory.to_path_buf(), log)
     }
 }
 

@@ -409,31 +409,22 @@ fn list_matches_users(input: &InputArgs, tiers: &[Tier]) {
 #[test]
 fn notice_list_is_report_users_restricted_to_the_tiers() {
     let fixture_input = InputArgs {
-        inventory: fixture("notices/inventory.yaml"),
-        log: vec![fixture("notices/log.csv").display().to_string()],
         registered: Some(fixture("notices/registered.csv")),
-        relations: None,
         from: Some(WINDOW[1].into()),
         to: Some(WINDOW[3].into()),
         tz: "Asia/Tokyo".into(),
-        derive_owners: false,
-        derive: Default::default(),
-        dialect: Default::default(),
-        streaming: Default::default(),
+        ..InputArgs::new(
+            fixture("notices/inventory.yaml"),
+            &fixture("notices/log.csv"),
+        )
     };
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
     let sample_input = InputArgs {
-        inventory: sample.join("inventory.yaml"),
-        log: vec![sample.join("exposure.csv").display().to_string()],
         registered: Some(sample.join("registered.csv")),
-        relations: None,
         from: Some("2017-06-22T09:00:00+09:00".into()),
         to: Some("2017-06-22T15:00:00+09:00".into()),
         tz: "Asia/Tokyo".into(),
-        derive_owners: false,
-        derive: Default::default(),
-        dialect: Default::default(),
-        streaming: Default::default(),
+        ..InputArgs::new(sample.join("inventory.yaml"), &sample.join("exposure.csv"))
     };
     for input in [&fixture_input, &sample_input] {
         list_matches_users(input, &[Tier::Direct, Tier::Notice]);
@@ -715,17 +706,11 @@ mod tui {
     fn with_model(test: impl FnOnce(&mut Model, &Session)) {
         let dir = PathBuf::from("tests/fixtures/notices");
         let input = InputArgs {
-            inventory: dir.join("inventory.yaml"),
-            log: vec![dir.join("log.csv").display().to_string()],
             registered: Some(dir.join("registered.csv")),
-            relations: None,
             from: Some(WINDOW[1].into()),
             to: Some(WINDOW[3].into()),
             tz: "Asia/Tokyo".into(),
-            derive_owners: false,
-            derive: Default::default(),
-            dialect: Default::default(),
-            streaming: Default::default(),
+            ..InputArgs::new(dir.join("inventory.yaml"), &dir.join("log.csv"))
         };
         let inputs = Inputs::load_quiet(&input).unwrap();
         let (mut data, session) = compute(&inputs, &mut |_| {}).unwrap();

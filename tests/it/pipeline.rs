@@ -9,19 +9,7 @@ use pii_audit::report::{render, Format};
 use crate::{fixture, write};
 
 fn args(inventory: &std::path::Path, log: &std::path::Path) -> InputArgs {
-    InputArgs {
-        inventory: inventory.to_path_buf(),
-        log: vec![log.display().to_string()],
-        registered: None,
-        relations: None,
-        from: None,
-        to: None,
-        tz: "UTC".into(),
-        derive_owners: false,
-        derive: Default::default(),
-        dialect: Default::default(),
-        streaming: Default::default(),
-    }
+    InputArgs::new(inventory.to_path_buf(), log)
 }
 
 fn csv(report: &Report, tz: &str) -> String {

@@ -41,17 +41,12 @@ use crate::{fixture, write};
 
 fn args() -> InputArgs {
     InputArgs {
-        inventory: fixture("relations/inventory.yaml"),
-        log: vec![fixture("relations/log.csv").display().to_string()],
         registered: Some(fixture("relations/registered.csv")),
         relations: Some(fixture("relations/relations.csv")),
-        from: None,
-        to: None,
-        tz: "UTC".into(),
-        derive_owners: false,
-        derive: Default::default(),
-        dialect: Default::default(),
-        streaming: Default::default(),
+        ..InputArgs::new(
+            fixture("relations/inventory.yaml"),
+            &fixture("relations/log.csv"),
+        )
     }
 }
 

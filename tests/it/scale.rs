@@ -580,19 +580,7 @@ fn the_tui_opens_an_aggregated_log_and_says_why_there_is_no_chart() {
     use pii_audit::tui::data::compute;
     let dir = tempfile::tempdir().unwrap();
     let inv = write(dir.path(), "inv.yaml", INVENTORY);
-    let args = |log: PathBuf| InputArgs {
-        inventory: inv.clone(),
-        log: vec![log.display().to_string()],
-        registered: None,
-        relations: None,
-        from: None,
-        to: None,
-        tz: "UTC".into(),
-        derive_owners: false,
-        derive: Default::default(),
-        dialect: Default::default(),
-        streaming: Default::default(),
-    };
+    let args = |log: PathBuf| InputArgs::new(inv.clone(), &log);
     let raw = Inputs::load_quiet(&args(write(dir.path(), "raw.csv", RAW))).unwrap();
     let agg = Inputs::load_quiet(&args(write(dir.path(), "agg.csv", AGGREGATED))).unwrap();
     let (raw_data, _) = compute(&raw, &mut |_| {}).unwrap();
