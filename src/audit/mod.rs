@@ -64,7 +64,7 @@ fn mask_names(prefix: &str, words: usize) -> Vec<String> {
 }
 
 /// The bits of word `word` for fields that satisfy `keep`.
-fn word_bits(inventory: &Inventory, word: usize, keep: impl Fn(usize) -> bool) -> u64 {
+pub(crate) fn word_bits(inventory: &Inventory, word: usize, keep: impl Fn(usize) -> bool) -> u64 {
     (0..inventory.fields.len())
         .filter(|&i| i / 64 == word && keep(i))
         .fold(0u64, |acc, i| acc | (1u64 << (i % 64)))

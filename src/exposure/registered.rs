@@ -8,6 +8,7 @@ use anyhow::Result;
 use polars::prelude::*;
 
 use super::{first_true, polars_bug, row_location, scan, schema_of};
+use crate::audit::word_bits;
 use crate::error::{InputError, Location};
 use crate::inventory::Inventory;
 
@@ -106,15 +107,7 @@ impl Registered {
         // bit cleared where its cell says no.
         let words = mask_words(inventory.fields.len());
         let mut masks: Vec<Vec<u64>> = (0..words)
-            .map(|word| {
-                let all = inventory
-                    .fields
-                    .iter()
-                    .enumerate()
-                    .filter(|(index, _)| index / 64 == word)
-                    .fold(0u64, |bits, (index, _)| bits | 1u64 << (index % 64));
-                vec![all; df.height()]
-            })
+            .map(|word| vec![word_bits(inventory, word, |_| true); df.height()])
             .collect();
         let mut empty_cells = 0;
         for id in &present {
