@@ -125,19 +125,16 @@ impl<'a> Audit<'a> {
                     .fold(0u64, |acc, (i, _)| acc | (1u64 << (i % 64)))
             })
             .collect();
-        let table = |df: &DataFrame| {
-            df.clone().lazy().select([
-                col("relation").alias("rel_relation"),
-                col("owner_id"),
-                col("related_id"),
-                col("path").alias("rel_path"),
-                col("from").alias("rel_from"),
-                col("to").alias("rel_to"),
-            ])
+        let table = |df: DataFrame| {
+            df.lazy().rename(
+                ["relation", "from", "to"],
+                ["rel_relation", "rel_from", "rel_to"],
+                true,
+            )
         };
         let inner = JoinArgs::new(JoinType::Inner);
         let rows = self
-            .related_page_rows(&need, &pages_bits)?
+            .related_page_rows(&need, &pages_bits, log_columns)?
             .join(
                 self.related_pages()?.lazy(),
                 [col("page_id")],
@@ -146,39 +143,27 @@ impl<'a> Audit<'a> {
             )
             .collect()
             .map_err(polars_bug)?;
-        // Only relations of these rows' owners can match, and of those tied to a path,
-        // only the ones on these rows' paths: the rest of a large table is dropped by set
-        // lookups in one pass on every core, normalising only the paths of those owners.
-        let relevant = relevant_relations(&rows, &relations.df)?;
-        let on_path = relevant
-            .clone()
-            .lazy()
-            .filter(col("path").is_not_null())
-            .collect()
-            .map_err(polars_bug)?;
-        let rows = rows.lazy();
-        // Relations tied to one path join on owner and path, the others on the owner alone
-        // (joining every relation on the owner, then filtering by path, would multiply the
-        // rows). One text key each: a join on several text columns costs several times more.
-        let key = |path: &str| concat_str([col("owner_id"), col(path)], "\u{1f}", false);
-        let on_path = rows
-            .clone()
-            .with_column(key("norm_path").alias("rel_key"))
-            .join(
-                table(&on_path)
-                    .with_column(key("rel_path").alias("rel_key"))
-                    .drop(by_name(["owner_id", "rel_path"], true, false)),
-                [col("rel_key")],
-                [col("rel_key")],
-                inner.clone(),
-            )
-            .drop(by_name(["rel_key"], true, false));
+        let (rows, relevant) = relevant_relations(rows, &relations.df)?;
+        // The path columns the sift read and the caller does not want are dropped: the joins
+        // below copy every column.
+        let unused: Vec<&str> = ["page_id", "norm_path"]
+            .into_iter()
+            .filter(|c| !columns.iter().any(|wanted| wanted == c))
+            .collect();
+        let rows = rows.lazy().drop(by_name(unused, true, false));
+        // Relations tied to one path join on the number of the row's (owner, path), the
+        // others on the number of its owner (joining every relation on the owner, then
+        // filtering by path, would multiply the rows).
+        let on_path = rows.clone().join(
+            table(relevant.on_path),
+            [col(PAGE_NUMBER)],
+            [col(PAGE_NUMBER)],
+            inner.clone(),
+        );
         let anywhere = rows.join(
-            table(&relevant)
-                .filter(col("rel_path").is_null())
-                .drop(by_name(["rel_path"], true, false)),
-            [col("owner_id")],
-            [col("owner_id")],
+            table(relevant.anywhere),
+            [col(OWNER_NUMBER)],
+            [col(OWNER_NUMBER)],
             inner,
         );
         let valid = col("relation")
@@ -200,13 +185,31 @@ impl<'a> Audit<'a> {
                     .alias("viewer_id"),
             )
             .with_column(col("related_id").alias("owner_id"));
-        // Merged per (row, person): masks ORed, the rest is the row's.
+        let mut shape = vec![col("row")];
+        shape.extend(log_columns.iter().map(|c| col(*c)));
+        shape.extend(columns.iter().map(|c| col(c.as_str())));
+        shape.push(col(VIA));
+        let renamed: Vec<Expr> = (0..words)
+            .map(|w| col(mask_name("rm", w)).alias(mask_name("pm", w)))
+            .collect();
+        if !relevant.repeated {
+            return Ok(rows.with_columns(renamed).select(shape));
+        }
+        // A person reached from one row by two relations (two relations, or two
+        // transactions without a path) is merged to one row: masks ORed, the rest is the
+        // row's. Only relations whose (owner, related person) pair repeats can do that.
+        let rows = rows.collect().map_err(polars_bug)?.lazy();
+        let single = rows
+            .clone()
+            .filter(col("rel_repeated").not())
+            .with_columns(renamed)
+            .select(shape.clone());
         let mut aggs: Vec<Expr> = log_columns
             .iter()
             .filter(|c| **c != "owner_id")
             .map(|c| col(*c).first())
             .collect();
-        for c in &need {
+        for c in columns.iter().filter(|c| !pm.contains(c)) {
             aggs.push(col(c.as_str()).first());
         }
         for w in 0..words {
@@ -217,20 +220,31 @@ impl<'a> Audit<'a> {
             );
         }
         aggs.push(col(VIA).bitwise_or());
-        let mut shape = vec![col("row")];
-        shape.extend(log_columns.iter().map(|c| col(*c)));
-        shape.extend(columns.iter().map(|c| col(c.as_str())));
-        shape.push(col(VIA));
-        Ok(rows
+        let merged = rows
+            .filter(col("rel_repeated"))
             .group_by([col("row"), col("owner_id")])
             .agg(aggs)
-            .select(shape))
+            .select(shape);
+        concat([single, merged], UnionArgs::default()).map_err(polars_bug)
     }
 
     /// The log rows on pages that show related fields, with `row` (their position in the
-    /// log) and the path columns `need`.
-    fn related_page_rows(&self, need: &[String], pages_bits: &[u64]) -> Result<LazyFrame> {
-        let df = self.rows_where(any_bits("pg", pages_bits), None, true, need)?;
+    /// log), the log's `log_columns` and those joining and filtering read, and the path
+    /// columns `need`.
+    fn related_page_rows(
+        &self,
+        need: &[String],
+        pages_bits: &[u64],
+        log_columns: &[&str],
+    ) -> Result<LazyFrame> {
+        let mut columns = vec!["ts", "owner_id", "viewer_id"];
+        columns.extend(
+            log_columns
+                .iter()
+                .filter(|c| !["ts", "owner_id", "viewer_id"].contains(c)),
+        );
+        let keep = any_bits("pg", pages_bits);
+        let df = self.rows_where(keep, Some(&columns), true, need)?;
         Ok(df.lazy())
     }
 
@@ -250,8 +264,8 @@ impl<'a> Audit<'a> {
             .related_rows(columns, relations, log_columns)?
             .drop(by_name(["row"], true, false))
             .collect()
-            .map_err(polars_bug)?
-            .lazy();
+            .map_err(polars_bug)?;
+        let related = related.lazy();
         // A literal is a dynamic integer until cast.
         let own = own.with_column(lit(1u64).cast(DataType::UInt64).alias(VIA));
         concat([own, related], UnionArgs::default()).map_err(polars_bug)
@@ -300,62 +314,295 @@ impl<'a> Audit<'a> {
     }
 }
 
+/// The number of a row's owner among the rows on pages with related fields.
+const OWNER_NUMBER: &str = "rel_owner";
+
+/// The number of a row's (owner, normalised path) among those rows.
+const PAGE_NUMBER: &str = "rel_page";
+
+/// The relations that can match some log row on a page with related fields.
+struct Relevant {
+    /// Tied to one path: `relation`, `related_id`, `from`, `to`, the `rel_page` they are
+    /// on and `rel_repeated`.
+    on_path: DataFrame,
+    /// For every path of the owner: `relation`, `related_id`, `from`, `to`, the owner's
+    /// `rel_owner` and `rel_repeated`.
+    anywhere: DataFrame,
+    /// Whether some (owner, related person) pair is in more than one relevant relation,
+    /// marked `rel_repeated`: only such relations can reach one person twice from a row.
+    repeated: bool,
+}
+
 /// The relations that can match `rows` (the log rows on pages with related fields, with
-/// `owner_id` and `norm_path`): an owner of those rows, and no path or one of their paths;
-/// paths normalised.
-fn relevant_relations(rows: &DataFrame, relations: &DataFrame) -> Result<DataFrame> {
-    let text = |df: &DataFrame, name: &str| -> Result<StringChunked> {
-        Ok(df
+/// `owner_id` and `norm_path`): the owner of one of those rows and, when tied to a path,
+/// that row's path. `rows` is given the numbers the relations are joined on (`rel_owner`,
+/// `rel_page`). One pass over the table on every core, by integer lookups and normalising
+/// only the paths of owners on those rows; the few kept relations are copied as they are
+/// found.
+fn relevant_relations(mut rows: DataFrame, relations: &DataFrame) -> Result<(DataFrame, Relevant)> {
+    let text = |name: &str| -> Result<StringChunked> {
+        Ok(rows
             .column(name)
             .and_then(|c| c.str())
             .map_err(polars_bug)?
             .clone())
     };
-    let (row_owners, row_paths) = (text(rows, "owner_id")?, text(rows, "norm_path")?);
-    let owners: PlHashSet<&str> = row_owners.iter().flatten().collect();
-    let paths: PlHashSet<&str> = row_paths.iter().flatten().collect();
-    let (owner, path) = (text(relations, "owner_id")?, text(relations, "path")?);
+    let (row_owners, row_paths) = (text("owner_id")?, text("norm_path")?);
+    let (owners, owner_numbers) = Owners::of(&row_owners);
+    let mut pages: PlHashMap<(u32, &str), u32> = PlHashMap::with_capacity(rows.height());
+    let page_numbers: Vec<Option<u32>> = owner_numbers
+        .iter()
+        .zip(row_paths.iter())
+        .map(|(owner, path)| {
+            let next = pages.len() as u32;
+            owner
+                .zip(path)
+                .map(|page| *pages.entry(page).or_insert(next))
+        })
+        .collect();
+    let table = Table::of(relations)?;
     let ranges = codes::core_ranges(relations.height());
-    let parts = codes::on_every_core(&ranges, |range| {
-        let (start, len) = (range.start as i64, range.len());
-        let (owner, path) = (owner.slice(start, len), path.slice(start, len));
-        let mut keep = Vec::with_capacity(len);
-        let mut kept_paths = StringChunkedBuilder::new("path".into(), len / 2);
-        for (o, p) in owner.iter().zip(path.iter()) {
-            if !o.is_some_and(|o| owners.contains(o)) {
-                keep.push(false);
-                continue;
-            }
-            match p {
-                None => {
-                    keep.push(true);
-                    kept_paths.append_null();
-                }
-                Some(p) => {
-                    let normalised = normalise_path(p);
-                    let on_rows = paths.contains(normalised.as_ref());
-                    keep.push(on_rows);
-                    if on_rows {
-                        kept_paths.append_value(normalised.as_ref());
+    let parts = codes::on_every_core(&ranges, |range| table.sift(range.clone(), &owners, &pages))?;
+    let (mut tied, mut untied) = (Kept::default(), Kept::default());
+    for (part_tied, part_untied) in parts {
+        tied.append(part_tied);
+        untied.append(part_untied);
+    }
+    // The (owner, related person) pairs of the kept relations, and whether each repeats.
+    let mut seen: PlHashMap<(u32, u128), bool> =
+        PlHashMap::with_capacity(tied.len() + untied.len());
+    for &pair in tied.pair.iter().chain(&untied.pair) {
+        seen.entry(pair)
+            .and_modify(|again| *again = true)
+            .or_insert(false);
+    }
+    let repeated = seen.values().any(|&again| again);
+    let relevant = Relevant {
+        on_path: tied.frame(PAGE_NUMBER, &seen)?,
+        anywhere: untied.frame(OWNER_NUMBER, &seen)?,
+        repeated,
+    };
+    let numbers = [
+        UInt32Chunked::from_iter_options(OWNER_NUMBER.into(), owner_numbers.into_iter()),
+        UInt32Chunked::from_iter_options(PAGE_NUMBER.into(), page_numbers.into_iter()),
+    ];
+    for number in numbers {
+        rows.with_column(number.into_column()).map_err(polars_bug)?;
+    }
+    Ok((rows, relevant))
+}
+
+/// Relations kept by `sift`, column by column.
+#[derive(Default)]
+struct Kept<'a> {
+    relation: Vec<&'a str>,
+    related: Vec<&'a str>,
+    from: Vec<Option<i64>>,
+    to: Vec<Option<i64>>,
+    /// What they join on: the number of their (owner, path) or of their owner.
+    on: Vec<u32>,
+    /// The owner's number and `person_key` of the related person.
+    pair: Vec<(u32, u128)>,
+}
+
+impl<'a> Kept<'a> {
+    fn len(&self) -> usize {
+        self.on.len()
+    }
+
+    fn append(&mut self, other: Kept<'a>) {
+        self.relation.extend(other.relation);
+        self.related.extend(other.related);
+        self.from.extend(other.from);
+        self.to.extend(other.to);
+        self.on.extend(other.on);
+        self.pair.extend(other.pair);
+    }
+
+    /// `relation`, `related_id`, `from`, `to` (UTC µs), `on` named `on` and
+    /// `rel_repeated` (the pair is in `seen` more than once).
+    fn frame(&self, on: &str, seen: &PlHashMap<(u32, u128), bool>) -> Result<DataFrame> {
+        let bound = |name: &str, values: &[Option<i64>]| -> Result<Column> {
+            Int64Chunked::from_slice_options(name.into(), values)
+                .into_series()
+                .cast(&crate::exposure::utc_micros())
+                .map(Column::from)
+                .map_err(polars_bug)
+        };
+        let repeated: Vec<bool> = self.pair.iter().map(|pair| seen[pair]).collect();
+        DataFrame::new(
+            self.len(),
+            vec![
+                Column::new("relation".into(), &self.relation),
+                Column::new("related_id".into(), &self.related),
+                bound("from", &self.from)?,
+                bound("to", &self.to)?,
+                Column::new(on.into(), &self.on),
+                Column::new("rel_repeated".into(), repeated),
+            ],
+        )
+        .map_err(polars_bug)
+    }
+}
+
+/// The owners of the log rows on pages with related fields, numbered. An id of at most 12
+/// bytes is held whole in its 16-byte view (zero-padded, which polars guarantees): such ids
+/// are looked up by their view, an integer, with no text read or compared.
+#[derive(Default)]
+struct Owners<'a> {
+    inline: PlHashMap<u128, u32>,
+    long: PlHashMap<&'a str, u32>,
+}
+
+impl<'a> Owners<'a> {
+    /// Every owner of `ids`, numbered in order of first sight; with each row's number.
+    fn of(ids: &'a StringChunked) -> (Owners<'a>, Vec<Option<u32>>) {
+        let mut owners = Owners::default();
+        let mut numbers = Vec::with_capacity(ids.len());
+        for array in ids.downcast_iter() {
+            for (view, id) in array.views().iter().zip(array.iter()) {
+                numbers.push(id.map(|id| {
+                    let next = (owners.inline.len() + owners.long.len()) as u32;
+                    if view.length <= INLINE {
+                        *owners.inline.entry(view.as_u128()).or_insert(next)
+                    } else {
+                        *owners.long.entry(id).or_insert(next)
                     }
-                }
+                }));
             }
         }
-        (keep, kept_paths.finish())
-    })?;
-    let mut keep: Vec<bool> = Vec::with_capacity(relations.height());
-    let mut kept_paths = StringChunked::full_null("path".into(), 0);
-    for (part_keep, part_paths) in parts {
-        keep.extend(part_keep);
-        kept_paths.append_owned(part_paths).map_err(polars_bug)?;
+        (owners, numbers)
     }
-    let mut relevant = relations
-        .filter(&BooleanChunked::from_slice("keep".into(), &keep))
-        .map_err(polars_bug)?;
-    relevant
-        .with_column(kept_paths.into_column())
-        .map_err(polars_bug)?;
-    Ok(relevant)
+
+    /// The number of the owner whose id is `id`, with `view` its view.
+    fn get(&self, view: u128, id: impl FnOnce() -> &'a str) -> Option<u32> {
+        if (view as u32) <= INLINE {
+            self.inline.get(&view).copied()
+        } else {
+            self.long.get(id()).copied()
+        }
+    }
+}
+
+/// The longest text a view holds whole.
+const INLINE: u32 = 12;
+
+/// An integer for an id with `view` its view: the view itself when it holds the id whole,
+/// else a hash of the text (marked so that it is no such view). Equal ids get equal keys;
+/// two long ids may share one, rarely: where that can only cost time, not change a result.
+fn person_key(view: u128, id: &str) -> u128 {
+    if (view as u32) <= INLINE {
+        return view;
+    }
+    let hash = std::hash::BuildHasher::hash_one(
+        &std::hash::BuildHasherDefault::<std::hash::DefaultHasher>::default(),
+        id,
+    );
+    (u128::from(hash) << 64) | u128::from(u32::MAX)
+}
+
+/// The relations table's columns, borrowed (times as their µs).
+struct Table<'a> {
+    relation: &'a StringChunked,
+    owner: &'a StringChunked,
+    related: &'a StringChunked,
+    path: &'a StringChunked,
+    from: Int64Chunked,
+    to: Int64Chunked,
+    /// The rows of each chunk (the same in every column).
+    chunks: Vec<usize>,
+}
+
+impl<'a> Table<'a> {
+    fn of(relations: &'a DataFrame) -> Result<Table<'a>> {
+        let text = |name: &str| relations.column(name).and_then(|c| c.str());
+        let time = |name: &str| -> PolarsResult<Int64Chunked> {
+            let micros = relations.column(name)?.cast(&DataType::Int64)?;
+            Ok(micros.i64()?.clone())
+        };
+        let table = Table {
+            relation: text("relation").map_err(polars_bug)?,
+            owner: text("owner_id").map_err(polars_bug)?,
+            related: text("related_id").map_err(polars_bug)?,
+            path: text("path").map_err(polars_bug)?,
+            from: time("from").map_err(polars_bug)?,
+            to: time("to").map_err(polars_bug)?,
+            chunks: relations
+                .column("owner_id")
+                .map_err(polars_bug)?
+                .as_materialized_series()
+                .chunk_lengths()
+                .collect(),
+        };
+        let aligned = [
+            table.relation.chunk_lengths(),
+            table.related.chunk_lengths(),
+            table.path.chunk_lengths(),
+            table.from.chunk_lengths(),
+            table.to.chunk_lengths(),
+        ]
+        .into_iter()
+        .all(|lengths| lengths.eq(table.chunks.iter().copied()));
+        if !aligned {
+            anyhow::bail!("internal error: the relations table's columns are not aligned");
+        }
+        Ok(table)
+    }
+
+    /// The relations among `rows` (positions in the table) whose owner is in `owners` and,
+    /// when tied to a path, whose (owner, normalised path) is in `pages`: path-tied, untied.
+    fn sift(
+        &self,
+        rows: std::ops::Range<usize>,
+        owners: &Owners<'a>,
+        pages: &PlHashMap<(u32, &str), u32>,
+    ) -> (Kept<'a>, Kept<'a>) {
+        let (mut tied, mut untied) = (Kept::default(), Kept::default());
+        let mut chunk_start = 0;
+        for (k, &length) in self.chunks.iter().enumerate() {
+            let chunk_rows = chunk_start..chunk_start + length;
+            chunk_start += length;
+            let local = rows.start.max(chunk_rows.start) - chunk_rows.start
+                ..rows
+                    .end
+                    .min(chunk_rows.end)
+                    .saturating_sub(chunk_rows.start);
+            if local.is_empty() {
+                continue;
+            }
+            let (owner, path) = (self.owner.downcast_get(k), self.path.downcast_get(k));
+            let (relation, related) = (self.relation.downcast_get(k), self.related.downcast_get(k));
+            let (from, to) = (self.from.downcast_get(k), self.to.downcast_get(k));
+            let (Some(owner), Some(path), Some(relation), Some(related), Some(from), Some(to)) =
+                (owner, path, relation, related, from, to)
+            else {
+                continue;
+            };
+            for i in local {
+                let view = owner.views()[i].as_u128();
+                let Some(number) = owners.get(view, || owner.value(i)) else {
+                    continue;
+                };
+                let (kept, on) = match path.get(i) {
+                    None => (&mut untied, number),
+                    Some(p) => match pages.get(&(number, normalise_path(p).as_ref())) {
+                        Some(&page) => (&mut tied, page),
+                        None => continue,
+                    },
+                };
+                // Relation and related ids are never null (checked when read).
+                let person = related.get(i).unwrap_or_default();
+                kept.pair
+                    .push((number, person_key(related.views()[i].as_u128(), person)));
+                kept.on.push(on);
+                kept.relation.push(relation.get(i).unwrap_or_default());
+                kept.related.push(person);
+                kept.from.push(from.get(i));
+                kept.to.push(to.get(i));
+            }
+        }
+        (tied, untied)
+    }
 }
 
 fn mask_words_pages(inventory: &crate::inventory::Inventory) -> usize {

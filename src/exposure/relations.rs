@@ -77,7 +77,7 @@ impl Relations {
                 .map_err(polars_bug)?
                 .str()
                 .map_err(polars_bug)?;
-            if let Some(index) = values.iter().position(|v| v.is_none_or(str::is_empty)) {
+            if let Some(index) = first_empty(values) {
                 return Err(InputError::at(
                     row_location(path, format, index, column),
                     format!("empty {column}"),
@@ -90,8 +90,7 @@ impl Relations {
             .map_err(polars_bug)?
             .str()
             .map_err(polars_bug)?;
-        let known = |id: &str| inventory.relation_index(id).is_some();
-        if let Some(index) = relation.iter().position(|r| r.is_some_and(|r| !known(r))) {
+        if let Some(index) = first_undeclared(relation, inventory) {
             let declared: Vec<&str> = inventory.relations.iter().map(|r| r.id.as_str()).collect();
             return Err(InputError::at(
                 row_location(path, format, index, "relation"),
@@ -128,10 +127,13 @@ impl Relations {
             from.i64().map_err(polars_bug)?,
             to.i64().map_err(polars_bug)?,
         );
-        if let Some(index) = from
-            .iter()
-            .zip(to.iter())
-            .position(|pair| matches!(pair, (Some(a), Some(b)) if a >= b))
+        // Compared whole first (nulls compare as null): the rows are searched only when
+        // some pair is out of order.
+        let out_of_order = from.gt_eq(to);
+        if let Some(index) = out_of_order
+            .any()
+            .then(|| out_of_order.iter().position(|b| b == Some(true)))
+            .flatten()
         {
             return Err(InputError::at(
                 row_location(path, format, index, "to"),
@@ -141,18 +143,78 @@ impl Relations {
         }
         // An empty path means every path, like an absent column. Paths are normalised when
         // the audit joins them, only for the owners the log concerns.
-        let df = df
-            .lazy()
-            .with_column(
-                when(col("path").eq(lit("")))
-                    .then(lit(NULL).cast(DataType::String))
-                    .otherwise(col("path"))
-                    .alias("path"),
-            )
-            .collect()
+        let paths = df
+            .column("path")
+            .map_err(polars_bug)?
+            .str()
             .map_err(polars_bug)?;
+        let some_empty = paths
+            .downcast_iter()
+            .any(|array| array.views().iter().any(|view| view.length == 0));
+        if some_empty {
+            df = df
+                .lazy()
+                .with_column(
+                    when(col("path").eq(lit("")))
+                        .then(lit(NULL).cast(DataType::String))
+                        .otherwise(col("path"))
+                        .alias("path"),
+                )
+                .collect()
+                .map_err(polars_bug)?;
+        }
+        // The audit reads the columns chunk by chunk, all in step: every column a series
+        // (an absent one is a constant until then), their chunks aligned.
+        for column in df.get_column_names_owned() {
+            let series = df
+                .column(&column)
+                .map_err(polars_bug)?
+                .as_materialized_series()
+                .clone();
+            df.with_column(series.into_column()).map_err(polars_bug)?;
+        }
+        df.align_chunks_par();
         Ok(Relations { df, file })
     }
+}
+
+/// The first row whose text is null or empty (most tables have none: their views are
+/// checked first, without reading any text).
+fn first_empty(values: &StringChunked) -> Option<usize> {
+    let none = values.null_count() == 0
+        && values
+            .downcast_iter()
+            .all(|array| array.views().iter().all(|view| view.length > 0));
+    if none {
+        return None;
+    }
+    values.iter().position(|v| v.is_none_or(str::is_empty))
+}
+
+/// The first row whose relation the inventory does not declare. A relations table repeats a
+/// handful of ids; within an array, equal views are equal text (the same inline bytes, or
+/// the same place in the same buffer), so each distinct view is looked up once.
+fn first_undeclared(relation: &StringChunked, inventory: &Inventory) -> Option<usize> {
+    let mut start = 0;
+    for array in relation.downcast_iter() {
+        let mut declared: Vec<u128> = Vec::new();
+        for (i, view) in array.views().iter().enumerate() {
+            let view = view.as_u128();
+            if declared.contains(&view) {
+                continue;
+            }
+            let id = array.get(i)?;
+            if inventory.relation_index(id).is_none() {
+                return Some(start + i);
+            }
+            // Kept short: a table of many distinct views is checked by text.
+            if declared.len() < 16 {
+                declared.push(view);
+            }
+        }
+        start += array.len();
+    }
+    None
 }
 
 /// Parses a text validity bound (each distinct value once, by the log's rules); an empty

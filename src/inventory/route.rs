@@ -129,6 +129,25 @@ fn is_param_name(name: &str) -> bool {
 /// Normalises a request path as the contract says: scheme and host dropped, query and
 /// fragment dropped, trailing slash dropped (except for `/` itself).
 pub fn normalise_path(raw: &str) -> Cow<'_, str> {
+    // Most paths are plain: a `/`, then ASCII without space, `:`, `?` or `#`. Such a path
+    // only loses its trailing slashes; checking its bytes once costs a fraction of the
+    // general rule's searches (a relations table normalises a path per row).
+    // Folded without an early exit, so that the compiler checks many bytes at once.
+    let plain = raw.starts_with('/')
+        && raw.bytes().fold(true, |plain, b| {
+            plain & b.is_ascii_graphic() & (b != b':') & (b != b'?') & (b != b'#')
+        });
+    if plain {
+        return Cow::Borrowed(match raw.trim_end_matches('/') {
+            "" => "/",
+            trimmed => trimmed,
+        });
+    }
+    normalise_any_path(raw)
+}
+
+/// `normalise_path` for every path: trims, drops a scheme and host, then query and fragment.
+fn normalise_any_path(raw: &str) -> Cow<'_, str> {
     let mut path = raw.trim();
     // A full URL starts with a scheme (letters, digits, `+`, `-`, `.`); a path that only
     // carries a URL further on (`/go/https://elsewhere/x`) is a path.
@@ -316,6 +335,22 @@ mod tests {
         );
         assert_eq!(normalise_path("/my /"), "/my");
         assert_eq!(normalise_path(" / /"), "/");
+        assert_eq!(normalise_path("///"), "/");
+        assert_eq!(
+            normalise_path("/jp/transaction/m717502259/"),
+            "/jp/transaction/m717502259"
+        );
+    }
+
+    proptest::proptest! {
+        /// The plain paths' shortcut gives what the general rule gives, on paths built
+        /// mostly of the characters each treats specially.
+        #[test]
+        fn the_plain_path_shortcut_agrees_with_the_general_rule(
+            path in "[/a:?#. \t\u{3000}\u{a0}é]{0,12}"
+        ) {
+            proptest::prop_assert_eq!(normalise_path(&path), normalise_any_path(&path));
+        }
     }
 
     #[test]
