@@ -148,10 +148,7 @@ impl Relations {
             .map_err(polars_bug)?
             .str()
             .map_err(polars_bug)?;
-        let some_empty = paths
-            .downcast_iter()
-            .any(|array| array.views().iter().any(|view| view.length == 0));
-        if some_empty {
+        if has_empty_text(paths) {
             df = df
                 .lazy()
                 .with_column(
@@ -178,17 +175,26 @@ impl Relations {
     }
 }
 
-/// The first row whose text is null or empty (most tables have none: their views are
-/// checked first, without reading any text).
+/// The first row whose text is null or empty (most tables have none: that is checked
+/// first, without reading any text).
 fn first_empty(values: &StringChunked) -> Option<usize> {
-    let none = values.null_count() == 0
-        && values
-            .downcast_iter()
-            .all(|array| array.views().iter().all(|view| view.length > 0));
-    if none {
+    if values.null_count() == 0 && !has_empty_text(values) {
         return None;
     }
     values.iter().position(|v| v.is_none_or(str::is_empty))
+}
+
+/// Whether some value (not null) is the empty text. Without nulls, read from the views
+/// alone (the length of each); with nulls, from each value's length.
+fn has_empty_text(values: &StringChunked) -> bool {
+    if values.null_count() == 0 {
+        (values
+            .downcast_iter()
+            .flat_map(|array| array.views().iter()))
+        .any(|view| view.length == 0)
+    } else {
+        values.iter().any(|v| v.is_some_and(str::is_empty))
+    }
 }
 
 /// The first row whose relation the inventory does not declare. A relations table repeats a
