@@ -209,7 +209,10 @@ fn first_undeclared(relation: &StringChunked, inventory: &Inventory) -> Option<u
             if declared.contains(&view) {
                 continue;
             }
-            let id = array.get(i)?;
+            // A null is refused as empty, not here.
+            let Some(id) = array.get(i) else {
+                continue;
+            };
             if inventory.relation_index(id).is_none() {
                 return Some(start + i);
             }

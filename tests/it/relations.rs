@@ -73,7 +73,7 @@ fn users_via_related_pages() {
     assert_eq!(csv(&audit.users().unwrap()), USERS);
 }
 
-/// Every id of the fixture made 26 bytes long, too long for polars to hold inside a view
+/// Every id of the fixture made 24 bytes long, too long for polars to hold inside a view
 /// (such ids are looked up by their text, not their view).
 fn long(id: &str) -> String {
     format!("{id}-has-a-long-account-id")
@@ -99,6 +99,47 @@ fn renamed(name: &str, rename: impl Fn(&str) -> String) -> String {
         .collect()
 }
 
+/// The fixture's relations with long ids, cell by cell (empty cells as written).
+fn long_relations() -> Vec<Vec<String>> {
+    renamed("relations/relations.csv", long)
+        .lines()
+        .skip(1)
+        .map(|line| line.split(',').map(str::to_string).collect())
+        .collect()
+}
+
+/// The users report on the fixture's log and registered table with long ids, and the
+/// relations table `relations`.
+fn users_with_long_ids(dir: &std::path::Path, relations: std::path::PathBuf) -> String {
+    let log = write(dir, "log.csv", &renamed("relations/log.csv", long));
+    let registered = write(
+        dir,
+        "registered.csv",
+        &renamed("relations/registered.csv", long),
+    );
+    let inputs = Inputs::load_quiet(&InputArgs {
+        registered: Some(registered),
+        relations: Some(relations),
+        ..InputArgs::new(fixture("relations/inventory.yaml"), &log)
+    })
+    .unwrap();
+    csv(&inputs.audit().unwrap().users().unwrap())
+}
+
+/// `USERS` with the long ids.
+fn long_users() -> String {
+    let mut users = String::new();
+    for line in USERS.lines() {
+        let (id, rest) = line.split_once(',').unwrap();
+        let id = match id {
+            "user_id" => id.to_string(),
+            id => long(id),
+        };
+        users += &format!("{id},{rest}\n");
+    }
+    users
+}
+
 #[test]
 fn long_ids_a_relation_linked_once_and_empty_json_paths_give_the_same_figures() {
     // The fixture again, three ways at once: ids longer than 12 bytes; the relations table as
@@ -107,29 +148,21 @@ fn long_ids_a_relation_linked_once_and_empty_json_paths_give_the_same_figures() 
     // no (owner, related person) pair repeats. b5 is still reached once per row on R1 and
     // R8: the figures are the fixture's, with the long ids.
     let dir = tempfile::tempdir().unwrap();
-    let log = write(dir.path(), "log.csv", &renamed("relations/log.csv", long));
-    let registered = write(
-        dir.path(),
-        "registered.csv",
-        &renamed("relations/registered.csv", long),
-    );
-    let relations: String = renamed("relations/relations.csv", long)
-        .lines()
-        .skip(1)
-        .filter(|line| !line.ends_with(",/transaction/m1/,,"))
-        .map(|line| {
-            let cell: Vec<&str> = line.split(',').collect();
+    let relations: String = long_relations()
+        .iter()
+        .filter(|cell| cell[3] != "/transaction/m1/")
+        .map(|cell| {
             let time = |t: &str| match t {
                 "" => "null".to_string(),
                 t => format!("{t:?}"),
             };
-            let path = match cell[3] {
+            let path = match cell[3].as_str() {
                 "" if cell[2] == long("b1") => "null".to_string(),
                 path => format!("{path:?}"),
             };
             format!(
                 "{{\"relation\": {:?}, \"owner_id\": {:?}, \"related_id\": {:?}, \"path\": {path}, \"from\": {}, \"to\": {}}}\n",
-                cell[0], cell[1], cell[2], time(cell[4]), time(cell[5])
+                cell[0], cell[1], cell[2], time(&cell[4]), time(&cell[5])
             )
         })
         .collect();
@@ -137,24 +170,75 @@ fn long_ids_a_relation_linked_once_and_empty_json_paths_give_the_same_figures() 
     assert!(relations.contains("\"path\": \"\""), "{relations}");
     assert!(relations.contains("\"path\": null"), "{relations}");
     let relations = write(dir.path(), "relations.ndjson", &relations);
-    let inputs = Inputs::load_quiet(&InputArgs {
-        registered: Some(registered),
-        relations: Some(relations),
-        ..InputArgs::new(fixture("relations/inventory.yaml"), &log)
-    })
+    assert_eq!(users_with_long_ids(dir.path(), relations), long_users());
+}
+
+#[test]
+fn long_ids_repeated_pairs_and_parquet_row_groups_give_the_same_figures() {
+    // The fixture's six relations with long ids, s1 -> b5 twice (a pair that repeats, looked
+    // up by the text of long ids), written to Parquet in row groups of two rows with `""`
+    // for every path and no null: the table is read in three chunks, which the cores'
+    // halves of the table cross. The path-tied s1 -> b5 goes last, so that the two b5 are
+    // in different row groups (different dictionaries: equal text, different views). The
+    // figures are the fixture's, with the long ids.
+    use polars::prelude::*;
+    let dir = tempfile::tempdir().unwrap();
+    let mut cells = long_relations();
+    let tied_b5 = cells.remove(3);
+    assert_eq!(
+        (tied_b5[2].as_str(), tied_b5[3].as_str()),
+        (long("b5").as_str(), "/transaction/m1/")
+    );
+    cells.push(tied_b5);
+    let column = |i: usize| cells.iter().map(|c| c[i].clone()).collect::<Vec<_>>();
+    let time = |i: usize| -> Vec<Option<String>> {
+        let text = column(i);
+        text.into_iter()
+            .map(|t| Some(t).filter(|t| !t.is_empty()))
+            .collect()
+    };
+    let utc = DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC));
+    let mut df = df!(
+        "relation" => column(0),
+        "owner_id" => column(1),
+        "related_id" => column(2),
+        "path" => column(3),
+        "from" => time(4),
+        "to" => time(5),
+    )
+    .unwrap()
+    .lazy()
+    .with_columns(["from", "to"].map(|bound| {
+        col(bound)
+            .str()
+            .to_datetime(
+                Some(TimeUnit::Microseconds),
+                Some(TimeZone::UTC),
+                StrptimeOptions::default(),
+                lit("raise"),
+            )
+            .cast(utc.clone())
+    }))
+    .collect()
     .unwrap();
-    let audit = inputs.audit().unwrap();
-    let mut users = String::new();
-    for line in USERS.lines() {
-        let (id, rest) = line.split_once(',').unwrap();
-        let id = if id == "user_id" {
-            id.to_string()
-        } else {
-            long(id)
-        };
-        users += &format!("{id},{rest}\n");
-    }
-    assert_eq!(csv(&audit.users().unwrap()), users);
+    assert_eq!(df.height(), 6);
+    assert!(column(3).iter().any(String::is_empty));
+    let path = dir.path().join("relations.parquet");
+    ParquetWriter::new(std::fs::File::create(&path).unwrap())
+        .with_row_group_size(Some(2))
+        .finish(&mut df)
+        .unwrap();
+    let inventory =
+        pii_audit::inventory::Inventory::load(&fixture("relations/inventory.yaml")).unwrap();
+    let table =
+        pii_audit::exposure::Relations::read(&path, &inventory, &"UTC".parse().unwrap()).unwrap();
+    let owners = table
+        .df
+        .column("owner_id")
+        .unwrap()
+        .as_materialized_series();
+    assert_eq!(owners.n_chunks(), 3, "one chunk per row group");
+    assert_eq!(users_with_long_ids(dir.path(), path), long_users());
 }
 
 #[test]
