@@ -506,11 +506,18 @@ impl<'a> Audit<'a> {
         if self.log.weighted {
             keep.extend(["requests", "last_ts"]);
         }
-        let personal = self
-            .rows_where(any_set("pm", words), Some(&keep), false, &columns)?
-            .lazy();
+        // The related people's rows are built on a thread of their own meanwhile: much of
+        // that work runs on one core.
+        let (personal, related) = std::thread::scope(|scope| {
+            let related = scope.spawn(|| self.related_frame(&columns, &keep));
+            let personal = self.rows_where(any_set("pm", words), Some(&keep), false, &columns);
+            let related = related
+                .join()
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("internal error: a worker thread failed")));
+            (personal, related)
+        });
         let relating = self.relating().is_some();
-        let personal = self.with_related_rows(personal, &columns, &keep)?;
+        let personal = related::with_related(personal?.lazy(), related?)?;
 
         let mut rendered: Vec<Expr> = (0..words)
             .map(|w| col(mask_name("pm", w)).bitwise_or())

@@ -256,19 +256,26 @@ impl<'a> Audit<'a> {
         columns: &[String],
         log_columns: &[&str],
     ) -> Result<LazyFrame> {
+        let related = self.related_frame(columns, log_columns)?;
+        with_related(own, related)
+    }
+
+    /// The related people's rows for `with_related_rows`, collected (callers aggregate
+    /// them more than once); none without a relations table.
+    pub(super) fn related_frame(
+        &self,
+        columns: &[String],
+        log_columns: &[&str],
+    ) -> Result<Option<DataFrame>> {
         let Some(relations) = self.relating() else {
-            return Ok(own);
+            return Ok(None);
         };
-        // Collected once: callers aggregate the result more than once.
         let related = self
             .related_rows(columns, relations, log_columns)?
             .drop(by_name(["row"], true, false))
             .collect()
             .map_err(polars_bug)?;
-        let related = related.lazy();
-        // A literal is a dynamic integer until cast.
-        let own = own.with_column(lit(1u64).cast(DataType::UInt64).alias(VIA));
-        concat([own, related], UnionArgs::default()).map_err(polars_bug)
+        Ok(Some(related))
     }
 
     /// The enriched log's `exposure` widened to rows that exposed a related person, the
@@ -319,6 +326,17 @@ const OWNER_NUMBER: &str = "rel_owner";
 
 /// The number of a row's (owner, normalised path) among those rows.
 const PAGE_NUMBER: &str = "rel_page";
+
+/// The owner's rows with `related` (from `related_frame`) appended and `vb0` on both;
+/// unchanged without related rows.
+pub(super) fn with_related(own: LazyFrame, related: Option<DataFrame>) -> Result<LazyFrame> {
+    let Some(related) = related else {
+        return Ok(own);
+    };
+    // A literal is a dynamic integer until cast.
+    let own = own.with_column(lit(1u64).cast(DataType::UInt64).alias(VIA));
+    concat([own, related.lazy()], UnionArgs::default()).map_err(polars_bug)
+}
 
 /// The relations that can match some log row on a page with related fields.
 struct Relevant {
