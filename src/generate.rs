@@ -14,7 +14,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::cli::LogFormat;
 use crate::error::InputError;
-use crate::exposure::{polars_bug, utc_micros};
+use crate::frame::{polars_bug, utc_micros};
 use crate::report::write_private;
 
 /// The bundled inventory the synthetic incident is drawn against.

@@ -6,6 +6,7 @@ pub mod cdn;
 pub mod cli;
 pub mod error;
 pub mod exposure;
+pub mod frame;
 pub mod generate;
 pub mod inventory;
 pub mod load;
@@ -462,7 +463,7 @@ fn suggestions_yaml(inventory: &inventory::Inventory, unmapped: &audit::Report) 
     use inventory::document::{page_id_for, pages_yaml, PageEntry};
     let routes = audit::suggested_routes(unmapped)?;
     let column = |name: &str| -> Result<Vec<String>> {
-        let c = routes.column(name).map_err(exposure::polars_bug)?;
+        let c = routes.column(name).map_err(frame::polars_bug)?;
         Ok((0..routes.height())
             .map(|r| report::cell_text(c, r))
             .collect())

@@ -6,7 +6,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
-use crate::audit::codes::{encode_paths, Encoded};
 use crate::audit::Audit;
 use crate::cdn;
 use crate::cli::{InputArgs, Streaming};
@@ -14,6 +13,7 @@ use crate::error::InputError;
 use crate::exposure::{
     expand_log, format_of, parse_instant, Format, Log, ReadOptions, Registered, Relations, Zone,
 };
+use crate::frame::codes::Encoded;
 use crate::inventory::Inventory;
 use crate::progress::Progress;
 
@@ -260,7 +260,7 @@ impl Inputs {
         let encoded = match self.paths.get() {
             Some(encoded) => encoded,
             None => {
-                let encoded = encode_paths(&self.log)?;
+                let encoded = self.log.path_codes()?;
                 self.paths.get_or_init(|| encoded)
             }
         };

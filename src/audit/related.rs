@@ -11,11 +11,11 @@
 use anyhow::Result;
 use polars::prelude::*;
 
-use super::codes;
-use super::{any_bits, mask_names, words, Audit};
-use crate::exposure::polars_bug;
-use crate::exposure::registered::mask_name;
+use super::users::with_id_list;
+use super::{words, Audit};
 use crate::exposure::Relations;
+use crate::frame::bits::{any_bits, mask_name, mask_names, word_bits};
+use crate::frame::{cores, polars_bug};
 use crate::inventory::normalise_path;
 
 /// The name of the via bit of a user's own page.
@@ -81,7 +81,7 @@ impl<'a> Audit<'a> {
         for w in 0..words {
             let bits: Vec<u64> = entries
                 .iter()
-                .map(|e| super::word_bits(inventory, w, |i| e.2.contains(&i)))
+                .map(|e| word_bits(inventory.fields.len(), w, |i| e.2.contains(&i)))
                 .collect();
             columns.push(Column::new(mask_name("rm", w).into(), bits));
         }
@@ -379,8 +379,8 @@ fn relevant_relations(mut rows: DataFrame, relations: &DataFrame) -> Result<(Dat
         })
         .collect();
     let table = Table::of(relations)?;
-    let ranges = codes::core_ranges(relations.height());
-    let parts = codes::on_every_core(&ranges, |range| table.sift(range.clone(), &owners, &pages))?;
+    let ranges = cores::core_ranges(relations.height());
+    let parts = cores::on_every_core(&ranges, |range| table.sift(range.clone(), &owners, &pages))?;
     let (mut tied, mut untied) = (Kept::default(), Kept::default());
     for (part_tied, part_untied) in parts {
         tied.append(part_tied);
@@ -443,7 +443,7 @@ impl<'a> Kept<'a> {
         let bound = |name: &str, values: &[Option<i64>]| -> Result<Column> {
             Int64Chunked::from_slice_options(name.into(), values)
                 .into_series()
-                .cast(&crate::exposure::utc_micros())
+                .cast(&crate::frame::utc_micros())
                 .map(Column::from)
                 .map_err(polars_bug)
         };
@@ -641,7 +641,7 @@ pub(super) fn with_via(users: DataFrame, names: &[&str]) -> Result<DataFrame> {
         )
         .collect()
         .map_err(polars_bug)?;
-    super::with_id_list(&mut users, "via", "vb", names)?;
+    with_id_list(&mut users, "via", "vb", names)?;
     Ok(users)
 }
 

@@ -13,9 +13,10 @@ use polars::prelude::*;
 use crate::audit::Report;
 use crate::error::{InputError, InputResult, Location};
 use crate::exposure::{
-    first_true, format_of, parse_text_timestamps, polars_bug, rename_columns, row_location, scan,
-    schema_of, ts_to_utc, unreadable, utc_micros, window_of, Format, Log, ReadOptions, Zone,
+    format_of, parse_text_timestamps, rename_columns, row_location, scan, schema_of, ts_to_utc,
+    unreadable, window_of, Format, Log, ReadOptions, Zone,
 };
+use crate::frame::{first_true, polars_bug, utc_micros};
 use crate::inventory::normalise_path;
 use crate::report::{presentable, write_private};
 
@@ -559,13 +560,13 @@ fn with_cache_keys(mut df: DataFrame, key: CacheKey) -> Result<DataFrame> {
             .map_err(polars_bug)?
             .str()
             .map_err(polars_bug)?;
-        crate::audit::codes::encode(paths, "/")?
+        crate::frame::codes::encode(paths, "/")?
     };
     // Each path value's key on every core, then one number per distinct key (a path may
     // have several values, `codes::encode`; a key must have one number). polars' fast
     // hasher: the default SipHash doubled the time of this pass.
-    let slices = crate::audit::codes::core_slices(&encoded.values);
-    let keyed: Vec<Vec<Cow<str>>> = crate::audit::codes::on_every_core(&slices, |slice| {
+    let slices = crate::frame::cores::core_slices(&encoded.values);
+    let keyed: Vec<Vec<Cow<str>>> = crate::frame::cores::on_every_core(&slices, |slice| {
         slice
             .iter()
             .map(|path| cache_key(path.unwrap_or("/"), key))

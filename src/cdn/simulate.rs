@@ -18,7 +18,7 @@ use polars::prelude::*;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::exposure::{polars_bug, utc_micros};
+use crate::frame::{polars_bug, utc_micros};
 use crate::generate::{request_path, skewed_user, user_id, Spec, LEAK_END, LEAK_START};
 use crate::inventory::normalise_path;
 

@@ -7,9 +7,10 @@ use std::path::Path;
 use anyhow::Result;
 use polars::prelude::*;
 
-use super::{first_true, polars_bug, row_location, scan, schema_of};
-use crate::audit::word_bits;
+use super::{row_location, scan, schema_of};
 use crate::error::{InputError, Location};
+use crate::frame::bits::{mask_name, mask_words, word_bits};
+use crate::frame::{first_true, polars_bug};
 use crate::inventory::Inventory;
 
 /// Per-user registration as field bitmasks (`reg0`, `reg1`, … one u64 word per 64 fields),
@@ -24,15 +25,6 @@ pub struct Registered {
     pub empty_cells: usize,
     /// Columns that name no inventory field (ignored).
     pub unknown_columns: Vec<String>,
-}
-
-/// How many u64 words hold one bit per inventory field.
-pub fn mask_words(fields: usize) -> usize {
-    fields.div_ceil(64).max(1)
-}
-
-pub fn mask_name(prefix: &str, word: usize) -> String {
-    format!("{prefix}{word}")
 }
 
 const TRUE: [&str; 3] = ["true", "1", "yes"];
@@ -107,7 +99,7 @@ impl Registered {
         // bit cleared where its cell says no.
         let words = mask_words(inventory.fields.len());
         let mut masks: Vec<Vec<u64>> = (0..words)
-            .map(|word| vec![word_bits(inventory, word, |_| true); df.height()])
+            .map(|word| vec![word_bits(inventory.fields.len(), word, |_| true); df.height()])
             .collect();
         let mut empty_cells = 0;
         for id in &present {

@@ -7,9 +7,10 @@ use std::path::Path;
 use anyhow::Result;
 use polars::prelude::*;
 
-use super::{native_naive, polars_bug, row_location, scan, schema_of, utc_micros};
+use super::{native_naive, row_location, scan, schema_of};
 use super::{parse_instant, unreadable, Format, Zone};
 use crate::error::{InputError, Location};
+use crate::frame::{polars_bug, utc_micros};
 use crate::inventory::Inventory;
 
 /// Required columns (`path`, `from` and `to` are optional).

@@ -186,10 +186,7 @@ pub fn add_summary_rows(
             Column::new("value".into(), values),
         ],
     )
-    .map_err(crate::exposure::polars_bug)?;
-    report.df = report
-        .df
-        .vstack(&rows)
-        .map_err(crate::exposure::polars_bug)?;
+    .map_err(crate::frame::polars_bug)?;
+    report.df = report.df.vstack(&rows).map_err(crate::frame::polars_bug)?;
     Ok(())
 }

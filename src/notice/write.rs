@@ -14,7 +14,7 @@ use super::deadline::deadlines;
 use super::{Letters, Tier};
 use crate::audit::{Audit, Report};
 use crate::error::InputError;
-use crate::exposure::polars_bug;
+use crate::frame::polars_bug;
 use crate::inventory::Lang;
 use crate::report::{self, Format};
 

@@ -10,7 +10,8 @@ use polars::prelude::*;
 
 use crate::audit::Report;
 use crate::error::InputError;
-use crate::exposure::{polars_bug, Zone};
+use crate::exposure::Zone;
+use crate::frame::polars_bug;
 
 pub mod time_text;
 
@@ -47,7 +48,7 @@ pub fn presentable(df: &DataFrame, zone: &Zone, join_lists: bool) -> Result<Data
             dtype => join_lists && dtype.is_list(),
         })
         .collect();
-    let replaced = crate::audit::codes::on_every_core(&to_text, |c| match c.dtype() {
+    let replaced = crate::frame::cores::on_every_core(&to_text, |c| match c.dtype() {
         DataType::Datetime(..) => time_text::rfc3339_column(c, zone),
         _ => joined(c),
     })?;

@@ -13,7 +13,8 @@ use polars::prelude::*;
 
 use crate::audit::{Audit, Report, Summary};
 use crate::cli::InputArgs;
-use crate::exposure::{polars_bug, Zone};
+use crate::exposure::Zone;
+use crate::frame::polars_bug;
 use crate::inventory::{Field, Inventory};
 use crate::load::Inputs;
 use crate::notice;

@@ -1,0 +1,264 @@
+//! The incident in figures, and the assumptions behind them.
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use super::related;
+use super::{words, Audit, Report};
+use crate::frame::bits::any_bits;
+use crate::frame::bits::any_set;
+use crate::frame::bits::word_bits;
+use crate::frame::polars_bug;
+
+impl Audit<'_> {
+    /// The headline figures, computed from the users frame and the log.
+    pub fn summary(&self) -> Result<Summary> {
+        let users = self.users_frame()?;
+        self.summary_from(&users)
+    }
+
+    pub fn summary_from(&self, users: &DataFrame) -> Result<Summary> {
+        let inventory = self.inventory;
+        let words = words(inventory);
+        let direct: Vec<u64> = (0..words)
+            .map(|w| {
+                word_bits(inventory.fields.len(), w, |i| {
+                    inventory.fields[i].direct_notice
+                })
+            })
+            .collect();
+        let relating = users.column(related::VIA).is_ok();
+        let only_via = if relating {
+            any_set("exp", words).and(related::only_via_related())
+        } else {
+            lit(false)
+        };
+        let counts = users
+            .clone()
+            .lazy()
+            .select([
+                only_via
+                    .sum()
+                    .cast(DataType::UInt32)
+                    .alias("only_via_related"),
+                len().cast(DataType::UInt32).alias("potential"),
+                any_bits("pot", &direct)
+                    .sum()
+                    .cast(DataType::UInt32)
+                    .alias("direct_potential"),
+                any_set("exp", words)
+                    .sum()
+                    .cast(DataType::UInt32)
+                    .alias("confirmed"),
+                col("tier_rank")
+                    .eq(lit(0u8))
+                    .sum()
+                    .cast(DataType::UInt32)
+                    .alias("direct"),
+                col("tier_rank")
+                    .eq(lit(1u8))
+                    .sum()
+                    .cast(DataType::UInt32)
+                    .alias("notice"),
+                col("assumed_registered")
+                    .sum()
+                    .cast(DataType::UInt32)
+                    .alias("assumed"),
+            ])
+            .collect()
+            .map_err(polars_bug)?;
+        let w = self.weight();
+        let rows = self
+            .enriched()?
+            .select([
+                w.rows().alias("rows"),
+                w.count(col("exposure")).alias("exposures"),
+                w.count(col("page_id").is_null()).alias("unmapped"),
+                w.count(col("page_id").is_null().and(col("cross")))
+                    .alias("unmapped_cross"),
+                w.count(col("cross")).alias("cross"),
+            ])
+            .collect()
+            .map_err(polars_bug)?;
+        let get = |df: &DataFrame, name: &str| -> u64 {
+            df.column(name)
+                .ok()
+                .and_then(|c| c.u32().ok().and_then(|c| c.get(0)))
+                .unwrap_or(0) as u64
+        };
+        let potential = get(&counts, "potential");
+        Ok(Summary {
+            users_potentially_affected: potential,
+            users_direct_fields_viewable: get(&counts, "direct_potential"),
+            users_exposed: get(&counts, "confirmed"),
+            users_direct_tier: get(&counts, "direct"),
+            users_notice_tier: get(&counts, "notice"),
+            users_potential_tier: potential - get(&counts, "direct") - get(&counts, "notice"),
+            exposures: get(&rows, "exposures"),
+            unmapped_cross_user: get(&rows, "unmapped_cross"),
+            rows_in_window: get(&rows, "rows"),
+            rows_cross_user: get(&rows, "cross"),
+            rows_unmapped: get(&rows, "unmapped"),
+            rows_without_owner: self.log.rows_without_owner as u64,
+            users_assumed_registered: get(&counts, "assumed"),
+            users_exposed_only_via_related: relating.then(|| get(&counts, "only_via_related")),
+        })
+    }
+
+    /// The headline figures as a `figure, value` report.
+    pub fn summary_report(&self) -> Result<Report> {
+        let s = self.summary()?;
+        let mut figures: Vec<(String, String)> = s
+            .figures()
+            .into_iter()
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect();
+        figures.push(("window_from".into(), self.format_bound(self.window.0)));
+        figures.push(("window_to".into(), self.format_bound(self.window.1)));
+        figures.push(("time_zone".into(), self.zone.to_string()));
+        if let Some(relations) = self.relating() {
+            figures.push(("relations_table".into(), relations.file.clone()));
+        }
+        for (name, value) in self.assumptions(&s) {
+            figures.push((name, value));
+        }
+        let (names, values): (Vec<String>, Vec<String>) = figures.into_iter().unzip();
+        let df = DataFrame::new(
+            names.len(),
+            vec![
+                Column::new("figure".into(), names),
+                Column::new("value".into(), values),
+            ],
+        )
+        .map_err(polars_bug)?;
+        Ok(Report {
+            kind: "summary",
+            df,
+        })
+    }
+
+    fn format_bound(&self, bound: Option<i64>) -> String {
+        match bound {
+            Some(micros) => self.zone.format_micros(micros),
+            None => "(every row)".to_string(),
+        }
+    }
+
+    /// The conservative assumptions the figures rest on, as (figure, value) pairs.
+    pub fn assumptions(&self, s: &Summary) -> Vec<(String, String)> {
+        match self.registered {
+            None => vec![(
+                "assumption".into(),
+                "no registered-fields table: every user is assumed to have every field".into(),
+            )],
+            Some(r) => {
+                let mut out = vec![("registered_table".into(), r.file.clone())];
+                out.push((
+                    "users_absent_from_registered".into(),
+                    format!(
+                        "{} (assumed to have every field)",
+                        s.users_assumed_registered
+                    ),
+                ));
+                out.push((
+                    "fields_without_registered_column".into(),
+                    if r.fields_without_column.is_empty() {
+                        "none".into()
+                    } else {
+                        format!("{} (assumed registered)", r.fields_without_column.join(";"))
+                    },
+                ));
+                out.push((
+                    "empty_registered_cells".into(),
+                    format!("{} (assumed registered)", r.empty_cells),
+                ));
+                out
+            }
+        }
+    }
+
+    /// Notes for stderr when the registered-fields defaults were used; `users_absent` when known.
+    pub fn assumption_notes(&self, users_absent: Option<u64>) -> Vec<String> {
+        let mut notes = Vec::new();
+        match self.registered {
+            None => notes.push(
+                "no registered-fields table (-r): every user is assumed to have every field"
+                    .to_string(),
+            ),
+            Some(r) => {
+                if let Some(absent) = users_absent.filter(|&n| n > 0) {
+                    notes.push(format!(
+                        "{absent} affected users are absent from {} and were assumed to have every field",
+                        r.file
+                    ));
+                }
+                if !r.fields_without_column.is_empty() {
+                    notes.push(format!(
+                        "{} has no column for {}: assumed registered for everyone",
+                        r.file,
+                        r.fields_without_column.join(", ")
+                    ));
+                }
+                if r.empty_cells > 0 {
+                    notes.push(format!(
+                        "{} empty cells in {} were assumed registered",
+                        r.empty_cells, r.file
+                    ));
+                }
+            }
+        }
+        notes
+    }
+}
+
+/// The headline figures and the row counts behind them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub users_potentially_affected: u64,
+    pub users_direct_fields_viewable: u64,
+    pub users_exposed: u64,
+    pub users_direct_tier: u64,
+    pub users_notice_tier: u64,
+    pub users_potential_tier: u64,
+    pub exposures: u64,
+    pub unmapped_cross_user: u64,
+    pub rows_in_window: u64,
+    pub rows_cross_user: u64,
+    pub rows_unmapped: u64,
+    pub rows_without_owner: u64,
+    pub users_assumed_registered: u64,
+    /// With a relations table: exposed users whose every exposure was on someone else's page.
+    pub users_exposed_only_via_related: Option<u64>,
+}
+
+impl Summary {
+    /// The figures in the order `report summary` prints them.
+    pub fn figures(&self) -> Vec<(&'static str, u64)> {
+        let mut figures = vec![
+            (
+                "users_potentially_affected",
+                self.users_potentially_affected,
+            ),
+            (
+                "users_direct_notice_fields_viewable",
+                self.users_direct_fields_viewable,
+            ),
+            ("users_exposed", self.users_exposed),
+        ];
+        if let Some(only) = self.users_exposed_only_via_related {
+            figures.push(("users_exposed_only_via_related_pages", only));
+        }
+        figures.extend([
+            ("users_direct_tier", self.users_direct_tier),
+            ("exposures", self.exposures),
+            ("unmapped_cross_user_rows", self.unmapped_cross_user),
+            ("users_notice_tier", self.users_notice_tier),
+            ("users_potential_tier", self.users_potential_tier),
+            ("rows_in_window", self.rows_in_window),
+            ("rows_cross_user", self.rows_cross_user),
+            ("rows_unmapped", self.rows_unmapped),
+            ("rows_without_owner_skipped", self.rows_without_owner),
+        ]);
+        figures
+    }
+}

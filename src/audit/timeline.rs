@@ -1,0 +1,73 @@
+//! Exposures per minute over the window.
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use super::{Audit, Report};
+use crate::frame::polars_bug;
+
+impl Audit<'_> {
+    /// Per minute with traffic.
+    pub fn timeline(&self) -> Result<Report> {
+        if !self.has_timeline() {
+            return Err(crate::error::InputError::usage(
+                "the timeline needs each response's minute, which this aggregated log does not keep: \
+                 aggregate per minute (a `minute` column, see sql/aggregate_exposure.sql), or use the raw log",
+            )
+            .into());
+        }
+        let w = self.weight();
+        let minute = match self.log.weighted {
+            true => col("minute"),
+            false => col("ts").dt().truncate(lit("1m")).alias("minute"),
+        };
+        let df = self
+            .enriched()?
+            .with_column(minute)
+            .group_by([col("minute")])
+            .agg([
+                w.rows().alias("requests"),
+                w.count(col("exposure")).alias("exposures"),
+                col("owner_id")
+                    .filter(col(self.own_exposure()))
+                    .n_unique()
+                    .cast(DataType::UInt32)
+                    .alias("users_exposed"),
+            ])
+            .sort(["minute"], SortMultipleOptions::default())
+            .collect()
+            .map_err(polars_bug)?;
+        Ok(Report {
+            kind: "timeline",
+            df,
+        })
+    }
+
+    /// The timeline, or an empty one when the log cannot give it (the TUI says why in its
+    /// warnings).
+    pub fn timeline_or_empty(&self) -> Result<Report> {
+        if self.has_timeline() {
+            return self.timeline();
+        }
+        let utc = crate::frame::utc_micros();
+        let df = DataFrame::new(
+            0,
+            vec![
+                Column::new_empty("minute".into(), &utc),
+                Column::new_empty("requests".into(), &DataType::UInt32),
+                Column::new_empty("exposures".into(), &DataType::UInt32),
+                Column::new_empty("users_exposed".into(), &DataType::UInt32),
+            ],
+        )
+        .map_err(polars_bug)?;
+        Ok(Report {
+            kind: "timeline",
+            df,
+        })
+    }
+
+    /// Whether the log keeps each response's minute: a raw log, or a weighted one per minute.
+    pub fn has_timeline(&self) -> bool {
+        !self.log.weighted || self.log.minutes
+    }
+}

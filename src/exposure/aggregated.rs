@@ -1,0 +1,164 @@
+//! Aggregated logs: one row per (path, owner, viewer) with its count and time span.
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use super::format::{row_location, unreadable};
+use super::rows::{keep_owned, outside_range, text};
+use super::source::{Shape, Source};
+use super::time::{column_to_utc, parse_text_timestamps, OUT_OF_RANGE};
+use super::ReadOptions;
+use crate::error::InputError;
+use crate::frame::utc_micros;
+use crate::frame::{first_true, polars_bug};
+
+/// Reads one aggregated file: checks every row (times, `requests`, minute), keeps the rows
+/// wholly inside the window and refuses a row that straddles it.
+pub(super) fn read_aggregated(
+    source: &Source,
+    options: &ReadOptions,
+) -> Result<(DataFrame, usize)> {
+    let (path, format) = (source.path, source.format);
+    let Shape::Aggregated { minutes } = source.shape else {
+        return Err(polars_bug(PolarsError::NoData(
+            "not an aggregated log".into(),
+        )));
+    };
+    let mut times = vec!["first_ts", "last_ts"];
+    if minutes {
+        times.push("minute");
+    }
+    let mut columns = Vec::new();
+    for &name in &times {
+        columns
+            .push(column_to_utc(name, &source.time_type(name), path, &options.zone)?.alias(name));
+    }
+    columns.extend([text("path"), text("owner_id"), text("viewer_id")]);
+    columns.push(
+        col("requests")
+            .cast(DataType::String)
+            .cast(DataType::Int64)
+            .alias("requests"),
+    );
+    let mut df = source
+        .lf
+        .clone()
+        .select(columns)
+        .collect()
+        .map_err(|e| unreadable(path, format, &e))?;
+    for &name in &times {
+        if source.time_type(name) == DataType::String {
+            df = parse_text_timestamps(
+                df,
+                path,
+                format,
+                &options.zone,
+                options.ts_format.as_deref(),
+                name,
+            )?;
+        }
+    }
+    let refuse = |df: &DataFrame, mask: Expr, column: &str, why: &str| -> Result<()> {
+        let flags = df
+            .clone()
+            .lazy()
+            .select([mask.fill_null(lit(true)).alias("bad")])
+            .collect()
+            .map_err(polars_bug)?;
+        let flags = flags
+            .column("bad")
+            .map_err(polars_bug)?
+            .bool()
+            .map_err(polars_bug)?
+            .clone();
+        match first_true(&flags) {
+            None => Ok(()),
+            Some(index) => {
+                Err(InputError::at(row_location(path, format, index, column), why).into())
+            }
+        }
+    };
+    for &name in &times {
+        let t = col(name);
+        refuse(
+            &df,
+            t.clone().is_null(),
+            name,
+            "empty timestamp (or a local time that does not exist in --tz)",
+        )?;
+        refuse(
+            &df,
+            outside_range(t),
+            name,
+            &format!("timestamp {OUT_OF_RANGE}"),
+        )?;
+    }
+    refuse(
+        &df,
+        col("requests")
+            .is_null()
+            .or(col("requests").lt(lit(1i64)))
+            .or(col("requests").gt(lit(u32::MAX as i64))),
+        "requests",
+        "requests must be a whole number of responses, at least 1",
+    )?;
+    refuse(
+        &df,
+        col("first_ts").gt(col("last_ts")),
+        "last_ts",
+        "last_ts is before first_ts",
+    )?;
+    if minutes {
+        let minute_of = |t: &str| col(t).dt().truncate(lit("1m"));
+        refuse(
+            &df,
+            minute_of("first_ts")
+                .neq(col("minute"))
+                .or(minute_of("last_ts").neq(col("minute"))),
+            "minute",
+            "first_ts and last_ts must lie in the row's minute (one row per triple and minute)",
+        )?;
+    }
+    // A row is in the window when all of its responses are; one across a bound cannot be split.
+    let mut across = lit(false);
+    let mut inside = lit(true);
+    if let Some(from) = options.from {
+        let from = lit(from).cast(utc_micros());
+        across = across.or(col("first_ts")
+            .lt(from.clone())
+            .and(col("last_ts").gt_eq(from.clone())));
+        inside = inside.and(col("first_ts").gt_eq(from));
+    }
+    if let Some(to) = options.to {
+        let to = lit(to).cast(utc_micros());
+        across = across.or(col("first_ts")
+            .lt(to.clone())
+            .and(col("last_ts").gt_eq(to.clone())));
+        inside = inside.and(col("last_ts").lt(to));
+    }
+    refuse(
+        &df,
+        across,
+        "first_ts",
+        "this row's responses run across a bound of --from/--to, and an aggregated row cannot be split: \
+         aggregate the log with the same window (sql/aggregate_exposure.sql takes it as parameters), or per minute",
+    )?;
+    let mut keep = vec![
+        col("first_ts").alias("ts"),
+        col("path"),
+        col("owner_id"),
+        col("viewer_id"),
+        col("requests").cast(DataType::UInt32),
+        col("last_ts"),
+    ];
+    if minutes {
+        keep.push(col("minute"));
+    }
+    let df = df
+        .lazy()
+        .filter(inside)
+        .select(keep)
+        .collect()
+        .map_err(polars_bug)?;
+    keep_owned(df, true)
+}

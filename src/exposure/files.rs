@@ -1,0 +1,50 @@
+//! The `-e` arguments: files, glob patterns and folders, expanded to the files to read.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+
+use super::format::check_readable_file;
+use super::partitions;
+use super::Listing;
+use crate::error::{InputError, InputResult, Location};
+
+/// Expands the `-e` arguments: plain files, glob patterns that must match something, and
+/// folders (every log file under them, see `partitions`).
+pub fn expand_paths(args: &[String]) -> InputResult<Vec<PathBuf>> {
+    Ok(expand_log(args, (None, None))?.files)
+}
+
+/// As `expand_paths`, leaving out the files of a folder's partitions that lie wholly
+/// outside the window `[from, to)`.
+pub fn expand_log(args: &[String], window: (Option<i64>, Option<i64>)) -> InputResult<Listing> {
+    let mut listing = Listing::default();
+    for arg in args {
+        if arg.contains(['*', '?', '[']) {
+            let pattern = glob::glob(arg).map_err(|e| {
+                InputError::at(Location::file(arg), format!("invalid glob pattern: {e}"))
+            })?;
+            let mut matched: Vec<PathBuf> = pattern
+                .filter_map(Result::ok)
+                .filter(|p| p.is_file())
+                .collect();
+            if matched.is_empty() {
+                return Err(InputError::at(
+                    Location::file(arg),
+                    "the pattern matches no file",
+                ));
+            }
+            matched.sort();
+            listing.files.extend(matched);
+        } else if Path::new(arg).is_dir() {
+            let folder = partitions::list(Path::new(arg), window)?;
+            listing.files.extend(folder.files);
+            listing.pruned += folder.pruned;
+        } else {
+            let path = PathBuf::from(arg);
+            check_readable_file(&path)?;
+            listing.files.push(path);
+        }
+    }
+    Ok(listing)
+}

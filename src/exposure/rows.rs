@@ -1,0 +1,267 @@
+//! Reading a raw log file whole: the window, bad times named by row, partition checks,
+//! and the rows without an owner.
+
+use std::path::Path;
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use super::format::{row_location, unreadable, Format};
+use super::partitions;
+use super::source::Source;
+use super::time::{
+    in_range, parse_text_timestamps, ts_to_utc, EARLIEST_MICROS, LATEST_MICROS, OUT_OF_RANGE,
+};
+use super::ReadOptions;
+use super::Zone;
+use crate::error::{InputError, Location};
+use crate::frame::utc_micros;
+use crate::frame::{first_true, polars_bug};
+
+pub(super) fn text(name: &str) -> Expr {
+    col(name).cast(DataType::String).alias(name)
+}
+
+/// `[from, to)` on the column `ts`.
+pub(crate) fn window_of(options: &ReadOptions, ts: &str) -> Expr {
+    let mut window = lit(true);
+    if let Some(from) = options.from {
+        window = window.and(col(ts).gt_eq(lit(from).cast(utc_micros())));
+    }
+    if let Some(to) = options.to {
+        window = window.and(col(ts).lt(lit(to).cast(utc_micros())));
+    }
+    window
+}
+
+/// The window `[from, to)` on a native `ts`, keeping the rows whose time is empty or out of
+/// range: such a row would silently fall out of the window (or skew the figures), so it is
+/// kept to be refused (`count_bad_times`).
+pub(super) fn windowed_keeping_bad(lf: LazyFrame, options: &ReadOptions) -> LazyFrame {
+    if options.from.is_none() && options.to.is_none() {
+        return lf;
+    }
+    lf.filter(window_of(options, "ts").or(bad_time()))
+}
+
+/// A native `ts` that is empty or out of range.
+fn bad_time() -> Expr {
+    col("ts").is_null().or(outside_range(col("ts")))
+}
+
+/// How many rows of `lf` have a bad `ts` (`bad_time`).
+pub(super) fn count_bad_times(lf: LazyFrame) -> PolarsResult<u64> {
+    let df = lf
+        .select([bad_time().sum().cast(DataType::UInt64).alias("bad")])
+        .collect()?;
+    Ok(first_u64(&df, "bad"))
+}
+
+/// Whether a read frame's `ts` has an empty or out-of-range time: its null count and its
+/// extremes, without a pass over the rows (what `count_bad_times` counts).
+pub(super) fn has_bad_time(df: &DataFrame) -> Result<bool> {
+    let ts = df.column("ts").map_err(polars_bug)?;
+    if ts.null_count() > 0 {
+        return Ok(true);
+    }
+    let micros = ts.datetime().map_err(polars_bug)?.physical();
+    Ok(micros.min().is_some_and(|first| !in_range(first))
+        || micros.max().is_some_and(|last| !in_range(last)))
+}
+
+/// A native timestamp that no web log can hold (before 1970, from 2100 on).
+pub(super) fn outside_range(ts: Expr) -> Expr {
+    ts.clone()
+        .lt(lit(EARLIEST_MICROS).cast(utc_micros()))
+        .or(ts.gt_eq(lit(LATEST_MICROS).cast(utc_micros())))
+}
+
+/// Reads one raw file: checks columns, parses timestamps (failing on the first bad row),
+/// applies the window and drops rows without an owner.
+pub(super) fn read_one(source: &Source, options: &ReadOptions) -> Result<(DataFrame, usize)> {
+    let (path, format) = (source.path, source.format);
+    let ts_type = source.time_type("ts");
+    let columns = [
+        ts_to_utc(&ts_type, path, &options.zone)?.alias("ts"),
+        text("path"),
+        text("owner_id"),
+        text("viewer_id"),
+    ];
+    let lf = source.lf.clone().select(columns.clone());
+    let window = window_of(options, "ts");
+    if ts_type == DataType::String {
+        // Text timestamps: every row is parsed (a bad one anywhere is an error), then windowed.
+        let df = lf.collect().map_err(|e| unreadable(path, format, &e))?;
+        let df = parse_text_timestamps(
+            df,
+            path,
+            format,
+            &options.zone,
+            options.ts_format.as_deref(),
+            "ts",
+        )?;
+        let df = df.lazy().filter(window).collect().map_err(polars_bug)?;
+        return keep_owned(checked_partition(df, path)?, false);
+    }
+    // One scan, the window pushed into it (row groups outside are skipped by their
+    // statistics); rows with a bad time are kept by it, and refused (by their row number
+    // in the whole file, `lf`).
+    let df = windowed_keeping_bad(source.pruned(options).select(columns), options)
+        .collect()
+        .map_err(|e| unreadable(path, format, &e))?;
+    if has_bad_time(&df)? {
+        return Err(first_bad_time(&lf, path, format));
+    }
+    keep_owned(checked_partition(df, path)?, false)
+}
+
+fn first_u64(df: &DataFrame, name: &str) -> u64 {
+    df.column(name)
+        .ok()
+        .and_then(|c| c.cast(&DataType::UInt64).ok())
+        .and_then(|c| c.u64().ok().and_then(|c| c.get(0)))
+        .unwrap_or(0)
+}
+
+/// The error for the first row of `lf` (a raw log's selected columns) whose native `ts` is
+/// empty or out of range; read only once such a row is known to exist.
+pub(super) fn first_bad_time(lf: &LazyFrame, path: &Path, format: Format) -> anyhow::Error {
+    let ts = col("ts");
+    let flags = match lf
+        .clone()
+        .select([
+            ts.clone().is_null().alias("null"),
+            outside_range(ts.clone())
+                .fill_null(lit(false))
+                .alias("outside"),
+        ])
+        .collect()
+    {
+        Ok(flags) => flags,
+        Err(e) => return unreadable(path, format, &e).into(),
+    };
+    let flag =
+        |name: &str| -> Option<BooleanChunked> { flags.column(name).ok()?.bool().ok().cloned() };
+    let (Some(nulls), Some(outside)) = (flag("null"), flag("outside")) else {
+        return polars_bug(PolarsError::NoData("timestamp flags".into()));
+    };
+    let index = first_true(&(&nulls | &outside)).unwrap_or(0);
+    let message = if nulls.get(index) == Some(true) {
+        "empty timestamp (or a local time that does not exist in --tz)".to_string()
+    } else {
+        let value = lf
+            .clone()
+            .select([ts])
+            .slice(index as i64, 1)
+            .collect()
+            .ok()
+            .and_then(|df| {
+                df.column("ts")
+                    .ok()
+                    .and_then(|c| c.get(0).ok().map(|v| v.to_string()))
+            })
+            .unwrap_or_default();
+        format!("timestamp {value} {OUT_OF_RANGE}")
+    };
+    InputError::at(row_location(path, format, index, "ts"), message).into()
+}
+
+/// A file in a dated partition (`dt=…/hour=…`) must hold only responses of that span:
+/// otherwise the partitions were named in another zone than UTC, and the files the window
+/// left unread may hold rows of it.
+pub(super) fn checked_partition(df: DataFrame, path: &Path) -> Result<DataFrame> {
+    let Some((start, end)) = partitions::span(path) else {
+        return Ok(df);
+    };
+    let stray = df
+        .clone()
+        .lazy()
+        .filter(outside_span((start, end)))
+        .select([col("ts").first()])
+        .collect()
+        .map_err(polars_bug)?;
+    if stray.height() == 0
+        || stray
+            .column("ts")
+            .map_or(true, |c| c.null_count() == c.len())
+    {
+        return Ok(df);
+    }
+    let shown = stray
+        .column("ts")
+        .ok()
+        .and_then(|c| c.get(0).ok().map(|v| v.to_string()))
+        .unwrap_or_default();
+    Err(stray_error(path, (start, end), &shown))
+}
+
+/// `ts` outside a partition's span `[start, end)`.
+pub(super) fn outside_span((start, end): (i64, i64)) -> Expr {
+    col("ts")
+        .lt(lit(start).cast(utc_micros()))
+        .or(col("ts").gt_eq(lit(end).cast(utc_micros())))
+}
+
+pub(super) fn stray_error(path: &Path, (start, end): (i64, i64), shown: &str) -> anyhow::Error {
+    InputError::at(
+        Location::file(path.display().to_string()).key("ts"),
+        format!(
+            "holds a response at {shown} UTC, outside its partition ({} to {} UTC): partition folders are read as UTC; \
+             with partitions named in local time, give the files (or a glob) instead of the folder",
+            Zone::default().format_micros(start),
+            Zone::default().format_micros(end)
+        ),
+    )
+    .into()
+}
+
+/// Counts and drops rows without an owner (weighted: the responses they stand for); an
+/// empty viewer becomes null (unidentified) and a missing path the root.
+pub(super) fn keep_owned(df: DataFrame, weighted: bool) -> Result<(DataFrame, usize)> {
+    let owner = df
+        .column("owner_id")
+        .map_err(polars_bug)?
+        .str()
+        .map_err(polars_bug)?;
+    let has_owner = &owner.is_not_null() & &owner.not_equal("");
+    let skipped = if weighted {
+        let requests = df
+            .column("requests")
+            .map_err(polars_bug)?
+            .u32()
+            .map_err(polars_bug)?;
+        requests
+            .filter(&!&has_owner)
+            .map_err(polars_bug)?
+            .sum()
+            .unwrap_or(0) as usize
+    } else {
+        df.height() - has_owner.sum().unwrap_or(0) as usize
+    };
+    let dropped = df.height() - has_owner.sum().unwrap_or(0) as usize;
+    let df = if dropped > 0 {
+        df.filter(&has_owner).map_err(polars_bug)?
+    } else {
+        df
+    };
+    let mut columns = vec![col("ts")];
+    if df.column("path").is_ok() {
+        columns.push(col("path").fill_null(lit("/")));
+    }
+    columns.extend([col("owner_id"), viewer_or_null()]);
+    for extra in ["path_code", "requests", "last_ts", "minute"] {
+        if df.column(extra).is_ok() {
+            columns.push(col(extra));
+        }
+    }
+    let df = df.lazy().select(columns).collect().map_err(polars_bug)?;
+    Ok((df, skipped))
+}
+
+/// `viewer_id` with an empty value read as null: an unidentified visitor.
+pub(crate) fn viewer_or_null() -> Expr {
+    when(col("viewer_id").eq(lit("")))
+        .then(lit(NULL).cast(DataType::String))
+        .otherwise(col("viewer_id"))
+        .alias("viewer_id")
+}

@@ -1,0 +1,167 @@
+//! Log times to UTC microseconds: native timestamps, text with or without a zone, the
+//! `--ts-format` pattern, and the range of times the tool accepts.
+
+use std::path::Path;
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use super::format::{row_location, Format};
+use super::parse_log_time;
+use super::zone;
+use super::Zone;
+use crate::error::{InputError, InputResult, Location};
+use crate::frame::polars_bug;
+use crate::frame::utc_micros;
+
+/// The `ts` column as UTC µs for native timestamps; text is kept as text here and parsed
+/// by `parse_text_timestamps` (shared with the CDN log reader).
+pub(crate) fn ts_to_utc(ts_type: &DataType, path: &Path, zone: &Zone) -> InputResult<Expr> {
+    column_to_utc("ts", ts_type, path, zone)
+}
+
+/// As `ts_to_utc`, for any time column.
+pub(crate) fn column_to_utc(
+    name: &str,
+    ts_type: &DataType,
+    path: &Path,
+    zone: &Zone,
+) -> InputResult<Expr> {
+    match ts_type {
+        DataType::Datetime(_, tz) => Ok(native_to_utc(col(name), tz.is_some(), zone)),
+        DataType::Date => Ok(native_naive(
+            col(name).cast(DataType::Datetime(TimeUnit::Microseconds, None)),
+            zone,
+        )),
+        DataType::String => Ok(col(name)),
+        other => Err(InputError::at(
+            Location::file(path.display().to_string()).key(name),
+            format!("column `{name}` has type {other}; expected RFC 3339 text or a timestamp"),
+        )),
+    }
+}
+
+/// A native Parquet timestamp in UTC µs: zone-aware ones are converted, naive ones are
+/// read in `--tz`.
+fn native_to_utc(ts: Expr, aware: bool, zone: &Zone) -> Expr {
+    if aware {
+        ts.dt().convert_time_zone(TimeZone::UTC).cast(utc_micros())
+    } else {
+        native_naive(
+            ts.cast(DataType::Datetime(TimeUnit::Microseconds, None)),
+            zone,
+        )
+    }
+}
+
+pub(crate) fn native_naive(naive: Expr, zone: &Zone) -> Expr {
+    match zone {
+        Zone::Fixed(offset) => {
+            let shift = i64::from(offset.local_minus_utc()) * 1_000_000;
+            (naive.cast(DataType::Int64) - lit(shift)).cast(utc_micros())
+        }
+        Zone::Named(tz) => naive
+            .dt()
+            .replace_time_zone(
+                Some(zone::polars_zone(tz)),
+                lit("earliest"),
+                NonExistent::Null,
+            )
+            .dt()
+            .convert_time_zone(TimeZone::UTC),
+    }
+}
+
+/// Parses each distinct timestamp text of `column` once (the same parser as
+/// `--from`/`--to`, or the `--ts-format` pattern), then joins the instants back, keeping
+/// the other columns. The first unparsable value is reported with its row.
+pub(crate) fn parse_text_timestamps(
+    df: DataFrame,
+    path: &Path,
+    format: Format,
+    zone: &Zone,
+    pattern: Option<&str>,
+    column: &str,
+) -> Result<DataFrame> {
+    let raw = df
+        .column(column)
+        .map_err(polars_bug)?
+        .str()
+        .map_err(polars_bug)?
+        .clone();
+    let parse = |text: &str| parse_log_time(text, zone, pattern);
+    let distinct = raw.unique().map_err(polars_bug)?;
+    let mut instants: Vec<Option<i64>> = Vec::with_capacity(distinct.len());
+    let mut texts: Vec<Option<&str>> = Vec::with_capacity(distinct.len());
+    let mut any_bad = false;
+    for text in distinct.iter() {
+        let parsed = text.and_then(parse).map(|d| d.timestamp_micros());
+        any_bad |= !parsed.is_some_and(in_range);
+        texts.push(text);
+        instants.push(parsed);
+    }
+    if any_bad {
+        // The error path only: find the first bad row in file order.
+        let (index, text) = raw
+            .iter()
+            .enumerate()
+            .find(|(_, text)| {
+                !text
+                    .and_then(parse)
+                    .is_some_and(|d| in_range(d.timestamp_micros()))
+            })
+            .unwrap_or((0, None));
+        let message = match text {
+            None => "empty timestamp".to_string(),
+            Some(value) => {
+                let shown = value.chars().take(60).collect::<String>();
+                if parse(value).is_some() {
+                    format!("timestamp {shown:?} {OUT_OF_RANGE}")
+                } else if let Some(pattern) = pattern {
+                    format!("timestamp {shown:?} does not match --ts-format {pattern:?}")
+                } else {
+                    format!(
+                        "unparsable timestamp {shown:?}: expected RFC 3339 with offset (2017-06-22T10:00:00+09:00) or YYYY-MM-DD HH:MM:SS[.fff] in --tz (--ts-format reads other forms)"
+                    )
+                }
+            }
+        };
+        return Err(anyhow::Error::from(InputError::at(
+            row_location(path, format, index, column),
+            message,
+        )));
+    }
+    let parsed = format!("{column}\u{1f}utc");
+    let lookup = DataFrame::new(
+        texts.len(),
+        vec![
+            Column::new(column.into(), texts),
+            Column::new(parsed.as_str().into(), instants),
+        ],
+    )
+    .map_err(polars_bug)?;
+    // Row order is kept: the CDN reader breaks ties between equal times by log order.
+    let args = JoinArgs {
+        validation: JoinValidation::ManyToOne,
+        maintain_order: MaintainOrderJoin::Left,
+        ..JoinArgs::new(JoinType::Inner)
+    };
+    df.lazy()
+        .join(lookup.lazy(), [col(column)], [col(column)], args)
+        .with_column(col(parsed.as_str()).cast(utc_micros()).alias(column))
+        .drop(by_name([parsed.as_str()], true, false))
+        .collect()
+        .map_err(polars_bug)
+}
+
+/// Log times the tool accepts, in UTC microseconds: [1970-01-01, 2100-01-01). A web log
+/// cannot hold anything outside; such a value is a clock or export error, and counting it
+/// would put a 1969 "first exposure" in front of a regulator.
+pub const EARLIEST_MICROS: i64 = 0;
+pub const LATEST_MICROS: i64 = 4_102_444_800_000_000;
+pub(super) const OUT_OF_RANGE: &str =
+    "is outside 1970-01-01 to 2100-01-01: a web log cannot hold it (a clock or export error?)";
+
+pub(super) fn in_range(micros: i64) -> bool {
+    (EARLIEST_MICROS..LATEST_MICROS).contains(&micros)
+}

@@ -1,0 +1,37 @@
+//! The neutral layer under `exposure` and `audit`: path codes, bit masks, per-core work,
+//! the column names shared by readers, reports and screens, and the polars error helper.
+//! It knows polars and nothing of the inventory, the log or the reports.
+
+pub mod bits;
+pub mod codes;
+pub mod cores;
+pub mod names;
+
+use polars::prelude::*;
+
+/// The type of every time the engine holds: UTC microseconds.
+pub fn utc_micros() -> DataType {
+    DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
+}
+
+/// Polars failing on data we already validated is a fault of ours, not bad input (exit 1).
+pub fn polars_bug(e: PolarsError) -> anyhow::Error {
+    anyhow::anyhow!(
+        "internal error while processing the data: {}",
+        first_line(&e.to_string())
+    )
+}
+
+/// The first non-blank line of a message, at most 200 characters.
+pub fn first_line(message: &str) -> String {
+    let line = message
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or(message);
+    line.chars().take(200).collect()
+}
+
+/// The index of the first true value of a mask.
+pub fn first_true(mask: &BooleanChunked) -> Option<usize> {
+    mask.iter().position(|v| v == Some(true))
+}
