@@ -10,9 +10,9 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use pii_audit::cli::InputArgs;
 use pii_audit::inventory::document::{Document, Edit};
 use pii_audit::inventory::Inventory;
+use pii_audit::load;
 use pii_audit::load::Inputs;
 use pii_audit::tui::action::Action;
 use pii_audit::tui::data::compute;
@@ -31,12 +31,12 @@ fn main() {
         std::process::exit(2);
     };
     let arg = |i: usize, default: &str| args.get(i).cloned().unwrap_or(default.to_string());
-    let input = InputArgs {
+    let input = load::Options {
         registered: Some(dir.join("registered.csv")),
         from: Some(arg(1, "2017-06-22T09:00:00+09:00")),
         to: Some(arg(2, "2017-06-22T15:00:00+09:00")),
         tz: arg(3, "Asia/Tokyo"),
-        ..InputArgs::new(dir.join("inventory.yaml"), &dir.join("exposure.parquet"))
+        ..load::Options::new(dir.join("inventory.yaml"), &dir.join("exposure.parquet"))
     };
     let started = Instant::now();
     let mut inputs = Inputs::load_quiet(&input).expect("inputs load");

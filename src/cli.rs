@@ -1,13 +1,74 @@
-//! The command line (clap derive). Input flags are one struct, flattened into each command.
+//! The command line (clap derive). Input flags are one struct, flattened into each command,
+//! and turned here into the plain options the library takes (`load::Options`,
+//! `cdn::Options`): nothing below this module knows clap.
 
 use std::path::PathBuf;
 
+use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::cdn::CacheKey;
+use crate::audit::{ReportKind, Tier};
+use crate::cdn::{self, CacheKey};
+use crate::error::{InputError, InputResult};
+use crate::generate::LogFormat;
 use crate::inventory::Lang;
-use crate::notice::Tier;
+use crate::load::{self, Streaming};
 use crate::report::Format;
+
+/// clap's `ValueEnum` for a library type: each variant with its name on the command line
+/// (and its help), so the library's types need not derive anything of clap's.
+macro_rules! value_enum {
+    ($type:ident { $($variant:ident => $name:literal $(($help:literal))?),+ $(,)? }) => {
+        impl ValueEnum for $type {
+            fn value_variants<'a>() -> &'a [Self] {
+                &[$($type::$variant),+]
+            }
+            fn to_possible_value(&self) -> Option<PossibleValue> {
+                match self {
+                    $($type::$variant => Some(PossibleValue::new($name)$(.help($help))?),)+
+                    #[allow(unreachable_patterns)]
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+value_enum!(ReportKind {
+    Users => "users",
+    Fields => "fields",
+    Pages => "pages",
+    Unmapped => "unmapped",
+    Timeline => "timeline",
+    Summary => "summary",
+});
+value_enum!(Tier {
+    Direct => "direct",
+    Notice => "notice",
+    Potential => "potential",
+});
+value_enum!(Lang { En => "en", Ja => "ja" });
+value_enum!(Format {
+    Table => "table",
+    Csv => "csv",
+    Json => "json",
+    Ndjson => "ndjson",
+    Parquet => "parquet",
+});
+value_enum!(CacheKey {
+    Path => "path" ("The normalised path (scheme, host, query, fragment and trailing slash dropped)"),
+    PathQuery => "path+query" ("The normalised path and the query string, as written"),
+});
+value_enum!(Streaming {
+    Auto => "auto" ("For Parquet logs over 256 MiB, without --relations or --derive-owners"),
+    On => "on",
+    Off => "off",
+});
+value_enum!(LogFormat {
+    Parquet => "parquet",
+    Csv => "csv",
+    Ndjson => "ndjson",
+});
 
 #[derive(Debug, Parser)]
 #[command(
@@ -206,22 +267,30 @@ pub struct InputArgs {
 }
 
 impl InputArgs {
-    /// The inputs of an audit of one log file, every other input as on a command line
-    /// that gives only `-i` and `-e` (no registered or relations table, no window, UTC).
-    pub fn new(inventory: PathBuf, log: &std::path::Path) -> InputArgs {
-        InputArgs {
-            inventory,
-            log: vec![log.display().to_string()],
-            registered: None,
-            relations: None,
-            from: None,
-            to: None,
-            tz: "UTC".into(),
-            derive_owners: false,
-            derive: Default::default(),
-            dialect: Default::default(),
-            streaming: Default::default(),
-        }
+    /// The loader's options; CDN flags without `--derive-owners` are refused.
+    pub fn options(&self) -> InputResult<load::Options> {
+        let derive = if self.derive_owners {
+            Some(self.derive.options()?)
+        } else if self.derive != DeriveArgs::default() {
+            return Err(InputError::usage(
+                "--cache-key, --origin-status, --cached-status, --max-age and --origin-id need --derive-owners (the logs are CDN logs)",
+            ));
+        } else {
+            None
+        };
+        Ok(load::Options {
+            inventory: self.inventory.clone(),
+            log: self.log.clone(),
+            registered: self.registered.clone(),
+            relations: self.relations.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+            tz: self.tz.clone(),
+            derive,
+            columns: self.dialect.columns.clone(),
+            ts_format: self.dialect.ts_format.clone(),
+            streaming: self.streaming,
+        })
     }
 }
 
@@ -283,31 +352,17 @@ pub struct DeriveArgs {
     pub origin_id: Option<String>,
 }
 
-/// When the log is reduced while it is read (`--streaming`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
-pub enum Streaming {
-    /// For Parquet logs over 256 MiB, without --relations or --derive-owners.
-    #[default]
-    Auto,
-    On,
-    Off,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ReportKind {
-    Users,
-    Fields,
-    Pages,
-    Unmapped,
-    Timeline,
-    Summary,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    Parquet,
-    Csv,
-    Ndjson,
+impl DeriveArgs {
+    /// The derivation's options; a status in both lists is refused.
+    pub fn options(&self) -> InputResult<cdn::Options> {
+        cdn::Options::new(
+            self.cache_key,
+            self.origin_status.as_deref(),
+            self.cached_status.as_deref(),
+            self.max_age,
+            self.origin_id.clone(),
+        )
+    }
 }
 
 /// Formats of the notice list.

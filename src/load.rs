@@ -1,5 +1,6 @@
-//! Turning command-line inputs into a ready audit: inventory, log, registered table,
-//! zone and window, with the time each stage took.
+//! Turning the inputs of an audit into a ready audit: inventory, log, registered table,
+//! zone and window, with the time each stage took. It takes plain `Options`; the command
+//! line (`cli`) and the TUI's sample make them.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -8,7 +9,6 @@ use anyhow::Result;
 
 use crate::audit::Audit;
 use crate::cdn;
-use crate::cli::{InputArgs, Streaming};
 use crate::error::InputError;
 use crate::exposure::{
     expand_log, format_of, parse_instant, Format, Log, ReadOptions, Registered, Relations, Zone,
@@ -16,6 +16,57 @@ use crate::exposure::{
 use crate::frame::codes::Encoded;
 use crate::inventory::Inventory;
 use crate::progress::Progress;
+
+/// What an audit reads, and how: the input flags of every command, as plain values.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub inventory: PathBuf,
+    /// Log files, glob patterns and folders.
+    pub log: Vec<String>,
+    pub registered: Option<PathBuf>,
+    pub relations: Option<PathBuf>,
+    /// `--from` and `--to` as given (RFC 3339, or naive in `tz`).
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub tz: String,
+    /// The logs are CDN logs: owners are derived first, with these options.
+    pub derive: Option<cdn::Options>,
+    /// The log's own names for the contract's columns.
+    pub columns: Vec<(String, String)>,
+    /// The strftime pattern of the log's text timestamps.
+    pub ts_format: Option<String>,
+    pub streaming: Streaming,
+}
+
+impl Options {
+    /// The inputs of an audit of one log file, every other input at its default (no
+    /// registered or relations table, no window, UTC).
+    pub fn new(inventory: PathBuf, log: &std::path::Path) -> Options {
+        Options {
+            inventory,
+            log: vec![log.display().to_string()],
+            registered: None,
+            relations: None,
+            from: None,
+            to: None,
+            tz: "UTC".into(),
+            derive: None,
+            columns: Vec::new(),
+            ts_format: None,
+            streaming: Streaming::default(),
+        }
+    }
+}
+
+/// When the log is read on polars' streaming engine (`--streaming`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Streaming {
+    /// For Parquet logs over 256 MiB, without --relations or --derive-owners.
+    #[default]
+    Auto,
+    On,
+    Off,
+}
 
 /// Everything an audit reads, loaded and validated.
 pub struct Inputs {
@@ -118,27 +169,22 @@ fn finished<T>(reading: Option<std::thread::ScopedJoinHandle<'_, Result<T>>>) ->
 
 /// The log, raw or derived from a CDN log (with the derivation's counts).
 fn read_log(
-    args: &InputArgs,
+    args: &Options,
     files: &[PathBuf],
     options: &ReadOptions,
 ) -> Result<(Log, Option<cdn::Counts>)> {
-    if args.derive_owners {
-        let derive = cdn::Options::from_args(&args.derive)?;
-        let (log, counts) = cdn::read_log(files, options, &derive)?;
-        Ok((log, Some(counts)))
-    } else if args.derive != crate::cli::DeriveArgs::default() {
-        Err(InputError::usage(
-            "--cache-key, --origin-status, --cached-status, --max-age and --origin-id need --derive-owners (the logs are CDN logs)",
-        )
-        .into())
-    } else {
-        Ok((Log::read(files, options)?, None))
+    match &args.derive {
+        Some(derive) => {
+            let (log, counts) = cdn::read_log(files, options, derive)?;
+            Ok((log, Some(counts)))
+        }
+        None => Ok((Log::read(files, options)?, None)),
     }
 }
 
 impl Inputs {
     /// Loads the inputs and prints the warnings on standard error.
-    pub fn load(args: &InputArgs, progress: &Progress) -> Result<Inputs> {
+    pub fn load(args: &Options, progress: &Progress) -> Result<Inputs> {
         let inputs = Inputs::load_with(args, progress)?;
         progress.suspend(|| {
             for warning in &inputs.warnings {
@@ -158,20 +204,20 @@ impl Inputs {
 
     /// Loads the inputs, keeping the warnings for the caller to show (the TUI owns the
     /// terminal, so nothing may be printed).
-    pub fn load_quiet(args: &InputArgs) -> Result<Inputs> {
+    pub fn load_quiet(args: &Options) -> Result<Inputs> {
         Inputs::load_with(args, &Progress::hidden())
     }
 
-    fn load_with(args: &InputArgs, progress: &Progress) -> Result<Inputs> {
+    fn load_with(args: &Options, progress: &Progress) -> Result<Inputs> {
         let zone = parse_zone(&args.tz)?;
         let window = parse_window(args.from.as_deref(), args.to.as_deref(), &zone)?;
         let inventory = Inventory::load(&args.inventory)?;
         let mut warnings = inventory.warnings.clone();
-        check_columns(&args.dialect.columns)?;
+        check_columns(&args.columns)?;
         let listing = expand_log(&args.log, window)?;
         let files: Vec<PathBuf> = listing.files;
         let started = Instant::now();
-        let special = args.derive_owners || args.relations.is_some();
+        let special = args.derive.is_some() || args.relations.is_some();
         if args.streaming == Streaming::On && special {
             return Err(InputError::usage(
                 "--streaming reduces the log to one row per (path, owner, viewer), which --relations and --derive-owners cannot use (they need each row's time)",
@@ -187,8 +233,8 @@ impl Inputs {
             zone,
             from: window.0,
             to: window.1,
-            columns: args.dialect.columns.clone(),
-            ts_format: args.dialect.ts_format.clone(),
+            columns: args.columns.clone(),
+            ts_format: args.ts_format.clone(),
             streaming,
         };
         let what = match files.len() {

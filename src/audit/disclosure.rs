@@ -9,6 +9,7 @@ use crate::frame::bits::any_set;
 use crate::frame::bits::mask_name;
 use crate::frame::bits::mask_names;
 use crate::frame::bits::word_bits;
+use crate::frame::names::{OWNER_ID, PAGE_ID};
 
 impl Audit<'_> {
     /// Only the rows that disclose a field: rows on pages that render none (public pages,
@@ -16,7 +17,7 @@ impl Audit<'_> {
     /// figures are computed from.
     pub fn disclosing(&self) -> Result<LazyFrame> {
         let words = words(self.inventory);
-        let mut columns = vec!["page_id".to_string()];
+        let mut columns = vec![PAGE_ID.to_string()];
         columns.extend(mask_names("pm", words));
         let personal = self.with_paths(&columns)?.filter(any_set("pm", words));
         let log_columns: Vec<&str> = self
@@ -39,8 +40,8 @@ impl Audit<'_> {
             Some(table) => {
                 lf = lf.join(
                     table,
-                    [col("owner_id")],
-                    [col("owner_id")],
+                    [col(OWNER_ID)],
+                    [col(OWNER_ID)],
                     left_join(JoinValidation::ManyToOne),
                 );
                 for w in 0..words {

@@ -3,9 +3,10 @@
 use anyhow::Result;
 use polars::prelude::*;
 
-use super::{Audit, Report};
+use super::{Audit, Report, ReportKind};
 use crate::frame::bits::bit_set;
 use crate::frame::bits::mask_name;
+use crate::frame::names::{EXPOSURES, FIELD_ID, USERS_EXPOSED};
 use crate::frame::polars_bug;
 
 impl Audit<'_> {
@@ -63,7 +64,7 @@ impl Audit<'_> {
         let df = DataFrame::new(
             ids.len(),
             vec![
-                Column::new("field_id".into(), &ids),
+                Column::new(FIELD_ID.into(), &ids),
                 Column::new(
                     "label".into(),
                     inventory
@@ -89,7 +90,7 @@ impl Audit<'_> {
                         .collect::<Vec<_>>(),
                 ),
                 Column::new(
-                    "users_exposed".into(),
+                    USERS_EXPOSED.into(),
                     ids.iter()
                         .map(|id| count(&per_user, format!("ue_{id}")))
                         .collect::<Vec<_>>(),
@@ -101,7 +102,7 @@ impl Audit<'_> {
                         .collect::<Vec<_>>(),
                 ),
                 Column::new(
-                    "exposures".into(),
+                    EXPOSURES.into(),
                     ids.iter()
                         .map(|id| count(&per_row, format!("ex_{id}")))
                         .collect::<Vec<_>>(),
@@ -109,7 +110,10 @@ impl Audit<'_> {
             ],
         )
         .map_err(polars_bug)?;
-        Ok(Report { kind: "fields", df })
+        Ok(Report {
+            kind: ReportKind::Fields,
+            df,
+        })
     }
 
     /// The `users` report restricted to users whose `field_id` was exposed, in

@@ -20,7 +20,7 @@ mod users;
 pub use related::OWN;
 use routes::match_paths;
 pub use summary::Summary;
-pub use tier::TIERS;
+pub use tier::Tier;
 pub use unmapped::suggested_routes;
 pub use users::{assumed_users, USERS_COLUMNS};
 
@@ -32,6 +32,7 @@ use polars::prelude::*;
 use crate::exposure::{Log, Registered, Relations, Zone};
 use crate::frame::bits::{mask_names, mask_words};
 use crate::frame::codes::Encoded;
+use crate::frame::names::{LAST_TS, OWNER_ID, PAGE_ID, REQUESTS, VIEWER_ID};
 use crate::frame::polars_bug;
 use crate::inventory::Inventory;
 
@@ -58,8 +59,36 @@ pub struct Audit<'a> {
 /// A report: typed columns (times as UTC datetimes, lists as lists), formatted by the writers.
 #[derive(Debug, Clone)]
 pub struct Report {
-    pub kind: &'static str,
+    pub kind: ReportKind,
     pub df: DataFrame,
+}
+
+/// The tables the tool reports: the six `report` kinds, and the notice list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportKind {
+    Users,
+    Fields,
+    Pages,
+    Unmapped,
+    Timeline,
+    Summary,
+    /// The list `notices` writes beside the letters.
+    NoticeList,
+}
+
+impl ReportKind {
+    /// The report's name, as the command line and file names spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReportKind::Users => "users",
+            ReportKind::Fields => "fields",
+            ReportKind::Pages => "pages",
+            ReportKind::Unmapped => "unmapped",
+            ReportKind::Timeline => "timeline",
+            ReportKind::Summary => "summary",
+            ReportKind::NoticeList => "notice-list",
+        }
+    }
 }
 
 pub(super) fn words(inventory: &Inventory) -> usize {
@@ -72,9 +101,9 @@ pub(super) fn page_words(inventory: &Inventory) -> usize {
 
 /// Served to someone other than the owner (an unidentified viewer counts).
 pub(super) fn cross() -> Expr {
-    col("viewer_id")
+    col(VIEWER_ID)
         .is_null()
-        .or(col("viewer_id").neq(col("owner_id")))
+        .or(col(VIEWER_ID).neq(col(OWNER_ID)))
 }
 
 /// How rows count: one response each (a raw log), or `requests` each, the first at `ts`
@@ -95,7 +124,7 @@ impl Weight {
     /// Responses in the group.
     fn rows(self) -> Expr {
         match self.weighted {
-            true => col("requests").sum(),
+            true => col(REQUESTS).sum(),
             false => len(),
         }
         .cast(DataType::UInt32)
@@ -104,7 +133,7 @@ impl Weight {
     /// Responses in the group for which `condition` holds.
     fn count(self, condition: Expr) -> Expr {
         match self.weighted {
-            true => col("requests").filter(condition).sum(),
+            true => col(REQUESTS).filter(condition).sum(),
             false => condition.sum(),
         }
         .cast(DataType::UInt32)
@@ -113,7 +142,7 @@ impl Weight {
     /// The column holding the last response's time.
     fn last(self) -> &'static str {
         match self.weighted {
-            true => "last_ts",
+            true => LAST_TS,
             false => "ts",
         }
     }
@@ -260,7 +289,7 @@ impl<'a> Audit<'a> {
     }
 
     fn enriched_plan(&self) -> Result<LazyFrame> {
-        let mut columns = vec!["norm_path".to_string(), "page_id".to_string()];
+        let mut columns = vec!["norm_path".to_string(), PAGE_ID.to_string()];
         columns.extend(mask_names("pm", words(self.inventory)));
         let mut rows = self.with_paths(&columns)?;
         if self.relating().is_some() {

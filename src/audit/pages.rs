@@ -4,7 +4,11 @@ use anyhow::Result;
 use polars::prelude::*;
 
 use super::users::{distinct_viewers, exposure_aggs, field_list};
-use super::{left_join, words, Audit, Report};
+use super::{left_join, words, Audit, Report, ReportKind};
+use crate::frame::names::{
+    DISTINCT_VIEWERS, EXPOSED_FIELDS, EXPOSURES, FIRST_EXPOSED, LAST_EXPOSED, OWNER_ID, PAGE_ID,
+    REQUESTS, USER_ID,
+};
 use crate::frame::polars_bug;
 
 impl Audit<'_> {
@@ -13,12 +17,12 @@ impl Audit<'_> {
         let w = self.weight();
         let stats = self
             .enriched()?
-            .filter(col("page_id").is_not_null())
-            .group_by([col("page_id")])
+            .filter(col(PAGE_ID).is_not_null())
+            .group_by([col(PAGE_ID)])
             .agg([
-                w.rows().alias("requests"),
-                w.count(col("exposure")).alias("exposures"),
-                col("owner_id")
+                w.rows().alias(REQUESTS),
+                w.count(col("exposure")).alias(EXPOSURES),
+                col(OWNER_ID)
                     .filter(col(self.own_exposure()))
                     .n_unique()
                     .cast(DataType::UInt32)
@@ -30,23 +34,26 @@ impl Audit<'_> {
             .lazy()
             .join(
                 stats,
-                [col("page_id")],
-                [col("page_id")],
+                [col(PAGE_ID)],
+                [col(PAGE_ID)],
                 left_join(JoinValidation::OneToOne),
             )
             .sort(["order"], SortMultipleOptions::default())
             .select([
-                col("page_id"),
+                col(PAGE_ID),
                 col("route"),
-                col("requests").fill_null(lit(0u32)),
-                col("exposures").fill_null(lit(0u32)),
+                col(REQUESTS).fill_null(lit(0u32)),
+                col(EXPOSURES).fill_null(lit(0u32)),
                 col("owners_exposed").fill_null(lit(0u32)),
                 col("viewers").fill_null(lit(0u32)),
                 col("fields"),
             ])
             .collect()
             .map_err(polars_bug)?;
-        Ok(Report { kind: "pages", df })
+        Ok(Report {
+            kind: ReportKind::Pages,
+            df,
+        })
     }
 
     /// The inventory's pages as a frame: order, page_id, route, fields (sorted ids).
@@ -76,7 +83,7 @@ impl Audit<'_> {
             vec![
                 Column::new("order".into(), (0..n as u32).collect::<Vec<_>>()),
                 Column::new(
-                    "page_id".into(),
+                    PAGE_ID.into(),
                     inventory
                         .pages
                         .iter()
@@ -102,24 +109,24 @@ impl Audit<'_> {
     /// `last_exposed`.
     pub fn page_users(&self, page_id: &str) -> Result<DataFrame> {
         self.disclosing()?
-            .filter(col("page_id").eq(lit(page_id)).and(col("exposure")))
-            .group_by([col("owner_id")])
+            .filter(col(PAGE_ID).eq(lit(page_id)).and(col("exposure")))
+            .group_by([col(OWNER_ID)])
             .agg(exposure_aggs(words(self.inventory), self.weight()))
             .with_columns([
-                col("owner_id").alias("user_id"),
-                field_list(self.inventory, "exp")?.alias("exposed_fields"),
+                col(OWNER_ID).alias(USER_ID),
+                field_list(self.inventory, "exp")?.alias(EXPOSED_FIELDS),
             ])
             .sort_by_exprs(
-                [col("exposures"), col("distinct_viewers"), col("user_id")],
+                [col(EXPOSURES), col(DISTINCT_VIEWERS), col(USER_ID)],
                 SortMultipleOptions::default().with_order_descending_multi([true, true, false]),
             )
             .select([
-                col("user_id"),
-                col("exposures"),
-                col("distinct_viewers"),
-                col("exposed_fields"),
-                col("first_exposed"),
-                col("last_exposed"),
+                col(USER_ID),
+                col(EXPOSURES),
+                col(DISTINCT_VIEWERS),
+                col(EXPOSED_FIELDS),
+                col(FIRST_EXPOSED),
+                col(LAST_EXPOSED),
             ])
             .collect()
             .map_err(polars_bug)

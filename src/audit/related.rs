@@ -15,6 +15,7 @@ use super::users::with_id_list;
 use super::{words, Audit};
 use crate::exposure::Relations;
 use crate::frame::bits::{any_bits, mask_name, mask_names, word_bits};
+use crate::frame::names::{EXPOSURES, OWNER_ID, PAGE_ID, VIEWER_ID};
 use crate::frame::{cores, polars_bug};
 use crate::inventory::normalise_path;
 
@@ -63,7 +64,7 @@ impl<'a> Audit<'a> {
             .collect();
         let mut columns = vec![
             Column::new(
-                "page_id".into(),
+                PAGE_ID.into(),
                 entries.iter().map(|e| e.0).collect::<Vec<_>>(),
             ),
             Column::new(
@@ -108,7 +109,7 @@ impl<'a> Audit<'a> {
         let page_words = mask_words_pages(inventory);
         let pm = mask_names("pm", words);
         let pg = mask_names("pg", page_words);
-        let mut need: Vec<String> = vec!["page_id".into(), "norm_path".into()];
+        let mut need: Vec<String> = vec![PAGE_ID.into(), "norm_path".into()];
         need.extend(pg.iter().cloned());
         for c in columns {
             if !need.contains(c) && !pm.contains(c) {
@@ -137,8 +138,8 @@ impl<'a> Audit<'a> {
             .related_page_rows(&need, &pages_bits, log_columns)?
             .join(
                 self.related_pages()?.lazy(),
-                [col("page_id")],
-                [col("page_id")],
+                [col(PAGE_ID)],
+                [col(PAGE_ID)],
                 inner.clone(),
             )
             .collect()
@@ -146,7 +147,7 @@ impl<'a> Audit<'a> {
         let (rows, relevant) = relevant_relations(rows, &relations.df)?;
         // The path columns the sift read and the caller does not want are dropped: the joins
         // below copy every column.
-        let unused: Vec<&str> = ["page_id", "norm_path"]
+        let unused: Vec<&str> = [PAGE_ID, "norm_path"]
             .into_iter()
             .filter(|c| !columns.iter().any(|wanted| wanted == c))
             .collect();
@@ -174,17 +175,17 @@ impl<'a> Audit<'a> {
                     .or(col("ts").gt_eq(col("rel_from"))),
             )
             .and(col("rel_to").is_null().or(col("ts").lt(col("rel_to"))))
-            .and(col("related_id").neq(col("owner_id")));
+            .and(col("related_id").neq(col(OWNER_ID)));
         let rows = concat([on_path, anywhere], UnionArgs::default())
             .map_err(polars_bug)?
             .filter(valid)
             .with_column(
-                when(col("viewer_id").eq(col("owner_id")))
+                when(col(VIEWER_ID).eq(col(OWNER_ID)))
                     .then(col("related_id"))
-                    .otherwise(col("viewer_id"))
-                    .alias("viewer_id"),
+                    .otherwise(col(VIEWER_ID))
+                    .alias(VIEWER_ID),
             )
-            .with_column(col("related_id").alias("owner_id"));
+            .with_column(col("related_id").alias(OWNER_ID));
         let mut shape = vec![col("row")];
         shape.extend(log_columns.iter().map(|c| col(*c)));
         shape.extend(columns.iter().map(|c| col(c.as_str())));
@@ -206,7 +207,7 @@ impl<'a> Audit<'a> {
             .select(shape.clone());
         let mut aggs: Vec<Expr> = log_columns
             .iter()
-            .filter(|c| **c != "owner_id")
+            .filter(|c| **c != OWNER_ID)
             .map(|c| col(*c).first())
             .collect();
         for c in columns.iter().filter(|c| !pm.contains(c)) {
@@ -222,7 +223,7 @@ impl<'a> Audit<'a> {
         aggs.push(col(VIA).bitwise_or());
         let merged = rows
             .filter(col("rel_repeated"))
-            .group_by([col("row"), col("owner_id")])
+            .group_by([col("row"), col(OWNER_ID)])
             .agg(aggs)
             .select(shape);
         concat([single, merged], UnionArgs::default()).map_err(polars_bug)
@@ -237,11 +238,11 @@ impl<'a> Audit<'a> {
         pages_bits: &[u64],
         log_columns: &[&str],
     ) -> Result<LazyFrame> {
-        let mut columns = vec!["ts", "owner_id", "viewer_id"];
+        let mut columns = vec!["ts", OWNER_ID, VIEWER_ID];
         columns.extend(
             log_columns
                 .iter()
-                .filter(|c| !["ts", "owner_id", "viewer_id"].contains(c)),
+                .filter(|c| !["ts", OWNER_ID, VIEWER_ID].contains(c)),
         );
         let keep = any_bits("pg", pages_bits);
         let df = self.rows_where(keep, Some(&columns), true, need)?;
@@ -290,7 +291,7 @@ impl<'a> Audit<'a> {
             .with_disclosure(self.related_rows(
                 &columns,
                 relations,
-                &["ts", "owner_id", "viewer_id"],
+                &["ts", OWNER_ID, VIEWER_ID],
             )?)
             .filter(col("exposure"))
             .select([col("row")])
@@ -365,7 +366,7 @@ fn relevant_relations(mut rows: DataFrame, relations: &DataFrame) -> Result<(Dat
             .map_err(polars_bug)?
             .clone())
     };
-    let (row_owners, row_paths) = (text("owner_id")?, text("norm_path")?);
+    let (row_owners, row_paths) = (text(OWNER_ID)?, text("norm_path")?);
     let (owners, owner_numbers) = Owners::of(&row_owners);
     let mut pages: PlHashMap<(u32, &str), u32> = PlHashMap::with_capacity(rows.height());
     let page_numbers: Vec<Option<u32>> = owner_numbers
@@ -540,13 +541,13 @@ impl<'a> Table<'a> {
         };
         let table = Table {
             relation: text("relation").map_err(polars_bug)?,
-            owner: text("owner_id").map_err(polars_bug)?,
+            owner: text(OWNER_ID).map_err(polars_bug)?,
             related: text("related_id").map_err(polars_bug)?,
             path: text("path").map_err(polars_bug)?,
             from: time("from").map_err(polars_bug)?,
             to: time("to").map_err(polars_bug)?,
             chunks: relations
-                .column("owner_id")
+                .column(OWNER_ID)
                 .map_err(polars_bug)?
                 .as_materialized_series()
                 .chunk_lengths()
@@ -633,7 +634,7 @@ pub(super) fn with_via(users: DataFrame, names: &[&str]) -> Result<DataFrame> {
     let mut users = users
         .lazy()
         .with_column(
-            when(col("exposures").gt(lit(0u32)))
+            when(col(EXPOSURES).gt(lit(0u32)))
                 .then(col("via_exp"))
                 .otherwise(col("via_pot"))
                 .fill_null(lit(0u64))

@@ -7,6 +7,7 @@ use super::{page_words, words};
 use crate::frame::bits::mask_name;
 use crate::frame::bits::word_bits;
 use crate::frame::cores;
+use crate::frame::names::PAGE_ID;
 use crate::frame::polars_bug;
 use crate::inventory::normalise_path;
 use crate::inventory::Inventory;
@@ -54,7 +55,7 @@ pub(super) fn match_paths(inventory: &Inventory, raw: &StringChunked) -> Result<
             Column::from(part.clone().into_series().with_name("path".into())),
             StringChunked::from_iter_values("norm_path".into(), norm.iter().map(|n| n.as_ref()))
                 .into_column(),
-            Column::new("page_id".into(), page_ids),
+            Column::new(PAGE_ID.into(), page_ids),
         ];
         for (w, mask) in masks.into_iter().enumerate() {
             columns.push(Column::new(mask_name("pm", w).into(), mask));

@@ -4,10 +4,11 @@ use anyhow::Result;
 use polars::prelude::*;
 
 use super::related;
-use super::{words, Audit, Report};
+use super::{words, Audit, Report, ReportKind};
 use crate::frame::bits::any_bits;
 use crate::frame::bits::any_set;
 use crate::frame::bits::word_bits;
+use crate::frame::names::{EXPOSURES, PAGE_ID, TIER_RANK, USERS_EXPOSED};
 use crate::frame::polars_bug;
 
 impl Audit<'_> {
@@ -50,12 +51,12 @@ impl Audit<'_> {
                     .sum()
                     .cast(DataType::UInt32)
                     .alias("confirmed"),
-                col("tier_rank")
+                col(TIER_RANK)
                     .eq(lit(0u8))
                     .sum()
                     .cast(DataType::UInt32)
                     .alias("direct"),
-                col("tier_rank")
+                col(TIER_RANK)
                     .eq(lit(1u8))
                     .sum()
                     .cast(DataType::UInt32)
@@ -72,9 +73,9 @@ impl Audit<'_> {
             .enriched()?
             .select([
                 w.rows().alias("rows"),
-                w.count(col("exposure")).alias("exposures"),
-                w.count(col("page_id").is_null()).alias("unmapped"),
-                w.count(col("page_id").is_null().and(col("cross")))
+                w.count(col("exposure")).alias(EXPOSURES),
+                w.count(col(PAGE_ID).is_null()).alias("unmapped"),
+                w.count(col(PAGE_ID).is_null().and(col("cross")))
                     .alias("unmapped_cross"),
                 w.count(col("cross")).alias("cross"),
             ])
@@ -94,7 +95,7 @@ impl Audit<'_> {
             users_direct_tier: get(&counts, "direct"),
             users_notice_tier: get(&counts, "notice"),
             users_potential_tier: potential - get(&counts, "direct") - get(&counts, "notice"),
-            exposures: get(&rows, "exposures"),
+            exposures: get(&rows, EXPOSURES),
             unmapped_cross_user: get(&rows, "unmapped_cross"),
             rows_in_window: get(&rows, "rows"),
             rows_cross_user: get(&rows, "cross"),
@@ -132,7 +133,7 @@ impl Audit<'_> {
         )
         .map_err(polars_bug)?;
         Ok(Report {
-            kind: "summary",
+            kind: ReportKind::Summary,
             df,
         })
     }
@@ -243,14 +244,14 @@ impl Summary {
                 "users_direct_notice_fields_viewable",
                 self.users_direct_fields_viewable,
             ),
-            ("users_exposed", self.users_exposed),
+            (USERS_EXPOSED, self.users_exposed),
         ];
         if let Some(only) = self.users_exposed_only_via_related {
             figures.push(("users_exposed_only_via_related_pages", only));
         }
         figures.extend([
             ("users_direct_tier", self.users_direct_tier),
-            ("exposures", self.exposures),
+            (EXPOSURES, self.exposures),
             ("unmapped_cross_user_rows", self.unmapped_cross_user),
             ("users_notice_tier", self.users_notice_tier),
             ("users_potential_tier", self.users_potential_tier),

@@ -3,7 +3,8 @@
 use anyhow::Result;
 use polars::prelude::*;
 
-use super::{Audit, Report};
+use super::{Audit, Report, ReportKind};
+use crate::frame::names::{EXPOSURES, OWNER_ID, REQUESTS, USERS_EXPOSED};
 use crate::frame::polars_bug;
 
 impl Audit<'_> {
@@ -26,19 +27,19 @@ impl Audit<'_> {
             .with_column(minute)
             .group_by([col("minute")])
             .agg([
-                w.rows().alias("requests"),
-                w.count(col("exposure")).alias("exposures"),
-                col("owner_id")
+                w.rows().alias(REQUESTS),
+                w.count(col("exposure")).alias(EXPOSURES),
+                col(OWNER_ID)
                     .filter(col(self.own_exposure()))
                     .n_unique()
                     .cast(DataType::UInt32)
-                    .alias("users_exposed"),
+                    .alias(USERS_EXPOSED),
             ])
             .sort(["minute"], SortMultipleOptions::default())
             .collect()
             .map_err(polars_bug)?;
         Ok(Report {
-            kind: "timeline",
+            kind: ReportKind::Timeline,
             df,
         })
     }
@@ -54,14 +55,14 @@ impl Audit<'_> {
             0,
             vec![
                 Column::new_empty("minute".into(), &utc),
-                Column::new_empty("requests".into(), &DataType::UInt32),
-                Column::new_empty("exposures".into(), &DataType::UInt32),
-                Column::new_empty("users_exposed".into(), &DataType::UInt32),
+                Column::new_empty(REQUESTS.into(), &DataType::UInt32),
+                Column::new_empty(EXPOSURES.into(), &DataType::UInt32),
+                Column::new_empty(USERS_EXPOSED.into(), &DataType::UInt32),
             ],
         )
         .map_err(polars_bug)?;
         Ok(Report {
-            kind: "timeline",
+            kind: ReportKind::Timeline,
             df,
         })
     }

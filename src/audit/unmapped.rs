@@ -3,7 +3,8 @@
 use anyhow::Result;
 use polars::prelude::*;
 
-use super::{Audit, Report};
+use super::{Audit, Report, ReportKind};
+use crate::frame::names::{PAGE_ID, REQUESTS};
 use crate::frame::polars_bug;
 use crate::inventory::suggest_route;
 
@@ -13,14 +14,14 @@ impl Audit<'_> {
         let w = self.weight();
         let df = self
             .enriched()?
-            .filter(col("page_id").is_null())
+            .filter(col(PAGE_ID).is_null())
             .group_by([col("norm_path")])
             .agg([
-                w.rows().alias("requests"),
+                w.rows().alias(REQUESTS),
                 w.count(col("cross")).alias("cross_user"),
             ])
             .sort_by_exprs(
-                [col("requests"), col("norm_path")],
+                [col(REQUESTS), col("norm_path")],
                 SortMultipleOptions::default().with_order_descending_multi([true, false]),
             )
             .collect()
@@ -36,7 +37,7 @@ impl Audit<'_> {
             .map_err(polars_bug)?;
         df.rename("norm_path", "path".into()).map_err(polars_bug)?;
         Ok(Report {
-            kind: "unmapped",
+            kind: ReportKind::Unmapped,
             df,
         })
     }
@@ -52,11 +53,11 @@ pub fn suggested_routes(unmapped: &Report) -> Result<DataFrame> {
         .group_by([col("suggested_route").alias("route")])
         .agg([
             len().cast(DataType::UInt32).alias("paths"),
-            col("requests").sum().cast(DataType::UInt32),
+            col(REQUESTS).sum().cast(DataType::UInt32),
             col("cross_user").sum().cast(DataType::UInt32),
         ])
         .sort_by_exprs(
-            [col("requests"), col("route")],
+            [col(REQUESTS), col("route")],
             SortMultipleOptions::default().with_order_descending_multi([true, false]),
         )
         .collect()

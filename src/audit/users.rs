@@ -5,8 +5,8 @@ use anyhow::Result;
 use polars::prelude::*;
 
 use super::related;
-use super::tier::{in_notice_order, TIERS};
-use super::{cross, left_join, page_words, words, Audit, Report, Weight};
+use super::tier::{in_notice_order, Tier};
+use super::{cross, left_join, page_words, words, Audit, Report, ReportKind, Weight};
 use crate::frame::bits::any_bits;
 use crate::frame::bits::any_set;
 use crate::frame::bits::bit_set;
@@ -15,6 +15,10 @@ use crate::frame::bits::mask_names;
 use crate::frame::bits::mask_words;
 use crate::frame::bits::word_bits;
 use crate::frame::cores;
+use crate::frame::names::{
+    DISTINCT_VIEWERS, EXPOSED_FIELDS, EXPOSURES, FIRST_EXPOSED, LAST_EXPOSED, LAST_TS, OWNER_ID,
+    PAGE_ID, POTENTIAL_FIELDS, REQUESTS, TIER_RANK, USER_ID, VIEWER_ID,
+};
 use crate::frame::polars_bug;
 use crate::inventory::Inventory;
 
@@ -87,27 +91,24 @@ fn id_list(df: &DataFrame, name: &str, prefix: &str, ids: &[&str]) -> Result<Col
 
 /// Distinct viewers over exposures: distinct non-empty ids plus one per unidentified view.
 pub(super) fn distinct_viewers(w: Weight) -> Expr {
-    col("viewer_id")
-        .filter(col("exposure").and(col("viewer_id").is_not_null()))
+    col(VIEWER_ID)
+        .filter(col("exposure").and(col(VIEWER_ID).is_not_null()))
         .n_unique()
         .cast(DataType::UInt32)
-        + w.count(col("exposure").and(col("viewer_id").is_null()))
+        + w.count(col("exposure").and(col(VIEWER_ID).is_null()))
 }
 
 /// What a group of disclosing rows says about exposure: counts, viewers, first and last
 /// exposure, and the field masks `pot*` (disclosed) and `exp*` (seen by someone else).
 pub(super) fn exposure_aggs(words: usize, w: Weight) -> Vec<Expr> {
     let mut aggs = vec![
-        w.count(col("exposure")).alias("exposures"),
-        distinct_viewers(w).alias("distinct_viewers"),
-        col("ts")
-            .filter(col("exposure"))
-            .min()
-            .alias("first_exposed"),
+        w.count(col("exposure")).alias(EXPOSURES),
+        distinct_viewers(w).alias(DISTINCT_VIEWERS),
+        col("ts").filter(col("exposure")).min().alias(FIRST_EXPOSED),
         col(w.last())
             .filter(col("exposure"))
             .max()
-            .alias("last_exposed"),
+            .alias(LAST_EXPOSED),
     ];
     for w in 0..words {
         aggs.push(
@@ -143,9 +144,9 @@ impl Audit<'_> {
         // Made once: both aggregations below start from it. Only the rows on pages that
         // render a field, and only the columns the aggregations read (not the path text):
         // this copy is the report's largest allocation.
-        let mut keep = vec!["ts", "owner_id", "viewer_id"];
+        let mut keep = vec!["ts", OWNER_ID, VIEWER_ID];
         if self.log.weighted {
-            keep.extend(["requests", "last_ts"]);
+            keep.extend([REQUESTS, LAST_TS]);
         }
         // The related people's rows are built on a thread of their own meanwhile: much of
         // that work runs on one core.
@@ -163,7 +164,7 @@ impl Audit<'_> {
         let mut rendered: Vec<Expr> = (0..words)
             .map(|w| col(mask_name("pm", w)).bitwise_or())
             .collect();
-        let mut potential = vec![col("owner_id")];
+        let mut potential = vec![col(OWNER_ID)];
         potential.extend((0..words).map(|w| col(mask_name("dm", w)).alias(mask_name("pot", w))));
         potential.push(col("in_registered").is_null().alias("assumed_registered"));
         if relating {
@@ -171,21 +172,21 @@ impl Audit<'_> {
             potential.push(col(related::VIA).alias("via_pot"));
         }
         let potential = self
-            .with_registration(personal.clone().group_by([col("owner_id")]).agg(rendered))
+            .with_registration(personal.clone().group_by([col(OWNER_ID)]).agg(rendered))
             .select(potential)
             .filter(any_set("pot", words));
 
         let w = self.weight();
         let mut aggs = vec![
-            w.rows().alias("exposures"),
-            (col("viewer_id")
+            w.rows().alias(EXPOSURES),
+            (col(VIEWER_ID)
                 .drop_nulls()
                 .n_unique()
                 .cast(DataType::UInt32)
-                + w.count(col("viewer_id").is_null()))
-            .alias("distinct_viewers"),
-            col("ts").min().alias("first_exposed"),
-            col(w.last()).max().alias("last_exposed"),
+                + w.count(col(VIEWER_ID).is_null()))
+            .alias(DISTINCT_VIEWERS),
+            col("ts").min().alias(FIRST_EXPOSED),
+            col(w.last()).max().alias(LAST_EXPOSED),
         ];
         aggs.extend((0..words).map(|w| {
             col(mask_name("dm", w))
@@ -207,7 +208,7 @@ impl Audit<'_> {
         let exposures = self
             .with_registration(personal.filter(cross()))
             .filter(any_set("dm", words))
-            .group_by([col("owner_id")])
+            .group_by([col(OWNER_ID)])
             .agg(aggs);
 
         let direct: Vec<u64> = (0..words)
@@ -218,18 +219,14 @@ impl Audit<'_> {
             })
             .collect();
         let tier_rank = when(any_bits("exp", &direct))
-            .then(lit(0u8))
+            .then(lit(Tier::Direct.rank()))
             .when(any_set("exp", words))
-            .then(lit(1u8))
-            .otherwise(lit(2u8));
-        let tier = when(col("tier_rank").eq(lit(0u8)))
-            .then(lit(TIERS[0]))
-            .when(col("tier_rank").eq(lit(1u8)))
-            .then(lit(TIERS[1]))
-            .otherwise(lit(TIERS[2]));
+            .then(lit(Tier::Notice.rank()))
+            .otherwise(lit(Tier::Potential.rank()));
+        let tier = Tier::name_of_rank(col(TIER_RANK));
         let mut filled = vec![
-            col("exposures").fill_null(lit(0u32)),
-            col("distinct_viewers").fill_null(lit(0u32)),
+            col(EXPOSURES).fill_null(lit(0u32)),
+            col(DISTINCT_VIEWERS).fill_null(lit(0u32)),
         ];
         for prefix in ["exp", "pg"] {
             let n = if prefix == "pg" { page_words } else { words };
@@ -238,12 +235,12 @@ impl Audit<'_> {
         let users = potential
             .join(
                 exposures,
-                [col("owner_id")],
-                [col("owner_id")],
+                [col(OWNER_ID)],
+                [col(OWNER_ID)],
                 left_join(JoinValidation::OneToOne),
             )
             .with_columns(filled)
-            .with_column(tier_rank.alias("tier_rank"))
+            .with_column(tier_rank.alias(TIER_RANK))
             .with_column(tier.alias("tier"))
             .collect_with_engine(Engine::Streaming)
             .map_err(polars_bug)?
@@ -255,8 +252,8 @@ impl Audit<'_> {
             &mut users,
             &[
                 ("pages", "pg", &page_ids),
-                ("exposed_fields", "exp", &field_ids),
-                ("potential_fields", "pot", &field_ids),
+                (EXPOSED_FIELDS, "exp", &field_ids),
+                (POTENTIAL_FIELDS, "pot", &field_ids),
             ],
         )?;
         if relating {
@@ -264,22 +261,22 @@ impl Audit<'_> {
             with_id_list(&mut users, "own_pages", "pgo", &page_ids)?;
         }
         let mut order = vec![
-            col("owner_id"),
-            col("exposures"),
-            col("distinct_viewers"),
-            col("first_exposed"),
-            col("last_exposed"),
+            col(OWNER_ID),
+            col(EXPOSURES),
+            col(DISTINCT_VIEWERS),
+            col(FIRST_EXPOSED),
+            col(LAST_EXPOSED),
         ];
         order.extend(mask_names("pot", words).iter().map(|c| col(c.as_str())));
         order.extend(mask_names("exp", words).iter().map(|c| col(c.as_str())));
         order.extend([
             col("pages"),
             col("assumed_registered"),
-            col("tier_rank"),
-            col("owner_id").alias("user_id"),
+            col(TIER_RANK),
+            col(OWNER_ID).alias(USER_ID),
             col("tier"),
-            col("exposed_fields"),
-            col("potential_fields"),
+            col(EXPOSED_FIELDS),
+            col(POTENTIAL_FIELDS),
         ]);
         if relating {
             order.extend([col(related::VIA), col("via"), col("own_pages")]);
@@ -298,7 +295,7 @@ impl Audit<'_> {
             columns.push("via");
         }
         Ok(Report {
-            kind: "users",
+            kind: ReportKind::Users,
             df: select(frame, &columns)?,
         })
     }
@@ -308,7 +305,7 @@ impl Audit<'_> {
         let users = self.users_frame()?;
         let one = users
             .lazy()
-            .filter(col("user_id").eq(lit(user_id)))
+            .filter(col(USER_ID).eq(lit(user_id)))
             .collect()
             .map_err(polars_bug)?;
         Ok((one.height() > 0).then_some(one))
@@ -321,22 +318,22 @@ impl Audit<'_> {
     /// relation's label), never the other person's id.
     pub fn user_pages(&self, user_id: &str) -> Result<DataFrame> {
         let w = self.weight();
-        let mut aggs = vec![w.rows().alias("requests")];
+        let mut aggs = vec![w.rows().alias(REQUESTS)];
         aggs.extend(exposure_aggs(words(self.inventory), w));
         if self.relating().is_some() {
             aggs.push(col(related::VIA).bitwise_or());
         }
         let pages = self
             .disclosing()?
-            .filter(col("owner_id").eq(lit(user_id)))
-            .group_by([col("page_id")])
+            .filter(col(OWNER_ID).eq(lit(user_id)))
+            .group_by([col(PAGE_ID)])
             .agg(aggs)
             .with_columns([
-                field_list(self.inventory, "exp")?.alias("exposed_fields"),
+                field_list(self.inventory, "exp")?.alias(EXPOSED_FIELDS),
                 field_list(self.inventory, "pot")?.alias("disclosed_fields"),
             ])
             .sort_by_exprs(
-                [col("exposures"), col("page_id")],
+                [col(EXPOSURES), col(PAGE_ID)],
                 SortMultipleOptions::default().with_order_descending_multi([true, false]),
             )
             .collect()
@@ -354,7 +351,7 @@ impl Audit<'_> {
             .df
             .clone()
             .lazy()
-            .filter(col("owner_id").eq(lit(user_id)))
+            .filter(col(OWNER_ID).eq(lit(user_id)))
             .select([len()])
             .collect()
             .map_err(polars_bug)?;
@@ -367,14 +364,14 @@ impl Audit<'_> {
 }
 
 pub const USERS_COLUMNS: &[&str] = &[
-    "user_id",
+    USER_ID,
     "tier",
-    "exposed_fields",
-    "potential_fields",
-    "exposures",
-    "distinct_viewers",
-    "first_exposed",
-    "last_exposed",
+    EXPOSED_FIELDS,
+    POTENTIAL_FIELDS,
+    EXPOSURES,
+    DISTINCT_VIEWERS,
+    FIRST_EXPOSED,
+    LAST_EXPOSED,
     "pages",
 ];
 

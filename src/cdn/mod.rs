@@ -2,8 +2,6 @@
 //! response rendered its own viewer's page; a cached one carried the page of the latest
 //! origin response for the same cache key at or before it (a backward as-of join by key).
 
-pub mod simulate;
-
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
@@ -16,22 +14,16 @@ use crate::exposure::{
     format_of, parse_text_timestamps, rename_columns, row_location, scan, schema_of, ts_to_utc,
     unreadable, window_of, Format, Log, ReadOptions, Zone,
 };
+use crate::frame::names::{CACHE_STATUS, ORIGIN_TS, OWNER_ID, VIEWER_ID};
 use crate::frame::{first_true, polars_bug, utc_micros};
 use crate::inventory::normalise_path;
-use crate::report::{presentable, write_private};
+use crate::report;
 
 /// The columns a CDN log needs (plus the `--origin-id` column when given).
-pub const CDN_COLUMNS: [&str; 4] = ["ts", "path", "viewer_id", "cache_status"];
+pub const CDN_COLUMNS: [&str; 4] = ["ts", "path", VIEWER_ID, CACHE_STATUS];
 
 /// The columns of the derived exposure log, in order.
-pub const DERIVED_COLUMNS: [&str; 6] = [
-    "ts",
-    "path",
-    "owner_id",
-    "viewer_id",
-    "cache_status",
-    "origin_ts",
-];
+pub const DERIVED_COLUMNS: [&str; 6] = ["ts", "path", OWNER_ID, VIEWER_ID, CACHE_STATUS, ORIGIN_TS];
 
 /// `cache_status` values of responses the origin rendered (compared trimmed, any case).
 pub const DEFAULT_ORIGIN: [&str; 2] = ["MISS", "PASS"];
@@ -40,13 +32,12 @@ pub const DEFAULT_ORIGIN: [&str; 2] = ["MISS", "PASS"];
 pub const DEFAULT_CACHED: [&str; 4] = ["HIT", "STALE", "UPDATING", "REVALIDATED"];
 
 /// What a cached response is keyed on, as the CDN keys its cache.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum CacheKey {
     /// The normalised path (scheme, host, query, fragment and trailing slash dropped).
     #[default]
     Path,
     /// The normalised path and the query string, as written.
-    #[value(name = "path+query")]
     PathQuery,
 }
 
@@ -77,16 +68,22 @@ impl Default for Options {
 }
 
 impl Options {
-    /// The options from the command line; a status in both lists is refused.
-    pub fn from_args(args: &crate::cli::DeriveArgs) -> InputResult<Options> {
-        let norm = |list: &Option<Vec<String>>, default: &[&str]| -> Vec<String> {
+    /// The options as given (`None`: the default); a status in both lists is refused.
+    pub fn new(
+        cache_key: Option<CacheKey>,
+        origin_status: Option<&[String]>,
+        cached_status: Option<&[String]>,
+        max_age: Option<i64>,
+        origin_id: Option<String>,
+    ) -> InputResult<Options> {
+        let norm = |list: Option<&[String]>, default: &[&str]| -> Vec<String> {
             match list {
                 Some(values) => values.iter().map(|v| v.trim().to_uppercase()).collect(),
                 None => default.iter().map(|s| s.to_string()).collect(),
             }
         };
-        let origin_statuses = norm(&args.origin_status, &DEFAULT_ORIGIN);
-        let cached_statuses = norm(&args.cached_status, &DEFAULT_CACHED);
+        let origin_statuses = norm(origin_status, &DEFAULT_ORIGIN);
+        let cached_statuses = norm(cached_status, &DEFAULT_CACHED);
         if let Some(both) = origin_statuses.iter().find(|s| cached_statuses.contains(s)) {
             return Err(InputError::usage(format!(
                 "cache status {both:?} is both an origin status (--origin-status) and a cached one (--cached-status)"
@@ -96,11 +93,11 @@ impl Options {
             return Err(InputError::usage("--origin-status: an empty status"));
         }
         Ok(Options {
-            cache_key: args.cache_key.unwrap_or_default(),
+            cache_key: cache_key.unwrap_or_default(),
             origin_statuses,
             cached_statuses,
-            max_age: args.max_age,
-            origin_id: args.origin_id.clone(),
+            max_age,
+            origin_id,
         })
     }
 }
@@ -189,16 +186,14 @@ pub fn read_log(files: &[PathBuf], read: &ReadOptions, options: &Options) -> Res
         .collect()
         .map_err(polars_bug)?;
     let counts = counts(&df)?;
-    let has_owner = col("owner_id")
-        .is_not_null()
-        .and(col("owner_id").neq(lit("")));
+    let has_owner = col(OWNER_ID).is_not_null().and(col(OWNER_ID).neq(lit("")));
     let df = df
         .lazy()
         .filter(has_owner)
         .select([
             col("ts"),
             col("path"),
-            col("owner_id"),
+            col(OWNER_ID),
             crate::exposure::viewer_or_null(),
         ])
         .collect()
@@ -219,33 +214,15 @@ pub fn write(df: &DataFrame, output: &Path, zone: &Zone) -> Result<()> {
         ))
         .into());
     }
-    let mut bytes = Vec::new();
-    match format_of(output)? {
-        Format::Csv => {
-            let mut text = presentable(df, zone, true)?;
-            CsvWriter::new(&mut bytes)
-                .include_header(true)
-                .finish(&mut text)
-                .map_err(polars_bug)?;
-        }
-        Format::Ndjson => {
-            let mut text = presentable(df, zone, false)?;
-            JsonWriter::new(&mut bytes)
-                .with_json_format(JsonFormat::JsonLines)
-                .finish(&mut text)
-                .map_err(polars_bug)?;
-        }
-        Format::Parquet => {
-            // LZ4: several times faster to write than the default zstd, for a file that
-            // is read back once by the audit.
-            let mut df = df.clone();
-            ParquetWriter::new(&mut bytes)
-                .with_compression(ParquetCompression::Lz4Raw)
-                .finish(&mut df)
-                .map_err(polars_bug)?;
-        }
-    }
-    write_private(output, &bytes)
+    let format = match format_of(output)? {
+        Format::Csv => report::Format::Csv,
+        Format::Ndjson => report::Format::Ndjson,
+        Format::Parquet => report::Format::Parquet,
+    };
+    // LZ4: several times faster to write than the default zstd, for a file that is read
+    // back once by the audit.
+    let bytes = report::render_compressed(df, format, zone, ParquetCompression::Lz4Raw)?;
+    report::write_private(output, &bytes)
 }
 
 /// Adds the derivation's figures to `report summary`.
@@ -372,8 +349,8 @@ fn read_one(path: &Path, read: &ReadOptions, options: &Options) -> Result<(DataF
     let mut columns = vec![
         ts_to_utc(&ts_type, path, zone)?.alias("ts"),
         text("path").fill_null(lit("/")).alias("path"),
-        text("viewer_id").alias("viewer_id"),
-        text("cache_status").alias("cache_status"),
+        text(VIEWER_ID).alias(VIEWER_ID),
+        text(CACHE_STATUS).alias(CACHE_STATUS),
     ];
     if let Some(id) = &options.origin_id {
         columns.push(text(id).alias("origin_id"));
@@ -398,7 +375,7 @@ fn read_one(path: &Path, read: &ReadOptions, options: &Options) -> Result<(DataF
     };
     let origin = origin_values(&df, path, format, options)?;
     let is_origin = origin.iter().fold(lit(false), |acc, value| {
-        acc.or(col("cache_status").eq(lit(value.as_str())))
+        acc.or(col(CACHE_STATUS).eq(lit(value.as_str())))
     });
     let df = df
         .lazy()
@@ -417,7 +394,7 @@ fn origin_values(
     options: &Options,
 ) -> Result<Vec<String>> {
     let status = df
-        .column("cache_status")
+        .column(CACHE_STATUS)
         .map_err(polars_bug)?
         .str()
         .map_err(polars_bug)?;
@@ -450,7 +427,7 @@ fn origin_values(
             )
         };
         return Err(
-            InputError::at(row_location(path, format, index, "cache_status"), message).into(),
+            InputError::at(row_location(path, format, index, CACHE_STATUS), message).into(),
         );
     }
     Ok(origin)
@@ -601,7 +578,7 @@ fn with_cache_keys(mut df: DataFrame, key: CacheKey) -> Result<DataFrame> {
 fn attribute(rows: LazyFrame, options: &Options) -> Result<LazyFrame> {
     // The row whose viewer owns this row's page, if it were an origin response: its own,
     // unless its viewer is unidentified (an unidentified visitor's page is nobody's).
-    let unidentified = col("viewer_id").is_null().or(col("viewer_id").eq(lit("")));
+    let unidentified = col(VIEWER_ID).is_null().or(col(VIEWER_ID).eq(lit("")));
     let rows = rows.with_row_index("row", None).with_column(
         when(unidentified)
             .then(lit(NULL).cast(IDX_DTYPE))
@@ -613,7 +590,7 @@ fn attribute(rows: LazyFrame, options: &Options) -> Result<LazyFrame> {
         Some(_) => {
             let origins = origins.filter(col("origin_id").is_not_null()).select([
                 col("origin_id"),
-                col("ts").alias("origin_ts"),
+                col("ts").alias(ORIGIN_TS),
                 col("own_row").alias("origin_owner_row"),
             ]);
             let args = JoinArgs {
@@ -625,12 +602,12 @@ fn attribute(rows: LazyFrame, options: &Options) -> Result<LazyFrame> {
         }
         None => with_latest_origin(rows)?,
     };
-    let age = col("ts").cast(DataType::Int64) - col("origin_ts").cast(DataType::Int64);
+    let age = col("ts").cast(DataType::Int64) - col(ORIGIN_TS).cast(DataType::Int64);
     let fresh = match options.max_age {
         Some(max) => age.lt_eq(lit(max)),
         None => lit(true),
     };
-    let found = col("origin_ts").is_not_null().and(fresh.clone());
+    let found = col(ORIGIN_TS).is_not_null().and(fresh.clone());
     let owner_row = when(col("is_origin"))
         .then(col("own_row"))
         .when(found.clone())
@@ -639,19 +616,19 @@ fn attribute(rows: LazyFrame, options: &Options) -> Result<LazyFrame> {
     Ok(joined.select([
         col("ts"),
         col("path"),
-        col("viewer_id").gather(owner_row, false).alias("owner_id"),
-        col("viewer_id"),
-        col("cache_status"),
+        col(VIEWER_ID).gather(owner_row, false).alias(OWNER_ID),
+        col(VIEWER_ID),
+        col(CACHE_STATUS),
         when(col("is_origin"))
             .then(col("ts"))
             .when(found)
-            .then(col("origin_ts"))
+            .then(col(ORIGIN_TS))
             .otherwise(lit(NULL).cast(utc_micros()))
-            .alias("origin_ts"),
+            .alias(ORIGIN_TS),
         col("is_origin"),
         col("is_origin")
             .not()
-            .and(col("origin_ts").is_not_null())
+            .and(col(ORIGIN_TS).is_not_null())
             .and(fresh.not())
             .alias("too_old"),
     ]))
@@ -664,7 +641,7 @@ fn attribute(rows: LazyFrame, options: &Options) -> Result<LazyFrame> {
 fn with_latest_origin(rows: LazyFrame) -> Result<LazyFrame> {
     let rows = rows.collect().map_err(polars_bug)?;
     let origins = rows.clone().lazy().filter(col("is_origin")).select([
-        col("ts").alias("origin_ts"),
+        col("ts").alias(ORIGIN_TS),
         col("key"),
         col("own_row").alias("origin_owner_row"),
     ]);
@@ -687,12 +664,12 @@ fn with_latest_origin(rows: LazyFrame) -> Result<LazyFrame> {
             .join(
                 origins,
                 [col("ts")],
-                [col("origin_ts")],
+                [col(ORIGIN_TS)],
                 JoinArgs::new(JoinType::AsOf(Box::new(asof))),
             )
             .select([
                 col("row"),
-                col("origin_ts").cast(DataType::Int64),
+                col(ORIGIN_TS).cast(DataType::Int64),
                 col("origin_owner_row"),
             ])
     }
@@ -705,7 +682,7 @@ fn with_latest_origin(rows: LazyFrame) -> Result<LazyFrame> {
     let (mut origin_ts, mut owner_row) = (vec![0i64; n], vec![0 as IdxSize; n]);
     let (mut no_origin, mut no_owner) = (vec![true; n], vec![true; n]);
     let at = column("row")?.idx().map_err(polars_bug)?;
-    let ts = column("origin_ts")?.i64().map_err(polars_bug)?;
+    let ts = column(ORIGIN_TS)?.i64().map_err(polars_bug)?;
     let owner = column("origin_owner_row")?.idx().map_err(polars_bug)?;
     for ((row, ts), owner) in at.iter().zip(ts.iter()).zip(owner.iter()) {
         let Some(row) = row.map(|r| r as usize) else {
@@ -721,7 +698,7 @@ fn with_latest_origin(rows: LazyFrame) -> Result<LazyFrame> {
         }
     }
     let empty_where = |mask: Vec<bool>| BooleanChunked::from_slice("empty".into(), &mask);
-    let origin_ts = Int64Chunked::from_vec("origin_ts".into(), origin_ts)
+    let origin_ts = Int64Chunked::from_vec(ORIGIN_TS.into(), origin_ts)
         .set(&empty_where(no_origin), None)
         .map_err(polars_bug)?
         .into_column()
@@ -747,7 +724,7 @@ fn counts(df: &DataFrame) -> Result<Counts> {
                 .sum()
                 .cast(DataType::UInt64)
                 .alias("origin"),
-            col("origin_ts")
+            col(ORIGIN_TS)
                 .is_null()
                 .sum()
                 .cast(DataType::UInt64)

@@ -9,6 +9,7 @@ use super::source::{Shape, Source};
 use super::time::{column_to_utc, parse_text_timestamps, OUT_OF_RANGE};
 use super::ReadOptions;
 use crate::error::InputError;
+use crate::frame::names::{FIRST_TS, LAST_TS, OWNER_ID, REQUESTS, VIEWER_ID};
 use crate::frame::utc_micros;
 use crate::frame::{first_true, polars_bug};
 
@@ -24,7 +25,7 @@ pub(super) fn read_aggregated(
             "not an aggregated log".into(),
         )));
     };
-    let mut times = vec!["first_ts", "last_ts"];
+    let mut times = vec![FIRST_TS, LAST_TS];
     if minutes {
         times.push("minute");
     }
@@ -33,12 +34,12 @@ pub(super) fn read_aggregated(
         columns
             .push(column_to_utc(name, &source.time_type(name), path, &options.zone)?.alias(name));
     }
-    columns.extend([text("path"), text("owner_id"), text("viewer_id")]);
+    columns.extend([text("path"), text(OWNER_ID), text(VIEWER_ID)]);
     columns.push(
-        col("requests")
+        col(REQUESTS)
             .cast(DataType::String)
             .cast(DataType::Int64)
-            .alias("requests"),
+            .alias(REQUESTS),
     );
     let mut df = source
         .lf
@@ -95,26 +96,26 @@ pub(super) fn read_aggregated(
     }
     refuse(
         &df,
-        col("requests")
+        col(REQUESTS)
             .is_null()
-            .or(col("requests").lt(lit(1i64)))
-            .or(col("requests").gt(lit(u32::MAX as i64))),
-        "requests",
+            .or(col(REQUESTS).lt(lit(1i64)))
+            .or(col(REQUESTS).gt(lit(u32::MAX as i64))),
+        REQUESTS,
         "requests must be a whole number of responses, at least 1",
     )?;
     refuse(
         &df,
-        col("first_ts").gt(col("last_ts")),
-        "last_ts",
+        col(FIRST_TS).gt(col(LAST_TS)),
+        LAST_TS,
         "last_ts is before first_ts",
     )?;
     if minutes {
         let minute_of = |t: &str| col(t).dt().truncate(lit("1m"));
         refuse(
             &df,
-            minute_of("first_ts")
+            minute_of(FIRST_TS)
                 .neq(col("minute"))
-                .or(minute_of("last_ts").neq(col("minute"))),
+                .or(minute_of(LAST_TS).neq(col("minute"))),
             "minute",
             "first_ts and last_ts must lie in the row's minute (one row per triple and minute)",
         )?;
@@ -124,32 +125,32 @@ pub(super) fn read_aggregated(
     let mut inside = lit(true);
     if let Some(from) = options.from {
         let from = lit(from).cast(utc_micros());
-        across = across.or(col("first_ts")
+        across = across.or(col(FIRST_TS)
             .lt(from.clone())
-            .and(col("last_ts").gt_eq(from.clone())));
-        inside = inside.and(col("first_ts").gt_eq(from));
+            .and(col(LAST_TS).gt_eq(from.clone())));
+        inside = inside.and(col(FIRST_TS).gt_eq(from));
     }
     if let Some(to) = options.to {
         let to = lit(to).cast(utc_micros());
-        across = across.or(col("first_ts")
+        across = across.or(col(FIRST_TS)
             .lt(to.clone())
-            .and(col("last_ts").gt_eq(to.clone())));
-        inside = inside.and(col("last_ts").lt(to));
+            .and(col(LAST_TS).gt_eq(to.clone())));
+        inside = inside.and(col(LAST_TS).lt(to));
     }
     refuse(
         &df,
         across,
-        "first_ts",
+        FIRST_TS,
         "this row's responses run across a bound of --from/--to, and an aggregated row cannot be split: \
          aggregate the log with the same window (sql/aggregate_exposure.sql takes it as parameters), or per minute",
     )?;
     let mut keep = vec![
-        col("first_ts").alias("ts"),
+        col(FIRST_TS).alias("ts"),
         col("path"),
-        col("owner_id"),
-        col("viewer_id"),
-        col("requests").cast(DataType::UInt32),
-        col("last_ts"),
+        col(OWNER_ID),
+        col(VIEWER_ID),
+        col(REQUESTS).cast(DataType::UInt32),
+        col(LAST_TS),
     ];
     if minutes {
         keep.push(col("minute"));

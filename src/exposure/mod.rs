@@ -36,6 +36,7 @@ pub use time::{EARLIEST_MICROS, LATEST_MICROS};
 pub use zone::{parse_instant, parse_log_time, Zone};
 
 use crate::error::InputError;
+use crate::frame::names::{CACHE_STATUS, FIRST_TS, LAST_TS, OWNER_ID, REQUESTS, VIEWER_ID};
 use crate::frame::utc_micros;
 use aggregated::read_aggregated;
 use rows::read_one;
@@ -43,7 +44,7 @@ use source::{Shape, Source};
 use streamed::read_streaming;
 
 /// The columns of the contract's exposure log.
-pub const LOG_COLUMNS: [&str; 4] = ["ts", "path", "owner_id", "viewer_id"];
+pub const LOG_COLUMNS: [&str; 4] = ["ts", "path", OWNER_ID, VIEWER_ID];
 /// How to read: the zone for naive times, the window `[from, to)` in UTC microseconds,
 /// the log's own column names and time pattern, and whether to reduce rows while reading.
 #[derive(Debug, Clone, Default)]
@@ -62,26 +63,20 @@ pub struct ReadOptions {
 
 /// The columns of an aggregated log: one row per distinct (path, owner, viewer), with how
 /// many responses it stands for and the first and last of them.
-pub const AGGREGATED_COLUMNS: [&str; 6] = [
-    "path",
-    "owner_id",
-    "viewer_id",
-    "requests",
-    "first_ts",
-    "last_ts",
-];
+pub const AGGREGATED_COLUMNS: [&str; 6] =
+    ["path", OWNER_ID, VIEWER_ID, REQUESTS, FIRST_TS, LAST_TS];
 
 /// Names `--column` may map: the raw and aggregated logs' columns, and the CDN log's.
 pub const MAPPABLE_COLUMNS: [&str; 9] = [
     "ts",
     "path",
-    "owner_id",
-    "viewer_id",
-    "requests",
-    "first_ts",
-    "last_ts",
+    OWNER_ID,
+    VIEWER_ID,
+    REQUESTS,
+    FIRST_TS,
+    LAST_TS,
     "minute",
-    "cache_status",
+    CACHE_STATUS,
 ];
 
 /// The exposure log in memory: `ts` (UTC, µs), `path` (as served), `owner_id`,
@@ -109,7 +104,7 @@ impl Log {
         let kept = match self.weighted {
             true => self
                 .df
-                .column("requests")
+                .column(REQUESTS)
                 .ok()
                 .and_then(|c| c.as_materialized_series().sum::<u64>().ok())
                 .unwrap_or(0),
@@ -222,8 +217,8 @@ pub(super) fn empty_log() -> DataFrame {
         vec![
             Column::new_empty("ts".into(), &utc_micros()),
             Column::new_empty("path".into(), &DataType::String),
-            Column::new_empty("owner_id".into(), &DataType::String),
-            Column::new_empty("viewer_id".into(), &DataType::String),
+            Column::new_empty(OWNER_ID.into(), &DataType::String),
+            Column::new_empty(VIEWER_ID.into(), &DataType::String),
         ],
     )
     .expect("empty frame with a fixed schema")

@@ -10,6 +10,7 @@ use polars::prelude::*;
 use super::{row_location, scan, schema_of};
 use crate::error::{InputError, Location};
 use crate::frame::bits::{mask_name, mask_words, word_bits};
+use crate::frame::names::{OWNER_ID, USER_ID};
 use crate::frame::{first_true, polars_bug};
 use crate::inventory::Inventory;
 
@@ -35,14 +36,14 @@ impl Registered {
         let (mut lf, format) = scan(path)?;
         let schema = schema_of(&mut lf, path, format)?;
         let file = path.display().to_string();
-        if schema.get("user_id").is_none() {
+        if schema.get(USER_ID).is_none() {
             return Err(InputError::at(
-                Location::file(&file).key("user_id"),
+                Location::file(&file).key(USER_ID),
                 "missing required column `user_id` in the registered-fields table",
             )
             .into());
         }
-        let mut read: Vec<&str> = vec!["user_id"];
+        let mut read: Vec<&str> = vec![USER_ID];
         read.extend(inventory.fields.iter().map(|f| f.id.as_str()));
         super::refuse_repeated_columns(&schema, path, &read)?;
         let mut present = Vec::new();
@@ -57,11 +58,11 @@ impl Registered {
         let unknown_columns = schema
             .iter_names()
             .map(|n| n.to_string())
-            .filter(|n| n != "user_id" && inventory.field_index(n).is_none())
+            .filter(|n| n != USER_ID && inventory.field_index(n).is_none())
             .collect();
 
         // Every cell as text; each is read below, once, into the field's bit.
-        let mut select = vec![col("user_id").cast(DataType::String).alias("owner_id")];
+        let mut select = vec![col(USER_ID).cast(DataType::String).alias(OWNER_ID)];
         select.extend(
             present
                 .iter()
@@ -73,13 +74,13 @@ impl Registered {
             .map_err(|e| super::unreadable(path, format, &e))?;
 
         let ids = df
-            .column("owner_id")
+            .column(OWNER_ID)
             .map_err(polars_bug)?
             .str()
             .map_err(polars_bug)?;
         if let Some(index) = first_true(&ids.is_null()) {
             return Err(InputError::at(
-                row_location(path, format, index, "user_id"),
+                row_location(path, format, index, USER_ID),
                 "empty user_id",
             )
             .into());
@@ -88,7 +89,7 @@ impl Registered {
         for (index, id) in ids.iter().enumerate() {
             if let Some(first) = seen.insert(id, index) {
                 return Err(InputError::at(
-                    row_location(path, format, index, "user_id"),
+                    row_location(path, format, index, USER_ID),
                     format!("user_id repeats the one at row {}", first + 1),
                 )
                 .into());

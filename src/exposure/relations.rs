@@ -10,11 +10,12 @@ use polars::prelude::*;
 use super::{native_naive, row_location, scan, schema_of};
 use super::{parse_instant, unreadable, Format, Zone};
 use crate::error::{InputError, Location};
+use crate::frame::names::OWNER_ID;
 use crate::frame::{polars_bug, utc_micros};
 use crate::inventory::Inventory;
 
 /// Required columns (`path`, `from` and `to` are optional).
-pub const RELATION_COLUMNS: [&str; 3] = ["relation", "owner_id", "related_id"];
+pub const RELATION_COLUMNS: [&str; 3] = ["relation", OWNER_ID, "related_id"];
 
 /// The relations table, validated: `relation` (an inventory relation id), `owner_id`,
 /// `related_id`, `path` (as written, not yet normalised; null = every path of the owner's

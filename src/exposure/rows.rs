@@ -15,6 +15,7 @@ use super::time::{
 use super::ReadOptions;
 use super::Zone;
 use crate::error::{InputError, Location};
+use crate::frame::names::{LAST_TS, OWNER_ID, REQUESTS, VIEWER_ID};
 use crate::frame::utc_micros;
 use crate::frame::{first_true, polars_bug};
 
@@ -84,8 +85,8 @@ pub(super) fn read_one(source: &Source, options: &ReadOptions) -> Result<(DataFr
     let columns = [
         ts_to_utc(&ts_type, path, &options.zone)?.alias("ts"),
         text("path"),
-        text("owner_id"),
-        text("viewer_id"),
+        text(OWNER_ID),
+        text(VIEWER_ID),
     ];
     let lf = source.lf.clone().select(columns.clone());
     let window = window_of(options, "ts");
@@ -219,14 +220,14 @@ pub(super) fn stray_error(path: &Path, (start, end): (i64, i64), shown: &str) ->
 /// empty viewer becomes null (unidentified) and a missing path the root.
 pub(super) fn keep_owned(df: DataFrame, weighted: bool) -> Result<(DataFrame, usize)> {
     let owner = df
-        .column("owner_id")
+        .column(OWNER_ID)
         .map_err(polars_bug)?
         .str()
         .map_err(polars_bug)?;
     let has_owner = &owner.is_not_null() & &owner.not_equal("");
     let skipped = if weighted {
         let requests = df
-            .column("requests")
+            .column(REQUESTS)
             .map_err(polars_bug)?
             .u32()
             .map_err(polars_bug)?;
@@ -248,8 +249,8 @@ pub(super) fn keep_owned(df: DataFrame, weighted: bool) -> Result<(DataFrame, us
     if df.column("path").is_ok() {
         columns.push(col("path").fill_null(lit("/")));
     }
-    columns.extend([col("owner_id"), viewer_or_null()]);
-    for extra in ["path_code", "requests", "last_ts", "minute"] {
+    columns.extend([col(OWNER_ID), viewer_or_null()]);
+    for extra in ["path_code", REQUESTS, LAST_TS, "minute"] {
         if df.column(extra).is_ok() {
             columns.push(col(extra));
         }
@@ -260,8 +261,8 @@ pub(super) fn keep_owned(df: DataFrame, weighted: bool) -> Result<(DataFrame, us
 
 /// `viewer_id` with an empty value read as null: an unidentified visitor.
 pub(crate) fn viewer_or_null() -> Expr {
-    when(col("viewer_id").eq(lit("")))
+    when(col(VIEWER_ID).eq(lit("")))
         .then(lit(NULL).cast(DataType::String))
-        .otherwise(col("viewer_id"))
-        .alias("viewer_id")
+        .otherwise(col(VIEWER_ID))
+        .alias(VIEWER_ID)
 }

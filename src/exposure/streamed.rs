@@ -15,6 +15,7 @@ use super::time::ts_to_utc;
 use super::{empty_log, ReadOptions};
 use crate::error::InputError;
 use crate::frame::codes::Encoded;
+use crate::frame::names::{OWNER_ID, VIEWER_ID};
 use crate::frame::polars_bug;
 
 /// What the streaming reader has gathered: the distinct paths in order of first sight,
@@ -78,8 +79,8 @@ pub(super) fn read_streaming(
         let mut part = source.pruned(options).select([
             ts_to_utc(&ts_type, source.path, &options.zone)?.alias("ts"),
             text("path"),
-            text("owner_id"),
-            text("viewer_id"),
+            text(OWNER_ID),
+            text(VIEWER_ID),
         ]);
         if check_partitions {
             // Which file a row outside its partition's span came from (see checked_partition).

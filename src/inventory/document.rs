@@ -345,7 +345,7 @@ pub fn save(path: &Path, text: &str) -> Result<PathBuf> {
             .with_context(|| format!("cannot set the permissions of {}", target.display()))?;
         if target == path {
             // Tests kill the process here, between the write and the rename.
-            crate::forced_kill_point("inventory-save");
+            crate::hooks::forced_kill_point("inventory-save");
         }
         temp.persist(target)
             .map_err(|e| e.error)

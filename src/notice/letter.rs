@@ -12,6 +12,10 @@ use serde::Serialize;
 
 use crate::audit::Audit;
 use crate::error::{InputError, InputResult, Location};
+use crate::frame::names::{
+    DISTINCT_VIEWERS, EXPOSED_FIELDS, EXPOSURES, FIRST_EXPOSED, LAST_EXPOSED, POTENTIAL_FIELDS,
+    USER_ID,
+};
 use crate::inventory::incident::Template;
 use crate::inventory::{Inventory, Lang};
 
@@ -25,16 +29,16 @@ pub const PLACEHOLDERS: &[&str] = &[
     "contact",
     "discovered_at",
     "lang",
-    "user_id",
+    USER_ID,
     "tier",
     "exposed",
     "direct_fields",
     "only_potential",
     "pages",
-    "exposures",
+    EXPOSURES,
     "viewers",
-    "first_exposed",
-    "last_exposed",
+    FIRST_EXPOSED,
+    LAST_EXPOSED,
     "contact_exposed",
     "financial_exposed",
 ];
@@ -200,8 +204,8 @@ impl<'a> Letters<'a> {
     /// The facts of row `row` of a users frame (`Audit::users_frame`).
     pub fn facts(&self, audit: &Audit, users: &DataFrame, row: usize, lang: Lang) -> Facts {
         let inventory = self.inventory;
-        let exposed = super::strings(users, "exposed_fields", row);
-        let potential = super::strings(users, "potential_fields", row);
+        let exposed = super::strings(users, EXPOSED_FIELDS, row);
+        let potential = super::strings(users, POTENTIAL_FIELDS, row);
         let only_potential: Vec<String> = potential
             .iter()
             .filter(|f| !exposed.contains(f))
@@ -265,16 +269,16 @@ impl<'a> Letters<'a> {
         let time =
             |column: &str| super::micros(users, column, row).map(|m| letter_time(&audit.zone, m));
         Facts {
-            user_id: super::text(users, "user_id", row),
+            user_id: super::text(users, USER_ID, row),
             tier: super::text(users, "tier", row),
             exposed: self.labels(lang, &exposed),
             direct_fields: self.labels(lang, &direct),
             only_potential: self.labels(lang, &only_potential),
             pages,
-            exposures: super::number(users, "exposures", row),
-            viewers: super::number(users, "distinct_viewers", row),
-            first_exposed: time("first_exposed"),
-            last_exposed: time("last_exposed"),
+            exposures: super::number(users, EXPOSURES, row),
+            viewers: super::number(users, DISTINCT_VIEWERS, row),
+            first_exposed: time(FIRST_EXPOSED),
+            last_exposed: time(LAST_EXPOSED),
             contact_exposed: category_seen("user.contact"),
             financial_exposed: category_seen("user.financial"),
             ..self.common(lang, &audit.zone)

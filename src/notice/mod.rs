@@ -50,20 +50,6 @@ pub(crate) fn micros(df: &DataFrame, column: &str, row: usize) -> Option<i64> {
     }
 }
 
-/// The notice tiers, in notice-priority order (`audit::TIERS` are their names).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
-pub enum Tier {
-    Direct,
-    Notice,
-    Potential,
-}
-
-impl Tier {
-    pub fn name(self) -> &'static str {
-        crate::audit::TIERS[self as usize]
-    }
-}
-
 /// What `check` prints for one user: their letter in the inventory's default language.
 pub fn check_text(audit: &Audit, user_id: &str) -> Result<String> {
     check_text_in(

@@ -11,9 +11,14 @@ use chrono::{DateTime, SubsecRound, Utc};
 use polars::prelude::*;
 
 use super::deadline::deadlines;
-use super::{Letters, Tier};
+use super::Letters;
+use crate::audit::Tier;
 use crate::audit::{Audit, Report};
 use crate::error::InputError;
+use crate::frame::names::{
+    DISTINCT_VIEWERS, EXPOSED_FIELDS, EXPOSURES, FIELD_ID, FIRST_EXPOSED, LAST_EXPOSED,
+    USERS_EXPOSED, USER_ID,
+};
 use crate::frame::polars_bug;
 use crate::inventory::Lang;
 use crate::report::{self, Format};
@@ -152,7 +157,7 @@ pub fn select_users(
         .str()
         .map_err(polars_bug)?;
     let ids = users
-        .column("user_id")
+        .column(USER_ID)
         .map_err(polars_bug)?
         .str()
         .map_err(polars_bug)?;
@@ -183,9 +188,9 @@ fn list_column(name: &str, rows: Vec<Vec<String>>) -> Column {
 }
 
 /// Why the user is in their tier, in the officer's words.
-fn reason(tier: &str, direct_labels: &[String]) -> String {
+fn reason(tier: Option<Tier>, direct_labels: &[String]) -> String {
     match tier {
-        "direct" => format!(
+        Some(Tier::Direct) => format!(
             "direct-notice field{} exposed: {}",
             if direct_labels.len() == 1 { "" } else { "s" },
             match direct_labels {
@@ -193,7 +198,7 @@ fn reason(tier: &str, direct_labels: &[String]) -> String {
                 _ => direct_labels.join(""),
             }
         ),
-        "notice" => "exposed, but no direct-notice field".to_string(),
+        Some(Tier::Notice) => "exposed, but no direct-notice field".to_string(),
         _ => "only potentially viewable: seen by nobody else".to_string(),
     }
 }
@@ -206,7 +211,7 @@ pub fn notice_list(audit: &Audit, chosen: &DataFrame) -> Result<Report> {
     let mut labels = Vec::with_capacity(n);
     let mut letters = Vec::with_capacity(n);
     for row in 0..n {
-        let exposed = super::strings(chosen, "exposed_fields", row);
+        let exposed = super::strings(chosen, EXPOSED_FIELDS, row);
         let label = |id: &String| {
             inventory
                 .field_index(id)
@@ -221,22 +226,25 @@ pub fn notice_list(audit: &Audit, chosen: &DataFrame) -> Result<Report> {
             })
             .map(label)
             .collect();
-        reasons.push(reason(&super::text(chosen, "tier", row), &direct));
+        reasons.push(reason(
+            Tier::from_name(&super::text(chosen, "tier", row)),
+            &direct,
+        ));
         labels.push(exposed.iter().map(label).collect::<Vec<_>>());
         letters.push(format!(
             "letters/{}.md",
-            file_stem(&super::text(chosen, "user_id", row))
+            file_stem(&super::text(chosen, USER_ID, row))
         ));
     }
     let mut df = chosen
         .select([
-            "user_id",
+            USER_ID,
             "tier",
-            "exposed_fields",
-            "exposures",
-            "distinct_viewers",
-            "first_exposed",
-            "last_exposed",
+            EXPOSED_FIELDS,
+            EXPOSURES,
+            DISTINCT_VIEWERS,
+            FIRST_EXPOSED,
+            LAST_EXPOSED,
         ])
         .map_err(polars_bug)?;
     df.with_column(Column::new("reason".into(), reasons))
@@ -254,21 +262,21 @@ pub fn notice_list(audit: &Audit, chosen: &DataFrame) -> Result<Report> {
     }
     let df = df.select(columns).map_err(polars_bug)?;
     Ok(Report {
-        kind: "notice-list",
+        kind: crate::audit::ReportKind::NoticeList,
         df,
     })
 }
 
 pub const NOTICE_LIST_COLUMNS: &[&str] = &[
-    "user_id",
+    USER_ID,
     "tier",
     "reason",
-    "exposed_fields",
+    EXPOSED_FIELDS,
     "exposed_labels",
-    "exposures",
-    "distinct_viewers",
-    "first_exposed",
-    "last_exposed",
+    EXPOSURES,
+    DISTINCT_VIEWERS,
+    FIRST_EXPOSED,
+    LAST_EXPOSED,
     "letter",
 ];
 
@@ -311,7 +319,7 @@ pub fn write(audit: &Audit, users: &DataFrame, options: &Options) -> Result<Writ
         ("notice-list.csv", Format::Csv)
     };
     let list_path = dir.join(list_name);
-    report::write_private(&list_path, &report::render(&list, format, &audit.zone)?)?;
+    report::write_private(&list_path, &report::render(&list.df, format, &audit.zone)?)?;
     // A list in the other format from an earlier run would disagree with this one.
     let other = dir.join(if options.parquet {
         "notice-list.csv"
@@ -463,22 +471,22 @@ fn summary_markdown(
     };
     let mut order: Vec<usize> = (0..fields.height()).collect();
     // Most users exposed first; ties keep inventory order (the sort is stable).
-    order.sort_by_key(|&r| std::cmp::Reverse(super::number(&fields, "users_exposed", r)));
+    order.sort_by_key(|&r| std::cmp::Reverse(super::number(&fields, USERS_EXPOSED, r)));
     let field_rows: Vec<Vec<String>> = order
         .iter()
         .map(|&r| {
             vec![
                 cell("label", r),
-                cell("field_id", r),
+                cell(FIELD_ID, r),
                 if cell("direct_notice", r) == "true" {
                     "yes"
                 } else {
                     "no"
                 }
                 .to_string(),
-                cell("users_exposed", r),
+                cell(USERS_EXPOSED, r),
                 cell("users_potential", r),
-                cell("exposures", r),
+                cell(EXPOSURES, r),
             ]
         })
         .collect();
@@ -489,7 +497,7 @@ fn summary_markdown(
             "direct notice",
             "users exposed",
             "users potential",
-            "exposures",
+            EXPOSURES,
         ],
         &field_rows,
     ));

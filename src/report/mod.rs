@@ -8,14 +8,14 @@ use anyhow::{Context, Result};
 use comfy_table::{presets::UTF8_BORDERS_ONLY, ContentArrangement, Table};
 use polars::prelude::*;
 
-use crate::audit::Report;
 use crate::error::InputError;
 use crate::exposure::Zone;
 use crate::frame::polars_bug;
 
 pub mod time_text;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// The formats a report is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Table,
     Csv,
@@ -130,19 +130,33 @@ fn starts_like_formula(text: &str) -> bool {
     FORMULA_STARTS.iter().any(|start| text.starts_with(start))
 }
 
-/// Serialises a report in `format` into bytes (parquet keeps native types).
-pub fn render(report: &Report, format: Format, zone: &Zone) -> Result<Vec<u8>> {
+/// Serialises a table in `format` into bytes: times as RFC 3339 in `zone` and text cells
+/// guarded against spreadsheet formulas in text formats, native types in Parquet. Every
+/// table the tool writes (reports, notice lists, derived logs, TUI exports) goes through
+/// here, then `write_private`.
+pub fn render(df: &DataFrame, format: Format, zone: &Zone) -> Result<Vec<u8>> {
+    render_compressed(df, format, zone, ParquetCompression::default())
+}
+
+/// As `render`, with the Parquet compression chosen (a derived log, read back once, is
+/// written with LZ4: several times faster than the default zstd).
+pub fn render_compressed(
+    df: &DataFrame,
+    format: Format,
+    zone: &Zone,
+    parquet: ParquetCompression,
+) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     match format {
         Format::Csv => {
-            let mut df = neutralise_formulas(presentable(&report.df, zone, true)?)?;
+            let mut df = neutralise_formulas(presentable(df, zone, true)?)?;
             CsvWriter::new(&mut out)
                 .include_header(true)
                 .finish(&mut df)
                 .map_err(polars_bug)?;
         }
         Format::Json | Format::Ndjson => {
-            let mut df = presentable(&report.df, zone, false)?;
+            let mut df = presentable(df, zone, false)?;
             let json = if format == Format::Json {
                 JsonFormat::Json
             } else {
@@ -157,13 +171,14 @@ pub fn render(report: &Report, format: Format, zone: &Zone) -> Result<Vec<u8>> {
             }
         }
         Format::Parquet => {
-            let mut df = report.df.clone();
+            let mut df = df.clone();
             ParquetWriter::new(&mut out)
+                .with_compression(parquet)
                 .finish(&mut df)
                 .map_err(polars_bug)?;
         }
         Format::Table => {
-            let df = presentable(&report.df, zone, true)?;
+            let df = presentable(df, zone, true)?;
             out.extend_from_slice(table_text(&df).as_bytes());
             out.push(b'\n');
         }
@@ -194,6 +209,15 @@ pub fn cell_text(column: &Column, row: usize) -> String {
     }
 }
 
+/// The first row of a frame as text (for the forced-panic test hook).
+pub fn first_row(df: &DataFrame) -> String {
+    df.columns()
+        .iter()
+        .map(|c| cell_text(c, 0))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// Writes to standard output; a closed pipe (`| head`) is the reader's choice, not an error.
 pub fn print_bytes(bytes: &[u8]) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
@@ -207,15 +231,15 @@ pub fn print_text(text: &str) -> Result<()> {
     print_bytes(text.as_bytes())
 }
 
-/// Writes a report to `-o FILE` (atomic, 0600) or stdout.
-pub fn emit(report: &Report, format: Format, output: Option<&Path>, zone: &Zone) -> Result<()> {
+/// Writes a table to `-o FILE` (atomic, 0600) or stdout.
+pub fn emit(df: &DataFrame, format: Format, output: Option<&Path>, zone: &Zone) -> Result<()> {
     if format == Format::Parquet && output.is_none() {
         return Err(InputError::usage(
             "--format parquet needs -o FILE (Parquet is not written to a terminal)",
         )
         .into());
     }
-    let bytes = render(report, format, zone)?;
+    let bytes = render(df, format, zone)?;
     match output {
         Some(path) => write_private(path, &bytes),
         None => print_bytes(&bytes),

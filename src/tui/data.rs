@@ -12,11 +12,10 @@ use chrono::{DateTime, Utc};
 use polars::prelude::*;
 
 use crate::audit::{Audit, Report, Summary};
-use crate::cli::InputArgs;
 use crate::exposure::Zone;
 use crate::frame::polars_bug;
 use crate::inventory::{Field, Inventory};
-use crate::load::Inputs;
+use crate::load::{self, Inputs};
 use crate::notice;
 use crate::notice::deadline::{deadlines, Deadline};
 use crate::report::{self, cell_text, presentable, Format};
@@ -67,7 +66,7 @@ pub struct Grid {
 
 impl Grid {
     pub fn from_report(report: &Report, zone: &Zone) -> Result<Grid> {
-        Grid::from_frame(report.kind, &report.df, zone)
+        Grid::from_frame(report.kind.name(), &report.df, zone)
     }
 
     pub fn from_frame(kind: &'static str, df: &DataFrame, zone: &Zone) -> Result<Grid> {
@@ -178,11 +177,7 @@ impl Grid {
         } else {
             Format::Csv
         };
-        let report = Report {
-            kind: self.kind,
-            df,
-        };
-        report::emit(&report, format, Some(file), zone)
+        report::emit(&df, format, Some(file), zone)
     }
 }
 
@@ -488,7 +483,7 @@ fn notices(session: &Session, dir: &std::path::Path, users: &[String]) -> Result
     let options = notice::write::Options {
         out_dir: dir.to_path_buf(),
         lang: audit.inventory.notice.lang.unwrap_or_default(),
-        tiers: vec![notice::Tier::Direct, notice::Tier::Notice],
+        tiers: vec![crate::audit::Tier::Direct, crate::audit::Tier::Notice],
         force: false,
         parquet: false,
         now: Utc::now(),
@@ -546,7 +541,7 @@ fn field_detail(session: &Session, field_id: &str) -> Result<FieldDetail> {
 
 /// The worker: loads `input`, sends the stages and the loaded data, then answers
 /// requests until the UI hangs up.
-pub fn work(input: InputArgs, requests: Receiver<Request>, replies: Sender<Reply>) {
+pub fn work(input: load::Options, requests: Receiver<Request>, replies: Sender<Reply>) {
     let send = |reply| replies.send(reply).is_ok();
     if !send(Reply::Stage(Stage::ReadingLog)) {
         return;
@@ -558,7 +553,7 @@ pub fn work(input: InputArgs, requests: Receiver<Request>, replies: Sender<Reply
             return;
         }
     };
-    crate::forced_panic_point("tui-worker", || crate::first_row(&inputs.log.df));
+    crate::hooks::forced_panic_point("tui-worker", || report::first_row(&inputs.log.df));
     let mut inputs = inputs;
     loop {
         let mut progress = |stage| {

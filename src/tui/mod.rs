@@ -17,7 +17,7 @@ use anyhow::{Context, Result};
 use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture};
 use ratatui::crossterm::execute;
 
-use crate::cli::InputArgs;
+use crate::load;
 use model::{Load, Model, Title};
 
 /// Restores the terminal when dropped: on `q`, on an error and while unwinding a panic.
@@ -31,7 +31,7 @@ impl Drop for TerminalGuard {
 }
 
 /// Opens the TUI over `input`; returns the load error, if any, once the user quits.
-pub fn run(input: InputArgs, title: Title) -> Result<()> {
+pub fn run(input: load::Options, title: Title) -> Result<()> {
     let (request_tx, request_rx) = mpsc::channel();
     let (reply_tx, reply_rx) = mpsc::channel();
     let worker_input = input.clone();
@@ -61,7 +61,7 @@ pub fn run(input: InputArgs, title: Title) -> Result<()> {
                 .context("cannot draw")?;
             dirty = false;
             if let Load::Ready(data) = &model.load {
-                crate::forced_panic_point("tui", || data.users.rows.concat().join(","));
+                crate::hooks::forced_panic_point("tui", || data.users.rows.concat().join(","));
             }
         }
         if model.quit {

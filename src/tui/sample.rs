@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 
-use crate::cli::InputArgs;
+use crate::load;
 
 const INVENTORY: &[u8] = include_bytes!("../../sample-data/inventory.yaml");
 const EXPOSURE: &[u8] = include_bytes!("../../sample-data/exposure.csv");
@@ -20,7 +20,7 @@ pub const TZ: &str = "Asia/Tokyo";
 /// The sample's files, unpacked; the folder is removed when this is dropped.
 pub struct Sample {
     dir: tempfile::TempDir,
-    pub input: InputArgs,
+    pub input: load::Options,
 }
 
 impl Sample {
@@ -41,12 +41,12 @@ pub fn unpack() -> Result<Sample> {
         std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
         Ok(path)
     };
-    let input = InputArgs {
+    let input = load::Options {
         registered: Some(write("registered.csv", REGISTERED)?),
         from: Some(FROM.to_string()),
         to: Some(TO.to_string()),
         tz: TZ.to_string(),
-        ..InputArgs::new(
+        ..load::Options::new(
             write("inventory.yaml", INVENTORY)?,
             &write("exposure.csv", EXPOSURE)?,
         )

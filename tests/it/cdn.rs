@@ -8,7 +8,7 @@ use polars::prelude::*;
 use predicates::prelude::*;
 
 use pii_audit::cdn::{self, CacheKey, Counts, Options};
-use pii_audit::cli::InputArgs;
+use pii_audit::load;
 use pii_audit::load::Inputs;
 use pii_audit::report::{render, Format};
 
@@ -377,10 +377,10 @@ fn derive_owners_writes_every_format_owner_only_and_counts_on_stderr() {
 
 const INVENTORY: &str = "version: 1\nfields:\n  name: {label: Name, category: user.name, direct_notice: true}\npages:\n  - {id: home, route: /my/, fields: [name]}\n";
 
-fn input_args(inventory: &Path, log: &Path) -> InputArgs {
-    InputArgs {
-        derive_owners: true,
-        ..InputArgs::new(inventory.to_path_buf(), log)
+fn input_args(inventory: &Path, log: &Path) -> load::Options {
+    load::Options {
+        derive: Some(Default::default()),
+        ..load::Options::new(inventory.to_path_buf(), log)
     }
 }
 
@@ -403,7 +403,7 @@ fn reports_run_straight_on_a_cdn_log_and_origins_before_the_window_count() {
     let inputs = Inputs::load_quiet(&args).unwrap();
     let audit = inputs.audit().unwrap();
     let users =
-        String::from_utf8(render(&audit.users().unwrap(), Format::Csv, &inputs.zone).unwrap())
+        String::from_utf8(render(&audit.users().unwrap().df, Format::Csv, &inputs.zone).unwrap())
             .unwrap();
     assert_eq!(
         users.lines().nth(1),
@@ -506,18 +506,18 @@ fn derived_owners_equal_the_simulated_truth_and_so_do_the_reports() {
     // Every report from the CDN log equals the report from the true exposure log.
     let inv = d.join("inventory.yaml");
     let mut truth_args = input_args(&inv, &d.join("exposure.parquet"));
-    truth_args.derive_owners = false;
+    truth_args.derive = None;
     truth_args.registered = Some(d.join("registered.csv"));
     truth_args.from = Some("2017-06-22T09:00:00+09:00".into());
     truth_args.to = Some("2017-06-22T15:00:00+09:00".into());
     let mut cdn_args = truth_args.clone();
-    cdn_args.derive_owners = true;
+    cdn_args.derive = Some(Default::default());
     cdn_args.log = vec![d.join("cdn.parquet").display().to_string()];
     let a = Inputs::load_quiet(&truth_args).unwrap();
     let b = Inputs::load_quiet(&cdn_args).unwrap();
     let (a, b) = (a.audit().unwrap(), b.audit().unwrap());
     let csv = |r: pii_audit::audit::Report| {
-        String::from_utf8(render(&r, Format::Csv, &zone).unwrap()).unwrap()
+        String::from_utf8(render(&r.df, Format::Csv, &zone).unwrap()).unwrap()
     };
     assert_eq!(csv(a.users().unwrap()), csv(b.users().unwrap()));
     assert_eq!(csv(a.fields().unwrap()), csv(b.fields().unwrap()));

@@ -10,9 +10,9 @@
 use crate::pii;
 use std::path::{Path, PathBuf};
 
-use pii_audit::cli::InputArgs;
 use pii_audit::inventory::document::{comments, Document};
 use pii_audit::inventory::Inventory;
+use pii_audit::load;
 use pii_audit::load::Inputs;
 use pii_audit::tui::action::Action;
 use pii_audit::tui::data::{answer, compute, Reply, Request};
@@ -114,7 +114,7 @@ impl Harness {
         let dir = tempfile::tempdir().unwrap();
         let inventory = dir.path().join("inventory.yaml");
         std::fs::copy(fixture("worked/inventory.yaml"), &inventory).unwrap();
-        let input = InputArgs {
+        let input = load::Options {
             inventory: inventory.clone(),
             log: vec![fixture("worked/log.csv").display().to_string()],
             registered: Some(fixture("worked/registered.csv")),
@@ -122,9 +122,9 @@ impl Harness {
             from: Some("2017-06-22T10:00:00+09:00".into()),
             to: Some("2017-06-22T11:00:00+09:00".into()),
             tz: "Asia/Tokyo".into(),
-            derive_owners: false,
-            derive: Default::default(),
-            dialect: Default::default(),
+            derive: None,
+            columns: Vec::new(),
+            ts_format: None,
             streaming: Default::default(),
         };
         let inputs = Inputs::load_quiet(&input).unwrap();

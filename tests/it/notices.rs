@@ -17,12 +17,12 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, TimeDelta, Utc};
 use predicates::prelude::*;
 
-use pii_audit::cli::InputArgs;
+use pii_audit::audit::Tier;
 use pii_audit::inventory::Inventory;
+use pii_audit::load;
 use pii_audit::load::Inputs;
 use pii_audit::notice::deadline::{deadlines, Due};
 use pii_audit::notice::write::{notice_list, select_users};
-use pii_audit::notice::Tier;
 use pii_audit::report::{render, Format};
 
 use crate::{fixture, write};
@@ -368,7 +368,7 @@ fn report_summary_lists_the_deadlines() {
 }
 
 /// The notice list is `report users` restricted to the tiers, row for row, in the same order.
-fn list_matches_users(input: &InputArgs, tiers: &[Tier]) {
+fn list_matches_users(input: &load::Options, tiers: &[Tier]) {
     let inputs = Inputs::load_quiet(input).unwrap();
     let audit = inputs.audit().unwrap();
     let users = audit.users_frame().unwrap();
@@ -376,11 +376,7 @@ fn list_matches_users(input: &InputArgs, tiers: &[Tier]) {
     let list = notice_list(&audit, &select_users(&users, tiers, None).unwrap()).unwrap();
     let zone = inputs.zone;
     let csv = |df: &polars::prelude::DataFrame| {
-        let report = pii_audit::audit::Report {
-            kind: "x",
-            df: df.clone(),
-        };
-        String::from_utf8(render(&report, Format::Csv, &zone).unwrap()).unwrap()
+        String::from_utf8(render(df, Format::Csv, &zone).unwrap()).unwrap()
     };
     let shared = [
         "user_id",
@@ -408,23 +404,23 @@ fn list_matches_users(input: &InputArgs, tiers: &[Tier]) {
 
 #[test]
 fn notice_list_is_report_users_restricted_to_the_tiers() {
-    let fixture_input = InputArgs {
+    let fixture_input = load::Options {
         registered: Some(fixture("notices/registered.csv")),
         from: Some(WINDOW[1].into()),
         to: Some(WINDOW[3].into()),
         tz: "Asia/Tokyo".into(),
-        ..InputArgs::new(
+        ..load::Options::new(
             fixture("notices/inventory.yaml"),
             &fixture("notices/log.csv"),
         )
     };
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
-    let sample_input = InputArgs {
+    let sample_input = load::Options {
         registered: Some(sample.join("registered.csv")),
         from: Some("2017-06-22T09:00:00+09:00".into()),
         to: Some("2017-06-22T15:00:00+09:00".into()),
         tz: "Asia/Tokyo".into(),
-        ..InputArgs::new(sample.join("inventory.yaml"), &sample.join("exposure.csv"))
+        ..load::Options::new(sample.join("inventory.yaml"), &sample.join("exposure.csv"))
     };
     for input in [&fixture_input, &sample_input] {
         list_matches_users(input, &[Tier::Direct, Tier::Notice]);
@@ -705,12 +701,12 @@ mod tui {
     /// The notices fixture (relative paths keep the snapshot machine-independent).
     fn with_model(test: impl FnOnce(&mut Model, &Session)) {
         let dir = PathBuf::from("tests/fixtures/notices");
-        let input = InputArgs {
+        let input = load::Options {
             registered: Some(dir.join("registered.csv")),
             from: Some(WINDOW[1].into()),
             to: Some(WINDOW[3].into()),
             tz: "Asia/Tokyo".into(),
-            ..InputArgs::new(dir.join("inventory.yaml"), &dir.join("log.csv"))
+            ..load::Options::new(dir.join("inventory.yaml"), &dir.join("log.csv"))
         };
         let inputs = Inputs::load_quiet(&input).unwrap();
         let (mut data, session) = compute(&inputs, &mut |_| {}).unwrap();

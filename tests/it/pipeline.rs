@@ -2,19 +2,19 @@
 //! by hand in the comments.
 
 use pii_audit::audit::Report;
-use pii_audit::cli::InputArgs;
+use pii_audit::load;
 use pii_audit::load::Inputs;
 use pii_audit::report::{render, Format};
 
 use crate::{fixture, write};
 
-fn args(inventory: &std::path::Path, log: &std::path::Path) -> InputArgs {
-    InputArgs::new(inventory.to_path_buf(), log)
+fn args(inventory: &std::path::Path, log: &std::path::Path) -> load::Options {
+    load::Options::new(inventory.to_path_buf(), log)
 }
 
 fn csv(report: &Report, tz: &str) -> String {
     let zone = tz.parse().unwrap();
-    String::from_utf8(render(report, Format::Csv, &zone).unwrap()).unwrap()
+    String::from_utf8(render(&report.df, Format::Csv, &zone).unwrap()).unwrap()
 }
 
 /// Keeps the first `n` columns of each CSV line.
@@ -25,8 +25,8 @@ fn cut(text: &str, n: usize) -> String {
         .join("\n")
 }
 
-fn worked_args() -> InputArgs {
-    InputArgs {
+fn worked_args() -> load::Options {
+    load::Options {
         registered: Some(fixture("worked/registered.csv")),
         relations: None,
         from: Some("2017-06-22T10:00:00+09:00".into()),

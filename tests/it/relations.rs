@@ -33,17 +33,17 @@
 use crate::pii;
 use predicates::prelude::*;
 
-use pii_audit::cli::InputArgs;
+use pii_audit::load;
 use pii_audit::load::Inputs;
 use pii_audit::report::{render, Format};
 
 use crate::{fixture, write};
 
-fn args() -> InputArgs {
-    InputArgs {
+fn args() -> load::Options {
+    load::Options {
         registered: Some(fixture("relations/registered.csv")),
         relations: Some(fixture("relations/relations.csv")),
-        ..InputArgs::new(
+        ..load::Options::new(
             fixture("relations/inventory.yaml"),
             &fixture("relations/log.csv"),
         )
@@ -52,7 +52,7 @@ fn args() -> InputArgs {
 
 fn csv(report: &pii_audit::audit::Report) -> String {
     let zone = "UTC".parse().unwrap();
-    String::from_utf8(render(report, Format::Csv, &zone).unwrap()).unwrap()
+    String::from_utf8(render(&report.df, Format::Csv, &zone).unwrap()).unwrap()
 }
 
 /// The users report on the fixture, worked out above.
@@ -117,10 +117,10 @@ fn users_with_long_ids(dir: &std::path::Path, relations: std::path::PathBuf) -> 
         "registered.csv",
         &renamed("relations/registered.csv", long),
     );
-    let inputs = Inputs::load_quiet(&InputArgs {
+    let inputs = Inputs::load_quiet(&load::Options {
         registered: Some(registered),
         relations: Some(relations),
-        ..InputArgs::new(fixture("relations/inventory.yaml"), &log)
+        ..load::Options::new(fixture("relations/inventory.yaml"), &log)
     })
     .unwrap();
     csv(&inputs.audit().unwrap().users().unwrap())
@@ -295,7 +295,7 @@ fn fields_pages_and_timeline_with_relations() {
 
 #[test]
 fn without_the_relations_table_only_owners_count() {
-    let inputs = Inputs::load_quiet(&InputArgs {
+    let inputs = Inputs::load_quiet(&load::Options {
         relations: None,
         ..args()
     })
@@ -324,10 +324,7 @@ fn user_pages_say_through_which_relation() {
     let zone = "UTC".parse().unwrap();
     let text = String::from_utf8(
         render(
-            &pii_audit::audit::Report {
-                kind: "user_pages",
-                df: pages.select(["page_id", "exposures", "via"]).unwrap(),
-            },
+            &pages.select(["page_id", "exposures", "via"]).unwrap(),
             Format::Csv,
             &zone,
         )

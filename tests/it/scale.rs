@@ -575,12 +575,12 @@ fn renamed_columns_and_a_time_pattern_read_a_warehouse_export() {
 /// failure, for the timeline it cannot draw.
 #[test]
 fn the_tui_opens_an_aggregated_log_and_says_why_there_is_no_chart() {
-    use pii_audit::cli::InputArgs;
+    use pii_audit::load;
     use pii_audit::load::Inputs;
     use pii_audit::tui::data::compute;
     let dir = tempfile::tempdir().unwrap();
     let inv = write(dir.path(), "inv.yaml", INVENTORY);
-    let args = |log: PathBuf| InputArgs::new(inv.clone(), &log);
+    let args = |log: PathBuf| load::Options::new(inv.clone(), &log);
     let raw = Inputs::load_quiet(&args(write(dir.path(), "raw.csv", RAW))).unwrap();
     let agg = Inputs::load_quiet(&args(write(dir.path(), "agg.csv", AGGREGATED))).unwrap();
     let (raw_data, _) = compute(&raw, &mut |_| {}).unwrap();

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use pii_audit::cli::InputArgs;
+use pii_audit::load;
 use pii_audit::load::Inputs;
 use pii_audit::tui::action::Action;
 use pii_audit::tui::data::{answer, compute, Session};
@@ -15,9 +15,9 @@ use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
 /// Relative paths (tests run from the package root) keep snapshots machine-independent.
-fn worked_input() -> InputArgs {
+fn worked_input() -> load::Options {
     let dir = PathBuf::from("tests/fixtures/worked");
-    InputArgs {
+    load::Options {
         inventory: dir.join("inventory.yaml"),
         log: vec![dir.join("log.csv").display().to_string()],
         registered: Some(dir.join("registered.csv")),
@@ -25,9 +25,9 @@ fn worked_input() -> InputArgs {
         from: Some("2017-06-22T10:00:00+09:00".into()),
         to: Some("2017-06-22T11:00:00+09:00".into()),
         tz: "Asia/Tokyo".into(),
-        derive_owners: false,
-        derive: Default::default(),
-        dialect: Default::default(),
+        derive: None,
+        columns: Vec::new(),
+        ts_format: None,
         streaming: Default::default(),
     }
 }

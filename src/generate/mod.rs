@@ -4,6 +4,8 @@
 //! variants, full URLs, unmapped paths, anonymous viewers, and a registered table in
 //! which many users have no bank account or card on file. Deterministic per seed.
 
+mod cdn;
+
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -12,13 +14,13 @@ use polars::prelude::*;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::cli::LogFormat;
 use crate::error::InputError;
+use crate::frame::names::{OWNER_ID, USER_ID, VIEWER_ID};
 use crate::frame::{polars_bug, utc_micros};
 use crate::report::write_private;
 
 /// The bundled inventory the synthetic incident is drawn against.
-pub const INVENTORY: &str = include_str!("../inventory/mercari-2017.yaml");
+pub const INVENTORY: &str = include_str!("../../inventory/mercari-2017.yaml");
 
 /// Log span and leak window, in JST (UTC+9), as UTC microseconds.
 /// 2017-06-22T00:00:00+09:00 (2017-06-21T15:00:00Z).
@@ -32,6 +34,14 @@ pub(crate) const LEAK_END: i64 = LEAK_START + 6 * 3600;
 
 /// Share of personal-page responses inside the leak window served to someone else.
 const LEAK_RATE: f64 = 0.12;
+
+/// The format of a generated log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Parquet,
+    Csv,
+    Ndjson,
+}
 
 #[derive(Debug, Clone)]
 pub struct Spec {
@@ -109,7 +119,7 @@ pub fn write(spec: &Spec, dir: &Path) -> Result<Vec<String>> {
     // With --cdn the exposure log is the truth of a simulated cache, and the CDN's own
     // log (no owner_id) is written beside it.
     let (log, cdn) = if spec.cdn {
-        let (log, cdn) = crate::cdn::simulate::simulate(spec, &mut rng)?;
+        let (log, cdn) = cdn::simulate(spec, &mut rng)?;
         (log, Some(cdn))
     } else {
         (build_log(spec, &mut rng)?, None)
@@ -202,7 +212,7 @@ fn write_relations(spec: &Spec, dir: &Path) -> Result<String> {
     let mut rng = ChaCha8Rng::seed_from_u64(spec.seed ^ 0x5245_4c41_5449_4f4e);
     let n = spec.relations as usize;
     let users = spec.users;
-    let mut owners = StringChunkedBuilder::new("owner_id".into(), n);
+    let mut owners = StringChunkedBuilder::new(OWNER_ID.into(), n);
     let mut related = StringChunkedBuilder::new("related_id".into(), n);
     let mut paths = StringChunkedBuilder::new("path".into(), n);
     let mut from: Vec<Option<i64>> = Vec::with_capacity(n);
@@ -390,8 +400,8 @@ fn build_log(spec: &Spec, rng: &mut ChaCha8Rng) -> Result<DataFrame> {
     let times = arrival_times(rows, rng);
 
     let mut paths = StringChunkedBuilder::new("path".into(), rows);
-    let mut owners = StringChunkedBuilder::new("owner_id".into(), rows);
-    let mut viewers = StringChunkedBuilder::new("viewer_id".into(), rows);
+    let mut owners = StringChunkedBuilder::new(OWNER_ID.into(), rows);
+    let mut viewers = StringChunkedBuilder::new(VIEWER_ID.into(), rows);
     let mut path = String::with_capacity(64);
     let mut owner = String::with_capacity(12);
     let mut viewer = String::with_capacity(24);
@@ -494,7 +504,7 @@ fn build_registered(spec: &Spec, rng: &mut ChaCha8Rng) -> Result<DataFrame> {
             cells[c].push(cell(rng, registered));
         }
     }
-    let mut out = vec![Column::new("user_id".into(), ids.clone())];
+    let mut out = vec![Column::new(USER_ID.into(), ids.clone())];
     for ((name, _), values) in columns.iter().zip(cells) {
         out.push(Column::new((*name).into(), values));
     }

@@ -18,8 +18,9 @@ use polars::prelude::*;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
+use super::{arrival_times, request_path, skewed_user, user_id, Spec, LEAK_END, LEAK_START};
+use crate::frame::names::{CACHE_STATUS, OWNER_ID, VIEWER_ID};
 use crate::frame::{polars_bug, utc_micros};
-use crate::generate::{request_path, skewed_user, user_id, Spec, LEAK_END, LEAK_START};
 use crate::inventory::normalise_path;
 
 /// How long public pages stay fresh in the cache.
@@ -57,7 +58,7 @@ struct Response {
 pub fn simulate(spec: &Spec, rng: &mut ChaCha8Rng) -> Result<(DataFrame, DataFrame)> {
     let rows = spec.rows as usize;
     let users = spec.users;
-    let arrivals = crate::generate::arrival_times(rows, rng);
+    let arrivals = arrival_times(rows, rng);
     let leak = LEAK_START * 1_000_000..LEAK_END * 1_000_000;
 
     let mut cache: HashMap<String, Entry> = HashMap::new();
@@ -153,9 +154,9 @@ fn frames(responses: &[Response], order: &[usize]) -> Result<(DataFrame, DataFra
         .cast(&utc_micros())
         .map_err(polars_bug)?;
     let mut paths = StringChunkedBuilder::new("path".into(), rows);
-    let mut owners = StringChunkedBuilder::new("owner_id".into(), rows);
-    let mut viewers = StringChunkedBuilder::new("viewer_id".into(), rows);
-    let mut statuses = StringChunkedBuilder::new("cache_status".into(), rows);
+    let mut owners = StringChunkedBuilder::new(OWNER_ID.into(), rows);
+    let mut viewers = StringChunkedBuilder::new(VIEWER_ID.into(), rows);
+    let mut statuses = StringChunkedBuilder::new(CACHE_STATUS.into(), rows);
     let mut origins = StringChunkedBuilder::new("origin_request_id".into(), rows);
     let mut id = String::with_capacity(12);
     for &i in order {

@@ -1,0 +1,25 @@
+//! `pii-audit check USER`: the letter one user would get.
+
+use anyhow::Result;
+
+use crate::audit::Tier;
+use crate::cli::InputArgs;
+use crate::inventory::Lang;
+use crate::load::Inputs;
+use crate::progress::Progress;
+use crate::{notice, report};
+
+/// Runs `check USER`.
+pub fn run(user_id: &str, input: &InputArgs, lang: Option<Lang>) -> Result<()> {
+    let inputs = Inputs::load(&input.options()?, &Progress::on_stderr())?;
+    let audit = inputs.audit()?;
+    let lang = lang.or(inputs.inventory.notice.lang).unwrap_or_default();
+    let text = notice::check_text_in(&audit, user_id, lang)?;
+    if let Some(user) = audit.user(user_id)? {
+        let tier = notice::text(&user, "tier", 0);
+        if Tier::from_name(&tier) == Some(Tier::Potential) {
+            eprintln!("note: this user is in the potential tier: `pii-audit notices` writes their letter only with --tiers including potential");
+        }
+    }
+    report::print_text(&text)
+}
