@@ -1,6 +1,8 @@
 //! Parses the command line and maps errors to exit codes: 2 for bad usage or bad input,
 //! 1 for anything else. Everything else lives in the library.
 
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
 use std::process::ExitCode;
 
 use clap::Parser;

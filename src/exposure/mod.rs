@@ -194,7 +194,10 @@ impl Log {
             }
         }
         let mut frames = frames.into_iter();
-        let mut df = frames.next().unwrap_or_else(empty_log);
+        let mut df = match frames.next() {
+            Some(first) => first,
+            None => empty_log().map_err(polars_bug)?,
+        };
         for more in frames {
             df.vstack_mut(&more).map_err(polars_bug)?;
         }
@@ -211,7 +214,8 @@ impl Log {
     }
 }
 
-pub(super) fn empty_log() -> DataFrame {
+/// A log of no rows, with the contract's columns.
+pub(super) fn empty_log() -> PolarsResult<DataFrame> {
     DataFrame::new(
         0,
         vec![
@@ -221,5 +225,4 @@ pub(super) fn empty_log() -> DataFrame {
             Column::new_empty(VIEWER_ID.into(), &DataType::String),
         ],
     )
-    .expect("empty frame with a fixed schema")
 }

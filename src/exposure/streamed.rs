@@ -95,7 +95,7 @@ pub(super) fn read_streaming(
         parts.push(part);
     }
     let all = match parts.len() {
-        0 => empty_log().lazy(),
+        0 => empty_log().map_err(polars_bug)?.lazy(),
         1 => parts.remove(0),
         _ => concat(parts, UnionArgs::default()).map_err(polars_bug)?,
     };
@@ -127,7 +127,7 @@ pub(super) fn read_streaming(
     let mut df = match frames.next() {
         Some(first) => first,
         None => empty_log()
-            .drop("path")
+            .and_then(|df| df.drop("path"))
             .and_then(|mut df| {
                 df.with_column(Column::new_empty("path_code".into(), &IDX_DTYPE))?;
                 Ok(df)

@@ -6,6 +6,7 @@ mod cli;
 mod fuzz;
 mod hostile;
 mod inventory_edit;
+mod layers;
 mod notices;
 mod pipeline;
 mod relations;
