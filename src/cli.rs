@@ -308,6 +308,22 @@ pub struct LogDialect {
     pub ts_format: Option<String>,
 }
 
+impl LogDialect {
+    /// How to read a log in this dialect, naive times in `zone`; `--column` is checked.
+    pub fn read_options(
+        &self,
+        zone: crate::exposure::Zone,
+    ) -> anyhow::Result<crate::exposure::ReadOptions> {
+        load::check_columns(&self.columns)?;
+        Ok(crate::exposure::ReadOptions {
+            zone,
+            columns: self.columns.clone(),
+            ts_format: self.ts_format.clone(),
+            ..Default::default()
+        })
+    }
+}
+
 fn parse_column(text: &str) -> Result<(String, String), String> {
     let Some((contract, source)) = text.split_once('=') else {
         return Err(format!(

@@ -209,8 +209,9 @@ pub fn write(df: &DataFrame, output: &Path, zone: &Zone) -> Result<()> {
     let name = output.to_string_lossy().to_lowercase();
     if name.ends_with(".gz") {
         return Err(InputError::usage(format!(
-            "{}: derive-owners writes .csv, .parquet, .ndjson or .jsonl, not gzip",
-            output.display()
+            "{}: derive-owners writes {}, not gzip",
+            output.display(),
+            Format::extensions_text()
         ))
         .into());
     }

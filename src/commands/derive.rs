@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::Result;
 
 use crate::cli::{DeriveArgs, LogDialect};
-use crate::load::{check_columns, parse_zone};
+use crate::load::parse_zone;
 use crate::progress::Progress;
 use crate::{cdn, exposure, report};
 
@@ -21,14 +21,8 @@ pub fn run(
 ) -> Result<()> {
     let zone = parse_zone(tz)?;
     let options = args.options()?;
-    check_columns(&dialect.columns)?;
+    let read = dialect.read_options(zone)?;
     let files = exposure::expand_paths(log)?;
-    let read = exposure::ReadOptions {
-        zone,
-        columns: dialect.columns.clone(),
-        ts_format: dialect.ts_format.clone(),
-        ..Default::default()
-    };
     let progress = Progress::on_stderr();
     progress.stage("reading the CDN log and deriving owners");
     let started = Instant::now();

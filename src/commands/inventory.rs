@@ -11,7 +11,7 @@ use crate::error::{InputError, Location};
 use crate::frame::names::REQUESTS;
 use crate::frame::polars_bug;
 use crate::inventory::{self, Inventory};
-use crate::load::{check_columns, parse_zone};
+use crate::load::parse_zone;
 use crate::{exposure, notice, report};
 
 /// `inventory check`: validation, and with a log, coverage and suggested routes.
@@ -41,14 +41,8 @@ pub fn check(
         return report::print_text(&out);
     }
     let zone = parse_zone(tz)?;
-    check_columns(&dialect.columns)?;
+    let options = dialect.read_options(zone)?;
     let files = exposure::expand_paths(log)?;
-    let options = exposure::ReadOptions {
-        zone,
-        columns: dialect.columns.clone(),
-        ts_format: dialect.ts_format.clone(),
-        ..Default::default()
-    };
     let log = exposure::Log::read(&files, &options)?;
     let audit = Audit::new(&inventory, &log, None, zone, (None, None))?;
     let s = audit.summary()?;

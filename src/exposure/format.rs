@@ -8,6 +8,8 @@ use polars::prelude::*;
 use crate::error::{InputError, InputResult, Location};
 use crate::frame::first_line;
 
+/// The formats a log or table file is read in. Each owns its file name endings and the
+/// word its messages use: a new format is a new variant here and a reader of its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Csv,
@@ -15,25 +17,83 @@ pub enum Format {
     Ndjson,
 }
 
-/// Which format a file holds, by its extension.
+impl Format {
+    pub const ALL: [Format; 3] = [Format::Csv, Format::Parquet, Format::Ndjson];
+
+    /// The file name endings of the format, lower case, without gzip's `.gz`.
+    pub fn extensions(self) -> &'static [&'static str] {
+        match self {
+            Format::Csv => &[".csv"],
+            Format::Parquet => &[".parquet"],
+            Format::Ndjson => &[".ndjson", ".jsonl"],
+        }
+    }
+
+    /// Whether a gzip-compressed file (`NAME.csv.gz`) of the format is read.
+    pub fn gzip(self) -> bool {
+        self != Format::Parquet
+    }
+
+    /// The format's name in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Csv => "CSV",
+            Format::Parquet => "Parquet",
+            Format::Ndjson => "NDJSON",
+        }
+    }
+
+    /// The endings read, for messages: ".csv, .parquet, .ndjson or .jsonl".
+    pub fn extensions_text() -> String {
+        let all: Vec<&str> = Format::ALL
+            .iter()
+            .flat_map(|f| f.extensions().iter().copied())
+            .collect();
+        match all.split_last() {
+            Some((last, init)) => format!("{} or {last}", init.join(", ")),
+            None => String::new(),
+        }
+    }
+
+    /// The gzip endings read, for messages: ".csv.gz and .ndjson.gz".
+    fn gzip_text() -> String {
+        let gzip: Vec<String> = Format::ALL
+            .iter()
+            .filter(|f| f.gzip())
+            .map(|f| format!("{}.gz", f.extensions()[0]))
+            .collect();
+        gzip.join(" and ")
+    }
+
+    /// Every ending read, gzip included, for messages.
+    pub fn accepted_text() -> String {
+        format!(
+            "{} ({} for gzip)",
+            Format::extensions_text(),
+            Format::gzip_text()
+        )
+    }
+}
+
+/// Which format a file holds, by its name's ending (a gzip file by the ending before `.gz`).
 pub fn format_of(path: &Path) -> InputResult<Format> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().to_lowercase())
         .unwrap_or_default();
-    let name = name.strip_suffix(".gz").unwrap_or(&name);
-    if name.ends_with(".csv") {
-        Ok(Format::Csv)
-    } else if name.ends_with(".parquet") && !path.to_string_lossy().ends_with(".gz") {
-        Ok(Format::Parquet)
-    } else if name.ends_with(".ndjson") || name.ends_with(".jsonl") {
-        Ok(Format::Ndjson)
-    } else {
-        Err(InputError::at(
-            Location::file(path.display().to_string()),
-            "unknown file type: expected .csv, .parquet, .ndjson or .jsonl (.csv.gz and .ndjson.gz for gzip)",
-        ))
-    }
+    let (name, gzipped) = match name.strip_suffix(".gz") {
+        Some(inner) => (inner, true),
+        None => (name.as_str(), false),
+    };
+    Format::ALL
+        .into_iter()
+        .find(|f| (f.gzip() || !gzipped) && f.extensions().iter().any(|e| name.ends_with(e)))
+        .ok_or_else(|| {
+            InputError::at(
+                Location::file(path.display().to_string()),
+                format!("unknown file type: expected {}", Format::accepted_text()),
+            )
+        })
 }
 
 /// Checks that `path` is a file that can be read; returns its size in bytes.
@@ -84,11 +144,7 @@ pub(crate) fn scan(path: &Path) -> InputResult<(LazyFrame, Format)> {
 }
 
 pub(crate) fn unreadable(path: &Path, format: Format, e: &PolarsError) -> InputError {
-    let what = match format {
-        Format::Csv => "CSV",
-        Format::Parquet => "Parquet",
-        Format::Ndjson => "NDJSON",
-    };
+    let what = format.name();
     let detail = first_line(&e.to_string());
     let location = Location::file(path.display().to_string());
     if detail.to_lowercase().contains("utf-8") || detail.to_lowercase().contains("utf8") {

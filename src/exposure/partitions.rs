@@ -29,7 +29,10 @@ pub fn list(dir: &Path, window: (Option<i64>, Option<i64>)) -> InputResult<Listi
     if found.is_empty() {
         return Err(InputError::at(
             Location::file(dir.display().to_string()),
-            "the folder holds no log file (.parquet, .csv, .ndjson, .jsonl, .csv.gz, .ndjson.gz)",
+            format!(
+                "the folder holds no log file ({})",
+                super::Format::accepted_text()
+            ),
         ));
     }
     let mut listing = Listing::default();

@@ -88,8 +88,12 @@ fn violations(src: &Path) -> Vec<String> {
         let Some(module) = module_of(src, file) else {
             continue;
         };
-        let layer = layer_of(&module)
-            .unwrap_or_else(|| panic!("{}: module `{module}` is in no layer of LAYERS", file.display()));
+        let layer = layer_of(&module).unwrap_or_else(|| {
+            panic!(
+                "{}: module `{module}` is in no layer of LAYERS",
+                file.display()
+            )
+        });
         let text = std::fs::read_to_string(file).unwrap();
         for (number, line) in text.lines().enumerate() {
             for used in used_modules(line) {
@@ -147,7 +151,11 @@ fn an_upward_import_is_reported_with_its_place() {
     )
     .unwrap();
     std::fs::write(src.join("report.rs"), "use crate::audit::Report;\n").unwrap();
-    std::fs::write(src.join("inventory.rs"), "fn f() { crate::exposure::x(); }\n").unwrap();
+    std::fs::write(
+        src.join("inventory.rs"),
+        "fn f() { crate::exposure::x(); }\n",
+    )
+    .unwrap();
     let found = violations(src);
     assert_eq!(
         found,
