@@ -1,0 +1,173 @@
+//! The worker's replies: loaded data, drill-downs, and what a write did.
+
+use std::sync::Arc;
+
+use super::{Layer, LayerKind, Load, Model, TableView};
+use crate::audit::Summary;
+use crate::tui::data::{AuditData, Grid, Reply, Request, Stage};
+use crate::tui::edit::Editor;
+
+impl Model {
+    /// Takes a message from the worker.
+    pub fn receive(&mut self, reply: Reply) {
+        match reply {
+            Reply::Stage(stage) => {
+                if let Load::Running { .. } = self.load {
+                    self.load = Load::Running { stage };
+                }
+            }
+            Reply::Failed(e) => self.load = Load::Failed(e),
+            Reply::Loaded(data) => self.take_data(data),
+            Reply::User(user) => {
+                let request = Request::User(user.user_id.clone());
+                self.fulfil(&request, LayerKind::User(user), None);
+            }
+            Reply::Page(page) => {
+                let request = Request::Page(page.page_id.clone());
+                let table = TableView::new(page.users.clone());
+                self.fulfil(&request, LayerKind::Page(page), Some(table));
+            }
+            Reply::Field(field) => {
+                let request = Request::Field(field.field.id.clone());
+                let table = TableView::new(field.users.clone());
+                self.fulfil(&request, LayerKind::Field(field), Some(table));
+            }
+            Reply::Notices(message) => self.status = Some((message, false)),
+            Reply::DetailFailed(message) => {
+                for stack in &mut self.stacks {
+                    if matches!(
+                        stack.last(),
+                        Some(Layer {
+                            kind: LayerKind::Pending(_),
+                            ..
+                        })
+                    ) {
+                        stack.pop();
+                    }
+                }
+                self.status = Some((message, true));
+            }
+        }
+    }
+
+    /// New data: the first load, or a recompute after an edit (which keeps the view and
+    /// says what changed).
+    fn take_data(&mut self, data: Box<AuditData>) {
+        let previous = match std::mem::replace(
+            &mut self.load,
+            Load::Running {
+                stage: Stage::Aggregating,
+            },
+        ) {
+            Load::Ready(old) => Some(old),
+            _ => None,
+        };
+        let selected: Vec<usize> = self
+            .stacks
+            .iter()
+            .map(|s| {
+                s.first()
+                    .and_then(|l| l.table.as_ref())
+                    .map_or(0, |t| t.selected)
+            })
+            .collect();
+        let page = self.page_rows();
+        let base = |grid: &Arc<Grid>, selected: usize| {
+            let mut table = TableView::new(grid.clone());
+            table.move_to(selected as isize, page);
+            vec![Layer::new(LayerKind::Report, Some(table))]
+        };
+        self.stacks = [
+            Vec::new(),
+            base(&data.users, selected[1]),
+            base(&data.pages, selected[2]),
+            base(&data.field_table, selected[3]),
+            base(&data.unmapped, selected[4]),
+            base(&data.inventory, selected[5]),
+        ];
+        match previous {
+            None => {
+                self.status = Some((
+                    format!(
+                        "loaded in {:.2} s; ? for help",
+                        data.load_time.as_secs_f64()
+                    ),
+                    false,
+                ));
+                if self.editor.is_none() {
+                    match Editor::open(data.inventory_path.clone()) {
+                        Ok(editor) => self.editor = Some(editor),
+                        Err(why) => {
+                            self.status =
+                                Some((format!("the inventory cannot be edited: {why}"), true))
+                        }
+                    }
+                }
+            }
+            Some(old) => {
+                let change = headline_change(
+                    (&old.summary, old.unmapped.len()),
+                    (&data.summary, data.unmapped.len()),
+                );
+                self.status = Some((change.clone(), false));
+                self.last_change = Some(change);
+            }
+        }
+        self.load = Load::Ready(data);
+    }
+
+    /// Replaces the pending layer that asked for `request` (if the user still waits for it).
+    fn fulfil(&mut self, request: &Request, kind: LayerKind, table: Option<TableView>) {
+        for stack in &mut self.stacks {
+            if let Some(top) = stack.last_mut() {
+                if matches!(&top.kind, LayerKind::Pending(r) if r == request) {
+                    *top = Layer::new(kind, table);
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// "+312 users exposed, 41 unmapped paths now mapped": the headline figures an edit moved.
+pub fn headline_change(before: (&Summary, usize), after: (&Summary, usize)) -> String {
+    let (a, b) = (before.0, after.0);
+    let figures = [
+        (
+            "users potentially affected",
+            a.users_potentially_affected,
+            b.users_potentially_affected,
+        ),
+        ("users exposed", a.users_exposed, b.users_exposed),
+        (
+            "users in the direct tier",
+            a.users_direct_tier,
+            b.users_direct_tier,
+        ),
+        ("exposures", a.exposures, b.exposures),
+        (
+            "unmapped cross-user rows",
+            a.unmapped_cross_user,
+            b.unmapped_cross_user,
+        ),
+    ];
+    let mut parts: Vec<String> = figures
+        .iter()
+        .filter(|(_, x, y)| x != y)
+        .map(|(name, x, y)| format!("{:+} {name}", *y as i64 - *x as i64))
+        .collect();
+    match before.1.cmp(&after.1) {
+        std::cmp::Ordering::Greater => {
+            parts.push(format!("{} unmapped paths now mapped", before.1 - after.1))
+        }
+        std::cmp::Ordering::Less => {
+            parts.push(format!("{} more unmapped paths", after.1 - before.1))
+        }
+        std::cmp::Ordering::Equal => {}
+    }
+    if parts.is_empty() {
+        "recomputed: no headline figure changed".to_string()
+    } else {
+        format!("recomputed: {}", parts.join(", "))
+    }
+}
