@@ -13,7 +13,7 @@ use super::edit::{Confirm, Editor, Form, Picker, SavePreview};
 
 pub use layer::{Layer, LayerKind, TableView};
 pub use receive::headline_change;
-pub use tab::Tab;
+pub use tab::{PerTab, Tab};
 
 /// What keys mean right now.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,7 +62,7 @@ pub struct Model {
     pub title: Title,
     pub load: Load,
     pub tab: Tab,
-    stacks: [Vec<Layer>; 6],
+    stacks: PerTab<Vec<Layer>>,
     mode: Mode,
     /// Terminal size (columns, rows), as the last resize event said.
     pub size: (u16, u16),
@@ -116,15 +116,19 @@ impl Model {
 
     /// The stack of the current tab (empty for the overview and while loading).
     pub fn stack(&self) -> &[Layer] {
-        &self.stacks[self.tab.index()]
+        self.stacks.get(self.tab)
     }
 
     pub fn top(&self) -> Option<&Layer> {
         self.stack().last()
     }
 
+    fn stack_mut(&mut self) -> &mut Vec<Layer> {
+        self.stacks.get_mut(self.tab)
+    }
+
     fn top_mut(&mut self) -> Option<&mut Layer> {
-        self.stacks[self.tab.index()].last_mut()
+        self.stack_mut().last_mut()
     }
 
     fn top_table(&self) -> Option<&TableView> {
@@ -132,12 +136,12 @@ impl Model {
     }
 
     fn push(&mut self, layer: Layer) {
-        self.stacks[self.tab.index()].push(layer);
+        self.stack_mut().push(layer);
     }
 
     /// Pops the top derived view; false when only the tab's own view is left.
     fn pop(&mut self) -> bool {
-        let stack = &mut self.stacks[self.tab.index()];
+        let stack = self.stack_mut();
         if stack.len() > 1 {
             stack.pop();
             true

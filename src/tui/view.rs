@@ -85,10 +85,7 @@ fn draw_title(model: &Model, frame: &mut Frame, area: Rect) {
 }
 
 fn draw_tabs(model: &Model, frame: &mut Frame, area: Rect) {
-    let titles = Tab::ALL
-        .iter()
-        .enumerate()
-        .map(|(i, tab)| format!("{} {}", i + 1, tab.title()));
+    let titles = Tab::ALL.map(|tab| format!("{} {}", tab.number(), tab.title()));
     let tabs = Tabs::new(titles)
         .select(model.tab.index())
         .highlight_style(Style::new().reversed().bold())

@@ -75,8 +75,15 @@ impl Model {
         match mode {
             Some(mode) => self.mode = mode,
             None => {
+                let (inventory, unmapped) = (Tab::Inventory, Tab::Unmapped);
                 self.status = Some((
-                    "inventory edits are made on a page of the Inventory view (6); a adds a page from Unmapped (5) too".into(),
+                    format!(
+                        "inventory edits are made on a page of the {} view ({}); a adds a page from {} ({}) too",
+                        inventory.title(),
+                        inventory.number(),
+                        unmapped.title(),
+                        unmapped.number()
+                    ),
                     false,
                 ))
             }

@@ -1,10 +1,8 @@
 //! The worker's replies: loaded data, drill-downs, and what a write did.
 
-use std::sync::Arc;
-
-use super::{Layer, LayerKind, Load, Model, TableView};
+use super::{Layer, LayerKind, Load, Model, PerTab, TableView};
 use crate::audit::Summary;
-use crate::tui::data::{AuditData, Grid, Reply, Request, Stage};
+use crate::tui::data::{AuditData, Reply, Request, Stage};
 use crate::tui::edit::Editor;
 
 impl Model {
@@ -34,7 +32,7 @@ impl Model {
             }
             Reply::Notices(message) => self.status = Some((message, false)),
             Reply::DetailFailed(message) => {
-                for stack in &mut self.stacks {
+                for stack in self.stacks.values_mut() {
                     if matches!(
                         stack.last(),
                         Some(Layer {
@@ -62,29 +60,22 @@ impl Model {
             Load::Ready(old) => Some(old),
             _ => None,
         };
-        let selected: Vec<usize> = self
-            .stacks
-            .iter()
-            .map(|s| {
-                s.first()
-                    .and_then(|l| l.table.as_ref())
-                    .map_or(0, |t| t.selected)
-            })
-            .collect();
+        // Each tab's report again, with the cursor where it was in the tab's own report.
         let page = self.page_rows();
-        let base = |grid: &Arc<Grid>, selected: usize| {
+        let stacks = &self.stacks;
+        self.stacks = PerTab::from_fn(|tab| {
+            let Some(grid) = tab.report(&data) else {
+                return Vec::new();
+            };
+            let selected = stacks
+                .get(tab)
+                .first()
+                .and_then(|l| l.table.as_ref())
+                .map_or(0, |t| t.selected);
             let mut table = TableView::new(grid.clone());
             table.move_to(selected as isize, page);
             vec![Layer::new(LayerKind::Report, Some(table))]
-        };
-        self.stacks = [
-            Vec::new(),
-            base(&data.users, selected[1]),
-            base(&data.pages, selected[2]),
-            base(&data.field_table, selected[3]),
-            base(&data.unmapped, selected[4]),
-            base(&data.inventory, selected[5]),
-        ];
+        });
         match previous {
             None => {
                 self.status = Some((
@@ -118,7 +109,7 @@ impl Model {
 
     /// Replaces the pending layer that asked for `request` (if the user still waits for it).
     fn fulfil(&mut self, request: &Request, kind: LayerKind, table: Option<TableView>) {
-        for stack in &mut self.stacks {
+        for stack in self.stacks.values_mut() {
             if let Some(top) = stack.last_mut() {
                 if matches!(&top.kind, LayerKind::Pending(r) if r == request) {
                     *top = Layer::new(kind, table);

@@ -44,7 +44,7 @@ impl Model {
             Action::Resize(w, h) => {
                 self.size = (w, h);
                 let page = self.page_rows();
-                for stack in &mut self.stacks {
+                for stack in self.stacks.values_mut() {
                     for layer in stack.iter_mut() {
                         if let Some(table) = &mut layer.table {
                             table.keep_visible(page);
@@ -94,7 +94,15 @@ impl Model {
                 if self.tab == Tab::Users && self.top_table().is_some() {
                     self.mode = Mode::Notices("notices".into());
                 } else {
-                    self.status = Some(("n writes notices from the Users view (2)".into(), false));
+                    let users = Tab::Users;
+                    self.status = Some((
+                        format!(
+                            "n writes notices from the {} view ({})",
+                            users.title(),
+                            users.number()
+                        ),
+                        false,
+                    ));
                 }
             }
             Action::Type(c) => self.edit_prompt(|text| text.push(c)),
