@@ -1,10 +1,12 @@
 //! The terminal UI: a privacy officer browses the audit from the headline figures down to
-//! one user's letter. `action` turns keys into actions, `model` holds the state and its
-//! `update`, `view` draws it, `data` runs the audit functions on a worker thread.
+//! one user's letter. `action` turns keys into actions through the maps of `keymap`,
+//! `model` holds the state and its `update`, `view` draws it, `data` runs the audit
+//! functions (and writes files) on a worker thread.
 
 pub mod action;
 pub mod data;
 pub mod edit;
+pub mod keymap;
 pub mod model;
 pub mod sample;
 pub mod view;

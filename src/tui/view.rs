@@ -12,8 +12,9 @@ use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Clear, Paragraph, Tabs, Wrap};
 use ratatui::Frame;
 
-use super::action::hints;
+use super::action::Action;
 use super::data::Stage;
+use super::keymap::{hints, label, prompt_hint, FILTER_KEYS, SORT_HINT, WRITE_PROMPT_KEYS};
 use super::model::{LayerKind, Load, Mode, Model, Tab};
 
 pub use table::user_lines;
@@ -76,7 +77,10 @@ fn draw_title(model: &Model, frame: &mut Frame, area: Rect) {
     }
     if model.editor.as_ref().is_some_and(|e| e.dirty()) {
         spans.push(Span::styled(
-            " inventory edited (w saves) ",
+            format!(
+                " inventory edited ({} saves) ",
+                label(Action::SaveInventory)
+            ),
             Style::new().fg(Color::Black).bg(Color::Yellow),
         ));
     }
@@ -106,7 +110,7 @@ fn draw_loading(stage: Stage, frame: &mut Frame, area: Rect) {
         lines.push(Line::styled(format!("  {mark} {}", s.name()), style));
     }
     lines.push(Line::from(""));
-    lines.push(Line::from("q quits").dim());
+    lines.push(Line::from(format!("{} quits", label(Action::Quit))).dim());
     let block = Block::bordered().title(" loading ");
     frame.render_widget(Paragraph::new(lines).block(block), centered(area, 40, 10));
 }
@@ -117,7 +121,11 @@ fn draw_failure(message: &str, frame: &mut Frame, area: Rect) {
         Line::from(""),
         Line::styled(format!("error: {message}"), Style::new().fg(Color::Red)),
         Line::from(""),
-        Line::from("q quits (the error is printed again on exit)").dim(),
+        Line::from(format!(
+            "{} quits (the error is printed again on exit)",
+            label(Action::Quit)
+        ))
+        .dim(),
     ]);
     let block = Block::bordered().title(" error ");
     frame.render_widget(
@@ -148,24 +156,24 @@ fn draw_status(model: &Model, frame: &mut Frame, area: Rect) {
                 Span::styled("/", Style::new().bold()),
                 Span::raw(text),
                 Span::styled("█", Style::new().dim()),
-                Span::raw("   Enter keeps · Esc cancels").dim(),
+                Span::raw(format!("   {}", prompt_hint(FILTER_KEYS))).dim(),
             ])
         }
         Mode::Export(name) => Line::from(vec![
             Span::styled("export to: ", Style::new().bold()),
             Span::raw(name.clone()),
             Span::styled("█", Style::new().dim()),
-            Span::raw("   Enter writes (0600) · Esc cancels").dim(),
+            Span::raw(format!("   {}", prompt_hint(WRITE_PROMPT_KEYS))).dim(),
         ]),
         Mode::Notices(dir) => Line::from(vec![
             Span::styled("notices for this view to folder: ", Style::new().bold()),
             Span::raw(dir.clone()),
             Span::styled("█", Style::new().dim()),
-            Span::raw("   Enter writes (0600) · Esc cancels").dim(),
+            Span::raw(format!("   {}", prompt_hint(WRITE_PROMPT_KEYS))).dim(),
         ]),
         Mode::Sort => Line::from(vec![
             Span::styled("sort by column: ", Style::new().bold()),
-            Span::raw("press its number (shown in the header) · any other key cancels"),
+            Span::raw(SORT_HINT),
         ]),
         _ => match &model.status {
             Some((message, true)) => Line::styled(message.clone(), Style::new().fg(Color::Red)),

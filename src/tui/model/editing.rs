@@ -6,6 +6,7 @@ use crate::inventory::document::Edit;
 use crate::tui::action::Action;
 use crate::tui::data::Request;
 use crate::tui::edit::{Confirm, Form, Picker};
+use crate::tui::keymap;
 
 impl Model {
     /// The page under the cursor in the Inventory view.
@@ -78,9 +79,10 @@ impl Model {
                 let (inventory, unmapped) = (Tab::Inventory, Tab::Unmapped);
                 self.status = Some((
                     format!(
-                        "inventory edits are made on a page of the {} view ({}); a adds a page from {} ({}) too",
+                        "inventory edits are made on a page of the {} view ({}); {} adds a page from {} ({}) too",
                         inventory.title(),
                         inventory.number(),
+                        keymap::label(Action::AddPage),
                         unmapped.title(),
                         unmapped.number()
                     ),

@@ -2,8 +2,10 @@
 
 use super::{Layer, LayerKind, Load, Model, PerTab, TableView};
 use crate::audit::Summary;
+use crate::tui::action::Action;
 use crate::tui::data::{AuditData, Reply, Request, Stage};
 use crate::tui::edit::Editor;
+use crate::tui::keymap;
 
 impl Model {
     /// Takes a message from the worker.
@@ -80,8 +82,9 @@ impl Model {
             None => {
                 self.status = Some((
                     format!(
-                        "loaded in {:.2} s; ? for help",
-                        data.load_time.as_secs_f64()
+                        "loaded in {:.2} s; {} for help",
+                        data.load_time.as_secs_f64(),
+                        keymap::label(Action::Help)
                     ),
                     false,
                 ));

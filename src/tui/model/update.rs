@@ -7,6 +7,7 @@ use super::{Layer, LayerKind, Mode, Model, Tab};
 use crate::tui::action::Action;
 use crate::tui::data::{Grid, Request};
 use crate::tui::edit::{Confirm, Editor};
+use crate::tui::keymap;
 
 impl Model {
     /// Applies one action; returns a request for the worker when the action needs one.
@@ -97,7 +98,8 @@ impl Model {
                     let users = Tab::Users;
                     self.status = Some((
                         format!(
-                            "n writes notices from the {} view ({})",
+                            "{} writes notices from the {} view ({})",
+                            keymap::label(Action::StartNotices),
                             users.title(),
                             users.number()
                         ),
@@ -129,7 +131,9 @@ impl Model {
             Action::Help => self.mode = Mode::Help,
             Action::Back => {
                 if !self.pop() {
-                    self.status = Some(("this is the view's first screen; q quits".into(), false));
+                    let quit = keymap::label(Action::Quit);
+                    let message = format!("this is the view's first screen; {quit} quits");
+                    self.status = Some((message, false));
                 }
             }
             Action::Open => return self.open(),

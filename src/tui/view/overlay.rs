@@ -7,10 +7,11 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::{centered, overlay};
-use crate::tui::action::{
-    footer, prompt_keys, CONFIRM_KEYS, FORM_KEYS, KEYMAP, PICK_KEYS, SAVE_KEYS,
-};
+use crate::tui::action::Action;
 use crate::tui::edit::{Confirm, Form, InputKind, Picker, SavePreview};
+use crate::tui::keymap::{
+    footer, label, prompt_keys, CONFIRM_KEYS, FORM_KEYS, KEYMAP, PICK_KEYS, SAVE_KEYS,
+};
 use crate::tui::model::Model;
 
 pub(super) fn draw_form(form: &Form, frame: &mut Frame, area: Rect) {
@@ -168,7 +169,13 @@ pub(super) fn draw_help(frame: &mut Frame, area: Rect) {
         ])
     };
     let keys: Vec<Line> = KEYMAP.iter().map(|b| line(b.label, b.help)).collect();
-    let mut prompt = vec![Line::from(" in the /, e and n prompts:").italic()];
+    let mut prompt = vec![Line::from(format!(
+        " in the {}, {} and {} prompts:",
+        label(Action::StartFilter),
+        label(Action::StartExport),
+        label(Action::StartNotices)
+    ))
+    .italic()];
     prompt.extend(
         prompt_keys()
             .into_iter()
