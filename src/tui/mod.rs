@@ -10,6 +10,7 @@ pub mod keymap;
 pub mod model;
 pub mod sample;
 pub mod view;
+pub mod write;
 
 use std::io::stdout;
 use std::sync::mpsc;
@@ -95,6 +96,14 @@ pub fn run(input: InputArgs, title: Title) -> Result<()> {
                     anyhow::bail!("internal error: the worker thread stopped; this is a bug (no input data is shown), please report it");
                 }
             }
+        }
+    }
+    // Files asked for before quitting are written before the program ends (the worker is
+    // gone only after a failed load: then recv fails and nothing is waited for).
+    while model.writing() {
+        match reply_rx.recv() {
+            Ok(reply) => model.receive(reply),
+            Err(_) => break,
         }
     }
     drop(_guard);

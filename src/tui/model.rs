@@ -8,7 +8,7 @@ mod receive;
 mod tab;
 mod update;
 
-use super::data::{AuditData, Reply, Stage};
+use super::data::{AuditData, Reply, Request, Stage};
 use super::edit::{Confirm, Editor, Form, Picker, SavePreview};
 
 pub use layer::{Layer, LayerKind, TableView};
@@ -73,6 +73,8 @@ pub struct Model {
     pub editor: Option<Editor>,
     /// What the last edit changed in the headline figures.
     pub last_change: Option<String>,
+    /// Files asked of the worker and not yet written (exports, notices, saves).
+    writing: usize,
 }
 
 /// Rows of chrome around a table: title, tabs, breadcrumb, status bar, table header.
@@ -93,6 +95,7 @@ impl Model {
             quit: false,
             editor: None,
             last_change: None,
+            writing: 0,
         }
     }
 
@@ -101,6 +104,18 @@ impl Model {
         let mut model = Model::new(title, size);
         model.receive(Reply::Loaded(Box::new(data)));
         model
+    }
+
+    /// True while the worker has files to write for us: quitting waits for them.
+    pub fn writing(&self) -> bool {
+        self.writing > 0
+    }
+
+    /// Sends a file job to the worker, saying so in the status bar until it is done.
+    fn write(&mut self, request: Request, message: String) -> Option<Request> {
+        self.writing += 1;
+        self.status = Some((message, false));
+        Some(request)
     }
 
     pub fn mode(&self) -> &Mode {

@@ -180,11 +180,9 @@ impl Model {
                     self.mode = Mode::Save(editor.preview(!preview.move_comments));
                 }
                 Action::Submit => {
-                    let saved = self.editor.as_mut().map(|e| e.save(&preview));
-                    self.status = saved.map(|saved| match saved {
-                        Ok(message) => (message, false),
-                        Err(why) => (why, true),
-                    });
+                    let save = editor.save_request(&preview);
+                    let message = format!("saving {}…", editor.source());
+                    return self.write(Request::SaveInventory(save), message);
                 }
                 _ => self.mode = Mode::Save(preview),
             },

@@ -141,7 +141,9 @@ fn request_name(request: &Request) -> String {
         Request::User(id) => format!("user {id}"),
         Request::Page(id) => format!("page {id}"),
         Request::Field(id) => format!("field {id}"),
+        Request::Export { file, .. } => format!("export to {}", file.display()),
         Request::Notices { dir, .. } => format!("notices to {}", dir.display()),
+        Request::SaveInventory(save) => format!("saving {}", save.path.display()),
         Request::Recompute(_) => "recomputing".to_string(),
     }
 }

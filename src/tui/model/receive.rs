@@ -32,7 +32,13 @@ impl Model {
                 let table = TableView::new(field.users.clone());
                 self.fulfil(&request, LayerKind::Field(field), Some(table));
             }
-            Reply::Notices(message) => self.status = Some((message, false)),
+            Reply::Wrote(result) => self.written(result),
+            Reply::Saved(save, result) => {
+                if let (Some(editor), Ok(_)) = (&mut self.editor, &result) {
+                    editor.saved(&save);
+                }
+                self.written(result);
+            }
             Reply::DetailFailed(message) => {
                 for stack in self.stacks.values_mut() {
                     if matches!(
@@ -48,6 +54,15 @@ impl Model {
                 self.status = Some((message, true));
             }
         }
+    }
+
+    /// A file job is done: its message, in red if nothing was written.
+    fn written(&mut self, result: Result<String, String>) {
+        self.writing = self.writing.saturating_sub(1);
+        self.status = Some(match result {
+            Ok(message) => (message, false),
+            Err(why) => (why, true),
+        });
     }
 
     /// New data: the first load, or a recompute after an edit (which keeps the view and

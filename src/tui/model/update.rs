@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use super::{Layer, LayerKind, Mode, Model, Tab};
 use crate::tui::action::Action;
-use crate::tui::data::{Grid, Request};
+use crate::tui::data::Request;
 use crate::tui::edit::{Confirm, Editor};
 use crate::tui::keymap;
 
@@ -112,7 +112,7 @@ impl Model {
                 text.pop();
             }),
             Action::Submit => match std::mem::replace(&mut self.mode, Mode::Normal) {
-                Mode::Export(name) => self.export(PathBuf::from(name)),
+                Mode::Export(name) => return self.export(PathBuf::from(name)),
                 Mode::Notices(dir) => return self.notices(PathBuf::from(dir)),
                 Mode::Filter => {
                     // An empty filter is no view of its own.
@@ -226,31 +226,18 @@ impl Model {
         Some(format!("{stem}.csv"))
     }
 
-    /// Writes the current view (its rows, in their order) to `file`, atomically and 0600.
-    fn export(&mut self, file: PathBuf) {
-        let Some(data) = self.data() else {
-            return;
+    /// Asks the worker to write the current view (its rows, in their order) to `file`,
+    /// atomically and 0600.
+    fn export(&mut self, file: PathBuf) -> Option<Request> {
+        self.data()?;
+        let layer = self.top()?;
+        let (grid, rows) = match (&layer.kind, &layer.table) {
+            (LayerKind::User(user), _) => (user.pages.clone(), (0..user.pages.len()).collect()),
+            (_, Some(table)) => (table.grid.clone(), table.rows.clone()),
+            _ => return None,
         };
-        let zone = data.zone;
-        let Some(layer) = self.top() else {
-            return;
-        };
-        let (grid, rows): (&Grid, Vec<usize>) = match (&layer.kind, &layer.table) {
-            (LayerKind::User(user), _) => (&user.pages, (0..user.pages.len()).collect()),
-            (_, Some(table)) => (&table.grid, table.rows.clone()),
-            _ => return,
-        };
-        self.status = Some(match grid.export(&rows, &file, &zone) {
-            Ok(()) => (
-                format!(
-                    "wrote {} rows to {} (owner-only, mode 0600)",
-                    rows.len(),
-                    file.display()
-                ),
-                false,
-            ),
-            Err(e) => (format!("export failed: {e:#}"), true),
-        });
+        let message = format!("writing {}…", file.display());
+        self.write(Request::Export { grid, rows, file }, message)
     }
 
     /// Asks the worker to write the notices for the users of the current view, in its order.
@@ -261,8 +248,8 @@ impl Model {
             .iter()
             .map(|&r| table.grid.cell(r, "user_id").to_string())
             .collect();
-        self.status = Some((format!("writing notices to {}…", dir.display()), false));
-        Some(Request::Notices { dir, users })
+        let message = format!("writing notices to {}…", dir.display());
+        self.write(Request::Notices { dir, users }, message)
     }
 
     /// Enter: the detail of the selected row's user, page or field.
