@@ -24,13 +24,7 @@ impl Model {
             return self.update_editing(action);
         }
         match action {
-            Action::Quit => {
-                if self.editor.as_ref().is_some_and(Editor::dirty) {
-                    self.mode = Mode::Confirm(Confirm::Quit);
-                } else {
-                    self.quit = true;
-                }
-            }
+            Action::Quit => self.quit_or_ask(),
             Action::AddPage
             | Action::EditRoute
             | Action::EditFields
@@ -42,17 +36,65 @@ impl Model {
             | Action::SaveInventory => return self.start_edit(action),
             Action::Complete | Action::Toggle | Action::DeleteFieldDef | Action::ToggleComments => {
             }
-            Action::Resize(w, h) => {
-                self.size = (w, h);
-                let page = self.page_rows();
-                for stack in self.stacks.values_mut() {
-                    for layer in stack.iter_mut() {
-                        if let Some(table) = &mut layer.table {
-                            table.keep_visible(page);
-                        }
-                    }
+            Action::Resize(w, h) => self.resize(w, h),
+            Action::NextTab
+            | Action::PrevTab
+            | Action::GoTab(_)
+            | Action::Down
+            | Action::Up
+            | Action::Scroll(_)
+            | Action::PageDown
+            | Action::PageUp
+            | Action::Top
+            | Action::Bottom
+            | Action::Left
+            | Action::Right => self.navigate(action),
+            Action::StartSort
+            | Action::SortBy(_)
+            | Action::StartFilter
+            | Action::StartExport
+            | Action::StartNotices
+            | Action::Type(_)
+            | Action::Erase
+            | Action::Submit
+            | Action::Cancel => return self.update_prompt(action),
+            Action::Help => self.mode = Mode::Help,
+            Action::Back => {
+                if !self.pop() {
+                    let quit = keymap::label(Action::Quit);
+                    let message = format!("this is the view's first screen; {quit} quits");
+                    self.status = Some((message, false));
                 }
             }
+            Action::Open => return self.open(),
+        }
+        None
+    }
+
+    /// Quits, or asks first when the inventory has edits that are not saved.
+    fn quit_or_ask(&mut self) {
+        if self.editor.as_ref().is_some_and(Editor::dirty) {
+            self.mode = Mode::Confirm(Confirm::Quit);
+        } else {
+            self.quit = true;
+        }
+    }
+
+    fn resize(&mut self, width: u16, height: u16) {
+        self.size = (width, height);
+        let page = self.page_rows();
+        for stack in self.stacks.values_mut() {
+            for layer in stack.iter_mut() {
+                if let Some(table) = &mut layer.table {
+                    table.keep_visible(page);
+                }
+            }
+        }
+    }
+
+    /// Tabs, rows and columns.
+    fn navigate(&mut self, action: Action) {
+        match action {
             Action::NextTab => self.tab = self.tab.step(1),
             Action::PrevTab => self.tab = self.tab.step(-1),
             Action::GoTab(tab) => self.tab = tab,
@@ -70,11 +112,15 @@ impl Model {
                     table.first_column = (table.first_column as isize + by).clamp(0, last) as usize;
                 }
             }
-            Action::StartSort => {
-                if self.top_table().is_some() {
-                    self.mode = Mode::Sort;
-                }
-            }
+            _ => {}
+        }
+    }
+
+    /// Sorting, and the filter, export and notices prompts: opening them, typing, and
+    /// Enter or Esc.
+    fn update_prompt(&mut self, action: Action) -> Option<Request> {
+        match action {
+            Action::StartSort if self.top_table().is_some() => self.mode = Mode::Sort,
             Action::SortBy(column) => {
                 self.mode = Mode::Normal;
                 self.sort_by(column);
@@ -91,22 +137,7 @@ impl Model {
                     self.mode = Mode::Export(name);
                 }
             }
-            Action::StartNotices => {
-                if self.tab == Tab::Users && self.top_table().is_some() {
-                    self.mode = Mode::Notices("notices".into());
-                } else {
-                    let users = Tab::Users;
-                    self.status = Some((
-                        format!(
-                            "{} writes notices from the {} view ({})",
-                            keymap::label(Action::StartNotices),
-                            users.title(),
-                            users.number()
-                        ),
-                        false,
-                    ));
-                }
-            }
+            Action::StartNotices => self.start_notices(),
             Action::Type(c) => self.edit_prompt(|text| text.push(c)),
             Action::Erase => self.edit_prompt(|text| {
                 text.pop();
@@ -124,21 +155,31 @@ impl Model {
                 _ => {}
             },
             Action::Cancel => {
-                if std::mem::replace(&mut self.mode, Mode::Normal) == Mode::Filter {
+                let cancelled = std::mem::replace(&mut self.mode, Mode::Normal);
+                if cancelled == Mode::Filter {
                     self.pop();
                 }
             }
-            Action::Help => self.mode = Mode::Help,
-            Action::Back => {
-                if !self.pop() {
-                    let quit = keymap::label(Action::Quit);
-                    let message = format!("this is the view's first screen; {quit} quits");
-                    self.status = Some((message, false));
-                }
-            }
-            Action::Open => return self.open(),
+            _ => {}
         }
         None
+    }
+
+    fn start_notices(&mut self) {
+        if self.tab == Tab::Users && self.top_table().is_some() {
+            self.mode = Mode::Notices("notices".into());
+        } else {
+            let users = Tab::Users;
+            self.status = Some((
+                format!(
+                    "{} writes notices from the {} view ({})",
+                    keymap::label(Action::StartNotices),
+                    users.title(),
+                    users.number()
+                ),
+                false,
+            ));
+        }
     }
 
     fn move_by(&mut self, by: isize) {

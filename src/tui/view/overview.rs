@@ -34,7 +34,6 @@ fn headline(data: &AuditData) -> Vec<(&'static str, u64)> {
 }
 
 pub(super) fn draw_overview(data: &AuditData, model: &Model, frame: &mut Frame, area: Rect) {
-    let unpacked = model.title.unpacked.as_deref();
     let note_lines = (data.assumptions.len() + data.warnings.len()) as u16
         + 2
         + u16::from(model.last_change.is_some());
@@ -53,7 +52,13 @@ pub(super) fn draw_overview(data: &AuditData, model: &Model, frame: &mut Frame, 
     draw_deadlines(data, frame, deadlines);
     let [figures, side] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(top);
+    draw_figures(data, frame, figures);
+    draw_tiers_and_window(data, frame, side);
+    draw_chart(data, frame, chart);
+    draw_notes(data, model, frame, notes);
+}
 
+fn draw_figures(data: &AuditData, frame: &mut Frame, area: Rect) {
     let width = headline(data)
         .iter()
         .map(|(_, v)| v.to_string().len())
@@ -70,9 +75,11 @@ pub(super) fn draw_overview(data: &AuditData, model: &Model, frame: &mut Frame, 
         .collect();
     frame.render_widget(
         Paragraph::new(lines).block(Block::bordered().title(" headline figures ")),
-        figures,
+        area,
     );
+}
 
+fn draw_tiers_and_window(data: &AuditData, frame: &mut Frame, area: Rect) {
     let s = &data.summary;
     let side_lines = vec![
         Line::from(vec![
@@ -95,11 +102,13 @@ pub(super) fn draw_overview(data: &AuditData, model: &Model, frame: &mut Frame, 
     ];
     frame.render_widget(
         Paragraph::new(side_lines).block(Block::bordered().title(" tiers · window ")),
-        side,
+        area,
     );
+}
 
-    draw_chart(data, frame, chart);
-
+/// The last edit's change, the conservative assumptions, and the loading warnings.
+fn draw_notes(data: &AuditData, model: &Model, frame: &mut Frame, area: Rect) {
+    let unpacked = model.title.unpacked.as_deref();
     let mut notes_lines: Vec<Line> = data
         .assumptions
         .iter()
@@ -134,7 +143,7 @@ pub(super) fn draw_overview(data: &AuditData, model: &Model, frame: &mut Frame, 
             } else {
                 " conservative assumptions used · warnings "
             })),
-        notes,
+        area,
     );
 }
 
