@@ -25,6 +25,20 @@ pub enum Format {
 }
 
 impl Format {
+    /// The format a file's name asks for: Parquet, NDJSON (.ndjson, .jsonl), JSON, else CSV.
+    pub fn for_file(path: &Path) -> Format {
+        let name = path.to_string_lossy().to_lowercase();
+        if name.ends_with(".parquet") {
+            Format::Parquet
+        } else if name.ends_with(".ndjson") || name.ends_with(".jsonl") {
+            Format::Ndjson
+        } else if name.ends_with(".json") {
+            Format::Json
+        } else {
+            Format::Csv
+        }
+    }
+
     /// Table on a terminal, CSV otherwise (contract).
     pub fn default_for_stdout() -> Format {
         if std::io::stdout().is_terminal() {

@@ -1,8 +1,8 @@
 //! What the TUI shows. A worker thread loads the inputs and runs the `audit` functions
 //! (the same ones the CLI reports call), turns each report frame into a display grid once,
-//! and then answers drill-down requests. The UI thread never computes a figure.
+//! and then answers drill-down requests and writes the files the UI asks for (`write`).
+//! The UI thread never computes a figure and never writes a file.
 
-use std::collections::HashSet;
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -11,6 +11,8 @@ use anyhow::Result;
 use chrono::{DateTime, Utc};
 use polars::prelude::*;
 
+use super::edit::InventorySave;
+use super::write;
 use crate::audit::{Audit, Report, Summary};
 use crate::exposure::Zone;
 use crate::frame::polars_bug;
@@ -167,17 +169,7 @@ impl Grid {
             .source
             .take(&IdxCa::from_vec("".into(), indices))
             .map_err(polars_bug)?;
-        let name = file.to_string_lossy().to_lowercase();
-        let format = if name.ends_with(".parquet") {
-            Format::Parquet
-        } else if name.ends_with(".ndjson") || name.ends_with(".jsonl") {
-            Format::Ndjson
-        } else if name.ends_with(".json") {
-            Format::Json
-        } else {
-            Format::Csv
-        };
-        report::emit(&df, format, Some(file), zone)
+        report::emit(&df, Format::for_file(file), Some(file), zone)
     }
 }
 
@@ -212,21 +204,55 @@ pub struct AuditData {
     pub load_time: Duration,
 }
 
-/// A drill-down the UI asks the worker for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A drill-down or a file the UI asks the worker for.
+#[derive(Debug, Clone)]
 pub enum Request {
     User(String),
     Page(String),
     Field(String),
+    /// Write these rows of a view's grid, in this order, to `file` (its extension names
+    /// the format).
+    Export {
+        grid: Arc<Grid>,
+        rows: Vec<usize>,
+        file: std::path::PathBuf,
+    },
     /// Write the notices for these users (the Users view's rows) into `dir`.
     Notices {
         dir: std::path::PathBuf,
         users: Vec<String>,
     },
+    /// Save the edited inventory.
+    SaveInventory(InventorySave),
     /// Run the audit again with this inventory (YAML, already validated), on the log
     /// already in memory.
     Recompute(String),
 }
+
+/// Requests are equal when they ask for the same thing; an export's grid is the same grid
+/// only when it is the same one in memory (grids are not compared cell by cell).
+impl PartialEq for Request {
+    fn eq(&self, other: &Request) -> bool {
+        use Request::*;
+        match (self, other) {
+            (User(a), User(b)) | (Page(a), Page(b)) | (Field(a), Field(b)) => a == b,
+            (Recompute(a), Recompute(b)) => a == b,
+            (
+                Export { grid, rows, file },
+                Export {
+                    grid: g,
+                    rows: r,
+                    file: f,
+                },
+            ) => Arc::ptr_eq(grid, g) && rows == r && file == f,
+            (Notices { dir, users }, Notices { dir: d, users: u }) => dir == d && users == u,
+            (SaveInventory(a), SaveInventory(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Request {}
 
 /// One user's detail: the users-report row, per-page figures and the `check` text.
 #[derive(Debug)]
@@ -239,7 +265,7 @@ pub struct UserDetail {
     pub last_exposed: String,
     /// (field, seen by someone else)
     pub fields: Vec<(Field, bool)>,
-    pub pages: Grid,
+    pub pages: Arc<Grid>,
     pub text: String,
 }
 
@@ -269,8 +295,10 @@ pub enum Reply {
     User(Box<UserDetail>),
     Page(Box<PageDetail>),
     Field(Box<FieldDetail>),
-    /// The notices were written: what and where.
-    Notices(String),
+    /// A file job (export, notices) is done: what was written, or why nothing was.
+    Wrote(Result<String, String>),
+    /// The inventory save is done: what was asked, and what was written or why not.
+    Saved(InventorySave, Result<String, String>),
     DetailFailed(String),
 }
 
@@ -423,13 +451,20 @@ fn inventory_grid(inventory: &Inventory, zone: &Zone) -> Result<Grid> {
     Grid::from_frame("inventory", &df, zone)
 }
 
-/// Answers one drill-down from the loaded session.
+/// Answers one drill-down, or writes one file, from the loaded session.
 pub fn answer(session: &Session, request: &Request) -> Reply {
     let result = match request {
         Request::User(id) => user_detail(session, id).map(|d| Reply::User(Box::new(d))),
         Request::Page(id) => page_detail(session, id).map(|d| Reply::Page(Box::new(d))),
         Request::Field(id) => field_detail(session, id).map(|d| Reply::Field(Box::new(d))),
-        Request::Notices { dir, users } => notices(session, dir, users).map(Reply::Notices),
+        Request::Export { grid, rows, file } => Ok(Reply::Wrote(write::export(
+            grid,
+            rows,
+            file,
+            &session.audit.zone,
+        ))),
+        Request::Notices { dir, users } => Ok(Reply::Wrote(write::notices(session, dir, users))),
+        Request::SaveInventory(save) => Ok(Reply::Saved(save.clone(), write::save_inventory(save))),
         // A new inventory means a new session: the worker loop (`work`) runs it.
         Request::Recompute(_) => Err(anyhow::anyhow!("a recompute is not a drill-down")),
     };
@@ -470,34 +505,13 @@ fn user_detail(session: &Session, user_id: &str) -> Result<UserDetail> {
         first_exposed: get("first_exposed"),
         last_exposed: get("last_exposed"),
         fields,
-        pages: Grid::from_frame("user_pages", &audit.user_pages(user_id)?, &zone)?,
+        pages: Arc::new(Grid::from_frame(
+            "user_pages",
+            &audit.user_pages(user_id)?,
+            &zone,
+        )?),
         text: notice::check_text(audit, user_id)?,
     })
-}
-
-/// Writes the notices for `users` (the view's rows) with the defaults of
-/// `pii-audit notices`: tiers direct and notice, the inventory's language.
-fn notices(session: &Session, dir: &std::path::Path, users: &[String]) -> Result<String> {
-    let audit = &session.audit;
-    let only: HashSet<String> = users.iter().cloned().collect();
-    let options = notice::write::Options {
-        out_dir: dir.to_path_buf(),
-        lang: audit.inventory.notice.lang.unwrap_or_default(),
-        tiers: vec![crate::audit::Tier::Direct, crate::audit::Tier::Notice],
-        force: false,
-        parquet: false,
-        now: Utc::now(),
-        only: Some(only.clone()),
-    };
-    let written = notice::write::write(audit, &session.users, &options)?;
-    let skipped = users.len().saturating_sub(written.total());
-    let mut text = written.describe();
-    if skipped > 0 {
-        text.push_str(&format!(
-            "; {skipped} potential-tier users of this view get no letter (pii-audit notices --tiers direct,notice,potential)"
-        ));
-    }
-    Ok(text)
 }
 
 fn page_detail(session: &Session, page_id: &str) -> Result<PageDetail> {

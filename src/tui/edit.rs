@@ -1,6 +1,7 @@
 //! Editing the inventory in the TUI: the edit history (undo/redo), the forms and the field
 //! picker with validation as typed (the same rules and messages as loading), and the save
-//! preview. The model owns an `Editor`; the worker recomputes the audit after each edit.
+//! preview. The model owns an `Editor`; the worker recomputes the audit after each edit and
+//! writes the file on a save (`write::save_inventory`).
 
 use std::path::PathBuf;
 
@@ -15,10 +16,33 @@ pub struct Editor {
     pub path: PathBuf,
     /// The file as on disk (what a save replaces).
     pub file_text: String,
-    /// Versions: the loaded one first, then one per edit, with what the edit did.
-    history: Vec<(Document, String)>,
+    /// Versions: the loaded one first, then one per edit.
+    history: Vec<Version>,
     cursor: usize,
-    saved: usize,
+    /// The id of the version the file holds (none when the file holds a version that is
+    /// no longer in the history).
+    saved: Option<u64>,
+    next_id: u64,
+}
+
+/// One version of the inventory: the document, what the edit that made it did, and an id
+/// that no other version has (indices are reused when an edit follows an undo).
+#[derive(Debug)]
+struct Version {
+    document: Document,
+    what: String,
+    id: u64,
+}
+
+/// A save the worker is asked for: the text previewed, for which version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InventorySave {
+    pub path: PathBuf,
+    pub text: String,
+    /// The text holds each page's preceding comment in its note.
+    pub move_comments: bool,
+    /// The version previewed.
+    pub version: u64,
 }
 
 impl Editor {
@@ -27,13 +51,31 @@ impl Editor {
         let file_text =
             std::fs::read_to_string(&path).map_err(|e| format!("cannot read {source}: {e}"))?;
         let document = Document::parse(&file_text, &source).map_err(|e| e.to_string())?;
-        Ok(Editor {
+        let mut editor = Editor {
             path,
             file_text,
-            history: vec![(document, "loaded".into())],
+            history: Vec::new(),
             cursor: 0,
-            saved: 0,
-        })
+            saved: Some(0),
+            next_id: 0,
+        };
+        let loaded = editor.version(document, "loaded".into());
+        editor.history.push(loaded);
+        Ok(editor)
+    }
+
+    fn version(&mut self, document: Document, what: String) -> Version {
+        let id = self.next_id;
+        self.next_id += 1;
+        Version { document, what, id }
+    }
+
+    /// Makes `document` the current version, dropping the versions an undo left behind.
+    fn push(&mut self, document: Document, what: String) {
+        let version = self.version(document, what);
+        self.history.truncate(self.cursor + 1);
+        self.history.push(version);
+        self.cursor = self.history.len() - 1;
     }
 
     pub fn source(&self) -> String {
@@ -41,20 +83,18 @@ impl Editor {
     }
 
     pub fn current(&self) -> &Document {
-        &self.history[self.cursor].0
+        &self.history[self.cursor].document
     }
 
     /// Edits not yet saved.
     pub fn dirty(&self) -> bool {
-        self.cursor != self.saved
+        Some(self.history[self.cursor].id) != self.saved
     }
 
     /// Applies an edit that validates; returns the new inventory text, or why not.
     pub fn apply(&mut self, edit: &Edit) -> Result<String, String> {
         let next = validated(self.current(), edit, &self.source())?;
-        self.history.truncate(self.cursor + 1);
-        self.history.push((next, edit.describe()));
-        self.cursor += 1;
+        self.push(next, edit.describe());
         Ok(self.current().to_yaml())
     }
 
@@ -63,7 +103,7 @@ impl Editor {
         if self.cursor == 0 {
             return None;
         }
-        let undone = self.history[self.cursor].1.clone();
+        let undone = self.history[self.cursor].what.clone();
         self.cursor -= 1;
         Some((undone, self.current().to_yaml()))
     }
@@ -74,7 +114,7 @@ impl Editor {
         }
         self.cursor += 1;
         Some((
-            self.history[self.cursor].1.clone(),
+            self.history[self.cursor].what.clone(),
             self.current().to_yaml(),
         ))
     }
@@ -100,29 +140,33 @@ impl Editor {
         }
     }
 
-    /// Writes the previewed text (validated again), keeping FILE.bak.
-    pub fn save(&mut self, preview: &SavePreview) -> Result<String, String> {
-        let source = self.source();
-        Document::parse(&preview.text, &source)
-            .and_then(|d| d.validate(&source))
-            .map_err(|e| format!("not saved: {}", edit_error(&e)))?;
-        let backup = crate::inventory::document::save(&self.path, &preview.text)
-            .map_err(|e| format!("not saved, {source} is unchanged: {e:#}"))?;
-        self.file_text = preview.text.clone();
-        if preview.move_comments {
-            // The saved version holds the comments as notes: make it the current one.
-            if let Ok(document) = Document::parse(&preview.text, &source) {
-                self.history.truncate(self.cursor + 1);
-                self.history
-                    .push((document, "comments moved into notes".into()));
-                self.cursor += 1;
-            }
+    /// The save of the previewed text, for the worker (`write::save_inventory`).
+    pub fn save_request(&self, preview: &SavePreview) -> InventorySave {
+        InventorySave {
+            path: self.path.clone(),
+            text: preview.text.clone(),
+            move_comments: preview.move_comments,
+            version: self.history[self.cursor].id,
         }
-        self.saved = self.cursor;
-        Ok(format!(
-            "saved {source} (previous version: {})",
-            backup.display()
-        ))
+    }
+
+    /// The worker wrote `save`: the file now holds its text.
+    pub fn saved(&mut self, save: &InventorySave) {
+        self.file_text = save.text.clone();
+        if !save.move_comments {
+            self.saved = Some(save.version);
+            return;
+        }
+        // The saved text holds the comments as notes, a version of its own: it becomes the
+        // current one, unless an edit or undo came while the file was being written.
+        if self.history[self.cursor].id != save.version {
+            self.saved = None;
+            return;
+        }
+        if let Ok(document) = Document::parse(&save.text, &self.source()) {
+            self.push(document, "comments moved into notes".into());
+        }
+        self.saved = Some(self.history[self.cursor].id);
     }
 }
 
@@ -471,4 +515,36 @@ pub enum Confirm {
     DeletePage(String),
     /// Quit with edits that are not saved.
     Quit,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn note(text: &str) -> Edit {
+        Edit::SetNote {
+            page: "item".into(),
+            note: Some(text.into()),
+        }
+    }
+
+    #[test]
+    fn a_save_marks_the_version_it_wrote_not_the_one_current_when_it_lands() {
+        let mut editor = Editor::open("tests/fixtures/worked/inventory.yaml".into()).unwrap();
+        assert!(!editor.dirty());
+        editor.apply(&note("one")).unwrap();
+        let save = editor.save_request(&editor.preview(false));
+        // While the worker writes, the edit is undone and another is made in its place.
+        editor.undo().unwrap();
+        editor.apply(&note("two")).unwrap();
+        editor.saved(&save);
+        assert!(
+            editor.dirty(),
+            "the file holds note one, the inventory note two"
+        );
+        let save = editor.save_request(&editor.preview(false));
+        editor.saved(&save);
+        assert!(!editor.dirty());
+        assert_eq!(editor.file_text, save.text);
+    }
 }

@@ -1,13 +1,16 @@
 //! The terminal UI: a privacy officer browses the audit from the headline figures down to
-//! one user's letter. `action` turns keys into actions, `model` holds the state and its
-//! `update`, `view` draws it, `data` runs the audit functions on a worker thread.
+//! one user's letter. `action` turns keys into actions through the maps of `keymap`,
+//! `model` holds the state and its `update`, `view` draws it, `data` runs the audit
+//! functions (and writes files) on a worker thread.
 
 pub mod action;
 pub mod data;
 pub mod edit;
+pub mod keymap;
 pub mod model;
 pub mod sample;
 pub mod view;
+pub mod write;
 
 use std::io::stdout;
 use std::sync::mpsc;
@@ -93,6 +96,14 @@ pub fn run(input: load::Options, title: Title) -> Result<()> {
                     anyhow::bail!("internal error: the worker thread stopped; this is a bug (no input data is shown), please report it");
                 }
             }
+        }
+    }
+    // Files asked for before quitting are written before the program ends (the worker is
+    // gone only after a failed load: then recv fails and nothing is waited for).
+    while model.writing() {
+        match reply_rx.recv() {
+            Ok(reply) => model.receive(reply),
+            Err(_) => break,
         }
     }
     drop(_guard);

@@ -1,0 +1,214 @@
+//! The overview: headline figures, tiers and window, deadlines, the chart, assumptions.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Style};
+use ratatui::symbols::Marker;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Axis, Block, Cell, Chart, Dataset, GraphType, Paragraph, Row, Table, Wrap};
+use ratatui::Frame;
+
+use super::tier_style;
+use crate::tui::data::AuditData;
+use crate::tui::model::Model;
+
+/// The headline figures with the words the officer reads, in the contract's order.
+fn headline(data: &AuditData) -> Vec<(&'static str, u64)> {
+    let s = &data.summary;
+    let mut figures = vec![
+        ("users potentially affected", s.users_potentially_affected),
+        (
+            "users: direct-notice fields viewable",
+            s.users_direct_fields_viewable,
+        ),
+        ("users with a confirmed exposure", s.users_exposed),
+    ];
+    if let Some(only) = s.users_exposed_only_via_related {
+        figures.push(("  of them only on someone else's page", only));
+    }
+    figures.extend([
+        ("users in the direct tier", s.users_direct_tier),
+        ("exposures", s.exposures),
+        ("unmapped rows served cross-user", s.unmapped_cross_user),
+    ]);
+    figures
+}
+
+pub(super) fn draw_overview(data: &AuditData, model: &Model, frame: &mut Frame, area: Rect) {
+    let note_lines = (data.assumptions.len() + data.warnings.len()) as u16
+        + 2
+        + u16::from(model.last_change.is_some());
+    // The deadlines, when the inventory has an incident, come before the chart.
+    let deadline_lines = match data.deadlines.len() {
+        0 => 0,
+        n => n as u16 + 2,
+    };
+    let [top, deadlines, chart, notes] = Layout::vertical([
+        Constraint::Length(headline(data).len() as u16 + 2),
+        Constraint::Length(deadline_lines),
+        Constraint::Min(if deadline_lines == 0 { 5 } else { 0 }),
+        Constraint::Length(note_lines.min(8)),
+    ])
+    .areas(area);
+    draw_deadlines(data, frame, deadlines);
+    let [figures, side] =
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(top);
+    draw_figures(data, frame, figures);
+    draw_tiers_and_window(data, frame, side);
+    draw_chart(data, frame, chart);
+    draw_notes(data, model, frame, notes);
+}
+
+fn draw_figures(data: &AuditData, frame: &mut Frame, area: Rect) {
+    let width = headline(data)
+        .iter()
+        .map(|(_, v)| v.to_string().len())
+        .max()
+        .unwrap_or(1);
+    let lines: Vec<Line> = headline(data)
+        .into_iter()
+        .map(|(label, value)| {
+            Line::from(vec![
+                Span::styled(format!(" {value:>width$} "), Style::new().bold()),
+                Span::raw(label),
+            ])
+        })
+        .collect();
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(" headline figures ")),
+        area,
+    );
+}
+
+fn draw_tiers_and_window(data: &AuditData, frame: &mut Frame, area: Rect) {
+    let s = &data.summary;
+    let side_lines = vec![
+        Line::from(vec![
+            Span::styled("direct ", tier_style("direct")),
+            Span::raw(s.users_direct_tier.to_string()),
+            Span::raw("  "),
+            Span::styled("notice ", tier_style("notice")),
+            Span::raw(s.users_notice_tier.to_string()),
+            Span::raw("  potential "),
+            Span::raw(s.users_potential_tier.to_string()),
+        ]),
+        Line::from(format!("from {}", data.window.0)),
+        Line::from(format!("to   {}", data.window.1)),
+        Line::from(format!("zone {}", data.zone)),
+        Line::from(format!(
+            "rows {} · cross-user {}",
+            s.rows_in_window, s.rows_cross_user
+        )),
+        Line::from(format!("unmapped rows {}", s.rows_unmapped)),
+    ];
+    frame.render_widget(
+        Paragraph::new(side_lines).block(Block::bordered().title(" tiers · window ")),
+        area,
+    );
+}
+
+/// The last edit's change, the conservative assumptions, and the loading warnings.
+fn draw_notes(data: &AuditData, model: &Model, frame: &mut Frame, area: Rect) {
+    let unpacked = model.title.unpacked.as_deref();
+    let mut notes_lines: Vec<Line> = data
+        .assumptions
+        .iter()
+        .map(|(name, value)| {
+            // The bundled sample is unpacked to a temporary folder; name it as bundled.
+            let value = match unpacked {
+                Some(dir) => value.replace(dir, "(bundled) sample-data"),
+                None => value.clone(),
+            };
+            Line::from(format!("{}: {value}", name.replace('_', " ")))
+        })
+        .collect();
+    if let Some(change) = &model.last_change {
+        notes_lines.insert(
+            0,
+            Line::styled(
+                format!("last inventory edit: {change}"),
+                Style::new().bold(),
+            ),
+        );
+    }
+    notes_lines.extend(
+        data.warnings
+            .iter()
+            .map(|w| Line::styled(format!("warning: {w}"), Style::new().fg(Color::Yellow))),
+    );
+    frame.render_widget(
+        Paragraph::new(notes_lines)
+            .wrap(Wrap { trim: true })
+            .block(Block::bordered().title(if data.warnings.is_empty() {
+                " conservative assumptions used "
+            } else {
+                " conservative assumptions used · warnings "
+            })),
+        area,
+    );
+}
+
+/// Time left, duty and due time of each deadline (README "Deadlines").
+fn draw_deadlines(data: &AuditData, frame: &mut Frame, area: Rect) {
+    if data.deadlines.is_empty() {
+        return;
+    }
+    let now = (data.clock)();
+    let rows = data.deadlines.iter().map(|d| {
+        let left = d.left_text(now);
+        let style = if left.starts_with("overdue") {
+            tier_style("direct")
+        } else {
+            Style::new()
+        };
+        Row::new([
+            Cell::from(left).style(style),
+            Cell::from(d.short),
+            Cell::from(d.due_text(&data.zone)),
+        ])
+    });
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(24),
+            Constraint::Length(27),
+            Constraint::Fill(1),
+        ],
+    )
+    .block(Block::bordered().title(" deadlines · time left "));
+    frame.render_widget(table, area);
+}
+
+fn short_time(text: &str) -> String {
+    // RFC 3339: the HH:MM part is what fits under a chart.
+    text.get(11..16).unwrap_or(text).to_string()
+}
+
+fn draw_chart(data: &AuditData, frame: &mut Frame, area: Rect) {
+    let block = Block::bordered().title(" exposures per minute ");
+    if data.chart.is_empty() {
+        frame.render_widget(
+            Paragraph::new("no traffic in the window").block(block),
+            area,
+        );
+        return;
+    }
+    let x_max = data.chart.last().map_or(1.0, |p| p.0).max(1.0);
+    let y_max = data.chart.iter().map(|p| p.1).fold(1.0, f64::max);
+    let dataset = Dataset::default()
+        .marker(Marker::Braille)
+        .graph_type(GraphType::Bar)
+        .style(Style::new().fg(Color::Red))
+        .data(&data.chart);
+    let chart = Chart::new(vec![dataset])
+        .block(block)
+        .x_axis(Axis::default().bounds([0.0, x_max]).labels([
+            short_time(&data.chart_span.0),
+            short_time(&data.chart_span.1),
+        ]))
+        .y_axis(
+            Axis::default()
+                .bounds([0.0, y_max])
+                .labels(["0".to_string(), format!("{y_max}")]),
+        );
+    frame.render_widget(chart, area);
+}
