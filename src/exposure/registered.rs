@@ -46,15 +46,7 @@ impl Registered {
         let mut read: Vec<&str> = vec![USER_ID];
         read.extend(inventory.fields.iter().map(|f| f.id.as_str()));
         super::refuse_repeated_columns(&schema, path, &read)?;
-        let mut present = Vec::new();
-        let mut fields_without_column = Vec::new();
-        for field in &inventory.fields {
-            if schema.get(&field.id).is_some() {
-                present.push(field.id.clone());
-            } else {
-                fields_without_column.push(field.id.clone());
-            }
-        }
+        let (present, fields_without_column) = field_columns(&schema, inventory);
         let unknown_columns = schema
             .iter_names()
             .map(|n| n.to_string())
@@ -78,58 +70,8 @@ impl Registered {
             .map_err(polars_bug)?
             .str()
             .map_err(polars_bug)?;
-        if let Some(index) = first_true(&ids.is_null()) {
-            return Err(InputError::at(
-                row_location(path, format, index, USER_ID),
-                "empty user_id",
-            )
-            .into());
-        }
-        let mut seen = HashMap::with_capacity(ids.len());
-        for (index, id) in ids.iter().enumerate() {
-            if let Some(first) = seen.insert(id, index) {
-                return Err(InputError::at(
-                    row_location(path, format, index, USER_ID),
-                    format!("user_id repeats the one at row {}", first + 1),
-                )
-                .into());
-            }
-        }
-
-        // Every field registered (a field without a column, an empty cell), then a field's
-        // bit cleared where its cell says no.
-        let words = mask_words(inventory.fields.len());
-        let mut masks: Vec<Vec<u64>> = (0..words)
-            .map(|word| vec![word_bits(inventory.fields.len(), word, |_| true); df.height()])
-            .collect();
-        let mut empty_cells = 0;
-        for id in &present {
-            let index = inventory.field_index(id).ok_or_else(|| {
-                anyhow::anyhow!("internal error: field {id} lost from the inventory")
-            })?;
-            let (word, bit) = (index / 64, 1u64 << (index % 64));
-            let cells = df
-                .column(id)
-                .map_err(polars_bug)?
-                .str()
-                .map_err(polars_bug)?;
-            let said = |v: &str, words: &[&str]| words.iter().any(|w| v.eq_ignore_ascii_case(w));
-            for (row, cell) in cells.iter().enumerate() {
-                match cell.map(str::trim) {
-                    None | Some("") => empty_cells += 1,
-                    Some(v) if said(v, &TRUE) => {}
-                    Some(v) if said(v, &FALSE) => masks[word][row] &= !bit,
-                    Some(v) => {
-                        let value: String = v.chars().take(40).collect();
-                        return Err(InputError::at(
-                            row_location(path, format, row, id),
-                            format!("{value:?} is not a boolean (true/false, 1/0, yes/no)"),
-                        )
-                        .into());
-                    }
-                }
-            }
-        }
+        refuse_empty_or_repeated(ids, path, format)?;
+        let (masks, empty_cells) = masks(&df, &present, inventory, path, format)?;
         let mut columns = vec![ids.clone().into_column()];
         columns.extend(
             masks
@@ -146,4 +88,86 @@ impl Registered {
             unknown_columns,
         })
     }
+}
+
+/// The inventory's fields split into those with a column in the table and those without,
+/// each in inventory order.
+fn field_columns(schema: &Schema, inventory: &Inventory) -> (Vec<String>, Vec<String>) {
+    let mut present = Vec::new();
+    let mut fields_without_column = Vec::new();
+    for field in &inventory.fields {
+        if schema.get(&field.id).is_some() {
+            present.push(field.id.clone());
+        } else {
+            fields_without_column.push(field.id.clone());
+        }
+    }
+    (present, fields_without_column)
+}
+
+/// The first empty `user_id`, then the first repeated one, is refused.
+fn refuse_empty_or_repeated(ids: &StringChunked, path: &Path, format: super::Format) -> Result<()> {
+    if let Some(index) = first_true(&ids.is_null()) {
+        return Err(InputError::at(
+            row_location(path, format, index, USER_ID),
+            "empty user_id",
+        )
+        .into());
+    }
+    let mut seen = HashMap::with_capacity(ids.len());
+    for (index, id) in ids.iter().enumerate() {
+        if let Some(first) = seen.insert(id, index) {
+            return Err(InputError::at(
+                row_location(path, format, index, USER_ID),
+                format!("user_id repeats the one at row {}", first + 1),
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// Each user's field bitmasks (one `Vec` per word, one entry per row) and the number of
+/// empty cells. Every field registered (a field without a column, an empty cell), then a
+/// field's bit cleared where its cell says no.
+fn masks(
+    df: &DataFrame,
+    present: &[String],
+    inventory: &Inventory,
+    path: &Path,
+    format: super::Format,
+) -> Result<(Vec<Vec<u64>>, usize)> {
+    let words = mask_words(inventory.fields.len());
+    let mut masks: Vec<Vec<u64>> = (0..words)
+        .map(|word| vec![word_bits(inventory.fields.len(), word, |_| true); df.height()])
+        .collect();
+    let mut empty_cells = 0;
+    for id in present {
+        let index = inventory
+            .field_index(id)
+            .ok_or_else(|| anyhow::anyhow!("internal error: field {id} lost from the inventory"))?;
+        let (word, bit) = (index / 64, 1u64 << (index % 64));
+        let cells = df
+            .column(id)
+            .map_err(polars_bug)?
+            .str()
+            .map_err(polars_bug)?;
+        let said = |v: &str, words: &[&str]| words.iter().any(|w| v.eq_ignore_ascii_case(w));
+        for (row, cell) in cells.iter().enumerate() {
+            match cell.map(str::trim) {
+                None | Some("") => empty_cells += 1,
+                Some(v) if said(v, &TRUE) => {}
+                Some(v) if said(v, &FALSE) => masks[word][row] &= !bit,
+                Some(v) => {
+                    let value: String = v.chars().take(40).collect();
+                    return Err(InputError::at(
+                        row_location(path, format, row, id),
+                        format!("{value:?} is not a boolean (true/false, 1/0, yes/no)"),
+                    )
+                    .into());
+                }
+            }
+        }
+    }
+    Ok((masks, empty_cells))
 }

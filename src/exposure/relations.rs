@@ -33,148 +33,197 @@ impl Relations {
         let (mut lf, format) = scan(path)?;
         let schema = schema_of(&mut lf, path, format)?;
         let file = path.display().to_string();
-        for column in RELATION_COLUMNS {
-            if schema.get(column).is_none() {
-                return Err(InputError::at(
-                    Location::file(&file).key(column),
-                    format!(
-                        "missing required column `{column}` in the relations table (needs relation, owner_id, related_id; optional path, from, to)"
-                    ),
-                )
-                .into());
-            }
-        }
-        let mut select: Vec<Expr> = RELATION_COLUMNS
-            .iter()
-            .map(|&c| col(c).cast(DataType::String))
-            .collect();
-        select.push(match schema.get("path") {
-            Some(_) => col("path").cast(DataType::String),
-            None => lit(NULL).cast(DataType::String).alias("path"),
-        });
-        for bound in ["from", "to"] {
-            select.push(match schema.get(bound) {
-                Some(DataType::Datetime(_, Some(_))) => col(bound)
-                    .dt()
-                    .convert_time_zone(TimeZone::UTC)
-                    .cast(utc_micros()),
-                Some(DataType::Datetime(_, None)) => native_naive(
-                    col(bound).cast(DataType::Datetime(TimeUnit::Microseconds, None)),
-                    zone,
-                )
-                .alias(bound),
-                Some(DataType::String) => col(bound),
-                Some(_) => col(bound).cast(DataType::String),
-                None => lit(NULL).cast(utc_micros()).alias(bound),
-            });
-        }
+        refuse_missing_columns(&schema, &file)?;
         let mut df = lf
-            .select(select)
+            .select(read_columns(&schema, zone))
             .collect()
             .map_err(|e| unreadable(path, format, &e))?;
+        refuse_empty(&df, path, format)?;
+        refuse_undeclared(&df, path, format, inventory)?;
+        parse_text_bounds(&mut df, path, format, zone)?;
+        refuse_out_of_order(&df, path, format)?;
+        let mut df = empty_paths_to_null(df)?;
+        in_step(&mut df)?;
+        Ok(Relations { df, file })
+    }
+}
 
-        for column in RELATION_COLUMNS {
-            let values = df
-                .column(column)
-                .map_err(polars_bug)?
-                .str()
-                .map_err(polars_bug)?;
-            if let Some(index) = first_empty(values) {
-                return Err(InputError::at(
-                    row_location(path, format, index, column),
-                    format!("empty {column}"),
-                )
-                .into());
-            }
-        }
-        let relation = df
-            .column("relation")
-            .map_err(polars_bug)?
-            .str()
-            .map_err(polars_bug)?;
-        if let Some(index) = first_undeclared(relation, inventory) {
-            let declared: Vec<&str> = inventory.relations.iter().map(|r| r.id.as_str()).collect();
+fn refuse_missing_columns(schema: &Schema, file: &str) -> Result<()> {
+    for column in RELATION_COLUMNS {
+        if schema.get(column).is_none() {
             return Err(InputError::at(
-                row_location(path, format, index, "relation"),
+                Location::file(file).key(column),
                 format!(
-                    "relation {:?} is not declared under `relations` in {} (declared: {})",
-                    relation.get(index).unwrap_or_default(),
-                    inventory.source,
-                    if declared.is_empty() {
-                        "none".to_string()
-                    } else {
-                        declared.join(", ")
-                    }
+                    "missing required column `{column}` in the relations table (needs relation, owner_id, related_id; optional path, from, to)"
                 ),
             )
             .into());
         }
-        for bound in ["from", "to"] {
-            if df.column(bound).map_err(polars_bug)?.dtype() == &DataType::String {
-                let parsed = parse_bound(&df, bound, path, format, zone)?;
-                df.with_column(parsed).map_err(polars_bug)?;
-            }
-        }
-        let from = df
-            .column("from")
-            .map_err(polars_bug)?
-            .as_materialized_series();
-        let to = df
-            .column("to")
-            .map_err(polars_bug)?
-            .as_materialized_series();
-        let from = from.cast(&DataType::Int64).map_err(polars_bug)?;
-        let to = to.cast(&DataType::Int64).map_err(polars_bug)?;
-        let (from, to) = (
-            from.i64().map_err(polars_bug)?,
-            to.i64().map_err(polars_bug)?,
-        );
-        // Compared whole first (nulls compare as null): the rows are searched only when
-        // some pair is out of order.
-        let out_of_order = from.gt_eq(to);
-        if let Some(index) = out_of_order
-            .any()
-            .then(|| out_of_order.iter().position(|b| b == Some(true)))
-            .flatten()
-        {
-            return Err(InputError::at(
-                row_location(path, format, index, "to"),
-                "`to` must be later than `from` (validity is [from, to))",
+    }
+    Ok(())
+}
+
+/// The columns as the audit reads them: the required ones as text, an absent `path` as
+/// null text, and the bounds as UTC µs (a time zone converted, a naive time read in
+/// `zone`) or as text, parsed after the table is read.
+fn read_columns(schema: &Schema, zone: &Zone) -> Vec<Expr> {
+    let mut select: Vec<Expr> = RELATION_COLUMNS
+        .iter()
+        .map(|&c| col(c).cast(DataType::String))
+        .collect();
+    select.push(match schema.get("path") {
+        Some(_) => col("path").cast(DataType::String),
+        None => lit(NULL).cast(DataType::String).alias("path"),
+    });
+    for bound in ["from", "to"] {
+        select.push(match schema.get(bound) {
+            Some(DataType::Datetime(_, Some(_))) => col(bound)
+                .dt()
+                .convert_time_zone(TimeZone::UTC)
+                .cast(utc_micros()),
+            Some(DataType::Datetime(_, None)) => native_naive(
+                col(bound).cast(DataType::Datetime(TimeUnit::Microseconds, None)),
+                zone,
             )
-            .into());
-        }
-        // An empty path means every path, like an absent column. Paths are normalised when
-        // the audit joins them, only for the owners the log concerns.
-        let paths = df
-            .column("path")
+            .alias(bound),
+            Some(DataType::String) => col(bound),
+            Some(_) => col(bound).cast(DataType::String),
+            None => lit(NULL).cast(utc_micros()).alias(bound),
+        });
+    }
+    select
+}
+
+/// The first null or empty cell of a required column is refused.
+fn refuse_empty(df: &DataFrame, path: &Path, format: Format) -> Result<()> {
+    for column in RELATION_COLUMNS {
+        let values = df
+            .column(column)
             .map_err(polars_bug)?
             .str()
             .map_err(polars_bug)?;
-        if has_empty_text(paths) {
-            df = df
-                .lazy()
-                .with_column(
-                    when(col("path").eq(lit("")))
-                        .then(lit(NULL).cast(DataType::String))
-                        .otherwise(col("path"))
-                        .alias("path"),
-                )
-                .collect()
-                .map_err(polars_bug)?;
+        if let Some(index) = first_empty(values) {
+            return Err(InputError::at(
+                row_location(path, format, index, column),
+                format!("empty {column}"),
+            )
+            .into());
         }
-        // The audit reads the columns chunk by chunk, all in step: every column a series
-        // (an absent one is a constant until then), their chunks aligned.
-        for column in df.get_column_names_owned() {
-            let series = df
-                .column(&column)
-                .map_err(polars_bug)?
-                .as_materialized_series()
-                .clone();
-            df.with_column(series.into_column()).map_err(polars_bug)?;
-        }
-        df.align_chunks_par();
-        Ok(Relations { df, file })
     }
+    Ok(())
+}
+
+/// The first relation the inventory does not declare is refused, naming those it does.
+fn refuse_undeclared(
+    df: &DataFrame,
+    path: &Path,
+    format: Format,
+    inventory: &Inventory,
+) -> Result<()> {
+    let relation = df
+        .column("relation")
+        .map_err(polars_bug)?
+        .str()
+        .map_err(polars_bug)?;
+    if let Some(index) = first_undeclared(relation, inventory) {
+        let declared: Vec<&str> = inventory.relations.iter().map(|r| r.id.as_str()).collect();
+        return Err(InputError::at(
+            row_location(path, format, index, "relation"),
+            format!(
+                "relation {:?} is not declared under `relations` in {} (declared: {})",
+                relation.get(index).unwrap_or_default(),
+                inventory.source,
+                if declared.is_empty() {
+                    "none".to_string()
+                } else {
+                    declared.join(", ")
+                }
+            ),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// Bounds read as text become UTC µs.
+fn parse_text_bounds(df: &mut DataFrame, path: &Path, format: Format, zone: &Zone) -> Result<()> {
+    for bound in ["from", "to"] {
+        if df.column(bound).map_err(polars_bug)?.dtype() == &DataType::String {
+            let parsed = parse_bound(df, bound, path, format, zone)?;
+            df.with_column(parsed).map_err(polars_bug)?;
+        }
+    }
+    Ok(())
+}
+
+/// The first row whose `to` is not later than its `from` is refused.
+fn refuse_out_of_order(df: &DataFrame, path: &Path, format: Format) -> Result<()> {
+    let from = df
+        .column("from")
+        .map_err(polars_bug)?
+        .as_materialized_series();
+    let to = df
+        .column("to")
+        .map_err(polars_bug)?
+        .as_materialized_series();
+    let from = from.cast(&DataType::Int64).map_err(polars_bug)?;
+    let to = to.cast(&DataType::Int64).map_err(polars_bug)?;
+    let (from, to) = (
+        from.i64().map_err(polars_bug)?,
+        to.i64().map_err(polars_bug)?,
+    );
+    // Compared whole first (nulls compare as null): the rows are searched only when
+    // some pair is out of order.
+    let out_of_order = from.gt_eq(to);
+    if let Some(index) = out_of_order
+        .any()
+        .then(|| out_of_order.iter().position(|b| b == Some(true)))
+        .flatten()
+    {
+        return Err(InputError::at(
+            row_location(path, format, index, "to"),
+            "`to` must be later than `from` (validity is [from, to))",
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// An empty path means every path, like an absent column. Paths are normalised when
+/// the audit joins them, only for the owners the log concerns.
+fn empty_paths_to_null(df: DataFrame) -> Result<DataFrame> {
+    let paths = df
+        .column("path")
+        .map_err(polars_bug)?
+        .str()
+        .map_err(polars_bug)?;
+    if !has_empty_text(paths) {
+        return Ok(df);
+    }
+    df.lazy()
+        .with_column(
+            when(col("path").eq(lit("")))
+                .then(lit(NULL).cast(DataType::String))
+                .otherwise(col("path"))
+                .alias("path"),
+        )
+        .collect()
+        .map_err(polars_bug)
+}
+
+/// The audit reads the columns chunk by chunk, all in step: every column a series
+/// (an absent one is a constant until then), their chunks aligned.
+fn in_step(df: &mut DataFrame) -> Result<()> {
+    for column in df.get_column_names_owned() {
+        let series = df
+            .column(&column)
+            .map_err(polars_bug)?
+            .as_materialized_series()
+            .clone();
+        df.with_column(series.into_column()).map_err(polars_bug)?;
+    }
+    df.align_chunks_par();
+    Ok(())
 }
 
 /// The first row whose text is null or empty (most tables have none: that is checked

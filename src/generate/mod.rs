@@ -132,10 +132,35 @@ pub fn write(spec: &Spec, dir: &Path) -> Result<Vec<String>> {
         LogFormat::Ndjson => "ndjson",
     };
     let log_name = format!("exposure.{extension}");
-    write_private(&dir.join(&log_name), &log_bytes(log, spec.log_format)?)?;
+    let (mut written, cdn_note) = write_logs(spec, dir, (log, cdn), extension, &log_name)?;
+    let users = write_registered(dir, registered)?;
+    let written_relations = write_inventory(spec, dir)?;
+    write_private(
+        &dir.join("README.txt"),
+        readme(spec, &log_name, &cdn_note).as_bytes(),
+    )?;
+    written.extend([
+        format!("{}: {users} users", dir.join("registered.csv").display()),
+        format!("{}", dir.join("inventory.yaml").display()),
+        format!("leak window: --from {LEAK_FROM} --to {LEAK_TO}"),
+    ]);
+    written.extend(written_relations);
+    Ok(written)
+}
+
+/// The exposure log and, with --cdn, the CDN's log; returns the lines describing them and
+/// the README's paragraph on the CDN log (empty without one).
+fn write_logs(
+    spec: &Spec,
+    dir: &Path,
+    (log, cdn): (DataFrame, Option<DataFrame>),
+    extension: &str,
+    log_name: &str,
+) -> Result<(Vec<String>, String)> {
+    write_private(&dir.join(log_name), &log_bytes(log, spec.log_format)?)?;
     let mut written = vec![format!(
         "{}: {} rows",
-        dir.join(&log_name).display(),
+        dir.join(log_name).display(),
         spec.rows
     )];
     let mut cdn_note = String::new();
@@ -154,22 +179,36 @@ pub fn write(spec: &Spec, dir: &Path) -> Result<Vec<String>> {
              pii-audit derive-owners -e {cdn_name} -o derived.{extension}\n"
         );
     }
-    let mut registered = registered;
+    Ok((written, cdn_note))
+}
+
+/// `registered.csv`; returns its number of users.
+fn write_registered(dir: &Path, mut registered: DataFrame) -> Result<usize> {
     let mut reg_bytes = Vec::new();
     CsvWriter::new(&mut reg_bytes)
         .finish(&mut registered)
         .map_err(polars_bug)?;
     write_private(&dir.join("registered.csv"), &reg_bytes)?;
-    let mut written_relations = None;
+    Ok(registered.height())
+}
+
+/// `inventory.yaml`: the bundled one, or with --relations the one whose transaction page
+/// shows the buyer, and the relations table (then returns the line describing it).
+fn write_inventory(spec: &Spec, dir: &Path) -> Result<Option<String>> {
     if spec.relations > 0 {
         let inventory =
             INVENTORY.replacen("\npages:\n", &format!("\n{RELATIONS_BLOCK}pages:\n"), 1)
                 + TRANSACTION_PAGE;
         write_private(&dir.join("inventory.yaml"), inventory.as_bytes())?;
-        written_relations = Some(write_relations(spec, dir)?);
+        Ok(Some(write_relations(spec, dir)?))
     } else {
         write_private(&dir.join("inventory.yaml"), INVENTORY.as_bytes())?;
+        Ok(None)
     }
+}
+
+/// `README.txt`: how the files were made and the command that audits them.
+fn readme(spec: &Spec, log_name: &str, cdn_note: &str) -> String {
     let command = format!(
         "pii-audit generate --users {} --rows {} --seed {}{}",
         spec.users,
@@ -185,30 +224,48 @@ pub fn write(spec: &Spec, dir: &Path) -> Result<Vec<String>> {
             LEAK_RATE * 100.0
         )
     };
-    let readme = format!(
+    format!(
         "Synthetic incident made by `{command}`.\n\
          Every id and value is invented. The log covers 2017-06-22 06:00-20:00 JST; the leak\n\
          window, {leak}, is [{LEAK_FROM}, {LEAK_TO}).\n\n\
          pii-audit report summary -i inventory.yaml -e {log_name} -r registered.csv \\\n  --from {LEAK_FROM} --to {LEAK_TO} --tz Asia/Tokyo\n{cdn_note}"
-    );
-    write_private(&dir.join("README.txt"), readme.as_bytes())?;
-    written.extend([
-        format!(
-            "{}: {} users",
-            dir.join("registered.csv").display(),
-            registered.height()
-        ),
-        format!("{}", dir.join("inventory.yaml").display()),
-        format!("leak window: --from {LEAK_FROM} --to {LEAK_TO}"),
-    ]);
-    written.extend(written_relations);
-    Ok(written)
+    )
 }
 
 /// The relations table: sellers (any user, evenly) and their buyers. Nine in ten tied to one
 /// transaction path, a fifth valid for a few hours only. Its own random stream, so the
 /// other files are the same with or without it.
 fn write_relations(spec: &Spec, dir: &Path) -> Result<String> {
+    let mut df = relations_frame(spec)?;
+    let n = df.height();
+    let mut bytes = Vec::new();
+    let name = match spec.log_format {
+        LogFormat::Parquet => {
+            ParquetWriter::new(&mut bytes)
+                .finish(&mut df)
+                .map_err(polars_bug)?;
+            "relations.parquet"
+        }
+        LogFormat::Csv | LogFormat::Ndjson => {
+            let mut text = df
+                .lazy()
+                .with_columns(
+                    ["from", "to"].map(|c| col(c).dt().to_string("%Y-%m-%dT%H:%M:%S%:z").alias(c)),
+                )
+                .collect()
+                .map_err(polars_bug)?;
+            CsvWriter::new(&mut bytes)
+                .finish(&mut text)
+                .map_err(polars_bug)?;
+            "relations.csv"
+        }
+    };
+    write_private(&dir.join(name), &bytes)?;
+    Ok(format!("{}: {} relations", dir.join(name).display(), n))
+}
+
+/// The relations table's rows, drawn from the relations' own random stream.
+fn relations_frame(spec: &Spec) -> Result<DataFrame> {
     let mut rng = ChaCha8Rng::seed_from_u64(spec.seed ^ 0x5245_4c41_5449_4f4e);
     let n = spec.relations as usize;
     let users = spec.users;
@@ -255,7 +312,7 @@ fn write_relations(spec: &Spec, dir: &Path) -> Result<String> {
                 .into(),
         )
     };
-    let mut df = DataFrame::new(
+    DataFrame::new(
         n,
         vec![
             Column::new("relation".into(), vec!["buyer_of_seller"; n]),
@@ -266,31 +323,7 @@ fn write_relations(spec: &Spec, dir: &Path) -> Result<String> {
             times("to", to)?,
         ],
     )
-    .map_err(polars_bug)?;
-    let mut bytes = Vec::new();
-    let name = match spec.log_format {
-        LogFormat::Parquet => {
-            ParquetWriter::new(&mut bytes)
-                .finish(&mut df)
-                .map_err(polars_bug)?;
-            "relations.parquet"
-        }
-        LogFormat::Csv | LogFormat::Ndjson => {
-            let mut text = df
-                .lazy()
-                .with_columns(
-                    ["from", "to"].map(|c| col(c).dt().to_string("%Y-%m-%dT%H:%M:%S%:z").alias(c)),
-                )
-                .collect()
-                .map_err(polars_bug)?;
-            CsvWriter::new(&mut bytes)
-                .finish(&mut text)
-                .map_err(polars_bug)?;
-            "relations.csv"
-        }
-    };
-    write_private(&dir.join(name), &bytes)?;
-    Ok(format!("{}: {n} relations", dir.join(name).display()))
+    .map_err(polars_bug)
 }
 
 /// A log in the chosen format; text logs carry RFC 3339 times with the service's own

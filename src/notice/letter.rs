@@ -217,50 +217,7 @@ impl<'a> Letters<'a> {
             .filter(|&&i| inventory.fields[i].direct_notice)
             .map(|&i| inventory.fields[i].id.clone())
             .collect();
-        let page_ids = super::strings(users, "pages", row);
-        // With a relations table: the pages that exposed the user as owner, and the
-        // relations through which other people's pages did. Without: every page is theirs.
-        let relating = users.column("own_pages").is_ok();
-        let own_pages = if relating {
-            super::strings(users, "own_pages", row)
-        } else {
-            page_ids.clone()
-        };
-        let via = super::strings(users, "via", row);
-        // A page exposed for this user showed every field it renders of them that they have
-        // on file, so its exposed fields are its fields among the user's exposed ones.
-        let pages = inventory
-            .pages
-            .iter()
-            .filter(|p| page_ids.contains(&p.id))
-            .map(|p| {
-                let own = own_pages.contains(&p.id);
-                let related: Vec<&crate::inventory::Related> = p
-                    .related
-                    .iter()
-                    .filter(|r| via.contains(&inventory.relations[r.relation].id))
-                    .collect();
-                let shows = |i: &usize| {
-                    (own && p.fields.contains(i)) || related.iter().any(|r| r.fields.contains(i))
-                };
-                PageFacts {
-                    id: p.id.clone(),
-                    route: p.route_text.clone(),
-                    path: readable_route(&p.route_text),
-                    note: p.note.clone(),
-                    fields: exposed_indices
-                        .iter()
-                        .filter(|i| shows(i))
-                        .map(|&i| self.label(lang, i))
-                        .collect(),
-                    own,
-                    through: related
-                        .iter()
-                        .map(|r| inventory.relations[r.relation].label.clone())
-                        .collect(),
-                }
-            })
-            .collect();
+        let pages = self.exposing_pages(users, row, &exposed_indices, lang);
         let category_seen = |prefix: &str| {
             exposed_indices
                 .iter()
@@ -282,6 +239,72 @@ impl<'a> Letters<'a> {
             contact_exposed: category_seen("user.contact"),
             financial_exposed: category_seen("user.financial"),
             ..self.common(lang, &audit.zone)
+        }
+    }
+
+    /// The pages that exposed the user of row `row`, in inventory order; `exposed` are
+    /// the indices of the user's exposed fields.
+    fn exposing_pages(
+        &self,
+        users: &DataFrame,
+        row: usize,
+        exposed: &[usize],
+        lang: Lang,
+    ) -> Vec<PageFacts> {
+        let page_ids = super::strings(users, "pages", row);
+        // With a relations table: the pages that exposed the user as owner, and the
+        // relations through which other people's pages did. Without: every page is theirs.
+        let relating = users.column("own_pages").is_ok();
+        let own_pages = if relating {
+            super::strings(users, "own_pages", row)
+        } else {
+            page_ids.clone()
+        };
+        let via = super::strings(users, "via", row);
+        self.inventory
+            .pages
+            .iter()
+            .filter(|p| page_ids.contains(&p.id))
+            .map(|p| self.page_facts(p, own_pages.contains(&p.id), &via, exposed, lang))
+            .collect()
+    }
+
+    /// What one page showed of the user: as their own page (`own`), and through the
+    /// relations of `via` that it shows.
+    fn page_facts(
+        &self,
+        p: &crate::inventory::Page,
+        own: bool,
+        via: &[String],
+        exposed: &[usize],
+        lang: Lang,
+    ) -> PageFacts {
+        let inventory = self.inventory;
+        let related: Vec<&crate::inventory::Related> = p
+            .related
+            .iter()
+            .filter(|r| via.contains(&inventory.relations[r.relation].id))
+            .collect();
+        // A page exposed for this user showed every field it renders of them that they have
+        // on file, so its exposed fields are its fields among the user's exposed ones.
+        let shows = |i: &usize| {
+            (own && p.fields.contains(i)) || related.iter().any(|r| r.fields.contains(i))
+        };
+        PageFacts {
+            id: p.id.clone(),
+            route: p.route_text.clone(),
+            path: readable_route(&p.route_text),
+            note: p.note.clone(),
+            fields: exposed
+                .iter()
+                .filter(|i| shows(i))
+                .map(|&i| self.label(lang, i))
+                .collect(),
+            own,
+            through: related
+                .iter()
+                .map(|r| inventory.relations[r.relation].label.clone())
+                .collect(),
         }
     }
 

@@ -12,8 +12,7 @@ use polars::prelude::*;
 
 use super::deadline::deadlines;
 use super::Letters;
-use crate::audit::Tier;
-use crate::audit::{Audit, Report};
+use crate::audit::{Audit, Report, Summary, Tier};
 use crate::error::InputError;
 use crate::frame::names::{
     DISTINCT_VIEWERS, EXPOSED_FIELDS, EXPOSURES, FIELD_ID, FIRST_EXPOSED, LAST_EXPOSED,
@@ -412,9 +411,20 @@ fn summary_markdown(
     counts: &[(Tier, usize)],
     options: &Options,
 ) -> Result<String> {
+    let s = audit.summary_from(users)?;
+    let mut out = summary_heading(audit, options);
+    out.push_str(&figures_section(audit, &s));
+    out.push_str(&tiers_section(&s, counts));
+    out.push_str(&fields_section(audit)?);
+    out.push_str(&deadlines_section(audit, options.now));
+    Ok(out)
+}
+
+/// The title, and when, by what and over which window the notices were written.
+fn summary_heading(audit: &Audit, options: &Options) -> String {
     let inventory = audit.inventory;
     let zone = &audit.zone;
-    let s = audit.summary_from(users)?;
+    let now = options.now.trunc_subsecs(0);
     let mut out = String::new();
     let name = if inventory.name.is_empty() {
         inventory.source.clone()
@@ -422,7 +432,6 @@ fn summary_markdown(
         inventory.name.clone()
     };
     let _ = writeln!(out, "# Notices: {name}\n");
-    let now = options.now.trunc_subsecs(0);
     let bound =
         |b: Option<i64>| b.map_or_else(|| "(every row)".to_string(), |m| zone.format_micros(m));
     let _ = writeln!(
@@ -434,17 +443,25 @@ fn summary_markdown(
         bound(audit.window.1),
         options.lang.code()
     );
+    out
+}
 
-    out.push_str("## Headline figures\n\n");
+/// The summary report's figures, then the audit's assumptions.
+fn figures_section(audit: &Audit, s: &Summary) -> String {
+    let mut out = "## Headline figures\n\n".to_string();
     let figures: Vec<Vec<String>> = s
         .figures()
         .into_iter()
         .map(|(f, v)| vec![f.to_string(), v.to_string()])
-        .chain(audit.assumptions(&s).into_iter().map(|(f, v)| vec![f, v]))
+        .chain(audit.assumptions(s).into_iter().map(|(f, v)| vec![f, v]))
         .collect();
     out.push_str(&md_table(&["figure", "value"], &figures));
+    out
+}
 
-    out.push_str("\n## Tiers\n\n");
+/// Users per tier, and the letters written for each ("not asked for" for a tier not chosen).
+fn tiers_section(s: &Summary, counts: &[(Tier, usize)]) -> String {
+    let mut out = "\n## Tiers\n\n".to_string();
     let tier_rows: Vec<Vec<String>> = [
         (Tier::Direct, s.users_direct_tier),
         (Tier::Notice, s.users_notice_tier),
@@ -460,8 +477,12 @@ fn summary_markdown(
     })
     .collect();
     out.push_str(&md_table(&["tier", "users", "letters written"], &tier_rows));
+    out
+}
 
-    out.push_str("\n## Fields by users exposed\n\n");
+/// The fields report, most users exposed first.
+fn fields_section(audit: &Audit) -> Result<String> {
+    let mut out = "\n## Fields by users exposed\n\n".to_string();
     let fields = audit.fields()?.df;
     let cell = |name: &str, row: usize| {
         fields
@@ -501,9 +522,14 @@ fn summary_markdown(
         ],
         &field_rows,
     ));
+    Ok(out)
+}
 
-    out.push_str("\n## Deadlines\n\n");
-    match &inventory.incident {
+/// The deadlines of the `incident:` block and the time left as of `now`.
+fn deadlines_section(audit: &Audit, now: DateTime<Utc>) -> String {
+    let zone = &audit.zone;
+    let mut out = "\n## Deadlines\n\n".to_string();
+    match &audit.inventory.incident {
         None => out.push_str(
             "The inventory has no `incident:` block (`discovered_at`, `jurisdictions`): no deadlines computed.\n",
         ),
@@ -512,13 +538,13 @@ fn summary_markdown(
                 out,
                 "Discovered at {} (`incident.discovered_at`). Time left as of {}.\n",
                 zone.format(incident.discovered_at.with_timezone(&Utc)),
-                zone.format(now)
+                zone.format(now.trunc_subsecs(0))
             );
             out.push_str(&md_table(
                 &["duty", "source", "due", "time left", "rule"],
-                &deadline_rows(audit, options.now),
+                &deadline_rows(audit, now),
             ));
         }
     }
-    Ok(out)
+    out
 }
