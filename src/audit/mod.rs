@@ -1,6 +1,13 @@
 //! The polars pipeline. Distinct paths are matched to pages once (in Rust, over the
 //! route trie), then joined back; every figure is a lazy aggregation over the enriched
-//! log, collected once per report. The TUI and the CLI both call these functions.
+//! log. Most reports collect once; the users frame collects three times on purpose: the
+//! personal pages' rows once (both of its aggregations start from them), the joined
+//! aggregations once, and its lists of ids are then built in Rust, faster than as
+//! expressions. The TUI and the CLI both call these functions.
+//!
+//! One file per stage: `routes` (matching), `disclosure` (what each row disclosed),
+//! `related` (people shown on others' pages), then one per report (`users`, `fields`,
+//! `pages`, `unmapped`, `timeline`, `summary`) and `tier` (tiers and notice order).
 //!
 //! Fields travel as bitmasks: one u64 word per 64 inventory fields (`pm*` what the page
 //! renders, `reg*` what the owner has registered, `dm*` what the row disclosed); pages

@@ -4,6 +4,7 @@ use anyhow::Result;
 use polars::prelude::*;
 
 use super::related;
+use super::tier::Tier;
 use super::{words, Audit, Report, ReportKind};
 use crate::frame::bits::any_bits;
 use crate::frame::bits::any_set;
@@ -52,15 +53,15 @@ impl Audit<'_> {
                     .cast(DataType::UInt32)
                     .alias("confirmed"),
                 col(TIER_RANK)
-                    .eq(lit(0u8))
+                    .eq(lit(Tier::Direct.rank()))
                     .sum()
                     .cast(DataType::UInt32)
-                    .alias("direct"),
+                    .alias(Tier::Direct.name()),
                 col(TIER_RANK)
-                    .eq(lit(1u8))
+                    .eq(lit(Tier::Notice.rank()))
                     .sum()
                     .cast(DataType::UInt32)
-                    .alias("notice"),
+                    .alias(Tier::Notice.name()),
                 col("assumed_registered")
                     .sum()
                     .cast(DataType::UInt32)
@@ -92,9 +93,11 @@ impl Audit<'_> {
             users_potentially_affected: potential,
             users_direct_fields_viewable: get(&counts, "direct_potential"),
             users_exposed: get(&counts, "confirmed"),
-            users_direct_tier: get(&counts, "direct"),
-            users_notice_tier: get(&counts, "notice"),
-            users_potential_tier: potential - get(&counts, "direct") - get(&counts, "notice"),
+            users_direct_tier: get(&counts, Tier::Direct.name()),
+            users_notice_tier: get(&counts, Tier::Notice.name()),
+            users_potential_tier: potential
+                - get(&counts, Tier::Direct.name())
+                - get(&counts, Tier::Notice.name()),
             exposures: get(&rows, EXPOSURES),
             unmapped_cross_user: get(&rows, "unmapped_cross"),
             rows_in_window: get(&rows, "rows"),

@@ -137,13 +137,40 @@ impl Audit<'_> {
     /// the exposure figures. Run on polars' streaming engine, faster here than in memory.
     pub fn users_frame(&self) -> Result<DataFrame> {
         let inventory = self.inventory;
-        let words = words(inventory);
-        let page_words = page_words(inventory);
+        let (words, page_words) = (words(inventory), page_words(inventory));
+        let relating = self.relating().is_some();
+        let personal = self.personal_rows(words, page_words)?;
+        let potential = self.potential_by_owner(personal.clone(), words, relating);
+        let exposures = self.exposures_by_owner(personal, words, page_words, relating);
+        let mut filled = vec![
+            col(EXPOSURES).fill_null(lit(0u32)),
+            col(DISTINCT_VIEWERS).fill_null(lit(0u32)),
+        ];
+        for prefix in ["exp", "pg"] {
+            let n = if prefix == "pg" { page_words } else { words };
+            filled.extend((0..n).map(|w| col(mask_name(prefix, w)).fill_null(lit(0u64))));
+        }
+        let users = potential
+            .join(
+                exposures,
+                [col(OWNER_ID)],
+                [col(OWNER_ID)],
+                left_join(JoinValidation::OneToOne),
+            )
+            .with_columns(filled)
+            .with_column(self.tier_rank(words).alias(TIER_RANK))
+            .with_column(Tier::name_of_rank(col(TIER_RANK)).alias("tier"))
+            .collect_with_engine(Engine::Streaming)
+            .map_err(polars_bug)?
+            .unwrap_single();
+        self.users_finished(in_notice_order(&users)?, words, relating)
+    }
+
+    /// The rows on pages that render a field (the related people's rows added), only the
+    /// columns the two aggregations read: made once, the report's largest allocation.
+    fn personal_rows(&self, words: usize, page_words: usize) -> Result<LazyFrame> {
         let mut columns = mask_names("pm", words);
         columns.extend(mask_names("pg", page_words));
-        // Made once: both aggregations below start from it. Only the rows on pages that
-        // render a field, and only the columns the aggregations read (not the path text):
-        // this copy is the report's largest allocation.
         let mut keep = vec!["ts", OWNER_ID, VIEWER_ID];
         if self.log.weighted {
             keep.extend([REQUESTS, LAST_TS]);
@@ -158,9 +185,12 @@ impl Audit<'_> {
                 .unwrap_or_else(|_| Err(anyhow::anyhow!("internal error: a worker thread failed")));
             (personal, related)
         });
-        let relating = self.relating().is_some();
-        let personal = related::with_related(personal?.lazy(), related?)?;
+        related::with_related(personal?.lazy(), related?)
+    }
 
+    /// Per owner, the fields their pages render and they have on file (`pot*`), and
+    /// whether the registered table was assumed; only owners with such a field.
+    fn potential_by_owner(&self, personal: LazyFrame, words: usize, relating: bool) -> LazyFrame {
         let mut rendered: Vec<Expr> = (0..words)
             .map(|w| col(mask_name("pm", w)).bitwise_or())
             .collect();
@@ -171,11 +201,20 @@ impl Audit<'_> {
             rendered.push(col(related::VIA).bitwise_or());
             potential.push(col(related::VIA).alias("via_pot"));
         }
-        let potential = self
-            .with_registration(personal.clone().group_by([col(OWNER_ID)]).agg(rendered))
+        self.with_registration(personal.group_by([col(OWNER_ID)]).agg(rendered))
             .select(potential)
-            .filter(any_set("pot", words));
+            .filter(any_set("pot", words))
+    }
 
+    /// Per owner, over the cross-user rows that disclosed a field: exposures, distinct
+    /// viewers, first and last, the fields (`exp*`) and pages (`pg*`, `pgo*`) involved.
+    fn exposures_by_owner(
+        &self,
+        personal: LazyFrame,
+        words: usize,
+        page_words: usize,
+        relating: bool,
+    ) -> LazyFrame {
         let w = self.weight();
         let mut aggs = vec![
             w.rows().alias(EXPOSURES),
@@ -205,47 +244,35 @@ impl Audit<'_> {
                     .alias(mask_name("pgo", w))
             }));
         }
-        let exposures = self
-            .with_registration(personal.filter(cross()))
+        self.with_registration(personal.filter(cross()))
             .filter(any_set("dm", words))
             .group_by([col(OWNER_ID)])
-            .agg(aggs);
+            .agg(aggs)
+    }
 
+    /// The tier's rank from the exposed fields: a direct-notice field exposed, another
+    /// field exposed, or only potential.
+    fn tier_rank(&self, words: usize) -> Expr {
+        let fields = &self.inventory.fields;
         let direct: Vec<u64> = (0..words)
-            .map(|w| {
-                word_bits(inventory.fields.len(), w, |i| {
-                    inventory.fields[i].direct_notice
-                })
-            })
+            .map(|w| word_bits(fields.len(), w, |i| fields[i].direct_notice))
             .collect();
-        let tier_rank = when(any_bits("exp", &direct))
+        when(any_bits("exp", &direct))
             .then(lit(Tier::Direct.rank()))
             .when(any_set("exp", words))
             .then(lit(Tier::Notice.rank()))
-            .otherwise(lit(Tier::Potential.rank()));
-        let tier = Tier::name_of_rank(col(TIER_RANK));
-        let mut filled = vec![
-            col(EXPOSURES).fill_null(lit(0u32)),
-            col(DISTINCT_VIEWERS).fill_null(lit(0u32)),
-        ];
-        for prefix in ["exp", "pg"] {
-            let n = if prefix == "pg" { page_words } else { words };
-            filled.extend((0..n).map(|w| col(mask_name(prefix, w)).fill_null(lit(0u64))));
-        }
-        let users = potential
-            .join(
-                exposures,
-                [col(OWNER_ID)],
-                [col(OWNER_ID)],
-                left_join(JoinValidation::OneToOne),
-            )
-            .with_columns(filled)
-            .with_column(tier_rank.alias(TIER_RANK))
-            .with_column(tier.alias("tier"))
-            .collect_with_engine(Engine::Streaming)
-            .map_err(polars_bug)?
-            .unwrap_single();
-        let mut users = in_notice_order(&users)?;
+            .otherwise(lit(Tier::Potential.rank()))
+    }
+
+    /// The users in notice order with their lists of pages and fields, the columns in the
+    /// users frame's order.
+    fn users_finished(
+        &self,
+        mut users: DataFrame,
+        words: usize,
+        relating: bool,
+    ) -> Result<DataFrame> {
+        let inventory = self.inventory;
         let page_ids: Vec<&str> = inventory.pages.iter().map(|p| p.id.as_str()).collect();
         let field_ids: Vec<&str> = inventory.fields.iter().map(|f| f.id.as_str()).collect();
         with_id_lists(

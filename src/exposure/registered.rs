@@ -108,11 +108,9 @@ fn field_columns(schema: &Schema, inventory: &Inventory) -> (Vec<String>, Vec<St
 /// The first empty `user_id`, then the first repeated one, is refused.
 fn refuse_empty_or_repeated(ids: &StringChunked, path: &Path, format: super::Format) -> Result<()> {
     if let Some(index) = first_true(&ids.is_null()) {
-        return Err(InputError::at(
-            row_location(path, format, index, USER_ID),
-            "empty user_id",
-        )
-        .into());
+        return Err(
+            InputError::at(row_location(path, format, index, USER_ID), "empty user_id").into(),
+        );
     }
     let mut seen = HashMap::with_capacity(ids.len());
     for (index, id) in ids.iter().enumerate() {

@@ -15,6 +15,10 @@ use super::edit::InventorySave;
 use super::write;
 use crate::audit::{Audit, Report, Summary};
 use crate::exposure::Zone;
+use crate::frame::names::{
+    DISTINCT_VIEWERS, EXPOSED_FIELDS, EXPOSURES, FIRST_EXPOSED, LAST_EXPOSED, PAGE_ID,
+    POTENTIAL_FIELDS, USER_ID,
+};
 use crate::frame::polars_bug;
 use crate::inventory::{Field, Inventory};
 use crate::load::{self, Inputs};
@@ -375,7 +379,7 @@ fn chart_points(timeline: &DataFrame, zone: &Zone) -> Result<(Vec<ChartPoint>, (
         .map_err(polars_bug)?;
     let minutes = minutes.i64().map_err(polars_bug)?;
     let exposures = timeline
-        .column("exposures")
+        .column(EXPOSURES)
         .map_err(polars_bug)?
         .cast(&DataType::Float64)
         .map_err(polars_bug)?;
@@ -414,7 +418,7 @@ fn inventory_grid(inventory: &Inventory, zone: &Zone) -> Result<Grid> {
         pages.len(),
         vec![
             Column::new(
-                "page_id".into(),
+                PAGE_ID.into(),
                 pages.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(),
             ),
             Column::new(
@@ -478,11 +482,11 @@ fn user_detail(session: &Session, user_id: &str) -> Result<UserDetail> {
         .users
         .clone()
         .lazy()
-        .filter(col("user_id").eq(lit(user_id)))
+        .filter(col(USER_ID).eq(lit(user_id)))
         .collect()
         .map_err(polars_bug)?;
-    let exposed = notice::strings(&row, "exposed_fields", 0);
-    let potential = notice::strings(&row, "potential_fields", 0);
+    let exposed = notice::strings(&row, EXPOSED_FIELDS, 0);
+    let potential = notice::strings(&row, POTENTIAL_FIELDS, 0);
     let text_row = presentable(&audit.users_from(&row)?.df, &zone, true)?;
     let get = |name: &str| {
         text_row
@@ -500,10 +504,10 @@ fn user_detail(session: &Session, user_id: &str) -> Result<UserDetail> {
     Ok(UserDetail {
         user_id: user_id.to_string(),
         tier: get("tier"),
-        exposures: get("exposures"),
-        distinct_viewers: get("distinct_viewers"),
-        first_exposed: get("first_exposed"),
-        last_exposed: get("last_exposed"),
+        exposures: get(EXPOSURES),
+        distinct_viewers: get(DISTINCT_VIEWERS),
+        first_exposed: get(FIRST_EXPOSED),
+        last_exposed: get(LAST_EXPOSED),
         fields,
         pages: Arc::new(Grid::from_frame(
             "user_pages",

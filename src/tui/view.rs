@@ -16,16 +16,27 @@ use super::action::Action;
 use super::data::Stage;
 use super::keymap::{hints, label, prompt_hint, FILTER_KEYS, SORT_HINT, WRITE_PROMPT_KEYS};
 use super::model::{LayerKind, Load, Mode, Model, Tab};
+use crate::audit::Tier;
 
 pub use table::user_lines;
 
 /// How a tier looks: colour marks it, and the word itself is always there too.
-pub fn tier_style(tier: &str) -> Style {
+pub fn tier_style(tier: Tier) -> Style {
     match tier {
-        "direct" => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
-        "notice" => Style::new().fg(Color::Yellow),
-        _ => Style::new(),
+        Tier::Direct => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+        Tier::Notice => Style::new().fg(Color::Yellow),
+        Tier::Potential => Style::new(),
     }
+}
+
+/// The style of a cell that holds a tier's name (plain for any other text).
+pub fn tier_text_style(text: &str) -> Style {
+    Tier::from_name(text).map_or_else(Style::new, tier_style)
+}
+
+/// An alarm (an overdue deadline) looks like the most urgent tier.
+pub fn alarm_style() -> Style {
+    tier_style(Tier::Direct)
 }
 
 pub fn view(model: &Model, frame: &mut Frame) {

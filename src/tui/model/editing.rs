@@ -2,6 +2,7 @@
 //! the field picker, the questions and the save preview.
 
 use super::{Mode, Model, Tab};
+use crate::frame::names::PAGE_ID;
 use crate::inventory::document::Edit;
 use crate::tui::action::Action;
 use crate::tui::data::Request;
@@ -16,7 +17,7 @@ impl Model {
         }
         let table = self.top_table()?;
         let row = table.current()?;
-        Some(table.grid.cell(row, "page_id").to_string()).filter(|p| !p.is_empty())
+        Some(table.grid.cell(row, PAGE_ID).to_string()).filter(|p| !p.is_empty())
     }
 
     /// An inventory edit key in normal mode: opens its form, or undoes, redoes, saves.

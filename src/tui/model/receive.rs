@@ -2,6 +2,7 @@
 
 use super::{Layer, LayerKind, Load, Model, PerTab, TableView};
 use crate::audit::Summary;
+use crate::frame::names::EXPOSURES;
 use crate::tui::action::Action;
 use crate::tui::data::{AuditData, Reply, Request, Stage};
 use crate::tui::edit::Editor;
@@ -153,7 +154,7 @@ pub fn headline_change(before: (&Summary, usize), after: (&Summary, usize)) -> S
             a.users_direct_tier,
             b.users_direct_tier,
         ),
-        ("exposures", a.exposures, b.exposures),
+        (EXPOSURES, a.exposures, b.exposures),
         (
             "unmapped cross-user rows",
             a.unmapped_cross_user,

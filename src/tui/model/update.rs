@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use super::{Layer, LayerKind, Mode, Model, Tab};
+use crate::frame::names::{FIELD_ID, PAGE_ID, USER_ID};
 use crate::tui::action::Action;
 use crate::tui::data::Request;
 use crate::tui::edit::{Confirm, Editor};
@@ -287,7 +288,7 @@ impl Model {
         let users: Vec<String> = table
             .rows
             .iter()
-            .map(|&r| table.grid.cell(r, "user_id").to_string())
+            .map(|&r| table.grid.cell(r, USER_ID).to_string())
             .collect();
         let message = format!("writing notices to {}…", dir.display());
         self.write(Request::Notices { dir, users }, message)
@@ -298,12 +299,12 @@ impl Model {
         let table = self.top_table()?;
         let row = table.current()?;
         let grid = &table.grid;
-        let request = if grid.column("user_id").is_some() {
-            Request::User(grid.cell(row, "user_id").to_string())
-        } else if grid.column("field_id").is_some() {
-            Request::Field(grid.cell(row, "field_id").to_string())
-        } else if grid.column("page_id").is_some() {
-            Request::Page(grid.cell(row, "page_id").to_string())
+        let request = if grid.column(USER_ID).is_some() {
+            Request::User(grid.cell(row, USER_ID).to_string())
+        } else if grid.column(FIELD_ID).is_some() {
+            Request::Field(grid.cell(row, FIELD_ID).to_string())
+        } else if grid.column(PAGE_ID).is_some() {
+            Request::Page(grid.cell(row, PAGE_ID).to_string())
         } else {
             self.status = Some((
                 "no detail here: the suggested_route column says how to map this path".into(),

@@ -7,7 +7,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Block, Cell, Chart, Dataset, GraphType, Paragraph, Row, Table, Wrap};
 use ratatui::Frame;
 
-use super::tier_style;
+use super::{alarm_style, tier_style};
+use crate::audit::Tier;
+use crate::frame::names::EXPOSURES;
 use crate::tui::data::AuditData;
 use crate::tui::model::Model;
 
@@ -27,7 +29,7 @@ fn headline(data: &AuditData) -> Vec<(&'static str, u64)> {
     }
     figures.extend([
         ("users in the direct tier", s.users_direct_tier),
-        ("exposures", s.exposures),
+        (EXPOSURES, s.exposures),
         ("unmapped rows served cross-user", s.unmapped_cross_user),
     ]);
     figures
@@ -83,10 +85,10 @@ fn draw_tiers_and_window(data: &AuditData, frame: &mut Frame, area: Rect) {
     let s = &data.summary;
     let side_lines = vec![
         Line::from(vec![
-            Span::styled("direct ", tier_style("direct")),
+            Span::styled("direct ", tier_style(Tier::Direct)),
             Span::raw(s.users_direct_tier.to_string()),
             Span::raw("  "),
-            Span::styled("notice ", tier_style("notice")),
+            Span::styled("notice ", tier_style(Tier::Notice)),
             Span::raw(s.users_notice_tier.to_string()),
             Span::raw("  potential "),
             Span::raw(s.users_potential_tier.to_string()),
@@ -156,7 +158,7 @@ fn draw_deadlines(data: &AuditData, frame: &mut Frame, area: Rect) {
     let rows = data.deadlines.iter().map(|d| {
         let left = d.left_text(now);
         let style = if left.starts_with("overdue") {
-            tier_style("direct")
+            alarm_style()
         } else {
             Style::new()
         };

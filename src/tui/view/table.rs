@@ -7,7 +7,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
 use ratatui::Frame;
 
-use super::tier_style;
+use super::{tier_style, tier_text_style};
+use crate::audit::Tier;
+use crate::frame::names::{DISTINCT_VIEWERS, EXPOSED_FIELDS, EXPOSURES, PAGE_ID, REQUESTS};
 use crate::tui::data::{Grid, UserDetail};
 use crate::tui::model::{Layer, LayerKind, Mode, Model, TableView};
 
@@ -112,7 +114,7 @@ fn field_line(field: &crate::inventory::Field, seen: Option<bool>) -> Line<'stat
         Span::raw(format!("  {}  {}", field.id, field.category)),
     ];
     if field.direct_notice {
-        spans.push(Span::styled("  [direct notice]", tier_style("direct")));
+        spans.push(Span::styled("  [direct notice]", tier_style(Tier::Direct)));
     }
     Line::from(spans)
 }
@@ -123,7 +125,7 @@ pub fn user_lines(user: &UserDetail) -> Vec<Line<'static>> {
     let mut lines = vec![
         Line::from(vec![
             Span::styled(format!("User {}  ", user.user_id), Style::new().bold()),
-            Span::styled(format!("tier {}", user.tier), tier_style(&user.tier)),
+            Span::styled(format!("tier {}", user.tier), tier_text_style(&user.tier)),
         ]),
         Line::from(format!(
             "exposures {} · distinct viewers {} · first {} · last {}",
@@ -144,14 +146,14 @@ pub fn user_lines(user: &UserDetail) -> Vec<Line<'static>> {
     for row in 0..pages.len() {
         lines.push(Line::from(format!(
             "  {:<14} requests {:>4} · exposures {:>4} · viewers {:>4}",
-            pages.cell(row, "page_id"),
-            pages.cell(row, "requests"),
-            pages.cell(row, "exposures"),
-            pages.cell(row, "distinct_viewers"),
+            pages.cell(row, PAGE_ID),
+            pages.cell(row, REQUESTS),
+            pages.cell(row, EXPOSURES),
+            pages.cell(row, DISTINCT_VIEWERS),
         )));
         lines.push(Line::from(format!(
             "    seen by others: {}",
-            or_dash(pages.cell(row, "exposed_fields"))
+            or_dash(pages.cell(row, EXPOSED_FIELDS))
         )));
         // With a relations table: whose kind of page it was (a label, never a person's id).
         let via = pages.cell(row, "via");
@@ -247,7 +249,7 @@ fn draw_table(table: &TableView, numbered: bool, frame: &mut Frame, area: Rect) 
                 let text = grid.rows[r][c].as_str();
                 let cell = Cell::from(fit(text, width));
                 if Some(c) == tier {
-                    cell.style(tier_style(text))
+                    cell.style(tier_text_style(text))
                 } else {
                     cell
                 }
