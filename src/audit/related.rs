@@ -126,21 +126,13 @@ impl<'a> Audit<'a> {
                     .fold(0u64, |acc, (i, _)| acc | (1u64 << (i % 64)))
             })
             .collect();
-        let table = |df: DataFrame| {
-            df.lazy().rename(
-                ["relation", "from", "to"],
-                ["rel_relation", "rel_from", "rel_to"],
-                true,
-            )
-        };
-        let inner = JoinArgs::new(JoinType::Inner);
         let rows = self
             .related_page_rows(&need, &pages_bits, log_columns)?
             .join(
                 self.related_pages()?.lazy(),
                 [col(PAGE_ID)],
                 [col(PAGE_ID)],
-                inner.clone(),
+                JoinArgs::new(JoinType::Inner),
             )
             .collect()
             .map_err(polars_bug)?;
@@ -152,40 +144,8 @@ impl<'a> Audit<'a> {
             .filter(|c| !columns.iter().any(|wanted| wanted == c))
             .collect();
         let rows = rows.lazy().drop(by_name(unused, true, false));
-        // Relations tied to one path join on the number of the row's (owner, path), the
-        // others on the number of its owner (joining every relation on the owner, then
-        // filtering by path, would multiply the rows).
-        let on_path = rows.clone().join(
-            table(relevant.on_path),
-            [col(PAGE_NUMBER)],
-            [col(PAGE_NUMBER)],
-            inner.clone(),
-        );
-        let anywhere = rows.join(
-            table(relevant.anywhere),
-            [col(OWNER_NUMBER)],
-            [col(OWNER_NUMBER)],
-            inner,
-        );
-        let valid = col("relation")
-            .eq(col("rel_relation"))
-            .and(
-                col("rel_from")
-                    .is_null()
-                    .or(col("ts").gt_eq(col("rel_from"))),
-            )
-            .and(col("rel_to").is_null().or(col("ts").lt(col("rel_to"))))
-            .and(col("related_id").neq(col(OWNER_ID)));
-        let rows = concat([on_path, anywhere], UnionArgs::default())
-            .map_err(polars_bug)?
-            .filter(valid)
-            .with_column(
-                when(col(VIEWER_ID).eq(col(OWNER_ID)))
-                    .then(col("related_id"))
-                    .otherwise(col(VIEWER_ID))
-                    .alias(VIEWER_ID),
-            )
-            .with_column(col("related_id").alias(OWNER_ID));
+        let repeated = relevant.repeated;
+        let rows = related_people(rows, relevant)?;
         let mut shape = vec![col("row")];
         shape.extend(log_columns.iter().map(|c| col(*c)));
         shape.extend(columns.iter().map(|c| col(c.as_str())));
@@ -193,7 +153,7 @@ impl<'a> Audit<'a> {
         let renamed: Vec<Expr> = (0..words)
             .map(|w| col(mask_name("rm", w)).alias(mask_name("pm", w)))
             .collect();
-        if !relevant.repeated {
+        if !repeated {
             return Ok(rows.with_columns(renamed).select(shape));
         }
         // A person reached from one row by two relations (two relations, or two
@@ -337,6 +297,54 @@ pub(super) fn with_related(own: LazyFrame, related: Option<DataFrame>) -> Result
     // A literal is a dynamic integer until cast.
     let own = own.with_column(lit(1u64).cast(DataType::UInt64).alias(VIA));
     concat([own, related.lazy()], UnionArgs::default()).map_err(polars_bug)
+}
+
+/// Each row joined to the people its relations show, valid at the row's time and other
+/// than its owner: the related person becomes the row's owner, and a row served to its
+/// owner is given the related person as viewer (potential, never an exposure).
+fn related_people(rows: LazyFrame, relevant: Relevant) -> Result<LazyFrame> {
+    let table = |df: DataFrame| {
+        df.lazy().rename(
+            ["relation", "from", "to"],
+            ["rel_relation", "rel_from", "rel_to"],
+            true,
+        )
+    };
+    let inner = JoinArgs::new(JoinType::Inner);
+    // Relations tied to one path join on the number of the row's (owner, path), the
+    // others on the number of its owner (joining every relation on the owner, then
+    // filtering by path, would multiply the rows).
+    let on_path = rows.clone().join(
+        table(relevant.on_path),
+        [col(PAGE_NUMBER)],
+        [col(PAGE_NUMBER)],
+        inner.clone(),
+    );
+    let anywhere = rows.join(
+        table(relevant.anywhere),
+        [col(OWNER_NUMBER)],
+        [col(OWNER_NUMBER)],
+        inner,
+    );
+    let valid = col("relation")
+        .eq(col("rel_relation"))
+        .and(
+            col("rel_from")
+                .is_null()
+                .or(col("ts").gt_eq(col("rel_from"))),
+        )
+        .and(col("rel_to").is_null().or(col("ts").lt(col("rel_to"))))
+        .and(col("related_id").neq(col(OWNER_ID)));
+    Ok(concat([on_path, anywhere], UnionArgs::default())
+        .map_err(polars_bug)?
+        .filter(valid)
+        .with_column(
+            when(col(VIEWER_ID).eq(col(OWNER_ID)))
+                .then(col("related_id"))
+                .otherwise(col(VIEWER_ID))
+                .alias(VIEWER_ID),
+        )
+        .with_column(col("related_id").alias(OWNER_ID)))
 }
 
 /// The relations that can match some log row on a page with related fields.

@@ -1,0 +1,251 @@
+//! Attribution: each cached response joined, per cache key, to the latest origin response
+//! at or before it (or to the origin request its id names), and the counts.
+
+use std::borrow::Cow;
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use super::{CacheKey, Counts, Options};
+use crate::frame::names::{CACHE_STATUS, ORIGIN_TS, OWNER_ID, VIEWER_ID};
+use crate::frame::{polars_bug, utc_micros};
+use crate::inventory::normalise_path;
+
+/// The cache key of a raw path.
+pub fn cache_key(raw: &str, key: CacheKey) -> Cow<'_, str> {
+    let path = normalise_path(raw);
+    match key {
+        CacheKey::Path => path,
+        CacheKey::PathQuery => {
+            let before_fragment = raw.split('#').next().unwrap_or(raw);
+            match before_fragment.split_once('?') {
+                Some((_, query)) if !query.is_empty() => Cow::Owned(format!("{path}?{query}")),
+                _ => path,
+            }
+        }
+    }
+}
+
+/// Adds `key`, a number per cache key: the paths are dictionary-encoded on every core
+/// (`codes::encode`), each path value is turned into its cache key once, and every row
+/// gets its key by its path's code. (Measured: polars' `unique` plus a join back on 5
+/// million string keys took several times longer.)
+pub(super) fn with_cache_keys(mut df: DataFrame, key: CacheKey) -> Result<DataFrame> {
+    let encoded = {
+        let paths = df
+            .column("path")
+            .map_err(polars_bug)?
+            .str()
+            .map_err(polars_bug)?;
+        crate::frame::codes::encode(paths, "/")?
+    };
+    // Each path value's key on every core, then one number per distinct key (a path may
+    // have several values, `codes::encode`; a key must have one number). polars' fast
+    // hasher: the default SipHash doubled the time of this pass.
+    let slices = crate::frame::cores::core_slices(&encoded.values);
+    let keyed: Vec<Vec<Cow<str>>> = crate::frame::cores::on_every_core(&slices, |slice| {
+        slice
+            .iter()
+            .map(|path| cache_key(path.unwrap_or("/"), key))
+            .collect()
+    })?;
+    let mut by_key: PlHashMap<&str, u32> = PlHashMap::default();
+    let of_value: Vec<u32> = keyed
+        .iter()
+        .flatten()
+        .map(|k| {
+            let next = by_key.len() as u32;
+            *by_key.entry(k.as_ref()).or_insert(next)
+        })
+        .collect();
+    let keys: Vec<u32> = encoded
+        .codes
+        .downcast_iter()
+        .flat_map(|a| a.values().iter())
+        .map(|&code| of_value[code as usize])
+        .collect();
+    df.with_column(Column::new("key".into(), keys))
+        .map_err(polars_bug)?;
+    Ok(df)
+}
+
+/// The rule: an origin response is its viewer's page; a cached one is the page of the
+/// origin response it came from, found by `--origin-id`, or else as the latest origin
+/// response for the same key at or before it (an origin at the same instant counts as
+/// before; among several at that instant, the last in the log), if not older than
+/// `--max-age`. The joins carry row numbers, not strings: the owner is the viewer of the
+/// origin row, gathered once at the end.
+pub(super) fn attribute(rows: LazyFrame, options: &Options) -> Result<LazyFrame> {
+    // The row whose viewer owns this row's page, if it were an origin response: its own,
+    // unless its viewer is unidentified (an unidentified visitor's page is nobody's).
+    let unidentified = col(VIEWER_ID).is_null().or(col(VIEWER_ID).eq(lit("")));
+    let rows = rows.with_row_index("row", None).with_column(
+        when(unidentified)
+            .then(lit(NULL).cast(IDX_DTYPE))
+            .otherwise(col("row"))
+            .alias("own_row"),
+    );
+    let origins = rows.clone().filter(col("is_origin"));
+    let joined = match &options.origin_id {
+        Some(_) => {
+            let origins = origins.filter(col("origin_id").is_not_null()).select([
+                col("origin_id"),
+                col("ts").alias(ORIGIN_TS),
+                col("own_row").alias("origin_owner_row"),
+            ]);
+            let args = JoinArgs {
+                validation: JoinValidation::ManyToOne,
+                maintain_order: MaintainOrderJoin::Left,
+                ..JoinArgs::new(JoinType::Left)
+            };
+            rows.join(origins, [col("origin_id")], [col("origin_id")], args)
+        }
+        None => with_latest_origin(rows)?,
+    };
+    let age = col("ts").cast(DataType::Int64) - col(ORIGIN_TS).cast(DataType::Int64);
+    let fresh = match options.max_age {
+        Some(max) => age.lt_eq(lit(max)),
+        None => lit(true),
+    };
+    let found = col(ORIGIN_TS).is_not_null().and(fresh.clone());
+    let owner_row = when(col("is_origin"))
+        .then(col("own_row"))
+        .when(found.clone())
+        .then(col("origin_owner_row"))
+        .otherwise(lit(NULL).cast(IDX_DTYPE));
+    Ok(joined.select([
+        col("ts"),
+        col("path"),
+        col(VIEWER_ID).gather(owner_row, false).alias(OWNER_ID),
+        col(VIEWER_ID),
+        col(CACHE_STATUS),
+        when(col("is_origin"))
+            .then(col("ts"))
+            .when(found)
+            .then(col(ORIGIN_TS))
+            .otherwise(lit(NULL).cast(utc_micros()))
+            .alias(ORIGIN_TS),
+        col("is_origin"),
+        col("is_origin")
+            .not()
+            .and(col(ORIGIN_TS).is_not_null())
+            .and(fresh.not())
+            .alias("too_old"),
+    ]))
+}
+
+/// Adds, to every row, `origin_ts` and `origin_owner_row` of the latest origin response
+/// for its cache key at or before it (an as-of join, backward, by key). Only the cached
+/// responses are looked up (a fifth of the rows in the generated incident): an origin
+/// response's own page is its own. The matches are then put back at their rows.
+fn with_latest_origin(rows: LazyFrame) -> Result<LazyFrame> {
+    let rows = rows.collect().map_err(polars_bug)?;
+    let origins = rows.clone().lazy().filter(col("is_origin")).select([
+        col("ts").alias(ORIGIN_TS),
+        col("key"),
+        col("own_row").alias("origin_owner_row"),
+    ]);
+    let cached = rows.clone().lazy().filter(col("is_origin").not()).select([
+        col("row"),
+        col("ts"),
+        col("key"),
+    ]);
+    let matched = {
+        let asof = AsOfOptions {
+            strategy: AsofStrategy::Backward,
+            tolerance: None,
+            tolerance_str: None,
+            left_by: Some(vec!["key".into()]),
+            right_by: Some(vec!["key".into()]),
+            allow_eq: true,
+            check_sortedness: false,
+        };
+        cached
+            .join(
+                origins,
+                [col("ts")],
+                [col(ORIGIN_TS)],
+                JoinArgs::new(JoinType::AsOf(Box::new(asof))),
+            )
+            .select([
+                col("row"),
+                col(ORIGIN_TS).cast(DataType::Int64),
+                col("origin_owner_row"),
+            ])
+    }
+    .collect()
+    .map_err(polars_bug)?;
+    // Put back at their rows: the values in place, and a mask of the rows left empty (no
+    // origin; or an origin whose viewer is unidentified, which owns no page).
+    let column = |name: &str| matched.column(name).map_err(polars_bug);
+    let n = rows.height();
+    let (mut origin_ts, mut owner_row) = (vec![0i64; n], vec![0 as IdxSize; n]);
+    let (mut no_origin, mut no_owner) = (vec![true; n], vec![true; n]);
+    let at = column("row")?.idx().map_err(polars_bug)?;
+    let ts = column(ORIGIN_TS)?.i64().map_err(polars_bug)?;
+    let owner = column("origin_owner_row")?.idx().map_err(polars_bug)?;
+    for ((row, ts), owner) in at.iter().zip(ts.iter()).zip(owner.iter()) {
+        let Some(row) = row.map(|r| r as usize) else {
+            continue;
+        };
+        if let Some(ts) = ts {
+            origin_ts[row] = ts;
+            no_origin[row] = false;
+        }
+        if let Some(owner) = owner {
+            owner_row[row] = owner;
+            no_owner[row] = false;
+        }
+    }
+    let empty_where = |mask: Vec<bool>| BooleanChunked::from_slice("empty".into(), &mask);
+    let origin_ts = Int64Chunked::from_vec(ORIGIN_TS.into(), origin_ts)
+        .set(&empty_where(no_origin), None)
+        .map_err(polars_bug)?
+        .into_column()
+        .cast(&utc_micros())
+        .map_err(polars_bug)?;
+    let owner_row = IdxCa::from_vec("origin_owner_row".into(), owner_row)
+        .set(&empty_where(no_owner), None)
+        .map_err(polars_bug)?
+        .into_column();
+    let mut rows = rows;
+    rows.with_column(origin_ts).map_err(polars_bug)?;
+    rows.with_column(owner_row).map_err(polars_bug)?;
+    Ok(rows.lazy())
+}
+
+pub(super) fn counts(df: &DataFrame) -> Result<Counts> {
+    let sums = df
+        .clone()
+        .lazy()
+        .select([
+            len().cast(DataType::UInt64).alias("responses"),
+            col("is_origin")
+                .sum()
+                .cast(DataType::UInt64)
+                .alias("origin"),
+            col(ORIGIN_TS)
+                .is_null()
+                .sum()
+                .cast(DataType::UInt64)
+                .alias("unattributed"),
+            col("too_old").sum().cast(DataType::UInt64).alias("too_old"),
+        ])
+        .collect()
+        .map_err(polars_bug)?;
+    let get = |name: &str| -> u64 {
+        sums.column(name)
+            .ok()
+            .and_then(|c| c.u64().ok().and_then(|c| c.get(0)))
+            .unwrap_or(0)
+    };
+    let responses = get("responses");
+    let origin = get("origin");
+    Ok(Counts {
+        responses,
+        origin,
+        cached: responses - origin,
+        unattributed: get("unattributed"),
+        too_old: get("too_old"),
+    })
+}

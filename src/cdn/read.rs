@@ -1,0 +1,213 @@
+//! One CDN log file read: its columns checked, origin statuses and ids validated, rows
+//! sorted by time.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use super::{Options, CDN_COLUMNS};
+use crate::error::{InputError, Location};
+use crate::exposure::{
+    parse_text_timestamps, rename_columns, row_location, scan, schema_of, ts_to_utc, unreadable,
+    Format, ReadOptions,
+};
+use crate::frame::names::{CACHE_STATUS, VIEWER_ID};
+use crate::frame::{first_true, polars_bug};
+
+/// Reads one CDN log file: required columns, `ts` as UTC µs (a bad or empty one is an
+/// error with its row), `cache_status` classified (an unknown value is an error with its
+/// row) into `is_origin`.
+pub(super) fn read_one(
+    path: &Path,
+    read: &ReadOptions,
+    options: &Options,
+) -> Result<(DataFrame, Format)> {
+    let zone = &read.zone;
+    let (mut lf, format) = scan(path)?;
+    let schema = schema_of(&mut lf, path, format)?;
+    let (lf, schema) = rename_columns(lf, (*schema).clone(), path, &read.columns)?;
+    let mut needed: Vec<&str> = CDN_COLUMNS.to_vec();
+    if let Some(id) = &options.origin_id {
+        needed.push(id);
+    }
+    for column in &needed {
+        if schema.get(column).is_none() {
+            let found: Vec<&str> = schema.iter_names().map(|n| n.as_str()).take(12).collect();
+            return Err(InputError::at(
+                Location::file(path.display().to_string()).key(*column),
+                format!(
+                    "missing required column `{column}` (a CDN log needs {}; found: {})",
+                    needed.join(", "),
+                    found.join(", ")
+                ),
+            )
+            .into());
+        }
+    }
+    let ts_type = schema.get("ts").cloned().unwrap_or(DataType::String);
+    let text = |name: &str| col(name).cast(DataType::String);
+    let mut columns = vec![
+        ts_to_utc(&ts_type, path, zone)?.alias("ts"),
+        text("path").fill_null(lit("/")).alias("path"),
+        text(VIEWER_ID).alias(VIEWER_ID),
+        text(CACHE_STATUS).alias(CACHE_STATUS),
+    ];
+    if let Some(id) = &options.origin_id {
+        columns.push(text(id).alias("origin_id"));
+    }
+    let df = lf
+        .select(columns)
+        .collect()
+        .map_err(|e| unreadable(path, format, &e))?;
+    let df = if ts_type == DataType::String {
+        parse_text_timestamps(df, path, format, zone, read.ts_format.as_deref(), "ts")?
+    } else {
+        let ts = df.column("ts").map_err(polars_bug)?;
+        if ts.null_count() > 0 {
+            let index = first_true(&ts.is_null()).unwrap_or(0);
+            return Err(InputError::at(
+                row_location(path, format, index, "ts"),
+                "empty timestamp (or a local time that does not exist in --tz)",
+            )
+            .into());
+        }
+        df
+    };
+    let origin = origin_values(&df, path, format, options)?;
+    let is_origin = origin.iter().fold(lit(false), |acc, value| {
+        acc.or(col(CACHE_STATUS).eq(lit(value.as_str())))
+    });
+    let df = df
+        .lazy()
+        .with_column(is_origin.alias("is_origin"))
+        .collect()
+        .map_err(polars_bug)?;
+    Ok((df, format))
+}
+
+/// The raw `cache_status` values (as written) that mean an origin response. An empty or
+/// unclassified value is an error naming its first row.
+fn origin_values(
+    df: &DataFrame,
+    path: &Path,
+    format: Format,
+    options: &Options,
+) -> Result<Vec<String>> {
+    let status = df
+        .column(CACHE_STATUS)
+        .map_err(polars_bug)?
+        .str()
+        .map_err(polars_bug)?;
+    let distinct = status.unique().map_err(polars_bug)?;
+    let mut origin = Vec::new();
+    for value in distinct.iter() {
+        let normal = value.map(|v| v.trim().to_uppercase()).unwrap_or_default();
+        if options.origin_statuses.contains(&normal) {
+            if let Some(v) = value {
+                origin.push(v.to_string());
+            }
+            continue;
+        }
+        if options.cached_statuses.contains(&normal) {
+            continue;
+        }
+        let mask = match value {
+            Some(v) => status.equal(v),
+            None => status.is_null(),
+        };
+        let index = first_true(&mask).unwrap_or(0);
+        let message = if normal.is_empty() {
+            "empty cache_status: every response must say whether it came from the origin or the cache".to_string()
+        } else {
+            format!(
+                "cache_status {:?} is neither an origin status ({}) nor a cached one ({}): say which it is with --origin-status or --cached-status",
+                value.unwrap_or_default().chars().take(30).collect::<String>(),
+                options.origin_statuses.join(","),
+                options.cached_statuses.join(",")
+            )
+        };
+        return Err(
+            InputError::at(row_location(path, format, index, CACHE_STATUS), message).into(),
+        );
+    }
+    Ok(origin)
+}
+
+/// `--origin-id`: two origin responses with the same id would make the join ambiguous.
+pub(super) fn check_unique_origin_ids(
+    df: &DataFrame,
+    id: &str,
+    heights: &[(PathBuf, Format, usize)],
+) -> Result<()> {
+    let ids = df
+        .column("origin_id")
+        .map_err(polars_bug)?
+        .str()
+        .map_err(polars_bug)?;
+    let is_origin = df
+        .column("is_origin")
+        .map_err(polars_bug)?
+        .bool()
+        .map_err(polars_bug)?;
+    let origin_ids = ids.filter(is_origin).map_err(polars_bug)?;
+    let origin_ids = origin_ids.drop_nulls();
+    if origin_ids.n_unique().map_err(polars_bug)? == origin_ids.len() {
+        return Ok(());
+    }
+    // Rare: find the second origin response with a repeated id, as a file and row.
+    let mut seen = std::collections::HashSet::new();
+    let mut index = 0;
+    for (i, (value, origin)) in ids.iter().zip(is_origin.iter()).enumerate() {
+        if let (Some(v), Some(true)) = (value, origin) {
+            if !seen.insert(v) {
+                index = i;
+                break;
+            }
+        }
+    }
+    let mut start = 0;
+    for (path, format, height) in heights {
+        if index < start + height {
+            return Err(InputError::at(
+                row_location(path, *format, index - start, id),
+                "two origin responses have the same origin id: --origin-id must name a column that is unique per origin request",
+            )
+            .into());
+        }
+        start += height;
+    }
+    Err(polars_bug(PolarsError::ComputeError(
+        "origin id row out of range".into(),
+    )))
+}
+
+/// Sorts by time, keeping file order among equal times; skipped when already sorted.
+pub(super) fn sort_by_time(df: DataFrame) -> Result<DataFrame> {
+    let ts = df
+        .column("ts")
+        .map_err(polars_bug)?
+        .datetime()
+        .map_err(polars_bug)?;
+    let mut previous = i64::MIN;
+    let mut sorted = true;
+    for value in ts
+        .physical()
+        .downcast_iter()
+        .flat_map(|a| a.values().iter())
+    {
+        if *value < previous {
+            sorted = false;
+            break;
+        }
+        previous = *value;
+    }
+    if sorted {
+        return Ok(df);
+    }
+    df.sort(
+        ["ts"],
+        SortMultipleOptions::default().with_maintain_order(true),
+    )
+    .map_err(polars_bug)
+}
