@@ -3,11 +3,14 @@
 
 mod cdn;
 mod cli;
+mod crashes;
+mod deadlines;
 mod fuzz;
 mod hostile;
 mod inventory_edit;
 mod layers;
 mod notices;
+mod partitions;
 mod pipeline;
 mod relations;
 mod routes_prop;
