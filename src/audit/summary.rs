@@ -9,6 +9,7 @@ use super::{words, Audit, Report, ReportKind};
 use crate::frame::bits::any_bits;
 use crate::frame::bits::any_set;
 use crate::frame::bits::word_bits;
+use crate::frame::cells;
 use crate::frame::names::{EXPOSURES, PAGE_ID, TIER_RANK, USERS_EXPOSED};
 use crate::frame::polars_bug;
 
@@ -82,30 +83,28 @@ impl Audit<'_> {
             ])
             .collect()
             .map_err(polars_bug)?;
-        let get = |df: &DataFrame, name: &str| -> u64 {
-            df.column(name)
-                .ok()
-                .and_then(|c| c.u32().ok().and_then(|c| c.get(0)))
-                .unwrap_or(0) as u64
-        };
-        let potential = get(&counts, "potential");
+        let get = |df: &DataFrame, name: &str| cells::number(df, name, 0);
+        let potential = get(&counts, "potential")?;
         Ok(Summary {
             users_potentially_affected: potential,
-            users_direct_fields_viewable: get(&counts, "direct_potential"),
-            users_exposed: get(&counts, "confirmed"),
-            users_direct_tier: get(&counts, Tier::Direct.name()),
-            users_notice_tier: get(&counts, Tier::Notice.name()),
+            users_direct_fields_viewable: get(&counts, "direct_potential")?,
+            users_exposed: get(&counts, "confirmed")?,
+            users_direct_tier: get(&counts, Tier::Direct.name())?,
+            users_notice_tier: get(&counts, Tier::Notice.name())?,
             users_potential_tier: potential
-                - get(&counts, Tier::Direct.name())
-                - get(&counts, Tier::Notice.name()),
-            exposures: get(&rows, EXPOSURES),
-            unmapped_cross_user: get(&rows, "unmapped_cross"),
-            rows_in_window: get(&rows, "rows"),
-            rows_cross_user: get(&rows, "cross"),
-            rows_unmapped: get(&rows, "unmapped"),
+                - get(&counts, Tier::Direct.name())?
+                - get(&counts, Tier::Notice.name())?,
+            exposures: get(&rows, EXPOSURES)?,
+            unmapped_cross_user: get(&rows, "unmapped_cross")?,
+            rows_in_window: get(&rows, "rows")?,
+            rows_cross_user: get(&rows, "cross")?,
+            rows_unmapped: get(&rows, "unmapped")?,
             rows_without_owner: self.log.rows_without_owner as u64,
-            users_assumed_registered: get(&counts, "assumed"),
-            users_exposed_only_via_related: relating.then(|| get(&counts, "only_via_related")),
+            users_assumed_registered: get(&counts, "assumed")?,
+            users_exposed_only_via_related: match relating {
+                true => Some(get(&counts, "only_via_related")?),
+                false => None,
+            },
         })
     }
 

@@ -7,6 +7,7 @@ use anyhow::Result;
 use polars::prelude::*;
 
 use super::{CacheKey, Counts, Options};
+use crate::frame::cells;
 use crate::frame::names::{CACHE_STATUS, ORIGIN_TS, OWNER_ID, VIEWER_ID};
 use crate::frame::{polars_bug, utc_micros};
 use crate::inventory::normalise_path;
@@ -233,19 +234,13 @@ pub(super) fn counts(df: &DataFrame) -> Result<Counts> {
         ])
         .collect()
         .map_err(polars_bug)?;
-    let get = |name: &str| -> u64 {
-        sums.column(name)
-            .ok()
-            .and_then(|c| c.u64().ok().and_then(|c| c.get(0)))
-            .unwrap_or(0)
-    };
-    let responses = get("responses");
-    let origin = get("origin");
+    let get = |name: &str| cells::number(&sums, name, 0);
+    let (responses, origin) = (get("responses")?, get("origin")?);
     Ok(Counts {
         responses,
         origin,
         cached: responses - origin,
-        unattributed: get("unattributed"),
-        too_old: get("too_old"),
+        unattributed: get("unattributed")?,
+        too_old: get("too_old")?,
     })
 }

@@ -4,6 +4,7 @@ use anyhow::Result;
 
 use crate::audit::Tier;
 use crate::cli::InputArgs;
+use crate::frame::cells;
 use crate::inventory::Lang;
 use crate::load::Inputs;
 use crate::progress::Progress;
@@ -16,7 +17,7 @@ pub fn run(user_id: &str, input: &InputArgs, lang: Option<Lang>) -> Result<()> {
     let lang = lang.or(inputs.inventory.notice.lang).unwrap_or_default();
     let text = notice::check_text_in(&audit, user_id, lang)?;
     if let Some(user) = audit.user(user_id)? {
-        let tier = notice::text(&user, "tier", 0);
+        let tier = cells::text(&user, "tier", 0)?;
         if Tier::from_name(&tier) == Some(Tier::Potential) {
             eprintln!("note: this user is in the potential tier: `pii-audit notices` writes their letter only with --tiers including potential");
         }

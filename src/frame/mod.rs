@@ -3,6 +3,7 @@
 //! It knows polars and nothing of the inventory, the log or the reports.
 
 pub mod bits;
+pub mod cells;
 pub mod codes;
 pub mod cores;
 pub mod names;

@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use crate::audit::Audit;
 use crate::error::{InputError, InputResult, Location};
+use crate::frame::cells;
 use crate::frame::names::{
     DISTINCT_VIEWERS, EXPOSED_FIELDS, EXPOSURES, FIRST_EXPOSED, LAST_EXPOSED, POTENTIAL_FIELDS,
     USER_ID,
@@ -202,10 +203,16 @@ impl<'a> Letters<'a> {
     }
 
     /// The facts of row `row` of a users frame (`Audit::users_frame`).
-    pub fn facts(&self, audit: &Audit, users: &DataFrame, row: usize, lang: Lang) -> Facts {
+    pub fn facts(
+        &self,
+        audit: &Audit,
+        users: &DataFrame,
+        row: usize,
+        lang: Lang,
+    ) -> anyhow::Result<Facts> {
         let inventory = self.inventory;
-        let exposed = super::strings(users, EXPOSED_FIELDS, row);
-        let potential = super::strings(users, POTENTIAL_FIELDS, row);
+        let exposed = cells::strings(users, EXPOSED_FIELDS, row)?;
+        let potential = cells::strings(users, POTENTIAL_FIELDS, row)?;
         let only_potential: Vec<String> = potential
             .iter()
             .filter(|f| !exposed.contains(f))
@@ -217,29 +224,30 @@ impl<'a> Letters<'a> {
             .filter(|&&i| inventory.fields[i].direct_notice)
             .map(|&i| inventory.fields[i].id.clone())
             .collect();
-        let pages = self.exposing_pages(users, row, &exposed_indices, lang);
+        let pages = self.exposing_pages(users, row, &exposed_indices, lang)?;
         let category_seen = |prefix: &str| {
             exposed_indices
                 .iter()
                 .any(|&i| inventory.fields[i].category.starts_with(prefix))
         };
-        let time =
-            |column: &str| super::micros(users, column, row).map(|m| letter_time(&audit.zone, m));
-        Facts {
-            user_id: super::text(users, USER_ID, row),
-            tier: super::text(users, "tier", row),
+        let time = |column: &str| -> anyhow::Result<Option<String>> {
+            Ok(cells::micros(users, column, row)?.map(|m| letter_time(&audit.zone, m)))
+        };
+        Ok(Facts {
+            user_id: cells::text(users, USER_ID, row)?,
+            tier: cells::text(users, "tier", row)?,
             exposed: self.labels(lang, &exposed),
             direct_fields: self.labels(lang, &direct),
             only_potential: self.labels(lang, &only_potential),
             pages,
-            exposures: super::number(users, EXPOSURES, row),
-            viewers: super::number(users, DISTINCT_VIEWERS, row),
-            first_exposed: time(FIRST_EXPOSED),
-            last_exposed: time(LAST_EXPOSED),
+            exposures: cells::number(users, EXPOSURES, row)?,
+            viewers: cells::number(users, DISTINCT_VIEWERS, row)?,
+            first_exposed: time(FIRST_EXPOSED)?,
+            last_exposed: time(LAST_EXPOSED)?,
             contact_exposed: category_seen("user.contact"),
             financial_exposed: category_seen("user.financial"),
             ..self.common(lang, &audit.zone)
-        }
+        })
     }
 
     /// The pages that exposed the user of row `row`, in inventory order; `exposed` are
@@ -250,23 +258,26 @@ impl<'a> Letters<'a> {
         row: usize,
         exposed: &[usize],
         lang: Lang,
-    ) -> Vec<PageFacts> {
-        let page_ids = super::strings(users, "pages", row);
+    ) -> anyhow::Result<Vec<PageFacts>> {
+        let page_ids = cells::strings(users, "pages", row)?;
         // With a relations table: the pages that exposed the user as owner, and the
         // relations through which other people's pages did. Without: every page is theirs.
         let relating = users.column("own_pages").is_ok();
-        let own_pages = if relating {
-            super::strings(users, "own_pages", row)
+        let (own_pages, via) = if relating {
+            (
+                cells::strings(users, "own_pages", row)?,
+                cells::strings(users, "via", row)?,
+            )
         } else {
-            page_ids.clone()
+            (page_ids.clone(), Vec::new())
         };
-        let via = super::strings(users, "via", row);
-        self.inventory
+        Ok(self
+            .inventory
             .pages
             .iter()
             .filter(|p| page_ids.contains(&p.id))
             .map(|p| self.page_facts(p, own_pages.contains(&p.id), &via, exposed, lang))
-            .collect()
+            .collect())
     }
 
     /// What one page showed of the user: as their own page (`own`), and through the

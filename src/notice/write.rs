@@ -14,6 +14,7 @@ use super::deadline::deadlines;
 use super::Letters;
 use crate::audit::{Audit, Report, Summary, Tier};
 use crate::error::InputError;
+use crate::frame::cells;
 use crate::frame::names::{
     DISTINCT_VIEWERS, EXPOSED_FIELDS, EXPOSURES, FIELD_ID, FIRST_EXPOSED, LAST_EXPOSED,
     USERS_EXPOSED, USER_ID,
@@ -210,7 +211,7 @@ pub fn notice_list(audit: &Audit, chosen: &DataFrame) -> Result<Report> {
     let mut labels = Vec::with_capacity(n);
     let mut letters = Vec::with_capacity(n);
     for row in 0..n {
-        let exposed = super::strings(chosen, EXPOSED_FIELDS, row);
+        let exposed = cells::strings(chosen, EXPOSED_FIELDS, row)?;
         let label = |id: &String| {
             inventory
                 .field_index(id)
@@ -226,13 +227,13 @@ pub fn notice_list(audit: &Audit, chosen: &DataFrame) -> Result<Report> {
             .map(label)
             .collect();
         reasons.push(reason(
-            Tier::from_name(&super::text(chosen, "tier", row)),
+            Tier::from_name(&cells::text(chosen, "tier", row)?),
             &direct,
         ));
         labels.push(exposed.iter().map(label).collect::<Vec<_>>());
         letters.push(format!(
             "letters/{}.md",
-            file_stem(&super::text(chosen, USER_ID, row))
+            file_stem(&cells::text(chosen, USER_ID, row)?)
         ));
     }
     let mut df = chosen
@@ -290,7 +291,7 @@ pub fn write(audit: &Audit, users: &DataFrame, options: &Options) -> Result<Writ
     let list = notice_list(audit, &chosen)?;
     let mut texts = Vec::with_capacity(chosen.height());
     for row in 0..chosen.height() {
-        let facts = letters.facts(audit, &chosen, row, options.lang);
+        let facts = letters.facts(audit, &chosen, row, options.lang)?;
         texts.push((
             file_stem(&facts.user_id),
             letters.render(options.lang, &facts)?,
@@ -330,14 +331,12 @@ pub fn write(audit: &Audit, users: &DataFrame, options: &Options) -> Result<Writ
             .with_context(|| format!("cannot remove {}", other.display()))?;
     }
 
+    let chosen_tiers = (0..chosen.height())
+        .map(|r| cells::text(&chosen, "tier", r))
+        .collect::<Result<Vec<_>>>()?;
     let counts: Vec<(Tier, usize)> = tiers
         .iter()
-        .map(|&t| {
-            let n = (0..chosen.height())
-                .filter(|&r| super::text(&chosen, "tier", r) == t.name())
-                .count();
-            (t, n)
-        })
+        .map(|&t| (t, chosen_tiers.iter().filter(|&n| n == t.name()).count()))
         .collect();
     let summary_path = dir.join("summary.md");
     let summary = summary_markdown(audit, users, &counts, options)?;
@@ -492,7 +491,10 @@ fn fields_section(audit: &Audit) -> Result<String> {
     };
     let mut order: Vec<usize> = (0..fields.height()).collect();
     // Most users exposed first; ties keep inventory order (the sort is stable).
-    order.sort_by_key(|&r| std::cmp::Reverse(super::number(&fields, USERS_EXPOSED, r)));
+    let exposed = (0..fields.height())
+        .map(|r| cells::number(&fields, USERS_EXPOSED, r))
+        .collect::<Result<Vec<_>>>()?;
+    order.sort_by_key(|&r| std::cmp::Reverse(exposed[r]));
     let field_rows: Vec<Vec<String>> = order
         .iter()
         .map(|&r| {

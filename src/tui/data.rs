@@ -15,6 +15,7 @@ use super::edit::InventorySave;
 use super::write;
 use crate::audit::{Audit, Report, Summary};
 use crate::exposure::Zone;
+use crate::frame::cells;
 use crate::frame::names::{
     DISTINCT_VIEWERS, EXPOSED_FIELDS, EXPOSURES, FIRST_EXPOSED, LAST_EXPOSED, PAGE_ID,
     POTENTIAL_FIELDS, USER_ID,
@@ -485,8 +486,8 @@ fn user_detail(session: &Session, user_id: &str) -> Result<UserDetail> {
         .filter(col(USER_ID).eq(lit(user_id)))
         .collect()
         .map_err(polars_bug)?;
-    let exposed = notice::strings(&row, EXPOSED_FIELDS, 0);
-    let potential = notice::strings(&row, POTENTIAL_FIELDS, 0);
+    let exposed = cells::strings(&row, EXPOSED_FIELDS, 0)?;
+    let potential = cells::strings(&row, POTENTIAL_FIELDS, 0)?;
     let text_row = presentable(&audit.users_from(&row)?.df, &zone, true)?;
     let get = |name: &str| {
         text_row
