@@ -87,6 +87,8 @@ pub struct Inputs {
     pub derivation: Option<cdn::Counts>,
     /// Files of a partitioned folder left unread: their partitions lie outside the window.
     pub files_pruned: usize,
+    /// Marker and hidden files of a folder left unread (`_SUCCESS`, `.crc`, `.name`).
+    pub files_marked: usize,
 }
 
 /// Parquet logs larger than this are streamed unless told otherwise: read whole, a log
@@ -198,6 +200,12 @@ impl Inputs {
                     inputs.files_pruned
                 );
             }
+            if inputs.files_marked > 0 {
+                eprintln!(
+                    "note: left out {} marker or hidden file(s) of the log folder (_SUCCESS, .crc, names starting with . or _)",
+                    inputs.files_marked
+                );
+            }
         });
         Ok(inputs)
     }
@@ -297,6 +305,7 @@ impl Inputs {
             paths: std::sync::OnceLock::new(),
             derivation,
             files_pruned: listing.pruned,
+            files_marked: listing.markers,
         })
     }
 

@@ -9,8 +9,8 @@ use polars::prelude::*;
 use super::{Options, CDN_COLUMNS};
 use crate::error::{InputError, Location};
 use crate::exposure::{
-    parse_text_timestamps, rename_columns, row_location, scan, schema_of, ts_to_utc, unreadable,
-    Format, ReadOptions,
+    empty_path_error, empty_path_row, parse_text_timestamps, rename_columns, row_location, scan,
+    schema_of, ts_to_utc, unreadable, Format, ReadOptions,
 };
 use crate::frame::names::{CACHE_STATUS, VIEWER_ID};
 use crate::frame::{first_true, polars_bug};
@@ -49,7 +49,7 @@ pub(super) fn read_one(
     let text = |name: &str| col(name).cast(DataType::String);
     let mut columns = vec![
         ts_to_utc(&ts_type, path, zone)?.alias("ts"),
-        text("path").fill_null(lit("/")).alias("path"),
+        text("path").alias("path"),
         text(VIEWER_ID).alias(VIEWER_ID),
         text(CACHE_STATUS).alias(CACHE_STATUS),
     ];
@@ -74,6 +74,9 @@ pub(super) fn read_one(
         }
         df
     };
+    if let Some(index) = empty_path_row(&df)? {
+        return Err(empty_path_error(path, format, index));
+    }
     let origin = origin_values(&df, path, format, options)?;
     let is_origin = origin.iter().fold(lit(false), |acc, value| {
         acc.or(col(CACHE_STATUS).eq(lit(value.as_str())))

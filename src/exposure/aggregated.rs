@@ -4,7 +4,7 @@ use anyhow::Result;
 use polars::prelude::*;
 
 use super::format::{row_location, unreadable};
-use super::rows::{keep_owned, outside_range, text};
+use super::rows::{empty_path, keep_owned, outside_range, text};
 use super::source::{Shape, Source};
 use super::time::{column_to_utc, parse_text_timestamps, OUT_OF_RANGE};
 use super::ReadOptions;
@@ -128,6 +128,13 @@ fn check_rows(df: &DataFrame, source: &Source, times: &[&str], minutes: bool) ->
             &format!("timestamp {OUT_OF_RANGE}"),
         )?;
     }
+    refuse(
+        df,
+        source,
+        empty_path(),
+        "path",
+        "empty path: which page these responses served is unknown (no page is guessed for it)",
+    )?;
     refuse(
         df,
         source,

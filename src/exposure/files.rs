@@ -2,8 +2,6 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Result;
-
 use super::format::check_readable_file;
 use super::partitions;
 use super::Listing;
@@ -24,10 +22,20 @@ pub fn expand_log(args: &[String], window: (Option<i64>, Option<i64>)) -> InputR
             let pattern = glob::glob(arg).map_err(|e| {
                 InputError::at(Location::file(arg), format!("invalid glob pattern: {e}"))
             })?;
-            let mut matched: Vec<PathBuf> = pattern
-                .filter_map(Result::ok)
-                .filter(|p| p.is_file())
-                .collect();
+            let mut matched = Vec::new();
+            for entry in pattern {
+                // An entry the pattern cannot read (a folder without permission) would be a
+                // part of the log left out without a word.
+                let path = entry.map_err(|e| {
+                    InputError::at(
+                        Location::file(e.path().display().to_string()),
+                        format!("cannot read it while matching {arg}: {}", e.error()),
+                    )
+                })?;
+                if path.is_file() {
+                    matched.push(path);
+                }
+            }
             if matched.is_empty() {
                 return Err(InputError::at(
                     Location::file(arg),
@@ -40,6 +48,7 @@ pub fn expand_log(args: &[String], window: (Option<i64>, Option<i64>)) -> InputR
             let folder = partitions::list(Path::new(arg), window)?;
             listing.files.extend(folder.files);
             listing.pruned += folder.pruned;
+            listing.markers += folder.markers;
         } else {
             let path = PathBuf::from(arg);
             check_readable_file(&path)?;

@@ -12,19 +12,26 @@ use chrono::{NaiveDate, NaiveTime};
 
 use crate::error::{InputError, InputResult, Location};
 
-/// The files of a folder log: those to read, and how many the window pruned.
+/// The files of a folder log: those to read, how many the window pruned, and how many
+/// marker and hidden files were left out.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Listing {
     pub files: Vec<PathBuf>,
     pub pruned: usize,
+    /// `_SUCCESS`, `.crc` and other names starting with `.` or `_`: what data-lake
+    /// writers leave beside the data.
+    pub markers: usize,
 }
 
-/// Every file under `dir` that has a log extension, sorted; hidden files and the
-/// `_SUCCESS`-style markers data-lake writers leave (names starting with `.` or `_`)
-/// are skipped. Files whose partition span misses `[from, to)` are counted, not listed.
+/// Every log file under `dir`, sorted. Hidden files and the markers data-lake writers
+/// leave (names starting with `.` or `_`, and `.crc` checksums) are counted and skipped;
+/// any other file must be a log file, or it is refused by name: a folder read in part
+/// would be a silent loss. Files whose partition span misses `[from, to)` are counted,
+/// not listed.
 pub fn list(dir: &Path, window: (Option<i64>, Option<i64>)) -> InputResult<Listing> {
     let mut found = Vec::new();
-    walk(dir, &mut found)?;
+    let mut markers = 0;
+    walk(dir, &mut found, &mut markers)?;
     found.sort();
     if found.is_empty() {
         return Err(InputError::at(
@@ -35,7 +42,10 @@ pub fn list(dir: &Path, window: (Option<i64>, Option<i64>)) -> InputResult<Listi
             ),
         ));
     }
-    let mut listing = Listing::default();
+    let mut listing = Listing {
+        markers,
+        ..Listing::default()
+    };
     for file in found {
         let relative = file.strip_prefix(dir).unwrap_or(&file);
         match span(relative) {
@@ -46,7 +56,12 @@ pub fn list(dir: &Path, window: (Option<i64>, Option<i64>)) -> InputResult<Listi
     Ok(listing)
 }
 
-fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> InputResult<()> {
+/// Whether a file is a marker or hidden file that a data-lake writer leaves beside the data.
+fn is_marker(name: &str) -> bool {
+    name.starts_with('.') || name.starts_with('_') || name.to_ascii_lowercase().ends_with(".crc")
+}
+
+fn walk(dir: &Path, found: &mut Vec<PathBuf>, markers: &mut usize) -> InputResult<()> {
     let location = || Location::file(dir.display().to_string());
     let entries = std::fs::read_dir(dir)
         .map_err(|e| InputError::at(location(), format!("cannot read the folder: {e}")))?;
@@ -54,13 +69,26 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> InputResult<()> {
         let entry = entry
             .map_err(|e| InputError::at(location(), format!("cannot read the folder: {e}")))?;
         let name = entry.file_name().to_string_lossy().to_string();
-        if name.starts_with('.') || name.starts_with('_') {
+        let path = entry.path();
+        if is_marker(&name) {
+            if !path.is_dir() {
+                *markers += 1;
+            }
             continue;
         }
-        let path = entry.path();
         if path.is_dir() {
-            walk(&path, found)?;
-        } else if super::format_of(&path).is_ok() {
+            walk(&path, found, markers)?;
+        } else {
+            super::format_of(&path).map_err(|_| {
+                InputError::at(
+                    Location::file(path.display().to_string()),
+                    format!(
+                        "in the log folder, but not a log file pii-audit reads (expected {}): \
+                         move it out of the folder, or name the log files with -e",
+                        super::Format::accepted_text()
+                    ),
+                )
+            })?;
             found.push(path);
         }
     }

@@ -77,8 +77,88 @@ pub(super) fn outside_range(ts: Expr) -> Expr {
         .or(ts.gt_eq(lit(LATEST_MICROS).cast(utc_micros())))
 }
 
+/// An empty path (absent, or ""): which page was served is unknown, and no page is
+/// guessed for it.
+pub(super) fn empty_path() -> Expr {
+    col("path").is_null().or(col("path").eq(lit("")))
+}
+
+/// Whether a read frame's `path` has an empty value (`empty_path`), without a pass over
+/// the rows when it has none: the null count, then the shortest value's length.
+pub(super) fn has_empty_path(df: &DataFrame) -> Result<bool> {
+    let paths = df.column("path").map_err(polars_bug)?;
+    if paths.null_count() > 0 {
+        return Ok(true);
+    }
+    Ok(paths.str().map_err(polars_bug)?.str_len_bytes().min() == Some(0))
+}
+
+/// The first row of `rows` (a file's rows, in order, with `ts` in UTC and `path`) inside
+/// the window whose path is empty, if any.
+pub(super) fn first_empty_path_row(
+    rows: LazyFrame,
+    options: &ReadOptions,
+) -> PolarsResult<Option<usize>> {
+    let found = rows
+        .with_row_index("row", None)
+        .filter(window_of(options, "ts").and(empty_path()))
+        .select([col("row")])
+        .first()
+        .collect()?;
+    Ok(found
+        .column("row")
+        .ok()
+        .and_then(|c| c.get(0).ok())
+        .and_then(|v| v.extract::<usize>()))
+}
+
+/// The error naming the first row of `rows` inside the window whose path is empty; read
+/// only once such a row is known to exist.
+pub(super) fn first_empty_path(
+    rows: LazyFrame,
+    options: &ReadOptions,
+    path: &Path,
+    format: Format,
+) -> anyhow::Error {
+    match first_empty_path_row(rows, options) {
+        Ok(Some(index)) => empty_path_error(path, format, index),
+        Ok(None) => polars_bug(PolarsError::NoData(
+            "the empty path was not found again".into(),
+        )),
+        Err(e) => unreadable(path, format, &e).into(),
+    }
+}
+
+/// The first row of a frame read whole whose path is empty, if any.
+pub(crate) fn empty_path_row(df: &DataFrame) -> Result<Option<usize>> {
+    if !has_empty_path(df)? {
+        return Ok(None);
+    }
+    let flags = df
+        .clone()
+        .lazy()
+        .select([empty_path().alias("empty")])
+        .collect()
+        .map_err(polars_bug)?;
+    Ok(first_true(
+        flags
+            .column("empty")
+            .and_then(|c| c.bool())
+            .map_err(polars_bug)?,
+    ))
+}
+
+/// An empty path at row `index` of `path`.
+pub(crate) fn empty_path_error(path: &Path, format: Format, index: usize) -> anyhow::Error {
+    InputError::at(
+        row_location(path, format, index, "path"),
+        "empty path: which page this response served is unknown (no page is guessed for it)",
+    )
+    .into()
+}
+
 /// Reads one raw file: checks columns, parses timestamps (failing on the first bad row),
-/// applies the window and drops rows without an owner.
+/// applies the window, refuses an empty path and drops rows without an owner.
 pub(super) fn read_one(source: &Source, options: &ReadOptions) -> Result<(DataFrame, usize)> {
     let (path, format) = (source.path, source.format);
     let ts_type = source.time_type("ts");
@@ -101,8 +181,16 @@ pub(super) fn read_one(source: &Source, options: &ReadOptions) -> Result<(DataFr
             options.ts_format.as_deref(),
             "ts",
         )?;
-        let df = df.lazy().filter(window).collect().map_err(polars_bug)?;
-        return keep_owned(checked_partition(df, path)?, false);
+        let windowed = df
+            .clone()
+            .lazy()
+            .filter(window)
+            .collect()
+            .map_err(polars_bug)?;
+        if has_empty_path(&windowed)? {
+            return Err(first_empty_path(df.lazy(), options, path, format));
+        }
+        return keep_owned(checked_partition(windowed, path)?, false);
     }
     // One scan, the window pushed into it (row groups outside are skipped by their
     // statistics); rows with a bad time are kept by it, and refused (by their row number
@@ -112,6 +200,9 @@ pub(super) fn read_one(source: &Source, options: &ReadOptions) -> Result<(DataFr
         .map_err(|e| unreadable(path, format, &e))?;
     if has_bad_time(&df)? {
         return Err(first_bad_time(&lf, path, format));
+    }
+    if has_empty_path(&df)? {
+        return Err(first_empty_path(lf, options, path, format));
     }
     keep_owned(checked_partition(df, path)?, false)
 }
@@ -247,7 +338,7 @@ pub(super) fn keep_owned(df: DataFrame, weighted: bool) -> Result<(DataFrame, us
     };
     let mut columns = vec![col("ts")];
     if df.column("path").is_ok() {
-        columns.push(col("path").fill_null(lit("/")));
+        columns.push(col("path"));
     }
     columns.extend([col(OWNER_ID), viewer_or_null()]);
     for extra in ["path_code", REQUESTS, LAST_TS, "minute"] {

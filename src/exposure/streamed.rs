@@ -7,8 +7,8 @@ use polars::prelude::*;
 use super::format::unreadable;
 use super::partitions;
 use super::rows::{
-    count_bad_times, first_bad_time, has_bad_time, keep_owned, outside_span, stray_error, text,
-    windowed_keeping_bad,
+    count_bad_times, empty_path_error, first_bad_time, first_empty_path_row, has_bad_time,
+    keep_owned, outside_span, stray_error, text, windowed_keeping_bad,
 };
 use super::source::Source;
 use super::time::ts_to_utc;
@@ -26,6 +26,8 @@ struct Batches {
     frames: Vec<DataFrame>,
     /// The first row met outside its file's partition: the file's index and the time.
     stray: Option<(usize, String)>,
+    /// A row in the window had an empty path (found again by file once the scan is over).
+    empty_path: bool,
 }
 
 impl Batches {
@@ -42,7 +44,11 @@ impl Batches {
         let paths = df.column("path")?.str()?;
         let mut codes: Vec<IdxSize> = Vec::with_capacity(paths.len());
         for path in paths.iter() {
-            let path = path.unwrap_or("/");
+            let Some(path) = path.filter(|p| !p.is_empty()) else {
+                self.empty_path = true;
+                codes.push(0);
+                continue;
+            };
             let code = match self.paths.get_index_of(path) {
                 Some(code) => code,
                 None => self.paths.insert_full(path.into()).0,
@@ -153,6 +159,23 @@ pub(super) fn read_streaming(
                 return Err(first_bad_time(&lf, source.path, source.format));
             }
         }
+    }
+    if batches.empty_path {
+        // Rare: find the file, then its first row with an empty path.
+        for source in sources {
+            let rows = source.lf.clone().select([
+                ts_to_utc(&source.time_type("ts"), source.path, &options.zone)?.alias("ts"),
+                text("path"),
+            ]);
+            let found = first_empty_path_row(rows, options)
+                .map_err(|e| unreadable(source.path, source.format, &e))?;
+            if let Some(index) = found {
+                return Err(empty_path_error(source.path, source.format, index));
+            }
+        }
+        return Err(polars_bug(PolarsError::NoData(
+            "the empty path was not found again".into(),
+        )));
     }
     let (mut df, skipped) = keep_owned(df, false)?;
     let codes = df

@@ -2,7 +2,7 @@
 //! user in the chosen tiers, and `summary.md` with the figures and deadlines. Every file is
 //! written atomically and owner-only; a non-empty folder is refused unless forced.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -100,6 +100,33 @@ pub fn file_stem(user_id: &str) -> String {
         out.push_str("%00");
     }
     out
+}
+
+/// Each user's letter file name, without `.md`: `file_stem` of their id. Names are ASCII
+/// (other bytes are `%XX`), so no disk's Unicode normalisation can merge two; where two
+/// names differ only in letter case (one file on the default disks of macOS and Windows),
+/// each gets `~N`, N its user's place among them in byte order of the ids.
+pub fn letter_stems(ids: &[String]) -> Vec<String> {
+    let mut stems: Vec<String> = ids.iter().map(|id| file_stem(id)).collect();
+    let mut folded: HashMap<String, Vec<usize>> = HashMap::with_capacity(stems.len());
+    for (i, stem) in stems.iter().enumerate() {
+        folded.entry(stem.to_ascii_lowercase()).or_default().push(i);
+    }
+    for mut same in folded.into_values().filter(|same| same.len() > 1) {
+        same.sort_by(|&a, &b| ids[a].cmp(&ids[b]));
+        for (n, i) in same.into_iter().enumerate() {
+            stems[i] = format!("{}~{}", stems[i], n + 1);
+        }
+    }
+    stems
+}
+
+/// The letter file names of the users of `chosen`, in its order.
+fn chosen_stems(chosen: &DataFrame) -> Result<Vec<String>> {
+    let ids = (0..chosen.height())
+        .map(|row| cells::text(chosen, USER_ID, row))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(letter_stems(&ids))
 }
 
 /// Refuses a non-empty folder unless forced; creates a missing one (owner-only).
@@ -209,7 +236,10 @@ pub fn notice_list(audit: &Audit, chosen: &DataFrame) -> Result<Report> {
     let n = chosen.height();
     let mut reasons = Vec::with_capacity(n);
     let mut labels = Vec::with_capacity(n);
-    let mut letters = Vec::with_capacity(n);
+    let letters: Vec<String> = chosen_stems(chosen)?
+        .into_iter()
+        .map(|stem| format!("letters/{stem}.md"))
+        .collect();
     for row in 0..n {
         let exposed = cells::strings(chosen, EXPOSED_FIELDS, row)?;
         let label = |id: &String| {
@@ -231,10 +261,6 @@ pub fn notice_list(audit: &Audit, chosen: &DataFrame) -> Result<Report> {
             &direct,
         ));
         labels.push(exposed.iter().map(label).collect::<Vec<_>>());
-        letters.push(format!(
-            "letters/{}.md",
-            file_stem(&cells::text(chosen, USER_ID, row)?)
-        ));
     }
     let mut df = chosen
         .select([
@@ -290,12 +316,9 @@ pub fn write(audit: &Audit, users: &DataFrame, options: &Options) -> Result<Writ
     let chosen = select_users(users, &tiers, options.only.as_ref())?;
     let list = notice_list(audit, &chosen)?;
     let mut texts = Vec::with_capacity(chosen.height());
-    for row in 0..chosen.height() {
+    for (row, stem) in chosen_stems(&chosen)?.into_iter().enumerate() {
         let facts = letters.facts(audit, &chosen, row, options.lang)?;
-        texts.push((
-            file_stem(&facts.user_id),
-            letters.render(options.lang, &facts)?,
-        ));
+        texts.push((stem, letters.render(options.lang, &facts)?));
     }
     let dir = &options.out_dir;
     prepare(dir, options.force)?;

@@ -15,6 +15,7 @@ mod pipeline;
 mod relations;
 mod routes_prop;
 mod scale;
+mod silent;
 mod tmux;
 mod tui;
 

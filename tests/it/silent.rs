@@ -1,0 +1,244 @@
+//! Nothing silent: input the tool cannot read faithfully is refused by name (file, row,
+//! column), never read as a guess. Each case here was once read quietly.
+
+use std::path::Path;
+
+use polars::prelude::*;
+
+use crate::{bad, pii, report_with, write, INVENTORY};
+
+/// The one-row log of `crate::LOG` with a second row whose path is `path` (CSV cell text).
+fn csv_with_path(path: &str) -> String {
+    format!(
+        "ts,path,owner_id,viewer_id\n2017-01-01T00:00:00Z,/my/,a,v\n2017-01-01T00:00:01Z,{path},a,v\n"
+    )
+}
+
+#[test]
+fn an_empty_csv_path_is_refused_by_row_not_read_as_the_home_page() {
+    let dir = tempfile::tempdir().unwrap();
+    // With a `/` route in the inventory, an empty path read as `/` would be an exposure.
+    let inventory = format!("{INVENTORY}  - id: root\n    route: /\n    fields: [name]\n");
+    bad(
+        report_with(
+            dir.path(),
+            &inventory,
+            "log.csv",
+            csv_with_path("").as_bytes(),
+        ),
+        &["log.csv:3: row 2: path", "empty path"],
+    );
+    bad(
+        report_with(
+            dir.path(),
+            &inventory,
+            "log.csv",
+            csv_with_path("\"\"").as_bytes(),
+        ),
+        &["log.csv:3: row 2: path", "empty path"],
+    );
+}
+
+#[test]
+fn an_empty_ndjson_path_is_refused_by_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = "{\"ts\":\"2017-01-01T00:00:00Z\",\"path\":\"/my/\",\"owner_id\":\"a\",\"viewer_id\":\"v\"}\n\
+               {\"ts\":\"2017-01-01T00:00:01Z\",\"path\":\"\",\"owner_id\":\"a\",\"viewer_id\":\"v\"}\n";
+    bad(
+        report_with(dir.path(), INVENTORY, "log.ndjson", log.as_bytes()),
+        &["log.ndjson:2: row 2: path", "empty path"],
+    );
+    let absent =
+        "{\"ts\":\"2017-01-01T00:00:00Z\",\"path\":null,\"owner_id\":\"a\",\"viewer_id\":\"v\"}\n";
+    bad(
+        report_with(dir.path(), INVENTORY, "log.ndjson", absent.as_bytes()),
+        &["log.ndjson:1: row 1: path", "empty path"],
+    );
+}
+
+/// A Parquet log of three rows, the third with no path, in native timestamps.
+fn parquet_without_a_path(file: &Path) {
+    let ts = Series::new("ts".into(), [0i64, 1_000_000, 2_000_000])
+        .cast(&DataType::Datetime(
+            TimeUnit::Microseconds,
+            Some(TimeZone::UTC),
+        ))
+        .unwrap();
+    let mut df = DataFrame::new(
+        3,
+        vec![
+            ts.into(),
+            Column::new("path".into(), [Some("/my/"), Some("/my/"), None]),
+            Column::new("owner_id".into(), ["a", "a", "a"]),
+            Column::new("viewer_id".into(), ["v", "w", "x"]),
+        ],
+    )
+    .unwrap();
+    ParquetWriter::new(std::fs::File::create(file).unwrap())
+        .finish(&mut df)
+        .unwrap();
+}
+
+#[test]
+fn a_missing_parquet_path_is_refused_whole_and_streamed() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = write(dir.path(), "inv.yaml", INVENTORY);
+    let log = dir.path().join("log.parquet");
+    parquet_without_a_path(&log);
+    for streaming in ["--streaming=off", "--streaming=on"] {
+        bad(
+            pii()
+                .args(["report", "users", streaming, "-i"])
+                .arg(&inv)
+                .arg("-e")
+                .arg(&log)
+                .assert(),
+            &["log.parquet: row 3: path", "empty path"],
+        );
+    }
+    // Outside the window the row is never counted, so it is not refused.
+    pii()
+        .args(["report", "users", "--to", "1970-01-01T00:00:02Z", "-i"])
+        .arg(&inv)
+        .arg("-e")
+        .arg(&log)
+        .assert()
+        .success();
+}
+
+#[test]
+fn an_empty_path_in_an_aggregated_or_a_cdn_log_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let aggregated = "path,owner_id,viewer_id,requests,first_ts,last_ts\n\
+                      /my/,a,v,2,2017-01-01T00:00:00Z,2017-01-01T00:00:05Z\n\
+                      ,a,w,1,2017-01-01T00:00:00Z,2017-01-01T00:00:00Z\n";
+    bad(
+        report_with(dir.path(), INVENTORY, "agg.csv", aggregated.as_bytes()),
+        &["agg.csv:3: row 2: path", "empty path"],
+    );
+    let cdn = write(
+        dir.path(),
+        "cdn.csv",
+        "ts,path,viewer_id,cache_status\n2017-01-01T00:00:00Z,/my/,a,MISS\n2017-01-01T00:00:01Z,,b,HIT\n",
+    );
+    bad(
+        pii()
+            .args(["derive-owners", "-e"])
+            .arg(&cdn)
+            .arg("-o")
+            .arg(dir.path().join("out.csv"))
+            .assert(),
+        &["cdn.csv:3: row 2: path", "empty path"],
+    );
+}
+
+#[test]
+fn a_log_folder_refuses_a_file_it_cannot_read_and_counts_the_markers_it_skips() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = write(dir.path(), "inv.yaml", INVENTORY);
+    let folder = dir.path().join("logs");
+    std::fs::create_dir(&folder).unwrap();
+    write(&folder, "a.csv", crate::LOG);
+    // Markers and hidden files, as Spark and Hadoop leave them: skipped, and counted.
+    write(&folder, "_SUCCESS", "");
+    write(&folder, ".a.csv.crc", "crc");
+    write(&folder, "part-00000.csv.crc", "crc");
+    pii()
+        .args(["report", "users", "-i"])
+        .arg(&inv)
+        .arg("-e")
+        .arg(&folder)
+        .assert()
+        .success()
+        .stderr(predicates::str::contains(
+            "note: left out 3 marker or hidden file(s) of the log folder",
+        ));
+    // Any other file is named, never skipped: an extensionless Spark part, .json, .txt,
+    // a compression pii-audit does not read.
+    for name in ["part-00001", "more.json", "notes.txt", "b.csv.zst"] {
+        let other = write(&folder, name, crate::LOG);
+        bad(
+            pii()
+                .args(["report", "users", "-i"])
+                .arg(&inv)
+                .arg("-e")
+                .arg(&folder)
+                .assert(),
+            &[name, "not a log file pii-audit reads"],
+        );
+        std::fs::remove_file(other).unwrap();
+    }
+}
+
+#[test]
+fn a_derived_log_neutralises_a_viewer_id_that_reads_as_a_formula() {
+    let dir = tempfile::tempdir().unwrap();
+    // Viewer ids come from cookies and headers: an attacker chooses them.
+    let cdn = write(
+        dir.path(),
+        "cdn.csv",
+        "ts,path,viewer_id,cache_status\n\
+         2017-01-01T00:00:00Z,/my/,\"=HYPERLINK(\"\"http://x\"\")\",MISS\n\
+         2017-01-01T00:00:01Z,/my/,@SUM(1),HIT\n",
+    );
+    let out = dir.path().join("derived.csv");
+    pii()
+        .args(["derive-owners", "-e"])
+        .arg(&cdn)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.contains("'=HYPERLINK"), "{text}");
+    assert!(text.contains("'@SUM(1)"), "{text}");
+    for line in text.lines().skip(1) {
+        for cell in line.split(',') {
+            let cell = cell.trim_start_matches('"');
+            assert!(
+                !cell.starts_with(['=', '+', '@']),
+                "a live formula in {line:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn letters_of_ids_differing_only_in_case_are_two_files_on_any_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = write(dir.path(), "inv.yaml", INVENTORY);
+    let log = write(
+        dir.path(),
+        "log.csv",
+        "ts,path,owner_id,viewer_id\n\
+         2017-01-01T00:00:00Z,/my/,U1,v\n\
+         2017-01-01T00:00:01Z,/my/,u1,v\n\
+         2017-01-01T00:00:02Z,/my/,b,v\n",
+    );
+    let out = dir.path().join("out");
+    pii()
+        .args(["notices", "-i"])
+        .arg(&inv)
+        .arg("-e")
+        .arg(&log)
+        .arg("--out-dir")
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("3 letters"));
+    let mut names: Vec<String> = std::fs::read_dir(out.join("letters"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["U1~1.md", "b.md", "u1~2.md"]);
+    // Distinct under case folding, as a case-insensitive disk compares them.
+    let folded: std::collections::HashSet<String> =
+        names.iter().map(|n| n.to_lowercase()).collect();
+    assert_eq!(folded.len(), names.len());
+    let list = std::fs::read_to_string(out.join("notice-list.csv")).unwrap();
+    assert!(list.contains("letters/U1~1.md"), "{list}");
+    assert!(list.contains("letters/u1~2.md"), "{list}");
+    let u1 = std::fs::read_to_string(out.join("letters/u1~2.md")).unwrap();
+    assert!(u1.contains("u1"), "{u1}");
+}
