@@ -6,6 +6,7 @@ use polars::prelude::*;
 use super::{Audit, Report, ReportKind};
 use crate::frame::bits::bit_set;
 use crate::frame::bits::mask_name;
+use crate::frame::cells;
 use crate::frame::names::{EXPOSURES, FIELD_ID, USERS_EXPOSED};
 use crate::frame::polars_bug;
 
@@ -53,14 +54,12 @@ impl Audit<'_> {
                 .collect()
                 .map_err(polars_bug)?
         };
-        let count = |df: &DataFrame, name: String| -> u32 {
-            df.column(&name)
-                .ok()
-                .and_then(|c| c.cast(&DataType::UInt32).ok())
-                .and_then(|c| c.u32().ok().and_then(|c| c.get(0)))
-                .unwrap_or(0)
-        };
         let ids: Vec<&str> = inventory.fields.iter().map(|f| f.id.as_str()).collect();
+        let counts = |df: &DataFrame, prefix: &str| -> Result<Vec<u64>> {
+            ids.iter()
+                .map(|id| cells::number(df, &format!("{prefix}{id}"), 0))
+                .collect()
+        };
         let df = DataFrame::new(
             ids.len(),
             vec![
@@ -89,24 +88,9 @@ impl Audit<'_> {
                         .map(|f| f.direct_notice)
                         .collect::<Vec<_>>(),
                 ),
-                Column::new(
-                    USERS_EXPOSED.into(),
-                    ids.iter()
-                        .map(|id| count(&per_user, format!("ue_{id}")))
-                        .collect::<Vec<_>>(),
-                ),
-                Column::new(
-                    "users_potential".into(),
-                    ids.iter()
-                        .map(|id| count(&per_user, format!("up_{id}")))
-                        .collect::<Vec<_>>(),
-                ),
-                Column::new(
-                    EXPOSURES.into(),
-                    ids.iter()
-                        .map(|id| count(&per_row, format!("ex_{id}")))
-                        .collect::<Vec<_>>(),
-                ),
+                Column::new(USERS_EXPOSED.into(), counts(&per_user, "ue_")?),
+                Column::new("users_potential".into(), counts(&per_user, "up_")?),
+                Column::new(EXPOSURES.into(), counts(&per_row, "ex_")?),
             ],
         )
         .map_err(polars_bug)?;

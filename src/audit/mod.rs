@@ -134,7 +134,7 @@ impl Weight {
             true => col(REQUESTS).sum(),
             false => len(),
         }
-        .cast(DataType::UInt32)
+        .cast(DataType::UInt64)
     }
 
     /// Responses in the group for which `condition` holds.
@@ -143,7 +143,7 @@ impl Weight {
             true => col(REQUESTS).filter(condition).sum(),
             false => condition.sum(),
         }
-        .cast(DataType::UInt32)
+        .cast(DataType::UInt64)
     }
 
     /// The column holding the last response's time.

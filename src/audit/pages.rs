@@ -25,7 +25,7 @@ impl Audit<'_> {
                 col(OWNER_ID)
                     .filter(col(self.own_exposure()))
                     .n_unique()
-                    .cast(DataType::UInt32)
+                    .cast(DataType::UInt64)
                     .alias("owners_exposed"),
                 distinct_viewers(w).alias("viewers"),
             ]);
@@ -42,10 +42,10 @@ impl Audit<'_> {
             .select([
                 col(PAGE_ID),
                 col("route"),
-                col(REQUESTS).fill_null(lit(0u32)),
-                col(EXPOSURES).fill_null(lit(0u32)),
-                col("owners_exposed").fill_null(lit(0u32)),
-                col("viewers").fill_null(lit(0u32)),
+                col(REQUESTS).fill_null(lit(0u64)),
+                col(EXPOSURES).fill_null(lit(0u64)),
+                col("owners_exposed").fill_null(lit(0u64)),
+                col("viewers").fill_null(lit(0u64)),
                 col("fields"),
             ])
             .collect()

@@ -642,7 +642,7 @@ pub(super) fn with_via(users: DataFrame, names: &[&str]) -> Result<DataFrame> {
     let mut users = users
         .lazy()
         .with_column(
-            when(col(EXPOSURES).gt(lit(0u32)))
+            when(col(EXPOSURES).gt(lit(0u64)))
                 .then(col("via_exp"))
                 .otherwise(col("via_pot"))
                 .fill_null(lit(0u64))

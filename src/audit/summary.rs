@@ -42,30 +42,30 @@ impl Audit<'_> {
             .select([
                 only_via
                     .sum()
-                    .cast(DataType::UInt32)
+                    .cast(DataType::UInt64)
                     .alias("only_via_related"),
-                len().cast(DataType::UInt32).alias("potential"),
+                len().cast(DataType::UInt64).alias("potential"),
                 any_bits("pot", &direct)
                     .sum()
-                    .cast(DataType::UInt32)
+                    .cast(DataType::UInt64)
                     .alias("direct_potential"),
                 any_set("exp", words)
                     .sum()
-                    .cast(DataType::UInt32)
+                    .cast(DataType::UInt64)
                     .alias("confirmed"),
                 col(TIER_RANK)
                     .eq(lit(Tier::Direct.rank()))
                     .sum()
-                    .cast(DataType::UInt32)
+                    .cast(DataType::UInt64)
                     .alias(Tier::Direct.name()),
                 col(TIER_RANK)
                     .eq(lit(Tier::Notice.rank()))
                     .sum()
-                    .cast(DataType::UInt32)
+                    .cast(DataType::UInt64)
                     .alias(Tier::Notice.name()),
                 col("assumed_registered")
                     .sum()
-                    .cast(DataType::UInt32)
+                    .cast(DataType::UInt64)
                     .alias("assumed"),
             ])
             .collect()

@@ -32,7 +32,7 @@ impl Audit<'_> {
                 col(OWNER_ID)
                     .filter(col(self.own_exposure()))
                     .n_unique()
-                    .cast(DataType::UInt32)
+                    .cast(DataType::UInt64)
                     .alias(USERS_EXPOSED),
             ])
             .sort(["minute"], SortMultipleOptions::default())
@@ -55,9 +55,9 @@ impl Audit<'_> {
             0,
             vec![
                 Column::new_empty("minute".into(), &utc),
-                Column::new_empty(REQUESTS.into(), &DataType::UInt32),
-                Column::new_empty(EXPOSURES.into(), &DataType::UInt32),
-                Column::new_empty(USERS_EXPOSED.into(), &DataType::UInt32),
+                Column::new_empty(REQUESTS.into(), &DataType::UInt64),
+                Column::new_empty(EXPOSURES.into(), &DataType::UInt64),
+                Column::new_empty(USERS_EXPOSED.into(), &DataType::UInt64),
             ],
         )
         .map_err(polars_bug)?;

@@ -52,9 +52,9 @@ pub fn suggested_routes(unmapped: &Report) -> Result<DataFrame> {
         .lazy()
         .group_by([col("suggested_route").alias("route")])
         .agg([
-            len().cast(DataType::UInt32).alias("paths"),
-            col(REQUESTS).sum().cast(DataType::UInt32),
-            col("cross_user").sum().cast(DataType::UInt32),
+            len().cast(DataType::UInt64).alias("paths"),
+            col(REQUESTS).sum().cast(DataType::UInt64),
+            col("cross_user").sum().cast(DataType::UInt64),
         ])
         .sort_by_exprs(
             [col(REQUESTS), col("route")],

@@ -14,6 +14,7 @@ use crate::frame::bits::mask_name;
 use crate::frame::bits::mask_names;
 use crate::frame::bits::mask_words;
 use crate::frame::bits::word_bits;
+use crate::frame::cells;
 use crate::frame::cores;
 use crate::frame::names::{
     DISTINCT_VIEWERS, EXPOSED_FIELDS, EXPOSURES, FIRST_EXPOSED, LAST_EXPOSED, LAST_TS, OWNER_ID,
@@ -94,7 +95,7 @@ pub(super) fn distinct_viewers(w: Weight) -> Expr {
     col(VIEWER_ID)
         .filter(col("exposure").and(col(VIEWER_ID).is_not_null()))
         .n_unique()
-        .cast(DataType::UInt32)
+        .cast(DataType::UInt64)
         + w.count(col("exposure").and(col(VIEWER_ID).is_null()))
 }
 
@@ -143,8 +144,8 @@ impl Audit<'_> {
         let potential = self.potential_by_owner(personal.clone(), words, relating);
         let exposures = self.exposures_by_owner(personal, words, page_words, relating);
         let mut filled = vec![
-            col(EXPOSURES).fill_null(lit(0u32)),
-            col(DISTINCT_VIEWERS).fill_null(lit(0u32)),
+            col(EXPOSURES).fill_null(lit(0u64)),
+            col(DISTINCT_VIEWERS).fill_null(lit(0u64)),
         ];
         for prefix in ["exp", "pg"] {
             let n = if prefix == "pg" { page_words } else { words };
@@ -221,7 +222,7 @@ impl Audit<'_> {
             (col(VIEWER_ID)
                 .drop_nulls()
                 .n_unique()
-                .cast(DataType::UInt32)
+                .cast(DataType::UInt64)
                 + w.count(col(VIEWER_ID).is_null()))
             .alias(DISTINCT_VIEWERS),
             col("ts").min().alias(FIRST_EXPOSED),
@@ -382,11 +383,7 @@ impl Audit<'_> {
             .select([len()])
             .collect()
             .map_err(polars_bug)?;
-        Ok(n.column("len")
-            .ok()
-            .and_then(|c| c.u32().ok().and_then(|c| c.get(0)))
-            .unwrap_or(0)
-            > 0)
+        Ok(cells::number(&n, "len", 0)? > 0)
     }
 }
 

@@ -36,7 +36,7 @@ pub(super) fn read_aggregated(
         col("path"),
         col(OWNER_ID),
         col(VIEWER_ID),
-        col(REQUESTS).cast(DataType::UInt32),
+        col(REQUESTS).cast(DataType::UInt64),
         col(LAST_TS),
     ];
     if minutes {
@@ -138,10 +138,7 @@ fn check_rows(df: &DataFrame, source: &Source, times: &[&str], minutes: bool) ->
     refuse(
         df,
         source,
-        col(REQUESTS)
-            .is_null()
-            .or(col(REQUESTS).lt(lit(1i64)))
-            .or(col(REQUESTS).gt(lit(u32::MAX as i64))),
+        col(REQUESTS).is_null().or(col(REQUESTS).lt(lit(1i64))),
         REQUESTS,
         "requests must be a whole number of responses, at least 1",
     )?;

@@ -320,7 +320,7 @@ pub(super) fn keep_owned(df: DataFrame, weighted: bool) -> Result<(DataFrame, us
         let requests = df
             .column(REQUESTS)
             .map_err(polars_bug)?
-            .u32()
+            .u64()
             .map_err(polars_bug)?;
         requests
             .filter(&!&has_owner)

@@ -242,3 +242,48 @@ fn letters_of_ids_differing_only_in_case_are_two_files_on_any_disk() {
     let u1 = std::fs::read_to_string(out.join("letters/u1~2.md")).unwrap();
     assert!(u1.contains("u1"), "{u1}");
 }
+
+#[test]
+fn counts_past_two_to_the_32_do_not_wrap() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = write(dir.path(), "inv.yaml", INVENTORY);
+    // Two aggregated rows of 3,000,000,000 responses each: 6,000,000,000 exposures.
+    let log = write(
+        dir.path(),
+        "agg.csv",
+        "path,owner_id,viewer_id,requests,first_ts,last_ts\n\
+         /my/,a,v,3000000000,2017-01-01T00:00:00Z,2017-01-01T05:00:00Z\n\
+         /my/,a,w,3000000000,2017-01-01T00:00:00Z,2017-01-01T05:00:00Z\n",
+    );
+    let report = |kind: &str| -> String {
+        let out = pii()
+            .args(["report", kind, "--format", "csv", "-i"])
+            .arg(&inv)
+            .arg("-e")
+            .arg(&log)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let users = report("users");
+    let row = users.lines().nth(1).unwrap();
+    assert!(
+        row.starts_with("a,direct,name,name,6000000000,2,"),
+        "{users}"
+    );
+    let summary = report("summary");
+    assert!(summary.contains("\nexposures,6000000000\n"), "{summary}");
+    assert!(
+        summary.contains("\nrows_in_window,6000000000\n"),
+        "{summary}"
+    );
+    let pages = report("pages");
+    assert!(pages.contains(",6000000000,6000000000,"), "{pages}");
+    let fields = report("fields");
+    assert!(fields.contains(",6000000000"), "{fields}");
+}
