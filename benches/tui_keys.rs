@@ -79,7 +79,8 @@ fn main() {
     let mut recomputes = Vec::new();
     for _ in 0..3 {
         let t = Instant::now();
-        inputs.inventory = Inventory::parse(&edited.to_yaml(), &source).expect("valid");
+        inputs.inventory =
+            Inventory::parse(&edited.to_yaml().expect("yaml"), &source).expect("valid");
         let (again, _session) = compute(&inputs, &mut |_| {}).expect("audit runs");
         recomputes.push(t.elapsed());
         drop(again);

@@ -191,8 +191,8 @@ A cached response with none is kept with an empty owner_id and counted on standa
 pub enum InventoryCommand {
     /// Validate an inventory; with a log, show coverage and suggested routes.
     Check {
-        /// The inventory YAML file.
-        inventory: PathBuf,
+        #[command(flatten)]
+        inventory: InventoryFile,
         /// Exposure log file(s) or glob(s) to measure coverage against.
         #[arg(short = 'e', long = "log", value_name = "LOG", num_args = 1..)]
         log: Vec<String>,
@@ -207,8 +207,8 @@ pub enum InventoryCommand {
     },
     /// Rewrite an inventory in the canonical form the TUI saves (previous file kept as FILE.bak).
     Fmt {
-        /// The inventory YAML file.
-        inventory: PathBuf,
+        #[command(flatten)]
+        inventory: InventoryFile,
         /// Move each page's preceding comment into its `note` (comments cannot be kept).
         #[arg(long, conflicts_with = "drop_comments")]
         comments_to_notes: bool,
@@ -216,6 +216,37 @@ pub enum InventoryCommand {
         #[arg(long)]
         drop_comments: bool,
     },
+}
+
+/// The inventory an `inventory` tool works on: given as `-i INVENTORY`, as every other
+/// command takes it, or as the one argument.
+#[derive(Debug, Clone, Args)]
+pub struct InventoryFile {
+    /// The inventory YAML file.
+    #[arg(
+        value_name = "INVENTORY",
+        required_unless_present = "inventory_flag",
+        conflicts_with = "inventory_flag"
+    )]
+    inventory: Option<PathBuf>,
+    /// The inventory YAML file (the same as the argument).
+    #[arg(
+        short = 'i',
+        long = "inventory",
+        value_name = "INVENTORY",
+        id = "inventory_flag"
+    )]
+    inventory_flag: Option<PathBuf>,
+}
+
+impl InventoryFile {
+    /// The file, however it was given.
+    pub fn path(&self) -> InputResult<&std::path::Path> {
+        self.inventory
+            .as_deref()
+            .or(self.inventory_flag.as_deref())
+            .ok_or_else(|| InputError::usage("inventory: give the inventory file (-i INVENTORY)"))
+    }
 }
 
 /// The inputs of an audit, shared by every command that runs one.

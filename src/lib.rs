@@ -72,7 +72,7 @@ pub fn run(cli: Cli) -> Result<()> {
                     suggest,
                     dialect,
                 },
-        } => commands::inventory::check(&inventory, &log, &tz, suggest, &dialect),
+        } => commands::inventory::check(inventory.path()?, &log, &tz, suggest, &dialect),
         Command::Inventory {
             command:
                 InventoryCommand::Fmt {
@@ -80,7 +80,7 @@ pub fn run(cli: Cli) -> Result<()> {
                     comments_to_notes,
                     drop_comments,
                 },
-        } => commands::inventory::fmt(&inventory, comments_to_notes, drop_comments),
+        } => commands::inventory::fmt(inventory.path()?, comments_to_notes, drop_comments),
         Command::DeriveOwners {
             log,
             output,

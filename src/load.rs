@@ -228,7 +228,7 @@ impl Inputs {
         let special = args.derive.is_some() || args.relations.is_some();
         if args.streaming == Streaming::On && special {
             return Err(InputError::usage(
-                "--streaming reduces the log to one row per (path, owner, viewer), which --relations and --derive-owners cannot use (they need each row's time)",
+                "--streaming is a reader for plain Parquet logs; --relations and --derive-owners need every row with its path text, which it does not keep: leave --streaming at auto or off with them",
             )
             .into());
         }

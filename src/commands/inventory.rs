@@ -128,7 +128,7 @@ fn suggestions_yaml(inventory: &Inventory, unmapped: &audit::Report) -> Result<S
     Ok(format!(
         "# {} suggested pages, ready to paste under `pages:` (fill in `fields`):\n{}",
         pages.len(),
-        pages_yaml(&pages)
+        pages_yaml(&pages)?
     ))
 }
 
@@ -155,7 +155,7 @@ pub fn fmt(path: &Path, comments_to_notes: bool, drop_comments: bool) -> Result<
             .into());
         }
     }
-    let canonical = document.to_yaml();
+    let canonical = document.to_yaml()?;
     if canonical == text {
         return report::print_text(&format!("{source}: already in canonical form\n"));
     }

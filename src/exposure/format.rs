@@ -157,8 +157,55 @@ pub(crate) fn unreadable(path: &Path, format: Format, e: &PolarsError) -> InputE
     }
     InputError::at(
         location,
-        format!("is not a readable {what} file ({detail})"),
+        format!("is not a readable {what} file ({})", reader_words(e)),
     )
+}
+
+/// What went wrong, in the tool's own words: the kind of failure, and the column and the
+/// line or row where the reader names them. The reader's own message is not passed on,
+/// since it can quote a cell of the file (personal data in an error log).
+fn reader_words(e: &PolarsError) -> String {
+    let kind = match e {
+        PolarsError::ColumnNotFound(_) => "a column is missing",
+        PolarsError::SchemaMismatch(_) | PolarsError::SchemaFieldNotFound(_) => {
+            "its columns do not have one type each"
+        }
+        PolarsError::ShapeMismatch(_) => "its rows do not have the same number of fields",
+        PolarsError::NoData(_) => "it holds no data",
+        PolarsError::IO { .. } => "it cannot be read from the disk",
+        _ => "the reader could not parse it",
+    };
+    let message = e.to_string();
+    let mut words = kind.to_string();
+    if let Some(column) = quoted_after(&message, "column ") {
+        words.push_str(&format!(", column `{column}`"));
+    }
+    for unit in ["line", "row"] {
+        if let Some(number) = number_after(&message, &format!("{unit} ")) {
+            words.push_str(&format!(", {unit} {number}"));
+            break;
+        }
+    }
+    words
+}
+
+/// The name quoted (with ' " or `) right after `prefix` in `message`, if short.
+fn quoted_after(message: &str, prefix: &str) -> Option<String> {
+    let rest = &message[message.find(prefix)? + prefix.len()..];
+    let quote = rest
+        .chars()
+        .next()
+        .filter(|c| matches!(c, '\'' | '"' | '`'))?;
+    let inner = &rest[quote.len_utf8()..];
+    let name = &inner[..inner.find(quote)?];
+    (name.chars().count() <= 40).then(|| name.to_string())
+}
+
+/// The whole number right after `prefix` in `message`.
+fn number_after(message: &str, prefix: &str) -> Option<u64> {
+    let rest = &message[message.find(prefix)? + prefix.len()..];
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
 }
 
 /// Line and column (1-based, in characters) of the first byte that is not UTF-8, for

@@ -11,7 +11,7 @@ use super::{native_naive, row_location, scan, schema_of};
 use super::{parse_instant, unreadable, Format, Zone};
 use crate::error::{InputError, Location};
 use crate::frame::names::OWNER_ID;
-use crate::frame::{polars_bug, utc_micros};
+use crate::frame::{first_true, polars_bug, utc_micros};
 use crate::inventory::Inventory;
 
 /// Required columns (`path`, `from` and `to` are optional).
@@ -39,6 +39,7 @@ impl Relations {
             .collect()
             .map_err(|e| unreadable(path, format, &e))?;
         refuse_empty(&df, path, format)?;
+        refuse_gaps(&mut df, path, format)?;
         refuse_undeclared(&df, path, format, inventory)?;
         parse_text_bounds(&mut df, path, format, zone)?;
         refuse_out_of_order(&df, path, format)?;
@@ -75,23 +76,57 @@ fn read_columns(schema: &Schema, zone: &Zone) -> Vec<Expr> {
         Some(_) => col("path").cast(DataType::String),
         None => lit(NULL).cast(DataType::String).alias("path"),
     });
+    let mut flags = Vec::new();
     for bound in ["from", "to"] {
         select.push(match schema.get(bound) {
             Some(DataType::Datetime(_, Some(_))) => col(bound)
                 .dt()
                 .convert_time_zone(TimeZone::UTC)
                 .cast(utc_micros()),
-            Some(DataType::Datetime(_, None)) => native_naive(
-                col(bound).cast(DataType::Datetime(TimeUnit::Microseconds, None)),
-                zone,
-            )
-            .alias(bound),
+            Some(DataType::Datetime(_, None)) => {
+                let local = col(bound).cast(DataType::Datetime(TimeUnit::Microseconds, None));
+                let instant = native_naive(local.clone(), zone);
+                // A local time the zone's clocks skipped has no instant: flagged, then
+                // refused (`refuse_gaps`), as the same time written as text is.
+                flags.push(
+                    local
+                        .is_not_null()
+                        .and(instant.clone().is_null())
+                        .alias(gap_flag(bound)),
+                );
+                instant.alias(bound)
+            }
             Some(DataType::String) => col(bound),
             Some(_) => col(bound).cast(DataType::String),
             None => lit(NULL).cast(utc_micros()).alias(bound),
         });
     }
+    select.extend(flags);
     select
+}
+
+/// The column flagging a native naive bound that does not exist in the zone.
+fn gap_flag(bound: &str) -> String {
+    format!("{bound}_in_a_gap")
+}
+
+/// A native naive bound in a spring-forward gap of `--tz` is refused by row, as the same
+/// time written as text is (it would otherwise read as no bound at all); the flag columns
+/// are dropped.
+fn refuse_gaps(df: &mut DataFrame, path: &Path, format: Format) -> Result<()> {
+    for bound in ["from", "to"] {
+        let Ok(flags) = df.drop_in_place(&gap_flag(bound)) else {
+            continue;
+        };
+        if let Some(index) = first_true(flags.bool().map_err(polars_bug)?) {
+            return Err(InputError::at(
+                row_location(path, format, index, bound),
+                "a local time that does not exist in --tz (the clocks skipped it): write it with its offset",
+            )
+            .into());
+        }
+    }
+    Ok(())
 }
 
 /// The first null or empty cell of a required column is refused.

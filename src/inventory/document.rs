@@ -97,14 +97,13 @@ impl Document {
     }
 
     /// The canonical YAML: keys in the model's order, defaults left out.
-    pub fn to_yaml(&self) -> String {
-        // Serialising plain structs of strings, lists and maps cannot fail.
-        serde_yaml::to_string(&self.doc).unwrap_or_default()
+    pub fn to_yaml(&self) -> InputResult<String> {
+        yaml_text(&self.doc)
     }
 
     /// The inventory this document describes, by the same rules as loading a file.
     pub fn validate(&self, source: &str) -> InputResult<Inventory> {
-        Inventory::parse(&self.to_yaml(), source)
+        Inventory::parse(&self.to_yaml()?, source)
     }
 
     pub fn pages(&self) -> Vec<PageEntry> {
@@ -384,8 +383,18 @@ pub fn page_id_for(route: &str, taken: &[String]) -> String {
     id
 }
 
+/// YAML text of a document part. Serialising plain strings, lists and maps does not fail;
+/// if it ever did, nothing is written rather than an empty file.
+fn yaml_text<T: serde::Serialize>(value: &T) -> InputResult<String> {
+    serde_yaml::to_string(value).map_err(|e| {
+        InputError::usage(format!(
+            "internal error: the inventory could not be written as YAML ({e}); nothing was written"
+        ))
+    })
+}
+
 /// Pages as ready-to-paste YAML list items (indented to sit under `pages:`).
-pub fn pages_yaml(pages: &[PageEntry]) -> String {
+pub fn pages_yaml(pages: &[PageEntry]) -> InputResult<String> {
     let docs: Vec<PageDoc> = pages
         .iter()
         .map(|p| PageDoc {
@@ -396,6 +405,6 @@ pub fn pages_yaml(pages: &[PageEntry]) -> String {
             note: p.note.clone(),
         })
         .collect();
-    let text = serde_yaml::to_string(&docs).unwrap_or_default();
-    text.lines().map(|l| format!("  {l}\n")).collect()
+    let text = yaml_text(&docs)?;
+    Ok(text.lines().map(|l| format!("  {l}\n")).collect())
 }

@@ -21,12 +21,30 @@ pub use route::{normalise_path, suggest_route, Route, RouteTable};
 
 const FIDESLANG: &str = include_str!("fideslang_categories.tsv");
 
-/// The fideslang data categories checked against: (key, name).
-pub fn fideslang_categories() -> impl Iterator<Item = (&'static str, &'static str)> {
+/// Every fideslang data category: (key, name, the key that replaces it if deprecated).
+fn fideslang_taxonomy() -> impl Iterator<Item = (&'static str, &'static str, Option<&'static str>)>
+{
     FIDESLANG
         .lines()
         .filter(|line| !line.starts_with('#') && !line.is_empty())
-        .filter_map(|line| line.split_once('\t'))
+        .filter_map(|line| {
+            let mut parts = line.split('\t');
+            Some((parts.next()?, parts.next()?, parts.next()))
+        })
+}
+
+/// The current fideslang data categories (deprecated ones left out): (key, name).
+pub fn fideslang_categories() -> impl Iterator<Item = (&'static str, &'static str)> {
+    fideslang_taxonomy()
+        .filter(|(_, _, replaced_by)| replaced_by.is_none())
+        .map(|(key, name, _)| (key, name))
+}
+
+/// The key that replaces `key`, when fideslang has deprecated it.
+pub fn fideslang_replacement(key: &str) -> Option<&'static str> {
+    fideslang_taxonomy()
+        .find(|(k, _, _)| *k == key)
+        .and_then(|(_, _, replaced_by)| replaced_by)
 }
 
 /// The YAML document as written. Unknown keys are refused so nothing can be lost silently.

@@ -9,7 +9,10 @@ use indexmap::IndexMap;
 use super::incident::{self, Incident, Jurisdiction, NoticeConfig};
 use super::positions::Positions;
 use super::route::{Route, RouteTable};
-use super::{fideslang_categories, Field, FieldDoc, Inventory, InventoryDoc, Page, PageDoc};
+use super::{
+    fideslang_categories, fideslang_replacement, Field, FieldDoc, Inventory, InventoryDoc, Page,
+    PageDoc,
+};
 use super::{Related, Relation, MAX_RELATIONS};
 use crate::error::{InputError, InputResult, Location};
 
@@ -135,6 +138,11 @@ fn validate_fields(
         let category = def.category.clone().unwrap_or_default();
         if category.is_empty() {
             warnings.push(format!("{}: field {id} has no category", at.key(&path)));
+        } else if let Some(replacement) = fideslang_replacement(&category) {
+            warnings.push(format!(
+                "{}: field {id}: {category:?} is deprecated in fideslang 3.2: use {replacement:?}",
+                at.value(&format!("{path}.category"))
+            ));
         } else if !known.contains(&category.as_str()) {
             warnings.push(format!(
                 "{}: field {id}: {category:?} is not a fideslang data category",

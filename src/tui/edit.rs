@@ -95,40 +95,44 @@ impl Editor {
     pub fn apply(&mut self, edit: &Edit) -> Result<String, String> {
         let next = validated(self.current(), edit, &self.source())?;
         self.push(next, edit.describe());
-        Ok(self.current().to_yaml())
+        self.current().to_yaml().map_err(|e| e.to_string())
     }
 
     /// Steps back one edit: (what was undone, the inventory text now).
-    pub fn undo(&mut self) -> Option<(String, String)> {
+    pub fn undo(&mut self) -> Option<Result<(String, String), String>> {
         if self.cursor == 0 {
             return None;
         }
         let undone = self.history[self.cursor].what.clone();
         self.cursor -= 1;
-        Some((undone, self.current().to_yaml()))
+        Some(self.with_text(undone))
     }
 
-    pub fn redo(&mut self) -> Option<(String, String)> {
+    pub fn redo(&mut self) -> Option<Result<(String, String), String>> {
         if self.cursor + 1 >= self.history.len() {
             return None;
         }
         self.cursor += 1;
-        Some((
-            self.history[self.cursor].what.clone(),
-            self.current().to_yaml(),
-        ))
+        let redone = self.history[self.cursor].what.clone();
+        Some(self.with_text(redone))
+    }
+
+    /// `what` with the current inventory's text.
+    fn with_text(&self, what: String) -> Result<(String, String), String> {
+        let text = self.current().to_yaml().map_err(|e| e.to_string())?;
+        Ok((what, text))
     }
 
     /// What a save would write, and the diff against the file.
-    pub fn preview(&self, move_comments: bool) -> SavePreview {
+    pub fn preview(&self, move_comments: bool) -> Result<SavePreview, String> {
         let found = comments(&self.file_text);
         let document = if move_comments {
             self.current().with_comments_as_notes(&found)
         } else {
             self.current().clone()
         };
-        let text = document.to_yaml();
-        SavePreview {
+        let text = document.to_yaml().map_err(|e| e.to_string())?;
+        Ok(SavePreview {
             diff: diff(&self.file_text, &text, &self.source())
                 .lines()
                 .map(str::to_string)
@@ -137,7 +141,7 @@ impl Editor {
             comments: found,
             move_comments,
             scroll: 0,
-        }
+        })
     }
 
     /// The save of the previewed text, for the worker (`write::save_inventory`).
@@ -533,16 +537,16 @@ mod tests {
         let mut editor = Editor::open("tests/fixtures/worked/inventory.yaml".into()).unwrap();
         assert!(!editor.dirty());
         editor.apply(&note("one")).unwrap();
-        let save = editor.save_request(&editor.preview(false));
+        let save = editor.save_request(&editor.preview(false).unwrap());
         // While the worker writes, the edit is undone and another is made in its place.
-        editor.undo().unwrap();
+        editor.undo().unwrap().unwrap();
         editor.apply(&note("two")).unwrap();
         editor.saved(&save);
         assert!(
             editor.dirty(),
             "the file holds note one, the inventory note two"
         );
-        let save = editor.save_request(&editor.preview(false));
+        let save = editor.save_request(&editor.preview(false).unwrap());
         editor.saved(&save);
         assert!(!editor.dirty());
         assert_eq!(editor.file_text, save.text);

@@ -18,7 +18,7 @@ use super::keymap::{hints, label, prompt_hint, FILTER_KEYS, SORT_HINT, WRITE_PRO
 use super::model::{LayerKind, Load, Mode, Model, Tab};
 use crate::audit::Tier;
 
-pub use table::user_lines;
+pub use table::{scroll_end, user_lines, user_paragraph};
 
 /// How a tier looks: colour marks it, and the word itself is always there too.
 pub fn tier_style(tier: Tier) -> Style {

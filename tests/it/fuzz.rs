@@ -333,13 +333,34 @@ proptest! {
         use chrono::{DateTime, FixedOffset, Utc};
         let instant = DateTime::<Utc>::from_timestamp(seconds, millis * 1_000_000).unwrap();
         if naive {
-            // A naive local time in the zone: read back as the same instant, unless the
-            // zone's clock shows that local time twice (the earlier is taken).
-            let Zone::Named(tz) = zone else { return Ok(()) };
-            let local = instant.with_timezone(&tz).naive_local();
-            let text = local.format("%Y-%m-%d %H:%M:%S%.3f").to_string();
+            // A naive local time in the zone reads as exactly the instant it names; where
+            // the zone's clock shows that local time twice (the autumn fold), as the
+            // earlier of the two, the documented choice.
+            use chrono::{LocalResult, TimeZone};
+            let (text, expected) = match zone {
+                Zone::Named(tz) => {
+                    let local = instant.with_timezone(&tz).naive_local();
+                    let expected = match tz.from_local_datetime(&local) {
+                        LocalResult::Single(t) => t.with_timezone(&Utc),
+                        LocalResult::Ambiguous(early, late) => {
+                            prop_assert!(early <= late);
+                            early.with_timezone(&Utc)
+                        }
+                        LocalResult::None => unreachable!("{local} happened in {tz}"),
+                    };
+                    (local.format("%Y-%m-%d %H:%M:%S%.3f").to_string(), expected)
+                }
+                Zone::Fixed(offset) => {
+                    let local = instant.with_timezone(&offset).naive_local();
+                    (local.format("%Y-%m-%d %H:%M:%S%.3f").to_string(), instant)
+                }
+            };
             let read = parse_instant(&text, &zone).expect("a local time that happened");
-            prop_assert!(read <= instant, "{} in {} read as {}", text, tz, read);
+            prop_assert_eq!(read, expected, "{} in {}", text, zone);
+            // Outside a fold the expected instant is the one the text came from.
+            if expected != instant {
+                prop_assert!(expected < instant, "{} read later than it happened", text);
+            }
         } else {
             let offset = FixedOffset::east_opt(offset_minutes * 60).unwrap();
             let text = instant.with_timezone(&offset).to_rfc3339();

@@ -4,6 +4,7 @@
 //! leaves the previous file whole; a panic restores the terminal and shows no data.
 
 use crate::{pii, report_with, report_with_registered, INVENTORY};
+use std::path::Path;
 use std::process::Command as Std;
 use std::time::{Duration, Instant};
 
@@ -507,37 +508,91 @@ fn a_local_file_named_like_a_url_is_read_locally() {
 #[test]
 fn no_command_opens_a_network_socket() {
     // strace records every socket the process and its threads open.
-    if Std::new("strace").arg("-V").output().is_err() {
-        eprintln!("skipped: strace is not installed (.ci/run installs it)");
+    if !crate::tool_present("strace", "-V") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
     let bin = assert_cmd::cargo::cargo_bin("pii-audit");
-    let input = |cmd: &mut Std| {
-        cmd.arg("-i")
-            .arg(fixture("notices/inventory.yaml"))
-            .arg("-e")
-            .arg(fixture("notices/log.csv"))
-            .arg("-r")
-            .arg(fixture("notices/registered.csv"));
-    };
-    let runs: Vec<Vec<String>> = vec![
-        vec!["report".into(), "summary".into()],
-        vec![
-            "report".into(),
-            "users".into(),
-            "--format".into(),
-            "parquet".into(),
-            "-o".into(),
-            dir.path().join("u.parquet").display().to_string(),
-        ],
-        vec!["check".into(), "u2".into()],
-        vec![
-            "notices".into(),
-            "--out-dir".into(),
-            dir.path().join("n").display().to_string(),
-        ],
+    let path = |p: &Path| p.display().to_string();
+    let inv = path(&fixture("notices/inventory.yaml"));
+    let input: Vec<String> = vec![
+        "-i".into(),
+        inv.clone(),
+        "-e".into(),
+        path(&fixture("notices/log.csv")),
+        "-r".into(),
+        path(&fixture("notices/registered.csv")),
     ];
+    let cdn = write(
+        dir.path(),
+        "cdn.csv",
+        "ts,path,viewer_id,cache_status\n2017-01-01T00:00:00Z,/my/,a,MISS\n2017-01-01T00:00:01Z,/my/,b,HIT\n",
+    );
+    let fmt = write(
+        dir.path(),
+        "fmt.yaml",
+        &std::fs::read_to_string(&inv).unwrap(),
+    );
+    let out = |name: &str| path(&dir.path().join(name));
+    let mut runs: Vec<Vec<String>> = Vec::new();
+    let with_input = |args: &[&str]| -> Vec<String> {
+        let mut run: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        run.extend(input.iter().cloned());
+        run
+    };
+    // Every batch command, every report kind in every format.
+    for kind in [
+        "users", "fields", "pages", "unmapped", "timeline", "summary",
+    ] {
+        for format in ["table", "csv", "json", "ndjson"] {
+            runs.push(with_input(&["report", kind, "--format", format]));
+        }
+        let file = out(&format!("{kind}.parquet"));
+        runs.push(with_input(&[
+            "report", kind, "--format", "parquet", "-o", &file,
+        ]));
+    }
+    runs.push(with_input(&["check", "u2"]));
+    runs.push(with_input(&["notices", "--out-dir", &out("n")]));
+    runs.push(vec!["inventory".into(), "check".into(), inv.clone()]);
+    runs.push(vec![
+        "inventory".into(),
+        "check".into(),
+        inv.clone(),
+        "-e".into(),
+        path(&fixture("notices/log.csv")),
+        "--suggest".into(),
+    ]);
+    runs.push(vec![
+        "inventory".into(),
+        "fmt".into(),
+        path(&fmt),
+        "--drop-comments".into(),
+    ]);
+    runs.push(vec![
+        "derive-owners".into(),
+        "-e".into(),
+        path(&cdn),
+        "-o".into(),
+        out("derived.parquet"),
+    ]);
+    let generated = out("generated");
+    runs.push(
+        [
+            "generate",
+            "--users",
+            "20",
+            "--rows",
+            "200",
+            "--cdn",
+            "--relations",
+            "10",
+            "--out-dir",
+            &generated,
+        ]
+        .map(String::from)
+        .to_vec(),
+    );
     for args in runs {
         let trace = dir.path().join("trace");
         let mut cmd = Std::new("strace");
@@ -545,12 +600,11 @@ fn no_command_opens_a_network_socket() {
             .arg(&trace)
             .arg(&bin)
             .args(&args);
-        input(&mut cmd);
-        let out = cmd.output().unwrap();
+        let result = cmd.output().unwrap();
         assert!(
-            out.status.success(),
+            result.status.success(),
             "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
+            String::from_utf8_lossy(&result.stderr)
         );
         let calls = std::fs::read_to_string(&trace).unwrap();
         assert!(

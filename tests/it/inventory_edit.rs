@@ -9,6 +9,7 @@
 
 use crate::pii;
 use std::path::{Path, PathBuf};
+use std::process::Command as Std;
 
 use pii_audit::inventory::document::{comments, Document};
 use pii_audit::inventory::Inventory;
@@ -62,10 +63,10 @@ fn canonical_form_round_trips_every_key() {
         let source = path.display().to_string();
         let text = std::fs::read_to_string(&path).unwrap();
         let loaded = Inventory::parse(&text, &source).unwrap();
-        let saved = Document::parse(&text, &source).unwrap().to_yaml();
+        let saved = Document::parse(&text, &source).unwrap().to_yaml().unwrap();
         let reloaded = Inventory::parse(&saved, &source).unwrap();
         assert_eq!(model_of(&loaded), model_of(&reloaded), "{source}");
-        let again = Document::parse(&saved, &source).unwrap().to_yaml();
+        let again = Document::parse(&saved, &source).unwrap().to_yaml().unwrap();
         assert_eq!(saved, again, "{source}: saving twice gives the same bytes");
     }
 }
@@ -519,26 +520,46 @@ fn a_failed_save_leaves_the_file_whole_and_says_why() {
     );
 }
 
+/// Whether the tests run as root (CI does), for whom a read-only folder is no obstacle.
+fn running_as_root() -> bool {
+    Std::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+#[cfg(unix)]
 #[test]
-fn read_only_folder_refuses_the_save_when_not_root() {
-    // Root writes anywhere; for everyone else a read-only folder must leave the file whole.
+fn a_read_only_folder_refuses_the_save_and_leaves_the_file_whole() {
+    use std::os::unix::fs::PermissionsExt;
+    // Root writes anywhere, so as root (CI) the binary runs as `nobody` (setpriv): the
+    // refusal is checked on every machine, never skipped.
+    let mut cmd = if running_as_root() {
+        if !crate::tool_present("setpriv", "--version") {
+            return;
+        }
+        let mut cmd = Std::new("setpriv");
+        cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(assert_cmd::cargo::cargo_bin("pii-audit"));
+        cmd
+    } else {
+        Std::new(assert_cmd::cargo::cargo_bin("pii-audit"))
+    };
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("inv.yaml");
-    std::fs::write(&file, "version: 1\n").unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o555)).unwrap();
-        let probe = dir.path().join("probe");
-        let root = std::fs::write(&probe, "").is_ok();
-        if !root {
-            let err =
-                pii_audit::inventory::document::save(&file, "version: 1\nname: x\n").unwrap_err();
-            assert!(format!("{err:#}").contains("cannot"));
-            assert_eq!(std::fs::read_to_string(&file).unwrap(), "version: 1\n");
-        }
-        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
+    // Valid, and not in the canonical form, so `fmt` has something to write.
+    std::fs::write(&file, crate::INVENTORY).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o555)).unwrap();
+    let out = cmd.args(["inventory", "fmt"]).arg(&file).output().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "the save went through: {stderr}");
+    assert!(stderr.contains("cannot"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), crate::INVENTORY);
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(left.len(), 1, "only the inventory is in the folder");
 }
 
 fn copy_to(dir: &Path, from: &Path) -> PathBuf {

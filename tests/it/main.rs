@@ -50,6 +50,29 @@ pub fn report_with_registered(dir: &Path, registered: &[u8]) -> assert_cmd::asse
         .assert()
 }
 
+/// Whether `tool` (run with `version_flag`) is installed. A test that needs it returns
+/// early without it on a developer's machine, saying so; under `CI=true` (where `.ci/run`
+/// installs it) a missing tool fails the test instead, so no check passes by not running.
+pub fn tool_present(tool: &str, version_flag: &str) -> bool {
+    let present = std::process::Command::new(tool)
+        .arg(version_flag)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !present {
+        assert!(
+            !in_ci(),
+            "{tool} is missing under CI=true: .ci/run installs it"
+        );
+        eprintln!("skipped: {tool} is not installed (.ci/run installs it)");
+    }
+    present
+}
+
+/// Whether this is CI's run (`CI=true`), where every check must run.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
 /// The real binary, as a person runs it.
 pub fn pii() -> assert_cmd::Command {
     assert_cmd::Command::cargo_bin("pii-audit").expect("binary built")

@@ -287,3 +287,143 @@ fn counts_past_two_to_the_32_do_not_wrap() {
     let fields = report("fields");
     assert!(fields.contains(",6000000000"), "{fields}");
 }
+
+/// A relations table in Parquet whose `from` bounds are naive datetimes, read in Berlin.
+fn relations_with_naive_from(file: &Path, from: &[i64]) {
+    let n = from.len();
+    let from = Series::new("from".into(), from)
+        .cast(&DataType::Datetime(TimeUnit::Microseconds, None))
+        .unwrap();
+    let mut df = DataFrame::new(
+        n,
+        vec![
+            Column::new("relation".into(), vec!["buyer_of_seller"; n]),
+            Column::new("owner_id".into(), vec!["s1"; n]),
+            Column::new("related_id".into(), vec!["b1"; n]),
+            from.into(),
+        ],
+    )
+    .unwrap();
+    ParquetWriter::new(std::fs::File::create(file).unwrap())
+        .finish(&mut df)
+        .unwrap();
+}
+
+#[test]
+fn a_naive_parquet_bound_in_a_clock_gap_is_refused_like_the_same_text() {
+    use pii_audit::inventory::Inventory;
+    let dir = tempfile::tempdir().unwrap();
+    let inventory = Inventory::load(&crate::fixture("relations/inventory.yaml")).unwrap();
+    let berlin = "Europe/Berlin".parse().unwrap();
+    // 2021-03-28 02:30 did not happen in Berlin (01:59:59 CET was followed by 03:00 CEST).
+    let gap = 1_616_898_600_000_000; // 2021-03-28T02:30:00 as a naive time
+    let fine = 1_616_891_400_000_000; // 2021-03-28T00:30:00
+    let file = dir.path().join("relations.parquet");
+    relations_with_naive_from(&file, &[fine, gap]);
+    let err = pii_audit::exposure::Relations::read(&file, &inventory, &berlin).unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("relations.parquet: row 2: from"), "{text}");
+    assert!(text.contains("does not exist in --tz"), "{text}");
+    // The same time as text is refused too, as before.
+    let csv = write(
+        dir.path(),
+        "relations.csv",
+        "relation,owner_id,related_id,from\nbuyer_of_seller,s1,b1,2021-03-28 02:30:00\n",
+    );
+    assert!(pii_audit::exposure::Relations::read(&csv, &inventory, &berlin).is_err());
+    // A time that happened reads.
+    relations_with_naive_from(&file, &[fine]);
+    assert!(pii_audit::exposure::Relations::read(&file, &inventory, &berlin).is_ok());
+}
+
+#[test]
+fn the_fideslang_taxonomy_is_current_and_deprecated_keys_name_their_replacement() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = write(
+        dir.path(),
+        "inv.yaml",
+        "version: 1\nfields:\n  \
+         mail: {label: Mailing address, category: user.contact.address.mailing_address}\n  \
+         health: {label: Condition, category: user.health.condition}\n  \
+         finger: {label: Fingerprint, category: user.biometric.fingerprint}\n  \
+         made_up: {label: X, category: user.not_a_category}\n\
+         pages:\n  - id: home\n    route: /my/\n    fields: [mail, health, finger, made_up]\n",
+    );
+    let out = pii()
+        .args(["inventory", "check", "-i"])
+        .arg(&inv)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("mailing_address\" is"), "{text}");
+    assert!(!text.contains("user.health.condition\" is"), "{text}");
+    assert!(
+        text.contains(
+            "field finger: \"user.biometric.fingerprint\" is deprecated in fideslang 3.2: use \"user.biometrics.fingerprint\""
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("field made_up: \"user.not_a_category\" is not a fideslang data category"),
+        "{text}"
+    );
+}
+
+#[test]
+fn inventory_check_takes_dash_i_like_every_other_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = write(dir.path(), "inv.yaml", INVENTORY);
+    for args in [vec!["-i"], vec![]] {
+        pii()
+            .args(["inventory", "check"])
+            .args(&args)
+            .arg(&inv)
+            .assert()
+            .success()
+            .stdout(predicates::str::contains("valid inventory"));
+    }
+    bad(pii().args(["inventory", "check"]).assert(), &["INVENTORY"]);
+}
+
+#[test]
+fn streaming_with_relations_says_why_in_todays_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = write(dir.path(), "inv.yaml", INVENTORY);
+    let log = write(dir.path(), "log.csv", crate::LOG);
+    let out = pii()
+        .args(["report", "users", "--streaming=on", "--relations"])
+        .arg(crate::fixture("relations/relations.csv"))
+        .arg("-i")
+        .arg(&inv)
+        .arg("-e")
+        .arg(&log)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--streaming is a reader for plain Parquet logs"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("one row per (path, owner, viewer)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_unreadable_file_is_named_without_quoting_its_cells() {
+    let dir = tempfile::tempdir().unwrap();
+    // An unterminated quote: the reader's own message quotes the cell.
+    let log = "ts,path,owner_id,viewer_id\n2017-01-01T00:00:00Z,/my/,a,v\n2017-01-01T00:00:00Z,/my/,\"SECRET-Hanako,v\n";
+    let out = report_with(dir.path(), INVENTORY, "log.csv", log.as_bytes());
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    bad(out, &["log.csv", "is not a readable CSV file"]);
+    assert!(!stderr.contains("SECRET"), "a cell quoted in: {stderr}");
+    let ndjson = "{\"ts\":\"2017-01-01T00:00:00Z\",\"path\":\"/my/\",\"owner_id\":\"SECRET-Taro\",\"viewer_id\":\n";
+    let out = report_with(dir.path(), INVENTORY, "log.ndjson", ndjson.as_bytes());
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    bad(out, &["log.ndjson", "is not a readable NDJSON file"]);
+    assert!(!stderr.contains("SECRET"), "a cell quoted in: {stderr}");
+}

@@ -110,6 +110,54 @@ fn help_overlay_is_the_key_map() {
     });
 }
 
+/// The screen's rows between the breadcrumb and the status bar (the user detail's area).
+fn detail_rows(text: &str) -> Vec<String> {
+    text.lines().map(|l| l.trim_end().to_string()).collect()
+}
+
+#[test]
+fn user_detail_scrolls_to_its_last_line_and_back() {
+    with_model(|model, session| {
+        apply(model, session, &[Action::GoTab(Tab::Users), Action::Open]);
+        let top = screen(model);
+        // G: the letter's last line sits at the bottom of the detail, not past it.
+        apply(model, session, &[Action::Bottom]);
+        let end = model.top().unwrap().scroll;
+        assert!(end > 0, "the detail is longer than the screen");
+        let bottom = screen(model);
+        let LayerKind::User(user) = &model.top().unwrap().kind else {
+            panic!("the user detail is open");
+        };
+        let last = pii_audit::tui::view::user_lines(user)
+            .last()
+            .map(|l| l.to_string())
+            .unwrap();
+        let rows = detail_rows(&bottom);
+        // The status bar takes the last row; the detail's last line is on the row above.
+        let at = rows
+            .iter()
+            .rposition(|r| !last.trim().is_empty() && r.contains(last.trim()))
+            .expect("the last line is on screen");
+        assert_eq!(
+            at,
+            rows.len() - 2,
+            "the last line sits above the status bar:\n{bottom}"
+        );
+        // G again stays; k and PgUp move up at once.
+        apply(model, session, &[Action::Bottom]);
+        assert_eq!(model.top().unwrap().scroll, end);
+        apply(model, session, &[Action::Up]);
+        assert_eq!(model.top().unwrap().scroll, end - 1);
+        apply(
+            model,
+            session,
+            &[Action::PageUp, Action::PageUp, Action::PageUp],
+        );
+        assert_eq!(model.top().unwrap().scroll, 0);
+        assert_eq!(screen(model), top);
+    });
+}
+
 #[test]
 fn user_detail_shows_fields_pages_and_check_text() {
     with_model(|model, session| {

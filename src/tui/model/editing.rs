@@ -42,6 +42,11 @@ impl Model {
             self.status = Some(("the inventory is not open for editing".into(), true));
             return None;
         };
+        if action == Action::SaveInventory {
+            let preview = editor.preview(false);
+            self.show_preview(preview);
+            return None;
+        }
         let document = editor.current();
         let mode = match action {
             Action::AddPage if suggested.is_some() => {
@@ -53,7 +58,6 @@ impl Model {
             Action::EditNote => page.and_then(|p| Form::note(document, &p)).map(Mode::Form),
             Action::EditFields => page.and_then(|p| Picker::new(document, &p)).map(Mode::Pick),
             Action::DeletePage => page.map(|p| Mode::Confirm(Confirm::DeletePage(p))),
-            Action::SaveInventory => Some(Mode::Save(editor.preview(false))),
             _ => None,
         };
         match mode {
@@ -85,14 +89,18 @@ impl Model {
         let step = if action == Action::Undo {
             editor
                 .undo()
-                .map(|(what, text)| (format!("undid: {what}"), text))
+                .map(|step| step.map(|(what, text)| (format!("undid: {what}"), text)))
         } else {
             editor
                 .redo()
-                .map(|(what, text)| (format!("redid: {what}"), text))
+                .map(|step| step.map(|(what, text)| (format!("redid: {what}"), text)))
         };
         match step {
-            Some((message, text)) => {
+            Some(Err(why)) => {
+                self.status = Some((why, true));
+                None
+            }
+            Some(Ok((message, text))) => {
                 self.status = Some((format!("{message}; recomputing…"), false));
                 Some(Request::Recompute(text))
             }
@@ -100,6 +108,14 @@ impl Model {
                 self.status = Some(("nothing to undo or redo".into(), false));
                 None
             }
+        }
+    }
+
+    /// Opens the save preview, or says why there is none.
+    fn show_preview(&mut self, preview: Result<SavePreview, String>) {
+        match preview {
+            Ok(preview) => self.mode = Mode::Save(preview),
+            Err(why) => self.status = Some((why, true)),
         }
     }
 
@@ -131,7 +147,8 @@ impl Model {
             }
             (Mode::Confirm(Confirm::Quit), Action::Submit) => self.quit = true,
             (Mode::Confirm(Confirm::Quit), Action::SaveInventory) => {
-                self.mode = Mode::Save(editor.preview(false));
+                let preview = editor.preview(false);
+                self.show_preview(preview);
             }
             (Mode::Save(preview), action) => return self.update_save(preview, action),
             (mode, _) => self.mode = mode,
@@ -197,7 +214,8 @@ impl Model {
                 self.mode = Mode::Save(preview);
             }
             Action::ToggleComments => {
-                self.mode = Mode::Save(editor.preview(!preview.move_comments));
+                let toggled = editor.preview(!preview.move_comments);
+                self.show_preview(toggled);
             }
             Action::Submit => {
                 let save = editor.save_request(&preview);

@@ -9,6 +9,7 @@ use crate::tui::action::Action;
 use crate::tui::data::Request;
 use crate::tui::edit::{Confirm, Editor};
 use crate::tui::keymap;
+use crate::tui::view;
 
 impl Model {
     /// Applies one action; returns a request for the worker when the action needs one.
@@ -185,12 +186,17 @@ impl Model {
 
     fn move_by(&mut self, by: isize) {
         let page = self.page_rows();
+        let width = self.size.0;
         let Some(layer) = self.top_mut() else {
             return;
         };
         match (&layer.kind, &mut layer.table) {
-            (LayerKind::User(_), _) => {
-                layer.scroll = (layer.scroll as isize + by).max(0) as usize;
+            (LayerKind::User(user), _) => {
+                // As far as the last line at the bottom of the screen (`G` stops there).
+                let end = view::scroll_end(&view::user_paragraph(user), width, page);
+                layer.scroll = (layer.scroll as isize)
+                    .saturating_add(by)
+                    .clamp(0, end as isize) as usize;
             }
             (_, Some(table)) => {
                 let target = (table.selected as isize).saturating_add(by);

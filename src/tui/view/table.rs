@@ -60,14 +60,10 @@ pub(super) fn draw_stack(model: &Model, frame: &mut Frame, area: Rect) {
     }
     match (&layer.kind, &layer.table) {
         (LayerKind::User(user), _) => {
-            let lines = user_lines(user);
-            let scroll = layer.scroll.min(lines.len().saturating_sub(1));
-            frame.render_widget(
-                Paragraph::new(lines)
-                    .wrap(Wrap { trim: false })
-                    .scroll((scroll as u16, 0)),
-                rest,
-            );
+            let detail = user_paragraph(user);
+            let end = scroll_end(&detail, rest.width, rest.height as usize);
+            let scroll = layer.scroll.min(end);
+            frame.render_widget(detail.scroll((scroll as u16, 0)), rest);
         }
         (LayerKind::Pending(_), _) => {
             frame.render_widget(Paragraph::new("loading…").dim(), rest);
@@ -121,6 +117,17 @@ fn field_line(field: &crate::inventory::Field, seen: Option<bool>) -> Line<'stat
 
 /// The user detail as lines: figures, fields (seen vs only potential), pages, and the
 /// plain-words text `pii-audit check` prints.
+/// A user's detail as drawn: its lines, wrapped.
+pub fn user_paragraph(user: &UserDetail) -> Paragraph<'static> {
+    Paragraph::new(user_lines(user)).wrap(Wrap { trim: false })
+}
+
+/// The furthest a paragraph may scroll in an area `width` wide and `rows` high: its last
+/// line at the bottom, never past it.
+pub fn scroll_end(paragraph: &Paragraph, width: u16, rows: usize) -> usize {
+    paragraph.line_count(width).saturating_sub(rows)
+}
+
 pub fn user_lines(user: &UserDetail) -> Vec<Line<'static>> {
     let mut lines = vec![
         Line::from(vec![
