@@ -427,3 +427,33 @@ fn an_unreadable_file_is_named_without_quoting_its_cells() {
     bad(out, &["log.ndjson", "is not a readable NDJSON file"]);
     assert!(!stderr.contains("SECRET"), "a cell quoted in: {stderr}");
 }
+
+#[test]
+fn a_letter_from_a_frame_missing_a_column_is_an_error_not_zero() {
+    use pii_audit::load::Inputs;
+    use pii_audit::notice::Letters;
+    let options = pii_audit::load::Options::new(
+        crate::fixture("notices/inventory.yaml"),
+        &crate::fixture("notices/log.csv"),
+    );
+    let inputs = Inputs::load_quiet(&options).unwrap();
+    let audit = inputs.audit().unwrap();
+    let users = audit.users_frame().unwrap();
+    let letters = Letters::new(&inputs.inventory).unwrap();
+    let lang = Default::default();
+    assert!(letters.facts(&audit, &users, 0, lang).is_ok());
+    for column in ["exposures", "distinct_viewers", "exposed_fields", "first_exposed"] {
+        let without = users.drop(column).unwrap();
+        let err = letters.facts(&audit, &without, 0, lang).unwrap_err();
+        assert!(err.to_string().contains(&format!("`{column}`")), "{err}");
+    }
+    // A column of the wrong type is refused too: exposures as text.
+    let mut mistyped = users.clone();
+    let text = mistyped
+        .column("exposures")
+        .unwrap()
+        .cast(&DataType::String)
+        .unwrap();
+    mistyped.with_column(text).unwrap();
+    assert!(letters.facts(&audit, &mistyped, 0, lang).is_err());
+}
