@@ -184,31 +184,15 @@ fn timestamps_before_1970_or_from_2100_are_refused_with_their_row() {
 
 #[test]
 fn native_timestamps_out_of_range_are_refused_too() {
-    use polars::prelude::*;
     let dir = tempfile::tempdir().unwrap();
-    let ts = Series::new(
-        "ts".into(),
-        [Some(1_500_000_000_000_000i64), Some(-86_400_000_000)],
-    )
-    .cast(&DataType::Datetime(
-        TimeUnit::Microseconds,
-        Some(TimeZone::UTC),
-    ))
-    .unwrap();
-    let mut df = DataFrame::new(
-        2,
-        vec![
-            ts.into(),
-            Column::new("path".into(), ["/my/", "/my/"]),
-            Column::new("owner_id".into(), ["a", "b"]),
-            Column::new("viewer_id".into(), ["v", "v"]),
-        ],
-    )
-    .unwrap();
     let log = dir.path().join("log.parquet");
-    ParquetWriter::new(std::fs::File::create(&log).unwrap())
-        .finish(&mut df)
-        .unwrap();
+    crate::parquet_log(
+        &log,
+        &[Some(1_500_000_000_000_000), Some(-86_400_000_000)],
+        &[Some("/my/"), Some("/my/")],
+        &["a", "b"],
+        &["v", "v"],
+    );
     let inv = write(dir.path(), "inv.yaml", INVENTORY);
     refused(
         pii()

@@ -109,6 +109,36 @@ pub fn report_with(
         .assert()
 }
 
+/// Writes a raw log as Parquet with native UTC timestamps (µs): one row per entry of `ts`.
+pub fn parquet_log(
+    file: &Path,
+    ts: &[Option<i64>],
+    paths: &[Option<&str>],
+    owners: &[&str],
+    viewers: &[&str],
+) {
+    use polars::prelude::*;
+    let ts = Series::new("ts".into(), ts)
+        .cast(&DataType::Datetime(
+            TimeUnit::Microseconds,
+            Some(TimeZone::UTC),
+        ))
+        .unwrap();
+    let mut df = DataFrame::new(
+        ts.len(),
+        vec![
+            ts.into(),
+            Column::new("path".into(), paths),
+            Column::new("owner_id".into(), owners),
+            Column::new("viewer_id".into(), viewers),
+        ],
+    )
+    .unwrap();
+    ParquetWriter::new(std::fs::File::create(file).unwrap())
+        .finish(&mut df)
+        .unwrap();
+}
+
 /// Writes `text` to `dir/name` and returns the path.
 pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);

@@ -56,35 +56,19 @@ fn an_empty_ndjson_path_is_refused_by_line() {
     );
 }
 
-/// A Parquet log of three rows, the third with no path, in native timestamps.
-fn parquet_without_a_path(file: &Path) {
-    let ts = Series::new("ts".into(), [0i64, 1_000_000, 2_000_000])
-        .cast(&DataType::Datetime(
-            TimeUnit::Microseconds,
-            Some(TimeZone::UTC),
-        ))
-        .unwrap();
-    let mut df = DataFrame::new(
-        3,
-        vec![
-            ts.into(),
-            Column::new("path".into(), [Some("/my/"), Some("/my/"), None]),
-            Column::new("owner_id".into(), ["a", "a", "a"]),
-            Column::new("viewer_id".into(), ["v", "w", "x"]),
-        ],
-    )
-    .unwrap();
-    ParquetWriter::new(std::fs::File::create(file).unwrap())
-        .finish(&mut df)
-        .unwrap();
-}
-
 #[test]
 fn a_missing_parquet_path_is_refused_whole_and_streamed() {
     let dir = tempfile::tempdir().unwrap();
     let inv = write(dir.path(), "inv.yaml", INVENTORY);
     let log = dir.path().join("log.parquet");
-    parquet_without_a_path(&log);
+    // Three rows, the third with no path.
+    crate::parquet_log(
+        &log,
+        &[Some(0), Some(1_000_000), Some(2_000_000)],
+        &[Some("/my/"), Some("/my/"), None],
+        &["a", "a", "a"],
+        &["v", "w", "x"],
+    );
     for streaming in ["--streaming=off", "--streaming=on"] {
         bad(
             pii()
@@ -442,7 +426,12 @@ fn a_letter_from_a_frame_missing_a_column_is_an_error_not_zero() {
     let letters = Letters::new(&inputs.inventory).unwrap();
     let lang = Default::default();
     assert!(letters.facts(&audit, &users, 0, lang).is_ok());
-    for column in ["exposures", "distinct_viewers", "exposed_fields", "first_exposed"] {
+    for column in [
+        "exposures",
+        "distinct_viewers",
+        "exposed_fields",
+        "first_exposed",
+    ] {
         let without = users.drop(column).unwrap();
         let err = letters.facts(&audit, &without, 0, lang).unwrap_err();
         assert!(err.to_string().contains(&format!("`{column}`")), "{err}");
