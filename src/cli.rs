@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::audit::{ReportKind, Tier};
 use crate::cdn::{self, CacheKey};
 use crate::error::{InputError, InputResult};
+use crate::exposure;
 use crate::generate::LogFormat;
 use crate::inventory::Lang;
 use crate::load::{self, Streaming};
@@ -143,8 +144,15 @@ A cached response with none is kept with an empty owner_id and counted on standa
         /// CDN log file(s) or glob(s) with ts, path, viewer_id, cache_status.
         #[arg(short = 'e', long = "log", value_name = "CDN_LOG", num_args = 1.., required = true)]
         log: Vec<String>,
-        /// The exposure log to write: .csv, .parquet, .ndjson or .jsonl (atomically, owner-only).
-        #[arg(short = 'o', long = "output", value_name = "EXPOSURE_LOG")]
+        #[arg(
+            short = 'o',
+            long = "output",
+            value_name = "EXPOSURE_LOG",
+            help = format!(
+                "The exposure log to write: {} (atomically, owner-only)",
+                exposure::Format::extensions_text()
+            )
+        )]
         output: PathBuf,
         #[command(flatten)]
         derive: DeriveArgs,
@@ -255,8 +263,17 @@ pub struct InputArgs {
     /// The inventory YAML file (which page renders which personal fields).
     #[arg(short = 'i', long = "inventory", value_name = "INVENTORY")]
     pub inventory: PathBuf,
-    /// Exposure log file(s) or glob(s): .csv, .parquet, .ndjson/.jsonl, .csv.gz, .ndjson.gz.
-    #[arg(short = 'e', long = "log", value_name = "LOG", num_args = 1.., required = true)]
+    #[arg(
+        short = 'e',
+        long = "log",
+        value_name = "LOG",
+        num_args = 1..,
+        required = true,
+        help = format!(
+            "Exposure log file(s), glob(s) or folder(s): {}",
+            exposure::Format::accepted_text()
+        )
+    )]
     pub log: Vec<String>,
     /// Registered-fields table (user_id plus one boolean column per field).
     #[arg(short = 'r', long = "registered", value_name = "REGISTERED")]
