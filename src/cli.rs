@@ -71,16 +71,46 @@ value_enum!(LogFormat {
     Ndjson => "ndjson",
 });
 
+/// `--version`: the tool's version and the polars it was built with (figures can differ
+/// between polars versions, so a report to a regulator should name both).
+static VERSION: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!("{} (polars {})", env!("CARGO_PKG_VERSION"), polars::VERSION)
+});
+
 #[derive(Debug, Parser)]
 #[command(
     name = "pii-audit",
-    version,
+    version = VERSION.as_str(),
     about = "Whose personal data a web service showed to the wrong people: which fields, seen how often and by how many, and who must be told first.",
-    after_help = "Exit status: 0 success, 2 bad usage or bad input, 1 anything else."
+    after_help = "Exit status: 0 success, 2 bad usage or bad input, 1 anything else.\nColour: off with --color never or the NO_COLOR environment variable (no-color.org)."
 )]
 pub struct Cli {
+    /// When to colour the output: auto (unless NO_COLOR is set), always or never.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// Colour unless the NO_COLOR environment variable is set (and not empty).
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorWhen {
+    /// Whether to colour, given the value of NO_COLOR (no-color.org: any non-empty value).
+    pub fn colour(self, no_color: Option<&std::ffi::OsStr>) -> bool {
+        match self {
+            ColorWhen::Always => true,
+            ColorWhen::Never => false,
+            ColorWhen::Auto => no_color.is_none_or(|v| v.is_empty()),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -162,6 +192,17 @@ A cached response with none is kept with an empty owner_id and counted on standa
         #[arg(long, value_name = "TZ", default_value = "UTC")]
         tz: String,
     },
+    /// Print a shell completion script (bash, zsh, fish, powershell or elvish) to standard output.
+    #[command(
+        after_help = "bash: pii-audit completions bash > ~/.local/share/bash-completion/completions/pii-audit\nzsh: pii-audit completions zsh > \"${fpath[1]}/_pii-audit\"\nfish: pii-audit completions fish > ~/.config/fish/completions/pii-audit.fish"
+    )]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) to standard output: `pii-audit man | man -l -`.
+    Man,
     /// Inventory tools.
     Inventory {
         #[command(subcommand)]

@@ -30,11 +30,14 @@ use crate::cli::{Cli, Command, InventoryCommand};
 
 /// Runs one command.
 pub fn run(cli: Cli) -> Result<()> {
+    let colour = cli.color.colour(std::env::var_os("NO_COLOR").as_deref());
     let Some(command) = cli.command else {
-        return commands::tui::sample();
+        return commands::tui::sample(colour);
     };
     match command {
-        Command::Tui { input } => commands::tui::run(&input),
+        Command::Tui { input } => commands::tui::run(&input, colour),
+        Command::Completions { shell } => commands::shell::completions(shell),
+        Command::Man => commands::shell::man(),
         Command::Report {
             kind,
             input,

@@ -8,6 +8,7 @@ pub mod generate;
 pub mod inventory;
 pub mod notices;
 pub mod report;
+pub mod shell;
 pub mod tui;
 
 /// `writeln!` into a String (which cannot fail).

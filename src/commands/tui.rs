@@ -7,8 +7,9 @@ use crate::cli::{Cli, InputArgs};
 use crate::error::InputError;
 use crate::tui;
 
-/// The TUI on the bundled sample incident.
-pub fn sample() -> Result<()> {
+/// The TUI on the bundled sample incident (`colour`: false for `--color never` or
+/// `NO_COLOR`).
+pub fn sample(colour: bool) -> Result<()> {
     need_terminal()?;
     let sample = tui::sample::unpack()?;
     let title = tui::model::Title {
@@ -16,11 +17,11 @@ pub fn sample() -> Result<()> {
         sample: true,
         unpacked: Some(sample.dir()),
     };
-    tui::run(sample.input.clone(), title)
+    tui::run(sample.input.clone(), title, colour)
 }
 
 /// The TUI on the user's own inputs.
-pub fn run(input: &InputArgs) -> Result<()> {
+pub fn run(input: &InputArgs, colour: bool) -> Result<()> {
     need_terminal()?;
     let options = input.options()?;
     let title = tui::model::Title {
@@ -28,7 +29,7 @@ pub fn run(input: &InputArgs) -> Result<()> {
         sample: false,
         unpacked: None,
     };
-    tui::run(options, title)
+    tui::run(options, title, colour)
 }
 
 /// The TUI draws on a terminal; in a pipe it says what to run instead (exit 2).

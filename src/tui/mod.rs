@@ -34,7 +34,7 @@ impl Drop for TerminalGuard {
 }
 
 /// Opens the TUI over `input`; returns the load error, if any, once the user quits.
-pub fn run(input: load::Options, title: Title) -> Result<()> {
+pub fn run(input: load::Options, title: Title, colour: bool) -> Result<()> {
     let (request_tx, request_rx) = mpsc::channel();
     let (reply_tx, reply_rx) = mpsc::channel();
     let worker_input = input.clone();
@@ -56,6 +56,7 @@ pub fn run(input: load::Options, title: Title) -> Result<()> {
     execute!(stdout(), EnableMouseCapture).context("cannot enable the mouse")?;
     let size = terminal.size().context("cannot read the terminal size")?;
     let mut model = Model::new(title, (size.width, size.height));
+    model.colour = colour;
     let mut dirty = true;
     loop {
         if dirty {

@@ -75,6 +75,9 @@ pub struct Model {
     pub last_change: Option<String>,
     /// Files asked of the worker and not yet written (exports, notices, saves).
     writing: usize,
+    /// Colours on screen; off for `--color never` or `NO_COLOR`. Tiers are spelled out and
+    /// the selection is reversed video, so nothing is told by colour alone.
+    pub colour: bool,
 }
 
 /// Rows of chrome around a table: title, tabs, breadcrumb, status bar, table header.
@@ -96,6 +99,7 @@ impl Model {
             editor: None,
             last_change: None,
             writing: 0,
+            colour: true,
         }
     }
 

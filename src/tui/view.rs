@@ -66,6 +66,18 @@ pub fn view(model: &Model, frame: &mut Frame) {
         Mode::Save(preview) => overlay::draw_save(model, preview, frame, body),
         _ => {}
     }
+    if !model.colour {
+        without_colour(frame);
+    }
+}
+
+/// Drops every colour from the drawn frame, keeping bold, dim and reversed video.
+fn without_colour(frame: &mut Frame) {
+    for cell in frame.buffer_mut().content.iter_mut() {
+        cell.fg = Color::Reset;
+        cell.bg = Color::Reset;
+        cell.underline_color = Color::Reset;
+    }
 }
 
 /// A bordered overlay in the middle of `area`, cleared; returns its inside.

@@ -9,6 +9,7 @@ mod fuzz;
 mod hostile;
 mod inventory_edit;
 mod layers;
+mod manners;
 mod notices;
 mod partitions;
 mod pipeline;

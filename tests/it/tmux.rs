@@ -232,3 +232,58 @@ fn long_commands_show_progress_on_a_terminal_and_nothing_in_a_pipe() {
     assert!(stderr.lines().all(|l| l.starts_with("note: ")), "{stderr}");
     assert!(!stderr.contains("rows/s"), "{stderr}");
 }
+
+/// The sample in tmux with `env`; the screen with its escape codes once the headline shows.
+fn sample_screen_with_escapes(name: &str, env: &str, flags: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let status = dir.path().join("status");
+    let command = format!(
+        "cd {} && {env} {} {flags}; echo $? > {}",
+        dir.path().display(),
+        env!("CARGO_BIN_EXE_pii-audit"),
+        status.display()
+    );
+    let tmux = Tmux::start(name, &command);
+    tmux.wait_for(&["SAMPLE", "headline figures", "1814", "exposures per minute"]);
+    // The Users view has the tier column, drawn in colour when colour is on.
+    tmux.keys(&["2"]);
+    tmux.wait_for(&["user_id", "direct"]);
+    let screen = tmux.tmux(&["capture-pane", "-p", "-e", "-t", "e2e"]);
+    assert_eq!(tmux.quit(&status), "0");
+    screen
+}
+
+/// Whether an SGR escape sequence sets a colour (30-37, 38, 40-47, 48, 90-97, 100-107).
+fn sets_a_colour(screen: &str) -> bool {
+    screen.split("\x1b[").skip(1).any(|sequence| {
+        let Some(end) = sequence.find('m') else {
+            return false;
+        };
+        sequence[..end].split(';').any(|code| {
+            matches!(
+                code.parse::<u32>(),
+                Ok(30..=38 | 40..=48 | 90..=97 | 100..=107)
+            )
+        })
+    })
+}
+
+#[test]
+fn no_color_draws_the_tui_without_colour_codes() {
+    let coloured = sample_screen_with_escapes("colour", "", "");
+    assert!(
+        sets_a_colour(&coloured),
+        "colour on by default:\n{coloured}"
+    );
+    for (name, env, flags) in [
+        ("nocolor", "NO_COLOR=1", ""),
+        ("never", "", "--color never"),
+    ] {
+        let plain = sample_screen_with_escapes(name, env, flags);
+        assert!(
+            !sets_a_colour(&plain),
+            "{name}: a colour code in:\n{plain:?}"
+        );
+        assert!(plain.contains("direct"), "the tier is still spelled out");
+    }
+}

@@ -428,3 +428,43 @@ fn readme_key_table_is_the_key_map() {
         assert!(readme.contains(&row), "README lacks the key row {row:?}");
     }
 }
+
+/// The colours of every cell of the model's screen.
+fn colours(model: &Model) -> Vec<ratatui::style::Color> {
+    let (w, h) = model.size;
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal.draw(|frame| view(model, frame)).unwrap();
+    terminal
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .flat_map(|cell| [cell.fg, cell.bg])
+        .collect()
+}
+
+#[test]
+fn without_colour_every_frame_is_drawn_in_the_default_colours() {
+    use ratatui::style::Color;
+    with_model(|model, session| {
+        for tab in [Tab::Overview, Tab::Users, Tab::Pages, Tab::Fields] {
+            apply(model, session, &[Action::GoTab(tab)]);
+            model.colour = true;
+            let text = screen(model);
+            if matches!(tab, Tab::Overview | Tab::Users) {
+                // Tiers are coloured there.
+                assert!(
+                    colours(model).iter().any(|c| *c != Color::Reset),
+                    "{tab:?} has colour by default"
+                );
+            }
+            model.colour = false;
+            assert!(
+                colours(model).iter().all(|c| *c == Color::Reset),
+                "{tab:?} drawn with a colour"
+            );
+            // The same words either way: nothing is told by colour alone.
+            assert_eq!(screen(model), text);
+        }
+    });
+}
