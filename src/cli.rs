@@ -132,6 +132,9 @@ pub enum Command {
         /// Write to FILE (atomically, owner-only) instead of standard output.
         #[arg(short = 'o', long = "output", value_name = "FILE")]
         output: Option<PathBuf>,
+        /// `report unmapped`: one row per suggested route (the default), or per path.
+        #[arg(long, value_enum, value_name = "ROWS")]
+        by: Option<UnmappedRows>,
     },
     /// What one user would be told: the letter `notices` writes for them.
     Check {
@@ -468,6 +471,16 @@ impl DeriveArgs {
             self.origin_id.clone(),
         )
     }
+}
+
+/// The rows of `report unmapped` (`--by`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum UnmappedRows {
+    /// One row per suggested route: the blind spots, with their paths summed.
+    #[default]
+    Route,
+    /// One row per unmapped path.
+    Path,
 }
 
 /// Formats of the notice list.

@@ -43,7 +43,8 @@ pub fn run(cli: Cli) -> Result<()> {
             input,
             format,
             output,
-        } => commands::report::run(kind, &input, format, output),
+            by,
+        } => commands::report::run(kind, &input, format, output, by),
         Command::Check {
             user_id,
             input,

@@ -28,7 +28,6 @@ pub use related::OWN;
 use routes::match_paths;
 pub use summary::Summary;
 pub use tier::Tier;
-pub use unmapped::suggested_routes;
 pub use users::{assumed_users, USERS_COLUMNS};
 
 use std::time::{Duration, Instant};

@@ -4,13 +4,71 @@ use anyhow::Result;
 use polars::prelude::*;
 
 use super::{Audit, Report, ReportKind};
-use crate::frame::names::{PAGE_ID, REQUESTS};
+use crate::frame::names::{OWNER_ID, PAGE_ID, REQUESTS, SUGGESTED_ROUTE};
 use crate::frame::polars_bug;
 use crate::inventory::suggest_route;
 
 impl Audit<'_> {
-    /// Unmapped normalised paths: requests descending, then path.
+    /// The blind spots by route: one row per suggested route, with the unmapped paths it
+    /// covers (`paths`), their `requests`, those served to someone other than the owner
+    /// (`cross_user`), and how many owners had a page served so (`owners_cross_user`);
+    /// most requested first. The per-path rows are `unmapped_paths`.
     pub fn unmapped(&self) -> Result<Report> {
+        let w = self.weight();
+        let rows = self.enriched()?.filter(col(PAGE_ID).is_null());
+        let paths = rows
+            .clone()
+            .select([col("norm_path")])
+            .unique(None, UniqueKeepStrategy::Any)
+            .collect()
+            .map_err(polars_bug)?;
+        let routes: Vec<Option<String>> = paths
+            .column("norm_path")
+            .and_then(|c| c.str())
+            .map_err(polars_bug)?
+            .iter()
+            .map(|p| p.map(suggest_route))
+            .collect();
+        let mut paths = paths;
+        paths
+            .with_column(Column::new(SUGGESTED_ROUTE.into(), routes))
+            .map_err(polars_bug)?;
+        let df = rows
+            .join(
+                paths.lazy(),
+                [col("norm_path")],
+                [col("norm_path")],
+                JoinArgs::new(JoinType::Inner),
+            )
+            .group_by([col(SUGGESTED_ROUTE)])
+            .agg([
+                col("norm_path")
+                    .n_unique()
+                    .cast(DataType::UInt64)
+                    .alias("paths"),
+                w.rows().alias(REQUESTS),
+                w.count(col("cross")).alias("cross_user"),
+                col(OWNER_ID)
+                    .filter(col("cross"))
+                    .n_unique()
+                    .cast(DataType::UInt64)
+                    .alias("owners_cross_user"),
+            ])
+            .sort_by_exprs(
+                [col(REQUESTS), col(SUGGESTED_ROUTE)],
+                SortMultipleOptions::default().with_order_descending_multi([true, false]),
+            )
+            .collect()
+            .map_err(polars_bug)?;
+        Ok(Report {
+            kind: ReportKind::Unmapped,
+            df,
+        })
+    }
+
+    /// Unmapped normalised paths, one row each: requests descending, then path
+    /// (`report unmapped --by path`).
+    pub fn unmapped_paths(&self) -> Result<Report> {
         let w = self.weight();
         let df = self
             .enriched()?
@@ -33,7 +91,7 @@ impl Audit<'_> {
             .map_err(polars_bug)?;
         let suggested: Vec<Option<String>> = paths.iter().map(|p| p.map(suggest_route)).collect();
         let mut df = df;
-        df.with_column(Column::new("suggested_route".into(), suggested))
+        df.with_column(Column::new(SUGGESTED_ROUTE.into(), suggested))
             .map_err(polars_bug)?;
         df.rename("norm_path", "path".into()).map_err(polars_bug)?;
         Ok(Report {
@@ -41,25 +99,4 @@ impl Audit<'_> {
             df,
         })
     }
-}
-
-/// The unmapped report grouped by suggested route, most requested first: `route`,
-/// `paths` (distinct unmapped paths it covers), `requests`, `cross_user`.
-pub fn suggested_routes(unmapped: &Report) -> Result<DataFrame> {
-    unmapped
-        .df
-        .clone()
-        .lazy()
-        .group_by([col("suggested_route").alias("route")])
-        .agg([
-            len().cast(DataType::UInt64).alias("paths"),
-            col(REQUESTS).sum().cast(DataType::UInt64),
-            col("cross_user").sum().cast(DataType::UInt64),
-        ])
-        .sort_by_exprs(
-            [col(REQUESTS), col("route")],
-            SortMultipleOptions::default().with_order_descending_multi([true, false]),
-        )
-        .collect()
-        .map_err(polars_bug)
 }

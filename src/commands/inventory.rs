@@ -9,6 +9,7 @@ use crate::audit::{self, Audit};
 use crate::cli::LogDialect;
 use crate::error::{InputError, Location};
 use crate::frame::names::REQUESTS;
+use crate::frame::names::SUGGESTED_ROUTE;
 use crate::frame::polars_bug;
 use crate::inventory::{self, Inventory};
 use crate::load::parse_zone;
@@ -73,7 +74,7 @@ pub fn check(
         "  cross-user rows matching a page: {} ({cross_mapped} of {cross})",
         share(cross_mapped, cross)
     );
-    let unmapped = audit.unmapped()?;
+    let unmapped = audit.unmapped_paths()?;
     if unmapped.df.height() == 0 {
         outln!(out, "every path matches a page");
     } else {
@@ -88,7 +89,7 @@ pub fn check(
             report::table_text(&report::presentable(&unmapped.df, &zone, true)?)
         );
         if suggest {
-            outln!(out, "{}", suggestions_yaml(&inventory, &unmapped)?);
+            outln!(out, "{}", suggestions_yaml(&inventory, &audit.unmapped()?)?);
         }
     }
     report::print_text(&out)
@@ -97,7 +98,7 @@ pub fn check(
 /// `--suggest`: one page per suggested route, as YAML to paste under `pages:`.
 fn suggestions_yaml(inventory: &Inventory, unmapped: &audit::Report) -> Result<String> {
     use inventory::document::{page_id_for, pages_yaml, PageEntry};
-    let routes = audit::suggested_routes(unmapped)?;
+    let routes = &unmapped.df;
     let column = |name: &str| -> Result<Vec<String>> {
         let c = routes.column(name).map_err(polars_bug)?;
         Ok((0..routes.height())
@@ -105,7 +106,7 @@ fn suggestions_yaml(inventory: &Inventory, unmapped: &audit::Report) -> Result<S
             .collect())
     };
     let (route, paths, requests, cross) = (
-        column("route")?,
+        column(SUGGESTED_ROUTE)?,
         column("paths")?,
         column(REQUESTS)?,
         column("cross_user")?,

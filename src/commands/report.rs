@@ -6,7 +6,7 @@ use std::time::Instant;
 use anyhow::Result;
 
 use crate::audit::{self, Audit, ReportKind};
-use crate::cli::InputArgs;
+use crate::cli::{InputArgs, UnmappedRows};
 use crate::error::InputError;
 use crate::load::Inputs;
 use crate::progress::Progress;
@@ -19,7 +19,11 @@ pub fn run(
     input: &InputArgs,
     format: Option<Format>,
     output: Option<PathBuf>,
+    by: Option<UnmappedRows>,
 ) -> Result<()> {
+    if by.is_some() && kind != ReportKind::Unmapped {
+        return Err(InputError::usage("--by sets the rows of `report unmapped` only").into());
+    }
     let progress = Progress::on_stderr();
     let inputs = Inputs::load(&input.options()?, &progress)?;
     hooks::forced_panic_point("report", || report::first_row(&inputs.log.df));
@@ -32,7 +36,7 @@ pub fn run(
     ));
     progress.stage("joining and aggregating");
     let started = Instant::now();
-    let (mut report, users_absent) = build(&audit, kind)?;
+    let (mut report, users_absent) = build(&audit, kind, by.unwrap_or_default())?;
     if let (ReportKind::Summary, Some(counts)) = (kind, &inputs.derivation) {
         cdn::add_summary_rows(&mut report, counts)?;
     }
@@ -86,7 +90,11 @@ fn write(
 
 /// The report, and (when the report computed it) how many affected users were absent
 /// from the registered table.
-fn build(audit: &Audit, kind: ReportKind) -> Result<(audit::Report, Option<u64>)> {
+fn build(
+    audit: &Audit,
+    kind: ReportKind,
+    by: UnmappedRows,
+) -> Result<(audit::Report, Option<u64>)> {
     Ok(match kind {
         ReportKind::Users => {
             let frame = audit.users_frame()?;
@@ -97,7 +105,10 @@ fn build(audit: &Audit, kind: ReportKind) -> Result<(audit::Report, Option<u64>)
         }
         ReportKind::Fields => (audit.fields()?, None),
         ReportKind::Pages => (audit.pages()?, None),
-        ReportKind::Unmapped => (audit.unmapped()?, None),
+        ReportKind::Unmapped => match by {
+            UnmappedRows::Route => (audit.unmapped()?, None),
+            UnmappedRows::Path => (audit.unmapped_paths()?, None),
+        },
         ReportKind::Timeline => (audit.timeline()?, None),
         ReportKind::Summary => {
             let mut report = audit.summary_report()?;

@@ -37,3 +37,5 @@ pub const FIRST_TS: &str = "first_ts";
 pub const LAST_TS: &str = "last_ts";
 /// How many responses an aggregated row stands for.
 pub const REQUESTS: &str = "requests";
+/// The route suggested for an unmapped path (its ids and hashes as parameters).
+pub const SUGGESTED_ROUTE: &str = "suggested_route";

@@ -200,7 +200,10 @@ pub struct AuditData {
     pub users: Arc<Grid>,
     pub pages: Arc<Grid>,
     pub field_table: Arc<Grid>,
+    /// Unmapped traffic by suggested route (the Unmapped view).
     pub unmapped: Arc<Grid>,
+    /// Unmapped traffic by path (a route's drill-down).
+    pub unmapped_paths: Arc<Grid>,
     pub inventory: Arc<Grid>,
     /// The incident's deadlines (empty without an `incident:` block).
     pub deadlines: Vec<Deadline>,
@@ -355,6 +358,7 @@ pub fn compute<'a>(
         pages: Arc::new(Grid::from_report(&audit.pages()?, &zone)?),
         field_table: Arc::new(Grid::from_report(&audit.fields_from(&users)?, &zone)?),
         unmapped: Arc::new(Grid::from_report(&audit.unmapped()?, &zone)?),
+        unmapped_paths: Arc::new(Grid::from_report(&audit.unmapped_paths()?, &zone)?),
         inventory: Arc::new(inventory_grid(&inputs.inventory, &zone)?),
         deadlines: inputs
             .inventory

@@ -19,6 +19,7 @@ mod scale;
 mod silent;
 mod tmux;
 mod tui;
+mod unmapped;
 
 use std::path::{Path, PathBuf};
 

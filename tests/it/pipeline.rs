@@ -73,7 +73,7 @@ fn worked_example_fields_pages_unmapped() {
          item,/items/{id}/,1,0,0,0,\n"
     );
     assert_eq!(
-        csv(&audit.unmapped().unwrap(), "UTC"),
+        csv(&audit.unmapped_paths().unwrap(), "UTC"),
         "path,requests,cross_user,suggested_route\n/search,1,1,/search\n"
     );
 }
@@ -228,7 +228,7 @@ fn pages_without_fields_never_expose_and_unmapped_rows_are_reported_not_counted(
         "header only: nobody was exposed"
     );
     assert_eq!(
-        csv(&audit.unmapped().unwrap(), "UTC"),
+        csv(&audit.unmapped_paths().unwrap(), "UTC"),
         "path,requests,cross_user,suggested_route\n/search,2,1,/search\n/items/m123456789/reviews,1,1,/items/{id}/reviews\n"
     );
     let s = audit.summary().unwrap();
@@ -292,7 +292,7 @@ fn empty_log_gives_empty_reports() {
     let inputs = Inputs::load_quiet(&args(&inventory, &log)).unwrap();
     let audit = inputs.audit().unwrap();
     assert_eq!(audit.users().unwrap().df.height(), 0);
-    assert_eq!(audit.unmapped().unwrap().df.height(), 0);
+    assert_eq!(audit.unmapped_paths().unwrap().df.height(), 0);
     assert_eq!(audit.timeline().unwrap().df.height(), 0);
     assert_eq!(audit.pages().unwrap().df.height(), 5);
     assert_eq!(audit.summary().unwrap().users_potentially_affected, 0);

@@ -93,10 +93,13 @@ fn an_aggregated_log_gives_the_raw_logs_figures_by_hand() {
     ] {
         assert!(summary.contains(line), "{line} in\n{summary}");
     }
+    // By route: one path, its 2 requests, both served to u3 (not the owner u1), 1 owner.
     let unmapped = report("unmapped", &inv, &[path_str(&agg)], &[]);
+    assert!(unmapped.contains("/nowhere/{id},1,2,2,1\n"), "{unmapped}");
+    let by_path = report("unmapped", &inv, &[path_str(&agg)], &["--by", "path"]);
     assert!(
-        unmapped.contains("/nowhere/1,2,2,/nowhere/{id}\n"),
-        "{unmapped}"
+        by_path.contains("/nowhere/1,2,2,/nowhere/{id}\n"),
+        "{by_path}"
     );
     for kind in ["users", "fields", "pages", "unmapped", "summary"] {
         assert_eq!(

@@ -2,7 +2,7 @@
 //! the field picker, the questions and the save preview.
 
 use super::{Mode, Model, Tab};
-use crate::frame::names::PAGE_ID;
+use crate::frame::names::{PAGE_ID, SUGGESTED_ROUTE};
 use crate::inventory::document::Edit;
 use crate::tui::action::Action;
 use crate::tui::data::Request;
@@ -33,7 +33,7 @@ impl Model {
                 Some(
                     table
                         .grid
-                        .cell(table.current()?, "suggested_route")
+                        .cell(table.current()?, SUGGESTED_ROUTE)
                         .to_string(),
                 )
             })

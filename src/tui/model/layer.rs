@@ -81,6 +81,8 @@ pub enum LayerKind {
     Field(Box<FieldDetail>),
     /// One user's detail (text; scrolls).
     User(Box<UserDetail>),
+    /// The unmapped paths a suggested route covers.
+    Route(String),
     /// Waiting for the worker's answer.
     Pending(Request),
 }
@@ -131,6 +133,7 @@ impl Layer {
             LayerKind::Page(page) => format!("page {}", page.page_id),
             LayerKind::Field(field) => format!("field {}", field.field.id),
             LayerKind::User(user) => format!("user {}", user.user_id),
+            LayerKind::Route(route) => format!("paths of {route}"),
             LayerKind::Pending(request) => format!("{} (loading…)", request_name(request)),
         }
     }

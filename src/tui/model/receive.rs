@@ -116,8 +116,8 @@ impl Model {
             }
             Some(old) => {
                 let change = headline_change(
-                    (&old.summary, old.unmapped.len()),
-                    (&data.summary, data.unmapped.len()),
+                    (&old.summary, old.unmapped_paths.len()),
+                    (&data.summary, data.unmapped_paths.len()),
                 );
                 self.status = Some((change.clone(), false));
                 self.last_change = Some(change);

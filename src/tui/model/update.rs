@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
-use super::{Layer, LayerKind, Mode, Model, Tab};
-use crate::frame::names::{FIELD_ID, PAGE_ID, USER_ID};
+use super::{Layer, LayerKind, Mode, Model, Tab, TableView};
+use crate::frame::names::{FIELD_ID, PAGE_ID, SUGGESTED_ROUTE, USER_ID};
 use crate::tui::action::Action;
 use crate::tui::data::Request;
 use crate::tui::edit::{Confirm, Editor};
@@ -305,6 +305,11 @@ impl Model {
         let table = self.top_table()?;
         let row = table.current()?;
         let grid = &table.grid;
+        if grid.column("paths").is_some() && grid.column(SUGGESTED_ROUTE).is_some() {
+            let route = grid.cell(row, SUGGESTED_ROUTE).to_string();
+            self.open_route(route);
+            return None;
+        }
         let request = if grid.column(USER_ID).is_some() {
             Request::User(grid.cell(row, USER_ID).to_string())
         } else if grid.column(FIELD_ID).is_some() {
@@ -320,5 +325,19 @@ impl Model {
         };
         self.push(Layer::new(LayerKind::Pending(request.clone()), None));
         Some(request)
+    }
+
+    /// Drills from a suggested route down to the unmapped paths it covers (computed
+    /// already: no request to the worker).
+    fn open_route(&mut self, route: String) {
+        let Some(paths) = self.data().map(|data| data.unmapped_paths.clone()) else {
+            return;
+        };
+        let mut table = TableView::new(paths);
+        table
+            .rows
+            .retain(|&r| table.grid.cell(r, SUGGESTED_ROUTE) == route);
+        table.parent = table.rows.clone();
+        self.push(Layer::new(LayerKind::Route(route), Some(table)));
     }
 }
