@@ -7,6 +7,7 @@ pub mod incident;
 mod limits;
 mod positions;
 pub mod route;
+pub mod splice;
 mod validate;
 
 use std::path::Path;

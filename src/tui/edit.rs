@@ -9,6 +9,7 @@ use crate::inventory::document::{
     comments, diff, edit_error, page_id_for, Comments, Document, Edit, FieldEntry,
 };
 use crate::inventory::fideslang_categories;
+use crate::inventory::splice::splice;
 
 /// The inventory being edited: every version since loading, and which one is on disk.
 #[derive(Debug)]
@@ -25,13 +26,17 @@ pub struct Editor {
     next_id: u64,
 }
 
-/// One version of the inventory: the document, what the edit that made it did, and an id
-/// that no other version has (indices are reused when an edit follows an undo).
+/// One version of the inventory: the document, what the edit that made it did, an id
+/// that no other version has (indices are reused when an edit follows an undo), and its
+/// text: the file as written with each edit spliced in (`kept`), or the canonical form
+/// where an edit could not be spliced.
 #[derive(Debug)]
 struct Version {
     document: Document,
     what: String,
     id: u64,
+    text: String,
+    kept: bool,
 }
 
 /// A save the worker is asked for: the text previewed, for which version.
@@ -51,6 +56,7 @@ impl Editor {
         let file_text =
             std::fs::read_to_string(&path).map_err(|e| format!("cannot read {source}: {e}"))?;
         let document = Document::parse(&file_text, &source).map_err(|e| e.to_string())?;
+        let text = file_text.clone();
         let mut editor = Editor {
             path,
             file_text,
@@ -59,20 +65,26 @@ impl Editor {
             saved: Some(0),
             next_id: 0,
         };
-        let loaded = editor.version(document, "loaded".into());
+        let loaded = editor.version(document, "loaded".into(), text, true);
         editor.history.push(loaded);
         Ok(editor)
     }
 
-    fn version(&mut self, document: Document, what: String) -> Version {
+    fn version(&mut self, document: Document, what: String, text: String, kept: bool) -> Version {
         let id = self.next_id;
         self.next_id += 1;
-        Version { document, what, id }
+        Version {
+            document,
+            what,
+            id,
+            text,
+            kept,
+        }
     }
 
     /// Makes `document` the current version, dropping the versions an undo left behind.
-    fn push(&mut self, document: Document, what: String) {
-        let version = self.version(document, what);
+    fn push(&mut self, document: Document, what: String, text: String, kept: bool) {
+        let version = self.version(document, what, text, kept);
         self.history.truncate(self.cursor + 1);
         self.history.push(version);
         self.cursor = self.history.len() - 1;
@@ -94,8 +106,27 @@ impl Editor {
     /// Applies an edit that validates; returns the new inventory text, or why not.
     pub fn apply(&mut self, edit: &Edit) -> Result<String, String> {
         let next = validated(self.current(), edit, &self.source())?;
-        self.push(next, edit.describe());
-        self.current().to_yaml().map_err(|e| e.to_string())
+        let (text, kept) = self.text_after(edit, &next)?;
+        self.push(next, edit.describe(), text.clone(), kept);
+        Ok(text)
+    }
+
+    /// The current text with `edit` spliced in, when the result reads back as `next`
+    /// (true: the file's layout and comments are kept); otherwise `next`'s canonical form.
+    fn text_after(&self, edit: &Edit, next: &Document) -> Result<(String, bool), String> {
+        let current = &self.history[self.cursor];
+        let canonical = next.to_yaml().map_err(|e| e.to_string())?;
+        let read_back = |text: &str| {
+            Document::parse(text, &self.source())
+                .ok()
+                .and_then(|d| d.to_yaml().ok())
+        };
+        match splice(&current.text, edit) {
+            Some(text) if read_back(&text).as_deref() == Some(canonical.as_str()) => {
+                Ok((text, current.kept))
+            }
+            _ => Ok((canonical, false)),
+        }
     }
 
     /// Steps back one edit: (what was undone, the inventory text now).
@@ -119,19 +150,23 @@ impl Editor {
 
     /// `what` with the current inventory's text.
     fn with_text(&self, what: String) -> Result<(String, String), String> {
-        let text = self.current().to_yaml().map_err(|e| e.to_string())?;
-        Ok((what, text))
+        Ok((what, self.history[self.cursor].text.clone()))
     }
 
     /// What a save would write, and the diff against the file.
     pub fn preview(&self, move_comments: bool) -> Result<SavePreview, String> {
         let found = comments(&self.file_text);
-        let document = if move_comments {
-            self.current().with_comments_as_notes(&found)
+        let current = &self.history[self.cursor];
+        // Comments are dropped only where the canonical form is written: when asked to
+        // move them into notes, or when an edit could not be spliced into the file.
+        let (text, found) = if move_comments {
+            let moved = current.document.with_comments_as_notes(&found);
+            (moved.to_yaml().map_err(|e| e.to_string())?, found)
+        } else if current.kept {
+            (current.text.clone(), Comments::default())
         } else {
-            self.current().clone()
+            (current.text.clone(), found)
         };
-        let text = document.to_yaml().map_err(|e| e.to_string())?;
         Ok(SavePreview {
             diff: diff(&self.file_text, &text, &self.source())
                 .lines()
@@ -168,7 +203,12 @@ impl Editor {
             return;
         }
         if let Ok(document) = Document::parse(&save.text, &self.source()) {
-            self.push(document, "comments moved into notes".into());
+            self.push(
+                document,
+                "comments moved into notes".into(),
+                save.text.clone(),
+                true,
+            );
         }
         self.saved = Some(self.history[self.cursor].id);
     }

@@ -451,15 +451,26 @@ fn save_shows_the_diff_writes_atomically_and_keeps_a_backup() {
     let Mode::Save(preview) = h.model.mode() else {
         panic!("w opens the save preview");
     };
-    // The fixture's first line is a comment: the preview says it will be dropped.
-    assert_eq!(preview.comments.lines, 1);
-    assert!(preview
-        .text
-        .contains("- id: item\n  route: /items/{id}/\n  fields:\n  - name\n"));
-    assert!(preview
+    // The edit is spliced into the file as written: its comment and its flow lists stay,
+    // and the diff is the one changed line.
+    assert_eq!(preview.comments.lines, 0, "no comment is dropped");
+    assert_eq!(
+        preview.text,
+        original.replace(
+            "  - id: item\n    route: /items/{id}/\n    fields: []\n",
+            "  - id: item\n    route: /items/{id}/\n    fields: [name]\n"
+        )
+    );
+    let changed: Vec<&String> = preview
         .diff
         .iter()
-        .any(|l| l.starts_with("-    fields: []")));
+        .filter(|l| {
+            (l.starts_with('-') || l.starts_with('+'))
+                && !l.starts_with("---")
+                && !l.starts_with("+++")
+        })
+        .collect();
+    assert_eq!(changed, ["-    fields: []", "+    fields: [name]"]);
     // The temporary folder's name is random: mask it (same length, same wrapping).
     let dir = h._dir.path().display().to_string();
     let masked = h.screen().replace(&dir, &"X".repeat(dir.len()));

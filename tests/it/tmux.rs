@@ -182,7 +182,9 @@ fn edit_the_inventory_see_the_figures_change_and_save() {
     );
 
     tmux.keys(&["w"]);
-    tmux.wait_for(&["save the inventory", "comment line(s) will be dropped"]);
+    // The edit is spliced into the file: no comment is dropped, one line changes.
+    let preview = tmux.wait_for(&["save the inventory", "+    fields: [name, points_balance"]);
+    assert!(!preview.contains("will be dropped"), "{preview}");
     tmux.keys(&["y"]);
     tmux.wait_for(&["saved", ".bak"]);
     let saved = std::fs::read_to_string(&inventory).unwrap();
@@ -286,4 +288,94 @@ fn no_color_draws_the_tui_without_colour_codes() {
         );
         assert!(plain.contains("direct"), "the tier is still spelled out");
     }
+}
+
+/// `git diff` of `file` in the repository `dir`, as a person would run it.
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .expect("git is installed");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn a_page_added_in_the_tui_is_the_only_change_git_shows() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    // The sample's inventory has header comments and flow-style field lists.
+    let inventory = dir.path().join("inventory.yaml");
+    std::fs::copy(root.join("sample-data/inventory.yaml"), &inventory).unwrap();
+    git(dir.path(), &["init", "-q"]);
+    git(dir.path(), &["add", "inventory.yaml"]);
+    git(
+        dir.path(),
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "commit",
+            "-q",
+            "-m",
+            "inventory",
+        ],
+    );
+    let status = dir.path().join("status");
+    let command = format!(
+        "{} tui -i {} -e {} -r {} --from 2017-06-22T09:00:00+09:00 --to 2017-06-22T15:00:00+09:00 --tz Asia/Tokyo; echo $? > {}",
+        env!("CARGO_BIN_EXE_pii-audit"),
+        inventory.display(),
+        root.join("sample-data/exposure.csv").display(),
+        root.join("sample-data/registered.csv").display(),
+        status.display()
+    );
+    let tmux = Tmux::start("e2e-add", &command);
+    tmux.wait_for(&["headline figures"]);
+    // Unmapped, filtered to the coupon page's route; `a` adds a page for it.
+    tmux.keys(&["5"]);
+    tmux.wait_for(&["suggested_route", "/jp/transaction/{id}"]);
+    tmux.keys(&["/"]);
+    tmux.keys(&["-l", "coupon"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&["/jp/mypage/coupon", "1 of"]);
+    tmux.keys(&["a"]);
+    tmux.wait_for(&["route", "/jp/mypage/coupon"]);
+    tmux.keys(&["Down", "Down"]);
+    tmux.keys(&["-l", "name,address"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&["recomputed:", "inventory edited (w saves)"]);
+    tmux.keys(&["w"]);
+    tmux.wait_for(&["save the inventory", "+    fields: [name, address]"]);
+    tmux.keys(&["y"]);
+    tmux.wait_for(&["saved", ".bak"]);
+    assert_eq!(tmux.quit(&status), "0");
+    // Only the new block: four added lines at the end of `pages:`, nothing removed.
+    let numstat = git(dir.path(), &["diff", "--numstat", "--", "inventory.yaml"]);
+    assert_eq!(
+        numstat.split_whitespace().take(2).collect::<Vec<_>>(),
+        ["3", "0"],
+        "{numstat}"
+    );
+    let diff = git(dir.path(), &["diff", "-U0", "--", "inventory.yaml"]);
+    let added: Vec<&str> = diff
+        .lines()
+        .filter(|l| l.starts_with('+') && !l.starts_with("+++"))
+        .collect();
+    assert_eq!(
+        added,
+        [
+            "+  - id: jp_mypage_coupon",
+            "+    route: /jp/mypage/coupon",
+            "+    fields: [name, address]",
+        ],
+        "{diff}"
+    );
 }
