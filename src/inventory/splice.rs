@@ -160,8 +160,7 @@ impl Item {
     fn keys(&self, lines: &[String]) -> Vec<(String, Key)> {
         let column = self.key_column();
         let mut starts = Vec::new();
-        for line in self.start..self.end {
-            let text = &lines[line];
+        for (line, text) in lines.iter().enumerate().take(self.end).skip(self.start) {
             if is_filler(text) {
                 continue;
             }
