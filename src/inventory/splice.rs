@@ -23,7 +23,8 @@ pub fn splice(text: &str, edit: &Edit) -> Option<String> {
         Edit::SetRoute { page, route } => {
             let item = find_page(&lines, page)?;
             let key = item.key(&lines, "route")?;
-            lines[key.line] = format!("{}{}", key.prefix(&lines), scalar(route));
+            let value = scalar_like(key.inline_value(&lines), route);
+            lines[key.line] = key.with_value(&lines, &value);
             truncate_value(&mut lines, &key);
         }
         Edit::SetPageFields { page, fields } => set_fields(&mut lines, page, fields)?,
@@ -128,13 +129,49 @@ impl Key {
         }
     }
 
-    /// The value written on the key's line, trimmed (empty for a block value).
+    /// The value written on the key's line, trimmed, without a trailing comment (empty for
+    /// a block value).
     fn inline_value<'a>(&self, lines: &'a [String]) -> &'a str {
         let line = &lines[self.line];
-        line[self.column..]
-            .split_once(':')
-            .map_or("", |(_, v)| v.trim())
+        let value = line[self.column..].split_once(':').map_or("", |(_, v)| v);
+        without_comment(value).0.trim()
     }
+
+    /// The comment at the end of the key's line (with its leading spaces), or "".
+    fn trailing_comment<'a>(&self, lines: &'a [String]) -> &'a str {
+        let line = &lines[self.line];
+        let value = line[self.column..].split_once(':').map_or("", |(_, v)| v);
+        without_comment(value).1
+    }
+
+    /// The key's line rewritten with `value`, its trailing comment kept.
+    fn with_value(&self, lines: &[String], value: &str) -> String {
+        format!(
+            "{}{value}{}",
+            self.prefix(lines),
+            self.trailing_comment(lines)
+        )
+    }
+}
+
+/// A value's text and its trailing comment: a `#` after a space, outside quotes.
+fn without_comment(value: &str) -> (&str, &str) {
+    let mut quote: Option<char> = None;
+    let mut previous = ' ';
+    for (i, c) in value.char_indices() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '\'' || c == '"' => quote = Some(c),
+            None if c == '#' && previous.is_whitespace() => {
+                let start = value[..i].trim_end().len();
+                return (&value[..start], &value[start..]);
+            }
+            None => {}
+        }
+        previous = c;
+    }
+    (value, "")
 }
 
 /// Drops the continuation lines of a value whose first line was just rewritten whole.
@@ -234,7 +271,10 @@ fn read_scalar(text: &str) -> Option<String> {
 /// escapes when that would take more than one line.
 fn scalar(value: &str) -> String {
     match serde_yaml::to_string(value) {
-        Ok(text) if text.trim_end().lines().count() == 1 => text.trim_end().to_string(),
+        // One line, and not the header of a block scalar (`|-`, `>`).
+        Ok(text) if text.trim_end().lines().count() == 1 && !text.starts_with(['|', '>']) => {
+            text.trim_end().to_string()
+        }
         _ => {
             let mut out = String::from("\"");
             for c in value.chars() {
@@ -250,6 +290,23 @@ fn scalar(value: &str) -> String {
             out.push('"');
             out
         }
+    }
+}
+
+/// `value` quoted the way `old` (the value it replaces) was: single quotes stay single,
+/// double stay double; otherwise as `scalar` writes it.
+fn scalar_like(old: &str, value: &str) -> String {
+    if old.starts_with('\'') && !value.contains(['\n', '\r', '\t']) {
+        format!("'{}'", value.replace('\'', "''"))
+    } else if old.starts_with('"') {
+        let plain = scalar(value);
+        if plain.starts_with('"') {
+            plain
+        } else {
+            format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
+        }
+    } else {
+        scalar(value)
     }
 }
 
@@ -288,13 +345,12 @@ fn block_list(column: usize, items: &[String]) -> Vec<String> {
 fn set_fields(lines: &mut Vec<String>, page: &str, fields: &[String]) -> Option<()> {
     let item = find_page(lines, page)?;
     let key = item.key(lines, "fields")?;
-    let prefix = key.prefix(lines);
     match list_style(lines, &key)? {
         None => {
-            lines[key.line] = format!("{prefix}{}", flow_list(fields));
+            lines[key.line] = key.with_value(lines, &flow_list(fields));
         }
         Some(_) if fields.is_empty() => {
-            lines[key.line] = format!("{prefix}[]");
+            lines[key.line] = key.with_value(lines, "[]");
             truncate_value(lines, &key);
         }
         Some(column) => {
@@ -309,7 +365,8 @@ fn set_note(lines: &mut Vec<String>, page: &str, note: Option<&str>) -> Option<(
     let item = find_page(lines, page)?;
     match (item.key(lines, "note"), note) {
         (Some(key), Some(note)) => {
-            lines[key.line] = format!("{}{}", key.prefix(lines), scalar(note));
+            let value = scalar_like(key.inline_value(lines), note);
+            lines[key.line] = key.with_value(lines, &value);
             truncate_value(lines, &key);
         }
         (Some(key), None) => {

@@ -14,7 +14,7 @@ use pii_audit::error::InputError;
 use pii_audit::exposure::{parse_instant, Log, ReadOptions, Zone};
 use pii_audit::inventory::{normalise_path, Inventory, Route, RouteTable};
 
-fn config(regressions: &'static str) -> ProptestConfig {
+pub fn config(regressions: &'static str) -> ProptestConfig {
     ProptestConfig {
         failure_persistence: Some(Box::new(FileFailurePersistence::Direct(regressions))),
         ..ProptestConfig::default()

@@ -17,6 +17,7 @@ mod relations;
 mod routes_prop;
 mod scale;
 mod silent;
+mod splice;
 mod tmux;
 mod tui;
 mod unmapped;
