@@ -205,3 +205,48 @@ fn a_trailing_comment_and_odd_notes_survive() {
         spliced_diff(&text, &edit);
     }
 }
+
+#[test]
+fn the_save_preview_says_a_deleted_page_takes_its_comment_along() {
+    use pii_audit::load::Inputs;
+    use pii_audit::tui::action::Action;
+    use pii_audit::tui::data::compute;
+    use pii_audit::tui::edit::Editor;
+    use pii_audit::tui::model::{Mode, Model, Title};
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("styles.yaml");
+    std::fs::write(&file, styles()).unwrap();
+    let mut editor = Editor::open(file).unwrap();
+    editor
+        .apply(&Edit::DeletePage {
+            page: "mail".into(),
+        })
+        .unwrap();
+    let preview = editor.preview(false).unwrap();
+    assert_eq!(preview.comments.lines, 0, "the file's layout is kept");
+    assert!(preview
+        .diff
+        .iter()
+        .any(|l| l == "-  # Mail settings, listed block style."));
+    // On screen: the overlay says the comment goes with the page.
+    let options = pii_audit::load::Options::new(
+        crate::fixture("worked/inventory.yaml"),
+        &crate::fixture("worked/log.csv"),
+    );
+    let inputs = Inputs::load_quiet(&options).unwrap();
+    let (data, _) = compute(&inputs, &mut |_| {}).unwrap();
+    let title = Title {
+        text: "styles".into(),
+        sample: false,
+        unpacked: None,
+    };
+    let mut model = Model::loaded(title, (120, 40), data);
+    model.editor = Some(editor);
+    model.update(Action::SaveInventory);
+    assert!(matches!(model.mode(), Mode::Save(_)));
+    let screen = crate::tui::screen(&model);
+    assert!(
+        screen.contains("removes 1 comment line(s): the comment directly above each deleted"),
+        "{screen}"
+    );
+}

@@ -137,6 +137,17 @@ pub(super) fn draw_save(model: &Model, preview: &SavePreview, frame: &mut Frame,
             "no change: the file already holds this inventory",
         ));
     }
+    let removed_comments = preview
+        .diff
+        .iter()
+        .filter(|l| l.starts_with('-') && !l.starts_with("---"))
+        .filter(|l| l[1..].trim_start().starts_with('#'))
+        .count();
+    if removed_comments > 0 && preview.comments.lines == 0 {
+        lines.push(Line::from(format!(
+            "removes {removed_comments} comment line(s): the comment directly above each deleted page or field goes with it"
+        )));
+    }
     let room = (area.height as usize).saturating_sub(lines.len() + 4);
     lines.extend(
         preview
