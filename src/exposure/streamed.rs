@@ -144,39 +144,7 @@ pub(super) fn read_streaming(
         df.vstack_mut(&more).map_err(polars_bug)?;
     }
     let values = StringChunked::from_iter_values("path".into(), batches.paths.iter().map(|p| &**p));
-    if has_bad_time(&df)? {
-        // Rare: find the file, then its first bad row.
-        for source in sources {
-            let lf = source.lf.clone().select([ts_to_utc(
-                &source.time_type("ts"),
-                source.path,
-                &options.zone,
-            )?
-            .alias("ts")]);
-            let bad = count_bad_times(lf.clone())
-                .map_err(|e| unreadable(source.path, source.format, &e))?;
-            if bad > 0 {
-                return Err(first_bad_time(&lf, source.path, source.format));
-            }
-        }
-    }
-    if batches.empty_path {
-        // Rare: find the file, then its first row with an empty path.
-        for source in sources {
-            let rows = source.lf.clone().select([
-                ts_to_utc(&source.time_type("ts"), source.path, &options.zone)?.alias("ts"),
-                text("path"),
-            ]);
-            let found = first_empty_path_row(rows, options)
-                .map_err(|e| unreadable(source.path, source.format, &e))?;
-            if let Some(index) = found {
-                return Err(empty_path_error(source.path, source.format, index));
-            }
-        }
-        return Err(polars_bug(PolarsError::NoData(
-            "the empty path was not found again".into(),
-        )));
-    }
+    refuse_bad_rows(&df, batches.empty_path, sources, options)?;
     let (mut df, skipped) = keep_owned(df, false)?;
     let codes = df
         .column("path_code")
@@ -194,4 +162,48 @@ pub(super) fn read_streaming(
         },
         skipped,
     ))
+}
+
+/// After the scan: a bad time or an empty path met in the batches is found again, file by
+/// file (rare, so not tracked per batch), and refused by its row.
+fn refuse_bad_rows(
+    df: &DataFrame,
+    empty_path: bool,
+    sources: &[Source],
+    options: &ReadOptions,
+) -> Result<()> {
+    if has_bad_time(df)? {
+        // Rare: find the file, then its first bad row.
+        for source in sources {
+            let lf = source.lf.clone().select([ts_to_utc(
+                &source.time_type("ts"),
+                source.path,
+                &options.zone,
+            )?
+            .alias("ts")]);
+            let bad = count_bad_times(lf.clone())
+                .map_err(|e| unreadable(source.path, source.format, &e))?;
+            if bad > 0 {
+                return Err(first_bad_time(&lf, source.path, source.format));
+            }
+        }
+    }
+    if empty_path {
+        // Rare: find the file, then its first row with an empty path.
+        for source in sources {
+            let rows = source.lf.clone().select([
+                ts_to_utc(&source.time_type("ts"), source.path, &options.zone)?.alias("ts"),
+                text("path"),
+            ]);
+            let found = first_empty_path_row(rows, options)
+                .map_err(|e| unreadable(source.path, source.format, &e))?;
+            if let Some(index) = found {
+                return Err(empty_path_error(source.path, source.format, index));
+            }
+        }
+        return Err(polars_bug(PolarsError::NoData(
+            "the empty path was not found again".into(),
+        )));
+    }
+    Ok(())
 }
