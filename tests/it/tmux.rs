@@ -146,6 +146,20 @@ fn sample_incident_from_first_screen_to_quit() {
     assert_eq!(tmux.quit(&status), "0");
 }
 
+/// `pii-audit tui` on the sample's log and registered table in its leak window, with
+/// `inventory` (a copy the test may edit); the exit status goes to `status`.
+fn sample_tui_command(inventory: &Path, status: &Path) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    format!(
+        "{} tui -i {} -e {} -r {} --from 2017-06-22T09:00:00+09:00 --to 2017-06-22T15:00:00+09:00 --tz Asia/Tokyo; echo $? > {}",
+        env!("CARGO_BIN_EXE_pii-audit"),
+        inventory.display(),
+        root.join("sample-data/exposure.csv").display(),
+        root.join("sample-data/registered.csv").display(),
+        status.display()
+    )
+}
+
 #[test]
 fn edit_the_inventory_see_the_figures_change_and_save() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -153,14 +167,7 @@ fn edit_the_inventory_see_the_figures_change_and_save() {
     let inventory = dir.path().join("inventory.yaml");
     std::fs::copy(root.join("sample-data/inventory.yaml"), &inventory).unwrap();
     let status = dir.path().join("status");
-    let command = format!(
-        "{} tui -i {} -e {} -r {} --from 2017-06-22T09:00:00+09:00 --to 2017-06-22T15:00:00+09:00 --tz Asia/Tokyo; echo $? > {}",
-        env!("CARGO_BIN_EXE_pii-audit"),
-        inventory.display(),
-        root.join("sample-data/exposure.csv").display(),
-        root.join("sample-data/registered.csv").display(),
-        status.display()
-    );
+    let command = sample_tui_command(&inventory, &status);
     let tmux = Tmux::start("e2e-edit", &command);
     let before = tmux.wait_for(&["headline figures", "181 users in the direct tier"]);
     assert!(!before.contains("last inventory edit"));
@@ -329,14 +336,7 @@ fn a_page_added_in_the_tui_is_the_only_change_git_shows() {
         ],
     );
     let status = dir.path().join("status");
-    let command = format!(
-        "{} tui -i {} -e {} -r {} --from 2017-06-22T09:00:00+09:00 --to 2017-06-22T15:00:00+09:00 --tz Asia/Tokyo; echo $? > {}",
-        env!("CARGO_BIN_EXE_pii-audit"),
-        inventory.display(),
-        root.join("sample-data/exposure.csv").display(),
-        root.join("sample-data/registered.csv").display(),
-        status.display()
-    );
+    let command = sample_tui_command(&inventory, &status);
     let tmux = Tmux::start("e2e-add", &command);
     tmux.wait_for(&["headline figures"]);
     // Unmapped, filtered to the coupon page's route; `a` adds a page for it.

@@ -21,14 +21,7 @@ fn sample_unmapped(extra: &[&str]) -> Vec<Vec<String>> {
         .arg(sample.join("exposure.csv"))
         .args(["-r"])
         .arg(sample.join("registered.csv"))
-        .args([
-            "--from",
-            "2017-06-22T09:00:00+09:00",
-            "--to",
-            "2017-06-22T15:00:00+09:00",
-            "--tz",
-            "Asia/Tokyo",
-        ])
+        .args(crate::scale::WINDOW)
         .args(extra)
         .output()
         .unwrap();
