@@ -60,7 +60,7 @@ pub struct Spec {
 /// blind spot) showing the buyer's name, address and phone on the seller's page.
 const RELATIONS_BLOCK: &str =
     "relations:\n  buyer_of_seller: Buyer shown on the seller's transaction page\n";
-const TRANSACTION_PAGE: &str = "  - id: transaction\n    route: /jp/transaction/{item_id}/\n    fields: []\n    related:\n      - relation: buyer_of_seller\n        fields: [name, address, phone]\n    note: The seller's transaction page shows the buyer's name and address (no anonymous shipping).\n";
+const TRANSACTION_PAGE: &str = "  - id: transaction\n    route: /jp/transaction/{item_id}/\n    title: {en: Transaction, ja: 取引画面}\n    fields: []\n    related:\n      - relation: buyer_of_seller\n        fields: [name, address, phone]\n    note: The seller's transaction page shows the buyer's name and address (no anonymous shipping).\n";
 
 /// Personal pages (path template, relative weight). `{s}` is a listings tab.
 const PERSONAL: &[(&str, u32)] = &[
@@ -196,9 +196,15 @@ fn write_registered(dir: &Path, mut registered: DataFrame) -> Result<usize> {
 /// shows the buyer, and the relations table (then returns the line describing it).
 fn write_inventory(spec: &Spec, dir: &Path) -> Result<Option<String>> {
     if spec.relations > 0 {
-        let inventory =
-            INVENTORY.replacen("\npages:\n", &format!("\n{RELATIONS_BLOCK}pages:\n"), 1)
-                + TRANSACTION_PAGE;
+        // The relations block before `pages:`, the transaction page last among the pages
+        // (before the `incident:` block that follows them).
+        let inventory = INVENTORY
+            .replacen("\npages:\n", &format!("\n{RELATIONS_BLOCK}pages:\n"), 1)
+            .replacen(
+                "\nincident:\n",
+                &format!("\n{TRANSACTION_PAGE}incident:\n"),
+                1,
+            );
         write_private(&dir.join("inventory.yaml"), inventory.as_bytes())?;
         Ok(Some(write_relations(spec, dir)?))
     } else {

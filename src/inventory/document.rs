@@ -157,6 +157,7 @@ impl Document {
             } => next.doc.pages.push(PageDoc {
                 id: id.clone(),
                 route: route.clone(),
+                title: None,
                 fields: fields.clone(),
                 related: Vec::new(),
                 note: note.clone().filter(|n| !n.is_empty()),
@@ -400,6 +401,7 @@ pub fn pages_yaml(pages: &[PageEntry]) -> InputResult<String> {
         .map(|p| PageDoc {
             id: p.id.clone(),
             route: p.route.clone(),
+            title: None,
             fields: p.fields.clone(),
             related: Vec::new(),
             note: p.note.clone(),

@@ -91,6 +91,10 @@ fn is_false(value: &bool) -> bool {
 struct PageDoc {
     id: String,
     route: String,
+    /// What a person calls the page, one title or one per language (`{en: …, ja: …}`):
+    /// letters name the page by it instead of its route.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    title: Option<TitleDoc>,
     #[serde(default)]
     fields: Vec<String>,
     /// Fields of related people the page shows (the buyer's address on a seller's page).
@@ -98,6 +102,14 @@ struct PageDoc {
     related: Vec<RelatedDoc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     note: Option<String>,
+}
+
+/// A page's `title:`: one for every language, or one per language code.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+enum TitleDoc {
+    One(String),
+    PerLang(IndexMap<String, String>),
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -142,6 +154,29 @@ pub struct Page {
     /// Fields of related people it shows, one entry per relation.
     pub related: Vec<Related>,
     pub note: Option<String>,
+    /// What a person calls the page (`title:`), if the inventory says.
+    pub title: PageTitle,
+}
+
+/// A page's title: one for every language, and per language.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageTitle {
+    pub any: Option<String>,
+    pub by_lang: Vec<(Lang, String)>,
+}
+
+impl PageTitle {
+    /// The title in `lang`: that language's, else the one for every language, else the
+    /// English one; none when the inventory gives no title (letters then show the route).
+    pub fn in_lang(&self, lang: Lang) -> Option<&str> {
+        let of = |wanted: Lang| {
+            self.by_lang
+                .iter()
+                .find(|(l, _)| *l == wanted)
+                .map(|(_, t)| t.as_str())
+        };
+        of(lang).or(self.any.as_deref()).or_else(|| of(Lang::En))
+    }
 }
 
 /// At most this many relations: each is one bit of the `via` mask, beside `own`.

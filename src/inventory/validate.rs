@@ -10,8 +10,8 @@ use super::incident::{self, Incident, Jurisdiction, NoticeConfig};
 use super::positions::Positions;
 use super::route::{Route, RouteTable};
 use super::{
-    fideslang_categories, fideslang_replacement, Field, FieldDoc, Inventory, InventoryDoc, Page,
-    PageDoc,
+    fideslang_categories, fideslang_replacement, Field, FieldDoc, Inventory, InventoryDoc, Lang,
+    Page, PageDoc, PageTitle, TitleDoc,
 };
 use super::{Related, Relation, MAX_RELATIONS};
 use crate::error::{InputError, InputResult, Location};
@@ -235,6 +235,7 @@ fn validate_pages(
         let field_ids = page_fields(page, &base, &field_at, at)?;
         page_ids.insert(&page.id, i);
         let related = page_related(page, &base, fields, relations, at)?;
+        let title = page_title(page, &base, at)?;
         pages.push(Page {
             id: page.id.clone(),
             route_text: page.route.clone(),
@@ -242,9 +243,50 @@ fn validate_pages(
             fields: field_ids,
             related,
             note: page.note.clone(),
+            title,
         });
     }
     Ok(pages)
+}
+
+/// A page's `title:`: not empty, and per language only in the languages letters exist in.
+fn page_title(page: &PageDoc, base: &str, at: &Locate) -> InputResult<PageTitle> {
+    let empty = |key: &str| {
+        InputError::at(
+            at.value(key),
+            "empty title: give the page's name as a person knows it, or leave `title` out",
+        )
+    };
+    match &page.title {
+        None => Ok(PageTitle::default()),
+        Some(TitleDoc::One(title)) if title.trim().is_empty() => {
+            Err(empty(&format!("{base}.title")))
+        }
+        Some(TitleDoc::One(title)) => Ok(PageTitle {
+            any: Some(title.clone()),
+            by_lang: Vec::new(),
+        }),
+        Some(TitleDoc::PerLang(titles)) => {
+            let mut by_lang = Vec::with_capacity(titles.len());
+            for (code, title) in titles {
+                let key = format!("{base}.title.{code}");
+                let lang = Lang::ALL
+                    .into_iter()
+                    .find(|l| l.code() == code)
+                    .ok_or_else(|| {
+                        InputError::at(
+                            at.key(&key),
+                            format!("unknown language {code:?}; letters exist in en and ja"),
+                        )
+                    })?;
+                if title.trim().is_empty() {
+                    return Err(empty(&key));
+                }
+                by_lang.push((lang, title.clone()));
+            }
+            Ok(PageTitle { any: None, by_lang })
+        }
+    }
 }
 
 /// A page's own `fields:`, as indices, each once.

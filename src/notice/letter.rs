@@ -52,6 +52,10 @@ pub struct PageFacts {
     pub route: String,
     /// The route as a user reads it: parameters shown as `…` (`/my/email/…`).
     pub path: String,
+    /// The page's title in the letter's language (`title:` in the inventory), if any.
+    pub title: Option<String>,
+    /// How the letter names the page: its title with the path after it, or the path.
+    pub name: String,
     pub note: Option<String>,
     /// Labels of the user's fields this page showed to others.
     pub fields: Vec<String>,
@@ -301,10 +305,13 @@ impl<'a> Letters<'a> {
         let shows = |i: &usize| {
             (own && p.fields.contains(i)) || related.iter().any(|r| r.fields.contains(i))
         };
+        let (title, name) = page_name(p, lang);
         PageFacts {
             id: p.id.clone(),
             route: p.route_text.clone(),
             path: readable_route(&p.route_text),
+            title,
+            name,
             note: p.note.clone(),
             fields: exposed
                 .iter()
@@ -339,6 +346,8 @@ impl<'a> Letters<'a> {
                     id: p.id.clone(),
                     route: p.route_text.clone(),
                     path: readable_route(&p.route_text),
+                    title: page_name(p, lang).0,
+                    name: page_name(p, lang).1,
                     note: p.note.clone(),
                     fields: p.fields.iter().map(|&i| self.label(lang, i)).collect(),
                     own: p.related.is_empty(),
@@ -385,6 +394,22 @@ fn list(state: &State, items: Value) -> Result<String, minijinja::Error> {
 }
 
 /// A route as users read it: `{id}` and `{*rest}` become `…`.
+/// A page's title in `lang` and how a letter in `lang` names it: "Delivery address
+/// (/jp/mypage/delivery_address/)", "お届け先住所（/jp/…）", or the readable route alone.
+fn page_name(page: &crate::inventory::Page, lang: Lang) -> (Option<String>, String) {
+    let path = readable_route(&page.route_text);
+    match page.title.in_lang(lang) {
+        Some(title) => {
+            let name = match lang {
+                Lang::En => format!("{title} ({path})"),
+                Lang::Ja => format!("{title}（{path}）"),
+            };
+            (Some(title.to_string()), name)
+        }
+        None => (None, path),
+    }
+}
+
 pub fn readable_route(route: &str) -> String {
     route
         .split('/')

@@ -141,3 +141,19 @@ fn by_belongs_to_the_unmapped_report() {
         &["--by"],
     );
 }
+
+#[test]
+fn the_sample_shows_its_deadlines_on_the_first_screen() {
+    let sample = pii_audit::tui::sample::unpack().unwrap();
+    let inputs = Inputs::load_quiet(&sample.input).unwrap();
+    let (data, _) = compute(&inputs, &mut |_| {}).unwrap();
+    let title = Title {
+        text: "sample".into(),
+        sample: true,
+        unpacked: None,
+    };
+    let model = Model::loaded(title, (120, 40), data);
+    let screen = crate::tui::screen(&model);
+    // APPI's final report: 30 days from 22 June 2017 15:05 JST, day one counted.
+    assert!(screen.contains("2017-07-21"), "{screen}");
+}
