@@ -18,6 +18,7 @@ mod routes_prop;
 mod scale;
 mod silent;
 mod splice;
+mod titles;
 mod tmux;
 mod tui;
 mod unmapped;
