@@ -77,6 +77,33 @@ pub fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true")
 }
 
+/// Runs `command`, which must succeed; its standard output.
+pub fn stdout_of(command: &mut assert_cmd::Command) -> String {
+    let out = command.output().expect("the binary runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8 output")
+}
+
+/// The bundled sample's inputs and leak window, as command-line arguments.
+pub fn sample_args() -> Vec<String> {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
+    let file = |name: &str| sample.join(name).display().to_string();
+    let mut args = vec![
+        "-i".to_string(),
+        file("inventory.yaml"),
+        "-e".to_string(),
+        file("exposure.csv"),
+        "-r".to_string(),
+        file("registered.csv"),
+    ];
+    args.extend(scale::WINDOW.map(String::from));
+    args
+}
+
 /// The real binary, as a person runs it.
 pub fn pii() -> assert_cmd::Command {
     assert_cmd::Command::cargo_bin("pii-audit").expect("binary built")

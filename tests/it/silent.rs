@@ -240,19 +240,13 @@ fn counts_past_two_to_the_32_do_not_wrap() {
          /my/,a,w,3000000000,2017-01-01T00:00:00Z,2017-01-01T05:00:00Z\n",
     );
     let report = |kind: &str| -> String {
-        let out = pii()
-            .args(["report", kind, "--format", "csv", "-i"])
-            .arg(&inv)
-            .arg("-e")
-            .arg(&log)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
+        crate::stdout_of(
+            pii()
+                .args(["report", kind, "--format", "csv", "-i"])
+                .arg(&inv)
+                .arg("-e")
+                .arg(&log),
+        )
     };
     let users = report("users");
     let row = users.lines().nth(1).unwrap();

@@ -5,23 +5,11 @@ use crate::{pii, write};
 
 /// `check` on the bundled sample for its first user, in `lang`.
 fn sample_letter(lang: &str) -> String {
-    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
-    let out = pii()
-        .args(["check", "u00000001", "--lang", lang, "-i"])
-        .arg(sample.join("inventory.yaml"))
-        .arg("-e")
-        .arg(sample.join("exposure.csv"))
-        .arg("-r")
-        .arg(sample.join("registered.csv"))
-        .args(crate::scale::WINDOW)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    crate::stdout_of(
+        pii()
+            .args(["check", "u00000001", "--lang", lang])
+            .args(crate::sample_args()),
+    )
 }
 
 #[test]

@@ -13,28 +13,15 @@ use crate::tui::apply;
 
 /// `report unmapped` on the bundled sample, as CSV rows split into cells.
 fn sample_unmapped(extra: &[&str]) -> Vec<Vec<String>> {
-    let sample = crate::fixture("../../sample-data");
-    let out = pii()
-        .args(["report", "unmapped", "--format", "csv", "-i"])
-        .arg(sample.join("inventory.yaml"))
-        .arg("-e")
-        .arg(sample.join("exposure.csv"))
-        .args(["-r"])
-        .arg(sample.join("registered.csv"))
-        .args(crate::scale::WINDOW)
-        .args(extra)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| l.split(',').map(str::to_string).collect())
-        .collect()
+    crate::stdout_of(
+        pii()
+            .args(["report", "unmapped", "--format", "csv"])
+            .args(crate::sample_args())
+            .args(extra),
+    )
+    .lines()
+    .map(|l| l.split(',').map(str::to_string).collect())
+    .collect()
 }
 
 #[test]
