@@ -354,7 +354,14 @@ fn set_fields(lines: &mut Vec<String>, page: &str, fields: &[String]) -> Option<
             truncate_value(lines, &key);
         }
         Some(column) => {
-            let new = block_list(column, fields);
+            // A comment among the old items stays, after the new ones.
+            let mut new = block_list(column, fields);
+            new.extend(
+                lines[key.line + 1..key.end]
+                    .iter()
+                    .filter(|l| l.trim_start().starts_with('#'))
+                    .cloned(),
+            );
             lines.splice(key.line + 1..key.end, new);
         }
     }

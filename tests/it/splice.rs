@@ -250,3 +250,21 @@ fn the_save_preview_says_a_deleted_page_takes_its_comment_along() {
         "{screen}"
     );
 }
+
+#[test]
+fn a_comment_inside_a_block_list_is_kept() {
+    let text = styles().replace(
+        "      - email\n      - name\n",
+        "      - email\n      # the name is shown in the greeting\n      - name\n",
+    );
+    let edit = Edit::SetPageFields {
+        page: "mail".into(),
+        fields: vec!["email".into()],
+    };
+    let diff = spliced_diff(&text, &edit);
+    let spliced = splice(&text, &edit).unwrap();
+    assert!(
+        spliced.contains("      - email\n      # the name is shown in the greeting\n    note:"),
+        "{diff}"
+    );
+}
