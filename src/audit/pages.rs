@@ -22,11 +22,7 @@ impl Audit<'_> {
             .agg([
                 w.rows().alias(REQUESTS),
                 w.count(col("exposure")).alias(EXPOSURES),
-                col(OWNER_ID)
-                    .filter(col(self.own_exposure()))
-                    .n_unique()
-                    .cast(DataType::UInt64)
-                    .alias("owners_exposed"),
+                self.owners_exposed().alias("owners_exposed"),
                 distinct_viewers(w).alias("viewers"),
             ]);
         let pages = self.page_table()?;

@@ -272,13 +272,18 @@ impl<'a> Audit<'a> {
             ]))
     }
 
-    /// The column that says a row exposed its owner (pages' and timeline's owner counts).
-    pub(super) fn own_exposure(&self) -> &'static str {
-        if self.relating().is_some() {
+    /// How many distinct owners a group's rows exposed as owners (the pages' and the
+    /// timeline's owner counts; with relations, a related person's row is not the owner's).
+    pub(super) fn owners_exposed(&self) -> Expr {
+        let own = if self.relating().is_some() {
             "own_exposure"
         } else {
             "exposure"
-        }
+        };
+        col(OWNER_ID)
+            .filter(col(own))
+            .n_unique()
+            .cast(DataType::UInt64)
     }
 }
 

@@ -4,7 +4,7 @@ use anyhow::Result;
 use polars::prelude::*;
 
 use super::{Audit, Report, ReportKind};
-use crate::frame::names::{EXPOSURES, OWNER_ID, REQUESTS, USERS_EXPOSED};
+use crate::frame::names::{EXPOSURES, REQUESTS, USERS_EXPOSED};
 use crate::frame::polars_bug;
 
 impl Audit<'_> {
@@ -29,11 +29,7 @@ impl Audit<'_> {
             .agg([
                 w.rows().alias(REQUESTS),
                 w.count(col("exposure")).alias(EXPOSURES),
-                col(OWNER_ID)
-                    .filter(col(self.own_exposure()))
-                    .n_unique()
-                    .cast(DataType::UInt64)
-                    .alias(USERS_EXPOSED),
+                self.owners_exposed().alias(USERS_EXPOSED),
             ])
             .sort(["minute"], SortMultipleOptions::default())
             .collect()
