@@ -74,7 +74,7 @@ struct Span {
 
 /// The lines of the top-level block `key:` (its key line excluded), up to its last
 /// content line.
-fn top_block(lines: &[String], key: &str) -> Option<(usize, Span)> {
+fn top_block(lines: &[String], key: &str) -> Option<Span> {
     let head = lines
         .iter()
         .position(|l| l.starts_with(&format!("{key}:")) && !l.starts_with(' '))?;
@@ -82,7 +82,7 @@ fn top_block(lines: &[String], key: &str) -> Option<(usize, Span)> {
         .iter()
         .position(|l| !is_filler(l) && indent(l) == Some(0))
         .map_or(lines.len(), |i| head + 1 + i);
-    Some((head, trimmed(lines, head + 1, next)))
+    Some(trimmed(lines, head + 1, next))
 }
 
 /// `[start, end)` with trailing blank and comment lines left out.
@@ -129,19 +129,21 @@ impl Key {
         }
     }
 
+    /// What follows `name:` on the key's line: the value and its trailing comment.
+    fn after_colon<'a>(&self, lines: &'a [String]) -> (&'a str, &'a str) {
+        let line = &lines[self.line];
+        without_comment(line[self.column..].split_once(':').map_or("", |(_, v)| v))
+    }
+
     /// The value written on the key's line, trimmed, without a trailing comment (empty for
     /// a block value).
     fn inline_value<'a>(&self, lines: &'a [String]) -> &'a str {
-        let line = &lines[self.line];
-        let value = line[self.column..].split_once(':').map_or("", |(_, v)| v);
-        without_comment(value).0.trim()
+        self.after_colon(lines).0.trim()
     }
 
     /// The comment at the end of the key's line (with its leading spaces), or "".
     fn trailing_comment<'a>(&self, lines: &'a [String]) -> &'a str {
-        let line = &lines[self.line];
-        let value = line[self.column..].split_once(':').map_or("", |(_, v)| v);
-        without_comment(value).1
+        self.after_colon(lines).1
     }
 
     /// The key's line rewritten with `value`, its trailing comment kept.
@@ -231,7 +233,7 @@ impl Item {
 
 /// The items of the `pages:` block sequence.
 fn page_items(lines: &[String]) -> Option<Vec<Item>> {
-    let (_, block) = top_block(lines, "pages")?;
+    let block = top_block(lines, "pages")?;
     let first = (block.start..block.end).find(|&l| !is_filler(&lines[l]))?;
     let dash = indent(&lines[first])?;
     if !lines[first][dash..].starts_with("- ") {
@@ -425,7 +427,7 @@ fn add_page(
 
 /// One entry of the top-level `fields:` mapping.
 fn field_entries(lines: &[String]) -> Option<(usize, Vec<(String, Span)>)> {
-    let (_, block) = top_block(lines, "fields")?;
+    let block = top_block(lines, "fields")?;
     let first = (block.start..block.end).find(|&l| !is_filler(&lines[l]))?;
     let column = indent(&lines[first])?;
     let starts: Vec<(String, usize)> = (block.start..block.end)
