@@ -365,7 +365,7 @@ impl InputArgs {
             Some(self.derive.options()?)
         } else if self.derive != DeriveArgs::default() {
             return Err(InputError::usage(
-                "--cache-key, --origin-status, --cached-status, --max-age and --origin-id need --derive-owners (the logs are CDN logs)",
+                "--log-format, --viewer, --cache-node, --ts-resolution, --statuses, --cache-key, --origin-status, --cached-status, --max-age and --origin-id need --derive-owners (the logs are CDN logs)",
             ));
         } else {
             None
@@ -458,18 +458,53 @@ pub struct DeriveArgs {
     /// Column naming the origin request each response came from (request collapsing id): joined on directly, preferred when the CDN logs one
     #[arg(long, value_name = "COLUMN")]
     pub origin_id: Option<String>,
+    /// The log as delivered: contract, cloudfront, cloudflare, akamai, fastly, nginx:'LOG_FORMAT', apache:'LOGFORMAT' or w3c [default: contract]
+    #[arg(long, value_name = "FORMAT")]
+    pub log_format: Option<String>,
+    /// Who asked, in a delivered log: cookie:NAME, header:NAME, field:COLUMN, ip or ip+ua
+    #[arg(long, value_name = "SOURCE", value_parser = parse_viewer)]
+    pub viewer: Option<cdn::Viewer>,
+    /// The field naming the cache node (caches are per node), or none [default: the format's own: CloudFront x-edge-location, Cloudflare EdgeColoCode, Fastly pop; else none]
+    #[arg(long, value_name = "FIELD|none")]
+    pub cache_node: Option<String>,
+    /// Resolution of the log's times: exact, or a duration such as 1s or 1ms [default: the format's (CloudFront 1s, nginx $msec 1ms ...), exact for contract logs]
+    #[arg(long, value_name = "RESOLUTION", value_parser = crate::cdn::parse_resolution)]
+    pub ts_resolution: Option<cdn::Resolution>,
+    /// HTTP statuses of responses that carried a page; others are counted, never attributed [default: 200-299]
+    #[arg(long, value_name = "LIST", value_parser = crate::cdn::parse_statuses)]
+    pub statuses: Option<Vec<(u16, u16)>>,
+}
+
+fn parse_viewer(text: &str) -> Result<cdn::Viewer, String> {
+    cdn::Viewer::parse(text)
 }
 
 impl DeriveArgs {
     /// The derivation's options; a status in both lists is refused.
     pub fn options(&self) -> InputResult<cdn::Options> {
-        cdn::Options::new(
+        let mut options = cdn::Options::new(
             self.cache_key,
             self.origin_status.as_deref(),
             self.cached_status.as_deref(),
             self.max_age,
             self.origin_id.clone(),
-        )
+        )?;
+        if let Some(format) = &self.log_format {
+            options.format = cdn::LogFormat::parse(format)
+                .map_err(|why| InputError::usage(format!("--log-format: {why}")))?;
+        }
+        options.viewer = self.viewer.clone();
+        options.node = match self.cache_node.as_deref().map(str::trim) {
+            None => cdn::Node::Default,
+            Some("none") => cdn::Node::None,
+            Some(field) => cdn::Node::Field(field.to_string()),
+        };
+        options.resolution = self.ts_resolution;
+        if let Some(statuses) = &self.statuses {
+            options.page_statuses = statuses.clone();
+        }
+        options.check()?;
+        Ok(options)
     }
 }
 

@@ -222,7 +222,10 @@ impl Inputs {
         let inventory = Inventory::load(&args.inventory)?;
         let mut warnings = inventory.warnings.clone();
         check_columns(&args.columns)?;
-        let listing = expand_log(&args.log, window)?;
+        let listing = match &args.derive {
+            Some(derive) => cdn::files::list(&args.log, &derive.format, window, derive.max_age)?,
+            None => expand_log(&args.log, window)?,
+        };
         let files: Vec<PathBuf> = listing.files;
         let started = Instant::now();
         let special = args.derive.is_some() || args.relations.is_some();

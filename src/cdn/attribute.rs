@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use anyhow::Result;
 use polars::prelude::*;
 
-use super::{CacheKey, Counts, Options};
+use super::{CacheKey, Counts, Options, ATTRIBUTION, CACHE_NODE, OWNER_CANDIDATES};
 use crate::frame::cells;
 use crate::frame::names::{CACHE_STATUS, ORIGIN_TS, OWNER_ID, VIEWER_ID};
 use crate::frame::{polars_bug, utc_micros};
@@ -59,15 +59,37 @@ pub(super) fn with_cache_keys(mut df: DataFrame, key: CacheKey) -> Result<DataFr
             *by_key.entry(k.as_ref()).or_insert(next)
         })
         .collect();
-    let keys: Vec<u32> = encoded
+    let mut keys: Vec<u32> = encoded
         .codes
         .downcast_iter()
         .flat_map(|a| a.values().iter())
         .map(|&code| of_value[code as usize])
         .collect();
+    per_node(&df, &mut keys)?;
     df.with_column(Column::new("key".into(), keys))
         .map_err(polars_bug)?;
     Ok(df)
+}
+
+/// Caches are per node: the key becomes one number per (node, key) pair, when the log
+/// names nodes.
+fn per_node(df: &DataFrame, keys: &mut [u32]) -> Result<()> {
+    let nodes = df
+        .column(CACHE_NODE)
+        .map_err(polars_bug)?
+        .str()
+        .map_err(polars_bug)?;
+    if nodes.null_count() == nodes.len() {
+        return Ok(());
+    }
+    let nodes = crate::frame::codes::encode(nodes, "")?;
+    let mut pairs: PlHashMap<(u32, u32), u32> = PlHashMap::default();
+    let codes = nodes.codes.downcast_iter().flat_map(|a| a.values().iter());
+    for (key, node) in keys.iter_mut().zip(codes) {
+        let next = pairs.len() as u32;
+        *key = *pairs.entry((*node, *key)).or_insert(next);
+    }
+    Ok(())
 }
 
 /// The rule: an origin response is its viewer's page; a cached one is the page of the
@@ -108,7 +130,10 @@ pub(super) fn attribute(rows: LazyFrame, options: &Options) -> Result<LazyFrame>
         Some(max) => age.lt_eq(lit(max)),
         None => lit(true),
     };
-    let found = col(ORIGIN_TS).is_not_null().and(fresh.clone());
+    let found = col(ORIGIN_TS)
+        .is_not_null()
+        .and(fresh.clone())
+        .and(col("no_page").not());
     let owner_row = when(col("is_origin"))
         .then(col("own_row"))
         .when(found.clone())
@@ -122,13 +147,27 @@ pub(super) fn attribute(rows: LazyFrame, options: &Options) -> Result<LazyFrame>
         col(CACHE_STATUS),
         when(col("is_origin"))
             .then(col("ts"))
-            .when(found)
+            .when(found.clone())
             .then(col(ORIGIN_TS))
             .otherwise(lit(NULL).cast(utc_micros()))
             .alias(ORIGIN_TS),
+        col(CACHE_NODE),
+        when(col("no_page"))
+            .then(lit("no_page"))
+            .when(col("is_origin"))
+            .then(lit("origin"))
+            .when(found)
+            .then(lit("cached"))
+            .otherwise(lit("unattributed"))
+            .alias(ATTRIBUTION),
+        lit(NULL)
+            .cast(DataType::List(Box::new(DataType::String)))
+            .alias(OWNER_CANDIDATES),
         col("is_origin"),
+        col("no_page"),
         col("is_origin")
             .not()
+            .and(col("no_page").not())
             .and(col(ORIGIN_TS).is_not_null())
             .and(fresh.not())
             .alias("too_old"),
@@ -216,31 +255,35 @@ fn with_latest_origin(rows: LazyFrame) -> Result<LazyFrame> {
 }
 
 pub(super) fn counts(df: &DataFrame) -> Result<Counts> {
+    let is = |value: &str| {
+        col(ATTRIBUTION)
+            .eq(lit(value))
+            .sum()
+            .cast(DataType::UInt64)
+            .alias(value)
+    };
     let sums = df
         .clone()
         .lazy()
         .select([
             len().cast(DataType::UInt64).alias("responses"),
-            col("is_origin")
-                .sum()
-                .cast(DataType::UInt64)
-                .alias("origin"),
-            col(ORIGIN_TS)
-                .is_null()
-                .sum()
-                .cast(DataType::UInt64)
-                .alias("unattributed"),
+            is("origin"),
+            is("ambiguous"),
+            is("unattributed"),
+            is("no_page"),
             col("too_old").sum().cast(DataType::UInt64).alias("too_old"),
         ])
         .collect()
         .map_err(polars_bug)?;
     let get = |name: &str| cells::number(&sums, name, 0);
-    let (responses, origin) = (get("responses")?, get("origin")?);
+    let (responses, origin, no_page) = (get("responses")?, get("origin")?, get("no_page")?);
     Ok(Counts {
         responses,
         origin,
-        cached: responses - origin,
+        cached: responses - origin - no_page,
+        ambiguous: get("ambiguous")?,
         unattributed: get("unattributed")?,
         too_old: get("too_old")?,
+        no_page,
     })
 }

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use polars::prelude::*;
 
-use super::{Options, CDN_COLUMNS};
+use super::vendor::Class;
+use super::{Options, CACHE_NODE, CDN_COLUMNS};
 use crate::error::{InputError, Location};
 use crate::exposure::{
     empty_path_error, empty_path_row, parse_text_timestamps, rename_columns, row_location, scan,
@@ -17,7 +18,7 @@ use crate::frame::{first_true, polars_bug};
 
 /// Reads one CDN log file: required columns, `ts` as UTC µs (a bad or empty one is an
 /// error with its row), `cache_status` classified (an unknown value is an error with its
-/// row) into `is_origin`.
+/// row) into `class` (origin or cached), and `cache_node` from `--cache-node`.
 pub(super) fn read_one(
     path: &Path,
     read: &ReadOptions,
@@ -30,6 +31,10 @@ pub(super) fn read_one(
     let mut needed: Vec<&str> = CDN_COLUMNS.to_vec();
     if let Some(id) = &options.origin_id {
         needed.push(id);
+    }
+    let node = options.node_field();
+    if let Some(node) = &node {
+        needed.push(node);
     }
     for column in &needed {
         if schema.get(column).is_none() {
@@ -56,6 +61,10 @@ pub(super) fn read_one(
     if let Some(id) = &options.origin_id {
         columns.push(text(id).alias("origin_id"));
     }
+    columns.push(match &node {
+        Some(node) => text(node).alias(CACHE_NODE),
+        None => lit(NULL).cast(DataType::String).alias(CACHE_NODE),
+    });
     let df = lf
         .select(columns)
         .collect()
@@ -81,9 +90,12 @@ pub(super) fn read_one(
     let is_origin = origin.iter().fold(lit(false), |acc, value| {
         acc.or(col(CACHE_STATUS).eq(lit(value.as_str())))
     });
+    let class = when(is_origin)
+        .then(lit(Class::Origin as u32))
+        .otherwise(lit(Class::Cached as u32));
     let df = df
         .lazy()
-        .with_column(is_origin.alias("is_origin"))
+        .with_column(class.alias("class"))
         .collect()
         .map_err(polars_bug)?;
     Ok((df, format))

@@ -9,7 +9,7 @@ use anyhow::Result;
 use crate::cli::{DeriveArgs, LogDialect};
 use crate::load::parse_zone;
 use crate::progress::Progress;
-use crate::{cdn, exposure, report};
+use crate::{cdn, report};
 
 /// Runs `derive-owners`.
 pub fn run(
@@ -22,7 +22,7 @@ pub fn run(
     let zone = parse_zone(tz)?;
     let options = args.options()?;
     let read = dialect.read_options(zone)?;
-    let files = exposure::expand_paths(log)?;
+    let files = cdn::files::list(log, &options.format, (None, None), options.max_age)?.files;
     let progress = Progress::on_stderr();
     progress.stage("reading the CDN log and deriving owners");
     let started = Instant::now();
@@ -44,11 +44,13 @@ pub fn run(
     let c = derived.counts;
     eprintln!("{}", c.unattributed_line());
     report::print_text(&format!(
-        "{}: {} responses: {} from the origin, {} from the cache ({} attributed)\n",
+        "{}: {} responses: {} from the origin, {} from the cache ({} attributed, {} ambiguous), {} without a page\n",
         output.display(),
         c.responses,
         c.origin,
         c.cached,
-        c.cached - c.unattributed
+        c.attributed(),
+        c.ambiguous,
+        c.no_page
     ))
 }

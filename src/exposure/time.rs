@@ -162,6 +162,6 @@ pub const LATEST_MICROS: i64 = 4_102_444_800_000_000;
 pub(super) const OUT_OF_RANGE: &str =
     "is outside 1970-01-01 to 2100-01-01: a web log cannot hold it (a clock or export error?)";
 
-pub(super) fn in_range(micros: i64) -> bool {
+pub fn in_range(micros: i64) -> bool {
     (EARLIEST_MICROS..LATEST_MICROS).contains(&micros)
 }

@@ -1,0 +1,136 @@
+//! The files of a delivered log: named files, globs and folders, whatever the files are
+//! called (`E2EXAMPLE.2017-06-22-00.a1b2c3d4.gz`, `access.log.1`). In a folder, hidden
+//! files and markers are skipped and counted, as for any log folder. A CloudFront file
+//! name's hour (UTC, the hour the requests were made) skips files that cannot hold a
+//! response of the window, with an hour's margin on each side; files before `--from` are
+//! kept, because an origin response before the window still attributes the cached
+//! responses in it, unless `--max-age` puts them out of reach.
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDateTime;
+
+use crate::error::{InputError, InputResult, Location};
+use crate::exposure::{expand_log, Listing};
+
+use super::vendor::LogFormat;
+
+const HOUR: i64 = 3_600_000_000;
+
+/// The files to read for `args`, and how many were left out.
+pub fn list(
+    args: &[String],
+    format: &LogFormat,
+    window: (Option<i64>, Option<i64>),
+    max_age: Option<i64>,
+) -> InputResult<Listing> {
+    if matches!(format, LogFormat::Contract) {
+        // Partitions before --from may hold the origin responses of the window's hits.
+        let earliest = window.0.and_then(|from| max_age.map(|age| from - age));
+        return expand_log(args, (earliest, window.1));
+    }
+    let mut listing = Listing::default();
+    for arg in args {
+        if arg.contains(['*', '?', '[']) {
+            let pattern = glob::glob(arg).map_err(|e| {
+                InputError::at(Location::file(arg), format!("invalid glob pattern: {e}"))
+            })?;
+            let before = listing.files.len();
+            for entry in pattern {
+                let path = entry.map_err(|e| {
+                    InputError::at(
+                        Location::file(e.path().display().to_string()),
+                        format!("cannot read it while matching {arg}: {}", e.error()),
+                    )
+                })?;
+                if path.is_file() {
+                    listing.files.push(path);
+                }
+            }
+            if listing.files.len() == before {
+                return Err(InputError::at(
+                    Location::file(arg),
+                    "the pattern matches no file",
+                ));
+            }
+        } else if Path::new(arg).is_dir() {
+            walk(Path::new(arg), &mut listing)?;
+        } else {
+            let path = PathBuf::from(arg);
+            std::fs::metadata(&path)
+                .map_err(|e| InputError::at(Location::file(arg), format!("cannot read: {e}")))?;
+            listing.files.push(path);
+        }
+    }
+    listing.files.sort();
+    listing.files.dedup();
+    if matches!(format, LogFormat::CloudFront) {
+        let earliest = window.0.and_then(|from| max_age.map(|age| from - age));
+        let before = listing.files.len();
+        listing
+            .files
+            .retain(|f| hour_of(f).is_none_or(|start| wanted(start, (earliest, window.1))));
+        listing.pruned = before - listing.files.len();
+    }
+    Ok(listing)
+}
+
+fn wanted(start: i64, (from, to): (Option<i64>, Option<i64>)) -> bool {
+    let (start, end) = (start - HOUR, start + 2 * HOUR);
+    from.is_none_or(|from| end > from) && to.is_none_or(|to| start < to)
+}
+
+fn walk(dir: &Path, listing: &mut Listing) -> InputResult<()> {
+    let location = || Location::file(dir.display().to_string());
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| InputError::at(location(), format!("cannot read the folder: {e}")))?;
+    for entry in entries {
+        let entry = entry
+            .map_err(|e| InputError::at(location(), format!("cannot read the folder: {e}")))?;
+        let name = entry.file_name().to_string_lossy().to_string();
+        let path = entry.path();
+        if name.starts_with('.') || name.starts_with('_') {
+            if !path.is_dir() {
+                listing.markers += 1;
+            }
+            continue;
+        }
+        if path.is_dir() {
+            walk(&path, listing)?;
+        } else {
+            listing.files.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// The UTC hour a CloudFront file name gives (`DIST.YYYY-MM-DD-HH.ID[.gz]`), in µs.
+pub fn hour_of(path: &Path) -> Option<i64> {
+    let name = path.file_name()?.to_string_lossy();
+    name.split('.').find_map(|part| {
+        if part.len() != 13 {
+            return None;
+        }
+        NaiveDateTime::parse_from_str(&format!("{part}:00"), "%Y-%m-%d-%H:%M")
+            .ok()
+            .map(|t| t.and_utc().timestamp_micros())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cloudfront_hours() {
+        let hour = hour_of(Path::new("logs/E2EXAMPLE.2017-06-22-06.a1b2c3d4.gz"));
+        assert_eq!(hour, Some(1_498_111_200_000_000));
+        assert_eq!(hour_of(Path::new("access.log.1")), None);
+        let start = hour.unwrap_or(0);
+        // One hour's margin each side.
+        assert!(wanted(start, (Some(start + 2 * HOUR), None)) == false);
+        assert!(wanted(start, (Some(start + 2 * HOUR - 1), None)));
+        assert!(!wanted(start, (None, Some(start - HOUR))));
+        assert!(wanted(start, (None, Some(start - HOUR + 1))));
+    }
+}

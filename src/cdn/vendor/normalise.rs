@@ -1,0 +1,357 @@
+//! A delivered file's fields, as read, into the normalised frame: the time parsed, the path
+//! put together, the viewer found, the cache status classified. Every refusal names the
+//! file, the line and the field.
+
+use std::collections::HashMap;
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use super::status::Class;
+use super::text::{percent_decode, Lines};
+use super::time::{self, TimeText};
+use super::{Delivered, Layout, Reading, Uri, Viewer};
+use crate::error::InputError;
+use crate::frame::names::{CACHE_STATUS, VIEWER_ID};
+use crate::frame::{polars_bug, utc_micros};
+
+/// A file's fields as text, row for row with `lines`.
+pub(crate) struct Raw {
+    pub df: DataFrame,
+    pub lines: Lines,
+}
+
+impl Raw {
+    fn texts(&self, field: &str) -> Result<StringChunked> {
+        let column = self.df.column(field).map_err(polars_bug)?;
+        let column = column.cast(&DataType::String).map_err(polars_bug)?;
+        Ok(column.str().map_err(polars_bug)?.clone())
+    }
+
+    fn refuse(&self, index: usize, field: &str, message: String) -> anyhow::Error {
+        InputError::at(self.lines.at(index, field), message).into()
+    }
+}
+
+/// Whether a field's value is the vendors' "no value".
+pub(crate) fn absent(value: Option<&str>) -> bool {
+    value.is_none_or(|v| {
+        let v = v.trim();
+        v.is_empty() || v == "-"
+    })
+}
+
+/// The normalised frame of one file (`super::COLUMNS`).
+pub(super) fn frame(raw: Raw, layout: &Layout, reading: &Reading) -> Result<Delivered> {
+    let (ts, resolution) = times(&raw, layout, reading)?;
+    let paths = paths(&raw, &layout.uri)?;
+    let (statuses, classes) = classes(&raw, layout, reading)?;
+    let viewers = viewers(&raw, layout, reading)?;
+    let n = raw.lines.rows();
+    let nodes: StringChunked = match reading.node {
+        Some(field) => raw
+            .texts(field)?
+            .iter()
+            .map(|v| if absent(v) { None } else { v.map(str::trim) })
+            .collect(),
+        None => StringChunked::full_null("".into(), n),
+    };
+    let ts = Int64Chunked::from_vec("ts".into(), ts)
+        .into_column()
+        .cast(&utc_micros())
+        .map_err(polars_bug)?;
+    let df = DataFrame::new(
+        n,
+        vec![
+            ts,
+            Column::new("path".into(), paths),
+            viewers.with_name(VIEWER_ID.into()).into_column(),
+            statuses.with_name(CACHE_STATUS.into()).into_column(),
+            UInt32Chunked::from_vec("class".into(), classes).into_column(),
+            nodes.with_name("cache_node".into()).into_column(),
+        ],
+    )
+    .map_err(polars_bug)?;
+    Ok(Delivered { df, resolution })
+}
+
+/// Each row's time (UTC µs) and the finest resolution the file's times show.
+fn times(raw: &Raw, layout: &Layout, reading: &Reading) -> Result<(Vec<i64>, i64)> {
+    let columns: Vec<StringChunked> = layout
+        .time
+        .iter()
+        .map(|f| raw.texts(f))
+        .collect::<Result<_>>()?;
+    let mut parsed: HashMap<String, Option<(i64, i64)>> = HashMap::new();
+    let mut out = Vec::with_capacity(raw.lines.rows());
+    let mut finest = i64::MAX;
+    let mut text = String::new();
+    for index in 0..raw.lines.rows() {
+        text.clear();
+        for (i, column) in columns.iter().enumerate() {
+            if i > 0 {
+                text.push(' ');
+            }
+            text.push_str(column.get(index).unwrap_or(""));
+        }
+        let value = match parsed.get(text.as_str()) {
+            Some(value) => *value,
+            None => {
+                let value = time::parse(&text, &layout.time_text)
+                    .filter(|(t, _)| crate::exposure::time_in_range(*t));
+                parsed.insert(text.clone(), value);
+                value
+            }
+        };
+        let Some((micros, resolution)) = value else {
+            let shown: String = text.chars().take(60).collect();
+            return Err(raw.refuse(
+                index,
+                &layout.time.join("+"),
+                format!(
+                    "unparsable or out-of-range time {shown:?} (expected {})",
+                    expected(&layout.time_text)
+                ),
+            ));
+        };
+        finest = finest.min(resolution);
+        out.push(micros);
+    }
+    let resolution = reading
+        .format
+        .fixed_resolution()
+        .unwrap_or(if finest == i64::MAX { 1 } else { finest });
+    Ok((out, resolution))
+}
+
+fn expected(kind: &TimeText) -> String {
+    match kind {
+        TimeText::DateSpaceTime => "YYYY-MM-DD and HH:MM:SS, UTC".into(),
+        TimeText::Rfc3339 => "RFC 3339, e.g. 2017-06-22T06:05:00.123Z".into(),
+        TimeText::Clf => "22/Jun/2017:15:05:00 +0900".into(),
+        TimeText::Strftime(p) => format!("the pattern {p:?}"),
+        TimeText::UnixSeconds => "Unix seconds, e.g. 1498111500.123".into(),
+        TimeText::UnixMillis => "Unix milliseconds".into(),
+        TimeText::UnixMicros => "Unix microseconds".into(),
+        TimeText::UnixNanos => "Unix nanoseconds".into(),
+        TimeText::Any => "RFC 3339, or Unix seconds or nanoseconds".into(),
+    }
+}
+
+/// Each row's requested path, with its query.
+fn paths(raw: &Raw, uri: &Uri) -> Result<Vec<String>> {
+    let n = raw.lines.rows();
+    let mut out = Vec::with_capacity(n);
+    match uri {
+        Uri::Split(path, query) => {
+            let paths = raw.texts(path)?;
+            let queries = match query {
+                Some(q) => Some(raw.texts(q)?),
+                None => None,
+            };
+            for index in 0..n {
+                let p = paths.get(index);
+                if absent(p) {
+                    return Err(raw.refuse(index, path, "empty path".into()));
+                }
+                let mut text = p.unwrap_or_default().trim().to_string();
+                if let Some(q) = queries.as_ref().and_then(|q| q.get(index)) {
+                    // Apache's %q carries its own `?`.
+                    let q = q.trim().trim_start_matches('?');
+                    if !absent(Some(q)) {
+                        text.push('?');
+                        text.push_str(q);
+                    }
+                }
+                out.push(text);
+            }
+        }
+        Uri::Whole(field) => {
+            let paths = raw.texts(field)?;
+            for (index, p) in paths.iter().enumerate() {
+                if absent(p) {
+                    return Err(raw.refuse(index, field, "empty path".into()));
+                }
+                out.push(p.unwrap_or_default().trim().to_string());
+            }
+        }
+        Uri::RequestLine(field) => {
+            let lines = raw.texts(field)?;
+            for (index, line) in lines.iter().enumerate() {
+                let mut parts = line
+                    .unwrap_or_default()
+                    .split(' ')
+                    .filter(|p| !p.is_empty());
+                let target = match (parts.next(), parts.next()) {
+                    (Some(_method), Some(target)) if target != "-" => target,
+                    _ => {
+                        let shown: String = line.unwrap_or_default().chars().take(60).collect();
+                        return Err(raw.refuse(
+                            index,
+                            field,
+                            format!("request line {shown:?} is not METHOD PATH [PROTOCOL]"),
+                        ));
+                    }
+                };
+                out.push(target.to_string());
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Each row's cache status as written, and its class (`Class as u32`): the vendor's table
+/// or the `--origin-status`/`--cached-status` lists, then no page for an HTTP status
+/// outside `--statuses`.
+fn classes(raw: &Raw, layout: &Layout, reading: &Reading) -> Result<(StringChunked, Vec<u32>)> {
+    let statuses = raw.texts(&layout.cache)?;
+    let mut known: HashMap<Option<&str>, Class> = HashMap::new();
+    let mut classes = Vec::with_capacity(statuses.len());
+    for (index, value) in statuses.iter().enumerate() {
+        let class = match known.get(&value) {
+            Some(class) => *class,
+            None => {
+                let class = classify(value, layout, reading).ok_or_else(|| {
+                    let shown: String = value.unwrap_or("").chars().take(40).collect();
+                    let documented = match layout.table {
+                        Some(table) => format!(
+                            "{} documents {} values: {}",
+                            table.vendor,
+                            table.field,
+                            table.values()
+                        ),
+                        None => format!(
+                            "origin statuses: {}; cached: {}",
+                            reading.origin_statuses.join(","),
+                            reading.cached_statuses.join(",")
+                        ),
+                    };
+                    raw.refuse(
+                        index,
+                        &layout.cache,
+                        format!(
+                            "cache status {shown:?} is not documented ({documented}); classify it with --origin-status or --cached-status"
+                        ),
+                    )
+                })?;
+                known.insert(value, class);
+                class
+            }
+        };
+        classes.push(class as u32);
+    }
+    if let Some(field) = &layout.status {
+        let codes = raw.texts(field)?;
+        for (index, code) in codes.iter().enumerate() {
+            let code = code.unwrap_or("").trim();
+            let Ok(number) = code.parse::<u16>() else {
+                let shown: String = code.chars().take(20).collect();
+                return Err(raw.refuse(
+                    index,
+                    field,
+                    format!("HTTP status {shown:?} is not a number"),
+                ));
+            };
+            if !reading
+                .page_statuses
+                .iter()
+                .any(|(lo, hi)| (*lo..=*hi).contains(&number))
+            {
+                classes[index] = Class::NoPage as u32;
+            }
+        }
+    }
+    Ok((statuses, classes))
+}
+
+fn classify(value: Option<&str>, layout: &Layout, reading: &Reading) -> Option<Class> {
+    let value = value.unwrap_or("-").trim();
+    let upper = value.to_uppercase();
+    if reading.origin_statuses.contains(&upper) {
+        return Some(Class::Origin);
+    }
+    if reading.cached_statuses.contains(&upper) {
+        return Some(Class::Cached);
+    }
+    layout.table.and_then(|table| table.class(value))
+}
+
+/// Each row's viewer: `None` for an unidentified visitor (no value, or `-`).
+fn viewers(raw: &Raw, layout: &Layout, reading: &Reading) -> Result<StringChunked> {
+    let fields = super::viewer_fields(reading.format, layout, reading.viewer)?;
+    let columns: Vec<StringChunked> = fields.iter().map(|f| raw.texts(f)).collect::<Result<_>>()?;
+    let decoded = |v: &str| -> String {
+        match &layout.cookie_header {
+            Some((field, true)) if fields.first() == Some(field) => {
+                percent_decode(v, false).into_owned()
+            }
+            _ => v.to_string(),
+        }
+    };
+    let whole_header = layout
+        .cookie_header
+        .as_ref()
+        .is_some_and(|(f, _)| fields.first() == Some(f));
+    let out: StringChunked = match reading.viewer {
+        Viewer::Cookie(name) if whole_header => columns[0]
+            .iter()
+            .map(|header| {
+                let header = header.filter(|h| !absent(Some(h)))?;
+                cookie(&decoded(header), name)
+            })
+            .collect(),
+        Viewer::IpUa => columns[0]
+            .iter()
+            .zip(columns[1].iter())
+            .map(|(ip, ua)| {
+                if absent(ip) {
+                    return None;
+                }
+                let ua = if absent(ua) { "" } else { ua.unwrap_or("") };
+                Some(format!("{}|{}", ip.unwrap_or("").trim(), ua.trim()))
+            })
+            .collect(),
+        _ => columns[0]
+            .iter()
+            .map(|v| {
+                if absent(v) {
+                    None
+                } else {
+                    v.map(|v| decoded(v.trim()))
+                }
+            })
+            .collect(),
+    };
+    Ok(out)
+}
+
+/// One cookie's value in a Cookie header (`a=1; session=xyz`); `None` when absent or empty.
+pub(crate) fn cookie(header: &str, name: &str) -> Option<String> {
+    header.split(';').find_map(|pair| {
+        let (key, value) = pair.split_once('=')?;
+        if key.trim() != name {
+            return None;
+        }
+        let value = value.trim().trim_matches('"');
+        (!value.is_empty() && value != "-").then(|| value.to_string())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_by_name() {
+        assert_eq!(
+            cookie("a=1; session=u-7; b=2", "session"),
+            Some("u-7".into())
+        );
+        assert_eq!(
+            cookie("sessionx=1;session=\"q\"", "session"),
+            Some("q".into())
+        );
+        assert_eq!(cookie("a=1", "session"), None);
+        assert_eq!(cookie("session=", "session"), None);
+    }
+}

@@ -1,0 +1,197 @@
+//! A delivered log file as lines: gzip recognised by its content (CDNs name files as they
+//! like), blank lines and `#` directive lines set aside, and each data row's line number
+//! kept so that an error can name `file:line`.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::error::{InputError, InputResult, Location};
+
+/// gzip's magic number (RFC 1952).
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// The data lines of one file, joined by `\n`, and where each came from.
+pub struct Lines {
+    pub path: PathBuf,
+    /// The data lines (no directives, no blank lines), each ended by `\n`.
+    pub bytes: Vec<u8>,
+    /// The 1-based line number of each data line, in order.
+    pub numbers: Vec<u32>,
+    /// Directive lines (`#Fields: ...`): the line number, the text after `#`, and how many
+    /// data lines came before it.
+    pub directives: Vec<Directive>,
+}
+
+/// A `#` line of a W3C-style log.
+pub struct Directive {
+    pub line: u32,
+    pub text: String,
+    /// Data lines before this directive.
+    pub rows_before: usize,
+}
+
+impl Lines {
+    /// The location of data row `index` (0-based), with the offending field.
+    pub fn at(&self, index: usize, field: &str) -> Location {
+        let line = self.numbers.get(index).copied().unwrap_or(0) as usize;
+        Location {
+            line: Some(line),
+            ..Location::file(self.path.display().to_string())
+        }
+        .key(field)
+    }
+
+    /// The data line `index`, for a message (at most 120 characters).
+    pub fn shown(&self, index: usize) -> String {
+        let line = self.bytes.split(|&b| b == b'\n').nth(index).unwrap_or(&[]);
+        let text = String::from_utf8_lossy(line);
+        text.chars().take(120).collect()
+    }
+
+    pub fn rows(&self) -> usize {
+        self.numbers.len()
+    }
+}
+
+/// The file's bytes, gunzipped when they start with gzip's magic number, whatever the name.
+pub fn content(path: &Path) -> InputResult<Vec<u8>> {
+    let file = || Location::file(path.display().to_string());
+    let raw =
+        std::fs::read(path).map_err(|e| InputError::at(file(), format!("cannot read: {e}")))?;
+    if !raw.starts_with(&GZIP_MAGIC) {
+        return Ok(raw);
+    }
+    let mut out = Vec::with_capacity(raw.len() * 8);
+    flate2::read::MultiGzDecoder::new(raw.as_slice())
+        .read_to_end(&mut out)
+        .map_err(|e| {
+            InputError::at(
+                file(),
+                format!("starts as gzip but cannot be decompressed: {e}"),
+            )
+        })?;
+    Ok(out)
+}
+
+/// Reads `path` into lines. With `directives`, lines starting with `#` are directives,
+/// not data. A `\r` before `\n` is dropped. A line that is not UTF-8 is refused by line.
+pub fn read(path: &Path, directives: bool) -> InputResult<Lines> {
+    let raw = content(path)?;
+    let mut lines = Lines {
+        path: path.to_path_buf(),
+        bytes: Vec::with_capacity(raw.len() + 1),
+        numbers: Vec::new(),
+        directives: Vec::new(),
+    };
+    let mut number = 0u32;
+    for line in raw.split(|&b| b == b'\n') {
+        number += 1;
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.iter().all(|b| b.is_ascii_whitespace()) {
+            continue;
+        }
+        if directives && line.first() == Some(&b'#') {
+            let text = std::str::from_utf8(&line[1..]).map_err(|_| not_utf8(path, number))?;
+            lines.directives.push(Directive {
+                line: number,
+                text: text.trim().to_string(),
+                rows_before: lines.numbers.len(),
+            });
+            continue;
+        }
+        if std::str::from_utf8(line).is_err() {
+            return Err(not_utf8(path, number));
+        }
+        lines.bytes.extend_from_slice(line);
+        lines.bytes.push(b'\n');
+        lines.numbers.push(number);
+    }
+    Ok(lines)
+}
+
+fn not_utf8(path: &Path, line: u32) -> InputError {
+    InputError::at(
+        Location::file(path.display().to_string()).at(line as usize, 1),
+        "the line is not UTF-8 text",
+    )
+}
+
+/// Decodes `%XX` escapes (and, with `plus`, `+` as a space), as CDNs write URL-encoded
+/// fields; an escape that is not two hex digits is kept as written.
+pub fn percent_decode(text: &str, plus: bool) -> std::borrow::Cow<'_, str> {
+    if !text.contains('%') && !(plus && text.contains('+')) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'%' && i + 2 < bytes.len() {
+            let hex = |c: u8| (c as char).to_digit(16);
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(if plus && b == b'+' { b' ' } else { b });
+        i += 1;
+    }
+    std::borrow::Cow::Owned(String::from_utf8_lossy(&out).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_escapes_and_keeps_bad_ones() {
+        assert_eq!(percent_decode("a%3Db%3B%20c", false), "a=b; c");
+        assert_eq!(percent_decode("100%", false), "100%");
+        assert_eq!(percent_decode("%zz+x", true), "%zz x");
+        assert_eq!(percent_decode("%4", false), "%4");
+    }
+
+    #[test]
+    fn lines_keep_their_numbers_and_directives() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log");
+        std::fs::write(
+            &path,
+            "#Version: 1.0\n#Fields: a b\r\n\nx y\r\n#Fields: a\nz\n",
+        )
+        .unwrap();
+        let lines = read(&path, true).unwrap();
+        assert_eq!(lines.bytes, b"x y\nz\n");
+        assert_eq!(lines.numbers, vec![4, 6]);
+        let d: Vec<(u32, &str, usize)> = lines
+            .directives
+            .iter()
+            .map(|d| (d.line, d.text.as_str(), d.rows_before))
+            .collect();
+        assert_eq!(
+            d,
+            vec![
+                (1, "Version: 1.0", 0),
+                (2, "Fields: a b", 0),
+                (5, "Fields: a", 1)
+            ]
+        );
+        assert_eq!(
+            lines.at(1, "a").to_string(),
+            format!("{}:6: a", path.display())
+        );
+    }
+
+    #[test]
+    fn gzip_is_known_by_its_content() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("E2EXAMPLE.2017-06-22-00.a1b2c3d4");
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(b"x\n").unwrap();
+        std::fs::write(&path, gz.finish().unwrap()).unwrap();
+        assert_eq!(read(&path, false).unwrap().bytes, b"x\n");
+    }
+}

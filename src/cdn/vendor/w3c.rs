@@ -1,0 +1,214 @@
+//! W3C extended log files (IIS and others) and CloudFront standard logs: fields declared by
+//! a `#Fields:` directive (a file may declare them again further down, as IIS does after a
+//! restart), values separated by a tab (CloudFront) or a space (W3C), `-` for no value.
+//! The values are split by polars' CSV reader, quoting off.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use super::normalise::Raw;
+use super::text::{self, Lines};
+use super::time::TimeText;
+use super::{needed_fields, status, Layout, LogFormat, Overrides, Reading, Uri};
+use crate::error::{InputError, Location};
+use crate::frame::polars_bug;
+
+/// The layout of a CloudFront or W3C file; `--column` remaps the path, cache status and
+/// time (one field then, read as RFC 3339 or a Unix time).
+fn layout(format: &LogFormat, reading: &Reading) -> Layout {
+    let cloudfront = matches!(format, LogFormat::CloudFront);
+    let map = Overrides(reading.columns);
+    let (time, time_text) = match map.get("ts") {
+        Some(field) => (vec![field], TimeText::Any),
+        None => (vec!["date".into(), "time".into()], TimeText::DateSpaceTime),
+    };
+    let uri = match map.get("path") {
+        Some(field) => Uri::Whole(field),
+        None => Uri::Split("cs-uri-stem".into(), Some("cs-uri-query".into())),
+    };
+    let cache = map.get("cache_status").unwrap_or_else(|| {
+        if cloudfront {
+            "x-edge-result-type".into()
+        } else {
+            "x-cache-status".into()
+        }
+    });
+    Layout {
+        time,
+        time_text,
+        uri,
+        status: Some("sc-status".into()),
+        cache,
+        table: cloudfront.then_some(&status::CLOUDFRONT),
+        ip: Some("c-ip".into()),
+        ua: Some("cs(User-Agent)".into()),
+        cookie_header: Some(("cs(Cookie)".into(), cloudfront)),
+    }
+}
+
+/// One `#Fields` block: its fields and the rows under it.
+struct Section {
+    line: u32,
+    fields: Vec<String>,
+    rows: std::ops::Range<usize>,
+}
+
+/// Reads a CloudFront or W3C file's fields.
+pub(super) fn read(path: &Path, reading: &Reading) -> Result<(Layout, Raw)> {
+    let lines = text::read(path, true)?;
+    let layout = layout(reading.format, reading);
+    let needed = needed_fields(reading.format, &layout, reading)?;
+    let sections = sections(&lines)?;
+    let separator = if matches!(reading.format, LogFormat::CloudFront) {
+        b'\t'
+    } else {
+        b' '
+    };
+    let mut frames: Vec<DataFrame> = Vec::with_capacity(sections.len());
+    let starts = line_starts(&lines.bytes);
+    for section in &sections {
+        for field in &needed {
+            if !section.fields.iter().any(|f| f == field) {
+                return Err(InputError::at(
+                    Location::file(path.display().to_string()).at(section.line as usize, 1),
+                    format!(
+                        "the #Fields line has no `{field}` ({} logs need {}; declared: {})",
+                        reading.format.name(),
+                        needed.join(" "),
+                        section.fields.join(" ")
+                    ),
+                )
+                .into());
+            }
+        }
+        let bytes = &lines.bytes[starts[section.rows.start]..starts[section.rows.end]];
+        check_field_counts(&lines, bytes, section, separator)?;
+        frames.push(parse(bytes, section, &needed, separator).map_err(|e| {
+            InputError::at(
+                Location::file(path.display().to_string()),
+                format!(
+                    "cannot be read as {}: {}",
+                    reading.format.name(),
+                    crate::frame::first_line(&e.to_string())
+                ),
+            )
+        })?);
+    }
+    let mut frames = frames.into_iter();
+    let mut df = frames.next().unwrap_or_default();
+    for more in frames {
+        df.vstack_mut(&more).map_err(polars_bug)?;
+    }
+    if df.width() == 0 {
+        let columns: Vec<Column> = needed
+            .iter()
+            .map(|f| Column::new_empty(f.as_str().into(), &DataType::String))
+            .collect();
+        df = DataFrame::new(0, columns).map_err(polars_bug)?;
+    }
+    Ok((layout, Raw { df, lines }))
+}
+
+/// The `#Fields` blocks; data before the first one is refused by line.
+fn sections(lines: &Lines) -> Result<Vec<Section>> {
+    let mut sections: Vec<Section> = Vec::new();
+    for directive in &lines.directives {
+        let Some(fields) = directive.text.strip_prefix("Fields:") else {
+            continue;
+        };
+        if let Some(last) = sections.last_mut() {
+            last.rows.end = directive.rows_before;
+        } else if directive.rows_before > 0 {
+            return Err(InputError::at(
+                lines.at(0, "#Fields"),
+                "a data line before any #Fields line: the fields are unknown",
+            )
+            .into());
+        }
+        sections.push(Section {
+            line: directive.line,
+            fields: fields.split_whitespace().map(str::to_string).collect(),
+            rows: directive.rows_before..lines.rows(),
+        });
+    }
+    if sections.is_empty() {
+        return Err(InputError::at(
+            Location::file(lines.path.display().to_string()),
+            "no #Fields line: a W3C extended or CloudFront log declares its fields (#Fields: date time ...)",
+        )
+        .into());
+    }
+    sections.retain(|s| !s.rows.is_empty());
+    Ok(sections)
+}
+
+/// The byte offset where each data line starts, and the end.
+fn line_starts(bytes: &[u8]) -> Vec<usize> {
+    let mut starts = vec![0];
+    starts.extend(
+        bytes
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| **b == b'\n')
+            .map(|(i, _)| i + 1),
+    );
+    starts
+}
+
+/// Every line of the section must have the declared number of fields.
+fn check_field_counts(lines: &Lines, bytes: &[u8], section: &Section, sep: u8) -> Result<()> {
+    let want = section.fields.len();
+    for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
+        if i >= section.rows.len() {
+            break;
+        }
+        let got = line.iter().filter(|&&b| b == sep).count() + 1;
+        // AWS's own example lines end with a tab: an empty field past the last is allowed.
+        let trailing = got == want + 1 && line.last() == Some(&sep);
+        if got != want && !trailing {
+            return Err(InputError::at(
+                lines.at(section.rows.start + i, "line"),
+                format!(
+                    "{got} fields where the #Fields line (line {}) declares {want}: a malformed line",
+                    section.line
+                ),
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// The needed fields of a section's lines, as text.
+fn parse(bytes: &[u8], section: &Section, needed: &[String], sep: u8) -> PolarsResult<DataFrame> {
+    let schema: Schema = section
+        .fields
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            // A field declared twice would be two columns of one name.
+            let name = if section.fields[..i].contains(f) {
+                format!("{f}\u{1f}{i}")
+            } else {
+                f.clone()
+            };
+            Field::new(name.into(), DataType::String)
+        })
+        .collect();
+    let columns: Arc<[PlSmallStr]> = needed.iter().map(|f| f.as_str().into()).collect();
+    CsvReadOptions::default()
+        .with_has_header(false)
+        .with_schema(Some(Arc::new(schema)))
+        .with_columns(Some(columns))
+        .with_parse_options(
+            CsvParseOptions::default()
+                .with_separator(sep)
+                .with_quote_char(None)
+                .with_truncate_ragged_lines(true),
+        )
+        .into_reader_with_file_handle(std::io::Cursor::new(bytes))
+        .finish()
+}
