@@ -10,7 +10,7 @@ use crate::frame::bits::any_bits;
 use crate::frame::bits::any_set;
 use crate::frame::bits::word_bits;
 use crate::frame::cells;
-use crate::frame::names::{EXPOSURES, PAGE_ID, TIER_RANK, USERS_EXPOSED};
+use crate::frame::names::{EXPOSURES, PAGE_ID, POSSIBLE_EXPOSURES, TIER_RANK, USERS_EXPOSED};
 use crate::frame::polars_bug;
 
 impl Audit<'_> {
@@ -85,6 +85,7 @@ impl Audit<'_> {
             .map_err(polars_bug)?;
         let get = |df: &DataFrame, name: &str| cells::number(df, name, 0);
         let potential = get(&counts, "potential")?;
+        let possible = possible_counts(users)?;
         Ok(Summary {
             users_potentially_affected: potential,
             users_direct_fields_viewable: get(&counts, "direct_potential")?,
@@ -105,6 +106,7 @@ impl Audit<'_> {
                 true => Some(get(&counts, "only_via_related")?),
                 false => None,
             },
+            possible,
         })
     }
 
@@ -232,6 +234,37 @@ pub struct Summary {
     pub users_assumed_registered: u64,
     /// With a relations table: exposed users whose every exposure was on someone else's page.
     pub users_exposed_only_via_related: Option<u64>,
+    /// With possible exposures (ambiguous responses of a coarse-clock CDN log): how many
+    /// of the exposures are possible, and the users with only possible ones.
+    pub possible: Option<(u64, u64)>,
+}
+
+/// `(possible exposures, users with only possible exposures)` from the users frame.
+fn possible_counts(users: &DataFrame) -> Result<Option<(u64, u64)>> {
+    if users.column(POSSIBLE_EXPOSURES).is_err() {
+        return Ok(None);
+    }
+    let counts = users
+        .clone()
+        .lazy()
+        .select([
+            col(POSSIBLE_EXPOSURES)
+                .sum()
+                .cast(DataType::UInt64)
+                .alias("possible"),
+            col(EXPOSURES)
+                .eq(lit(0u64))
+                .and(col(POSSIBLE_EXPOSURES).gt(lit(0u64)))
+                .sum()
+                .cast(DataType::UInt64)
+                .alias("only"),
+        ])
+        .collect()
+        .map_err(polars_bug)?;
+    Ok(Some((
+        cells::number(&counts, "possible", 0)?,
+        cells::number(&counts, "only", 0)?,
+    )))
 }
 
 impl Summary {
@@ -251,9 +284,17 @@ impl Summary {
         if let Some(only) = self.users_exposed_only_via_related {
             figures.push(("users_exposed_only_via_related_pages", only));
         }
+        if let Some((_, only)) = self.possible {
+            figures.push(("users_only_possibly_exposed", only));
+        }
         figures.extend([
             ("users_direct_tier", self.users_direct_tier),
             (EXPOSURES, self.exposures),
+        ]);
+        if let Some((possible, _)) = self.possible {
+            figures.push(("exposures_possible", possible));
+        }
+        figures.extend([
             ("unmapped_cross_user_rows", self.unmapped_cross_user),
             ("users_notice_tier", self.users_notice_tier),
             ("users_potential_tier", self.users_potential_tier),

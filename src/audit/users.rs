@@ -16,6 +16,7 @@ use crate::frame::bits::mask_words;
 use crate::frame::bits::word_bits;
 use crate::frame::cells;
 use crate::frame::cores;
+use crate::frame::names::{CONFIRMED_FIELDS, POSSIBLE, POSSIBLE_EXPOSURES, POSSIBLE_VIEWERS};
 use crate::frame::names::{
     DISTINCT_VIEWERS, EXPOSED_FIELDS, EXPOSURES, FIRST_EXPOSED, LAST_EXPOSED, LAST_TS, OWNER_ID,
     PAGE_ID, POTENTIAL_FIELDS, REQUESTS, TIER_RANK, USER_ID, VIEWER_ID,
@@ -99,6 +100,36 @@ pub(super) fn distinct_viewers(w: Weight) -> Expr {
         + w.count(col("exposure").and(col(VIEWER_ID).is_null()))
 }
 
+/// Distinct viewers of the rows where `condition` holds: distinct ids plus one per
+/// unidentified view.
+fn viewers_where(condition: Expr, w: Weight) -> Expr {
+    col(VIEWER_ID)
+        .filter(condition.clone().and(col(VIEWER_ID).is_not_null()))
+        .n_unique()
+        .cast(DataType::UInt64)
+        + w.count(condition.and(col(VIEWER_ID).is_null()))
+}
+
+/// Exposure counts split into confirmed and possible (a candidate owner of an ambiguous
+/// response), and the fields seen in confirmed rows (`conf*`).
+fn possible_aggs(words: usize, w: Weight) -> Vec<Expr> {
+    let confirmed = col(POSSIBLE).not();
+    let mut aggs = vec![
+        w.count(confirmed.clone()).alias(EXPOSURES),
+        viewers_where(confirmed.clone(), w).alias(DISTINCT_VIEWERS),
+        w.count(col(POSSIBLE)).alias(POSSIBLE_EXPOSURES),
+        viewers_where(col(POSSIBLE), w).alias(POSSIBLE_VIEWERS),
+    ];
+    aggs.extend((0..words).map(|i| {
+        col(mask_name("dm", i))
+            .filter(confirmed.clone())
+            .bitwise_or()
+            .fill_null(lit(0u64))
+            .alias(mask_name("conf", i))
+    }));
+    aggs
+}
+
 /// What a group of disclosing rows says about exposure: counts, viewers, first and last
 /// exposure, and the field masks `pot*` (disclosed) and `exp*` (seen by someone else).
 pub(super) fn exposure_aggs(words: usize, w: Weight) -> Vec<Expr> {
@@ -147,7 +178,13 @@ impl Audit<'_> {
             col(EXPOSURES).fill_null(lit(0u64)),
             col(DISTINCT_VIEWERS).fill_null(lit(0u64)),
         ];
-        for prefix in ["exp", "pg"] {
+        let mut prefixes = vec!["exp", "pg"];
+        if self.possible() {
+            filled.push(col(POSSIBLE_EXPOSURES).fill_null(lit(0u64)));
+            filled.push(col(POSSIBLE_VIEWERS).fill_null(lit(0u64)));
+            prefixes.push("conf");
+        }
+        for prefix in prefixes {
             let n = if prefix == "pg" { page_words } else { words };
             filled.extend((0..n).map(|w| col(mask_name(prefix, w)).fill_null(lit(0u64))));
         }
@@ -175,6 +212,9 @@ impl Audit<'_> {
         let mut keep = vec!["ts", OWNER_ID, VIEWER_ID];
         if self.log.weighted {
             keep.extend([REQUESTS, LAST_TS]);
+        }
+        if self.possible() {
+            keep.push(POSSIBLE);
         }
         // The related people's rows are built on a thread of their own meanwhile: much of
         // that work runs on one core.
@@ -217,17 +257,18 @@ impl Audit<'_> {
         relating: bool,
     ) -> LazyFrame {
         let w = self.weight();
-        let mut aggs = vec![
-            w.rows().alias(EXPOSURES),
-            (col(VIEWER_ID)
-                .drop_nulls()
-                .n_unique()
-                .cast(DataType::UInt64)
-                + w.count(col(VIEWER_ID).is_null()))
-            .alias(DISTINCT_VIEWERS),
+        let mut aggs = if self.possible() {
+            possible_aggs(words, w)
+        } else {
+            vec![
+                w.rows().alias(EXPOSURES),
+                viewers_where(lit(true), w).alias(DISTINCT_VIEWERS),
+            ]
+        };
+        aggs.extend([
             col("ts").min().alias(FIRST_EXPOSED),
             col(w.last()).max().alias(LAST_EXPOSED),
-        ];
+        ]);
         aggs.extend((0..words).map(|w| {
             col(mask_name("dm", w))
                 .bitwise_or()
@@ -249,6 +290,11 @@ impl Audit<'_> {
             .filter(any_set("dm", words))
             .group_by([col(OWNER_ID)])
             .agg(aggs)
+    }
+
+    /// Whether the log holds possible exposures (candidate owners of ambiguous responses).
+    pub fn possible(&self) -> bool {
+        self.log.df.column(POSSIBLE).is_ok()
     }
 
     /// The tier's rank from the exposed fields: a direct-notice field exposed, another
@@ -295,6 +341,14 @@ impl Audit<'_> {
             col(FIRST_EXPOSED),
             col(LAST_EXPOSED),
         ];
+        if self.possible() {
+            with_id_list(&mut users, CONFIRMED_FIELDS, "conf", &field_ids)?;
+            order.extend([
+                col(POSSIBLE_EXPOSURES),
+                col(POSSIBLE_VIEWERS),
+                col(CONFIRMED_FIELDS),
+            ]);
+        }
         order.extend(mask_names("pot", words).iter().map(|c| col(c.as_str())));
         order.extend(mask_names("exp", words).iter().map(|c| col(c.as_str())));
         order.extend([
@@ -319,6 +373,9 @@ impl Audit<'_> {
     /// The `users` report from an already computed users frame.
     pub fn users_from(&self, frame: &DataFrame) -> Result<Report> {
         let mut columns = USERS_COLUMNS.to_vec();
+        if frame.column(POSSIBLE_EXPOSURES).is_ok() {
+            columns.splice(6..6, [POSSIBLE_EXPOSURES, POSSIBLE_VIEWERS]);
+        }
         if frame.column("via").is_ok() {
             columns.push("via");
         }

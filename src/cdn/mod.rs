@@ -17,7 +17,7 @@ use polars::prelude::*;
 use crate::audit::Report;
 use crate::error::{InputError, InputResult};
 use crate::exposure::{format_of, window_of, Format, Log, ReadOptions, Zone};
-use crate::frame::names::{CACHE_STATUS, ORIGIN_TS, OWNER_ID, VIEWER_ID};
+use crate::frame::names::{CACHE_STATUS, ORIGIN_TS, OWNER_ID, POSSIBLE, VIEWER_ID};
 use crate::frame::polars_bug;
 use crate::report;
 pub use attribute::cache_key;
@@ -308,15 +308,11 @@ pub struct Derived {
 
 /// Derives the owner of every response of the CDN log `files`.
 pub fn derive(files: &[PathBuf], read: &ReadOptions, options: &Options) -> Result<Derived> {
-    let df = derive_frame(files, read, options)?;
+    let (df, _) = derive_frame(files, read, options)?;
     let counts = counts(&df)?;
     let df = df.select(DERIVED_COLUMNS).map_err(polars_bug)?;
     Ok(Derived { df, counts })
 }
-
-/// The exposure log's column marking a possible exposure: a row for each candidate owner
-/// of an ambiguous response.
-pub const POSSIBLE: &str = "possible";
 
 /// `--derive-owners`: the CDN log as the audit's exposure log. Owners are derived over the
 /// whole log (an origin response before `--from` still attributes the cached responses
@@ -324,7 +320,7 @@ pub const POSSIBLE: &str = "possible";
 /// as in any exposure log. An ambiguous response becomes one row per candidate owner,
 /// marked `possible`.
 pub fn read_log(files: &[PathBuf], read: &ReadOptions, options: &Options) -> Result<(Log, Counts)> {
-    let df = derive_frame(files, read, options)?;
+    let (df, resolution) = derive_frame(files, read, options)?;
     let df = df
         .lazy()
         .filter(window_of(read, "ts"))
@@ -357,7 +353,7 @@ pub fn read_log(files: &[PathBuf], read: &ReadOptions, options: &Options) -> Res
             },
         )
         .select(columns(col(OWNER_CANDIDATES), true));
-    let df = concat([confirmed, possible], UnionArgs::default())
+    let mut df = concat([confirmed, possible], UnionArgs::default())
         .map_err(polars_bug)?
         .collect()
         .map_err(polars_bug)?;
@@ -371,6 +367,11 @@ pub fn read_log(files: &[PathBuf], read: &ReadOptions, options: &Options) -> Res
             .filter(|p| *p == Some(false))
             .count(),
     );
+    // An exact clock never makes a response ambiguous: the log is then as it always was
+    // (and the reports too).
+    if resolution == Resolution::Exact {
+        df = df.drop(POSSIBLE).map_err(polars_bug)?;
+    }
     let log = Log::raw(df, files.to_vec(), rows_without_owner);
     Ok((log, counts))
 }
@@ -476,7 +477,11 @@ pub fn add_summary_rows(report: &mut Report, counts: &Counts) -> Result<()> {
 /// Every response with `owner_id`, `origin_ts`, `cache_node`, `attribution` and
 /// `owner_candidates`, plus the `is_origin`, `no_page` and `too_old` flags the counts
 /// need; sorted by time (ties in file order).
-fn derive_frame(files: &[PathBuf], read: &ReadOptions, options: &Options) -> Result<DataFrame> {
+fn derive_frame(
+    files: &[PathBuf],
+    read: &ReadOptions,
+    options: &Options,
+) -> Result<(DataFrame, Resolution)> {
     options.check()?;
     let mut stages = Stages::new();
     let (df, resolution) = read_all(files, read, options)?;
@@ -496,7 +501,7 @@ fn derive_frame(files: &[PathBuf], read: &ReadOptions, options: &Options) -> Res
     };
     stages.done("attribute");
     stages.print();
-    Ok(df)
+    Ok((df, resolution))
 }
 
 /// Every file read and stacked (`vendor::COLUMNS` plus `is_origin`, `no_page`, and the

@@ -39,3 +39,11 @@ pub const LAST_TS: &str = "last_ts";
 pub const REQUESTS: &str = "requests";
 /// The route suggested for an unmapped path (its ids and hashes as parameters).
 pub const SUGGESTED_ROUTE: &str = "suggested_route";
+
+/// The exposure log's flag of a possible exposure (a candidate owner of an ambiguous
+/// response), and the users report's counts of them.
+pub const POSSIBLE: &str = "possible";
+pub const POSSIBLE_EXPOSURES: &str = "possible_exposures";
+pub const POSSIBLE_VIEWERS: &str = "possible_viewers";
+/// The fields seen in confirmed exposures (`exposed_fields` also counts possible ones).
+pub const CONFIRMED_FIELDS: &str = "confirmed_fields";

@@ -14,8 +14,8 @@ use crate::audit::Audit;
 use crate::error::{InputError, InputResult, Location};
 use crate::frame::cells;
 use crate::frame::names::{
-    DISTINCT_VIEWERS, EXPOSED_FIELDS, EXPOSURES, FIRST_EXPOSED, LAST_EXPOSED, POTENTIAL_FIELDS,
-    USER_ID,
+    CONFIRMED_FIELDS, DISTINCT_VIEWERS, EXPOSED_FIELDS, EXPOSURES, FIRST_EXPOSED, LAST_EXPOSED,
+    POSSIBLE_EXPOSURES, POTENTIAL_FIELDS, USER_ID,
 };
 use crate::inventory::incident::Template;
 use crate::inventory::{Inventory, Lang};
@@ -33,11 +33,13 @@ pub const PLACEHOLDERS: &[&str] = &[
     USER_ID,
     "tier",
     "exposed",
+    "possibly_exposed",
     "direct_fields",
     "only_potential",
     "pages",
     EXPOSURES,
     "viewers",
+    POSSIBLE_EXPOSURES,
     FIRST_EXPOSED,
     LAST_EXPOSED,
     "contact_exposed",
@@ -76,12 +78,16 @@ pub struct Facts {
     pub lang: &'static str,
     pub user_id: String,
     pub tier: String,
+    /// Fields seen by someone else (confirmed).
     pub exposed: Vec<String>,
+    /// Fields only possibly seen: the user was a candidate owner of an ambiguous response.
+    pub possibly_exposed: Vec<String>,
     pub direct_fields: Vec<String>,
     pub only_potential: Vec<String>,
     pub pages: Vec<PageFacts>,
     pub exposures: u64,
     pub viewers: u64,
+    pub possible_exposures: u64,
     pub first_exposed: Option<String>,
     pub last_exposed: Option<String>,
     pub contact_exposed: bool,
@@ -194,11 +200,13 @@ impl<'a> Letters<'a> {
             user_id: String::new(),
             tier: String::new(),
             exposed: Vec::new(),
+            possibly_exposed: Vec::new(),
             direct_fields: Vec::new(),
             only_potential: Vec::new(),
             pages: Vec::new(),
             exposures: 0,
             viewers: 0,
+            possible_exposures: 0,
             first_exposed: None,
             last_exposed: None,
             contact_exposed: false,
@@ -237,10 +245,25 @@ impl<'a> Letters<'a> {
         let time = |column: &str| -> anyhow::Result<Option<String>> {
             Ok(cells::micros(users, column, row)?.map(|m| letter_time(&audit.zone, m)))
         };
+        let (confirmed, possibly, possible_exposures) = match users.column(CONFIRMED_FIELDS) {
+            Ok(_) => {
+                let confirmed = cells::strings(users, CONFIRMED_FIELDS, row)?;
+                let possibly: Vec<String> = exposed
+                    .iter()
+                    .filter(|f| !confirmed.contains(f))
+                    .cloned()
+                    .collect();
+                let count = cells::number(users, POSSIBLE_EXPOSURES, row)?;
+                (confirmed, possibly, count)
+            }
+            Err(_) => (exposed.clone(), Vec::new(), 0),
+        };
         Ok(Facts {
             user_id: cells::text(users, USER_ID, row)?,
             tier: cells::text(users, "tier", row)?,
-            exposed: self.labels(lang, &exposed),
+            exposed: self.labels(lang, &confirmed),
+            possibly_exposed: self.labels(lang, &possibly),
+            possible_exposures,
             direct_fields: self.labels(lang, &direct),
             only_potential: self.labels(lang, &only_potential),
             pages,
@@ -358,8 +381,10 @@ impl<'a> Letters<'a> {
                         .collect(),
                 })
                 .collect(),
+            possibly_exposed: labels.clone(),
             exposures: 2,
             viewers: 2,
+            possible_exposures: 1,
             first_exposed: Some("2017-06-22 10:00:00 +00:00".into()),
             last_exposed: Some("2017-06-22 11:00:00 +00:00".into()),
             contact_exposed: true,
