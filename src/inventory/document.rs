@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
+use super::splice::comment_at;
 use super::{yaml_error, FieldDoc, Inventory, InventoryDoc, PageDoc};
 use crate::error::{InputError, InputResult};
 
@@ -254,7 +255,8 @@ pub struct Comments {
 }
 
 /// Finds the comment lines of a YAML file, and the comment right before each page.
-/// A `#` counts when it starts a line or follows a space outside quotes.
+/// A `#` counts when it starts a line or follows a space outside a quoted scalar
+/// (`splice::comment_at`: a `\"` inside double quotes does not end them).
 pub fn comments(text: &str) -> Comments {
     let mut found = Comments::default();
     let mut in_pages = false;
@@ -271,7 +273,7 @@ pub fn comments(text: &str) -> Comments {
             }
             continue;
         }
-        if has_trailing_comment(line) {
+        if comment_at(line).is_some() {
             found.lines += 1;
         }
         if trimmed.is_empty() {
@@ -293,21 +295,6 @@ pub fn comments(text: &str) -> Comments {
         pending.clear();
     }
     found
-}
-
-fn has_trailing_comment(line: &str) -> bool {
-    let mut quote: Option<char> = None;
-    let mut previous = ' ';
-    for c in line.chars() {
-        match (quote, c) {
-            (None, '\'' | '"') => quote = Some(c),
-            (Some(q), c) if c == q => quote = None,
-            (None, '#') if previous == ' ' || previous == '\t' => return true,
-            _ => {}
-        }
-        previous = c;
-    }
-    false
 }
 
 /// A unified diff of the file as it is and as it will be written.

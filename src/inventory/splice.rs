@@ -156,24 +156,73 @@ impl Key {
     }
 }
 
-/// A value's text and its trailing comment: a `#` after a space, outside quotes.
+/// A value's text and its trailing comment (with the spaces before it).
 fn without_comment(value: &str) -> (&str, &str) {
+    match comment_at(value) {
+        Some(at) => {
+            let start = value[..at].trim_end().len();
+            (&value[..start], &value[start..])
+        }
+        None => (value, ""),
+    }
+}
+
+/// Where the comment at the end of `text` (a line, or what follows a key's colon) starts:
+/// a `#` at the start or after a space or tab, outside a quoted scalar.
+///
+/// A quote opens a scalar only where one can start (the text's start, after `: `, `- `
+/// or `? `, or after `[`, `{` or `,` in a flow collection); elsewhere it is a letter of a
+/// plain scalar (`don't # why`). Inside double quotes a backslash escapes the next
+/// character (`"say \" # not a comment"`); inside single quotes `''` is a quote.
+pub(crate) fn comment_at(text: &str) -> Option<usize> {
+    let mut chars = text.char_indices().peekable();
     let mut quote: Option<char> = None;
+    let mut can_open = true;
+    // The last character was an indicator that a space turns into a scalar's start.
+    let mut indicator = false;
+    let mut flow = 0usize;
     let mut previous = ' ';
-    for (i, c) in value.char_indices() {
-        match quote {
-            Some(q) if c == q => quote = None,
-            Some(_) => {}
-            None if c == '\'' || c == '"' => quote = Some(c),
-            None if c == '#' && previous.is_whitespace() => {
-                let start = value[..i].trim_end().len();
-                return (&value[..start], &value[start..]);
+    while let Some((i, c)) = chars.next() {
+        match (quote, c) {
+            (Some('"'), '\\') => {
+                chars.next();
             }
-            None => {}
+            (Some('\''), '\'') if chars.peek().is_some_and(|&(_, n)| n == '\'') => {
+                chars.next();
+            }
+            (Some(q), c) if c == q => {
+                quote = None;
+                can_open = false;
+            }
+            (Some(_), _) => {}
+            (None, ' ' | '\t') => can_open |= std::mem::take(&mut indicator),
+            (None, '#') if previous == ' ' || previous == '\t' => return Some(i),
+            (None, '\'' | '"') if can_open => quote = Some(c),
+            (None, '[' | '{') if can_open || flow > 0 => {
+                flow += 1;
+                can_open = true;
+            }
+            (None, ']' | '}') if flow > 0 => {
+                flow -= 1;
+                can_open = false;
+            }
+            (None, ',') if flow > 0 => can_open = true,
+            (None, ':') => {
+                indicator = true;
+                can_open = false;
+            }
+            (None, '-' | '?') => {
+                indicator = can_open;
+                can_open = false;
+            }
+            (None, _) => {
+                indicator = false;
+                can_open = false;
+            }
         }
         previous = c;
     }
-    (value, "")
+    None
 }
 
 /// Drops the continuation lines of a value whose first line was just rewritten whole.
@@ -379,7 +428,11 @@ fn set_note(lines: &mut Vec<String>, page: &str, note: Option<&str>) -> Option<(
             truncate_value(lines, &key);
         }
         (Some(key), None) => {
-            lines.drain(key.line..key.end);
+            // A comment at the end of the note's line stays, on a line of its own.
+            let comment = key.trailing_comment(lines).trim_start();
+            let kept =
+                (!comment.is_empty()).then(|| format!("{}{comment}", " ".repeat(key.column)));
+            lines.splice(key.line..key.end, kept);
         }
         (None, Some(note)) => {
             // After the item's last key, at the keys' column.
@@ -495,4 +548,33 @@ fn add_field(
     };
     lines.splice(last.end..last.end, block);
     Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::comment_at;
+
+    #[test]
+    fn a_comment_starts_at_a_hash_after_a_space_outside_a_quoted_scalar() {
+        let cases: [(&str, Option<usize>); 12] = [
+            ("note: plain # why", Some(12)),
+            ("note: plain#no", None),
+            (r#"note: "\" #\n""#, None),
+            (r#"note: "\" #\n"  # why"#, Some(16)),
+            (r#"note: "a\\" # why"#, Some(12)),
+            ("note: 'it''s # in' # why", Some(19)),
+            ("note: don't # why", Some(12)),
+            ("- id: 'a # b'", None),
+            ("fields: [name, 'a # b']   # why", Some(26)),
+            (
+                "  name: {label: \"Card: # x\", category: y} # why",
+                Some(42),
+            ),
+            ("route: /my/{id} # why", Some(16)),
+            ("# only a comment", Some(0)),
+        ];
+        for (text, at) in cases {
+            assert_eq!(comment_at(text), at, "{text}");
+        }
+    }
 }

@@ -268,3 +268,101 @@ fn a_comment_inside_a_block_list_is_kept() {
         "{diff}"
     );
 }
+
+/// The saved regression `cc 3e9c9728…`, by hand: a note written as `"\" #\n"` holds an
+/// escaped quote, so its ` #` is inside the scalar, not a comment. Removing the note takes
+/// no comment along, and replacing it leaves nothing of the old value behind.
+#[test]
+fn an_escaped_quote_in_a_note_is_not_a_comment() {
+    let text = styles();
+    let quoted = splice(
+        &text,
+        &Edit::SetNote {
+            page: "mail".into(),
+            note: Some("\" #\n".into()),
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        quoted,
+        text.replace(
+            "    note: Shows the address in full.\n",
+            "    note: \"\\\" #\\n\"\n"
+        )
+    );
+    assert_eq!(comments(&text).lines, 6);
+    assert_eq!(comments(&quoted).lines, 6, "the note's ` #` is no comment");
+
+    let removed = Edit::SetNote {
+        page: "mail".into(),
+        note: None,
+    };
+    spliced_diff(&quoted, &removed);
+    let expected = "\
+# An inventory as a team keeps it in git: comments, blank lines, flow and block
+# styles, quoted values. Edits must leave all of it as it is.
+version: 1
+name: Styles
+
+fields:
+  name: {label: Full name, category: user.name, direct_notice: true}
+  email: {label: Email address, category: user.contact.email}
+  card:
+    label: \"Card: last 4 digits\"
+    category: user.financial.credit_card
+  spare:
+    label: Not rendered yet
+
+pages:
+  # The landing page.
+  - id: mypage
+    route: /my/
+    fields: [name]
+  # Mail settings, listed block style.
+  - id: mail
+    route: '/my/email/{*rest}'
+    fields:
+      - email
+      - name
+
+  - id: card
+    route: /my/card/
+    fields: [card]   # the last four digits only
+# Kept at the end.
+";
+    assert_eq!(splice(&quoted, &removed).unwrap(), expected);
+    assert_eq!(comments(expected).lines, 6);
+
+    // Replaced, the old value goes whole (not `"Plain." #\n"`).
+    let plain = Edit::SetNote {
+        page: "mail".into(),
+        note: Some("Plain.".into()),
+    };
+    spliced_diff(&quoted, &plain);
+    assert_eq!(
+        splice(&quoted, &plain).unwrap(),
+        text.replace("Shows the address in full.", "\"Plain.\"")
+    );
+}
+
+#[test]
+fn a_comment_on_a_removed_note_stays() {
+    let text = styles().replace(
+        "    note: Shows the address in full.\n",
+        "    note: \"Shows \\\"the\\\" address\"  # checked with legal\n",
+    );
+    let edit = Edit::SetNote {
+        page: "mail".into(),
+        note: None,
+    };
+    spliced_diff(&text, &edit);
+    assert_eq!(
+        splice(&text, &edit).unwrap(),
+        styles().replace(
+            "    note: Shows the address in full.\n",
+            "    # checked with legal\n"
+        )
+    );
+    assert_eq!(comments(&text).lines, 7);
+    assert_eq!(comments(&splice(&text, &edit).unwrap()).lines, 7);
+}
