@@ -82,12 +82,25 @@ fn per_node(df: &DataFrame, keys: &mut [u32]) -> Result<()> {
     if nodes.null_count() == nodes.len() {
         return Ok(());
     }
+    // `encode` keeps one table per core: a node may have several codes, so each value is
+    // given one number by its text first.
     let nodes = crate::frame::codes::encode(nodes, "")?;
+    let mut by_name: PlHashMap<&str, u32> = PlHashMap::default();
+    let of_value: Vec<u32> = nodes
+        .values
+        .iter()
+        .map(|name| {
+            let next = by_name.len() as u32;
+            *by_name.entry(name.unwrap_or("")).or_insert(next)
+        })
+        .collect();
     let mut pairs: PlHashMap<(u32, u32), u32> = PlHashMap::default();
     let codes = nodes.codes.downcast_iter().flat_map(|a| a.values().iter());
-    for (key, node) in keys.iter_mut().zip(codes) {
+    for (key, code) in keys.iter_mut().zip(codes) {
         let next = pairs.len() as u32;
-        *key = *pairs.entry((*node, *key)).or_insert(next);
+        *key = *pairs
+            .entry((of_value[*code as usize], *key))
+            .or_insert(next);
     }
     Ok(())
 }

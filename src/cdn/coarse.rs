@@ -138,10 +138,8 @@ fn resolve(matched: &DataFrame, max_age: Option<i64>) -> Result<Vec<(IdxSize, Fo
         }
         found.origin_ts = Some(origin);
         let mut owners = texts(owners.get_as_series(i))?;
-        if origin == slot {
-            if prev_slots.get(i).is_some_and(|p| in_reach(slot, p)) {
-                owners.extend(texts(prev_owners.get_as_series(i))?);
-            }
+        if origin == slot && prev_slots.get(i).is_some_and(|p| in_reach(slot, p)) {
+            owners.extend(texts(prev_owners.get_as_series(i))?);
         }
         owners.sort();
         owners.dedup();

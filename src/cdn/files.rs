@@ -128,7 +128,7 @@ mod tests {
         assert_eq!(hour_of(Path::new("access.log.1")), None);
         let start = hour.unwrap_or(0);
         // One hour's margin each side.
-        assert!(wanted(start, (Some(start + 2 * HOUR), None)) == false);
+        assert!(!wanted(start, (Some(start + 2 * HOUR), None)));
         assert!(wanted(start, (Some(start + 2 * HOUR - 1), None)));
         assert!(!wanted(start, (None, Some(start - HOUR))));
         assert!(wanted(start, (None, Some(start - HOUR + 1))));

@@ -548,18 +548,14 @@ fn read_delivered(
         .viewer
         .clone()
         .unwrap_or(Viewer::Field(VIEWER_ID.into()));
-    let (origin, cached): (&[String], &[String]) = if options.statuses_given {
-        (&options.origin_statuses, &options.cached_statuses)
-    } else {
-        (&[], &[])
-    };
     let reading = vendor::Reading {
         format: &options.format,
         viewer: &viewer,
         node: node.as_deref(),
         columns: &read.columns,
-        origin_statuses: origin,
-        cached_statuses: cached,
+        origin_statuses: &options.origin_statuses,
+        cached_statuses: &options.cached_statuses,
+        statuses_given: options.statuses_given,
         page_statuses: &options.page_statuses,
     };
     let ranges = crate::frame::cores::core_ranges(files.len());

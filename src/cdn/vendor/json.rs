@@ -96,6 +96,10 @@ pub(super) fn read(path: &Path, reading: &Reading) -> Result<(Layout, Raw)> {
             .into());
         }
     };
+    // JSON logs leave out a key whose value would be empty (DataStream 2 does by default):
+    // a key on no line of a file is an absent value on every line, unless the rows cannot
+    // be read without it (time, path, cache status).
+    let required = required_fields(&layout);
     let mut columns = Vec::with_capacity(needed.len());
     for field in &needed {
         let (top, inner) = match field.split_once('.') {
@@ -103,6 +107,14 @@ pub(super) fn read(path: &Path, reading: &Reading) -> Result<(Layout, Raw)> {
             None => (field.as_str(), None),
         };
         let Ok(column) = df.column(top) else {
+            if !required.contains(field) {
+                columns.push(Column::full_null(
+                    field.as_str().into(),
+                    df.height(),
+                    &DataType::String,
+                ));
+                continue;
+            }
             return Err(InputError::at(
                 file().key(top),
                 format!(
@@ -127,6 +139,17 @@ pub(super) fn read(path: &Path, reading: &Reading) -> Result<(Layout, Raw)> {
     Ok((layout, Raw { df, lines }))
 }
 
+/// The fields without which no row can be read.
+fn required_fields(layout: &Layout) -> Vec<String> {
+    let mut required = layout.time.clone();
+    match &layout.uri {
+        Uri::Split(path, _) => required.push(path.clone()),
+        Uri::Whole(f) | Uri::RequestLine(f) => required.push(f.clone()),
+    }
+    required.push(layout.cache.clone());
+    required
+}
+
 /// A key of an object field; all empty when no line has the key.
 fn nested(column: &Column, key: &str, height: usize) -> Result<Series> {
     let Ok(fields) = column.struct_() else {
@@ -148,16 +171,7 @@ fn parse(bytes: &[u8]) -> PolarsResult<DataFrame> {
 
 /// The first line polars cannot read, by halving (the error path only).
 fn first_bad_line(lines: &Lines) -> usize {
-    let starts: Vec<usize> = std::iter::once(0)
-        .chain(
-            lines
-                .bytes
-                .iter()
-                .enumerate()
-                .filter(|(_, b)| **b == b'\n')
-                .map(|(i, _)| i + 1),
-        )
-        .collect();
+    let starts = lines.starts();
     let (mut lo, mut hi) = (0, lines.rows());
     while hi - lo > 1 {
         let mid = (lo + hi) / 2;

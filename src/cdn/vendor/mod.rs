@@ -172,9 +172,11 @@ pub struct Reading<'a> {
     /// The field naming the cache node; `None`: no nodes (one cache).
     pub node: Option<&'a str>,
     pub columns: &'a [(String, String)],
-    /// Statuses classified on the command line, upper case.
+    /// Statuses classified on the command line (or the contract's defaults), upper case.
     pub origin_statuses: &'a [String],
     pub cached_statuses: &'a [String],
+    /// Whether the lists were given: a vendor's documented table applies alone otherwise.
+    pub statuses_given: bool,
     /// HTTP statuses that carried a page (`--statuses`).
     pub page_statuses: &'a [(u16, u16)],
 }

@@ -266,6 +266,9 @@ fn classes(raw: &Raw, layout: &Layout, reading: &Reading) -> Result<(StringChunk
 
 fn classify(value: Option<&str>, layout: &Layout, reading: &Reading) -> Option<Class> {
     let value = value.unwrap_or("-").trim();
+    if layout.table.is_some() && !reading.statuses_given {
+        return layout.table.and_then(|table| table.class(value));
+    }
     let upper = value.to_uppercase();
     if reading.origin_statuses.contains(&upper) {
         return Some(Class::Origin);

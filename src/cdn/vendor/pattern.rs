@@ -381,16 +381,7 @@ pub(super) fn read(path: &Path, pattern: &Pattern, reading: &Reading) -> Result<
         .collect::<std::result::Result<_, _>>()?;
     let lines = text::read(path, false)?;
     let ranges = crate::frame::cores::core_ranges(lines.rows());
-    let starts: Vec<usize> = std::iter::once(0)
-        .chain(
-            lines
-                .bytes
-                .iter()
-                .enumerate()
-                .filter(|(_, b)| **b == b'\n')
-                .map(|(i, _)| i + 1),
-        )
-        .collect();
+    let starts = lines.starts();
     let parts = crate::frame::cores::on_every_core(&ranges, |range| {
         capture(
             &lines.bytes[starts[range.start]..starts[range.end]],
@@ -434,16 +425,11 @@ fn capture(
     let mut out: Vec<Vec<Option<String>>> = vec![Vec::new(); groups.len()];
     let mut locations = regex.capture_locations();
     for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
-        if line.is_empty()
-            && i > 0
-            && bytes.len() == bytes.iter().position(|_| false).unwrap_or(bytes.len())
-        {
-            break;
+        // Blank lines were set aside when the file was read: an empty one is the end.
+        if line.is_empty() {
+            continue;
         }
         if regex.captures_read(&mut locations, line).is_none() {
-            if line.is_empty() {
-                break;
-            }
             return Err(i);
         }
         for (column, group) in out.iter_mut().zip(groups) {

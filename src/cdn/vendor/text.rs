@@ -51,6 +51,21 @@ impl Lines {
     pub fn rows(&self) -> usize {
         self.numbers.len()
     }
+
+    /// The byte offset where each data line starts, and then the end: line `i` is
+    /// `bytes[starts[i]..starts[i + 1]]`.
+    pub fn starts(&self) -> Vec<usize> {
+        let mut starts = Vec::with_capacity(self.rows() + 1);
+        starts.push(0);
+        starts.extend(
+            self.bytes
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| **b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        starts
+    }
 }
 
 /// The file's bytes, gunzipped when they start with gzip's magic number, whatever the name.
@@ -119,7 +134,7 @@ fn not_utf8(path: &Path, line: u32) -> InputError {
 /// Decodes `%XX` escapes (and, with `plus`, `+` as a space), as CDNs write URL-encoded
 /// fields; an escape that is not two hex digits is kept as written.
 pub fn percent_decode(text: &str, plus: bool) -> std::borrow::Cow<'_, str> {
-    if !text.contains('%') && !(plus && text.contains('+')) {
+    if !(text.contains('%') || plus && text.contains('+')) {
         return std::borrow::Cow::Borrowed(text);
     }
     let bytes = text.as_bytes();

@@ -120,7 +120,7 @@ fn unix_decimal(text: &str) -> Option<(i64, i64)> {
 
 /// The resolution shown by the digits after the seconds' decimal point (`.123`: 1 ms).
 fn fraction_resolution(text: &str) -> i64 {
-    let Some(dot) = text.rfind(|c: char| c == '.' || c == ',') else {
+    let Some(dot) = text.rfind(['.', ',']) else {
         return 1_000_000;
     };
     let digits = text[dot + 1..]

@@ -68,7 +68,7 @@ pub(super) fn read(path: &Path, reading: &Reading) -> Result<(Layout, Raw)> {
         b' '
     };
     let mut frames: Vec<DataFrame> = Vec::with_capacity(sections.len());
-    let starts = line_starts(&lines.bytes);
+    let starts = lines.starts();
     for section in &sections {
         for field in &needed {
             if !section.fields.iter().any(|f| f == field) {
@@ -86,7 +86,11 @@ pub(super) fn read(path: &Path, reading: &Reading) -> Result<(Layout, Raw)> {
         }
         let bytes = &lines.bytes[starts[section.rows.start]..starts[section.rows.end]];
         check_field_counts(&lines, bytes, section, separator)?;
-        frames.push(parse(bytes, section, &needed, separator).map_err(|e| {
+        let parsed = parse(bytes, section, &needed, separator).and_then(|df| {
+            // Every block's columns in one order, whatever order its #Fields declared.
+            df.select(needed.iter().map(|f| f.as_str()))
+        });
+        frames.push(parsed.map_err(|e| {
             InputError::at(
                 Location::file(path.display().to_string()),
                 format!(
@@ -143,19 +147,6 @@ fn sections(lines: &Lines) -> Result<Vec<Section>> {
     }
     sections.retain(|s| !s.rows.is_empty());
     Ok(sections)
-}
-
-/// The byte offset where each data line starts, and the end.
-fn line_starts(bytes: &[u8]) -> Vec<usize> {
-    let mut starts = vec![0];
-    starts.extend(
-        bytes
-            .iter()
-            .enumerate()
-            .filter(|(_, b)| **b == b'\n')
-            .map(|(i, _)| i + 1),
-    );
-    starts
 }
 
 /// Every line of the section must have the declared number of fields.

@@ -1,0 +1,190 @@
+//! Possible exposures: a CloudFront log (1-second clock) whose ambiguous responses make
+//! each candidate owner possibly exposed. Every figure below is computed by hand from the
+//! seventeen lines of `log()`.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::{pii, stdout_of, write};
+
+const FIELDS: &str = "date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol ssl-cipher x-edge-response-result-type cs-protocol-version fle-status fle-encrypted-fields c-port time-to-first-byte x-edge-detailed-result-type sc-content-type sc-content-len sc-range-start sc-range-end";
+
+/// (time, edge location, path, status, session cookie, result type), 2017-06-22 UTC.
+type Row = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    &'static str,
+);
+const ROWS: &[Row] = &[
+    // /s1/: an origin and a hit in the same second, nothing before: cached, alice's.
+    ("06:00:00", "NRT57-C1", "/s1/", "200", Some("alice"), "Miss"),
+    ("06:00:00", "NRT57-C1", "/s1/", "200", Some("bob"), "Hit"),
+    // /s2/: two origins in one second and a hit: ambiguous, carol or dave.
+    ("06:00:10", "NRT57-C1", "/s2/", "200", Some("carol"), "Miss"),
+    ("06:00:10", "NRT57-C1", "/s2/", "200", Some("dave"), "Miss"),
+    ("06:00:10", "NRT57-C1", "/s2/", "200", Some("erin"), "Hit"),
+    // /s3/: origins at :19 and :20; a hit at :20 may come from either (ambiguous); one at
+    // :21 from the :20 origin (cached, grace's).
+    ("06:00:19", "NRT57-C1", "/s3/", "200", Some("frank"), "Miss"),
+    ("06:00:20", "NRT57-C1", "/s3/", "200", Some("grace"), "Miss"),
+    ("06:00:20", "NRT57-C1", "/s3/", "200", Some("heidi"), "Hit"),
+    ("06:00:21", "NRT57-C1", "/s3/", "200", Some("ivan"), "Hit"),
+    // /s4/: an unidentified visitor's origin (nobody's page) and judy's, then a hit:
+    // ambiguous between nobody and judy; only judy is listed.
+    ("06:00:30", "NRT57-C1", "/s4/", "200", None, "Miss"),
+    ("06:00:30", "NRT57-C1", "/s4/", "200", Some("judy"), "Miss"),
+    ("06:00:30", "NRT57-C1", "/s4/", "200", Some("ken"), "Hit"),
+    // /s5/: the same URL on two edge locations: olivia's hit in Tokyo is mallory's page,
+    // not niaj's (Osaka, later).
+    (
+        "06:00:40",
+        "NRT57-C1",
+        "/s5/",
+        "200",
+        Some("mallory"),
+        "Miss",
+    ),
+    ("06:00:41", "KIX50-C1", "/s5/", "200", Some("niaj"), "Miss"),
+    ("06:00:42", "NRT57-C1", "/s5/", "200", Some("olivia"), "Hit"),
+    // /s6/: an error carried no page; a hit with no origin is unattributed.
+    (
+        "06:00:50",
+        "NRT57-C1",
+        "/s6/",
+        "503",
+        Some("peggy"),
+        "Error",
+    ),
+    ("06:00:51", "NRT57-C1", "/s6/", "200", Some("rupert"), "Hit"),
+];
+
+const INVENTORY: &str = "version: 1\nnotice:\n  labels:\n    ja: {name: 氏名}\nfields:\n  name: {label: Name, category: user.name, direct_notice: true}\npages:\n  - {id: s1, route: /s1/, fields: [name]}\n  - {id: s2, route: /s2/, fields: [name]}\n  - {id: s3, route: /s3/, fields: [name]}\n  - {id: s4, route: /s4/, fields: [name]}\n  - {id: s5, route: /s5/, fields: [name]}\n  - {id: s6, route: /s6/, fields: [name]}\n";
+
+/// The log as AWS delivers it: a gzip file named for its hour, in a folder.
+fn log(dir: &Path) -> PathBuf {
+    let folder = dir.join("logs");
+    std::fs::create_dir_all(&folder).unwrap();
+    let fields: Vec<&str> = FIELDS.split(' ').collect();
+    let mut text = format!("#Version: 1.0\n#Fields: {FIELDS}\n");
+    for (i, (time, edge, path, status, session, result)) in ROWS.iter().enumerate() {
+        let cookie = session.map_or("-".to_string(), |s| format!("theme=dark;%20session={s}"));
+        let value = |field: &str| -> String {
+            match field {
+                "date" => "2017-06-22".into(),
+                "time" => time.to_string(),
+                "x-edge-location" => edge.to_string(),
+                "c-ip" => format!("192.0.2.{}", i + 1),
+                "cs-method" => "GET".into(),
+                "cs-uri-stem" => path.to_string(),
+                "sc-status" => status.to_string(),
+                "cs(User-Agent)" => "Mozilla/5.0%20(X11;%20Linux%20x86_64)".into(),
+                "cs(Cookie)" => cookie.clone(),
+                "x-edge-result-type" | "x-edge-response-result-type" => result.to_string(),
+                "x-edge-request-id" => format!("req{i}"),
+                _ => "-".into(),
+            }
+        };
+        let line: Vec<String> = fields.iter().map(|f| value(f)).collect();
+        text.push_str(&line.join("\t"));
+        text.push('\n');
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(text.as_bytes()).unwrap();
+    std::fs::write(
+        folder.join("E2EXAMPLE.2017-06-22-06.a1b2c3d4.gz"),
+        gz.finish().unwrap(),
+    )
+    .unwrap();
+    folder
+}
+
+fn run(dir: &Path, args: &[&str]) -> String {
+    let inv = write(dir, "inv.yaml", INVENTORY);
+    let logs = log(dir);
+    let mut command = pii();
+    command
+        .args(args)
+        .arg("-i")
+        .arg(&inv)
+        .arg("-e")
+        .arg(&logs)
+        .args(["--derive-owners", "--log-format", "cloudfront"])
+        .args(["--viewer", "cookie:session"]);
+    stdout_of(&mut command)
+}
+
+#[test]
+fn users_split_confirmed_and_possible_exposures() {
+    let dir = tempfile::tempdir().unwrap();
+    let users = run(dir.path(), &["report", "users"]);
+    // Confirmed: alice (bob), grace (ivan), mallory (olivia). Possible: carol and dave
+    // (erin), frank and grace (heidi), judy (ken). niaj: only her own view (potential).
+    // Everyone possibly exposed is in the direct tier, like the confirmed.
+    assert_eq!(
+        users,
+        "user_id,tier,exposed_fields,potential_fields,exposures,distinct_viewers,possible_exposures,possible_viewers,first_exposed,last_exposed,pages\n\
+         alice,direct,name,name,1,1,0,0,2017-06-22T06:00:00+00:00,2017-06-22T06:00:00+00:00,s1\n\
+         grace,direct,name,name,1,1,1,1,2017-06-22T06:00:20+00:00,2017-06-22T06:00:21+00:00,s3\n\
+         mallory,direct,name,name,1,1,0,0,2017-06-22T06:00:42+00:00,2017-06-22T06:00:42+00:00,s5\n\
+         carol,direct,name,name,0,0,1,1,2017-06-22T06:00:10+00:00,2017-06-22T06:00:10+00:00,s2\n\
+         dave,direct,name,name,0,0,1,1,2017-06-22T06:00:10+00:00,2017-06-22T06:00:10+00:00,s2\n\
+         frank,direct,name,name,0,0,1,1,2017-06-22T06:00:20+00:00,2017-06-22T06:00:20+00:00,s3\n\
+         judy,direct,name,name,0,0,1,1,2017-06-22T06:00:30+00:00,2017-06-22T06:00:30+00:00,s4\n\
+         niaj,potential,,name,0,0,0,0,,,\n"
+    );
+}
+
+#[test]
+fn the_summary_counts_possible_exposures_and_who_has_only_those() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = run(dir.path(), &["report", "summary"]);
+    let figure = |name: &str| {
+        summary
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name},")))
+            .unwrap_or_else(|| panic!("{name} in {summary}"))
+            .to_string()
+    };
+    // Exposed: 7 (3 confirmed owners + carol, dave, frank, judy); only possibly: 4.
+    assert_eq!(figure("users_exposed"), "7");
+    assert_eq!(figure("users_only_possibly_exposed"), "4");
+    // Exposures: 3 confirmed + 5 possible (erin's hit twice, heidi's twice, ken's once).
+    assert_eq!(figure("exposures"), "8");
+    assert_eq!(figure("exposures_possible"), "5");
+    assert_eq!(figure("cdn_responses_in_window"), "17");
+    assert_eq!(figure("cdn_origin_responses"), "9");
+    assert!(figure("cached_responses_ambiguous").starts_with("3 "));
+    assert!(figure("cached_responses_unattributed").starts_with("1 "));
+    assert!(figure("responses_without_page").starts_with("\"1 "));
+}
+
+#[test]
+fn letters_say_was_shown_and_may_have_been_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let grace = run(dir.path(), &["check", "grace"]);
+    assert!(
+        grace.contains("pages with your personal data were shown to other people")
+            && grace.contains("Seen by someone else: Name.")
+            && grace.contains("In all, your data was shown once, to one visitor.\nIt may also have been shown once more."),
+        "{grace}"
+    );
+    let carol = run(dir.path(), &["check", "carol"]);
+    assert!(
+        carol.contains("pages with your personal data may have been shown to other people on 2017-06-22 06:00:10 +00:00.")
+            && carol.contains("May have been seen by someone else")
+            && !carol.contains("Seen by someone else")
+            && carol.contains("In all, your data may have been shown once."),
+        "{carol}"
+    );
+    let ja = run(dir.path(), &["check", "carol", "--lang", "ja"]);
+    assert!(
+        ja.contains("他の方に表示された可能性があります。")
+            && ja.contains("他の方に表示された可能性がある情報")
+            && ja.contains("氏名")
+            && ja.contains("1回、表示された可能性があります。"),
+        "{ja}"
+    );
+}
