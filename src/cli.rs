@@ -69,6 +69,13 @@ value_enum!(LogFormat {
     Parquet => "parquet",
     Csv => "csv",
     Ndjson => "ndjson",
+    CloudFront => "cloudfront" ("With --cdn: CloudFront standard logs, hourly .gz files in cdn/"),
+    Cloudflare => "cloudflare" ("With --cdn: Cloudflare Logpush http_requests JSON lines in cdn/"),
+    Akamai => "akamai" ("With --cdn: Akamai DataStream 2 JSON lines in cdn/"),
+    Fastly => "fastly" ("With --cdn: Fastly JSON lines (the README's format) in cdn/"),
+    Nginx => "nginx" ("With --cdn: an nginx access log in cdn/ (its log_format in README.txt)"),
+    Apache => "apache" ("With --cdn: an Apache httpd access log in cdn/ (its LogFormat in README.txt)"),
+    W3c => "w3c" ("With --cdn: W3C extended (IIS) files in cdn/"),
 });
 
 /// `--version`: the tool's version and the polars it was built with (figures can differ
@@ -225,7 +232,12 @@ A cached response with none is kept with an empty owner_id and counted on standa
         /// Folder to write into (created if missing).
         #[arg(long, value_name = "DIR")]
         out_dir: PathBuf,
-        /// Format of the exposure log.
+        /// Format of the exposure log, or with --cdn a vendor's CDN log format
+        ///
+        /// parquet, csv, ndjson: the exposure log's format, and with --cdn the CDN log's
+        /// (cdn.EXT). A vendor's format (with --cdn only): the CDN log as the vendor delivers
+        /// it, in the folder cdn/, beside the truth in exposure.parquet; README.txt gives the
+        /// derive-owners command that reads it.
         #[arg(long, value_enum, default_value_t = LogFormat::Parquet)]
         log_format: LogFormat,
         /// Also write a relations table of N rows (buyers shown on sellers' transaction
@@ -233,7 +245,8 @@ A cached response with none is kept with an empty owner_id and counted on standa
         #[arg(long, value_name = "N", default_value_t = 0)]
         relations: u64,
         /// Simulate the CDN (a cache with request collapsing in the leak window) and also
-        /// write its log, without owner_id, as cdn.parquet (or .csv, .ndjson).
+        /// write its log, without owner_id, as cdn.parquet (or .csv, .ndjson), or in cdn/
+        /// in a vendor's --log-format.
         #[arg(long)]
         cdn: bool,
     },

@@ -6,7 +6,8 @@ use std::borrow::Cow;
 use anyhow::Result;
 use polars::prelude::*;
 
-use super::{CacheKey, Counts, Options, ATTRIBUTION, CACHE_NODE, OWNER_CANDIDATES};
+use super::dict::Dict;
+use super::{Attribution, CacheKey, Counts, Options, ATTRIBUTION, CACHE_NODE};
 use crate::frame::cells;
 use crate::frame::names::{CACHE_STATUS, ORIGIN_TS, OWNER_ID, VIEWER_ID};
 use crate::frame::{polars_bug, utc_micros};
@@ -27,43 +28,27 @@ pub fn cache_key(raw: &str, key: CacheKey) -> Cow<'_, str> {
     }
 }
 
-/// Adds `key`, a number per cache key: the paths are dictionary-encoded on every core
-/// (`codes::encode`), each path value is turned into its cache key once, and every row
-/// gets its key by its path's code. (Measured: polars' `unique` plus a join back on 5
-/// million string keys took several times longer.)
-pub(super) fn with_cache_keys(mut df: DataFrame, key: CacheKey) -> Result<DataFrame> {
-    let encoded = {
-        let paths = df
-            .column("path")
-            .map_err(polars_bug)?
-            .str()
-            .map_err(polars_bug)?;
-        crate::frame::codes::encode(paths, "/")?
-    };
-    // Each path value's key on every core, then one number per distinct key (a path may
-    // have several values, `codes::encode`; a key must have one number). polars' fast
-    // hasher: the default SipHash doubled the time of this pass.
-    let slices = crate::frame::cores::core_slices(&encoded.values);
-    let keyed: Vec<Vec<Cow<str>>> = crate::frame::cores::on_every_core(&slices, |slice| {
-        slice
-            .iter()
-            .map(|path| cache_key(path.unwrap_or("/"), key))
-            .collect()
-    })?;
-    let mut by_key: PlHashMap<&str, u32> = PlHashMap::default();
-    let of_value: Vec<u32> = keyed
+/// Adds `key`, a number per cache key: each distinct path (the `path` numbers of `paths`)
+/// is turned into its cache key once, and every row gets its key by its path's number.
+pub(super) fn with_cache_keys(mut df: DataFrame, key: CacheKey, paths: &Dict) -> Result<DataFrame> {
+    let mut by_key: PlHashMap<Cow<str>, u32> = PlHashMap::default();
+    let of_path: Vec<u32> = paths
+        .values()
         .iter()
-        .flatten()
-        .map(|k| {
+        .map(|path| {
             let next = by_key.len() as u32;
-            *by_key.entry(k.as_ref()).or_insert(next)
+            *by_key.entry(cache_key(path, key)).or_insert(next)
         })
         .collect();
-    let mut keys: Vec<u32> = encoded
-        .codes
-        .downcast_iter()
-        .flat_map(|a| a.values().iter())
-        .map(|&code| of_value[code as usize])
+    let codes = df
+        .column("path")
+        .map_err(polars_bug)?
+        .u32()
+        .map_err(polars_bug)?
+        .clone();
+    let mut keys: Vec<u32> = codes
+        .iter()
+        .map(|code| code.map_or(0, |c| of_path[c as usize]))
         .collect();
     per_node(&df, &mut keys)?;
     df.with_column(Column::new("key".into(), keys))
@@ -77,30 +62,15 @@ fn per_node(df: &DataFrame, keys: &mut [u32]) -> Result<()> {
     let nodes = df
         .column(CACHE_NODE)
         .map_err(polars_bug)?
-        .str()
+        .u32()
         .map_err(polars_bug)?;
     if nodes.null_count() == nodes.len() {
         return Ok(());
     }
-    // `encode` keeps one table per core: a node may have several codes, so each value is
-    // given one number by its text first.
-    let nodes = crate::frame::codes::encode(nodes, "")?;
-    let mut by_name: PlHashMap<&str, u32> = PlHashMap::default();
-    let of_value: Vec<u32> = nodes
-        .values
-        .iter()
-        .map(|name| {
-            let next = by_name.len() as u32;
-            *by_name.entry(name.unwrap_or("")).or_insert(next)
-        })
-        .collect();
-    let mut pairs: PlHashMap<(u32, u32), u32> = PlHashMap::default();
-    let codes = nodes.codes.downcast_iter().flat_map(|a| a.values().iter());
-    for (key, code) in keys.iter_mut().zip(codes) {
+    let mut pairs: PlHashMap<(Option<u32>, u32), u32> = PlHashMap::default();
+    for (key, node) in keys.iter_mut().zip(nodes.iter()) {
         let next = pairs.len() as u32;
-        *key = *pairs
-            .entry((of_value[*code as usize], *key))
-            .or_insert(next);
+        *key = *pairs.entry((node, *key)).or_insert(next);
     }
     Ok(())
 }
@@ -114,8 +84,8 @@ fn per_node(df: &DataFrame, keys: &mut [u32]) -> Result<()> {
 pub(super) fn attribute(rows: LazyFrame, options: &Options) -> Result<LazyFrame> {
     // The row whose viewer owns this row's page, if it were an origin response: its own,
     // unless its viewer is unidentified (an unidentified visitor's page is nobody's).
-    let unidentified = col(VIEWER_ID).is_null().or(col(VIEWER_ID).eq(lit("")));
-    let rows = rows.with_row_index("row", None).with_column(
+    let unidentified = col(VIEWER_ID).is_null();
+    let rows = rows.with_column(
         when(unidentified)
             .then(lit(NULL).cast(IDX_DTYPE))
             .otherwise(col("row"))
@@ -153,6 +123,7 @@ pub(super) fn attribute(rows: LazyFrame, options: &Options) -> Result<LazyFrame>
         .then(col("origin_owner_row"))
         .otherwise(lit(NULL).cast(IDX_DTYPE));
     Ok(joined.select([
+        col("row"),
         col("ts"),
         col("path"),
         col(VIEWER_ID).gather(owner_row, false).alias(OWNER_ID),
@@ -166,16 +137,14 @@ pub(super) fn attribute(rows: LazyFrame, options: &Options) -> Result<LazyFrame>
             .alias(ORIGIN_TS),
         col(CACHE_NODE),
         when(col("no_page"))
-            .then(lit("no_page"))
+            .then(lit(Attribution::NoPage as u32))
             .when(col("is_origin"))
-            .then(lit("origin"))
+            .then(lit(Attribution::Origin as u32))
             .when(found)
-            .then(lit("cached"))
-            .otherwise(lit("unattributed"))
+            .then(lit(Attribution::Cached as u32))
+            .otherwise(lit(Attribution::Unattributed as u32))
+            .cast(DataType::UInt32)
             .alias(ATTRIBUTION),
-        lit(NULL)
-            .cast(DataType::List(Box::new(DataType::String)))
-            .alias(OWNER_CANDIDATES),
         col("is_origin"),
         col("no_page"),
         col("is_origin")
@@ -268,34 +237,36 @@ fn with_latest_origin(rows: LazyFrame) -> Result<LazyFrame> {
 }
 
 pub(super) fn counts(df: &DataFrame) -> Result<Counts> {
-    let is = |value: &str| {
+    let is = |value: Attribution| {
         col(ATTRIBUTION)
-            .eq(lit(value))
+            .eq(lit(value as u32))
             .sum()
             .cast(DataType::UInt64)
-            .alias(value)
+            .alias(value.name())
     };
     let sums = df
         .clone()
         .lazy()
         .select([
             len().cast(DataType::UInt64).alias("responses"),
-            is("origin"),
-            is("ambiguous"),
-            is("unattributed"),
-            is("no_page"),
+            is(Attribution::Origin),
+            is(Attribution::Ambiguous),
+            is(Attribution::Unattributed),
+            is(Attribution::NoPage),
             col("too_old").sum().cast(DataType::UInt64).alias("too_old"),
         ])
         .collect()
         .map_err(polars_bug)?;
     let get = |name: &str| cells::number(&sums, name, 0);
-    let (responses, origin, no_page) = (get("responses")?, get("origin")?, get("no_page")?);
+    let responses = get("responses")?;
+    let origin = get(Attribution::Origin.name())?;
+    let no_page = get(Attribution::NoPage.name())?;
     Ok(Counts {
         responses,
         origin,
         cached: responses - origin - no_page,
-        ambiguous: get("ambiguous")?,
-        unattributed: get("unattributed")?,
+        ambiguous: get(Attribution::Ambiguous.name())?,
+        unattributed: get(Attribution::Unattributed.name())?,
         too_old: get("too_old")?,
         no_page,
     })

@@ -7,6 +7,11 @@
 //! response to an unidentified visitor rendered nobody's page (owner empty). One owner
 //! among the candidates: cached, attributed to it. Several: ambiguous, with the non-empty
 //! ones listed.
+//!
+//! Owners travel as viewer numbers (the unidentified visitor's is `NOBODY`): each
+//! (key, time) group of origin responses is summed up by its least and greatest owner, so
+//! "one owner" is `least == greatest`, and only an ambiguous response looks its
+//! candidates up, by binary search in the origins sorted by (key, time).
 
 use anyhow::Result;
 use polars::prelude::*;
@@ -19,12 +24,16 @@ use crate::frame::polars_bug;
 pub(super) struct Found {
     /// Logged time of the latest origin response (T1), when one is in reach.
     pub origin_ts: Option<i64>,
-    pub owner: Option<String>,
-    /// The candidate owners of an ambiguous response, sorted; empty otherwise.
-    pub candidates: Vec<String>,
+    /// The owner's viewer number.
+    pub owner: Option<u32>,
+    /// The candidate owners (viewer numbers) of an ambiguous response; empty otherwise.
+    pub candidates: Vec<u32>,
     /// T1 exists but lies beyond `--max-age`.
     pub too_old: bool,
 }
+
+/// The owner number of the unidentified visitor (nobody's page).
+const NOBODY: u32 = u32::MAX;
 
 /// The rule for every cached row of `rows` (`row`, `ts`, `key`, `is_origin`, `no_page`,
 /// `viewer_id`; sorted by `ts`): `(row, Found)` per cached row.
@@ -33,43 +42,43 @@ pub(super) fn attribute(
     resolution: i64,
     max_age: Option<i64>,
 ) -> Result<Vec<(IdxSize, Found)>> {
+    let owner = col(VIEWER_ID).fill_null(lit(NOBODY)).alias("owner");
     let floored = rows
         .clone()
         .lazy()
-        .with_column(floor(resolution).alias("slot"));
-    let owner = when(col(VIEWER_ID).is_null())
-        .then(lit(""))
-        .otherwise(col(VIEWER_ID))
-        .alias("owner");
-    let groups = floored
+        .with_columns([floor(resolution).alias("slot"), owner]);
+    let origins = floored
         .clone()
         .filter(col("is_origin").and(col("no_page").not()))
-        .select([col("key"), col("slot"), owner])
+        .select([col("key"), col("slot"), col("owner")])
+        .sort(["key", "slot"], SortMultipleOptions::default())
+        .collect()
+        .map_err(polars_bug)?;
+    let same_key = col("key").eq(col("key").shift(lit(1)));
+    let groups = origins
+        .clone()
+        .lazy()
         .group_by([col("key"), col("slot")])
-        .agg([col("owner")
-            .unique()
-            .sort(SortOptions::default())
-            .alias("owners")])
-        .sort(["slot", "key"], SortMultipleOptions::default())
-        .with_columns([
-            col("owners")
-                .shift(lit(1))
-                .over([col("key")])
-                .map_err(polars_bug)?
-                .alias("prev_owners"),
-            col("slot")
-                .shift(lit(1))
-                .over([col("key")])
-                .map_err(polars_bug)?
-                .alias("prev_slot"),
+        .agg([
+            col("owner").min().alias("least"),
+            col("owner").max().alias("most"),
         ])
-        .select([
-            col("key"),
-            col("slot").alias("origin_slot"),
-            col("owners"),
-            col("prev_owners"),
-            col("prev_slot"),
-        ]);
+        .sort(["key", "slot"], SortMultipleOptions::default())
+        .with_columns([
+            when(same_key.clone())
+                .then(col("slot").shift(lit(1)))
+                .otherwise(lit(NULL).cast(DataType::Int64))
+                .alias("prev_slot"),
+            when(same_key.clone())
+                .then(col("least").shift(lit(1)))
+                .otherwise(lit(NULL).cast(DataType::UInt32))
+                .alias("prev_least"),
+            when(same_key)
+                .then(col("most").shift(lit(1)))
+                .otherwise(lit(NULL).cast(DataType::UInt32))
+                .alias("prev_most"),
+        ])
+        .rename(["slot"], ["origin_slot"], true);
     let cached = floored
         .filter(col("is_origin").not().and(col("no_page").not()))
         .select([col("row"), col("key"), col("slot")]);
@@ -91,7 +100,8 @@ pub(super) fn attribute(
         )
         .collect()
         .map_err(polars_bug)?;
-    resolve(&matched, max_age)
+    let origins = Origins::of(&origins)?;
+    resolve(&matched, max_age, &origins)
 }
 
 /// `ts` floored to the resolution, as µs.
@@ -100,25 +110,73 @@ fn floor(resolution: i64) -> Expr {
     micros.clone() - micros % lit(resolution)
 }
 
-fn resolve(matched: &DataFrame, max_age: Option<i64>) -> Result<Vec<(IdxSize, Found)>> {
+/// The origin responses sorted by (key, slot), for the candidates of an ambiguous one.
+struct Origins {
+    keys: Vec<u32>,
+    slots: Vec<i64>,
+    owners: Vec<u32>,
+}
+
+impl Origins {
+    fn of(df: &DataFrame) -> Result<Origins> {
+        let column = |name: &str| df.column(name).map_err(polars_bug);
+        let values = |c: &Column| -> Result<Vec<u32>> {
+            Ok(c.u32().map_err(polars_bug)?.into_no_null_iter().collect())
+        };
+        Ok(Origins {
+            keys: values(column("key")?)?,
+            slots: column("slot")?
+                .i64()
+                .map_err(polars_bug)?
+                .into_no_null_iter()
+                .collect(),
+            owners: values(column("owner")?)?,
+        })
+    }
+
+    /// The owners of the origin responses for `key` at `slot`.
+    fn at(&self, key: u32, slot: i64) -> &[u32] {
+        let at = |i: usize| (self.keys[i], self.slots[i]);
+        let start = partition(self.keys.len(), |i| at(i) < (key, slot));
+        let end = partition(self.keys.len(), |i| at(i) <= (key, slot));
+        &self.owners[start..end]
+    }
+}
+
+/// The first index in `0..n` for which `before` is false (`before` true, then false).
+fn partition(n: usize, before: impl Fn(usize) -> bool) -> usize {
+    let (mut lo, mut hi) = (0, n);
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if before(mid) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
+fn resolve(
+    matched: &DataFrame,
+    max_age: Option<i64>,
+    origins: &Origins,
+) -> Result<Vec<(IdxSize, Found)>> {
     let column = |name: &str| matched.column(name).map_err(polars_bug);
     let rows = column("row")?.idx().map_err(polars_bug)?.clone();
+    let keys = column("key")?.u32().map_err(polars_bug)?.clone();
     let slots = column("slot")?.i64().map_err(polars_bug)?.clone();
     let origin_slots = column("origin_slot")?.i64().map_err(polars_bug)?.clone();
     let prev_slots = column("prev_slot")?.i64().map_err(polars_bug)?.clone();
-    let owners = column("owners")?.list().map_err(polars_bug)?.clone();
-    let prev_owners = column("prev_owners")?.list().map_err(polars_bug)?.clone();
-    let texts = |list: Option<Series>| -> Result<Vec<String>> {
-        let Some(list) = list else {
-            return Ok(Vec::new());
-        };
-        let list = list.str().map_err(polars_bug)?.clone();
-        Ok(list.iter().map(|v| v.unwrap_or("").to_string()).collect())
-    };
+    let least = column("least")?.u32().map_err(polars_bug)?.clone();
+    let most = column("most")?.u32().map_err(polars_bug)?.clone();
+    let prev_least = column("prev_least")?.u32().map_err(polars_bug)?.clone();
+    let prev_most = column("prev_most")?.u32().map_err(polars_bug)?.clone();
     let in_reach = |slot: i64, origin: i64| max_age.is_none_or(|age| slot - origin <= age);
+    let named = |code: u32| (code != NOBODY).then_some(code);
     let mut out = Vec::with_capacity(matched.height());
     for i in 0..matched.height() {
-        let (Some(row), Some(slot)) = (rows.get(i), slots.get(i)) else {
+        let (Some(row), Some(key), Some(slot)) = (rows.get(i), keys.get(i), slots.get(i)) else {
             continue;
         };
         let mut found = Found {
@@ -127,7 +185,8 @@ fn resolve(matched: &DataFrame, max_age: Option<i64>) -> Result<Vec<(IdxSize, Fo
             candidates: Vec::new(),
             too_old: false,
         };
-        let Some(origin) = origin_slots.get(i) else {
+        let (Some(origin), Some(lo), Some(hi)) = (origin_slots.get(i), least.get(i), most.get(i))
+        else {
             out.push((row, found));
             continue;
         };
@@ -137,16 +196,25 @@ fn resolve(matched: &DataFrame, max_age: Option<i64>) -> Result<Vec<(IdxSize, Fo
             continue;
         }
         found.origin_ts = Some(origin);
-        let mut owners = texts(owners.get_as_series(i))?;
-        if origin == slot && prev_slots.get(i).is_some_and(|p| in_reach(slot, p)) {
-            owners.extend(texts(prev_owners.get_as_series(i))?);
+        let prev = prev_slots
+            .get(i)
+            .filter(|p| origin == slot && in_reach(slot, *p));
+        let (mut lo, mut hi) = (lo, hi);
+        if prev.is_some() {
+            lo = lo.min(prev_least.get(i).unwrap_or(lo));
+            hi = hi.max(prev_most.get(i).unwrap_or(hi));
         }
-        owners.sort();
-        owners.dedup();
-        if owners.len() == 1 {
-            found.owner = owners.pop().filter(|o| !o.is_empty());
+        if lo == hi {
+            found.owner = named(lo);
         } else {
-            found.candidates = owners.into_iter().filter(|o| !o.is_empty()).collect();
+            let mut candidates: Vec<u32> = origins.at(key, origin).to_vec();
+            if let Some(prev) = prev {
+                candidates.extend_from_slice(origins.at(key, prev));
+            }
+            let mut candidates: Vec<u32> = candidates.into_iter().filter_map(named).collect();
+            candidates.sort_unstable();
+            candidates.dedup();
+            found.candidates = candidates;
         }
         out.push((row, found));
     }

@@ -5,24 +5,26 @@
 
 mod attribute;
 mod coarse;
+mod derive;
+pub mod dict;
 pub mod files;
+mod output;
 mod read;
 pub mod vendor;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Result;
 use polars::prelude::*;
 
 use crate::audit::Report;
 use crate::error::{InputError, InputResult};
-use crate::exposure::{format_of, window_of, Format, Log, ReadOptions, Zone};
-use crate::frame::names::{CACHE_STATUS, ORIGIN_TS, OWNER_ID, POSSIBLE, VIEWER_ID};
+use crate::exposure::ReadOptions;
+use crate::frame::names::{CACHE_STATUS, ORIGIN_TS, OWNER_ID, VIEWER_ID};
 use crate::frame::polars_bug;
-use crate::report;
 pub use attribute::cache_key;
-use attribute::{attribute, counts, with_cache_keys};
-use read::{check_unique_origin_ids, read_one, sort_by_time};
+use attribute::counts;
+pub use output::{read_log, write};
 pub use vendor::{LogFormat, Viewer};
 
 /// The columns a CDN log needs (plus the `--origin-id` column when given).
@@ -300,137 +302,52 @@ impl Counts {
     }
 }
 
-/// The derived exposure log (`DERIVED_COLUMNS`) and its counts.
+/// What each response carried, as the derived log's `attribution` says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attribution {
+    /// Rendered by the origin for its viewer.
+    Origin = 0,
+    /// From the cache, attributed to one owner (or to an unidentified visitor's page).
+    Cached = 1,
+    /// From the cache, with several candidate owners (a coarse clock).
+    Ambiguous = 2,
+    /// From the cache, with no origin response in reach.
+    Unattributed = 3,
+    /// No page (an error, a redirect).
+    NoPage = 4,
+}
+
+impl Attribution {
+    pub const ALL: [Attribution; 5] = [
+        Attribution::Origin,
+        Attribution::Cached,
+        Attribution::Ambiguous,
+        Attribution::Unattributed,
+        Attribution::NoPage,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Attribution::Origin => "origin",
+            Attribution::Cached => "cached",
+            Attribution::Ambiguous => "ambiguous",
+            Attribution::Unattributed => "unattributed",
+            Attribution::NoPage => "no_page",
+        }
+    }
+}
+
+/// The derived log, text kept as numbers (`derive`), and its counts.
 pub struct Derived {
-    pub df: DataFrame,
+    pub frame: derive::Frame,
     pub counts: Counts,
 }
 
 /// Derives the owner of every response of the CDN log `files`.
 pub fn derive(files: &[PathBuf], read: &ReadOptions, options: &Options) -> Result<Derived> {
-    let (df, _) = derive_frame(files, read, options)?;
-    let counts = counts(&df)?;
-    let df = df.select(DERIVED_COLUMNS).map_err(polars_bug)?;
-    Ok(Derived { df, counts })
-}
-
-/// `--derive-owners`: the CDN log as the audit's exposure log. Owners are derived over the
-/// whole log (an origin response before `--from` still attributes the cached responses
-/// after it); then the window is applied and rows without an owner are counted and skipped
-/// as in any exposure log. An ambiguous response becomes one row per candidate owner,
-/// marked `possible`.
-pub fn read_log(files: &[PathBuf], read: &ReadOptions, options: &Options) -> Result<(Log, Counts)> {
-    let (df, resolution) = derive_frame(files, read, options)?;
-    let df = df
-        .lazy()
-        .filter(window_of(read, "ts"))
-        .collect()
-        .map_err(polars_bug)?;
-    let counts = counts(&df)?;
-    let has_owner = col(OWNER_ID).is_not_null().and(col(OWNER_ID).neq(lit("")));
-    let columns = |owner: Expr, possible: bool| {
-        [
-            col("ts"),
-            col("path"),
-            owner.alias(OWNER_ID),
-            crate::exposure::viewer_or_null(),
-            lit(possible).alias(POSSIBLE),
-        ]
-    };
-    let confirmed = df
-        .clone()
-        .lazy()
-        .filter(has_owner)
-        .select(columns(col(OWNER_ID), false));
-    let possible = df
-        .lazy()
-        .filter(col(ATTRIBUTION).eq(lit("ambiguous")))
-        .explode(
-            by_name([OWNER_CANDIDATES], true, false),
-            ExplodeOptions {
-                empty_as_null: false,
-                keep_nulls: false,
-            },
-        )
-        .select(columns(col(OWNER_CANDIDATES), true));
-    let mut df = concat([confirmed, possible], UnionArgs::default())
-        .map_err(polars_bug)?
-        .collect()
-        .map_err(polars_bug)?;
-    let kept = (counts.responses - counts.ambiguous) as usize;
-    let rows_without_owner = kept.saturating_sub(
-        df.column(POSSIBLE)
-            .map_err(polars_bug)?
-            .bool()
-            .map_err(polars_bug)?
-            .iter()
-            .filter(|p| *p == Some(false))
-            .count(),
-    );
-    // An exact clock never makes a response ambiguous: the log is then as it always was
-    // (and the reports too).
-    if resolution == Resolution::Exact {
-        df = df.drop(POSSIBLE).map_err(polars_bug)?;
-    }
-    let log = Log::raw(df, files.to_vec(), rows_without_owner);
-    Ok((log, counts))
-}
-
-/// Writes the derived log to `output` (format by extension), atomically and owner-only:
-/// times as RFC 3339 in `zone` in text formats, native timestamps in Parquet. CSV has no
-/// lists: `owner_candidates` is written `;`-joined there.
-pub fn write(df: &DataFrame, output: &Path, zone: &Zone) -> Result<()> {
-    let name = output.to_string_lossy().to_lowercase();
-    if name.ends_with(".gz") {
-        return Err(InputError::usage(format!(
-            "{}: derive-owners writes {}, not gzip",
-            output.display(),
-            Format::extensions_text()
-        ))
-        .into());
-    }
-    let format = match format_of(output)? {
-        Format::Csv => report::Format::Csv,
-        Format::Ndjson => report::Format::Ndjson,
-        Format::Parquet => report::Format::Parquet,
-    };
-    let joined;
-    let df = if format == report::Format::Csv {
-        joined = candidates_joined(df)?;
-        &joined
-    } else {
-        df
-    };
-    // LZ4: several times faster to write than the default zstd, for a file that is read
-    // back once by the audit.
-    let bytes = report::render_compressed(df, format, zone, ParquetCompression::Lz4Raw)?;
-    report::write_private(output, &bytes)
-}
-
-/// `owner_candidates` as `a;b` text.
-fn candidates_joined(df: &DataFrame) -> Result<DataFrame> {
-    let lists = df
-        .column(OWNER_CANDIDATES)
-        .map_err(polars_bug)?
-        .list()
-        .map_err(polars_bug)?
-        .clone();
-    let mut texts: Vec<Option<String>> = Vec::with_capacity(lists.len());
-    for i in 0..lists.len() {
-        let text = match lists.get_as_series(i) {
-            Some(list) => {
-                let list = list.str().map_err(polars_bug)?.clone();
-                let parts: Vec<&str> = list.iter().flatten().collect();
-                (!parts.is_empty()).then(|| parts.join(";"))
-            }
-            None => None,
-        };
-        texts.push(text);
-    }
-    let mut df = df.clone();
-    df.with_column(Column::new(OWNER_CANDIDATES.into(), texts))
-        .map_err(polars_bug)?;
-    Ok(df)
+    let frame = derive::derive_frame(files, read, options)?;
+    let counts = counts(&frame.df)?;
+    Ok(Derived { frame, counts })
 }
 
 /// Adds the derivation's figures to `report summary`.
@@ -472,220 +389,4 @@ pub fn add_summary_rows(report: &mut Report, counts: &Counts) -> Result<()> {
     .map_err(polars_bug)?;
     report.df = report.df.vstack(&rows).map_err(polars_bug)?;
     Ok(())
-}
-
-/// Every response with `owner_id`, `origin_ts`, `cache_node`, `attribution` and
-/// `owner_candidates`, plus the `is_origin`, `no_page` and `too_old` flags the counts
-/// need; sorted by time (ties in file order).
-fn derive_frame(
-    files: &[PathBuf],
-    read: &ReadOptions,
-    options: &Options,
-) -> Result<(DataFrame, Resolution)> {
-    options.check()?;
-    let mut stages = Stages::new();
-    let (df, resolution) = read_all(files, read, options)?;
-    stages.done("read");
-    let df = sort_by_time(df)?;
-    stages.done("sort");
-    let rows = match &options.origin_id {
-        Some(_) => df,
-        None => with_cache_keys(df, options.cache_key)?,
-    };
-    stages.done("keys");
-    let df = match resolution {
-        Resolution::Exact => attribute(rows.lazy(), options)?
-            .collect()
-            .map_err(polars_bug)?,
-        Resolution::Micros(micros) => coarse_frame(rows, micros, options.max_age)?,
-    };
-    stages.done("attribute");
-    stages.print();
-    Ok((df, resolution))
-}
-
-/// Every file read and stacked (`vendor::COLUMNS` plus `is_origin`, `no_page`, and the
-/// origin id when given), and the resolution to attribute at.
-fn read_all(
-    files: &[PathBuf],
-    read: &ReadOptions,
-    options: &Options,
-) -> Result<(DataFrame, Resolution)> {
-    if files.is_empty() {
-        return Err(InputError::usage("no CDN log given").into());
-    }
-    let (parts, delivered) = if matches!(options.format, LogFormat::Contract) {
-        let mut parts = Vec::with_capacity(files.len());
-        for path in files {
-            parts.push(read_one(path, read, options)?);
-        }
-        let heights: Vec<(PathBuf, Format, usize)> = files
-            .iter()
-            .zip(&parts)
-            .map(|(path, (df, format))| (path.clone(), *format, df.height()))
-            .collect();
-        let df = flags(stack(parts.into_iter().map(|(df, _)| df).collect())?)?;
-        if let Some(id) = &options.origin_id {
-            check_unique_origin_ids(&df, id, &heights)?;
-        }
-        return Ok((df, options.resolution.unwrap_or(Resolution::Exact)));
-    } else {
-        read_delivered(files, read, options)?
-    };
-    let df = flags(stack(parts)?)?;
-    let resolution = options.resolution.unwrap_or(Resolution::Micros(delivered));
-    Ok((df, resolution))
-}
-
-/// Delivered files, read on every core; the coarsest resolution any file shows.
-fn read_delivered(
-    files: &[PathBuf],
-    read: &ReadOptions,
-    options: &Options,
-) -> Result<(Vec<DataFrame>, i64)> {
-    let node = options.node_field();
-    let viewer = options
-        .viewer
-        .clone()
-        .unwrap_or(Viewer::Field(VIEWER_ID.into()));
-    let reading = vendor::Reading {
-        format: &options.format,
-        viewer: &viewer,
-        node: node.as_deref(),
-        columns: &read.columns,
-        origin_statuses: &options.origin_statuses,
-        cached_statuses: &options.cached_statuses,
-        statuses_given: options.statuses_given,
-        page_statuses: &options.page_statuses,
-    };
-    let ranges = crate::frame::cores::core_ranges(files.len());
-    let parts = crate::frame::cores::on_every_core(&ranges, |range| {
-        files[range.clone()]
-            .iter()
-            .map(|path| vendor::read(path, &reading))
-            .collect::<Result<Vec<_>>>()
-    })?;
-    let mut frames = Vec::with_capacity(files.len());
-    let mut resolution = 1;
-    for part in parts {
-        for delivered in part? {
-            resolution = resolution.max(delivered.resolution);
-            frames.push(delivered.df);
-        }
-    }
-    Ok((frames, resolution))
-}
-
-fn stack(parts: Vec<DataFrame>) -> Result<DataFrame> {
-    let mut parts = parts.into_iter();
-    let mut df = parts.next().unwrap_or_default();
-    for more in parts {
-        df.vstack_mut(&more).map_err(polars_bug)?;
-    }
-    Ok(df)
-}
-
-/// `is_origin` and `no_page` from `class`.
-fn flags(df: DataFrame) -> Result<DataFrame> {
-    df.lazy()
-        .with_columns([
-            col("class")
-                .eq(lit(vendor::Class::Origin as u32))
-                .alias("is_origin"),
-            col("class")
-                .eq(lit(vendor::Class::NoPage as u32))
-                .alias("no_page"),
-        ])
-        .collect()
-        .map_err(polars_bug)
-}
-
-/// The coarse-clock rule (`coarse`) applied, in the same columns as `attribute`.
-fn coarse_frame(rows: DataFrame, resolution: i64, max_age: Option<i64>) -> Result<DataFrame> {
-    let rows = rows
-        .lazy()
-        .with_row_index("row", None)
-        .collect()
-        .map_err(polars_bug)?;
-    let found = coarse::attribute(&rows, resolution, max_age)?;
-    let n = rows.height();
-    let column = |name: &str| rows.column(name).map_err(polars_bug);
-    let viewers = column(VIEWER_ID)?.str().map_err(polars_bug)?.clone();
-    let ts = column("ts")?.cast(&DataType::Int64).map_err(polars_bug)?;
-    let ts = ts.i64().map_err(polars_bug)?.clone();
-    let is_origin = column("is_origin")?.bool().map_err(polars_bug)?.clone();
-    let mut owner: Vec<Option<String>> = vec![None; n];
-    let mut origin_ts: Vec<Option<i64>> = vec![None; n];
-    let mut attribution: Vec<&str> = vec!["no_page"; n];
-    let mut candidates: Vec<Option<Series>> = vec![None; n];
-    let mut too_old = vec![false; n];
-    for i in 0..n {
-        if is_origin.get(i) == Some(true) {
-            owner[i] = viewers.get(i).map(str::to_string);
-            origin_ts[i] = ts.get(i);
-            attribution[i] = "origin";
-        }
-    }
-    for (row, found) in found {
-        let i = row as usize;
-        too_old[i] = found.too_old;
-        origin_ts[i] = found.origin_ts;
-        attribution[i] = match (&found.origin_ts, &found.owner, found.candidates.len()) {
-            (None, _, _) => "unattributed",
-            (Some(_), _, 0) => "cached",
-            _ => "ambiguous",
-        };
-        if !found.candidates.is_empty() {
-            candidates[i] = Some(Series::new("".into(), found.candidates));
-        }
-        owner[i] = found.owner;
-    }
-    let origin_ts = Int64Chunked::from_iter_options(ORIGIN_TS.into(), origin_ts.into_iter())
-        .into_column()
-        .cast(&crate::frame::utc_micros())
-        .map_err(polars_bug)?;
-    let candidates: ListChunked = candidates.into_iter().collect();
-    let mut df = rows;
-    for column in [
-        Column::new(OWNER_ID.into(), owner),
-        origin_ts,
-        Column::new(ATTRIBUTION.into(), attribution),
-        candidates
-            .with_name(OWNER_CANDIDATES.into())
-            .into_column()
-            .cast(&DataType::List(Box::new(DataType::String)))
-            .map_err(polars_bug)?,
-        Column::new("too_old".into(), too_old),
-    ] {
-        df.with_column(column).map_err(polars_bug)?;
-    }
-    Ok(df)
-}
-
-/// Stage times for `PII_AUDIT_TIMINGS`.
-struct Stages {
-    last: std::time::Instant,
-    done: Vec<String>,
-}
-
-impl Stages {
-    fn new() -> Stages {
-        Stages {
-            last: std::time::Instant::now(),
-            done: Vec::new(),
-        }
-    }
-
-    fn done(&mut self, stage: &str) {
-        let now = std::time::Instant::now();
-        self.done
-            .push(format!("{stage} {:.3}s", (now - self.last).as_secs_f64()));
-        self.last = now;
-    }
-
-    fn print(&self) {
-        if std::env::var_os("PII_AUDIT_TIMINGS").is_some() {
-            eprintln!("derive stages: {}", self.done.join(", "));
-        }
-    }
 }

@@ -31,7 +31,7 @@ pub fn run(
     progress.rows_read(derived.counts.responses, derive_time);
     progress.stage(&format!("writing {}", output.display()));
     let started = Instant::now();
-    cdn::write(&derived.df, output, &zone)?;
+    cdn::write(&derived, output, &zone)?;
     progress.done(format!("wrote {}", output.display()));
     progress.finish();
     if super::timings_wanted() {

@@ -29,7 +29,7 @@ pub(crate) use format::{refuse_repeated_columns, row_location, scan, schema_of, 
 pub use partitions::Listing;
 pub use registered::Registered;
 pub use relations::Relations;
-pub(crate) use rows::{empty_path_error, empty_path_row, viewer_or_null, window_of};
+pub(crate) use rows::{empty_path_error, empty_path_row, window_of};
 pub(crate) use source::rename_columns;
 pub use time::{in_range as time_in_range, EARLIEST_MICROS, LATEST_MICROS};
 pub(crate) use time::{native_naive, parse_text_timestamps, ts_to_utc};

@@ -351,7 +351,7 @@ pub(super) fn keep_owned(df: DataFrame, weighted: bool) -> Result<(DataFrame, us
 }
 
 /// `viewer_id` with an empty value read as null: an unidentified visitor.
-pub(crate) fn viewer_or_null() -> Expr {
+fn viewer_or_null() -> Expr {
     when(col(VIEWER_ID).eq(lit("")))
         .then(lit(NULL).cast(DataType::String))
         .otherwise(col(VIEWER_ID))

@@ -8,14 +8,16 @@
 //! request collapsing (Mercari, 2017): a request that arrives while the origin is building
 //! someone's page for the same key is answered with that page when it is ready (`HIT`).
 //! Responses are logged when served; a collapsed response is served at the same instant as
-//! the origin response it shares.
+//! the origin response it shares. For a vendor format that names its cache node (CloudFront,
+//! Cloudflare, Fastly) each request goes to one of a few nodes, each with its own cache
+//! (keyed by node and path); the requests themselves are the same whatever the nodes.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use anyhow::Result;
 use polars::prelude::*;
-use rand::Rng;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::{arrival_times, request_path, skewed_user, user_id, Spec, LEAK_END, LEAK_START};
@@ -39,29 +41,53 @@ struct Entry {
 }
 
 /// One served response.
-struct Response {
-    served: i64,
+pub(super) struct Response {
+    /// When it was served (UTC µs, whole milliseconds).
+    pub served: i64,
     /// Arrival of the request the origin rendered, then of this request: orders responses
     /// served at the same instant (an origin before the responses collapsed onto it).
     origin_arrival: i64,
-    arrival: i64,
-    path: String,
-    viewer: String,
-    owner: Option<String>,
-    status: &'static str,
+    pub arrival: i64,
+    pub path: String,
+    pub viewer: String,
+    pub owner: Option<String>,
+    /// `MISS`, `PASS` (rendered by the origin) or `HIT` (served from the cache).
+    pub status: &'static str,
     origin: usize,
+    /// The cache node (POP) that served it; 0 when there is one cache.
+    pub node: usize,
 }
+
+/// Every response of a simulation, and the order they were served in.
+pub(super) struct Served {
+    pub responses: Vec<Response>,
+    /// Indices into `responses`: by time served; at one instant, origin responses in the
+    /// order their requests arrived, each followed by the responses collapsed onto it.
+    pub order: Vec<usize>,
+}
+
+/// Salt of the random stream that picks each request's node, so that the requests are the
+/// same whatever the number of nodes.
+const NODE_SALT: u64 = 0x4e4f_4445_5f50_4f50;
 
 /// Simulates the cache over `spec.rows` requests; returns the exposure log (the truth:
 /// `ts, path, owner_id, viewer_id`) and the CDN log (`ts, path, viewer_id, cache_status,
 /// origin_request_id`), row for row in the same order.
 pub fn simulate(spec: &Spec, rng: &mut ChaCha8Rng) -> Result<(DataFrame, DataFrame)> {
+    let served = serve(spec, rng, 1);
+    frames(&served.responses, &served.order)
+}
+
+/// Serves `spec.rows` requests through `nodes` caches (one per node, keyed by node and
+/// normalised path); each request goes to a node drawn from its own seeded stream.
+pub(super) fn serve(spec: &Spec, rng: &mut ChaCha8Rng, nodes: usize) -> Served {
     let rows = spec.rows as usize;
     let users = spec.users;
     let arrivals = arrival_times(rows, rng);
     let leak = LEAK_START * 1_000_000..LEAK_END * 1_000_000;
+    let mut node_rng = ChaCha8Rng::seed_from_u64(spec.seed ^ NODE_SALT);
 
-    let mut cache: HashMap<String, Entry> = HashMap::new();
+    let mut cache: HashMap<(usize, String), Entry> = HashMap::new();
     let mut responses: Vec<Response> = Vec::with_capacity(rows);
     let mut path = String::with_capacity(64);
     for (index, &arrival) in arrivals.iter().enumerate() {
@@ -81,7 +107,12 @@ pub fn simulate(spec: &Spec, rng: &mut ChaCha8Rng) -> Result<(DataFrame, DataFra
         }
         let own = (!viewer.is_empty()).then(|| viewer.clone());
         let latency = rng.gen_range(LATENCY_MS) * 1000;
-        let key = normalise_path(&path).into_owned();
+        let node = if nodes > 1 {
+            node_rng.gen_range(0..nodes)
+        } else {
+            0
+        };
+        let key = (node, normalise_path(&path).into_owned());
         let cacheable = public || leak.contains(&arrival);
         let response = |served, origin_arrival, owner, status, origin| Response {
             served,
@@ -92,6 +123,7 @@ pub fn simulate(spec: &Spec, rng: &mut ChaCha8Rng) -> Result<(DataFrame, DataFra
             owner,
             status,
             origin,
+            node,
         };
         let entry = cache.get(&key);
         // A fetch in flight takes every request for its key, whatever the configuration
@@ -135,15 +167,12 @@ pub fn simulate(spec: &Spec, rng: &mut ChaCha8Rng) -> Result<(DataFrame, DataFra
         );
         responses.push(response(ready, arrival, own, "MISS", index));
     }
-    // Served order; at one instant, origin responses in the order their requests arrived,
-    // each followed by the responses collapsed onto it.
-    let request_ids: Vec<usize> = (0..rows).collect();
-    let mut order = request_ids;
+    let mut order: Vec<usize> = (0..rows).collect();
     order.sort_by_key(|&i| {
         let r = &responses[i];
         (r.served, r.origin_arrival, r.status == "HIT", r.arrival, i)
     });
-    frames(&responses, &order)
+    Served { responses, order }
 }
 
 fn frames(responses: &[Response], order: &[usize]) -> Result<(DataFrame, DataFrame)> {

@@ -2,9 +2,12 @@
 //! A 14-hour log with a six-hour leak window in which a minority of personal pages is
 //! served to someone other than their owner; heavy and light users, query strings, slash
 //! variants, full URLs, unmapped paths, anonymous viewers, and a registered table in
-//! which many users have no bank account or card on file. Deterministic per seed.
+//! which many users have no bank account or card on file. Deterministic per seed. With
+//! `--cdn` the responses go through a simulated cache (`cdn`), and the CDN's log is written
+//! in the contract's columns or as a vendor delivers it (`vendor`).
 
 mod cdn;
+mod vendor;
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -18,6 +21,7 @@ use crate::error::InputError;
 use crate::frame::names::{OWNER_ID, USER_ID, VIEWER_ID};
 use crate::frame::{polars_bug, utc_micros};
 use crate::report::write_private;
+pub use vendor::{APACHE_LOG_FORMAT, NGINX_LOG_FORMAT};
 
 /// The bundled inventory the synthetic incident is drawn against.
 pub const INVENTORY: &str = include_str!("../../inventory/mercari-2017.yaml");
@@ -35,12 +39,56 @@ pub(crate) const LEAK_END: i64 = LEAK_START + 6 * 3600;
 /// Share of personal-page responses inside the leak window served to someone else.
 const LEAK_RATE: f64 = 0.12;
 
-/// The format of a generated log.
+/// The format of a generated log: the exposure log's file format (and with --cdn the
+/// contract CDN log's), or a vendor's delivered CDN log (with --cdn only; the exposure log
+/// is then Parquet).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
     Parquet,
     Csv,
     Ndjson,
+    CloudFront,
+    Cloudflare,
+    Akamai,
+    Fastly,
+    Nginx,
+    Apache,
+    W3c,
+}
+
+impl LogFormat {
+    /// Whether the format is a vendor's delivered CDN log.
+    pub fn is_vendor(self) -> bool {
+        !matches!(
+            self,
+            LogFormat::Parquet | LogFormat::Csv | LogFormat::Ndjson
+        )
+    }
+
+    /// The name `--log-format` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            LogFormat::Parquet => "parquet",
+            LogFormat::Csv => "csv",
+            LogFormat::Ndjson => "ndjson",
+            LogFormat::CloudFront => "cloudfront",
+            LogFormat::Cloudflare => "cloudflare",
+            LogFormat::Akamai => "akamai",
+            LogFormat::Fastly => "fastly",
+            LogFormat::Nginx => "nginx",
+            LogFormat::Apache => "apache",
+            LogFormat::W3c => "w3c",
+        }
+    }
+
+    /// The exposure log's file format and extension.
+    fn exposure(self) -> (LogFormat, &'static str) {
+        match self {
+            LogFormat::Csv => (LogFormat::Csv, "csv"),
+            LogFormat::Ndjson => (LogFormat::Ndjson, "ndjson"),
+            _ => (LogFormat::Parquet, "parquet"),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -114,25 +162,32 @@ pub fn write(spec: &Spec, dir: &Path) -> Result<Vec<String>> {
     if spec.users < 2 {
         return Err(InputError::usage("--users must be at least 2").into());
     }
+    if spec.log_format.is_vendor() && !spec.cdn {
+        return Err(InputError::usage(format!(
+            "--log-format {} is a CDN's delivered log: add --cdn",
+            spec.log_format.name()
+        ))
+        .into());
+    }
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
     // With --cdn the exposure log is the truth of a simulated cache, and the CDN's own
-    // log (no owner_id) is written beside it.
-    let (log, cdn) = if spec.cdn {
+    // log (no owner_id) is written beside it: in the contract's columns, or as a vendor
+    // delivers it (caches per node when the vendor names its nodes).
+    let logs = if spec.log_format.is_vendor() {
+        let nodes = vendor::nodes(spec.log_format).len().max(1);
+        Logs::Vendor(cdn::serve(spec, &mut rng, nodes))
+    } else if spec.cdn {
         let (log, cdn) = cdn::simulate(spec, &mut rng)?;
-        (log, Some(cdn))
+        Logs::Contract(log, cdn)
     } else {
-        (build_log(spec, &mut rng)?, None)
+        Logs::Plain(build_log(spec, &mut rng)?)
     };
     let registered = build_registered(spec, &mut rng)?;
 
-    let extension = match spec.log_format {
-        LogFormat::Parquet => "parquet",
-        LogFormat::Csv => "csv",
-        LogFormat::Ndjson => "ndjson",
-    };
+    let (_, extension) = spec.log_format.exposure();
     let log_name = format!("exposure.{extension}");
-    let (mut written, cdn_note) = write_logs(spec, dir, (log, cdn), extension, &log_name)?;
+    let (mut written, cdn_note) = write_logs(spec, dir, logs, extension, &log_name)?;
     let users = write_registered(dir, registered)?;
     let written_relations = write_inventory(spec, dir)?;
     write_private(
@@ -148,15 +203,28 @@ pub fn write(spec: &Spec, dir: &Path) -> Result<Vec<String>> {
     Ok(written)
 }
 
+/// The logs of the incident: the exposure log alone, with the CDN's log in the contract's
+/// columns, or the simulated responses to write as a vendor delivers them.
+enum Logs {
+    Plain(DataFrame),
+    Contract(DataFrame, DataFrame),
+    Vendor(cdn::Served),
+}
+
 /// The exposure log and, with --cdn, the CDN's log; returns the lines describing them and
 /// the README's paragraph on the CDN log (empty without one).
 fn write_logs(
     spec: &Spec,
     dir: &Path,
-    (log, cdn): (DataFrame, Option<DataFrame>),
+    logs: Logs,
     extension: &str,
     log_name: &str,
 ) -> Result<(Vec<String>, String)> {
+    let (log, cdn) = match logs {
+        Logs::Plain(log) => (log, None),
+        Logs::Contract(log, cdn) => (log, Some(cdn)),
+        Logs::Vendor(served) => return write_vendor_logs(spec, dir, &served, log_name),
+    };
     write_private(&dir.join(log_name), &log_bytes(log, spec.log_format)?)?;
     let mut written = vec![format!(
         "{}: {} rows",
@@ -180,6 +248,38 @@ fn write_logs(
         );
     }
     Ok((written, cdn_note))
+}
+
+/// The CDN's log as the vendor delivers it, in `cdn/`, and the truth (Parquet); the lines
+/// describing them and the README's paragraph.
+fn write_vendor_logs(
+    spec: &Spec,
+    dir: &Path,
+    served: &cdn::Served,
+    log_name: &str,
+) -> Result<(Vec<String>, String)> {
+    let format = spec.log_format;
+    let out = vendor::write(format, served, spec.seed, dir)?;
+    write_private(
+        &dir.join(log_name),
+        &log_bytes(out.truth, LogFormat::Parquet)?,
+    )?;
+    let folder = dir.join(vendor::FOLDER);
+    let written = vec![
+        format!(
+            "{}: {} rows (the truth: owner_id of every response)",
+            dir.join(log_name).display(),
+            spec.rows
+        ),
+        format!(
+            "{}: {} rows in {} file(s), as {} delivers them (no owner)",
+            folder.display(),
+            spec.rows,
+            out.files,
+            vendor::name(format)
+        ),
+    ];
+    Ok((written, vendor::readme_note(format, log_name)))
 }
 
 /// `registered.csv`; returns its number of users.
@@ -216,11 +316,16 @@ fn write_inventory(spec: &Spec, dir: &Path) -> Result<Option<String>> {
 /// `README.txt`: how the files were made and the command that audits them.
 fn readme(spec: &Spec, log_name: &str, cdn_note: &str) -> String {
     let command = format!(
-        "pii-audit generate --users {} --rows {} --seed {}{}",
+        "pii-audit generate --users {} --rows {} --seed {}{}{}",
         spec.users,
         spec.rows,
         spec.seed,
-        if spec.cdn { " --cdn" } else { "" }
+        if spec.cdn { " --cdn" } else { "" },
+        if spec.log_format.is_vendor() {
+            format!(" --log-format {}", spec.log_format.name())
+        } else {
+            String::new()
+        }
     );
     let leak = if spec.cdn {
         "when personal pages were cached and served to whoever asked for the same URL".to_string()
@@ -245,14 +350,14 @@ fn write_relations(spec: &Spec, dir: &Path) -> Result<String> {
     let mut df = relations_frame(spec)?;
     let n = df.height();
     let mut bytes = Vec::new();
-    let name = match spec.log_format {
+    let name = match spec.log_format.exposure().0 {
         LogFormat::Parquet => {
             ParquetWriter::new(&mut bytes)
                 .finish(&mut df)
                 .map_err(polars_bug)?;
             "relations.parquet"
         }
-        LogFormat::Csv | LogFormat::Ndjson => {
+        _ => {
             let mut text = df
                 .lazy()
                 .with_columns(
@@ -336,13 +441,13 @@ fn relations_frame(spec: &Spec) -> Result<DataFrame> {
 /// offset (JST).
 fn log_bytes(mut log: DataFrame, format: LogFormat) -> Result<Vec<u8>> {
     let mut bytes = Vec::new();
-    match format {
+    match format.exposure().0 {
         LogFormat::Parquet => {
             ParquetWriter::new(&mut bytes)
                 .finish(&mut log)
                 .map_err(polars_bug)?;
         }
-        LogFormat::Csv | LogFormat::Ndjson => {
+        _ => {
             let tokyo = crate::exposure::zone::polars_zone(&chrono_tz::Asia::Tokyo);
             let mut text = log
                 .lazy()

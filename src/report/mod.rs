@@ -263,6 +263,15 @@ pub fn emit(df: &DataFrame, format: Format, output: Option<&Path>, zone: &Zone) 
 /// Writes `bytes` to `path` atomically (temporary file in the same folder, fsync, rename)
 /// with owner-only permissions. On failure the previous file is left as it was.
 pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_private_with(path, |file| Ok(file.write_all(bytes)?))
+}
+
+/// As `write_private`, the content written by `fill` into the temporary file, in as many
+/// pieces as it likes (a derived log, one slice of rows at a time).
+pub fn write_private_with(
+    path: &Path,
+    fill: impl FnOnce(&mut std::io::BufWriter<&std::fs::File>) -> Result<()>,
+) -> Result<()> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -275,7 +284,7 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
         .into());
     }
     let kept = "any previous file there is left as it was";
-    let mut temp = tempfile::Builder::new()
+    let temp = tempfile::Builder::new()
         .prefix(".pii-audit-")
         .tempfile_in(dir)
         .with_context(|| {
@@ -287,8 +296,14 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
         })?;
     set_owner_only(temp.path())?;
     // On failure the temporary file is removed when `temp` is dropped.
-    temp.write_all(bytes)
-        .and_then(|_| temp.as_file().sync_all())
+    {
+        let mut buffered = std::io::BufWriter::with_capacity(1 << 20, temp.as_file());
+        fill(&mut buffered)
+            .and_then(|()| Ok(buffered.flush()?))
+            .with_context(|| format!("cannot write {} ({kept})", path.display()))?;
+    }
+    temp.as_file()
+        .sync_all()
         .with_context(|| format!("cannot write {} ({kept})", path.display()))?;
     temp.persist(path)
         .map_err(|e| e.error)

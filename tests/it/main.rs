@@ -17,6 +17,7 @@ mod partitions;
 mod pipeline;
 mod possible;
 mod relations;
+mod roundtrip;
 mod routes_prop;
 mod scale;
 mod silent;

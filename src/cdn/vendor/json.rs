@@ -12,7 +12,7 @@ use polars::prelude::*;
 use super::normalise::Raw;
 use super::text::{self, Lines};
 use super::time::TimeText;
-use super::{needed_fields, status, Layout, LogFormat, Overrides, Reading, Uri};
+use super::{needed_fields, status, Decode, Layout, LogFormat, Overrides, Reading, Uri};
 use crate::error::{InputError, Location};
 use crate::frame::polars_bug;
 
@@ -28,7 +28,7 @@ fn layout(format: &LogFormat, reading: &Reading) -> Layout {
             table: Some(&status::CLOUDFLARE),
             ip: Some(text("ClientIP")),
             ua: Some(text("ClientRequestUserAgent")),
-            cookie_header: Some((text("RequestHeaders.cookie"), false)),
+            cookie_header: Some((text("RequestHeaders.cookie"), Decode::Raw)),
         },
         LogFormat::Akamai => Layout {
             time: vec![text("reqTimeSec")],
@@ -40,7 +40,7 @@ fn layout(format: &LogFormat, reading: &Reading) -> Layout {
             ip: Some(text("cliIP")),
             ua: Some(text("UA")),
             // RFC 1738 escaped, `;`-separated (DataStream 2 data set parameters).
-            cookie_header: Some((text("cookie"), true)),
+            cookie_header: Some((text("cookie"), Decode::Url)),
         },
         _ => Layout {
             time: vec![text("ts")],
@@ -51,7 +51,7 @@ fn layout(format: &LogFormat, reading: &Reading) -> Layout {
             table: Some(&status::FASTLY),
             ip: Some(text("client_ip")),
             ua: Some(text("user_agent")),
-            cookie_header: Some((text("cookie"), false)),
+            cookie_header: Some((text("cookie"), Decode::Raw)),
         },
     };
     let map = Overrides(reading.columns);

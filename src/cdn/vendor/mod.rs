@@ -181,9 +181,11 @@ pub struct Reading<'a> {
     pub page_statuses: &'a [(u16, u16)],
 }
 
-/// One delivered file, read: the normalised frame and the resolution its times show (µs).
+/// One delivered file, read: the normalised frame (text columns as numbers of `dicts`)
+/// and the resolution its times show (µs).
 pub struct Delivered {
     pub df: DataFrame,
+    pub dicts: super::dict::Dicts,
     pub resolution: i64,
 }
 
@@ -199,7 +201,18 @@ pub(super) struct Layout {
     pub ip: Option<String>,
     pub ua: Option<String>,
     /// The whole Cookie header, and whether it is URL-encoded.
-    pub cookie_header: Option<(String, bool)>,
+    pub cookie_header: Option<(String, Decode)>,
+}
+
+/// How a format writes the Cookie header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Decode {
+    /// As sent.
+    Raw,
+    /// URL-encoded (`%20`).
+    Url,
+    /// A space as `+` (IIS).
+    Plus,
 }
 
 /// Where the requested path comes from.

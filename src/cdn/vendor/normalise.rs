@@ -8,9 +8,12 @@ use anyhow::Result;
 use polars::prelude::*;
 
 use super::status::Class;
+use std::borrow::Cow;
+
+use super::super::dict::{Dict, Dicts};
 use super::text::{percent_decode, Lines};
 use super::time::{self, TimeText};
-use super::{Delivered, Layout, Reading, Uri, Viewer};
+use super::{Decode, Delivered, Layout, Reading, Uri, Viewer};
 use crate::error::InputError;
 use crate::frame::names::{CACHE_STATUS, VIEWER_ID};
 use crate::frame::{polars_bug, utc_micros};
@@ -41,21 +44,23 @@ pub(crate) fn absent(value: Option<&str>) -> bool {
     })
 }
 
-/// The normalised frame of one file (`super::COLUMNS`).
+/// The normalised frame of one file (`super::COLUMNS`), its text columns as numbers in
+/// the file's own tables.
 pub(super) fn frame(raw: Raw, layout: &Layout, reading: &Reading) -> Result<Delivered> {
+    let mut dicts = Dicts::default();
     let (ts, resolution) = times(&raw, layout, reading)?;
-    let paths = paths(&raw, &layout.uri)?;
-    let (statuses, classes) = classes(&raw, layout, reading)?;
-    let viewers = viewers(&raw, layout, reading)?;
-    let n = raw.lines.rows();
-    let nodes: StringChunked = match reading.node {
+    let paths = paths(&raw, &layout.uri, &mut dicts.path)?;
+    let (statuses, classes) = classes(&raw, layout, reading, &mut dicts.status)?;
+    let viewers = viewers(&raw, layout, reading, &mut dicts.viewer)?;
+    let nodes: UInt32Chunked = match reading.node {
         Some(field) => raw
             .texts(field)?
             .iter()
-            .map(|v| if absent(v) { None } else { v.map(str::trim) })
+            .map(|v| (!absent(v)).then(|| dicts.node.code(v.unwrap_or("").trim())))
             .collect(),
-        None => StringChunked::full_null("".into(), n),
+        None => UInt32Chunked::full_null("".into(), raw.lines.rows()),
     };
+    let n = raw.lines.rows();
     let ts = Int64Chunked::from_vec("ts".into(), ts)
         .into_column()
         .cast(&utc_micros())
@@ -64,7 +69,7 @@ pub(super) fn frame(raw: Raw, layout: &Layout, reading: &Reading) -> Result<Deli
         n,
         vec![
             ts,
-            Column::new("path".into(), paths),
+            paths.with_name("path".into()).into_column(),
             viewers.with_name(VIEWER_ID.into()).into_column(),
             statuses.with_name(CACHE_STATUS.into()).into_column(),
             UInt32Chunked::from_vec("class".into(), classes).into_column(),
@@ -72,7 +77,11 @@ pub(super) fn frame(raw: Raw, layout: &Layout, reading: &Reading) -> Result<Deli
         ],
     )
     .map_err(polars_bug)?;
-    Ok(Delivered { df, resolution })
+    Ok(Delivered {
+        df,
+        dicts,
+        resolution,
+    })
 }
 
 /// Each row's time (UTC µs) and the finest resolution the file's times show.
@@ -138,10 +147,11 @@ fn expected(kind: &TimeText) -> String {
     }
 }
 
-/// Each row's requested path, with its query.
-fn paths(raw: &Raw, uri: &Uri) -> Result<Vec<String>> {
+/// Each row's requested path, with its query, as a number of `dict`.
+fn paths(raw: &Raw, uri: &Uri, dict: &mut Dict) -> Result<UInt32Chunked> {
     let n = raw.lines.rows();
-    let mut out = Vec::with_capacity(n);
+    let mut out: Vec<u32> = Vec::with_capacity(n);
+    let mut text = String::new();
     match uri {
         Uri::Split(path, query) => {
             let paths = raw.texts(path)?;
@@ -154,7 +164,8 @@ fn paths(raw: &Raw, uri: &Uri) -> Result<Vec<String>> {
                 if absent(p) {
                     return Err(raw.refuse(index, path, "empty path".into()));
                 }
-                let mut text = p.unwrap_or_default().trim().to_string();
+                text.clear();
+                text.push_str(p.unwrap_or_default().trim());
                 if let Some(q) = queries.as_ref().and_then(|q| q.get(index)) {
                     // Apache's %q carries its own `?`.
                     let q = q.trim().trim_start_matches('?');
@@ -163,7 +174,7 @@ fn paths(raw: &Raw, uri: &Uri) -> Result<Vec<String>> {
                         text.push_str(q);
                     }
                 }
-                out.push(text);
+                out.push(dict.code(&text));
             }
         }
         Uri::Whole(field) => {
@@ -172,7 +183,7 @@ fn paths(raw: &Raw, uri: &Uri) -> Result<Vec<String>> {
                 if absent(p) {
                     return Err(raw.refuse(index, field, "empty path".into()));
                 }
-                out.push(p.unwrap_or_default().trim().to_string());
+                out.push(dict.code(p.unwrap_or_default().trim()));
             }
         }
         Uri::RequestLine(field) => {
@@ -193,17 +204,22 @@ fn paths(raw: &Raw, uri: &Uri) -> Result<Vec<String>> {
                         ));
                     }
                 };
-                out.push(target.to_string());
+                out.push(dict.code(target));
             }
         }
     }
-    Ok(out)
+    Ok(UInt32Chunked::from_vec("path".into(), out))
 }
 
 /// Each row's cache status as written, and its class (`Class as u32`): the vendor's table
 /// or the `--origin-status`/`--cached-status` lists, then no page for an HTTP status
 /// outside `--statuses`.
-fn classes(raw: &Raw, layout: &Layout, reading: &Reading) -> Result<(StringChunked, Vec<u32>)> {
+fn classes(
+    raw: &Raw,
+    layout: &Layout,
+    reading: &Reading,
+    dict: &mut Dict,
+) -> Result<(UInt32Chunked, Vec<u32>)> {
     let statuses = raw.texts(&layout.cache)?;
     let mut known: HashMap<Option<&str>, Class> = HashMap::new();
     let mut classes = Vec::with_capacity(statuses.len());
@@ -261,7 +277,8 @@ fn classes(raw: &Raw, layout: &Layout, reading: &Reading) -> Result<(StringChunk
             }
         }
     }
-    Ok((statuses, classes))
+    let codes = statuses.iter().map(|v| v.map(|v| dict.code(v))).collect();
+    Ok((codes, classes))
 }
 
 fn classify(value: Option<&str>, layout: &Layout, reading: &Reading) -> Option<Class> {
@@ -280,63 +297,74 @@ fn classify(value: Option<&str>, layout: &Layout, reading: &Reading) -> Option<C
 }
 
 /// Each row's viewer: `None` for an unidentified visitor (no value, or `-`).
-fn viewers(raw: &Raw, layout: &Layout, reading: &Reading) -> Result<StringChunked> {
+fn viewers(
+    raw: &Raw,
+    layout: &Layout,
+    reading: &Reading,
+    dict: &mut Dict,
+) -> Result<UInt32Chunked> {
     let fields = super::viewer_fields(reading.format, layout, reading.viewer)?;
     let columns: Vec<StringChunked> = fields.iter().map(|f| raw.texts(f)).collect::<Result<_>>()?;
-    let decoded = |v: &str| -> String {
-        match &layout.cookie_header {
-            Some((field, true)) if fields.first() == Some(field) => {
-                percent_decode(v, false).into_owned()
-            }
-            _ => v.to_string(),
-        }
-    };
     let whole_header = layout
         .cookie_header
         .as_ref()
         .is_some_and(|(f, _)| fields.first() == Some(f));
-    let out: StringChunked = match reading.viewer {
-        Viewer::Cookie(name) if whole_header => columns[0]
-            .iter()
-            .map(|header| {
-                let header = header.filter(|h| !absent(Some(h)))?;
-                cookie(&decoded(header), name)
-            })
-            .collect(),
-        Viewer::IpUa => columns[0]
-            .iter()
-            .zip(columns[1].iter())
-            .map(|(ip, ua)| {
-                if absent(ip) {
-                    return None;
-                }
-                let ua = if absent(ua) { "" } else { ua.unwrap_or("") };
-                Some(format!("{}|{}", ip.unwrap_or("").trim(), ua.trim()))
-            })
-            .collect(),
-        _ => columns[0]
-            .iter()
-            .map(|v| {
-                if absent(v) {
-                    None
-                } else {
-                    v.map(|v| decoded(v.trim()))
-                }
-            })
-            .collect(),
+    let decode = match &layout.cookie_header {
+        Some((_, decode)) if whole_header => *decode,
+        _ => Decode::Raw,
     };
-    Ok(out)
+    let mut out: Vec<Option<u32>> = Vec::with_capacity(raw.lines.rows());
+    match reading.viewer {
+        Viewer::Cookie(name) if whole_header => {
+            for header in columns[0].iter() {
+                let code = header.filter(|h| !absent(Some(h))).and_then(|header| {
+                    let header = match decode {
+                        Decode::Url => percent_decode(header, false),
+                        Decode::Plus => Cow::Owned(header.replace('+', " ")),
+                        Decode::Raw => Cow::Borrowed(header),
+                    };
+                    cookie(&header, name).map(|value| dict.code(value))
+                });
+                out.push(code);
+            }
+        }
+        Viewer::IpUa => {
+            let mut text = String::new();
+            for (ip, ua) in columns[0].iter().zip(columns[1].iter()) {
+                if absent(ip) {
+                    out.push(None);
+                    continue;
+                }
+                text.clear();
+                text.push_str(ip.unwrap_or("").trim());
+                text.push('|');
+                if !absent(ua) {
+                    text.push_str(ua.unwrap_or("").trim());
+                }
+                out.push(Some(dict.code(&text)));
+            }
+        }
+        _ => {
+            for value in columns[0].iter() {
+                out.push(match value {
+                    Some(v) if !absent(Some(v)) => Some(dict.code(v.trim())),
+                    _ => None,
+                });
+            }
+        }
+    }
+    Ok(out.into_iter().collect())
 }
 
 /// One cookie's value in a Cookie header (`a=1; session=xyz`); `None` when absent or empty.
-pub(crate) fn cookie(header: &str, name: &str) -> Option<String> {
+pub(crate) fn cookie<'a>(header: &'a str, name: &str) -> Option<&'a str> {
     header.split(';').find_map(|pair| {
         let (key, value) = pair.split_once('=')?;
         if key.trim() != name {
             return None;
         }
         let value = value.trim().trim_matches('"');
-        (!value.is_empty() && value != "-").then(|| value.to_string())
+        (!value.is_empty() && value != "-").then_some(value)
     })
 }
 
@@ -346,14 +374,8 @@ mod tests {
 
     #[test]
     fn cookies_by_name() {
-        assert_eq!(
-            cookie("a=1; session=u-7; b=2", "session"),
-            Some("u-7".into())
-        );
-        assert_eq!(
-            cookie("sessionx=1;session=\"q\"", "session"),
-            Some("q".into())
-        );
+        assert_eq!(cookie("a=1; session=u-7; b=2", "session"), Some("u-7"));
+        assert_eq!(cookie("sessionx=1;session=\"q\"", "session"), Some("q"));
         assert_eq!(cookie("a=1", "session"), None);
         assert_eq!(cookie("session=", "session"), None);
     }

@@ -12,7 +12,7 @@ use regex::bytes::Regex;
 use super::normalise::Raw;
 use super::text;
 use super::time::TimeText;
-use super::{needed_fields, status, Layout, Overrides, Reading, Uri};
+use super::{needed_fields, status, Decode, Layout, Overrides, Reading, Uri};
 use crate::error::InputError;
 use crate::frame::polars_bug;
 
@@ -222,10 +222,28 @@ impl Pattern {
     /// The field as the format names it, when the format has it (header and cookie names
     /// compared ignoring case, as servers do).
     pub fn field(&self, name: &str) -> Option<String> {
-        self.fields
-            .iter()
-            .find(|f| f.eq_ignore_ascii_case(name))
-            .cloned()
+        let same = |f: &str| {
+            if f == name {
+                return true;
+            }
+            // Only a header, cookie or variable name inside `{...}` (Apache) or after
+            // `$http_`/`$cookie_` (nginx) is compared ignoring case: `%u` is not `%U`.
+            let split = |s: &str| -> Option<(String, String)> {
+                let (head, rest) = s.split_once('{')?;
+                let (inner, tail) = rest.split_once('}')?;
+                Some((format!("{head}{{}}{tail}"), inner.to_ascii_lowercase()))
+            };
+            match (split(f), split(name)) {
+                (Some(a), Some(b)) => a == b,
+                _ => {
+                    ["$http_", "$cookie_"]
+                        .iter()
+                        .any(|p| f.starts_with(p) && name.starts_with(p))
+                        && f.eq_ignore_ascii_case(name)
+                }
+            }
+        };
+        self.fields.iter().find(|f| same(f)).cloned()
     }
 
     fn first(&self, names: &[&str]) -> Option<String> {
@@ -244,9 +262,17 @@ impl Pattern {
                 .into_iter()
                 .find_map(|(n, t, r)| self.field(n).map(|f| (f, t, r)));
         }
+        // The finest of the format's times (`%{msec}t` before `%t`).
+        let mut best: Option<(String, TimeText, i64)> = None;
         for field in &self.fields {
+            let mut consider = |kind: TimeText, resolution: i64| {
+                if best.as_ref().is_none_or(|(_, _, r)| resolution < *r) {
+                    best = Some((field.clone(), kind, resolution));
+                }
+            };
             if field == "%t" {
-                return Some((field.clone(), TimeText::Clf, 1_000_000));
+                consider(TimeText::Clf, 1_000_000);
+                continue;
             }
             let Some(format) = field.strip_prefix("%{").and_then(|f| f.strip_suffix("}t")) else {
                 continue;
@@ -262,9 +288,9 @@ impl Pattern {
                 "msec_frac" | "usec_frac" => continue,
                 other => (TimeText::Strftime(other.to_string()), 1_000_000),
             };
-            return Some((field.clone(), kind, resolution));
+            consider(kind, resolution);
         }
-        None
+        best
     }
 
     /// The resolution of the format's request time (µs).
@@ -348,7 +374,7 @@ impl Pattern {
             table,
             ip,
             ua,
-            cookie_header: cookie.map(|c| (c, false)),
+            cookie_header: cookie.map(|c| (c, Decode::Raw)),
         })
     }
 }

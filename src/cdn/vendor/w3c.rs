@@ -12,7 +12,7 @@ use polars::prelude::*;
 use super::normalise::Raw;
 use super::text::{self, Lines};
 use super::time::TimeText;
-use super::{needed_fields, status, Layout, LogFormat, Overrides, Reading, Uri};
+use super::{needed_fields, status, Decode, Layout, LogFormat, Overrides, Reading, Uri};
 use crate::error::{InputError, Location};
 use crate::frame::polars_bug;
 
@@ -45,7 +45,15 @@ fn layout(format: &LogFormat, reading: &Reading) -> Layout {
         table: cloudfront.then_some(&status::CLOUDFRONT),
         ip: Some("c-ip".into()),
         ua: Some("cs(User-Agent)".into()),
-        cookie_header: Some(("cs(Cookie)".into(), cloudfront)),
+        // CloudFront URL-encodes every field; IIS writes a space in a header as `+`.
+        cookie_header: Some((
+            "cs(Cookie)".into(),
+            if cloudfront {
+                Decode::Url
+            } else {
+                Decode::Plus
+            },
+        )),
     }
 }
 

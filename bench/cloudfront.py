@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""Times `pii-audit derive-owners --log-format cloudfront` on a folder of CloudFront
+standard log files (gzip, as AWS delivers them) against DuckDB doing the same parse
+(tab-separated, two header lines, date + time, the URL-encoded cs(Cookie)'s session) and
+as-of join by (edge location, path), alternating runs in one process. Checks that every
+row pii-audit attributes to one owner (`cached`) has DuckDB's owner, and reports how many
+rows pii-audit found ambiguous (DuckDB's plain as-of join picks one of them silently).
+
+usage: cloudfront.py DATA_DIR [--runs N]   (DATA_DIR from `pii-audit generate --cdn --log-format cloudfront`)
+"""
+import argparse, glob, os, statistics, subprocess, sys, time
+
+import duckdb
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "pii-audit")
+
+FIELDS = ("date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status "
+          "cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id "
+          "x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol ssl-cipher "
+          "x-edge-response-result-type cs-protocol-version fle-status fle-encrypted-fields c-port "
+          "time-to-first-byte x-edge-detailed-result-type sc-content-type sc-content-len "
+          "sc-range-start sc-range-end").split()
+
+SQL = """
+COPY (
+WITH raw AS (
+  SELECT row_number() OVER () AS n, * FROM read_csv('{files}', delim='\t', header=false,
+    skip=2, quote='', escape='', columns={columns}, all_varchar=true)),
+cdn AS (
+  SELECT n, strptime("date" || ' ' || "time", '%Y-%m-%d %H:%M:%S') AS ts,
+    "cs-uri-stem" AS path, "x-edge-location" AS node,
+    nullif(regexp_extract(url_decode("cs(Cookie)"), '(?:^|;)\\s*session=([^;]*)', 1), '') AS viewer_id,
+    "x-edge-result-type" AS cache_status,
+    "x-edge-result-type" = 'Miss' AS is_origin,
+    coalesce(nullif(regexp_replace("cs-uri-stem", '/+$', ''), ''), '/') AS key
+  FROM raw),
+origins AS (SELECT node, key, ts AS origin_ts, viewer_id AS origin_viewer FROM cdn WHERE is_origin)
+SELECT c.ts, c.path,
+  CASE WHEN c.is_origin THEN c.viewer_id ELSE o.origin_viewer END AS owner_id,
+  c.viewer_id, c.cache_status, c.node AS cache_node
+FROM cdn c ASOF LEFT JOIN origins o ON c.node = o.node AND c.key = o.key AND c.ts >= o.origin_ts
+ORDER BY c.ts, c.n
+) TO '{out}' (FORMAT parquet)
+"""
+
+
+def run_pii(folder, out):
+    cmd = [BIN, "derive-owners", "-e", folder, "--log-format", "cloudfront",
+           "--viewer", "cookie:session", "-o", out]
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    err = proc.stderr.read().decode()
+    if status != 0:
+        sys.exit(f"pii-audit failed: {err}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def run_duck(files, out):
+    start = time.perf_counter()
+    con = duckdb.connect()
+    columns = "{" + ", ".join(f"'{f}': 'VARCHAR'" for f in FIELDS) + "}"
+    con.execute(SQL.format(files=files, columns=columns, out=out))
+    con.close()
+    return time.perf_counter() - start
+
+
+def compare(pii, duck):
+    """(cached rows, of which with DuckDB's owner, ambiguous rows, rows) matched on
+    (ts, path, viewer, node) in order."""
+    con = duckdb.connect()
+    return con.execute(f"""
+      WITH a AS (SELECT row_number() OVER (ORDER BY ts, path, viewer_id, cache_node, owner_id) AS i, *
+                 FROM read_parquet('{pii}')),
+           b AS (SELECT row_number() OVER (ORDER BY ts, path, viewer_id, cache_node, owner_id) AS i, *
+                 FROM read_parquet('{duck}'))
+      SELECT count(*) FILTER (WHERE a.attribution = 'cached'),
+             count(*) FILTER (WHERE a.attribution = 'cached' AND a.owner_id IS NOT DISTINCT FROM b.owner_id),
+             count(*) FILTER (WHERE a.attribution = 'ambiguous'),
+             count(*)
+      FROM a JOIN b USING (i)""").fetchone()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("data")
+    ap.add_argument("--runs", type=int, default=5)
+    a = ap.parse_args()
+    folder = os.path.join(a.data, "cdn")
+    files = os.path.join(folder, "*.gz")
+    n_files = len(glob.glob(files))
+    pii_out, duck_out = "/tmp/bench-cf-pii.parquet", "/tmp/bench-cf-duck.parquet"
+    pii_times, duck_times, rss = [], [], []
+    for _ in range(a.runs):
+        t, r = run_pii(folder, pii_out)
+        pii_times.append(t); rss.append(r)
+        duck_times.append(run_duck(files, duck_out))
+    cached, agree, ambiguous, rows = compare(pii_out, duck_out)
+    p, d = statistics.median(pii_times), statistics.median(duck_times)
+    print(f"data: {folder} ({n_files} gzip files, {rows} rows)  runs: {a.runs} (alternating)")
+    print(f"cached rows attributed to one owner: {cached}, of which DuckDB gives the same owner: {agree}")
+    print(f"rows pii-audit finds ambiguous (1 s clock; DuckDB picks one owner for each): {ambiguous}")
+    print(f"pii-audit derive-owners --log-format cloudfront: median {p:.3f}s (min {min(pii_times):.3f}s), peak RSS {max(rss):.0f} MiB")
+    print(f"DuckDB {duckdb.__version__} read_csv + ASOF JOIN: median {d:.3f}s (min {min(duck_times):.3f}s)")
+    print(f"ratio pii-audit / DuckDB: {p / d:.2f}")
+    if agree != cached:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

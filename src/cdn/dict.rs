@@ -1,0 +1,149 @@
+//! Text columns as numbers: each distinct text once, in a table shared by every file of a
+//! log, and per row its number. A 5,000,000-row CDN log holds a few hundred thousand
+//! paths and viewers and a handful of cache statuses and nodes; the derivation joins and
+//! sorts numbers, and the text is put back only for the rows being written.
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use crate::frame::polars_bug;
+
+/// Distinct texts and their numbers.
+#[derive(Debug, Default, Clone)]
+pub struct Dict {
+    by_text: PlHashMap<String, u32>,
+    values: Vec<String>,
+}
+
+impl Dict {
+    /// The number of `text`, given when new.
+    pub fn code(&mut self, text: &str) -> u32 {
+        if let Some(code) = self.by_text.get(text) {
+            return *code;
+        }
+        let code = self.values.len() as u32;
+        self.values.push(text.to_string());
+        self.by_text.insert(text.to_string(), code);
+        code
+    }
+
+    pub fn value(&self, code: u32) -> &str {
+        self.values.get(code as usize).map_or("", String::as_str)
+    }
+
+    pub fn values(&self) -> &[String] {
+        &self.values
+    }
+
+    /// For each of `other`'s numbers, the number of its text here (added when new).
+    pub fn merge(&mut self, other: &Dict) -> Vec<u32> {
+        other.values.iter().map(|v| self.code(v)).collect()
+    }
+
+    /// The texts of `codes` (null stays null).
+    pub fn texts(&self, codes: &UInt32Chunked) -> StringChunked {
+        codes
+            .iter()
+            .map(|c| c.map(|c| self.value(c)))
+            .collect::<StringChunked>()
+    }
+
+    /// Numbers for a text column (nulls, and empty texts when `empty_is_null`, stay null),
+    /// through `codes::encode` on every core.
+    pub fn encode(&mut self, column: &StringChunked, empty_is_null: bool) -> Result<UInt32Chunked> {
+        let encoded = crate::frame::codes::encode(column, "")?;
+        let of_value: Vec<Option<u32>> = encoded
+            .values
+            .iter()
+            .map(|v| match v.unwrap_or("") {
+                "" if empty_is_null => None,
+                v => Some(self.code(v)),
+            })
+            .collect();
+        let codes = encoded
+            .codes
+            .downcast_iter()
+            .flat_map(|a| a.values().iter());
+        let codes: UInt32Chunked = if column.null_count() == 0 {
+            codes.map(|&code| of_value[code as usize]).collect()
+        } else {
+            codes
+                .zip(column.iter())
+                .map(|(&code, value)| value.and(of_value[code as usize]))
+                .collect()
+        };
+        Ok(codes)
+    }
+}
+
+/// The tables of a CDN log's text columns.
+#[derive(Debug, Default, Clone)]
+pub struct Dicts {
+    pub path: Dict,
+    pub viewer: Dict,
+    pub status: Dict,
+    pub node: Dict,
+}
+
+/// The text columns a frame carries as numbers, by their tables.
+pub const CODED: [&str; 4] = [
+    "path",
+    crate::frame::names::VIEWER_ID,
+    crate::frame::names::CACHE_STATUS,
+    super::CACHE_NODE,
+];
+
+impl Dicts {
+    fn of(&mut self, column: &str) -> &mut Dict {
+        match column {
+            "path" => &mut self.path,
+            crate::frame::names::VIEWER_ID => &mut self.viewer,
+            crate::frame::names::CACHE_STATUS => &mut self.status,
+            _ => &mut self.node,
+        }
+    }
+
+    /// `part`'s number columns renumbered into these tables (its own are `local`).
+    pub fn absorb(&mut self, mut part: DataFrame, local: &Dicts) -> Result<DataFrame> {
+        let mut local = local.clone();
+        for name in CODED {
+            let table = self.of(name).merge(local.of(name));
+            let codes = part
+                .column(name)
+                .map_err(polars_bug)?
+                .u32()
+                .map_err(polars_bug)?
+                .clone();
+            let renumbered: UInt32Chunked =
+                codes.iter().map(|c| c.map(|c| table[c as usize])).collect();
+            part.with_column(renumbered.with_name(name.into()).into_column())
+                .map_err(polars_bug)?;
+        }
+        Ok(part)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_number_per_text_across_tables() {
+        let mut global = Dict::default();
+        assert_eq!(global.code("/a"), 0);
+        let mut local = Dict::default();
+        local.code("/b");
+        local.code("/a");
+        assert_eq!(global.merge(&local), vec![1, 0]);
+        let column = StringChunked::from_iter([Some("/b"), None, Some(""), Some("/c")]);
+        let codes = global.encode(&column, true).unwrap();
+        let codes: Vec<Option<u32>> = codes.iter().collect();
+        assert_eq!(codes, vec![Some(1), None, None, Some(2)]);
+        let texts: Vec<Option<String>> = global
+            .texts(&UInt32Chunked::from_iter([Some(2), None]))
+            .iter()
+            .map(|t| t.map(str::to_string))
+            .collect();
+        assert_eq!(texts, vec![Some("/c".to_string()), None]);
+    }
+}

@@ -1,0 +1,229 @@
+//! The derived log out: written in slices of rows, the text put back from the tables for
+//! one slice at a time (`derive-owners`), or as the audit's exposure log (`--derive-owners`).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use super::derive::Frame;
+use super::{Attribution, Counts, Derived, Options, Resolution};
+use super::{ATTRIBUTION, CACHE_NODE, DERIVED_COLUMNS, OWNER_CANDIDATES};
+use crate::error::InputError;
+use crate::exposure::{format_of, window_of, Format, Log, ReadOptions, Zone};
+use crate::frame::names::{CACHE_STATUS, ORIGIN_TS, OWNER_ID, POSSIBLE, VIEWER_ID};
+use crate::frame::polars_bug;
+use crate::report;
+
+/// Rows written at a time: the text of this many rows is in memory at once.
+const SLICE: usize = 500_000;
+
+/// `rows` of the frame (a slice of it) with their text: `DERIVED_COLUMNS`.
+fn with_text(frame: &Frame, rows: &DataFrame) -> Result<DataFrame> {
+    let dicts = &frame.dicts;
+    let codes = |name: &str| -> Result<UInt32Chunked> {
+        Ok(rows
+            .column(name)
+            .map_err(polars_bug)?
+            .u32()
+            .map_err(polars_bug)?
+            .clone())
+    };
+    let texts = |dict: &super::dict::Dict, name: &str| -> Result<Column> {
+        Ok(dict
+            .texts(&codes(name)?)
+            .with_name(name.into())
+            .into_column())
+    };
+    let attribution: StringChunked = codes(ATTRIBUTION)?
+        .iter()
+        .map(|a| a.and_then(|a| Attribution::ALL.get(a as usize).map(|a| a.name())))
+        .collect();
+    let row_numbers = rows
+        .column("row")
+        .map_err(polars_bug)?
+        .idx()
+        .map_err(polars_bug)?
+        .clone();
+    let mut candidates = ListStringChunkedBuilder::new(OWNER_CANDIDATES.into(), rows.height(), 4);
+    for row in row_numbers.iter() {
+        match row.and_then(|r| frame.candidates_of(r)) {
+            Some(owners) => {
+                let mut names: Vec<&str> = owners.iter().map(|c| dicts.viewer.value(*c)).collect();
+                names.sort_unstable();
+                candidates.append_values_iter(names.into_iter());
+            }
+            None => candidates.append_null(),
+        }
+    }
+    DataFrame::new(
+        rows.height(),
+        vec![
+            rows.column("ts").map_err(polars_bug)?.clone(),
+            texts(&dicts.path, "path")?,
+            texts(&dicts.viewer, OWNER_ID)?,
+            texts(&dicts.viewer, VIEWER_ID)?,
+            texts(&dicts.status, CACHE_STATUS)?,
+            rows.column(ORIGIN_TS).map_err(polars_bug)?.clone(),
+            texts(&dicts.node, CACHE_NODE)?,
+            attribution.with_name(ATTRIBUTION.into()).into_column(),
+            candidates.finish().into_column(),
+        ],
+    )
+    .map_err(polars_bug)?
+    .select(DERIVED_COLUMNS)
+    .map_err(polars_bug)
+}
+
+impl Derived {
+    /// The whole derived log with its text (`DERIVED_COLUMNS`).
+    pub fn table(&self) -> Result<DataFrame> {
+        with_text(&self.frame, &self.frame.df)
+    }
+}
+
+/// Writes the derived log to `output` (format by extension), atomically and owner-only,
+/// a slice of rows at a time: times as RFC 3339 in `zone` in text formats, native
+/// timestamps in Parquet. CSV has no lists: `owner_candidates` is written `;`-joined there.
+pub fn write(derived: &Derived, output: &Path, zone: &Zone) -> Result<()> {
+    let name = output.to_string_lossy().to_lowercase();
+    if name.ends_with(".gz") {
+        return Err(InputError::usage(format!(
+            "{}: derive-owners writes {}, not gzip",
+            output.display(),
+            Format::extensions_text()
+        ))
+        .into());
+    }
+    let format = format_of(output)?;
+    let frame = &derived.frame;
+    report::write_private_with(output, |file| match format {
+        Format::Parquet => write_parquet(frame, file),
+        Format::Csv => write_text(frame, file, report::Format::Csv, zone),
+        Format::Ndjson => write_text(frame, file, report::Format::Ndjson, zone),
+    })
+}
+
+/// The frame's rows in slices of `SLICE`, with their text.
+fn slices(frame: &Frame) -> impl Iterator<Item = Result<DataFrame>> + '_ {
+    let height = frame.df.height();
+    (0..height.max(1))
+        .step_by(SLICE)
+        .map(move |start| with_text(frame, &frame.df.slice(start as i64, SLICE)))
+}
+
+fn write_parquet(frame: &Frame, file: &mut impl std::io::Write) -> Result<()> {
+    let mut slices = slices(frame);
+    let Some(first) = slices.next() else {
+        return Ok(());
+    };
+    let first = first?;
+    // LZ4: several times faster to write than zstd, for a file read back once.
+    let mut writer = ParquetWriter::new(file)
+        .with_compression(ParquetCompression::Lz4Raw)
+        .batched(first.schema())
+        .map_err(polars_bug)?;
+    writer.write_batch(&first).map_err(polars_bug)?;
+    for df in slices {
+        writer.write_batch(&df?).map_err(polars_bug)?;
+    }
+    writer.finish().map_err(polars_bug)?;
+    Ok(())
+}
+
+fn write_text(
+    frame: &Frame,
+    file: &mut impl std::io::Write,
+    format: report::Format,
+    zone: &Zone,
+) -> Result<()> {
+    for (i, df) in slices(frame).enumerate() {
+        let bytes = report::render(&df?, format, zone)?;
+        // CSV's header once, on the first slice.
+        let start = match (format, i) {
+            (report::Format::Csv, 1..) => {
+                bytes.iter().position(|b| *b == b'\n').map_or(0, |e| e + 1)
+            }
+            _ => 0,
+        };
+        file.write_all(&bytes[start..])?;
+    }
+    Ok(())
+}
+
+/// `--derive-owners`: the CDN log as the audit's exposure log. Owners are derived over the
+/// whole log (an origin response before `--from` still attributes the cached responses
+/// after it); then the window is applied and rows without an owner are counted and skipped
+/// as in any exposure log. With a coarse clock an ambiguous response becomes one row per
+/// candidate owner, marked `possible`; an exact clock never makes one, and its log is as it
+/// always was (and so are the reports).
+pub fn read_log(files: &[PathBuf], read: &ReadOptions, options: &Options) -> Result<(Log, Counts)> {
+    let frame = super::derive::derive_frame(files, read, options)?;
+    let df = frame
+        .df
+        .clone()
+        .lazy()
+        .filter(window_of(read, "ts"))
+        .collect()
+        .map_err(polars_bug)?;
+    let counts = super::counts(&df)?;
+    let confirmed = df
+        .clone()
+        .lazy()
+        .filter(col(OWNER_ID).is_not_null())
+        .collect()
+        .map_err(polars_bug)?;
+    let kept = (counts.responses - counts.ambiguous) as usize;
+    let rows_without_owner = kept.saturating_sub(confirmed.height());
+    let text = |rows: &DataFrame| -> Result<DataFrame> {
+        let table = with_text(&frame, rows)?;
+        table
+            .select(["ts", "path", OWNER_ID, VIEWER_ID])
+            .map_err(polars_bug)
+    };
+    let mut log = text(&confirmed)?;
+    if frame.resolution != Resolution::Exact {
+        log.with_column(Column::new(POSSIBLE.into(), vec![false; log.height()]))
+            .map_err(polars_bug)?;
+        let possible = possible_rows(&frame, &df)?;
+        log.vstack_mut(&possible).map_err(polars_bug)?;
+    }
+    Ok((Log::raw(log, files.to_vec(), rows_without_owner), counts))
+}
+
+/// One row per candidate owner of each ambiguous row in `df`, marked `possible`.
+fn possible_rows(frame: &Frame, df: &DataFrame) -> Result<DataFrame> {
+    let ambiguous = df
+        .clone()
+        .lazy()
+        .filter(col(ATTRIBUTION).eq(lit(Attribution::Ambiguous as u32)))
+        .collect()
+        .map_err(polars_bug)?;
+    let rows = ambiguous
+        .column("row")
+        .map_err(polars_bug)?
+        .idx()
+        .map_err(polars_bug)?
+        .clone();
+    let mut at: Vec<IdxSize> = Vec::new();
+    let mut owners: Vec<u32> = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        for owner in row.and_then(|r| frame.candidates_of(r)).unwrap_or(&[]) {
+            at.push(i as IdxSize);
+            owners.push(*owner);
+        }
+    }
+    let mut exploded = ambiguous
+        .take(&IdxCa::from_vec("at".into(), at))
+        .map_err(polars_bug)?;
+    exploded
+        .with_column(UInt32Chunked::from_vec(OWNER_ID.into(), owners).into_column())
+        .map_err(polars_bug)?;
+    let mut table = with_text(frame, &exploded)?
+        .select(["ts", "path", OWNER_ID, VIEWER_ID])
+        .map_err(polars_bug)?;
+    table
+        .with_column(Column::new(POSSIBLE.into(), vec![true; table.height()]))
+        .map_err(polars_bug)?;
+    Ok(table)
+}
