@@ -12,6 +12,9 @@ import argparse, glob, os, statistics, subprocess, sys, time
 
 import duckdb
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from peak import run as peak_run  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "pii-audit")
 
@@ -33,7 +36,8 @@ cdn AS (
     nullif(regexp_extract(url_decode("cs(Cookie)"), '(?:^|;)\\s*session=([^;]*)', 1), '') AS viewer_id,
     "x-edge-result-type" AS cache_status,
     "x-edge-result-type" = 'Miss' AS is_origin,
-    coalesce(nullif(regexp_replace("cs-uri-stem", '/+$', ''), ''), '/') AS key
+    coalesce(nullif(regexp_replace(regexp_replace(regexp_replace("cs-uri-stem",
+      '^[^/]*://[^/?#]*', ''), '[?#].*$', ''), '/+$', ''), ''), '/') AS key
   FROM raw),
 origins AS (SELECT node, key, ts AS origin_ts, viewer_id AS origin_viewer FROM cdn WHERE is_origin)
 SELECT c.ts, c.path,
@@ -48,14 +52,8 @@ ORDER BY c.ts, c.n
 def run_pii(folder, out):
     cmd = [BIN, "derive-owners", "-e", folder, "--log-format", "cloudfront",
            "--viewer", "cookie:session", "-o", out]
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    err = proc.stderr.read().decode()
-    if status != 0:
-        sys.exit(f"pii-audit failed: {err}")
-    return elapsed, usage.ru_maxrss / 1024
+    elapsed, peak, _ = peak_run(cmd)
+    return elapsed, peak
 
 
 def run_duck(files, out):
@@ -68,19 +66,22 @@ def run_duck(files, out):
 
 
 def compare(pii, duck):
-    """(cached rows, of which with DuckDB's owner, ambiguous rows, rows) matched on
-    (ts, path, viewer, node) in order."""
+    """(cached rows, of which DuckDB gives the same owner, ambiguous rows, rows): a cached
+    row agrees when DuckDB has a row with the same time, path, viewer, node and owner."""
     con = duckdb.connect()
     return con.execute(f"""
-      WITH a AS (SELECT row_number() OVER (ORDER BY ts, path, viewer_id, cache_node, owner_id) AS i, *
-                 FROM read_parquet('{pii}')),
-           b AS (SELECT row_number() OVER (ORDER BY ts, path, viewer_id, cache_node, owner_id) AS i, *
-                 FROM read_parquet('{duck}'))
+      WITH a AS (SELECT * FROM read_parquet('{pii}')),
+           b AS (SELECT ts, path, viewer_id, cache_node, owner_id, count(*) AS n
+                 FROM read_parquet('{duck}') GROUP BY ALL)
       SELECT count(*) FILTER (WHERE a.attribution = 'cached'),
-             count(*) FILTER (WHERE a.attribution = 'cached' AND a.owner_id IS NOT DISTINCT FROM b.owner_id),
+             count(*) FILTER (WHERE a.attribution = 'cached' AND EXISTS (
+               SELECT 1 FROM b WHERE b.ts = (a.ts AT TIME ZONE 'UTC') AND b.path = split_part(a.path, '?', 1)
+                 AND b.viewer_id IS NOT DISTINCT FROM a.viewer_id
+                 AND b.cache_node IS NOT DISTINCT FROM a.cache_node
+                 AND b.owner_id IS NOT DISTINCT FROM a.owner_id)),
              count(*) FILTER (WHERE a.attribution = 'ambiguous'),
              count(*)
-      FROM a JOIN b USING (i)""").fetchone()
+      FROM a""").fetchone()
 
 
 def main():

@@ -12,6 +12,9 @@ once per round with its defaults.
 import argparse, csv, os, re, subprocess, sys, time, statistics
 
 import duckdb
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from peak import run as peak_run  # noqa: E402
 import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -107,15 +110,9 @@ ORDER BY CASE WHEN exp & {direct} <> 0 THEN 0 WHEN exp <> 0 THEN 1 ELSE 2 END,
 
 def run_pii(args, out):
     cmd = [BIN, "report", "users", *args, "--format", "csv", "-o", out]
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, env={**os.environ, "PII_AUDIT_TIMINGS": "1"})
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    err = proc.stderr.read().decode()
-    if status != 0:
-        sys.exit(f"pii-audit failed: {err}")
+    elapsed, peak, err = peak_run(cmd, {**os.environ, "PII_AUDIT_TIMINGS": "1"})
     timings = next((l for l in err.splitlines() if l.startswith("timings:")), "")
-    return elapsed, usage.ru_maxrss / 1024, timings
+    return elapsed, peak, timings
 
 
 def run_duck(sql, out):

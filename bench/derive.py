@@ -9,6 +9,9 @@ import argparse, os, statistics, subprocess, sys, time
 
 import duckdb
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from peak import run as peak_run  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "pii-audit")
 
@@ -43,16 +46,9 @@ ORDER BY c.ts, c.n
 
 def run_pii(cdn, out):
     cmd = [BIN, "derive-owners", "-e", cdn, "-o", out]
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            env={**os.environ, "PII_AUDIT_TIMINGS": "1"})
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    err = proc.stderr.read().decode()
-    if status != 0:
-        sys.exit(f"pii-audit failed: {err}")
+    elapsed, peak, err = peak_run(cmd, {**os.environ, "PII_AUDIT_TIMINGS": "1"})
     timings = next((l for l in err.splitlines() if l.startswith("timings:")), "")
-    return elapsed, usage.ru_maxrss / 1024, timings
+    return elapsed, peak, timings
 
 
 def run_duck(cdn, out):

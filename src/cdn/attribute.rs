@@ -34,7 +34,6 @@ pub(super) fn with_cache_keys(mut df: DataFrame, key: CacheKey, paths: &Dict) ->
     let mut by_key: PlHashMap<Cow<str>, u32> = PlHashMap::default();
     let of_path: Vec<u32> = paths
         .values()
-        .iter()
         .map(|path| {
             let next = by_key.len() as u32;
             *by_key.entry(cache_key(path, key)).or_insert(next)

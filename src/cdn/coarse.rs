@@ -8,10 +8,11 @@
 //! among the candidates: cached, attributed to it. Several: ambiguous, with the non-empty
 //! ones listed.
 //!
-//! Owners travel as viewer numbers (the unidentified visitor's is `NOBODY`): each
-//! (key, time) group of origin responses is summed up by its least and greatest owner, so
-//! "one owner" is `least == greatest`, and only an ambiguous response looks its
-//! candidates up, by binary search in the origins sorted by (key, time).
+//! Owners travel as viewer numbers (the unidentified visitor's is `NOBODY`). The origin
+//! responses are sorted by (key, time) and cut into groups of one key and one logged time,
+//! each summed up by its least and greatest owner: "one owner" is `least == greatest`. A
+//! cached response is joined (as of, by key) to the latest origin response at or before
+//! it, whose group is T1's; the group before it, if of the same key, is the time before.
 
 use anyhow::Result;
 use polars::prelude::*;
@@ -43,45 +44,32 @@ pub(super) fn attribute(
     max_age: Option<i64>,
 ) -> Result<Vec<(IdxSize, Found)>> {
     let owner = col(VIEWER_ID).fill_null(lit(NOBODY)).alias("owner");
-    let floored = rows
-        .clone()
-        .lazy()
-        .with_columns([floor(resolution).alias("slot"), owner]);
+    let floored = rows.clone().lazy().select([
+        col("row"),
+        col("key"),
+        col("is_origin"),
+        col("no_page"),
+        floor(resolution).alias("slot"),
+        owner,
+    ]);
     let origins = floored
         .clone()
         .filter(col("is_origin").and(col("no_page").not()))
         .select([col("key"), col("slot"), col("owner")])
-        .sort(["key", "slot"], SortMultipleOptions::default())
+        // The rows are in time order: a stable sort by key alone leaves them by (key, time),
+        // several times faster than sorting on both.
+        .sort(
+            ["key"],
+            SortMultipleOptions::default().with_maintain_order(true),
+        )
+        .with_row_index("origin", None)
         .collect()
         .map_err(polars_bug)?;
-    let same_key = col("key").eq(col("key").shift(lit(1)));
-    let groups = origins
-        .clone()
-        .lazy()
-        .group_by([col("key"), col("slot")])
-        .agg([
-            col("owner").min().alias("least"),
-            col("owner").max().alias("most"),
-        ])
-        .sort(["key", "slot"], SortMultipleOptions::default())
-        .with_columns([
-            when(same_key.clone())
-                .then(col("slot").shift(lit(1)))
-                .otherwise(lit(NULL).cast(DataType::Int64))
-                .alias("prev_slot"),
-            when(same_key.clone())
-                .then(col("least").shift(lit(1)))
-                .otherwise(lit(NULL).cast(DataType::UInt32))
-                .alias("prev_least"),
-            when(same_key)
-                .then(col("most").shift(lit(1)))
-                .otherwise(lit(NULL).cast(DataType::UInt32))
-                .alias("prev_most"),
-        ])
-        .rename(["slot"], ["origin_slot"], true);
     let cached = floored
         .filter(col("is_origin").not().and(col("no_page").not()))
         .select([col("row"), col("key"), col("slot")]);
+    // The latest origin response at or before each cached one, for the same key: with
+    // allow_eq, the last of those logged at its time.
     let asof = AsOfOptions {
         strategy: AsofStrategy::Backward,
         tolerance: None,
@@ -91,16 +79,22 @@ pub(super) fn attribute(
         allow_eq: true,
         check_sortedness: false,
     };
+    let right = origins.clone().lazy().select([
+        col("key"),
+        col("slot").alias("origin_slot"),
+        col("origin"),
+    ]);
     let matched = cached
         .join(
-            groups,
+            right,
             [col("slot")],
             [col("origin_slot")],
             JoinArgs::new(JoinType::AsOf(Box::new(asof))),
         )
+        .select([col("row"), col("slot"), col("origin")])
         .collect()
         .map_err(polars_bug)?;
-    let origins = Origins::of(&origins)?;
+    let origins = Origins::of(origins)?;
     resolve(&matched, max_age, &origins)
 }
 
@@ -110,51 +104,68 @@ fn floor(resolution: i64) -> Expr {
     micros.clone() - micros % lit(resolution)
 }
 
-/// The origin responses sorted by (key, slot), for the candidates of an ambiguous one.
+/// The origin responses sorted by (key, slot), and their groups: the runs of one key and
+/// one logged time, each with its least and greatest owner.
 struct Origins {
     keys: Vec<u32>,
     slots: Vec<i64>,
     owners: Vec<u32>,
+    /// The group of each origin response.
+    group: Vec<u32>,
+    /// Where each group starts (and, last, the end).
+    starts: Vec<usize>,
+    least: Vec<u32>,
+    most: Vec<u32>,
 }
 
 impl Origins {
-    fn of(df: &DataFrame) -> Result<Origins> {
+    fn of(df: DataFrame) -> Result<Origins> {
         let column = |name: &str| df.column(name).map_err(polars_bug);
-        let values = |c: &Column| -> Result<Vec<u32>> {
-            Ok(c.u32().map_err(polars_bug)?.into_no_null_iter().collect())
-        };
+        let keys: Vec<u32> = column("key")?
+            .u32()
+            .map_err(polars_bug)?
+            .into_no_null_iter()
+            .collect();
+        let slots: Vec<i64> = column("slot")?
+            .i64()
+            .map_err(polars_bug)?
+            .into_no_null_iter()
+            .collect();
+        let owners: Vec<u32> = column("owner")?
+            .u32()
+            .map_err(polars_bug)?
+            .into_no_null_iter()
+            .collect();
+        drop(df);
+        let mut group = Vec::with_capacity(keys.len());
+        let (mut starts, mut least, mut most) = (Vec::new(), Vec::new(), Vec::new());
+        for i in 0..keys.len() {
+            if i == 0 || (keys[i], slots[i]) != (keys[i - 1], slots[i - 1]) {
+                starts.push(i);
+                least.push(owners[i]);
+                most.push(owners[i]);
+            }
+            let g = starts.len() - 1;
+            least[g] = least[g].min(owners[i]);
+            most[g] = most[g].max(owners[i]);
+            group.push(g as u32);
+        }
+        starts.push(keys.len());
         Ok(Origins {
-            keys: values(column("key")?)?,
-            slots: column("slot")?
-                .i64()
-                .map_err(polars_bug)?
-                .into_no_null_iter()
-                .collect(),
-            owners: values(column("owner")?)?,
+            keys,
+            slots,
+            owners,
+            group,
+            starts,
+            least,
+            most,
         })
     }
 
-    /// The owners of the origin responses for `key` at `slot`.
-    fn at(&self, key: u32, slot: i64) -> &[u32] {
-        let at = |i: usize| (self.keys[i], self.slots[i]);
-        let start = partition(self.keys.len(), |i| at(i) < (key, slot));
-        let end = partition(self.keys.len(), |i| at(i) <= (key, slot));
-        &self.owners[start..end]
+    /// The owners of group `g`.
+    fn members(&self, g: usize) -> &[u32] {
+        &self.owners[self.starts[g]..self.starts[g + 1]]
     }
-}
-
-/// The first index in `0..n` for which `before` is false (`before` true, then false).
-fn partition(n: usize, before: impl Fn(usize) -> bool) -> usize {
-    let (mut lo, mut hi) = (0, n);
-    while lo < hi {
-        let mid = (lo + hi) / 2;
-        if before(mid) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    lo
 }
 
 fn resolve(
@@ -164,19 +175,13 @@ fn resolve(
 ) -> Result<Vec<(IdxSize, Found)>> {
     let column = |name: &str| matched.column(name).map_err(polars_bug);
     let rows = column("row")?.idx().map_err(polars_bug)?.clone();
-    let keys = column("key")?.u32().map_err(polars_bug)?.clone();
     let slots = column("slot")?.i64().map_err(polars_bug)?.clone();
-    let origin_slots = column("origin_slot")?.i64().map_err(polars_bug)?.clone();
-    let prev_slots = column("prev_slot")?.i64().map_err(polars_bug)?.clone();
-    let least = column("least")?.u32().map_err(polars_bug)?.clone();
-    let most = column("most")?.u32().map_err(polars_bug)?.clone();
-    let prev_least = column("prev_least")?.u32().map_err(polars_bug)?.clone();
-    let prev_most = column("prev_most")?.u32().map_err(polars_bug)?.clone();
+    let matches = column("origin")?.idx().map_err(polars_bug)?.clone();
     let in_reach = |slot: i64, origin: i64| max_age.is_none_or(|age| slot - origin <= age);
     let named = |code: u32| (code != NOBODY).then_some(code);
     let mut out = Vec::with_capacity(matched.height());
-    for i in 0..matched.height() {
-        let (Some(row), Some(key), Some(slot)) = (rows.get(i), keys.get(i), slots.get(i)) else {
+    for ((row, slot), origin) in rows.iter().zip(slots.iter()).zip(matches.iter()) {
+        let (Some(row), Some(slot)) = (row, slot) else {
             continue;
         };
         let mut found = Found {
@@ -185,31 +190,34 @@ fn resolve(
             candidates: Vec::new(),
             too_old: false,
         };
-        let (Some(origin), Some(lo), Some(hi)) = (origin_slots.get(i), least.get(i), most.get(i))
-        else {
+        let Some(origin) = origin.map(|o| o as usize) else {
             out.push((row, found));
             continue;
         };
-        if !in_reach(slot, origin) {
+        let g = origins.group[origin] as usize;
+        let t1 = origins.slots[origin];
+        if !in_reach(slot, t1) {
             found.too_old = true;
             out.push((row, found));
             continue;
         }
-        found.origin_ts = Some(origin);
-        let prev = prev_slots
-            .get(i)
-            .filter(|p| origin == slot && in_reach(slot, *p));
-        let (mut lo, mut hi) = (lo, hi);
-        if prev.is_some() {
-            lo = lo.min(prev_least.get(i).unwrap_or(lo));
-            hi = hi.max(prev_most.get(i).unwrap_or(hi));
+        found.origin_ts = Some(t1);
+        // T1 = T: the origin responses of the time before count too.
+        let prev = (t1 == slot && g > 0).then(|| g - 1).filter(|&p| {
+            let first = origins.starts[p];
+            origins.keys[first] == origins.keys[origin] && in_reach(slot, origins.slots[first])
+        });
+        let (mut lo, mut hi) = (origins.least[g], origins.most[g]);
+        if let Some(p) = prev {
+            lo = lo.min(origins.least[p]);
+            hi = hi.max(origins.most[p]);
         }
         if lo == hi {
             found.owner = named(lo);
         } else {
-            let mut candidates: Vec<u32> = origins.at(key, origin).to_vec();
-            if let Some(prev) = prev {
-                candidates.extend_from_slice(origins.at(key, prev));
+            let mut candidates: Vec<u32> = origins.members(g).to_vec();
+            if let Some(p) = prev {
+                candidates.extend_from_slice(origins.members(p));
             }
             let mut candidates: Vec<u32> = candidates.into_iter().filter_map(named).collect();
             candidates.sort_unstable();

@@ -48,6 +48,7 @@ pub(super) fn derive_frame(
     options.check()?;
     let mut stages = Stages::new();
     let (df, dicts, resolution) = read_all(files, read, options)?;
+    crate::frame::release_freed();
     stages.done("read");
     let df = sort_by_time(df)?
         .lazy()
@@ -69,6 +70,7 @@ pub(super) fn derive_frame(
         }
         Resolution::Micros(micros) => coarse_frame(rows, micros, options.max_age)?,
     };
+    crate::frame::release_freed();
     stages.done("attribute");
     stages.print();
     Ok(Frame {
@@ -120,21 +122,32 @@ fn read_all(
         statuses_given: options.statuses_given,
         page_statuses: &options.page_statuses,
     };
-    // Files on every core; each part's numbers renumbered into the shared tables as it
-    // comes, so that only one file's text is in memory per core.
+    // Files on every core; each file's numbers renumbered into the shared tables as soon
+    // as it is read, so that one file's text (and its own tables) per core is in memory.
+    let shared = std::sync::Mutex::new(std::mem::take(&mut dicts));
     let ranges = crate::frame::cores::core_ranges(files.len());
     let done = crate::frame::cores::on_every_core(&ranges, |range| {
         files[range.clone()]
             .iter()
-            .map(|path| vendor::read(path, &reading))
+            .map(|path| {
+                let delivered = vendor::read(path, &reading)?;
+                let mut dicts = shared
+                    .lock()
+                    .map_err(|_| anyhow::anyhow!("internal error: a worker thread failed"))?;
+                let df = dicts.absorb(delivered.df, &delivered.dicts)?;
+                Ok((df, delivered.resolution))
+            })
             .collect::<Result<Vec<_>>>()
     })?;
+    dicts = shared
+        .into_inner()
+        .map_err(|_| anyhow::anyhow!("internal error: a worker thread failed"))?;
     let mut parts = Vec::with_capacity(files.len());
     let mut delivered_resolution = 1;
     for part in done {
-        for delivered in part? {
-            delivered_resolution = delivered_resolution.max(delivered.resolution);
-            parts.push(dicts.absorb(delivered.df, &delivered.dicts)?);
+        for (df, resolution) in part? {
+            delivered_resolution = delivered_resolution.max(resolution);
+            parts.push(df);
         }
     }
     let df = flags(stack(parts)?)?;
@@ -248,6 +261,25 @@ fn coarse_frame(
     Ok((df, candidates))
 }
 
+/// Resident and peak memory so far (Linux), for the stage times.
+fn memory() -> String {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return String::new();
+    };
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches(" kB").parse::<u64>().ok())
+            .map_or(0, |kib| kib / 1024)
+    };
+    format!(
+        " (rss {} MiB, peak {} MiB)",
+        field("VmRSS:"),
+        field("VmHWM:")
+    )
+}
+
 /// Stage times for `PII_AUDIT_TIMINGS`.
 struct Stages {
     last: std::time::Instant,
@@ -264,8 +296,11 @@ impl Stages {
 
     fn done(&mut self, stage: &str) {
         let now = std::time::Instant::now();
-        self.done
-            .push(format!("{stage} {:.3}s", (now - self.last).as_secs_f64()));
+        self.done.push(format!(
+            "{stage} {:.3}s{}",
+            (now - self.last).as_secs_f64(),
+            memory()
+        ));
         self.last = now;
     }
 

@@ -8,31 +8,30 @@ use polars::prelude::*;
 
 use crate::frame::polars_bug;
 
-/// Distinct texts and their numbers.
+/// Distinct texts and their numbers (a text's number is its place in the set: each text
+/// is kept once).
 #[derive(Debug, Default, Clone)]
 pub struct Dict {
-    by_text: PlHashMap<String, u32>,
-    values: Vec<String>,
+    values: PlIndexSet<String>,
 }
 
 impl Dict {
     /// The number of `text`, given when new.
     pub fn code(&mut self, text: &str) -> u32 {
-        if let Some(code) = self.by_text.get(text) {
-            return *code;
+        if let Some(code) = self.values.get_index_of(text) {
+            return code as u32;
         }
-        let code = self.values.len() as u32;
-        self.values.push(text.to_string());
-        self.by_text.insert(text.to_string(), code);
-        code
+        self.values.insert_full(text.to_string()).0 as u32
     }
 
     pub fn value(&self, code: u32) -> &str {
-        self.values.get(code as usize).map_or("", String::as_str)
+        self.values
+            .get_index(code as usize)
+            .map_or("", String::as_str)
     }
 
-    pub fn values(&self) -> &[String] {
-        &self.values
+    pub fn values(&self) -> impl Iterator<Item = &str> {
+        self.values.iter().map(String::as_str)
     }
 
     /// For each of `other`'s numbers, the number of its text here (added when new).

@@ -112,21 +112,37 @@ fn slices(frame: &Frame) -> impl Iterator<Item = Result<DataFrame>> + '_ {
         .map(move |start| with_text(frame, &frame.df.slice(start as i64, SLICE)))
 }
 
+/// Feeds `write` the slices with their text, made on a thread of their own meanwhile: the
+/// next slice's text is put together while the previous one is encoded.
+fn pipelined(frame: &Frame, mut write: impl FnMut(usize, DataFrame) -> Result<()>) -> Result<()> {
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<DataFrame>>(1);
+        let maker = scope.spawn(move || {
+            for df in slices(frame) {
+                if tx.send(df).is_err() {
+                    break;
+                }
+            }
+        });
+        let written = rx
+            .into_iter()
+            .enumerate()
+            .try_for_each(|(i, df)| write(i, df?));
+        maker
+            .join()
+            .map_err(|_| anyhow::anyhow!("internal error: a worker thread failed"))?;
+        written
+    })
+}
+
 fn write_parquet(frame: &Frame, file: &mut impl std::io::Write) -> Result<()> {
-    let mut slices = slices(frame);
-    let Some(first) = slices.next() else {
-        return Ok(());
-    };
-    let first = first?;
+    let schema = with_text(frame, &frame.df.slice(0, 0))?.schema().clone();
     // LZ4: several times faster to write than zstd, for a file read back once.
     let mut writer = ParquetWriter::new(file)
         .with_compression(ParquetCompression::Lz4Raw)
-        .batched(first.schema())
+        .batched(&schema)
         .map_err(polars_bug)?;
-    writer.write_batch(&first).map_err(polars_bug)?;
-    for df in slices {
-        writer.write_batch(&df?).map_err(polars_bug)?;
-    }
+    pipelined(frame, |_, df| writer.write_batch(&df).map_err(polars_bug))?;
     writer.finish().map_err(polars_bug)?;
     Ok(())
 }
@@ -137,8 +153,8 @@ fn write_text(
     format: report::Format,
     zone: &Zone,
 ) -> Result<()> {
-    for (i, df) in slices(frame).enumerate() {
-        let bytes = report::render(&df?, format, zone)?;
+    pipelined(frame, |i, df| {
+        let bytes = report::render(&df, format, zone)?;
         // CSV's header once, on the first slice.
         let start = match (format, i) {
             (report::Format::Csv, 1..) => {
@@ -146,9 +162,8 @@ fn write_text(
             }
             _ => 0,
         };
-        file.write_all(&bytes[start..])?;
-    }
-    Ok(())
+        Ok(file.write_all(&bytes[start..])?)
+    })
 }
 
 /// `--derive-owners`: the CDN log as the audit's exposure log. Owners are derived over the

@@ -85,6 +85,7 @@ pub(super) fn read(path: &Path, reading: &Reading) -> Result<(Layout, Raw)> {
     let df = match parse(&lines.bytes) {
         Ok(df) => df,
         Err(e) => {
+            lines.check_utf8()?;
             let index = first_bad_line(&lines);
             return Err(InputError::at(
                 lines.at(index, "line"),
@@ -171,7 +172,7 @@ fn parse(bytes: &[u8]) -> PolarsResult<DataFrame> {
 
 /// The first line polars cannot read, by halving (the error path only).
 fn first_bad_line(lines: &Lines) -> usize {
-    let starts = lines.starts();
+    let starts = &lines.starts;
     let (mut lo, mut hi) = (0, lines.rows());
     while hi - lo > 1 {
         let mid = (lo + hi) / 2;

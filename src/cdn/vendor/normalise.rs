@@ -7,10 +7,8 @@ use std::collections::HashMap;
 use anyhow::Result;
 use polars::prelude::*;
 
-use super::status::Class;
-use std::borrow::Cow;
-
 use super::super::dict::{Dict, Dicts};
+use super::status::Class;
 use super::text::{percent_decode, Lines};
 use super::time::{self, TimeText};
 use super::{Decode, Delivered, Layout, Reading, Uri, Viewer};
@@ -53,11 +51,14 @@ pub(super) fn frame(raw: Raw, layout: &Layout, reading: &Reading) -> Result<Deli
     let (statuses, classes) = classes(&raw, layout, reading, &mut dicts.status)?;
     let viewers = viewers(&raw, layout, reading, &mut dicts.viewer)?;
     let nodes: UInt32Chunked = match reading.node {
-        Some(field) => raw
-            .texts(field)?
-            .iter()
-            .map(|v| (!absent(v)).then(|| dicts.node.code(v.unwrap_or("").trim())))
-            .collect(),
+        Some(field) => {
+            let texts: StringChunked = raw
+                .texts(field)?
+                .iter()
+                .map(|v| if absent(v) { None } else { v.map(str::trim) })
+                .collect();
+            repeated_codes(&texts, &mut dicts.node)
+        }
         None => UInt32Chunked::full_null("".into(), raw.lines.rows()),
     };
     let n = raw.lines.rows();
@@ -84,6 +85,26 @@ pub(super) fn frame(raw: Raw, layout: &Layout, reading: &Reading) -> Result<Deli
     })
 }
 
+/// The numbers of a column of few distinct values, a row like the one before it reusing
+/// its number (null stays null).
+fn repeated_codes(texts: &StringChunked, dict: &mut Dict) -> UInt32Chunked {
+    let mut last: Option<(&str, u32)> = None;
+    texts
+        .iter()
+        .map(|v| {
+            let v = v?;
+            match last {
+                Some((before, code)) if before == v => Some(code),
+                _ => {
+                    let code = dict.code(v);
+                    last = Some((v, code));
+                    Some(code)
+                }
+            }
+        })
+        .collect()
+}
+
 /// Each row's time (UTC µs) and the finest resolution the file's times show.
 fn times(raw: &Raw, layout: &Layout, reading: &Reading) -> Result<(Vec<i64>, i64)> {
     let columns: Vec<StringChunked> = layout
@@ -95,13 +116,27 @@ fn times(raw: &Raw, layout: &Layout, reading: &Reading) -> Result<(Vec<i64>, i64
     let mut out = Vec::with_capacity(raw.lines.rows());
     let mut finest = i64::MAX;
     let mut text = String::new();
+    // Logs come mostly in time order: a row with the previous row's time texts reuses it.
+    let mut previous: Vec<Option<&str>> = vec![None; columns.len()];
+    let mut last: Option<(i64, i64)> = None;
+    let mut iters: Vec<_> = columns.iter().map(|c| c.iter()).collect();
     for index in 0..raw.lines.rows() {
+        let mut same = last.is_some();
+        for (values, before) in iters.iter_mut().zip(previous.iter_mut()) {
+            let value = values.next().flatten();
+            same &= value == *before;
+            *before = value;
+        }
+        if let (true, Some((micros, _))) = (same, last) {
+            out.push(micros);
+            continue;
+        }
         text.clear();
-        for (i, column) in columns.iter().enumerate() {
+        for (i, value) in previous.iter().enumerate() {
             if i > 0 {
                 text.push(' ');
             }
-            text.push_str(column.get(index).unwrap_or(""));
+            text.push_str(value.unwrap_or(""));
         }
         let value = match parsed.get(text.as_str()) {
             Some(value) => *value,
@@ -125,6 +160,7 @@ fn times(raw: &Raw, layout: &Layout, reading: &Reading) -> Result<(Vec<i64>, i64
         };
         finest = finest.min(resolution);
         out.push(micros);
+        last = Some((micros, resolution));
     }
     let resolution = reading
         .format
@@ -156,17 +192,16 @@ fn paths(raw: &Raw, uri: &Uri, dict: &mut Dict) -> Result<UInt32Chunked> {
         Uri::Split(path, query) => {
             let paths = raw.texts(path)?;
             let queries = match query {
-                Some(q) => Some(raw.texts(q)?),
-                None => None,
+                Some(q) => raw.texts(q)?,
+                None => StringChunked::full_null("".into(), n),
             };
-            for index in 0..n {
-                let p = paths.get(index);
+            for (index, (p, q)) in paths.iter().zip(queries.iter()).enumerate() {
                 if absent(p) {
                     return Err(raw.refuse(index, path, "empty path".into()));
                 }
                 text.clear();
                 text.push_str(p.unwrap_or_default().trim());
-                if let Some(q) = queries.as_ref().and_then(|q| q.get(index)) {
+                if let Some(q) = q {
                     // Apache's %q carries its own `?`.
                     let q = q.trim().trim_start_matches('?');
                     if !absent(Some(q)) {
@@ -223,7 +258,14 @@ fn classes(
     let statuses = raw.texts(&layout.cache)?;
     let mut known: HashMap<Option<&str>, Class> = HashMap::new();
     let mut classes = Vec::with_capacity(statuses.len());
+    let mut last: Option<(Option<&str>, Class)> = None;
     for (index, value) in statuses.iter().enumerate() {
+        if let Some((before, class)) = last {
+            if before == value {
+                classes.push(class as u32);
+                continue;
+            }
+        }
         let class = match known.get(&value) {
             Some(class) => *class,
             None => {
@@ -255,6 +297,7 @@ fn classes(
             }
         };
         classes.push(class as u32);
+        last = Some((value, class));
     }
     if let Some(field) = &layout.status {
         let codes = raw.texts(field)?;
@@ -318,12 +361,23 @@ fn viewers(
         Viewer::Cookie(name) if whole_header => {
             for header in columns[0].iter() {
                 let code = header.filter(|h| !absent(Some(h))).and_then(|header| {
-                    let header = match decode {
-                        Decode::Url => percent_decode(header, false),
-                        Decode::Plus => Cow::Owned(header.replace('+', " ")),
-                        Decode::Raw => Cow::Borrowed(header),
-                    };
-                    cookie(&header, name).map(|value| dict.code(value))
+                    match decode {
+                        // CloudFront leaves `;` and `=` as they are: the pairs are found in
+                        // the encoded text, and only the value is decoded.
+                        Decode::Url if !header.contains("%3") => {
+                            let value = cookie(header, name)?;
+                            Some(dict.code(&percent_decode(value, false)))
+                        }
+                        Decode::Url => {
+                            let header = percent_decode(header, false);
+                            cookie(&header, name).map(|value| dict.code(value))
+                        }
+                        Decode::Plus => {
+                            let header = header.replace('+', " ");
+                            cookie(&header, name).map(|value| dict.code(value))
+                        }
+                        Decode::Raw => cookie(header, name).map(|value| dict.code(value)),
+                    }
                 });
                 out.push(code);
             }
@@ -360,7 +414,12 @@ fn viewers(
 pub(crate) fn cookie<'a>(header: &'a str, name: &str) -> Option<&'a str> {
     header.split(';').find_map(|pair| {
         let (key, value) = pair.split_once('=')?;
-        if key.trim() != name {
+        // A space after `;` may still be URL-encoded (CloudFront's `;%20`).
+        let mut key = key.trim();
+        while let Some(rest) = key.strip_prefix("%20") {
+            key = rest.trim_start();
+        }
+        if key != name {
             return None;
         }
         let value = value.trim().trim_matches('"');
@@ -376,6 +435,7 @@ mod tests {
     fn cookies_by_name() {
         assert_eq!(cookie("a=1; session=u-7; b=2", "session"), Some("u-7"));
         assert_eq!(cookie("sessionx=1;session=\"q\"", "session"), Some("q"));
+        assert_eq!(cookie("theme=dark;%20session=u-9", "session"), Some("u-9"));
         assert_eq!(cookie("a=1", "session"), None);
         assert_eq!(cookie("session=", "session"), None);
     }

@@ -406,8 +406,9 @@ pub(super) fn read(path: &Path, pattern: &Pattern, reading: &Reading) -> Result<
         })
         .collect::<std::result::Result<_, _>>()?;
     let lines = text::read(path, false)?;
+    lines.check_utf8()?;
     let ranges = crate::frame::cores::core_ranges(lines.rows());
-    let starts = lines.starts();
+    let starts = &lines.starts;
     let parts = crate::frame::cores::on_every_core(&ranges, |range| {
         capture(
             &lines.bytes[starts[range.start]..starts[range.end]],

@@ -17,6 +17,9 @@ pub struct Lines {
     pub bytes: Vec<u8>,
     /// The 1-based line number of each data line, in order.
     pub numbers: Vec<u32>,
+    /// Where each data line starts in `bytes`, and then the end: line `i` is
+    /// `bytes[starts[i]..starts[i + 1]]`.
+    pub starts: Vec<usize>,
     /// Directive lines (`#Fields: ...`): the line number, the text after `#`, and how many
     /// data lines came before it.
     pub directives: Vec<Directive>,
@@ -43,28 +46,16 @@ impl Lines {
 
     /// The data line `index`, for a message (at most 120 characters).
     pub fn shown(&self, index: usize) -> String {
-        let line = self.bytes.split(|&b| b == b'\n').nth(index).unwrap_or(&[]);
+        let line = match (self.starts.get(index), self.starts.get(index + 1)) {
+            (Some(a), Some(b)) => &self.bytes[*a..b.saturating_sub(1)],
+            _ => &[],
+        };
         let text = String::from_utf8_lossy(line);
         text.chars().take(120).collect()
     }
 
     pub fn rows(&self) -> usize {
         self.numbers.len()
-    }
-
-    /// The byte offset where each data line starts, and then the end: line `i` is
-    /// `bytes[starts[i]..starts[i + 1]]`.
-    pub fn starts(&self) -> Vec<usize> {
-        let mut starts = Vec::with_capacity(self.rows() + 1);
-        starts.push(0);
-        starts.extend(
-            self.bytes
-                .iter()
-                .enumerate()
-                .filter(|(_, b)| **b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
-        starts
     }
 }
 
@@ -89,39 +80,74 @@ pub fn content(path: &Path) -> InputResult<Vec<u8>> {
 }
 
 /// Reads `path` into lines. With `directives`, lines starting with `#` are directives,
-/// not data. A `\r` before `\n` is dropped. A line that is not UTF-8 is refused by line.
+/// not data. A `\r` before `\n` is dropped (directives must be UTF-8; data lines are
+/// checked by `check_utf8`). The data lines are moved together in the file's own buffer
+/// (no second copy).
 pub fn read(path: &Path, directives: bool) -> InputResult<Lines> {
-    let raw = content(path)?;
-    let mut lines = Lines {
-        path: path.to_path_buf(),
-        bytes: Vec::with_capacity(raw.len() + 1),
-        numbers: Vec::new(),
-        directives: Vec::new(),
-    };
-    let mut number = 0u32;
-    for line in raw.split(|&b| b == b'\n') {
+    let mut raw = content(path)?;
+    if raw.last() != Some(&b'\n') {
+        raw.push(b'\n');
+    }
+    let mut numbers = Vec::new();
+    let mut starts = vec![0usize];
+    let mut found = Vec::new();
+    let (mut write, mut read, mut number) = (0usize, 0usize, 0u32);
+    // The line ends first: the data lines are then moved down over what was skipped.
+    let ends: Vec<usize> = memchr::memchr_iter(b'\n', &raw).collect();
+    for end in ends {
         number += 1;
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.iter().all(|b| b.is_ascii_whitespace()) {
+        let line_end = if end > read && raw[end - 1] == b'\r' {
+            end - 1
+        } else {
+            end
+        };
+        let line = read..line_end;
+        read = end + 1;
+        if raw[line.clone()].iter().all(|b| b.is_ascii_whitespace()) {
             continue;
         }
-        if directives && line.first() == Some(&b'#') {
-            let text = std::str::from_utf8(&line[1..]).map_err(|_| not_utf8(path, number))?;
-            lines.directives.push(Directive {
+        if directives && raw[line.start] == b'#' {
+            let text = std::str::from_utf8(&raw[line.start + 1..line.end])
+                .map_err(|_| not_utf8(path, number))?;
+            found.push(Directive {
                 line: number,
                 text: text.trim().to_string(),
-                rows_before: lines.numbers.len(),
+                rows_before: numbers.len(),
             });
             continue;
         }
-        if std::str::from_utf8(line).is_err() {
-            return Err(not_utf8(path, number));
-        }
-        lines.bytes.extend_from_slice(line);
-        lines.bytes.push(b'\n');
-        lines.numbers.push(number);
+        let len = line.end - line.start;
+        raw.copy_within(line, write);
+        raw[write + len] = b'\n';
+        write += len + 1;
+        starts.push(write);
+        numbers.push(number);
     }
-    Ok(lines)
+    raw.truncate(write);
+    Ok(Lines {
+        path: path.to_path_buf(),
+        bytes: raw,
+        numbers,
+        starts,
+        directives: found,
+    })
+}
+
+impl Lines {
+    /// Refuses the first data line that is not UTF-8, by line. Readers that check UTF-8
+    /// themselves (polars' CSV and JSON) call it only when they fail.
+    pub fn check_utf8(&self) -> InputResult<()> {
+        match std::str::from_utf8(&self.bytes) {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let row = self.starts.partition_point(|s| *s <= e.valid_up_to()) - 1;
+                Err(not_utf8(
+                    &self.path,
+                    self.numbers.get(row).copied().unwrap_or(0),
+                ))
+            }
+        }
+    }
 }
 
 fn not_utf8(path: &Path, line: u32) -> InputError {
@@ -196,6 +222,19 @@ mod tests {
         assert_eq!(
             lines.at(1, "a").to_string(),
             format!("{}:6: a", path.display())
+        );
+    }
+
+    #[test]
+    fn a_line_that_is_not_utf8_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log");
+        std::fs::write(&path, b"#Fields: a\nok\n\nbad \xff\n").unwrap();
+        let lines = read(&path, true).unwrap();
+        let error = lines.check_utf8().unwrap_err().to_string();
+        assert_eq!(
+            error,
+            format!("{}:4:1: the line is not UTF-8 text", path.display())
         );
     }
 
