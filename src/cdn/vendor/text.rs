@@ -7,6 +7,24 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{InputError, InputResult, Location};
 
+thread_local! {
+    /// A buffer of a file read before on this thread, for the next one: a folder of large
+    /// files is decompressed into memory already mapped, not into fresh pages each time.
+    static SPARE: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+impl Drop for Lines {
+    fn drop(&mut self) {
+        let bytes = std::mem::take(&mut self.bytes);
+        SPARE.with(|spare| {
+            let mut spare = spare.borrow_mut();
+            if bytes.capacity() > spare.capacity() {
+                *spare = bytes;
+            }
+        });
+    }
+}
+
 /// gzip's magic number (RFC 1952).
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
@@ -67,7 +85,9 @@ pub fn content(path: &Path) -> InputResult<Vec<u8>> {
     if !raw.starts_with(&GZIP_MAGIC) {
         return Ok(raw);
     }
-    let mut out = Vec::with_capacity(raw.len() * 8);
+    let mut out = SPARE.with(|spare| std::mem::take(&mut *spare.borrow_mut()));
+    out.clear();
+    out.reserve(raw.len() * 8);
     flate2::read::MultiGzDecoder::new(raw.as_slice())
         .read_to_end(&mut out)
         .map_err(|e| {

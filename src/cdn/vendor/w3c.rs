@@ -166,8 +166,7 @@ fn check_field_counts(lines: &Lines, section: &Section, sep: u8) -> Result<()> {
     for i in 0..section.rows.len() {
         let row = section.rows.start + i;
         let line = &lines.bytes[lines.starts[row]..lines.starts[row + 1] - 1];
-        // A sum of comparisons, which the compiler vectorises (a filter-count does not).
-        let got = line.iter().map(|&b| usize::from(b == sep)).sum::<usize>() + 1;
+        let got = count(line, sep) + 1;
         // AWS's own example lines end with a tab: an empty field past the last is allowed.
         let trailing = got == want + 1 && line.last() == Some(&sep);
         if got != want && !trailing {
@@ -182,6 +181,18 @@ fn check_field_counts(lines: &Lines, section: &Section, sep: u8) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// How many times `byte` occurs in `line`: sums of comparisons in bytes, 255 at a time,
+/// which the compiler turns into wide vector adds.
+fn count(line: &[u8], byte: u8) -> usize {
+    line.chunks(255)
+        .map(|chunk| {
+            chunk
+                .iter()
+                .fold(0u8, |sum, &b| sum.wrapping_add(u8::from(b == byte))) as usize
+        })
+        .sum()
 }
 
 /// The needed fields of a section's lines, as text.
