@@ -83,7 +83,7 @@ fn per_node(df: &DataFrame, keys: &mut [u32]) -> Result<()> {
 pub(super) fn attribute(rows: LazyFrame, options: &Options) -> Result<LazyFrame> {
     // The row whose viewer owns this row's page, if it were an origin response: its own,
     // unless its viewer is unidentified (an unidentified visitor's page is nobody's).
-    let unidentified = col(VIEWER_ID).is_null();
+    let unidentified = col("unidentified");
     let rows = rows.with_column(
         when(unidentified)
             .then(lit(NULL).cast(IDX_DTYPE))

@@ -43,7 +43,11 @@ pub(super) fn attribute(
     resolution: i64,
     max_age: Option<i64>,
 ) -> Result<Vec<(IdxSize, Found)>> {
-    let owner = col(VIEWER_ID).fill_null(lit(NOBODY)).alias("owner");
+    let owner = when(col("unidentified"))
+        .then(lit(NOBODY))
+        .otherwise(col(VIEWER_ID))
+        .cast(DataType::UInt32)
+        .alias("owner");
     let floored = rows.clone().lazy().select([
         col("row"),
         col("key"),

@@ -50,9 +50,15 @@ pub(super) fn derive_frame(
     let (df, dicts, resolution) = read_all(files, read, options)?;
     crate::frame::release_freed();
     stages.done("read");
+    // An unidentified visitor: no viewer, or an empty one (kept as written in the output).
+    let unidentified = match dicts.viewer.find("") {
+        Some(empty) => col(VIEWER_ID).is_null().or(col(VIEWER_ID).eq(lit(empty))),
+        None => col(VIEWER_ID).is_null(),
+    };
     let df = sort_by_time(df)?
         .lazy()
         .with_row_index("row", None)
+        .with_column(unidentified.alias("unidentified"))
         .collect()
         .map_err(polars_bug)?;
     stages.done("sort");
@@ -172,7 +178,7 @@ fn numbered(mut df: DataFrame, dicts: &mut Dicts) -> Result<DataFrame> {
             CACHE_NODE => &mut dicts.node,
             _ => &mut dicts.status,
         };
-        let codes = dict.encode(&text, name == VIEWER_ID)?;
+        let codes = dict.encode(&text, false)?;
         df.with_column(codes.with_name(name.into()).into_column())
             .map_err(polars_bug)?;
     }
@@ -218,13 +224,14 @@ fn coarse_frame(
     let ts = column("ts")?.cast(&DataType::Int64).map_err(polars_bug)?;
     let ts = ts.i64().map_err(polars_bug)?.clone();
     let is_origin = column("is_origin")?.bool().map_err(polars_bug)?.clone();
+    let unidentified = column("unidentified")?.bool().map_err(polars_bug)?.clone();
     let mut owner: Vec<Option<u32>> = vec![None; n];
     let mut origin_ts: Vec<Option<i64>> = vec![None; n];
     let mut attribution: Vec<u32> = vec![Attribution::NoPage as u32; n];
     let mut too_old = vec![false; n];
     for i in 0..n {
         if is_origin.get(i) == Some(true) {
-            owner[i] = viewers.get(i);
+            owner[i] = viewers.get(i).filter(|_| unidentified.get(i) != Some(true));
             origin_ts[i] = ts.get(i);
             attribution[i] = Attribution::Origin as u32;
         }

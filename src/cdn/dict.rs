@@ -13,6 +13,8 @@ use crate::frame::polars_bug;
 #[derive(Debug, Default, Clone)]
 pub struct Dict {
     values: PlIndexSet<String>,
+    /// The texts as a column, made once when first asked for (`texts`).
+    column: std::sync::OnceLock<StringChunked>,
 }
 
 impl Dict {
@@ -22,6 +24,11 @@ impl Dict {
             return code as u32;
         }
         self.values.insert_full(text.to_string()).0 as u32
+    }
+
+    /// The number of `text`, if it has one.
+    pub fn find(&self, text: &str) -> Option<u32> {
+        self.values.get_index_of(text).map(|code| code as u32)
     }
 
     pub fn value(&self, code: u32) -> &str {
@@ -39,12 +46,14 @@ impl Dict {
         other.values.iter().map(|v| self.code(v)).collect()
     }
 
-    /// The texts of `codes` (null stays null).
-    pub fn texts(&self, codes: &UInt32Chunked) -> StringChunked {
-        codes
-            .iter()
-            .map(|c| c.map(|c| self.value(c)))
-            .collect::<StringChunked>()
+    /// The texts of `codes` (null stays null): a gather of the table's column, which
+    /// copies 16-byte views and shares the text itself.
+    pub fn texts(&self, codes: &UInt32Chunked) -> Result<StringChunked> {
+        let column = self.column.get_or_init(|| {
+            StringChunked::from_iter_values("".into(), self.values.iter().map(String::as_str))
+        });
+        let indices: IdxCa = codes.iter().map(|c| c.map(|c| c as IdxSize)).collect();
+        column.take(&indices).map_err(polars_bug)
     }
 
     /// Numbers for a text column (nulls, and empty texts when `empty_is_null`, stay null),
@@ -140,6 +149,7 @@ mod tests {
         assert_eq!(codes, vec![Some(1), None, None, Some(2)]);
         let texts: Vec<Option<String>> = global
             .texts(&UInt32Chunked::from_iter([Some(2), None]))
+            .unwrap()
             .iter()
             .map(|t| t.map(str::to_string))
             .collect();

@@ -31,7 +31,7 @@ fn with_text(frame: &Frame, rows: &DataFrame) -> Result<DataFrame> {
     };
     let texts = |dict: &super::dict::Dict, name: &str| -> Result<Column> {
         Ok(dict
-            .texts(&codes(name)?)
+            .texts(&codes(name)?)?
             .with_name(name.into())
             .into_column())
     };

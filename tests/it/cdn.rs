@@ -491,8 +491,7 @@ fn derived_owners_equal_the_simulated_truth_and_so_do_the_reports() {
                 col("ts"),
                 col("path"),
                 col("owner_id").fill_null(lit("")),
-                // An unidentified viewer: empty in the truth, null (empty) when derived.
-                col("viewer_id").fill_null(lit("")),
+                col("viewer_id"),
             ])
             .collect()
             .unwrap()
