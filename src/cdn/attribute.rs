@@ -155,6 +155,21 @@ pub(super) fn attribute(rows: LazyFrame, options: &Options) -> Result<LazyFrame>
     ]))
 }
 
+/// A backward as-of join by cache key: each row with the latest right row of its key at or
+/// before it (both sides in time order within each key).
+pub(super) fn latest_by_key() -> JoinArgs {
+    let asof = AsOfOptions {
+        strategy: AsofStrategy::Backward,
+        tolerance: None,
+        tolerance_str: None,
+        left_by: Some(vec!["key".into()]),
+        right_by: Some(vec!["key".into()]),
+        allow_eq: true,
+        check_sortedness: false,
+    };
+    JoinArgs::new(JoinType::AsOf(Box::new(asof)))
+}
+
 /// Adds, to every row, `origin_ts` and `origin_owner_row` of the latest origin response
 /// for its cache key at or before it (an as-of join, backward, by key). Only the cached
 /// responses are looked up (a fifth of the rows in the generated incident): an origin
@@ -172,22 +187,8 @@ fn with_latest_origin(rows: LazyFrame) -> Result<LazyFrame> {
         col("key"),
     ]);
     let matched = {
-        let asof = AsOfOptions {
-            strategy: AsofStrategy::Backward,
-            tolerance: None,
-            tolerance_str: None,
-            left_by: Some(vec!["key".into()]),
-            right_by: Some(vec!["key".into()]),
-            allow_eq: true,
-            check_sortedness: false,
-        };
         cached
-            .join(
-                origins,
-                [col("ts")],
-                [col(ORIGIN_TS)],
-                JoinArgs::new(JoinType::AsOf(Box::new(asof))),
-            )
+            .join(origins, [col("ts")], [col(ORIGIN_TS)], latest_by_key())
             .select([
                 col("row"),
                 col(ORIGIN_TS).cast(DataType::Int64),

@@ -74,15 +74,6 @@ pub(super) fn attribute(
         .select([col("row"), col("key"), col("slot")]);
     // The latest origin response at or before each cached one, for the same key: with
     // allow_eq, the last of those logged at its time.
-    let asof = AsOfOptions {
-        strategy: AsofStrategy::Backward,
-        tolerance: None,
-        tolerance_str: None,
-        left_by: Some(vec!["key".into()]),
-        right_by: Some(vec!["key".into()]),
-        allow_eq: true,
-        check_sortedness: false,
-    };
     let right = origins.clone().lazy().select([
         col("key"),
         col("slot").alias("origin_slot"),
@@ -93,7 +84,7 @@ pub(super) fn attribute(
             right,
             [col("slot")],
             [col("origin_slot")],
-            JoinArgs::new(JoinType::AsOf(Box::new(asof))),
+            super::attribute::latest_by_key(),
         )
         .select([col("row"), col("slot"), col("origin")])
         .collect()

@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDateTime;
 
 use crate::error::{InputError, InputResult, Location};
+use crate::exposure::partitions::walk;
 use crate::exposure::{expand_log, Listing};
+use crate::exposure::{glob_files, is_glob};
 
 use super::vendor::LogFormat;
 
@@ -31,30 +33,15 @@ pub fn list(
     }
     let mut listing = Listing::default();
     for arg in args {
-        if arg.contains(['*', '?', '[']) {
-            let pattern = glob::glob(arg).map_err(|e| {
-                InputError::at(Location::file(arg), format!("invalid glob pattern: {e}"))
-            })?;
-            let before = listing.files.len();
-            for entry in pattern {
-                let path = entry.map_err(|e| {
-                    InputError::at(
-                        Location::file(e.path().display().to_string()),
-                        format!("cannot read it while matching {arg}: {}", e.error()),
-                    )
-                })?;
-                if path.is_file() {
-                    listing.files.push(path);
-                }
-            }
-            if listing.files.len() == before {
-                return Err(InputError::at(
-                    Location::file(arg),
-                    "the pattern matches no file",
-                ));
-            }
+        if is_glob(arg) {
+            listing.files.extend(glob_files(arg)?);
         } else if Path::new(arg).is_dir() {
-            walk(Path::new(arg), &mut listing)?;
+            walk(
+                Path::new(arg),
+                &mut listing.files,
+                &mut listing.markers,
+                true,
+            )?;
         } else {
             let path = PathBuf::from(arg);
             std::fs::metadata(&path)
@@ -78,30 +65,6 @@ pub fn list(
 fn wanted(start: i64, (from, to): (Option<i64>, Option<i64>)) -> bool {
     let (start, end) = (start - HOUR, start + 2 * HOUR);
     from.is_none_or(|from| end > from) && to.is_none_or(|to| start < to)
-}
-
-fn walk(dir: &Path, listing: &mut Listing) -> InputResult<()> {
-    let location = || Location::file(dir.display().to_string());
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| InputError::at(location(), format!("cannot read the folder: {e}")))?;
-    for entry in entries {
-        let entry = entry
-            .map_err(|e| InputError::at(location(), format!("cannot read the folder: {e}")))?;
-        let name = entry.file_name().to_string_lossy().to_string();
-        let path = entry.path();
-        if name.starts_with('.') || name.starts_with('_') {
-            if !path.is_dir() {
-                listing.markers += 1;
-            }
-            continue;
-        }
-        if path.is_dir() {
-            walk(&path, listing)?;
-        } else {
-            listing.files.push(path);
-        }
-    }
-    Ok(())
 }
 
 /// The UTC hour a CloudFront file name gives (`DIST.YYYY-MM-DD-HH.ID[.gz]`), in µs.

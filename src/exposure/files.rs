@@ -7,6 +7,39 @@ use super::partitions;
 use super::Listing;
 use crate::error::{InputError, InputResult, Location};
 
+/// Whether an `-e` argument is a glob pattern.
+pub(crate) fn is_glob(arg: &str) -> bool {
+    arg.contains(['*', '?', '['])
+}
+
+/// The files a glob pattern matches, sorted; a pattern that matches none is refused.
+pub(crate) fn glob_files(arg: &str) -> InputResult<Vec<PathBuf>> {
+    let pattern = glob::glob(arg)
+        .map_err(|e| InputError::at(Location::file(arg), format!("invalid glob pattern: {e}")))?;
+    let mut matched = Vec::new();
+    for entry in pattern {
+        // An entry the pattern cannot read (a folder without permission) would be a
+        // part of the log left out without a word.
+        let path = entry.map_err(|e| {
+            InputError::at(
+                Location::file(e.path().display().to_string()),
+                format!("cannot read it while matching {arg}: {}", e.error()),
+            )
+        })?;
+        if path.is_file() {
+            matched.push(path);
+        }
+    }
+    if matched.is_empty() {
+        return Err(InputError::at(
+            Location::file(arg),
+            "the pattern matches no file",
+        ));
+    }
+    matched.sort();
+    Ok(matched)
+}
+
 /// Expands the `-e` arguments: plain files, glob patterns that must match something, and
 /// folders (every log file under them, see `partitions`).
 pub fn expand_paths(args: &[String]) -> InputResult<Vec<PathBuf>> {
@@ -18,32 +51,8 @@ pub fn expand_paths(args: &[String]) -> InputResult<Vec<PathBuf>> {
 pub fn expand_log(args: &[String], window: (Option<i64>, Option<i64>)) -> InputResult<Listing> {
     let mut listing = Listing::default();
     for arg in args {
-        if arg.contains(['*', '?', '[']) {
-            let pattern = glob::glob(arg).map_err(|e| {
-                InputError::at(Location::file(arg), format!("invalid glob pattern: {e}"))
-            })?;
-            let mut matched = Vec::new();
-            for entry in pattern {
-                // An entry the pattern cannot read (a folder without permission) would be a
-                // part of the log left out without a word.
-                let path = entry.map_err(|e| {
-                    InputError::at(
-                        Location::file(e.path().display().to_string()),
-                        format!("cannot read it while matching {arg}: {}", e.error()),
-                    )
-                })?;
-                if path.is_file() {
-                    matched.push(path);
-                }
-            }
-            if matched.is_empty() {
-                return Err(InputError::at(
-                    Location::file(arg),
-                    "the pattern matches no file",
-                ));
-            }
-            matched.sort();
-            listing.files.extend(matched);
+        if is_glob(arg) {
+            listing.files.extend(glob_files(arg)?);
         } else if Path::new(arg).is_dir() {
             let folder = partitions::list(Path::new(arg), window)?;
             listing.files.extend(folder.files);

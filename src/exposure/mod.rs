@@ -24,6 +24,7 @@ use polars::prelude::*;
 use crate::frame::codes::{encode, Encoded};
 use crate::frame::polars_bug;
 pub use files::{expand_log, expand_paths};
+pub(crate) use files::{glob_files, is_glob};
 pub use format::{format_of, Format};
 pub(crate) use format::{refuse_repeated_columns, row_location, scan, schema_of, unreadable};
 pub use partitions::Listing;

@@ -31,7 +31,7 @@ pub struct Listing {
 pub fn list(dir: &Path, window: (Option<i64>, Option<i64>)) -> InputResult<Listing> {
     let mut found = Vec::new();
     let mut markers = 0;
-    walk(dir, &mut found, &mut markers)?;
+    walk(dir, &mut found, &mut markers, false)?;
     found.sort();
     if found.is_empty() {
         return Err(InputError::at(
@@ -61,7 +61,14 @@ fn is_marker(name: &str) -> bool {
     name.starts_with('.') || name.starts_with('_') || name.to_ascii_lowercase().ends_with(".crc")
 }
 
-fn walk(dir: &Path, found: &mut Vec<PathBuf>, markers: &mut usize) -> InputResult<()> {
+/// Every file under `dir` (markers and hidden files counted, not listed); unless
+/// `any_file`, a file that is not a log file pii-audit reads is refused by name.
+pub(crate) fn walk(
+    dir: &Path,
+    found: &mut Vec<PathBuf>,
+    markers: &mut usize,
+    any_file: bool,
+) -> InputResult<()> {
     let location = || Location::file(dir.display().to_string());
     let entries = std::fs::read_dir(dir)
         .map_err(|e| InputError::at(location(), format!("cannot read the folder: {e}")))?;
@@ -77,7 +84,9 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>, markers: &mut usize) -> InputResul
             continue;
         }
         if path.is_dir() {
-            walk(&path, found, markers)?;
+            walk(&path, found, markers, any_file)?;
+        } else if any_file {
+            found.push(path);
         } else {
             super::format_of(&path).map_err(|_| {
                 InputError::at(
