@@ -178,10 +178,13 @@ pub enum Command {
         after_help = "An origin response (cache_status in --origin-status) rendered its own viewer's page: owner_id = viewer_id. \
 Any other response carried the page of the latest origin response for the same cache key at or before it \
 (an origin at the same instant counts as before it), or, with --origin-id, of the origin response with that id. \
-A cached response with none is kept with an empty owner_id and counted on standard error."
+A cached response with none is kept with an empty owner_id and counted on standard error. \
+Logs as vendors deliver them (--log-format cloudfront, cloudflare, akamai, fastly, nginx:'...', apache:'...', w3c) \
+are read with --viewer, per cache node, and at their clock's resolution: a hit the clock cannot pin on one owner is `ambiguous`, \
+its candidate owners listed (README: \"When the clock cannot tell\")."
     )]
     DeriveOwners {
-        /// CDN log file(s) or glob(s) with ts, path, viewer_id, cache_status.
+        /// CDN log file(s), glob(s) or folder(s): ts, path, viewer_id, cache_status, or a vendor's files (--log-format).
         #[arg(short = 'e', long = "log", value_name = "CDN_LOG", num_args = 1.., required = true)]
         log: Vec<String>,
         #[arg(
