@@ -21,6 +21,17 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.environ.get("PII_AUDIT_BIN") or os.path.join(ROOT, "target", "release", "pii-audit")
 
 
+def reader(log):
+    """DuckDB's reader of the log, every column as text for CSV and NDJSON (as pii-audit
+    reads them; `ts` is cast to an instant in the query)."""
+    columns = "{'ts': 'VARCHAR', 'path': 'VARCHAR', 'owner_id': 'VARCHAR', 'viewer_id': 'VARCHAR'}"
+    if log.endswith(".csv"):
+        return f"read_csv('{log}', header=true, columns={columns})"
+    if log.endswith(".ndjson") or log.endswith(".jsonl"):
+        return f"read_json('{log}', format='newline_delimited', columns={columns})"
+    return f"read_parquet('{log}')"
+
+
 def route_regex(route):
     body = route.rstrip("/")
     if body == "":
@@ -66,13 +77,13 @@ def sql_for(inventory, log, registered, window):
     reg_mask = " + ".join(reg_terms)
     where = ""
     if window:
-        where = f"AND ts >= '{window[0]}'::TIMESTAMPTZ AND ts < '{window[1]}'::TIMESTAMPTZ"
+        where = f"AND ts::TIMESTAMPTZ >= '{window[0]}'::TIMESTAMPTZ AND ts::TIMESTAMPTZ < '{window[1]}'::TIMESTAMPTZ"
     def field_list(mask):
         items = ", ".join(f"CASE WHEN {mask} & {bit[f]} <> 0 THEN '{f}' END" for f in sorted(fields))
         return f"array_to_string(list_filter([{items}], lambda x: x IS NOT NULL), ';')"
     return f"""
 WITH log AS (
-  SELECT ts, path, owner_id, NULLIF(viewer_id, '') AS viewer_id FROM read_parquet('{log}')
+  SELECT ts::TIMESTAMPTZ AS ts, path, owner_id, NULLIF(viewer_id, '') AS viewer_id FROM {reader(log)}
   WHERE owner_id IS NOT NULL AND owner_id <> '' {where}),
 paths AS (SELECT DISTINCT path FROM log),
 norm AS (
@@ -135,10 +146,11 @@ def main():
     ap.add_argument("--from", dest="start")
     ap.add_argument("--to", dest="end")
     ap.add_argument("--variant", action="append", default=[])
+    ap.add_argument("--log", default="exposure.parquet", help="the log file in DATA_DIR")
     a = ap.parse_args()
     variants = [(v.split("=", 1)[0], v.split("=", 1)[1].split()) for v in a.variant] or [("pii-audit", [])]
     inv_path = os.path.join(a.data, "inventory.yaml")
-    log = os.path.join(a.data, "exposure.parquet")
+    log = os.path.join(a.data, a.log)
     reg = os.path.join(a.data, "registered.csv")
     with open(inv_path) as fh:
         inventory = yaml.safe_load(fh)
