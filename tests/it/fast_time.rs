@@ -103,3 +103,138 @@ fn the_common_forms_take_the_fast_path() {
         assert_eq!(fast, general(text, zone), "{text}");
     }
 }
+
+/// The same eight responses written three ways give the same report: RFC 3339 text in
+/// one CSV (the fast path), naive Berlin times around both 2017 transitions read with
+/// `--tz Europe/Berlin` (the general path: gap and fold rules), and half as native
+/// timestamps in Parquet beside half as text in CSV (mixed across files).
+#[test]
+fn text_naive_and_native_times_read_alike() {
+    use polars::prelude::*;
+    // UTC instants: around the spring gap (2017-03-26 01:00Z) and the autumn fold
+    // (2017-10-29 01:00Z); each also written as the Berlin wall time it shows.
+    let rows = [
+        ("2017-03-26T00:59:59Z", "2017-03-26 01:59:59", "a", "v1"),
+        ("2017-03-26T01:00:00Z", "2017-03-26 03:00:00", "a", "v2"),
+        (
+            "2017-03-26T01:30:00.250Z",
+            "2017-03-26 03:30:00.250",
+            "b",
+            "v1",
+        ),
+        ("2017-06-22T06:05:00Z", "2017-06-22 08:05:00", "b", "v3"),
+        ("2017-10-28T23:59:00Z", "2017-10-29 01:59:00", "a", "v4"),
+        ("2017-10-29T01:00:00Z", "2017-10-29 02:00:00", "c", "v1"),
+        ("2017-10-29T02:30:00Z", "2017-10-29 03:30:00", "c", "v2"),
+        ("2017-12-31T23:00:00Z", "2018-01-01 00:00:00", "b", "v5"),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let inv = crate::write(d, "inv.yaml", crate::INVENTORY);
+    let csv = |name: &str, take: &dyn Fn(usize) -> bool, naive: bool| {
+        let mut text = String::from("ts,path,owner_id,viewer_id\n");
+        for (i, (utc, local, owner, viewer)) in rows.iter().enumerate() {
+            if take(i) {
+                let ts = if naive { local } else { utc };
+                text.push_str(&format!("{ts},/my/,{owner},{viewer}\n"));
+            }
+        }
+        crate::write(d, name, &text)
+    };
+    let all_text = csv("text.csv", &|_| true, false);
+    // The fold: 02:00 wall time happens twice; the first (CEST) is 00:00Z, not our 01:00Z,
+    // so that row is written with its offset even in the naive file.
+    let mut naive_text = std::fs::read_to_string(csv("naive.csv", &|_| true, true)).unwrap();
+    naive_text = naive_text.replace("2017-10-29 02:00:00,", "2017-10-29T02:00:00+01:00,");
+    let naive = crate::write(d, "naive.csv", &naive_text);
+    let half_text = csv("half.csv", &|i| i % 2 == 0, false);
+    let mut native = DataFrame::new(
+        4,
+        vec![
+            Column::new(
+                "ts".into(),
+                rows.iter()
+                    .enumerate()
+                    .filter(|(i, _)| i % 2 == 1)
+                    .map(|(_, r)| {
+                        chrono::DateTime::parse_from_rfc3339(r.0)
+                            .unwrap()
+                            .timestamp_micros()
+                    })
+                    .collect::<Vec<i64>>(),
+            )
+            .cast(&DataType::Datetime(
+                TimeUnit::Microseconds,
+                Some(TimeZone::UTC),
+            ))
+            .unwrap(),
+            Column::new("path".into(), vec!["/my/"; 4]),
+            Column::new(
+                "owner_id".into(),
+                rows.iter()
+                    .skip(1)
+                    .step_by(2)
+                    .map(|r| r.2)
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "viewer_id".into(),
+                rows.iter()
+                    .skip(1)
+                    .step_by(2)
+                    .map(|r| r.3)
+                    .collect::<Vec<_>>(),
+            ),
+        ],
+    )
+    .unwrap();
+    let parquet = d.join("half.parquet");
+    ParquetWriter::new(std::fs::File::create(&parquet).unwrap())
+        .finish(&mut native)
+        .unwrap();
+    let report = |logs: &[&std::path::Path], tz: &str| {
+        let mut command = crate::pii();
+        command
+            .args(["report", "timeline", "--tz", "UTC", "-i"])
+            .arg(&inv)
+            .arg("-e");
+        for log in logs {
+            command.arg(log);
+        }
+        let out = crate::stdout_of(&mut command);
+        let mut berlin = crate::pii();
+        berlin
+            .args(["report", "users", "--tz", tz, "-i"])
+            .arg(&inv)
+            .arg("-e");
+        for log in logs {
+            berlin.arg(log);
+        }
+        (out, crate::stdout_of(&mut berlin))
+    };
+    let text = report(&[&all_text], "UTC");
+    assert!(text.0.lines().count() > 2, "{}", text.0);
+    assert_eq!(report(&[&half_text, &parquet], "UTC"), text);
+    // Naive times need --tz for both reports; the timeline is printed in UTC either way.
+    let mut timeline = crate::pii();
+    timeline
+        .args(["report", "timeline", "--tz", "Europe/Berlin", "-i"])
+        .arg(&inv)
+        .arg("-e")
+        .arg(&naive);
+    let mut utc_timeline = crate::pii();
+    utc_timeline
+        .args(["report", "timeline", "--tz", "Europe/Berlin", "-i"])
+        .arg(&inv)
+        .arg("-e")
+        .arg(&all_text);
+    assert_eq!(
+        crate::stdout_of(&mut timeline),
+        crate::stdout_of(&mut utc_timeline)
+    );
+    // And to the millisecond: first and last exposure of every user.
+    assert_eq!(
+        report(&[&naive], "Europe/Berlin").1,
+        report(&[&all_text], "Europe/Berlin").1
+    );
+}
