@@ -22,6 +22,7 @@ mod roundtrip;
 mod routes_prop;
 mod scale;
 mod silent;
+mod spark;
 mod splice;
 mod titles;
 mod tmux;
