@@ -1,8 +1,8 @@
 //! The warehouse chain on Apache Spark (local mode) and DuckDB: `sql/derive_owners.sql`
 //! gives, row for row, what `pii-audit derive-owners` gives (ties, unidentified origins,
-//! two cache nodes); `sql/spark_chain.py`, the README's command, derives and reduces a
-//! generated CDN log, and pii-audit's reports on Spark's output folder equal its reports
-//! on its own derived log. `.ci/run` installs Java and PySpark; under `CI=true` a missing
+//! two cache nodes); `sql/spark_chain.py` and `sql/spark_sql_chain.sh`, the README's
+//! commands, derive and reduce a generated CDN log, and pii-audit's reports on Spark's
+//! output folders equal its reports on its own derived log. `.ci/run` installs Java and PySpark; under `CI=true` a missing
 //! one fails these tests, elsewhere they say they were skipped.
 
 use std::path::{Path, PathBuf};
@@ -271,6 +271,30 @@ fn reports_on_sparks_folder_equal_the_binarys() {
     ]);
     let aggregated = chain.join("aggregated");
     assert!(aggregated.join("_SUCCESS").exists());
+    // The same chain with the spark-sql CLI (installed beside PySpark's Python).
+    let cli = d.join("cli");
+    let mut path = std::env::var_os("PATH").unwrap_or_default();
+    if let Some(bin) = Path::new(&python())
+        .parent()
+        .filter(|b| b.join("spark-sql").exists())
+    {
+        let mut dirs = vec![bin.to_path_buf()];
+        dirs.extend(std::env::split_paths(&path));
+        path = std::env::join_paths(dirs).unwrap();
+    }
+    let out = Std::new("bash")
+        .arg(sql_dir().join("spark_sql_chain.sh"))
+        .arg(d.join("cdn.parquet"))
+        .arg(&cli)
+        .args([WINDOW[1], WINDOW[3], "--master", "local[2]"])
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report = |kind: &str, log: &Path| -> String {
         let mut command = pii();
         command
@@ -287,6 +311,11 @@ fn reports_on_sparks_folder_equal_the_binarys() {
         let binary = report(kind, &derived);
         assert!(binary.lines().count() > 2, "{kind}: {binary}");
         assert_eq!(binary, report(kind, &aggregated), "{kind}");
+        assert_eq!(
+            binary,
+            report(kind, &cli.join("aggregated")),
+            "{kind}, spark-sql"
+        );
     }
     // Spark's derived folder (part files, _SUCCESS, .crc) opens too, and in the TUI.
     assert_eq!(
