@@ -41,13 +41,18 @@ fn sql_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("sql")
 }
 
-fn run_python(args: &[&std::ffi::OsStr]) {
-    let out = Std::new(python()).args(args).output().expect("python runs");
+/// Runs `command`; its standard error is the failure's message.
+fn ran(command: &mut Std) {
+    let out = command.output().expect("the program runs");
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+fn run_python(args: &[&std::ffi::OsStr]) {
+    ran(Std::new(python()).args(args));
 }
 
 fn read(path: &Path) -> DataFrame {
@@ -282,19 +287,12 @@ fn reports_on_sparks_folder_equal_the_binarys() {
         dirs.extend(std::env::split_paths(&path));
         path = std::env::join_paths(dirs).unwrap();
     }
-    let out = Std::new("bash")
+    ran(Std::new("bash")
         .arg(sql_dir().join("spark_sql_chain.sh"))
         .arg(d.join("cdn.parquet"))
         .arg(&cli)
         .args([WINDOW[1], WINDOW[3], "--master", "local[2]"])
-        .env("PATH", path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .env("PATH", path));
     let report = |kind: &str, log: &Path| -> String {
         let mut command = pii();
         command
