@@ -61,7 +61,7 @@ value_enum!(CacheKey {
     PathQuery => "path+query" ("The normalised path and the query string, as written"),
 });
 value_enum!(Streaming {
-    Auto => "auto" ("For Parquet logs over 256 MiB, without --relations or --derive-owners"),
+    Auto => "auto" ("For logs over 256 MiB (Parquet, or plain CSV and NDJSON whose times the fast parser reads), without --relations or --derive-owners"),
     On => "on",
     Off => "off",
 });
@@ -359,8 +359,9 @@ pub struct InputArgs {
     pub derive: DeriveArgs,
     #[command(flatten)]
     pub dialect: LogDialect,
-    /// Read a Parquet log on polars' streaming engine, its paths dictionary-encoded during
-    /// the scan (no path text kept per row); auto: for Parquet logs over 256 MiB
+    /// Read the log on polars' streaming engine, the window applied and its paths
+    /// dictionary-encoded during the scan (no path text kept per row); auto: for logs over
+    /// 256 MiB (Parquet, or plain CSV and NDJSON with RFC 3339 or fixed-zone times)
     #[arg(
         long,
         value_enum,

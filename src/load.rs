@@ -61,7 +61,8 @@ impl Options {
 /// When the log is read on polars' streaming engine (`--streaming`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Streaming {
-    /// For Parquet logs over 256 MiB, without --relations or --derive-owners.
+    /// For logs over 256 MiB (Parquet, or plain CSV and NDJSON with times the fast parser
+    /// reads), without --relations or --derive-owners.
     #[default]
     Auto,
     On,
@@ -95,10 +96,20 @@ pub struct Inputs {
 /// takes about nine times its Parquet size in memory at its peak.
 pub const STREAMING_BYTES: u64 = 256 << 20;
 
-/// Whether `--streaming=auto` streams these files: all Parquet, over `STREAMING_BYTES`.
-fn large_parquet(files: &[PathBuf]) -> bool {
-    let parquet = |f: &PathBuf| format_of(f).is_ok_and(|f| f == Format::Parquet);
-    files.iter().all(parquet)
+/// Whether `--streaming=auto` streams these files: over `STREAMING_BYTES` in all, and
+/// Parquet, or plain CSV and NDJSON when their text times can be read on the fast parser
+/// (no `--ts-format`, and naive times, if any, in a fixed `--tz`).
+fn large_log(files: &[PathBuf], ts_format: Option<&str>, zone: &Zone) -> bool {
+    let text_ok = ts_format.is_none() && crate::exposure::fixed_offset(zone).is_some();
+    let streamable = |f: &PathBuf| {
+        let gzip = f.to_string_lossy().to_lowercase().ends_with(".gz");
+        match format_of(f) {
+            Ok(Format::Parquet) => true,
+            Ok(Format::Csv | Format::Ndjson) => text_ok && !gzip,
+            Err(_) => false,
+        }
+    };
+    files.iter().all(streamable)
         && files
             .iter()
             .filter_map(|f| std::fs::metadata(f).ok().map(|m| m.len()))
@@ -238,7 +249,7 @@ impl Inputs {
         let streaming = match args.streaming {
             Streaming::On => true,
             Streaming::Off => false,
-            Streaming::Auto => !special && large_parquet(&files),
+            Streaming::Auto => !special && large_log(&files, args.ts_format.as_deref(), &zone),
         };
         let options = ReadOptions {
             zone,

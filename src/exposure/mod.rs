@@ -33,8 +33,8 @@ pub use registered::Registered;
 pub use relations::Relations;
 pub(crate) use rows::{empty_path_error, empty_path_row, window_of};
 pub(crate) use source::rename_columns;
+pub(crate) use time::{fixed_offset, native_naive, parse_text_timestamps, ts_to_utc};
 pub use time::{in_range as time_in_range, EARLIEST_MICROS, LATEST_MICROS};
-pub(crate) use time::{native_naive, parse_text_timestamps, ts_to_utc};
 pub use zone::{parse_instant, parse_log_time, Zone};
 
 use crate::error::InputError;
@@ -173,15 +173,16 @@ impl Log {
             Shape::Aggregated { minutes } => (true, minutes),
         };
         if shape == Shape::Raw && options.streaming {
-            let (df, paths, rows_without_owner) = read_streaming(&sources, options)?;
-            return Ok(Log {
-                df,
-                files: files.to_vec(),
-                rows_without_owner,
-                weighted,
-                minutes,
-                paths: Some(paths),
-            });
+            if let Some((df, paths, rows_without_owner)) = read_streaming(&sources, options)? {
+                return Ok(Log {
+                    df,
+                    files: files.to_vec(),
+                    rows_without_owner,
+                    weighted,
+                    minutes,
+                    paths: Some(paths),
+                });
+            }
         }
         let mut frames = Vec::with_capacity(files.len());
         let mut rows_without_owner = 0;

@@ -1,5 +1,6 @@
-//! The streaming reader: a Parquet log scanned in batches on polars' streaming engine,
-//! its paths dictionary-encoded as they arrive.
+//! The streaming reader: a log (Parquet, CSV or NDJSON) scanned in batches on polars'
+//! streaming engine, text times parsed on the fast parser, the window applied and the
+//! paths dictionary-encoded as the batches arrive.
 
 use anyhow::Result;
 use polars::prelude::*;
@@ -11,7 +12,7 @@ use super::rows::{
     keep_owned, outside_span, stray_error, text, windowed_keeping_bad,
 };
 use super::source::Source;
-use super::time::ts_to_utc;
+use super::time::{fast_text_ts, fixed_offset, ts_to_utc};
 use super::{empty_log, ReadOptions};
 use crate::error::InputError;
 use crate::frame::codes::Encoded;
@@ -69,21 +70,28 @@ impl Batches {
 pub(super) fn read_streaming(
     sources: &[Source],
     options: &ReadOptions,
-) -> Result<(DataFrame, Encoded, usize)> {
+) -> Result<Option<(DataFrame, Encoded, usize)>> {
     let mut parts = Vec::with_capacity(sources.len());
     let check_partitions = sources.iter().any(|s| partitions::span(s.path).is_some());
     for (index, source) in sources.iter().enumerate() {
         let ts_type = source.time_type("ts");
-        if ts_type == DataType::String {
+        let text_ts = ts_type == DataType::String;
+        let naive = fixed_offset(&options.zone);
+        if text_ts && (options.ts_format.is_some() || naive.is_none()) {
             return Err(InputError::at(
                 source.location().key("ts"),
-                "--streaming reads native timestamps (Parquet); this log's `ts` is text: read it without --streaming, \
-                 or convert it to Parquet first",
+                "--streaming reads text times in RFC 3339 with an offset, or naive in a fixed --tz (UTC, +09:00); \
+                 with --ts-format or a zone with daylight saving, read the log without --streaming",
             )
             .into());
         }
+        let ts = if text_ts {
+            fast_text_ts(col("ts"), naive)
+        } else {
+            ts_to_utc(&ts_type, source.path, &options.zone)?
+        };
         let mut part = source.pruned(options).select([
-            ts_to_utc(&ts_type, source.path, &options.zone)?.alias("ts"),
+            ts.alias("ts"),
             text("path"),
             text(OWNER_ID),
             text(VIEWER_ID),
@@ -144,6 +152,14 @@ pub(super) fn read_streaming(
         df.vstack_mut(&more).map_err(polars_bug)?;
     }
     let values = StringChunked::from_iter_values("path".into(), batches.paths.iter().map(|p| &**p));
+    // A text time the fast parser did not read: the general path reads the log again, and
+    // reads that time or words its refusal.
+    let text = sources
+        .iter()
+        .any(|s| s.time_type("ts") == DataType::String);
+    if text && has_bad_time(&df)? {
+        return Ok(None);
+    }
     refuse_bad_rows(&df, batches.empty_path, sources, options)?;
     let (mut df, skipped) = keep_owned(df, false)?;
     let codes = df
@@ -154,14 +170,14 @@ pub(super) fn read_streaming(
         .map_err(polars_bug)?
         .clone();
     let _ = df.drop_in_place("path_code").map_err(polars_bug)?;
-    Ok((
+    Ok(Some((
         df,
         Encoded {
             values,
             codes: codes.with_name("code".into()),
         },
         skipped,
-    ))
+    )))
 }
 
 /// After the scan: a bad time or an empty path met in the batches is found again, file by

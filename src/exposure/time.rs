@@ -159,6 +159,34 @@ pub(crate) fn parse_text_timestamps(
         .map_err(polars_bug)
 }
 
+/// The offset (seconds east) a naive time is read in, when `--tz` is one offset all year.
+pub(crate) fn fixed_offset(zone: &Zone) -> Option<i32> {
+    match zone {
+        Zone::Fixed(offset) => Some(offset.local_minus_utc()),
+        Zone::Named(tz) if *tz == chrono_tz::UTC => Some(0),
+        Zone::Named(_) => None,
+    }
+}
+
+/// A text `ts` as UTC µs on the fast parser, batch by batch (the streaming reader): a text
+/// it does not read is null, a bad time the caller hands back to the general path.
+pub(crate) fn fast_text_ts(ts: Expr, naive: Option<i32>) -> Expr {
+    ts.cast(DataType::String).map(
+        move |column: Column| {
+            let texts = column.str()?;
+            let micros: Int64Chunked = texts
+                .iter()
+                .map(|t| t.and_then(|t| super::fast_time::instant(t.as_bytes(), naive)))
+                .collect();
+            micros
+                .with_name(column.name().clone())
+                .into_column()
+                .cast(&utc_micros())
+        },
+        |_, field| Ok(Field::new(field.name().clone(), utc_micros())),
+    )
+}
+
 /// The fast path of `parse_text_timestamps`: every row parsed on its bytes
 /// (`fast_time`) on every core, no distinct texts gathered or joined. `None` when some row
 /// needs the general parser (an unusual form, a naive time in a zone with rules, a bad
@@ -169,11 +197,7 @@ fn parsed_fast(
     zone: &Zone,
     column: &str,
 ) -> Result<Option<DataFrame>> {
-    let naive = match zone {
-        Zone::Fixed(offset) => Some(offset.local_minus_utc()),
-        Zone::Named(tz) if *tz == chrono_tz::UTC => Some(0),
-        Zone::Named(_) => None,
-    };
+    let naive = fixed_offset(zone);
     let slices = crate::frame::cores::core_slices(raw);
     let parts = crate::frame::cores::on_every_core(&slices, |slice| {
         let mut out: Vec<i64> = Vec::with_capacity(slice.len());

@@ -235,11 +235,77 @@ fn streaming_gives_the_same_reports_as_reading_whole() {
         assert!(a.lines().count() > 2, "{kind}: {a}");
         assert_eq!(a, b, "{kind}");
     }
-    // A text log cannot be streamed: said, not guessed.
-    let csv = write(dir.path(), "log.csv", super::LOG);
+    // A text log streams too, its times on the fast parser, in a fixed --tz.
+    let text = dir.path().join("text");
+    pii()
+        .args([
+            "generate",
+            "--users",
+            "400",
+            "--rows",
+            "30000",
+            "--log-format",
+            "csv",
+        ])
+        .args(["--seed", "11", "--out-dir"])
+        .arg(&text)
+        .assert()
+        .success();
+    let csv = text.join("exposure.csv");
+    let fixed = [
+        "-r",
+        path_str(&reg),
+        "--from",
+        WINDOW[1],
+        "--to",
+        WINDOW[3],
+        "--tz",
+        "+09:00",
+    ];
+    for kind in REPORTS {
+        let a = report(kind, &inv, &[path_str(&csv)], &fixed);
+        let mut streamed = fixed.to_vec();
+        streamed.push("--streaming");
+        assert_eq!(
+            a,
+            report(kind, &inv, &[path_str(&csv)], &streamed),
+            "{kind}"
+        );
+        assert_eq!(a, report(kind, &inv, &[path_str(&log)], &fixed), "{kind}");
+    }
+    // A time only the general parser reads sends the log back to the whole read.
+    let odd = write(
+        dir.path(),
+        "odd.csv",
+        &super::LOG.replace("T00:00:00Z", "t00:00:00z"),
+    );
+    let plain_log = write(dir.path(), "plain.csv", super::LOG);
+    assert_eq!(
+        super::stdout_of(
+            pii()
+                .args(["report", "users", "-i"])
+                .arg(&inv)
+                .arg("-e")
+                .arg(&odd)
+                .arg("--streaming")
+        ),
+        super::stdout_of(
+            pii()
+                .args(["report", "users", "-i"])
+                .arg(&inv)
+                .arg("-e")
+                .arg(&plain_log)
+        ),
+    );
+    // Naive times in a zone with daylight saving are not streamed: said, not guessed.
     bad(
-        run("users", &inv, &[&csv], &["--streaming"]),
-        &["log.csv", "--streaming reads native timestamps"],
+        run(
+            "users",
+            &inv,
+            &[&plain_log],
+            &["--streaming", "--tz", "Europe/Berlin"],
+        ),
+        &["plain.csv", "--streaming reads text times in RFC 3339"],
     );
 }
 
