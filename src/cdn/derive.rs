@@ -122,6 +122,7 @@ fn read_all(
         format: &options.format,
         viewer: &viewer,
         node: node.as_deref(),
+        node_named: matches!(options.node, super::Node::Field(_)),
         columns: &read.columns,
         origin_statuses: &options.origin_statuses,
         cached_statuses: &options.cached_statuses,

@@ -410,3 +410,79 @@ fn akamai_keys_left_out_of_every_line() {
     let (csv, _, _) = derive(dir.path(), &log, &args);
     assert_eq!(triples(&csv), ["|origin|", "|cached|"]);
 }
+
+/// Real access logs hold requests that are not HTTP: a TLS handshake on the plain port,
+/// a connection closed before the request line. nginx logs them with status 400 and the
+/// bytes (or `-`) as the request; they carried no page, so they are counted, not refused.
+#[test]
+fn junk_requests_without_a_page_are_counted_not_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = write(
+        dir.path(),
+        "access.log",
+        "10.0.0.1 1498111500.100 \"GET /my/ HTTP/1.1\" 200 MISS alice\n\
+         10.0.0.9 1498111500.150 \"\\x16\\x03\\x01\\x02\\x00\\x01\\x00\\x01\\xFC\\x03\\x03\" 400 - -\n\
+         10.0.0.9 1498111500.160 \"-\" 408 - -\n\
+         10.0.0.2 1498111500.250 \"GET /my/ HTTP/1.1\" 200 HIT bob\n",
+    );
+    let format =
+        "nginx:$remote_addr $msec \"$request\" $status $upstream_cache_status $cookie_session";
+    let (csv, stdout, _) = crate::delivered::derive(
+        dir.path(),
+        &log,
+        &["--log-format", format, "--viewer", "cookie:session"],
+    );
+    assert!(stdout.contains("2 without a page"), "{stdout}");
+    // By hand: bob's hit is alice's page; the two junk lines have no path and no owner.
+    let triples = crate::delivered::triples(&csv);
+    assert_eq!(
+        triples,
+        vec!["alice|origin|", "|no_page|", "|no_page|", "alice|cached|"]
+    );
+    // The same line with status 200 would claim a page: refused by line.
+    let bad_log = write(
+        dir.path(),
+        "bad.log",
+        "10.0.0.9 1498111500.150 \"-\" 200 - -\n",
+    );
+    bad(
+        derive_cmd(
+            dir.path(),
+            &bad_log,
+            &["--log-format", format, "--viewer", "cookie:session"],
+        ),
+        &["bad.log:1", "is not METHOD PATH"],
+    );
+}
+
+/// CloudFront's standard logging v2 lets the fields be chosen: a file without
+/// `x-edge-location` is one cache; naming that field with --cache-node is then refused.
+#[test]
+fn cloudfront_without_edge_locations_is_one_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let fields = "date time cs-uri-stem sc-status cs-uri-query cs(Cookie) x-edge-result-type";
+    let line = |time: &str, session: &str, result: &str| {
+        format!(
+            "2017-06-22\t{time}\t/my/\t200\t-\t{}\t{result}\n",
+            crate::delivered::jar(session)
+        )
+    };
+    let text = format!(
+        "#Version: 1.0\n#Fields: {fields}\n{}{}",
+        line("06:05:00", "alice", "Miss"),
+        line("06:05:01", "bob", "Hit")
+    );
+    let log = crate::delivered::gzip(dir.path(), "E2EXAMPLE.2017-06-22-06.v2.gz", &text);
+    let args = ["--log-format", "cloudfront", "--viewer", "cookie:session"];
+    let (csv, _, _) = crate::delivered::derive(dir.path(), &log, &args);
+    assert_eq!(
+        crate::delivered::triples(&csv),
+        vec!["alice|origin|", "alice|cached|"]
+    );
+    let mut named = args.to_vec();
+    named.extend(["--cache-node", "x-edge-location"]);
+    bad(
+        derive_cmd(dir.path(), &log, &named),
+        &["E2EXAMPLE.2017-06-22-06.v2.gz:2", "x-edge-location"],
+    );
+}

@@ -171,6 +171,9 @@ pub struct Reading<'a> {
     pub viewer: &'a Viewer,
     /// The field naming the cache node; `None`: no nodes (one cache).
     pub node: Option<&'a str>,
+    /// Whether `node` was named (`--cache-node`): the format's default node field may be
+    /// left out of a file (CloudFront v2 lets the fields be chosen), which is then one cache.
+    pub node_named: bool,
     pub columns: &'a [(String, String)],
     /// Statuses classified on the command line (or the contract's defaults), upper case.
     pub origin_statuses: &'a [String],

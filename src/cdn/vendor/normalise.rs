@@ -47,8 +47,8 @@ pub(crate) fn absent(value: Option<&str>) -> bool {
 pub(super) fn frame(raw: Raw, layout: &Layout, reading: &Reading) -> Result<Delivered> {
     let mut dicts = Dicts::default();
     let (ts, resolution) = times(&raw, layout, reading)?;
-    let paths = paths(&raw, &layout.uri, &mut dicts.path)?;
     let (statuses, classes) = classes(&raw, layout, reading, &mut dicts.status)?;
+    let paths = paths(&raw, &layout.uri, &classes, &mut dicts.path)?;
     let viewers = viewers(&raw, layout, reading, &mut dicts.viewer)?;
     let nodes: UInt32Chunked = match reading.node {
         Some(field) => {
@@ -184,8 +184,13 @@ fn expected(kind: &TimeText) -> String {
 }
 
 /// Each row's requested path, with its query, as a number of `dict`.
-fn paths(raw: &Raw, uri: &Uri, dict: &mut Dict) -> Result<UInt32Chunked> {
+fn paths(raw: &Raw, uri: &Uri, classes: &[u32], dict: &mut Dict) -> Result<UInt32Chunked> {
     let n = raw.lines.rows();
+    // A response without a page may have no path: a TLS handshake sent to the HTTP port,
+    // a request cut off (nginx and Apache log `400` or `408` with `-` or bytes as the
+    // request). It is kept (path empty) and counted; on any other response a missing path
+    // is refused.
+    let pageless = |index: usize| classes.get(index) == Some(&(Class::NoPage as u32));
     let mut out: Vec<u32> = Vec::with_capacity(n);
     let mut text = String::new();
     match uri {
@@ -197,6 +202,10 @@ fn paths(raw: &Raw, uri: &Uri, dict: &mut Dict) -> Result<UInt32Chunked> {
             };
             for (index, (p, q)) in paths.iter().zip(queries.iter()).enumerate() {
                 if absent(p) {
+                    if pageless(index) {
+                        out.push(dict.code(""));
+                        continue;
+                    }
                     return Err(raw.refuse(index, path, "empty path".into()));
                 }
                 text.clear();
@@ -216,6 +225,10 @@ fn paths(raw: &Raw, uri: &Uri, dict: &mut Dict) -> Result<UInt32Chunked> {
             let paths = raw.texts(field)?;
             for (index, p) in paths.iter().enumerate() {
                 if absent(p) {
+                    if pageless(index) {
+                        out.push(dict.code(""));
+                        continue;
+                    }
                     return Err(raw.refuse(index, field, "empty path".into()));
                 }
                 out.push(dict.code(p.unwrap_or_default().trim()));
@@ -230,6 +243,7 @@ fn paths(raw: &Raw, uri: &Uri, dict: &mut Dict) -> Result<UInt32Chunked> {
                     .filter(|p| !p.is_empty());
                 let target = match (parts.next(), parts.next()) {
                     (Some(_method), Some(target)) if target != "-" => target,
+                    _ if pageless(index) => "",
                     _ => {
                         let shown: String = line.unwrap_or_default().chars().take(60).collect();
                         return Err(raw.refuse(

@@ -68,8 +68,23 @@ struct Section {
 pub(super) fn read(path: &Path, reading: &Reading) -> Result<(Layout, Raw)> {
     let lines = text::read(path, true)?;
     let layout = layout(reading.format, reading);
-    let needed = needed_fields(reading.format, &layout, reading)?;
     let sections = sections(&lines)?;
+    // The format's own node field, left out of the file's #Fields: one cache.
+    let node_left_out = reading.node.filter(|node| {
+        !reading.node_named && sections.iter().any(|s| !s.fields.iter().any(|f| f == node))
+    });
+    let narrowed;
+    let reading = match node_left_out {
+        Some(_) => {
+            narrowed = Reading {
+                node: None,
+                ..*reading
+            };
+            &narrowed
+        }
+        None => reading,
+    };
+    let needed = needed_fields(reading.format, &layout, reading)?;
     let separator = if matches!(reading.format, LogFormat::CloudFront) {
         b'\t'
     } else {
@@ -123,6 +138,10 @@ pub(super) fn read(path: &Path, reading: &Reading) -> Result<(Layout, Raw)> {
             .map(|f| Column::new_empty(f.as_str().into(), &DataType::String))
             .collect();
         df = DataFrame::new(0, columns).map_err(polars_bug)?;
+    }
+    if let Some(node) = node_left_out {
+        let nodes = Column::full_null(node.into(), df.height(), &DataType::String);
+        df.with_column(nodes).map_err(polars_bug)?;
     }
     Ok((layout, Raw { df, lines }))
 }
