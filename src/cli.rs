@@ -252,6 +252,10 @@ its candidate owners listed (README: \"When the clock cannot tell\")."
         /// in a vendor's --log-format.
         #[arg(long)]
         cdn: bool,
+        /// Write `ts` as RFC 3339 text in the Parquet log too, as many exports do (CSV and
+        /// NDJSON always carry text).
+        #[arg(long)]
+        ts_text: bool,
     },
 }
 

@@ -100,6 +100,7 @@ pub fn run(cli: Cli) -> Result<()> {
             log_format,
             relations,
             cdn,
+            ts_text,
         } => {
             let spec = generate::Spec {
                 users,
@@ -108,6 +109,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 log_format,
                 relations,
                 cdn,
+                ts_text,
             };
             commands::generate::run(&spec, &out_dir)
         }

@@ -102,6 +102,8 @@ pub struct Spec {
     /// Rows of the relations table (buyers shown on sellers' transaction pages); 0 = none,
     /// and then the inventory and every other file are as without the option.
     pub relations: u64,
+    /// `ts` as RFC 3339 text in a Parquet log (`--ts-text`).
+    pub ts_text: bool,
 }
 
 /// What `--relations` adds to the bundled inventory: the transaction page (otherwise a
@@ -225,7 +227,10 @@ fn write_logs(
         Logs::Contract(log, cdn) => (log, Some(cdn)),
         Logs::Vendor(served) => return write_vendor_logs(spec, dir, &served, log_name),
     };
-    write_private(&dir.join(log_name), &log_bytes(log, spec.log_format)?)?;
+    write_private(
+        &dir.join(log_name),
+        &log_bytes(log, spec.log_format, spec.ts_text)?,
+    )?;
     let mut written = vec![format!(
         "{}: {} rows",
         dir.join(log_name).display(),
@@ -234,7 +239,10 @@ fn write_logs(
     let mut cdn_note = String::new();
     if let Some(cdn) = cdn {
         let cdn_name = format!("cdn.{extension}");
-        write_private(&dir.join(&cdn_name), &log_bytes(cdn, spec.log_format)?)?;
+        write_private(
+            &dir.join(&cdn_name),
+            &log_bytes(cdn, spec.log_format, spec.ts_text)?,
+        )?;
         written.push(format!(
             "{}: {} rows (the CDN's view: no owner_id)",
             dir.join(&cdn_name).display(),
@@ -262,7 +270,7 @@ fn write_vendor_logs(
     let out = vendor::write(format, served, spec.seed, dir)?;
     write_private(
         &dir.join(log_name),
-        &log_bytes(out.truth, LogFormat::Parquet)?,
+        &log_bytes(out.truth, LogFormat::Parquet, false)?,
     )?;
     let folder = dir.join(vendor::FOLDER);
     let written = vec![
@@ -439,38 +447,38 @@ fn relations_frame(spec: &Spec) -> Result<DataFrame> {
 
 /// A log in the chosen format; text logs carry RFC 3339 times with the service's own
 /// offset (JST).
-fn log_bytes(mut log: DataFrame, format: LogFormat) -> Result<Vec<u8>> {
+fn log_bytes(log: DataFrame, format: LogFormat, ts_text: bool) -> Result<Vec<u8>> {
     let mut bytes = Vec::new();
-    match format.exposure().0 {
-        LogFormat::Parquet => {
-            ParquetWriter::new(&mut bytes)
-                .finish(&mut log)
-                .map_err(polars_bug)?;
-        }
-        _ => {
-            let tokyo = crate::exposure::zone::polars_zone(&chrono_tz::Asia::Tokyo);
-            let mut text = log
-                .lazy()
-                .with_column(
-                    col("ts")
-                        .dt()
-                        .convert_time_zone(tokyo)
-                        .dt()
-                        .to_string("%Y-%m-%dT%H:%M:%S%.3f%:z"),
-                )
-                .collect()
-                .map_err(polars_bug)?;
-            if format == LogFormat::Csv {
-                CsvWriter::new(&mut bytes)
-                    .finish(&mut text)
-                    .map_err(polars_bug)?;
-            } else {
-                JsonWriter::new(&mut bytes)
-                    .with_json_format(JsonFormat::JsonLines)
-                    .finish(&mut text)
-                    .map_err(polars_bug)?;
-            }
-        }
+    let parquet = format.exposure().0 == LogFormat::Parquet;
+    // Text times in Tokyo's offset, with milliseconds, as the service would log them.
+    let mut log = if parquet && !ts_text {
+        log
+    } else {
+        let tokyo = crate::exposure::zone::polars_zone(&chrono_tz::Asia::Tokyo);
+        log.lazy()
+            .with_column(
+                col("ts")
+                    .dt()
+                    .convert_time_zone(tokyo)
+                    .dt()
+                    .to_string("%Y-%m-%dT%H:%M:%S%.3f%:z"),
+            )
+            .collect()
+            .map_err(polars_bug)?
+    };
+    if parquet {
+        ParquetWriter::new(&mut bytes)
+            .finish(&mut log)
+            .map_err(polars_bug)?;
+    } else if format == LogFormat::Csv {
+        CsvWriter::new(&mut bytes)
+            .finish(&mut log)
+            .map_err(polars_bug)?;
+    } else {
+        JsonWriter::new(&mut bytes)
+            .with_json_format(JsonFormat::JsonLines)
+            .finish(&mut log)
+            .map_err(polars_bug)?;
     }
     Ok(bytes)
 }

@@ -252,6 +252,15 @@ fn streaming_gives_the_same_reports_as_reading_whole() {
         .assert()
         .success();
     let csv = text.join("exposure.csv");
+    // And a Parquet log whose `ts` is text (`generate --ts-text`).
+    let parquet_text = dir.path().join("parquet-text");
+    pii()
+        .args(["generate", "--users", "400", "--rows", "30000", "--ts-text"])
+        .args(["--seed", "11", "--out-dir"])
+        .arg(&parquet_text)
+        .assert()
+        .success();
+    let parquet_text = parquet_text.join("exposure.parquet");
     let fixed = [
         "-r",
         path_str(&reg),
@@ -272,6 +281,16 @@ fn streaming_gives_the_same_reports_as_reading_whole() {
             "{kind}"
         );
         assert_eq!(a, report(kind, &inv, &[path_str(&log)], &fixed), "{kind}");
+        assert_eq!(
+            a,
+            report(kind, &inv, &[path_str(&parquet_text)], &fixed),
+            "{kind}"
+        );
+        assert_eq!(
+            a,
+            report(kind, &inv, &[path_str(&parquet_text)], &streamed),
+            "{kind}"
+        );
     }
     // A time only the general parser reads sends the log back to the whole read.
     let odd = write(
