@@ -2,13 +2,15 @@
 # Time to first frame and time to data of the real TUI, in a real terminal (tmux):
 # launches `pii-audit tui` on a generated incident and polls the screen every 10 ms.
 #   bench/tui_start.sh [DATA_DIR]     (default bench/data/54180-5000000, made by bench/run.sh)
+#   LOG=exposure.csv bench/tui_start.sh bench/data/54180-5000000-csv    (another log in DATA_DIR)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${1:-bench/data/54180-5000000}
 BIN=${BIN:-target/release/pii-audit}
 RUNS=${RUNS:-5}
 [ -x "$BIN" ] || cargo build --release --quiet
-[ -f "$DATA/exposure.parquet" ] || { echo "no $DATA/exposure.parquet: run bench/run.sh first" >&2; exit 2; }
+LOG=${LOG:-exposure.parquet}
+[ -f "$DATA/$LOG" ] || { echo "no $DATA/$LOG: run bench/run.sh first" >&2; exit 2; }
 socket=pii-audit-bench-$$
 trap 'tmux -L $socket kill-server 2>/dev/null || true' EXIT
 now() { date +%s.%N; }
@@ -16,8 +18,8 @@ for run in $(seq "$RUNS"); do
   tmux -L "$socket" kill-server 2>/dev/null || true
   start=$(now)
   tmux -L "$socket" new-session -d -s b -x 120 -y 40 "$BIN" tui -i "$DATA/inventory.yaml" \
-    -e "$DATA/exposure.parquet" -r "$DATA/registered.csv" \
-    --from 2017-06-22T09:00:00+09:00 --to 2017-06-22T15:00:00+09:00 --tz Asia/Tokyo
+    -e "$DATA/$LOG" -r "$DATA/registered.csv" \
+    --from 2017-06-22T09:00:00+09:00 --to 2017-06-22T15:00:00+09:00 --tz "${TZ_FLAG:-Asia/Tokyo}"
   first="" data=""
   while [ -z "$data" ]; do
     screen=$(tmux -L "$socket" capture-pane -p -t b 2>/dev/null || true)
