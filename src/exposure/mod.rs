@@ -38,7 +38,9 @@ pub use time::{in_range as time_in_range, EARLIEST_MICROS, LATEST_MICROS};
 pub use zone::{parse_instant, parse_log_time, Zone};
 
 use crate::error::InputError;
-use crate::frame::names::{CACHE_STATUS, FIRST_TS, LAST_TS, OWNER_ID, REQUESTS, VIEWER_ID};
+use crate::frame::names::{
+    CACHE_STATUS, FIRST_TS, LAST_TS, OWNER_ID, POSSIBLE, REQUESTS, VIEWER_ID,
+};
 use crate::frame::utc_micros;
 use aggregated::read_aggregated;
 use rows::read_one;
@@ -194,6 +196,15 @@ impl Log {
                 };
                 rows_without_owner += skipped;
                 frames.push(df);
+            }
+        }
+        // A derived log with possible exposures beside files without: all marked.
+        if frames.iter().any(|f| f.column(POSSIBLE).is_ok()) {
+            for frame in frames.iter_mut() {
+                if frame.column(POSSIBLE).is_err() {
+                    let confirmed = Column::new(POSSIBLE.into(), vec![false; frame.height()]);
+                    frame.with_column(confirmed).map_err(polars_bug)?;
+                }
             }
         }
         let mut frames = frames.into_iter();

@@ -15,7 +15,7 @@ use super::time::{
 use super::ReadOptions;
 use super::Zone;
 use crate::error::{InputError, Location};
-use crate::frame::names::{LAST_TS, OWNER_ID, REQUESTS, VIEWER_ID};
+use crate::frame::names::{LAST_TS, OWNER_ID, POSSIBLE, REQUESTS, VIEWER_ID};
 use crate::frame::utc_micros;
 use crate::frame::{first_true, polars_bug};
 
@@ -160,6 +160,14 @@ pub(crate) fn empty_path_error(path: &Path, format: Format, index: usize) -> any
 /// Reads one raw file: checks columns, parses timestamps (failing on the first bad row),
 /// applies the window, refuses an empty path and drops rows without an owner.
 pub(super) fn read_one(source: &Source, options: &ReadOptions) -> Result<(DataFrame, usize)> {
+    if source.schema.get(OWNER_CANDIDATES).is_some() {
+        return read_derived(source, options);
+    }
+    read_raw(source, options)
+}
+
+/// `read_one` on the contract's four columns.
+fn read_raw(source: &Source, options: &ReadOptions) -> Result<(DataFrame, usize)> {
     let (path, format) = (source.path, source.format);
     let ts_type = source.time_type("ts");
     let columns = [
@@ -205,6 +213,99 @@ pub(super) fn read_one(source: &Source, options: &ReadOptions) -> Result<(DataFr
         return Err(first_empty_path(lf, options, path, format));
     }
     keep_owned(checked_partition(df, path)?, false)
+}
+
+/// The column of a derived log (`derive-owners`) listing the candidate owners of a
+/// response the log's clock could not pin on one (`;`-joined text in CSV, a list in
+/// Parquet and NDJSON).
+pub const OWNER_CANDIDATES: &str = "owner_candidates";
+
+/// A log written by `derive-owners` from a coarse-clock CDN log: read as any raw log, and
+/// each ambiguous response (no owner, candidates listed) made one row per candidate,
+/// marked `possible`, as `--derive-owners` reads the CDN log itself.
+fn read_derived(source: &Source, options: &ReadOptions) -> Result<(DataFrame, usize)> {
+    let (confirmed, skipped) = read_raw(source, options)?;
+    let (path, format) = (source.path, source.format);
+    let candidates = match source.schema.get(OWNER_CANDIDATES) {
+        Some(DataType::List(_)) => {
+            col(OWNER_CANDIDATES).cast(DataType::List(Box::new(DataType::String)))
+        }
+        _ => col(OWNER_CANDIDATES)
+            .cast(DataType::String)
+            .str()
+            .split(lit(";")),
+    };
+    let ts_type = source.time_type("ts");
+    let ambiguous = source
+        .lf
+        .clone()
+        .select([
+            ts_to_utc(&ts_type, path, &options.zone)?.alias("ts"),
+            text("path"),
+            text(OWNER_ID),
+            text(VIEWER_ID),
+            candidates.alias(OWNER_CANDIDATES),
+        ])
+        .filter(
+            col(OWNER_ID)
+                .is_null()
+                .or(col(OWNER_ID).eq(lit("")))
+                .and(col(OWNER_CANDIDATES).list().len().gt(lit(0))),
+        )
+        .collect()
+        .map_err(|e| unreadable(path, format, &e))?;
+    let ambiguous = if ts_type == DataType::String {
+        parse_text_timestamps(
+            ambiguous,
+            path,
+            format,
+            &options.zone,
+            options.ts_format.as_deref(),
+            "ts",
+        )?
+    } else {
+        ambiguous
+    };
+    // A log derived on an exact clock lists no candidates: read as it always was.
+    if ambiguous.height() == 0 {
+        return Ok((confirmed, skipped));
+    }
+    let ambiguous = ambiguous
+        .lazy()
+        .filter(window_of(options, "ts"))
+        .collect()
+        .map_err(polars_bug)?;
+    let responses = ambiguous.height();
+    let possible = ambiguous
+        .lazy()
+        .explode(
+            by_name([OWNER_CANDIDATES], true, false),
+            ExplodeOptions {
+                empty_as_null: false,
+                keep_nulls: false,
+            },
+        )
+        .filter(
+            col(OWNER_CANDIDATES)
+                .is_not_null()
+                .and(col(OWNER_CANDIDATES).neq(lit(""))),
+        )
+        .select([
+            col("ts"),
+            col("path"),
+            col(OWNER_CANDIDATES).alias(OWNER_ID),
+            viewer_or_null(),
+            lit(true).alias(POSSIBLE),
+        ])
+        .collect()
+        .map_err(polars_bug)?;
+    let mut df = confirmed
+        .lazy()
+        .with_column(lit(false).alias(POSSIBLE))
+        .collect()
+        .map_err(polars_bug)?;
+    df.vstack_mut(&possible).map_err(polars_bug)?;
+    Ok((df, skipped.saturating_sub(responses)))
 }
 
 fn first_u64(df: &DataFrame, name: &str) -> u64 {

@@ -71,6 +71,13 @@ pub(super) fn read_streaming(
     sources: &[Source],
     options: &ReadOptions,
 ) -> Result<Option<(DataFrame, Encoded, usize)>> {
+    // A derived log listing candidate owners is read whole (its ambiguous rows expanded).
+    if sources
+        .iter()
+        .any(|s| s.schema.get(super::rows::OWNER_CANDIDATES).is_some())
+    {
+        return Ok(None);
+    }
     let mut parts = Vec::with_capacity(sources.len());
     let check_partitions = sources.iter().any(|s| partitions::span(s.path).is_some());
     for (index, source) in sources.iter().enumerate() {

@@ -188,3 +188,48 @@ fn letters_say_was_shown_and_may_have_been_shown() {
         "{ja}"
     );
 }
+
+/// The two-step way, `derive-owners` then the reports on its output: the ambiguous rows
+/// come back as possible exposures from the written log (CSV, `;`-joined candidates, and
+/// Parquet, a list), so the reports are those of `--derive-owners`.
+#[test]
+fn a_derived_log_keeps_its_possible_exposures() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let direct = run(d, &["report", "users"]);
+    let summary = run(d, &["report", "summary"]);
+    let inv = d.join("inv.yaml");
+    for name in ["derived.csv", "derived.parquet"] {
+        let out = d.join(name);
+        crate::pii()
+            .args(["derive-owners", "-e"])
+            .arg(d.join("logs"))
+            .args([
+                "--log-format",
+                "cloudfront",
+                "--viewer",
+                "cookie:session",
+                "-o",
+            ])
+            .arg(&out)
+            .assert()
+            .success();
+        let report = |kind: &str| {
+            stdout_of(
+                crate::pii()
+                    .args(["report", kind, "-i"])
+                    .arg(&inv)
+                    .arg("-e")
+                    .arg(&out),
+            )
+        };
+        assert_eq!(report("users"), direct, "{name}");
+        // The summary without the derivation's own figures (cdn_*, cached_*, no page).
+        let derivation = ["cdn_", "cached_", "responses_without_page"];
+        let own: Vec<&str> = summary
+            .lines()
+            .filter(|l| !derivation.iter().any(|p| l.starts_with(p)))
+            .collect();
+        assert_eq!(report("summary").lines().collect::<Vec<_>>(), own, "{name}");
+    }
+}
