@@ -83,7 +83,10 @@ impl Tmux {
     fn quit(&self, status: &Path) -> String {
         self.keys(&["q"]);
         let started = Instant::now();
-        while !status.exists() {
+        // The shell creates the file, then writes the status and its newline: a file read
+        // in between is empty (seen on a loaded machine).
+        let written = || std::fs::read_to_string(status).is_ok_and(|s| s.ends_with('\n'));
+        while !written() {
             assert!(
                 started.elapsed() < Duration::from_secs(20),
                 "q did not quit; the screen shows:\n{}",
