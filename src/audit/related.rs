@@ -106,7 +106,7 @@ impl<'a> Audit<'a> {
     ) -> Result<LazyFrame> {
         let inventory = self.inventory;
         let words = words(inventory);
-        let page_words = mask_words_pages(inventory);
+        let page_words = super::page_words(inventory);
         let pm = mask_names("pm", words);
         let pg = mask_names("pg", page_words);
         let mut need: Vec<String> = vec![PAGE_ID.into(), "norm_path".into()];
@@ -635,10 +635,6 @@ impl<'a> Table<'a> {
         }
         (tied, untied)
     }
-}
-
-fn mask_words_pages(inventory: &crate::inventory::Inventory) -> usize {
-    super::page_words(inventory)
 }
 
 /// Adds `vb0` and its list `via` to a users frame: the ways the user's data was exposed, or

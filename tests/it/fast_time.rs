@@ -104,13 +104,44 @@ fn the_common_forms_take_the_fast_path() {
     }
 }
 
+/// The odd rows of `rows` (UTC instant, _, owner, viewer) as a Parquet log with native
+/// timestamps.
+fn write_native(rows: &[(&str, &str, &str, &str)], path: &std::path::Path) {
+    use polars::prelude::*;
+    let odd = || rows.iter().skip(1).step_by(2);
+    let micros: Vec<i64> = odd()
+        .map(|r| {
+            chrono::DateTime::parse_from_rfc3339(r.0)
+                .unwrap()
+                .timestamp_micros()
+        })
+        .collect();
+    let mut native = DataFrame::new(
+        micros.len(),
+        vec![
+            Column::new("ts".into(), micros)
+                .cast(&DataType::Datetime(
+                    TimeUnit::Microseconds,
+                    Some(TimeZone::UTC),
+                ))
+                .unwrap(),
+            Column::new("path".into(), vec!["/my/"; odd().count()]),
+            Column::new("owner_id".into(), odd().map(|r| r.2).collect::<Vec<_>>()),
+            Column::new("viewer_id".into(), odd().map(|r| r.3).collect::<Vec<_>>()),
+        ],
+    )
+    .unwrap();
+    ParquetWriter::new(std::fs::File::create(path).unwrap())
+        .finish(&mut native)
+        .unwrap();
+}
+
 /// The same eight responses written three ways give the same report: RFC 3339 text in
 /// one CSV (the fast path), naive Berlin times around both 2017 transitions read with
 /// `--tz Europe/Berlin` (the general path: gap and fold rules), and half as native
 /// timestamps in Parquet beside half as text in CSV (mixed across files).
 #[test]
 fn text_naive_and_native_times_read_alike() {
-    use polars::prelude::*;
     // UTC instants: around the spring gap (2017-03-26 01:00Z) and the autumn fold
     // (2017-10-29 01:00Z); each also written as the Berlin wall time it shows.
     let rows = [
@@ -148,50 +179,8 @@ fn text_naive_and_native_times_read_alike() {
     naive_text = naive_text.replace("2017-10-29 02:00:00,", "2017-10-29T02:00:00+01:00,");
     let naive = crate::write(d, "naive.csv", &naive_text);
     let half_text = csv("half.csv", &|i| i % 2 == 0, false);
-    let mut native = DataFrame::new(
-        4,
-        vec![
-            Column::new(
-                "ts".into(),
-                rows.iter()
-                    .enumerate()
-                    .filter(|(i, _)| i % 2 == 1)
-                    .map(|(_, r)| {
-                        chrono::DateTime::parse_from_rfc3339(r.0)
-                            .unwrap()
-                            .timestamp_micros()
-                    })
-                    .collect::<Vec<i64>>(),
-            )
-            .cast(&DataType::Datetime(
-                TimeUnit::Microseconds,
-                Some(TimeZone::UTC),
-            ))
-            .unwrap(),
-            Column::new("path".into(), vec!["/my/"; 4]),
-            Column::new(
-                "owner_id".into(),
-                rows.iter()
-                    .skip(1)
-                    .step_by(2)
-                    .map(|r| r.2)
-                    .collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "viewer_id".into(),
-                rows.iter()
-                    .skip(1)
-                    .step_by(2)
-                    .map(|r| r.3)
-                    .collect::<Vec<_>>(),
-            ),
-        ],
-    )
-    .unwrap();
     let parquet = d.join("half.parquet");
-    ParquetWriter::new(std::fs::File::create(&parquet).unwrap())
-        .finish(&mut native)
-        .unwrap();
+    write_native(&rows, &parquet);
     let report = |logs: &[&std::path::Path], tz: &str| {
         let mut command = crate::pii();
         command
