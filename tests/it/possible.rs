@@ -233,3 +233,22 @@ fn a_derived_log_keeps_its_possible_exposures() {
         assert_eq!(report("summary").lines().collect::<Vec<_>>(), own, "{name}");
     }
 }
+
+/// The TUI opens a delivered log with possible exposures: the same users as the report.
+#[test]
+fn the_tui_opens_a_delivered_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let inv = crate::write(d, "inv.yaml", INVENTORY);
+    let mut options = pii_audit::load::Options::new(inv, &log(d));
+    options.derive = Some({
+        let mut derive = pii_audit::cdn::Options::default();
+        derive.format = pii_audit::cdn::LogFormat::CloudFront;
+        derive.viewer = Some(pii_audit::cdn::Viewer::Cookie("session".into()));
+        derive
+    });
+    let inputs = pii_audit::load::Inputs::load_quiet(&options).unwrap();
+    let (data, _) = pii_audit::tui::data::compute(&inputs, &mut |_| {}).unwrap();
+    // alice, grace, mallory, carol, dave, frank, judy and niaj (potential).
+    assert_eq!(data.users.len(), 8);
+}
