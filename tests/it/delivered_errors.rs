@@ -486,3 +486,26 @@ fn cloudfront_without_edge_locations_is_one_cache() {
         &["E2EXAMPLE.2017-06-22-06.v2.gz:2", "x-edge-location"],
     );
 }
+
+/// A W3C-style file as some tools save it: CRLF line ends, no newline after the last line,
+/// and no `cs-uri-query` field (the query is optional; a file without it has none).
+#[test]
+fn crlf_no_last_newline_and_no_query_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = write(
+        dir.path(),
+        "E2EXAMPLE.2017-06-22-06.crlf",
+        "#Version: 1.0\r\n#Fields: date time x-edge-location cs-uri-stem sc-status cs(Cookie) x-edge-result-type\r\n\
+         2017-06-22\t06:00:00\tNRT\t/my/\t200\tsession=a\tMiss\r\n\
+         2017-06-22\t06:00:01\tNRT\t/my/\t200\tsession=b\tHit",
+    );
+    let (csv, _, _) = crate::delivered::derive(
+        dir.path(),
+        &log,
+        &["--log-format", "cloudfront", "--viewer", "cookie:session"],
+    );
+    assert_eq!(
+        crate::delivered::triples(&csv),
+        vec!["a|origin|", "a|cached|"]
+    );
+}

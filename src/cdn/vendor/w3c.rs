@@ -92,9 +92,21 @@ pub(super) fn read(path: &Path, reading: &Reading) -> Result<(Layout, Raw)> {
     };
     let mut frames: Vec<DataFrame> = Vec::with_capacity(sections.len());
     let starts = &lines.starts;
+    // The query is optional: a file without it (CloudFront v2's chosen fields, a W3C log
+    // without `cs-uri-query`) has none.
+    let query = match &layout.uri {
+        Uri::Split(_, Some(query)) => Some(query.clone()),
+        _ => None,
+    };
     for section in &sections {
-        for field in &needed {
-            if !section.fields.iter().any(|f| f == field) {
+        let declared = |field: &String| section.fields.iter().any(|f| f == field);
+        let present: Vec<String> = needed
+            .iter()
+            .filter(|f| declared(f) || Some(*f) != query.as_ref())
+            .cloned()
+            .collect();
+        for field in &present {
+            if !declared(field) {
                 return Err(InputError::at(
                     Location::file(path.display().to_string()).at(section.line as usize, 1),
                     format!(
@@ -109,7 +121,15 @@ pub(super) fn read(path: &Path, reading: &Reading) -> Result<(Layout, Raw)> {
         }
         let bytes = &lines.bytes[starts[section.rows.start]..starts[section.rows.end]];
         check_field_counts(&lines, section, separator)?;
-        let parsed = parse(bytes, section, &needed, separator).and_then(|df| {
+        let parsed = parse(bytes, section, &present, separator).and_then(|mut df| {
+            for absent in needed.iter().filter(|f| !present.contains(f)) {
+                let height = df.height();
+                df.with_column(Column::full_null(
+                    absent.as_str().into(),
+                    height,
+                    &DataType::String,
+                ))?;
+            }
             // Every block's columns in one order, whatever order its #Fields declared.
             df.select(needed.iter().map(|f| f.as_str()))
         });
