@@ -241,11 +241,10 @@ fn the_tui_opens_a_delivered_log() {
     let d = dir.path();
     let inv = crate::write(d, "inv.yaml", INVENTORY);
     let mut options = pii_audit::load::Options::new(inv, &log(d));
-    options.derive = Some({
-        let mut derive = pii_audit::cdn::Options::default();
-        derive.format = pii_audit::cdn::LogFormat::CloudFront;
-        derive.viewer = Some(pii_audit::cdn::Viewer::Cookie("session".into()));
-        derive
+    options.derive = Some(pii_audit::cdn::Options {
+        format: pii_audit::cdn::LogFormat::CloudFront,
+        viewer: Some(pii_audit::cdn::Viewer::Cookie("session".into())),
+        ..Default::default()
     });
     let inputs = pii_audit::load::Inputs::load_quiet(&options).unwrap();
     let (data, _) = pii_audit::tui::data::compute(&inputs, &mut |_| {}).unwrap();
