@@ -197,6 +197,9 @@ impl Pattern {
                         ("%t", _) => r"\[[^\]]*\]".to_string(),
                         (_, None) => ".*".to_string(),
                         (_, Some('\0')) => r"\S*?".to_string(),
+                        // nginx lists several upstreams as `a, b` (`$upstream_addr`,
+                        // `$upstream_response_time`), unquoted.
+                        (_, Some(' ')) if nginx => "[^ ,]*(?:, [^ ,]*)*".to_string(),
                         (_, Some(c)) => format!("[^{}]*", regex::escape(&c.to_string())),
                     };
                     if fields.contains(name) {
@@ -494,6 +497,10 @@ mod tests {
         assert!(Pattern::nginx("$remote_adr $status")
             .unwrap_err()
             .contains("$remote_adr"));
+        // Two upstreams tried: nginx writes their times and addresses as lists.
+        let p = Pattern::nginx("$status $upstream_response_time $upstream_cache_status").unwrap();
+        let caps = p.regex.captures(b"200 0.004, 0.012 MISS").unwrap();
+        assert_eq!((&caps[2], &caps[3]), (&b"0.004, 0.012"[..], &b"MISS"[..]));
     }
 
     #[test]
