@@ -200,6 +200,9 @@ impl Pattern {
                         // nginx lists several upstreams as `a, b` (`$upstream_addr`,
                         // `$upstream_response_time`), unquoted.
                         (_, Some(' ')) if nginx => "[^ ,]*(?:, [^ ,]*)*".to_string(),
+                        // A quoted value holds escapes: Apache writes `\"` for a quote
+                        // (nginx writes `\x22`).
+                        (_, Some('"')) => r#"(?:[^"\\]|\\.)*"#.to_string(),
                         (_, Some(c)) => format!("[^{}]*", regex::escape(&c.to_string())),
                     };
                     if fields.contains(name) {
@@ -513,6 +516,9 @@ mod tests {
         let line = br#"10.0.0.1 [22/Jun/2017:15:05:00 +0900] "GET /a?b=1 HTTP/1.1" 200 "cache hit" "session=u-1""#;
         let caps = p.regex.captures(line).unwrap();
         assert_eq!(&caps[2], b"[22/Jun/2017:15:05:00 +0900]");
+        let quoted = br#"10.0.0.1 [22/Jun/2017:15:05:00 +0900] "GET /a HTTP/1.1" 200 "cache hit" "x=\"1\"; session=u-1""#;
+        let caps = p.regex.captures(quoted).unwrap();
+        assert_eq!(&caps[6], br#"x=\"1\"; session=u-1"#);
         assert_eq!(&caps[5], b"cache hit");
         assert!(Pattern::apache("%h %J").unwrap_err().contains("%J"));
     }
