@@ -178,6 +178,25 @@ fn read_raw(source: &Source, options: &ReadOptions) -> Result<(DataFrame, usize)
     ];
     let lf = source.lf.clone().select(columns.clone());
     let window = window_of(options, "ts");
+    let naive = super::time::fixed_offset(&options.zone);
+    if ts_type == DataType::String && options.ts_format.is_none() && naive.is_some() {
+        // Text times in a common form: parsed on the bytes inside the scan, the window
+        // applied there, so the text of the rows outside it is never gathered. A time the
+        // fast parser does not read is null here.
+        let fast = [
+            super::time::fast_text_ts(col("ts"), naive).alias("ts"),
+            text("path"),
+            text(OWNER_ID),
+            text(VIEWER_ID),
+        ];
+        let df = windowed_keeping_bad(source.lf.clone().select(fast), options)
+            .collect()
+            .map_err(|e| unreadable(path, format, &e))?;
+        // A bad time or an empty path: the general path finds it again and names its row.
+        if !has_bad_time(&df)? && !has_empty_path(&df)? {
+            return keep_owned(checked_partition(df, path)?, false);
+        }
+    }
     if ts_type == DataType::String {
         // Text timestamps: every row is parsed (a bad one anywhere is an error), then windowed.
         let df = lf.collect().map_err(|e| unreadable(path, format, &e))?;
