@@ -10,8 +10,8 @@ use polars::prelude::*;
 use super::attribute::{attribute, with_cache_keys};
 use super::dict::{Dicts, CODED};
 use super::read::{check_unique_origin_ids, read_one, sort_by_time};
+use super::ATTRIBUTION;
 use super::{coarse, vendor, Attribution, LogFormat, Options, Resolution, Viewer};
-use super::{ATTRIBUTION, CACHE_NODE};
 use crate::error::InputError;
 use crate::exposure::{Format, ReadOptions};
 use crate::frame::names::{ORIGIN_TS, OWNER_ID, VIEWER_ID};
@@ -173,13 +173,7 @@ fn numbered(mut df: DataFrame, dicts: &mut Dicts) -> Result<DataFrame> {
             .str()
             .map_err(polars_bug)?
             .clone();
-        let dict = match name {
-            "path" => &mut dicts.path,
-            VIEWER_ID => &mut dicts.viewer,
-            CACHE_NODE => &mut dicts.node,
-            _ => &mut dicts.status,
-        };
-        let codes = dict.encode(&text, false)?;
+        let codes = dicts.of(name).encode(&text, false)?;
         df.with_column(codes.with_name(name.into()).into_column())
             .map_err(polars_bug)?;
     }

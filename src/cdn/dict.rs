@@ -102,7 +102,8 @@ pub const CODED: [&str; 4] = [
 ];
 
 impl Dicts {
-    fn of(&mut self, column: &str) -> &mut Dict {
+    /// The table of one of the `CODED` columns.
+    pub fn of(&mut self, column: &str) -> &mut Dict {
         match column {
             "path" => &mut self.path,
             crate::frame::names::VIEWER_ID => &mut self.viewer,

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDateTime;
 
 use crate::error::{InputError, InputResult, Location};
-use crate::exposure::partitions::walk;
+use crate::exposure::partitions::{overlaps, walk};
 use crate::exposure::{expand_log, Listing};
 use crate::exposure::{glob_files, is_glob};
 
@@ -26,10 +26,14 @@ pub fn list(
     window: (Option<i64>, Option<i64>),
     max_age: Option<i64>,
 ) -> InputResult<Listing> {
+    // Responses before --from may hold the origin responses of the window's hits: only
+    // --max-age puts them out of reach.
+    let reach = (
+        window.0.and_then(|from| max_age.map(|age| from - age)),
+        window.1,
+    );
     if matches!(format, LogFormat::Contract) {
-        // Partitions before --from may hold the origin responses of the window's hits.
-        let earliest = window.0.and_then(|from| max_age.map(|age| from - age));
-        return expand_log(args, (earliest, window.1));
+        return expand_log(args, reach);
     }
     let mut listing = Listing::default();
     for arg in args {
@@ -52,19 +56,19 @@ pub fn list(
     listing.files.sort();
     listing.files.dedup();
     if matches!(format, LogFormat::CloudFront) {
-        let earliest = window.0.and_then(|from| max_age.map(|age| from - age));
         let before = listing.files.len();
         listing
             .files
-            .retain(|f| hour_of(f).is_none_or(|start| wanted(start, (earliest, window.1))));
+            .retain(|f| hour_of(f).is_none_or(|start| wanted(start, reach)));
         listing.pruned = before - listing.files.len();
     }
     Ok(listing)
 }
 
-fn wanted(start: i64, (from, to): (Option<i64>, Option<i64>)) -> bool {
-    let (start, end) = (start - HOUR, start + 2 * HOUR);
-    from.is_none_or(|from| end > from) && to.is_none_or(|to| start < to)
+/// Whether a file named for the hour starting at `start` may hold a response in
+/// `window`: the hour with an hour's margin each side.
+fn wanted(start: i64, window: (Option<i64>, Option<i64>)) -> bool {
+    overlaps((start - HOUR, start + 2 * HOUR), window)
 }
 
 /// The UTC hour a CloudFront file name gives (`DIST.YYYY-MM-DD-HH.ID[.gz]`), in µs.

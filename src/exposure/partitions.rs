@@ -104,7 +104,8 @@ pub(crate) fn walk(
     Ok(())
 }
 
-fn overlaps((start, end): (i64, i64), (from, to): (Option<i64>, Option<i64>)) -> bool {
+/// Whether the span `[start, end)` meets the window `[from, to)`.
+pub(crate) fn overlaps((start, end): (i64, i64), (from, to): (Option<i64>, Option<i64>)) -> bool {
     from.is_none_or(|from| end > from) && to.is_none_or(|to| start < to)
 }
 
