@@ -101,13 +101,10 @@ pub const STREAMING_BYTES: u64 = 256 << 20;
 /// (no `--ts-format`, and naive times, if any, in a fixed `--tz`).
 fn large_log(files: &[PathBuf], ts_format: Option<&str>, zone: &Zone) -> bool {
     let text_ok = ts_format.is_none() && crate::exposure::fixed_offset(zone).is_some();
-    let streamable = |f: &PathBuf| {
-        let gzip = f.to_string_lossy().to_lowercase().ends_with(".gz");
-        match format_of(f) {
-            Ok(Format::Parquet) => true,
-            Ok(Format::Csv | Format::Ndjson) => text_ok && !gzip,
-            Err(_) => false,
-        }
+    let streamable = |f: &PathBuf| match format_of(f) {
+        Ok(Format::Parquet) => true,
+        Ok(Format::Csv | Format::Ndjson) => text_ok && !crate::exposure::gzip_named(f),
+        Err(_) => false,
     };
     files.iter().all(streamable)
         && files

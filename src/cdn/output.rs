@@ -10,7 +10,7 @@ use super::derive::Frame;
 use super::{Attribution, Counts, Derived, Options, Resolution};
 use super::{ATTRIBUTION, CACHE_NODE, DERIVED_COLUMNS, OWNER_CANDIDATES};
 use crate::error::InputError;
-use crate::exposure::{format_of, window_of, Format, Log, ReadOptions, Zone};
+use crate::exposure::{format_of, gzip_named, window_of, Format, Log, ReadOptions, Zone};
 use crate::frame::names::{CACHE_STATUS, ORIGIN_TS, OWNER_ID, POSSIBLE, VIEWER_ID};
 use crate::frame::polars_bug;
 use crate::report;
@@ -86,8 +86,7 @@ impl Derived {
 /// a slice of rows at a time: times as RFC 3339 in `zone` in text formats, native
 /// timestamps in Parquet. CSV has no lists: `owner_candidates` is written `;`-joined there.
 pub fn write(derived: &Derived, output: &Path, zone: &Zone) -> Result<()> {
-    let name = output.to_string_lossy().to_lowercase();
-    if name.ends_with(".gz") {
+    if gzip_named(output) {
         return Err(InputError::usage(format!(
             "{}: derive-owners writes {}, not gzip",
             output.display(),

@@ -75,6 +75,11 @@ impl Format {
     }
 }
 
+/// Whether a file is named as gzip (`.gz`, any case).
+pub fn gzip_named(path: &Path) -> bool {
+    path.to_string_lossy().to_lowercase().ends_with(".gz")
+}
+
 /// Which format a file holds, by its name's ending (a gzip file by the ending before `.gz`).
 pub fn format_of(path: &Path) -> InputResult<Format> {
     let name = path
@@ -212,7 +217,7 @@ fn number_after(message: &str, prefix: &str) -> Option<u64> {
 /// plain-text files; read only when the reader has already failed.
 fn first_non_utf8(path: &Path) -> Option<(usize, usize)> {
     use std::io::BufRead;
-    if path.to_string_lossy().to_lowercase().ends_with(".gz") {
+    if gzip_named(path) {
         return None;
     }
     let mut reader = std::io::BufReader::new(std::fs::File::open(path).ok()?);

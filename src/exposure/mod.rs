@@ -26,15 +26,16 @@ use crate::frame::codes::{encode, Encoded};
 use crate::frame::polars_bug;
 pub use files::{expand_log, expand_paths};
 pub(crate) use files::{glob_files, is_glob};
-pub use format::{format_of, Format};
+pub use format::{format_of, gzip_named, Format};
 pub(crate) use format::{refuse_repeated_columns, row_location, scan, schema_of, unreadable};
 pub use partitions::Listing;
 pub use registered::Registered;
 pub use relations::Relations;
 pub(crate) use rows::{empty_path_error, empty_path_row, window_of};
 pub(crate) use source::rename_columns;
-pub(crate) use time::{fixed_offset, native_naive, parse_text_timestamps, ts_to_utc};
+pub use time::fixed_offset;
 pub use time::{in_range as time_in_range, EARLIEST_MICROS, LATEST_MICROS};
+pub(crate) use time::{native_naive, parse_text_timestamps, ts_to_utc};
 pub use zone::{parse_instant, parse_log_time, Zone};
 
 use crate::error::InputError;

@@ -160,7 +160,7 @@ pub(crate) fn parse_text_timestamps(
 }
 
 /// The offset (seconds east) a naive time is read in, when `--tz` is one offset all year.
-pub(crate) fn fixed_offset(zone: &Zone) -> Option<i32> {
+pub fn fixed_offset(zone: &Zone) -> Option<i32> {
     match zone {
         Zone::Fixed(offset) => Some(offset.local_minus_utc()),
         Zone::Named(tz) if *tz == chrono_tz::UTC => Some(0),
