@@ -178,8 +178,10 @@ fn read_raw(source: &Source, options: &ReadOptions) -> Result<(DataFrame, usize)
     ];
     let lf = source.lf.clone().select(columns.clone());
     let window = window_of(options, "ts");
-    let naive = super::time::fixed_offset(&options.zone);
-    if ts_type == DataType::String && options.ts_format.is_none() && naive.is_some() {
+    if ts_type == DataType::String && options.ts_format.is_none() {
+        // Naive times in a zone with daylight saving are left to the general path (null
+        // here, so the file goes there).
+        let naive = super::time::fixed_offset(&options.zone);
         // Text times in a common form: parsed on the bytes inside the scan, the window
         // applied there, so the text of the rows outside it is never gathered. A time the
         // fast parser does not read is null here.
