@@ -100,7 +100,7 @@ pub(super) fn read(path: &Path, reading: &Reading) -> Result<(Layout, Raw)> {
     // JSON logs leave out a key whose value would be empty (DataStream 2 does by default):
     // a key on no line of a file is an absent value on every line, unless the rows cannot
     // be read without it (time, path, cache status).
-    let required = required_fields(&layout);
+    let required = layout.required();
     let mut columns = Vec::with_capacity(needed.len());
     for field in &needed {
         let (top, inner) = match field.split_once('.') {
@@ -138,17 +138,6 @@ pub(super) fn read(path: &Path, reading: &Reading) -> Result<(Layout, Raw)> {
     }
     let df = DataFrame::new(lines.rows(), columns).map_err(polars_bug)?;
     Ok((layout, Raw { df, lines }))
-}
-
-/// The fields without which no row can be read.
-fn required_fields(layout: &Layout) -> Vec<String> {
-    let mut required = layout.time.clone();
-    match &layout.uri {
-        Uri::Split(path, _) => required.push(path.clone()),
-        Uri::Whole(f) | Uri::RequestLine(f) => required.push(f.clone()),
-    }
-    required.push(layout.cache.clone());
-    required
 }
 
 /// A key of an object field; all empty when no line has the key.

@@ -308,6 +308,33 @@ fn header_field(format: &LogFormat, name: &str) -> Option<String> {
     }
 }
 
+impl Uri {
+    /// The field holding the path (with or without its query, or the request line).
+    pub(super) fn path(&self) -> &String {
+        match self {
+            Uri::Split(path, _) | Uri::Whole(path) | Uri::RequestLine(path) => path,
+        }
+    }
+
+    /// The separate query field, if any: optional in a file.
+    pub(super) fn query(&self) -> Option<&String> {
+        match self {
+            Uri::Split(_, query) => query.as_ref(),
+            _ => None,
+        }
+    }
+}
+
+impl Layout {
+    /// The fields without which no row can be read: time, path, cache status.
+    pub(super) fn required(&self) -> Vec<String> {
+        let mut required = self.time.clone();
+        required.push(self.uri.path().clone());
+        required.push(self.cache.clone());
+        required
+    }
+}
+
 /// Every field a reading needs from a file of the format.
 pub(super) fn needed_fields(
     format: &LogFormat,
@@ -315,13 +342,8 @@ pub(super) fn needed_fields(
     reading: &Reading,
 ) -> InputResult<Vec<String>> {
     let mut needed = layout.time.clone();
-    match &layout.uri {
-        Uri::Split(path, query) => {
-            needed.push(path.clone());
-            needed.extend(query.clone());
-        }
-        Uri::Whole(f) | Uri::RequestLine(f) => needed.push(f.clone()),
-    }
+    needed.push(layout.uri.path().clone());
+    needed.extend(layout.uri.query().cloned());
     needed.extend(layout.status.clone());
     needed.push(layout.cache.clone());
     needed.extend(reading.node.map(str::to_string));

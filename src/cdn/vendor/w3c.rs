@@ -94,10 +94,7 @@ pub(super) fn read(path: &Path, reading: &Reading) -> Result<(Layout, Raw)> {
     let starts = &lines.starts;
     // The query is optional: a file without it (CloudFront v2's chosen fields, a W3C log
     // without `cs-uri-query`) has none.
-    let query = match &layout.uri {
-        Uri::Split(_, Some(query)) => Some(query.clone()),
-        _ => None,
-    };
+    let query = layout.uri.query().cloned();
     for section in &sections {
         let declared = |field: &String| section.fields.iter().any(|f| f == field);
         let present: Vec<String> = needed
