@@ -87,7 +87,8 @@ pub(super) fn derive_frame(
     })
 }
 
-/// Every file read and stacked (`vendor::COLUMNS`, text as numbers, plus `is_origin`,
+/// Every file read and stacked (`ts, path, viewer_id, cache_status, class, cache_node`,
+/// text as numbers, plus `is_origin`,
 /// `no_page`, and the origin id when given), and the resolution to attribute at.
 fn read_all(
     files: &[PathBuf],

@@ -18,7 +18,6 @@ use anyhow::Result;
 use polars::prelude::*;
 
 use crate::error::{InputError, InputResult};
-use crate::frame::names::{CACHE_STATUS, VIEWER_ID};
 use crate::frame::polars_bug;
 pub use pattern::Pattern;
 pub use status::Class;
@@ -352,6 +351,3 @@ pub(super) fn needed_fields(
     needed.retain(|f| seen.insert(f.clone()));
     Ok(needed)
 }
-
-/// The normalised columns (in order).
-pub const COLUMNS: [&str; 6] = ["ts", "path", VIEWER_ID, CACHE_STATUS, "class", "cache_node"];

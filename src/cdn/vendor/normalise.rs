@@ -42,7 +42,8 @@ pub(crate) fn absent(value: Option<&str>) -> bool {
     })
 }
 
-/// The normalised frame of one file (`super::COLUMNS`), its text columns as numbers in
+/// The normalised frame of one file (`ts, path, viewer_id, cache_status, class,
+/// cache_node`), its text columns as numbers in
 /// the file's own tables.
 pub(super) fn frame(raw: Raw, layout: &Layout, reading: &Reading) -> Result<Delivered> {
     let mut dicts = Dicts::default();
