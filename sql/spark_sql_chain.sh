@@ -13,12 +13,15 @@
 # window is pasted into aggregate_exposure.sql as TIMESTAMP literals.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-raw=$1 out=$2 from=$3 to=$4
+raw=$(realpath -m "$1") out=$(realpath -m "$2") from=$3 to=$4
 shift 4
 node=${NODE:-CAST(NULL AS STRING)}
 body() { grep -v '^--' "$here/$1"; }
-script=$(mktemp)
-trap 'rm -f "$script"' EXIT
+# spark-sql leaves a Derby metastore (metastore_db/, derby.log) in its working
+# directory: it runs in a scratch one, so the caller's folder stays as it was.
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+script=$scratch/chain.sql
 {
   echo "CREATE TEMPORARY VIEW raw_cdn_log AS SELECT ts, path, viewer_id, cache_status,"
   echo "  $node AS cache_node, monotonically_increasing_id() AS seq FROM parquet.\`$raw\`;"
@@ -30,6 +33,7 @@ trap 'rm -f "$script"' EXIT
   body aggregate_exposure.sql | sed "s/:from_ts/TIMESTAMP '$from'/g; s/:to_ts/TIMESTAMP '$to'/g"
   echo ";"
 } > "$script"
+cd "$scratch"
 spark-sql --conf spark.sql.session.timeZone=UTC \
   --conf spark.sql.parquet.outputTimestampType=TIMESTAMP_MICROS \
   --conf spark.ui.enabled=false "$@" -f "$script"

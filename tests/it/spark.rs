@@ -287,12 +287,20 @@ fn reports_on_sparks_folder_equal_the_binarys() {
         dirs.extend(std::env::split_paths(&path));
         path = std::env::join_paths(dirs).unwrap();
     }
+    // Relative paths from the caller's folder, which the CLI's metastore must not touch.
+    let caller = d.join("caller");
+    std::fs::create_dir(&caller).unwrap();
     ran(Std::new("bash")
         .arg(sql_dir().join("spark_sql_chain.sh"))
-        .arg(d.join("cdn.parquet"))
-        .arg(&cli)
+        .args(["../cdn.parquet", "../cli"])
         .args([WINDOW[1], WINDOW[3], "--master", "local[2]"])
+        .current_dir(&caller)
         .env("PATH", path));
+    let left: Vec<_> = std::fs::read_dir(&caller).unwrap().collect();
+    assert!(
+        left.is_empty(),
+        "spark-sql left files in the caller's folder: {left:?}"
+    );
     let report = |kind: &str, log: &Path| -> String {
         let mut command = pii();
         command
