@@ -12,8 +12,9 @@ use crate::cdn::{self, CacheKey};
 use crate::error::{InputError, InputResult};
 use crate::exposure;
 use crate::generate::LogFormat;
-use crate::inventory::Lang;
+use crate::inventory::{Jurisdiction, Lang};
 use crate::load::{self, Streaming};
+use crate::notice::regulator::Style;
 use crate::report::Format;
 
 /// clap's `ValueEnum` for a library type: each variant with its name on the command line
@@ -35,14 +36,67 @@ macro_rules! value_enum {
     };
 }
 
-value_enum!(ReportKind {
-    Users => "users",
-    Fields => "fields",
-    Pages => "pages",
-    Unmapped => "unmapped",
-    Timeline => "timeline",
-    Summary => "summary",
-});
+/// What `report` prints: one of the audit's tables, or the report to the regulator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportName {
+    Audit(ReportKind),
+    Regulator,
+}
+
+impl ValueEnum for ReportName {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[
+            ReportName::Audit(ReportKind::Users),
+            ReportName::Audit(ReportKind::Fields),
+            ReportName::Audit(ReportKind::Pages),
+            ReportName::Audit(ReportKind::Unmapped),
+            ReportName::Audit(ReportKind::Timeline),
+            ReportName::Audit(ReportKind::Summary),
+            ReportName::Regulator,
+        ]
+    }
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(match self {
+            ReportName::Audit(kind) => PossibleValue::new(kind.name()),
+            ReportName::Regulator => PossibleValue::new("regulator").help(
+                "The report to the authority (--jurisdiction appi|gdpr), as Markdown or HTML",
+            ),
+        })
+    }
+}
+
+/// `report`'s --format: the tables' formats, and md or html for `report regulator`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportFormat {
+    Table(Format),
+    Document(Style),
+}
+
+impl ValueEnum for ReportFormat {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[
+            ReportFormat::Table(Format::Table),
+            ReportFormat::Table(Format::Csv),
+            ReportFormat::Table(Format::Json),
+            ReportFormat::Table(Format::Ndjson),
+            ReportFormat::Table(Format::Parquet),
+            ReportFormat::Document(Style::Markdown),
+            ReportFormat::Document(Style::Html),
+        ]
+    }
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(match self {
+            ReportFormat::Table(format) => format.to_possible_value()?,
+            ReportFormat::Document(Style::Markdown) => {
+                PossibleValue::new("md").help("report regulator: Markdown")
+            }
+            ReportFormat::Document(Style::Html) => PossibleValue::new("html")
+                .help("report regulator: one self-contained HTML page with charts"),
+        })
+    }
+}
+
+value_enum!(Jurisdiction { Appi => "appi", Gdpr => "gdpr" });
 value_enum!(Tier {
     Direct => "direct",
     Notice => "notice",
@@ -127,15 +181,17 @@ pub enum Command {
         #[command(flatten)]
         input: InputArgs,
     },
-    /// Print a report: users, fields, pages, unmapped, timeline or summary.
+    /// Print a report: users, fields, pages, unmapped, timeline, summary, or the report to the regulator.
     Report {
         /// Which report.
-        kind: ReportKind,
+        kind: ReportName,
         #[command(flatten)]
         input: InputArgs,
-        /// Output format (default: table on a terminal, csv otherwise).
+        /// Output format (default: table on a terminal, csv otherwise; regulator: md, or html for an -o FILE.html).
         #[arg(long, value_enum)]
-        format: Option<Format>,
+        format: Option<ReportFormat>,
+        #[command(flatten)]
+        regulator: RegulatorArgs,
         /// Write to FILE (atomically, owner-only) instead of standard output.
         #[arg(short = 'o', long = "output", value_name = "FILE")]
         output: Option<PathBuf>,
@@ -319,6 +375,22 @@ impl InventoryFile {
             .or(self.inventory_flag.as_deref())
             .ok_or_else(|| InputError::usage("inventory: give the inventory file (-i INVENTORY)"))
     }
+}
+
+/// `report regulator`'s own flags.
+#[derive(Args, Debug, Clone, Default, PartialEq, Eq)]
+#[command(next_help_heading = "The report to the regulator")]
+pub struct RegulatorArgs {
+    /// Whose authority: the APPI's PPC or a GDPR supervisory authority (default: the
+    /// inventory's incident.jurisdictions, when it names one).
+    #[arg(long, value_enum)]
+    pub jurisdiction: Option<Jurisdiction>,
+    /// Language of the report (default: the inventory's notice.lang, else en).
+    #[arg(long, value_enum)]
+    pub lang: Option<Lang>,
+    /// Time left is counted to TIME (RFC 3339, or naive in --tz; default: now).
+    #[arg(long, value_name = "TIME")]
+    pub as_of: Option<String>,
 }
 
 /// The inputs of an audit, shared by every command that runs one.

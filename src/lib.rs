@@ -26,7 +26,7 @@ pub mod tui;
 
 use anyhow::Result;
 
-use crate::cli::{Cli, Command, InventoryCommand};
+use crate::cli::{Cli, Command, InventoryCommand, ReportName};
 
 /// Runs one command.
 pub fn run(cli: Cli) -> Result<()> {
@@ -39,12 +39,21 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Completions { shell } => commands::shell::completions(shell),
         Command::Man => commands::shell::man(),
         Command::Report {
-            kind,
+            kind: ReportName::Audit(kind),
             input,
             format,
+            regulator,
             output,
             by,
-        } => commands::report::run(kind, &input, format, output, by),
+        } => commands::report::run(kind, &input, format, &regulator, output, by),
+        Command::Report {
+            kind: ReportName::Regulator,
+            input,
+            format,
+            regulator,
+            output,
+            by,
+        } => commands::regulator::run(&input, format, &regulator, output, by),
         Command::Check {
             user_id,
             input,

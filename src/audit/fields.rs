@@ -4,10 +4,9 @@ use anyhow::Result;
 use polars::prelude::*;
 
 use super::{Audit, Report, ReportKind};
-use crate::frame::bits::bit_set;
-use crate::frame::bits::mask_name;
+use crate::frame::bits::{any_bits, bit_set, mask_name, word_bits};
 use crate::frame::cells;
-use crate::frame::names::{EXPOSURES, FIELD_ID, USERS_EXPOSED};
+use crate::frame::names::{EXPOSURES, FIELD_ID, TIER_RANK, USERS_EXPOSED};
 use crate::frame::polars_bug;
 
 impl Audit<'_> {
@@ -113,5 +112,85 @@ impl Audit<'_> {
             .collect()
             .map_err(polars_bug)?;
         self.users_from(&df)
+    }
+}
+
+/// One field's people by how far its exposure went (the regulator report's chart).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FieldReach {
+    /// Exposed, the user in the direct tier.
+    pub exposed_direct: u64,
+    /// Exposed, the user in the notice tier.
+    pub exposed_notice: u64,
+    /// Potential only: the field was viewable, never seen by someone else.
+    pub viewable_only: u64,
+}
+
+impl FieldReach {
+    /// People whose field was seen by someone else (`fields.users_exposed`).
+    pub fn exposed(&self) -> u64 {
+        self.exposed_direct + self.exposed_notice
+    }
+}
+
+impl Audit<'_> {
+    /// Per inventory field, in inventory order, its people by tier, from the users frame.
+    pub fn field_reach_from(&self, users: &DataFrame) -> Result<Vec<FieldReach>> {
+        let fields = &self.inventory.fields;
+        if fields.is_empty() {
+            return Ok(Vec::new());
+        }
+        let tier = |t: super::Tier| col(TIER_RANK).eq(lit(t.rank()));
+        let mut sums = Vec::with_capacity(fields.len() * 3);
+        for i in 0..fields.len() {
+            let exp = bit_set(&mask_name("exp", i / 64), i);
+            let pot = bit_set(&mask_name("pot", i / 64), i);
+            let count = |e: Expr, name: String| e.cast(DataType::UInt64).sum().alias(name);
+            sums.push(count(
+                exp.clone().and(tier(super::Tier::Direct)),
+                format!("d{i}"),
+            ));
+            sums.push(count(
+                exp.clone().and(tier(super::Tier::Notice)),
+                format!("n{i}"),
+            ));
+            sums.push(count(pot.and(exp.not()), format!("v{i}")));
+        }
+        let df = users
+            .clone()
+            .lazy()
+            .select(sums)
+            .collect()
+            .map_err(polars_bug)?;
+        (0..fields.len())
+            .map(|i| {
+                Ok(FieldReach {
+                    exposed_direct: cells::number(&df, &format!("d{i}"), 0)?,
+                    exposed_notice: cells::number(&df, &format!("n{i}"), 0)?,
+                    viewable_only: cells::number(&df, &format!("v{i}"), 0)?,
+                })
+            })
+            .collect()
+    }
+
+    /// How many users had any of `fields` (inventory indices) exposed, from the users frame.
+    pub fn users_exposed_any_from(&self, users: &DataFrame, fields: &[usize]) -> Result<u64> {
+        if fields.is_empty() {
+            return Ok(0);
+        }
+        let n = self.inventory.fields.len();
+        let bits: Vec<u64> = (0..super::words(self.inventory))
+            .map(|w| word_bits(n, w, |i| fields.contains(&i)))
+            .collect();
+        let df = users
+            .clone()
+            .lazy()
+            .select([any_bits("exp", &bits)
+                .cast(DataType::UInt64)
+                .sum()
+                .alias("n")])
+            .collect()
+            .map_err(polars_bug)?;
+        cells::number(&df, "n", 0)
     }
 }

@@ -24,6 +24,7 @@ mod timeline;
 mod unmapped;
 mod users;
 
+pub use fields::FieldReach;
 pub use related::OWN;
 use routes::match_paths;
 pub use summary::Summary;

@@ -7,6 +7,7 @@ pub mod derive;
 pub mod generate;
 pub mod inventory;
 pub mod notices;
+pub mod regulator;
 pub mod report;
 pub mod shell;
 pub mod tui;

@@ -6,7 +6,7 @@ use std::time::Instant;
 use anyhow::Result;
 
 use crate::audit::{self, Audit, ReportKind};
-use crate::cli::{InputArgs, UnmappedRows};
+use crate::cli::{InputArgs, RegulatorArgs, ReportFormat, UnmappedRows};
 use crate::error::InputError;
 use crate::load::Inputs;
 use crate::progress::Progress;
@@ -17,13 +17,30 @@ use crate::{cdn, hooks, notice};
 pub fn run(
     kind: ReportKind,
     input: &InputArgs,
-    format: Option<Format>,
+    format: Option<ReportFormat>,
+    regulator: &RegulatorArgs,
     output: Option<PathBuf>,
     by: Option<UnmappedRows>,
 ) -> Result<()> {
     if by.is_some() && kind != ReportKind::Unmapped {
         return Err(InputError::usage("--by sets the rows of `report unmapped` only").into());
     }
+    if *regulator != RegulatorArgs::default() {
+        return Err(InputError::usage(
+            "--jurisdiction, --lang and --as-of are flags of `report regulator`",
+        )
+        .into());
+    }
+    let format = match format {
+        None => None,
+        Some(ReportFormat::Table(format)) => Some(format),
+        Some(ReportFormat::Document(_)) => {
+            return Err(InputError::usage(
+                "--format md and html are the formats of `report regulator`; the tables are written as table, csv, json, ndjson or parquet",
+            )
+            .into())
+        }
+    };
     let progress = Progress::on_stderr();
     let inputs = Inputs::load(&input.options()?, &progress)?;
     hooks::forced_panic_point("report", || report::first_row(&inputs.log.df));

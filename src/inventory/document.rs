@@ -183,6 +183,7 @@ impl Document {
                         label: Some(label.clone()).filter(|l| !l.is_empty() && l != id),
                         category: Some(category.clone()).filter(|c| !c.is_empty()),
                         direct_notice: *direct_notice,
+                        appi: None,
                     },
                 );
             }

@@ -48,12 +48,54 @@ pub enum Jurisdiction {
 impl Jurisdiction {
     pub const NAMES: &'static str = "appi, gdpr";
 
+    /// As the inventory and file names write it.
+    pub fn code(self) -> &'static str {
+        match self {
+            Jurisdiction::Gdpr => "gdpr",
+            Jurisdiction::Appi => "appi",
+        }
+    }
+
     fn parse(text: &str) -> Option<Jurisdiction> {
         match text.to_ascii_lowercase().as_str() {
             "gdpr" => Some(Jurisdiction::Gdpr),
             "appi" => Some(Jurisdiction::Appi),
             _ => None,
         }
+    }
+}
+
+/// A field's mark under the PPC Enforcement Rules Art. 7: a leak of it is reportable
+/// whatever the number of people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum AppiMark {
+    /// 要配慮個人情報, sensitive personal information: Art. 7(i).
+    Sensitive,
+    /// Data whose misuse may cause financial damage: Art. 7(ii).
+    FinancialDamage,
+}
+
+impl AppiMark {
+    pub const ALL: [AppiMark; 2] = [AppiMark::Sensitive, AppiMark::FinancialDamage];
+
+    /// As the inventory writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            AppiMark::Sensitive => "sensitive",
+            AppiMark::FinancialDamage => "financial_damage",
+        }
+    }
+
+    /// The rule the mark triggers: "(i)" or "(ii)".
+    pub fn rule(self) -> &'static str {
+        match self {
+            AppiMark::Sensitive => "(i)",
+            AppiMark::FinancialDamage => "(ii)",
+        }
+    }
+
+    pub(super) fn parse(text: &str) -> Option<AppiMark> {
+        AppiMark::ALL.into_iter().find(|m| m.name() == text)
     }
 }
 

@@ -16,7 +16,7 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{InputError, InputResult, Location};
-pub use incident::{Incident, Jurisdiction, Lang, NoticeConfig};
+pub use incident::{AppiMark, Incident, Jurisdiction, Lang, NoticeConfig};
 use positions::Positions;
 pub use route::{normalise_path, suggest_route, Route, RouteTable};
 
@@ -79,6 +79,27 @@ struct FieldDoc {
     category: Option<String>,
     #[serde(default, skip_serializing_if = "is_false")]
     direct_notice: bool,
+    /// APPI marks that make a leak of the field reportable (PPC Rules Art. 7(i), (ii)):
+    /// `sensitive`, `financial_damage`, or a list of both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    appi: Option<OneOrMany>,
+}
+
+/// One value or a list of them (`appi: sensitive`, `appi: [sensitive, financial_damage]`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    fn items(&self) -> Vec<&str> {
+        match self {
+            OneOrMany::One(one) => vec![one.as_str()],
+            OneOrMany::Many(many) => many.iter().map(String::as_str).collect(),
+        }
+    }
 }
 
 /// Defaults stay out of the canonical form.
@@ -127,6 +148,8 @@ pub struct Field {
     pub label: String,
     pub category: String,
     pub direct_notice: bool,
+    /// What makes a leak of this field reportable under the APPI (empty: nothing by itself).
+    pub appi: Vec<AppiMark>,
 }
 
 /// A kind of related person a page can show: its id in the relations table and its label.
@@ -248,6 +271,13 @@ impl Inventory {
 
     pub fn field_index(&self, id: &str) -> Option<usize> {
         self.fields.iter().position(|f| f.id == id)
+    }
+
+    /// Field `index`'s label in `lang`: `notice.labels`' translation, else its `label`.
+    pub fn field_label(&self, lang: Lang, index: usize) -> &str {
+        self.notice
+            .label(lang, index)
+            .unwrap_or(&self.fields[index].label)
     }
 
     pub fn relation_index(&self, id: &str) -> Option<usize> {

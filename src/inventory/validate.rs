@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use indexmap::IndexMap;
 
-use super::incident::{self, Incident, Jurisdiction, NoticeConfig};
+use super::incident::{self, AppiMark, Incident, Jurisdiction, NoticeConfig};
 use super::positions::Positions;
 use super::route::{Route, RouteTable};
 use super::{
@@ -154,9 +154,33 @@ fn validate_fields(
             label: def.label.clone().unwrap_or_else(|| id.clone()),
             category,
             direct_notice: def.direct_notice,
+            appi: appi_marks(def, &path, at)?,
         });
     }
     Ok(fields)
+}
+
+/// A field's `appi:` marks, each known and none twice.
+fn appi_marks(def: &FieldDoc, path: &str, at: &Locate) -> InputResult<Vec<AppiMark>> {
+    let Some(doc) = &def.appi else {
+        return Ok(Vec::new());
+    };
+    let mut marks = Vec::new();
+    for text in doc.items() {
+        let mark = AppiMark::parse(text).ok_or_else(|| {
+            InputError::at(
+                at.value(&format!("{path}.appi")),
+                format!(
+                    "{text:?} is not an APPI mark: write sensitive (PPC Rules Art. 7(i)) or financial_damage (Art. 7(ii))"
+                ),
+            )
+        })?;
+        if !marks.contains(&mark) {
+            marks.push(mark);
+        }
+    }
+    marks.sort();
+    Ok(marks)
 }
 
 /// The `relations:` block: ids (`own` is reserved), at most `MAX_RELATIONS`.

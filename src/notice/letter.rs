@@ -157,10 +157,7 @@ impl<'a> Letters<'a> {
 
     /// The label of field `index` in `lang`.
     fn label(&self, lang: Lang, index: usize) -> String {
-        self.inventory.notice.label(lang, index).map_or_else(
-            || self.inventory.fields[index].label.clone(),
-            str::to_string,
-        )
+        self.inventory.field_label(lang, index).to_string()
     }
 
     /// Labels of field ids, in inventory order.

@@ -3,6 +3,7 @@
 
 pub mod deadline;
 pub mod letter;
+pub mod regulator;
 pub mod write;
 
 use anyhow::Result;

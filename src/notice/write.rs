@@ -11,7 +11,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use polars::prelude::*;
 
 use super::deadline::deadlines;
-use super::Letters;
+use super::{regulator, Letters};
 use crate::audit::{Audit, Report, Summary, Tier};
 use crate::error::InputError;
 use crate::frame::cells;
@@ -20,7 +20,7 @@ use crate::frame::names::{
     USERS_EXPOSED, USER_ID,
 };
 use crate::frame::polars_bug;
-use crate::inventory::Lang;
+use crate::inventory::{Jurisdiction, Lang};
 use crate::report::{self, Format};
 
 /// What to write, and where.
@@ -47,6 +47,8 @@ pub struct Written {
     pub letters: Vec<(Tier, usize)>,
     pub list: PathBuf,
     pub summary: PathBuf,
+    /// The reports to the regulators (`regulator-<jurisdiction>.md` and `.html`).
+    pub regulator: Vec<PathBuf>,
     /// Letters of an earlier run that this run does not include, removed under --force.
     pub stale_removed: usize,
 }
@@ -72,6 +74,15 @@ impl Written {
             self.list.display(),
             self.summary.display()
         );
+        if !self.regulator.is_empty() {
+            let names: Vec<String> = self
+                .regulator
+                .iter()
+                .filter_map(|p| p.file_name())
+                .map(|n| n.to_string_lossy().into_owned())
+                .collect();
+            let _ = write!(text, "; reports to the regulator: {}", names.join(", "));
+        }
         if self.stale_removed > 0 {
             let _ = write!(
                 text,
@@ -154,7 +165,8 @@ fn prepare(dir: &Path, force: bool) -> Result<()> {
     create_private_dir(&dir.join("letters"))
 }
 
-fn create_private_dir(dir: &Path) -> Result<()> {
+/// Creates `dir` (and its parents) readable by its owner only, unless it exists.
+pub fn create_private_dir(dir: &Path) -> Result<()> {
     if dir.is_dir() {
         return Ok(());
     }
@@ -320,6 +332,7 @@ pub fn write(audit: &Audit, users: &DataFrame, options: &Options) -> Result<Writ
         let facts = letters.facts(audit, &chosen, row, options.lang)?;
         texts.push((stem, letters.render(options.lang, &facts)?));
     }
+    let regulator_files = regulator::files(audit, users, options.lang, options.now)?;
     let dir = &options.out_dir;
     prepare(dir, options.force)?;
 
@@ -364,13 +377,34 @@ pub fn write(audit: &Audit, users: &DataFrame, options: &Options) -> Result<Writ
     let summary_path = dir.join("summary.md");
     let summary = summary_markdown(audit, users, &counts, options)?;
     report::write_private(&summary_path, summary.as_bytes())?;
+    let regulator = regulator::write_files(dir, &regulator_files)?;
+    if options.force {
+        remove_stale_reports(dir, &regulator_files)?;
+    }
     Ok(Written {
         out_dir: dir.clone(),
         letters: counts,
         list: list_path,
         summary: summary_path,
+        regulator,
         stale_removed,
     })
+}
+
+/// Removes the regulator reports of an earlier run for a jurisdiction the incident no
+/// longer names.
+fn remove_stale_reports(dir: &Path, written: &[(String, String)]) -> Result<()> {
+    for jurisdiction in [Jurisdiction::Appi, Jurisdiction::Gdpr] {
+        for style in [regulator::Style::Markdown, regulator::Style::Html] {
+            let name = regulator::file_name(jurisdiction, style);
+            let path = dir.join(&name);
+            if !written.iter().any(|(n, _)| *n == name) && path.is_file() {
+                std::fs::remove_file(&path)
+                    .with_context(|| format!("cannot remove {}", path.display()))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Removes `letters/*.md` that this run did not write (a user no longer in the tiers
@@ -397,7 +431,7 @@ fn md_row(cells: &[String]) -> String {
     format!("| {} |\n", cells.join(" | "))
 }
 
-fn md_table(header: &[&str], rows: &[Vec<String>]) -> String {
+pub(super) fn md_table(header: &[&str], rows: &[Vec<String>]) -> String {
     let mut out = md_row(&header.iter().map(|h| h.to_string()).collect::<Vec<_>>());
     out.push_str(&md_row(
         &header.iter().map(|_| "---".to_string()).collect::<Vec<_>>(),

@@ -38,6 +38,8 @@ pub enum Action {
     StartExport,
     /// `n`: write the notices for the users of the current view (prompts for a folder).
     StartNotices,
+    /// `R`: on the Overview, write the reports to the regulator (prompts for a folder).
+    StartRegulator,
     /// Inventory edits (the Inventory view; `AddPage` also on Unmapped).
     AddPage,
     EditRoute,
@@ -89,7 +91,7 @@ fn key_action(mode: &Mode, k: &KeyEvent) -> Option<Action> {
     }
     match mode {
         Mode::Filter => typing(FILTER_KEYS, k),
-        Mode::Export(_) | Mode::Notices(_) => typing(WRITE_PROMPT_KEYS, k),
+        Mode::Export(_) | Mode::Notices(_) | Mode::Regulator(_) => typing(WRITE_PROMPT_KEYS, k),
         Mode::Form(_) => typing(FORM_KEYS, k),
         Mode::Sort => Some(sort_column(k.code).map_or(Action::Cancel, Action::SortBy)),
         Mode::Help => Some(lookup(HELP_KEYS, k).unwrap_or(Action::Cancel)),

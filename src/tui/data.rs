@@ -230,6 +230,10 @@ pub enum Request {
         dir: std::path::PathBuf,
         users: Vec<String>,
     },
+    /// Write the reports to the regulator (every jurisdiction of the incident) into `dir`.
+    Regulator {
+        dir: std::path::PathBuf,
+    },
     /// Save the edited inventory.
     SaveInventory(InventorySave),
     /// Run the audit again with this inventory (YAML, already validated), on the log
@@ -254,6 +258,7 @@ impl PartialEq for Request {
                 },
             ) => Arc::ptr_eq(grid, g) && rows == r && file == f,
             (Notices { dir, users }, Notices { dir: d, users: u }) => dir == d && users == u,
+            (Regulator { dir }, Regulator { dir: d }) => dir == d,
             (SaveInventory(a), SaveInventory(b)) => a == b,
             _ => false,
         }
@@ -473,6 +478,7 @@ pub fn answer(session: &Session, request: &Request) -> Reply {
             &session.audit.zone,
         ))),
         Request::Notices { dir, users } => Ok(Reply::Wrote(write::notices(session, dir, users))),
+        Request::Regulator { dir } => Ok(Reply::Wrote(write::regulator(session, dir))),
         Request::SaveInventory(save) => Ok(Reply::Saved(save.clone(), write::save_inventory(save))),
         // A new inventory means a new session: the worker loop (`work`) runs it.
         Request::Recompute(_) => Err(anyhow::anyhow!("a recompute is not a drill-down")),

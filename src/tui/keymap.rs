@@ -233,6 +233,13 @@ pub const KEYMAP: &[Binding] = &[
         hint: None,
     },
     Binding {
+        keys: &[ch('R')],
+        label: "R",
+        action: Action::StartRegulator,
+        help: "write reports to the regulator (Overview)",
+        hint: None,
+    },
+    Binding {
         keys: &[ch('a')],
         label: "a",
         action: Action::AddPage,
@@ -551,6 +558,7 @@ mod tests {
             Action::StartFilter,
             Action::StartExport,
             Action::StartNotices,
+            Action::StartRegulator,
             Action::SaveInventory,
         ] {
             assert!(!label(action).is_empty(), "{action:?} has no key");

@@ -27,6 +27,8 @@ pub enum Mode {
     Export(String),
     /// Typing the folder the notices of the Users view go to.
     Notices(String),
+    /// Typing the folder the reports to the regulator go to (Overview).
+    Regulator(String),
     Help,
     /// Filling a form that edits the inventory.
     Form(Form),

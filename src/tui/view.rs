@@ -194,6 +194,12 @@ fn draw_status(model: &Model, frame: &mut Frame, area: Rect) {
             Span::styled("█", Style::new().dim()),
             Span::raw(format!("   {}", prompt_hint(WRITE_PROMPT_KEYS))).dim(),
         ]),
+        Mode::Regulator(dir) => Line::from(vec![
+            Span::styled("reports to the regulator to folder: ", Style::new().bold()),
+            Span::raw(dir.clone()),
+            Span::styled("█", Style::new().dim()),
+            Span::raw(format!("   {}", prompt_hint(WRITE_PROMPT_KEYS))).dim(),
+        ]),
         Mode::Sort => Line::from(vec![
             Span::styled("sort by column: ", Style::new().bold()),
             Span::raw(SORT_HINT),

@@ -56,6 +56,35 @@ fn write_notices(session: &Session, dir: &Path, users: &[String]) -> Result<Stri
     Ok(text)
 }
 
+/// Writes `regulator-<jurisdiction>.md` and `.html` into `dir` (created owner-only) for
+/// each jurisdiction of the inventory's incident, in its language, time left counted to now.
+pub fn regulator(session: &Session, dir: &Path) -> Result<String, String> {
+    write_regulator(session, dir).map_err(|e| format!("{e:#}"))
+}
+
+fn write_regulator(session: &Session, dir: &Path) -> Result<String> {
+    let audit = &session.audit;
+    let lang = audit.inventory.notice.lang.unwrap_or_default();
+    let files = notice::regulator::files(audit, &session.users, lang, Utc::now())?;
+    if files.is_empty() {
+        anyhow::bail!(
+            "no report written: the inventory names no jurisdiction (incident.jurisdictions: [appi, gdpr])"
+        );
+    }
+    notice::write::create_private_dir(dir)?;
+    let written = notice::regulator::write_files(dir, &files)?;
+    let names: Vec<String> = written
+        .iter()
+        .filter_map(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .collect();
+    Ok(format!(
+        "wrote {} to {} (owner-only, mode 0600)",
+        names.join(", "),
+        dir.display()
+    ))
+}
+
 /// Writes the previewed inventory (validated again), keeping FILE.bak.
 pub fn save_inventory(save: &InventorySave) -> Result<String, String> {
     let source = save.path.display().to_string();

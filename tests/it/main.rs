@@ -17,6 +17,7 @@ mod notices;
 mod partitions;
 mod pipeline;
 mod possible;
+mod regulator;
 mod relations;
 mod roundtrip;
 mod routes_prop;

@@ -146,6 +146,7 @@ fn request_name(request: &Request) -> String {
         Request::Field(id) => format!("field {id}"),
         Request::Export { file, .. } => format!("export to {}", file.display()),
         Request::Notices { dir, .. } => format!("notices to {}", dir.display()),
+        Request::Regulator { dir } => format!("reports to the regulator to {}", dir.display()),
         Request::SaveInventory(save) => format!("saving {}", save.path.display()),
         Request::Recompute(_) => "recomputing".to_string(),
     }

@@ -56,6 +56,7 @@ impl Model {
             | Action::StartFilter
             | Action::StartExport
             | Action::StartNotices
+            | Action::StartRegulator
             | Action::Type(_)
             | Action::Erase
             | Action::Submit
@@ -140,6 +141,7 @@ impl Model {
                 }
             }
             Action::StartNotices => self.start_notices(),
+            Action::StartRegulator => self.start_regulator(),
             Action::Type(c) => self.edit_prompt(|text| text.push(c)),
             Action::Erase => self.edit_prompt(|text| {
                 text.pop();
@@ -147,6 +149,15 @@ impl Model {
             Action::Submit => match std::mem::replace(&mut self.mode, Mode::Normal) {
                 Mode::Export(name) => return self.export(PathBuf::from(name)),
                 Mode::Notices(dir) => return self.notices(PathBuf::from(dir)),
+                Mode::Regulator(dir) => {
+                    let message = format!("writing the reports to the regulator to {dir}…");
+                    return self.write(
+                        Request::Regulator {
+                            dir: PathBuf::from(dir),
+                        },
+                        message,
+                    );
+                }
                 Mode::Filter => {
                     // An empty filter is no view of its own.
                     if matches!(self.top().map(|l| &l.kind), Some(LayerKind::Filter(t)) if t.is_empty())
@@ -165,6 +176,24 @@ impl Model {
             _ => {}
         }
         None
+    }
+
+    /// The reports to the regulator cover the whole incident: offered on the Overview.
+    fn start_regulator(&mut self) {
+        if self.tab == Tab::Overview {
+            self.mode = Mode::Regulator("regulator".into());
+        } else {
+            let overview = Tab::Overview;
+            self.status = Some((
+                format!(
+                    "{} writes the reports to the regulator from the {} view ({})",
+                    keymap::label(Action::StartRegulator),
+                    overview.title(),
+                    overview.number()
+                ),
+                false,
+            ));
+        }
     }
 
     fn start_notices(&mut self) {
@@ -244,7 +273,7 @@ impl Model {
 
     fn edit_prompt(&mut self, edit: impl FnOnce(&mut String)) {
         match &mut self.mode {
-            Mode::Export(name) | Mode::Notices(name) => edit(name),
+            Mode::Export(name) | Mode::Notices(name) | Mode::Regulator(name) => edit(name),
             Mode::Filter => {
                 let page = self.page_rows();
                 let Some(layer) = self.top_mut() else {
