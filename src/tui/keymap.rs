@@ -236,7 +236,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[ch('R')],
         label: "R",
         action: Action::StartRegulator,
-        help: "write reports to the regulator (Overview)",
+        help: "regulator report (Overview)",
         hint: None,
     },
     Binding {

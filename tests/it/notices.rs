@@ -541,6 +541,72 @@ fn unknown_keys_languages_and_fields_in_the_new_blocks() {
 }
 
 #[test]
+fn notices_write_the_report_to_each_regulator_of_the_incident() {
+    let (_dir, out) = notices(&[]);
+    for (name, title) in [
+        (
+            "regulator-appi.md",
+            "# Report of a personal data leak to the Personal Information Protection Commission\n",
+        ),
+        (
+            "regulator-gdpr.md",
+            "# Notification of a personal data breach to the supervisory authority\n",
+        ),
+        ("regulator-appi.html", "<!DOCTYPE html>\n<html lang=\"en\">"),
+        ("regulator-gdpr.html", "<!DOCTYPE html>\n<html lang=\"en\">"),
+    ] {
+        assert!(read(&out.join(name)).starts_with(title), "{name}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(out.join(name))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "{name}");
+        }
+    }
+    // The same report `report regulator` prints, but for the time it was written at.
+    let printed = String::from_utf8(
+        run(&["report", "regulator", "--jurisdiction", "gdpr"])
+            .success()
+            .get_output()
+            .stdout
+            .clone(),
+    )
+    .unwrap();
+    let timeless = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| {
+                !l.starts_with("- **Prepared**")
+                    && !l.contains(" left |")
+                    && !l.contains("| overdue by")
+            })
+            .map(String::from)
+            .collect()
+    };
+    assert_eq!(
+        timeless(&read(&out.join("regulator-gdpr.md"))),
+        timeless(&printed)
+    );
+
+    // Under --force, a jurisdiction the incident no longer names loses its old reports.
+    let only_appi = inventory_with(out.parent().unwrap(), |t| {
+        t.replace("[appi, gdpr]", "[appi]")
+    });
+    run_on(
+        &only_appi,
+        &["notices", "--out-dir", out.to_str().unwrap(), "--force"],
+    )
+    .success()
+    .stdout(predicate::str::contains(
+        "reports to the regulator: regulator-appi.md, regulator-appi.html",
+    ));
+    assert!(out.join("regulator-appi.html").exists());
+    assert!(!out.join("regulator-gdpr.md").exists() && !out.join("regulator-gdpr.html").exists());
+}
+
+#[test]
 fn non_empty_out_dir_needs_force_and_force_removes_stale_letters() {
     let (_dir, out) = notices(&[]);
     bad(
@@ -595,7 +661,7 @@ mod tui {
     use super::*;
     use pii_audit::tui::action::Action;
     use pii_audit::tui::data::{compute, Session};
-    use pii_audit::tui::model::{Model, Tab, Title};
+    use pii_audit::tui::model::{Mode, Model, Tab, Title};
 
     /// Two days after the incident began: 24 June 2017, 18:00 in Tokyo.
     fn two_days_in() -> DateTime<Utc> {
@@ -641,6 +707,50 @@ mod tui {
                 assert!(text.contains(line), "overview lacks {line:?}:\n{text}");
             }
             insta::assert_snapshot!("overview_deadlines", text);
+        });
+    }
+
+    #[test]
+    fn capital_r_on_the_overview_writes_the_reports_to_the_regulator() {
+        with_model(|model, session| {
+            let dir = tempfile::tempdir().unwrap();
+            // Elsewhere it says where the key works.
+            apply(
+                model,
+                session,
+                &[Action::GoTab(Tab::Users), Action::StartRegulator],
+            );
+            assert_eq!(model.mode(), &Mode::Normal);
+            assert!(model.status.as_ref().is_some_and(|(m, _)| m
+                .contains("R writes the reports to the regulator from the Overview view (1)")));
+            apply(
+                model,
+                session,
+                &[Action::GoTab(Tab::Overview), Action::StartRegulator],
+            );
+            assert_eq!(model.mode(), &Mode::Regulator("regulator".into()));
+            let folder = dir.path().join("reports");
+            let mut actions = vec![Action::Erase; "regulator".len()];
+            actions.extend(folder.to_str().unwrap().chars().map(Action::Type));
+            actions.push(Action::Submit);
+            apply(model, session, &actions);
+            let status = model.status.clone().map(|(m, _)| m).unwrap_or_default();
+            assert!(
+                status.starts_with("wrote regulator-gdpr.md, regulator-gdpr.html, regulator-appi.md, regulator-appi.html")
+                    || status.starts_with("wrote regulator-appi.md, regulator-appi.html, regulator-gdpr.md, regulator-gdpr.html"),
+                "{status}"
+            );
+            let appi = std::fs::read_to_string(folder.join("regulator-appi.md")).unwrap();
+            assert!(
+                appi.contains("| (iv) | not met: 3 people, not over 1,000 |"),
+                "{appi}"
+            );
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let mode = std::fs::metadata(&folder).unwrap().permissions().mode();
+                assert_eq!(mode & 0o777, 0o700);
+            }
         });
     }
 

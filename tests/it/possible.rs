@@ -251,3 +251,28 @@ fn the_tui_opens_a_delivered_log() {
     // alice, grace, mallory, carol, dave, frank, judy and niaj (potential).
     assert_eq!(data.users.len(), 8);
 }
+
+#[test]
+fn the_regulator_report_counts_people_possibly_exposed_apart() {
+    // Rule (iv) counts leaks that may have occurred: 3 people confirmed (alice, grace,
+    // mallory) and 4 only possibly (carol, dave, frank, judy); niaj saw only her own page.
+    let dir = tempfile::tempdir().unwrap();
+    let report = run(
+        dir.path(),
+        &["report", "regulator", "--jurisdiction", "appi"],
+    );
+    let row = report
+        .lines()
+        .find(|l| l.starts_with("| (iv) |"))
+        .unwrap_or_else(|| panic!("{report}"));
+    assert_eq!(
+        row,
+        "| (iv) | not met: 7 people, not over 1,000 | 3 people whose data someone else saw (confirmed exposures); 4 more possibly exposed (the rule covers leaks that may have occurred); 1 person whose pages were seen by no one else not counted |"
+    );
+    for line in [
+        "- People whose data someone else saw: 7\n- of which confirmed: 3\n- of which only possibly (ambiguous CDN responses): 4\n",
+        "- of which possible (the CDN's clock cannot tell whose page): 5\n",
+    ] {
+        assert!(report.contains(line), "{line:?} in\n{report}");
+    }
+}

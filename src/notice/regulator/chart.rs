@@ -93,6 +93,7 @@ fn per_minute(minutes: &[(i64, u64)], span: (i64, i64), zone: &Zone) -> Result<D
         let label = |m: &i64| clock(zone, (start + m) * MICROS_PER_MINUTE, several_days);
         chart
             .configure_mesh()
+            .label_style(("sans-serif", 14))
             .disable_x_mesh()
             .x_labels(8)
             .y_labels(5)
@@ -141,6 +142,7 @@ fn by_field(series: &[String; 3], fields: &[(String, FieldReach)]) -> Result<Dra
             .map_err(failed)?;
         chart
             .configure_mesh()
+            .label_style(("sans-serif", 14))
             .disable_y_mesh()
             .disable_y_axis()
             .x_labels(6)
@@ -225,6 +227,7 @@ fn timeline(
         let label = |s: &i64| clock(zone, s * 1_000_000, several_days);
         chart
             .configure_mesh()
+            .label_style(("sans-serif", 14))
             .disable_y_mesh()
             .disable_y_axis()
             .x_labels(6)

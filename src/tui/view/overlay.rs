@@ -180,18 +180,21 @@ pub(super) fn draw_help(frame: &mut Frame, area: Rect) {
         ])
     };
     let keys: Vec<Line> = KEYMAP.iter().map(|b| line(b.label, b.help)).collect();
-    let mut prompt = vec![Line::from(format!(
-        " in the {}, {} and {} prompts:",
+    let prompt_keys = prompt_keys();
+    // The prompt keys close the right column; the bottom border says which they are (a
+    // heading line of their own would not fit 80x24).
+    let prompt_labels: Vec<&str> = prompt_keys.iter().map(|(label, _)| *label).collect();
+    let prompts = format!(
+        " {}: in the {}, {}, {} and {} prompts ",
+        prompt_labels.join(", "),
         label(Action::StartFilter),
         label(Action::StartExport),
-        label(Action::StartNotices)
-    ))
-    .italic()];
-    prompt.extend(
-        prompt_keys()
-            .into_iter()
-            .map(|(label, help)| line(label, help)),
+        label(Action::StartNotices),
+        label(Action::StartRegulator)
     );
+    let prompt = prompt_keys
+        .into_iter()
+        .map(|(label, help)| line(label, help).italic());
     // Two columns so the whole map fits on an 80x24 terminal.
     let mut all = keys;
     all.extend(prompt);
@@ -201,7 +204,9 @@ pub(super) fn draw_help(frame: &mut Frame, area: Rect) {
     let height = (left.len().max(right.len()) as u16 + 2).min(area.height);
     let box_area = centered(area, area.width.min(100), height);
     frame.render_widget(Clear, box_area);
-    let block = Block::bordered().title(" keys · any key closes ");
+    let block = Block::bordered()
+        .title(" keys · any key closes ")
+        .title_bottom(Line::from(prompts).italic());
     let inner = block.inner(box_area);
     frame.render_widget(block, box_area);
     let [a, b] =
