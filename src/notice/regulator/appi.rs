@@ -53,11 +53,11 @@ pub(super) fn document(facts: &Facts, t: &Text) -> Document {
             blocks: vec![
                 Block::Text(verdict),
                 Block::Table {
-                    header: vec![
-                        t.pick("Rule", "号"),
-                        t.pick("Status", "判定"),
-                        t.pick("Facts", "根拠となる事実"),
-                    ],
+                    header: t.picks(&[
+                        ("Rule", "号"),
+                        ("Status", "判定"),
+                        ("Facts", "根拠となる事実"),
+                    ]),
                     rows: triggers
                         .iter()
                         .map(|tr| vec![rule_name(tr.rule, t), tr.status.clone(), tr.facts.clone()])

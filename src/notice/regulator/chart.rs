@@ -73,6 +73,23 @@ fn clock(zone: &Zone, micros: i64, several_days: bool) -> String {
     }
 }
 
+/// Room for the longest row label, about 8 pixels a character, within 60–300.
+fn label_width<'a>(labels: impl Iterator<Item = &'a str>) -> u32 {
+    labels
+        .map(|l| l.chars().count() as u32 * 8)
+        .max()
+        .unwrap_or(0)
+        .clamp(60, 300)
+}
+
+/// The style of a row's label, drawn right-aligned left of its bar.
+fn row_label_style() -> TextStyle<'static> {
+    ("sans-serif", 13)
+        .into_font()
+        .color(&BLACK)
+        .pos(Pos::new(HPos::Right, VPos::Center))
+}
+
 /// One bar per minute with exposures, over the whole span.
 fn per_minute(minutes: &[(i64, u64)], span: (i64, i64), zone: &Zone) -> Result<Drawn> {
     let start = span.0.div_euclid(MICROS_PER_MINUTE);
@@ -123,12 +140,7 @@ fn by_field(series: &[String; 3], fields: &[(String, FieldReach)]) -> Result<Dra
         .max()
         .unwrap_or(0)
         .max(1);
-    let label_width = fields
-        .iter()
-        .map(|(l, _)| l.chars().count() as u32 * 8)
-        .max()
-        .unwrap_or(0)
-        .clamp(60, 300);
+    let label_width = label_width(fields.iter().map(|(l, _)| l.as_str()));
     let height = 60 + 28 * n as u32;
     let mut svg = String::new();
     {
@@ -168,11 +180,7 @@ fn by_field(series: &[String; 3], fields: &[(String, FieldReach)]) -> Result<Dra
                 from += part;
             }
             let (x, y) = chart.backend_coord(&(0, row - 0.5));
-            let style = ("sans-serif", 13)
-                .into_font()
-                .color(&BLACK)
-                .pos(Pos::new(HPos::Right, VPos::Center));
-            root.draw(&Text::new(label.clone(), (x - 6, y), style))
+            root.draw(&Text::new(label.clone(), (x - 6, y), row_label_style()))
                 .map_err(failed)?;
         }
         root.present().map_err(failed)?;
@@ -206,12 +214,7 @@ fn timeline(
     let pad = ((last - first) / 20).max(60);
     let (from, to) = (first - pad, last + pad);
     let n = deadlines.len().max(1);
-    let label_width = deadlines
-        .iter()
-        .map(|(l, _)| l.chars().count() as u32 * 8)
-        .max()
-        .unwrap_or(0)
-        .clamp(60, 300);
+    let label_width = label_width(deadlines.iter().map(|(l, _)| l.as_str()));
     let mut svg = String::new();
     {
         let root =
@@ -234,10 +237,6 @@ fn timeline(
             .x_label_formatter(&label)
             .draw()
             .map_err(failed)?;
-        let style = ("sans-serif", 13)
-            .into_font()
-            .color(&BLACK)
-            .pos(Pos::new(HPos::Right, VPos::Center));
         for (i, (name, due)) in deadlines.iter().enumerate() {
             let row = (n - i) as f64;
             chart
@@ -250,7 +249,7 @@ fn timeline(
                 )])
                 .map_err(failed)?;
             let (x, y) = chart.backend_coord(&(from, row - 0.5));
-            root.draw(&Text::new(name.clone(), (x - 6, y), style.clone()))
+            root.draw(&Text::new(name.clone(), (x - 6, y), row_label_style()))
                 .map_err(failed)?;
         }
         let at = seconds(now);

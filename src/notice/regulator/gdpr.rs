@@ -13,11 +13,11 @@ pub(super) fn document(facts: &Facts, t: &Text) -> Document {
             heading: t.pick("Is notification required?", "通知・連絡の要否"),
             source: t.pick("GDPR Art. 33(1), 34(1)", "GDPR第33条第1項、第34条第1項"),
             blocks: vec![Block::Table {
-                header: vec![
-                    t.pick("Duty", "義務"),
-                    t.pick("Status", "判定"),
-                    t.pick("Facts", "根拠となる事実"),
-                ],
+                header: t.picks(&[
+                    ("Duty", "義務"),
+                    ("Status", "判定"),
+                    ("Facts", "根拠となる事実"),
+                ]),
                 rows: duties(facts, t),
             }],
         },
@@ -178,11 +178,11 @@ fn deadline_blocks(facts: &Facts, t: &Text) -> Vec<Block> {
 /// Per category of personal data: its exposed fields and the people concerned.
 fn categories(facts: &Facts, t: &Text) -> Block {
     Block::Table {
-        header: vec![
-            t.pick("Category (fideslang)", "分類（fideslang）"),
-            t.pick("Fields", "項目"),
-            t.pick("Data subjects", "データ主体の数"),
-        ],
+        header: t.picks(&[
+            ("Category (fideslang)", "分類（fideslang）"),
+            ("Fields", "項目"),
+            ("Data subjects", "データ主体の数"),
+        ]),
         rows: facts
             .categories
             .iter()

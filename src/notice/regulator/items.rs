@@ -74,12 +74,12 @@ pub(super) fn deadlines(facts: &Facts, t: &Text) -> Vec<Block> {
             t.time(discovered),
         )]),
         Block::Table {
-            header: vec![
-                t.pick("Duty", "義務"),
-                t.pick("Due", "期限"),
-                t.pick("Time left", "残り時間"),
-                t.pick("Rule", "根拠"),
-            ],
+            header: t.picks(&[
+                ("Duty", "義務"),
+                ("Due", "期限"),
+                ("Time left", "残り時間"),
+                ("Rule", "根拠"),
+            ]),
             rows,
         },
         Block::Chart(Chart::Deadlines {
@@ -146,12 +146,12 @@ fn ja_span(span: &str) -> String {
 /// The pages served to someone other than their owner.
 pub(super) fn pages(facts: &Facts, t: &Text) -> Block {
     Block::Table {
-        header: vec![
-            t.pick("Page", "ページ"),
-            t.pick("Route", "URL"),
-            t.pick("Shown to others", "他人への表示"),
-            t.pick("People whose page it was", "表示された本人"),
-        ],
+        header: t.picks(&[
+            ("Page", "ページ"),
+            ("Route", "URL"),
+            ("Shown to others", "他人への表示"),
+            ("People whose page it was", "表示された本人"),
+        ]),
         rows: facts
             .pages
             .iter()

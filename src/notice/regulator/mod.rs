@@ -213,6 +213,11 @@ impl Text {
         }
     }
 
+    /// Each (en, ja) pair in the report's language: a table's header.
+    fn picks(&self, pairs: &[(&str, &str)]) -> Vec<String> {
+        pairs.iter().map(|(en, ja)| self.pick(en, ja)).collect()
+    }
+
     fn time(&self, t: DateTime<Utc>) -> String {
         self.zone.format(t.trunc_subsecs(0))
     }
