@@ -165,17 +165,44 @@ fn read_all(
     Ok((df, dicts, resolution))
 }
 
-/// A contract log's text columns as numbers of `dicts` (an empty viewer is unidentified).
+/// A contract log's text columns as numbers of `dicts` (an empty viewer is unidentified),
+/// each column on a thread of its own: a table takes its new texts one at a time, and the
+/// paths' table alone took a third of a second on 5,000,000 rows.
 fn numbered(mut df: DataFrame, dicts: &mut Dicts) -> Result<DataFrame> {
-    for name in CODED {
-        let text = df
-            .column(name)
-            .map_err(polars_bug)?
-            .str()
-            .map_err(polars_bug)?
-            .clone();
-        let codes = dicts.of(name).encode(&text, false)?;
-        df.with_column(codes.with_name(name.into()).into_column())
+    let Dicts {
+        path,
+        viewer,
+        status,
+        node,
+    } = dicts;
+    let tables: [&mut super::dict::Dict; 4] = [path, viewer, status, node];
+    let texts = CODED
+        .iter()
+        .map(|name| {
+            Ok(df
+                .column(name)
+                .map_err(polars_bug)?
+                .str()
+                .map_err(polars_bug)?
+                .clone())
+        })
+        .collect::<Result<Vec<StringChunked>>>()?;
+    let coded = std::thread::scope(|scope| {
+        let handles: Vec<_> = tables
+            .into_iter()
+            .zip(&texts)
+            .map(|(table, text)| scope.spawn(move || table.encode(text, false)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .map_err(|_| anyhow::anyhow!("internal error: a worker thread failed"))?
+            })
+            .collect::<Result<Vec<UInt32Chunked>>>()
+    })?;
+    for (name, codes) in CODED.iter().zip(coded) {
+        df.with_column(codes.with_name((*name).into()).into_column())
             .map_err(polars_bug)?;
     }
     Ok(df)

@@ -60,6 +60,7 @@ impl Dict {
     /// through `codes::encode` on every core.
     pub fn encode(&mut self, column: &StringChunked, empty_is_null: bool) -> Result<UInt32Chunked> {
         let encoded = crate::frame::codes::encode(column, "")?;
+        self.values.reserve(encoded.values.len());
         let of_value: Vec<Option<u32>> = encoded
             .values
             .iter()

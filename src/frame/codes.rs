@@ -32,6 +32,9 @@ pub fn encode(column: &StringChunked, null_as: &str) -> Result<Encoded> {
     let slices = core_slices(column);
     let parts = on_every_core(&slices, |slice| {
         let mut table = Table::default();
+        // A null's code, looked up once: a column of nulls (a log without cache nodes)
+        // hashes no text per row.
+        let mut null_code = None;
         for array in slice.downcast_iter() {
             let by_view = mostly_repeated(array.views());
             let mut of_view: PlHashMap<u128, IdxSize> = PlHashMap::with_capacity(1024);
@@ -41,7 +44,7 @@ pub fn encode(column: &StringChunked, null_as: &str) -> Result<Encoded> {
                         .entry(view.as_u128())
                         .or_insert_with(|| table.push(v)),
                     Some(v) => table.code_of(v),
-                    None => table.code_of(null_as),
+                    None => *null_code.get_or_insert_with(|| table.code_of(null_as)),
                 };
                 table.codes.push(code);
             }
