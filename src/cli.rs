@@ -377,6 +377,19 @@ impl InventoryFile {
     }
 }
 
+impl Command {
+    /// The audit's input flags, for the commands that run one.
+    pub fn input(&self) -> Option<&InputArgs> {
+        match self {
+            Command::Tui { input }
+            | Command::Report { input, .. }
+            | Command::Check { input, .. }
+            | Command::Notices { input, .. } => Some(input),
+            _ => None,
+        }
+    }
+}
+
 /// `report regulator`'s own flags.
 #[derive(Args, Debug, Clone, Default, PartialEq, Eq)]
 #[command(next_help_heading = "The report to the regulator")]

@@ -44,6 +44,7 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    pii_audit::before_threads(&cli);
     let outcome = match std::panic::catch_unwind(|| pii_audit::run(cli)) {
         Ok(outcome) => outcome,
         Err(_) => return ExitCode::from(1),
