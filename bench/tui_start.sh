@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${1:-bench/data/54180-5000000}
-BIN=${BIN:-target/release/pii-audit}
+BIN=${BIN:-${CARGO_TARGET_DIR:-target}/release/pii-audit}
 RUNS=${RUNS:-5}
 [ -x "$BIN" ] || cargo build --release --quiet
 LOG=${LOG:-exposure.parquet}
