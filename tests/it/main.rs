@@ -14,6 +14,7 @@ mod inventory_edit;
 mod layers;
 mod manners;
 mod notices;
+mod notices_tui;
 mod partitions;
 mod pipeline;
 mod possible;
