@@ -5,7 +5,7 @@
 use chrono::{DateTime, Days, NaiveTime, TimeDelta, TimeZone, Utc};
 
 use crate::exposure::Zone;
-use crate::inventory::{Incident, Jurisdiction};
+use crate::inventory::{Incident, Jurisdiction, Lang};
 
 /// When something is due.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +32,10 @@ pub struct Deadline {
     pub when: &'static str,
     /// Article(s).
     pub source: &'static str,
+    /// `duty` in Japanese (the report to the regulator in `ja`).
+    pub duty_ja: &'static str,
+    /// `source` in Japanese.
+    pub source_ja: &'static str,
     pub due: Due,
 }
 
@@ -67,6 +71,8 @@ pub fn deadlines(incident: &Incident) -> Vec<Deadline> {
                     short: "GDPR: supervisory authority",
                     when: "without undue delay and, where feasible, not later than 72 hours after becoming aware (later: with reasons for the delay)",
                     source: "GDPR Art. 33(1)",
+                    duty_ja: "監督機関への通知",
+                    source_ja: "GDPR第33条第1項",
                     due: Due::By(aware + TimeDelta::hours(72)),
                 });
                 out.push(Deadline {
@@ -76,6 +82,8 @@ pub fn deadlines(incident: &Incident) -> Vec<Deadline> {
                     short: "GDPR: data subjects",
                     when: "without undue delay, when the breach is likely to result in a high risk to their rights and freedoms",
                     source: "GDPR Art. 34(1)",
+                    duty_ja: "データ主体への連絡",
+                    source_ja: "GDPR第34条第1項",
                     due: Due::NoFixedTime,
                 });
             }
@@ -87,6 +95,8 @@ pub fn deadlines(incident: &Incident) -> Vec<Deadline> {
                     short: "APPI: preliminary report",
                     when: "promptly (PPC guidance: about 3 to 5 days); the date is the earlier end, 3 days after becoming aware",
                     source: "APPI Art. 26(1); PPC Rules Art. 8(1)",
+                    duty_ja: "個人情報保護委員会への速報",
+                    source_ja: "個人情報保護法第26条第1項、規則第8条第1項",
                     due: Due::Target(aware + TimeDelta::days(3)),
                 });
                 let (days, when) = if incident.wrongful_purpose {
@@ -101,6 +111,8 @@ pub fn deadlines(incident: &Incident) -> Vec<Deadline> {
                     short: "APPI: final report",
                     when,
                     source: "APPI Art. 26(1); PPC Rules Art. 8(2)",
+                    duty_ja: "個人情報保護委員会への確報",
+                    source_ja: "個人情報保護法第26条第1項、規則第8条第2項",
                     due: Due::By(end_of_day_n(aware, days)),
                 });
                 out.push(Deadline {
@@ -110,6 +122,8 @@ pub fn deadlines(incident: &Incident) -> Vec<Deadline> {
                     short: "APPI: individuals",
                     when: "promptly, as the situation allows",
                     source: "APPI Art. 26(2); PPC Rules Art. 10",
+                    duty_ja: "本人への通知",
+                    source_ja: "個人情報保護法第26条第2項、規則第10条",
                     due: Due::NoFixedTime,
                 });
             }
@@ -131,29 +145,44 @@ impl Deadline {
     /// Time left at `now`: "2d 03h 10m left", "due now", "overdue by 1d 00h 00m"; for
     /// duties without a fixed time, "as soon as possible".
     pub fn left_text(&self, now: DateTime<Utc>) -> String {
+        self.left_text_in(now, Lang::En)
+    }
+
+    /// `left_text` in `lang`: in Japanese "残り 2日03時間10分", "期限到来", "1日00時間00分 超過",
+    /// "速やかに".
+    pub fn left_text_in(&self, now: DateTime<Utc>, lang: Lang) -> String {
         let due = match self.due {
             Due::By(t) | Due::Target(t) => t,
-            Due::NoFixedTime => return "as soon as possible".to_string(),
+            Due::NoFixedTime => {
+                return match lang {
+                    Lang::En => "as soon as possible",
+                    Lang::Ja => "速やかに",
+                }
+                .to_string()
+            }
         };
         let left = due - now;
-        if left > TimeDelta::zero() {
-            format!("{} left", span(left))
-        } else if left == TimeDelta::zero() {
-            "due now".to_string()
-        } else {
-            format!("overdue by {}", span(-left))
+        match (left.cmp(&TimeDelta::zero()), lang) {
+            (std::cmp::Ordering::Greater, Lang::En) => format!("{} left", span(left, lang)),
+            (std::cmp::Ordering::Greater, Lang::Ja) => format!("残り {}", span(left, lang)),
+            (std::cmp::Ordering::Equal, Lang::En) => "due now".to_string(),
+            (std::cmp::Ordering::Equal, Lang::Ja) => "期限到来".to_string(),
+            (std::cmp::Ordering::Less, Lang::En) => format!("overdue by {}", span(-left, lang)),
+            (std::cmp::Ordering::Less, Lang::Ja) => format!("{} 超過", span(-left, lang)),
         }
     }
 }
 
-/// "3d 04h 05m" (minutes rounded down; under a minute: seconds).
-fn span(d: TimeDelta) -> String {
+/// "3d 04h 05m" (minutes rounded down; under a minute: seconds); in Japanese "3日04時間05分".
+fn span(d: TimeDelta, lang: Lang) -> String {
     let secs = d.num_seconds();
-    if secs < 60 {
-        return format!("{secs}s");
-    }
     let (days, hours, minutes) = (secs / 86_400, secs % 86_400 / 3600, secs % 3600 / 60);
-    format!("{days}d {hours:02}h {minutes:02}m")
+    match (secs < 60, lang) {
+        (true, Lang::En) => format!("{secs}s"),
+        (true, Lang::Ja) => format!("{secs}秒"),
+        (false, Lang::En) => format!("{days}d {hours:02}h {minutes:02}m"),
+        (false, Lang::Ja) => format!("{days}日{hours:02}時間{minutes:02}分"),
+    }
 }
 
 /// Appends the incident's deadlines to a `report summary` (figure, value): the discovery

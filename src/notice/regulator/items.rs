@@ -3,7 +3,6 @@
 
 use super::facts::{Facts, FieldFacts};
 use super::{count, Block, Chart, Text};
-use crate::inventory::Lang;
 use crate::notice::deadline::Due;
 
 /// Who reports, when the report was prepared, over which window, and how to read it.
@@ -53,10 +52,10 @@ pub(super) fn deadlines(facts: &Facts, t: &Text) -> Vec<Block> {
                 Due::NoFixedTime => t.pick("no fixed time", "期限の定めなし"),
             };
             vec![
-                duty(d.figure, d.duty, t),
+                t.pick(d.duty, d.duty_ja),
                 due,
-                left(d, facts, t),
-                rule(d.figure, d.source, t),
+                d.left_text_in(facts.as_of, t.lang),
+                t.pick(d.source, d.source_ja),
             ]
         })
         .collect();
@@ -64,7 +63,7 @@ pub(super) fn deadlines(facts: &Facts, t: &Text) -> Vec<Block> {
         .deadlines
         .iter()
         .filter_map(|d| match d.due {
-            Due::By(at) | Due::Target(at) => Some((duty(d.figure, d.duty, t), at)),
+            Due::By(at) | Due::Target(at) => Some((t.pick(d.duty, d.duty_ja), at)),
             Due::NoFixedTime => None,
         })
         .collect();
@@ -91,56 +90,6 @@ pub(super) fn deadlines(facts: &Facts, t: &Text) -> Vec<Block> {
             zone: t.zone,
         }),
     ]
-}
-
-/// A duty's name and its rule in the report's language.
-fn duty(figure: &str, english: &str, t: &Text) -> String {
-    let ja = match figure {
-        "deadline_gdpr_authority" => "監督機関への通知",
-        "deadline_gdpr_data_subjects" => "データ主体への連絡",
-        "deadline_appi_preliminary_report" => "個人情報保護委員会への速報",
-        "deadline_appi_final_report" => "個人情報保護委員会への確報",
-        "deadline_appi_individuals" => "本人への通知",
-        _ => english,
-    };
-    t.pick(english, ja)
-}
-
-fn rule(figure: &str, english: &str, t: &Text) -> String {
-    let ja = match figure {
-        "deadline_gdpr_authority" => "GDPR第33条第1項",
-        "deadline_gdpr_data_subjects" => "GDPR第34条第1項",
-        "deadline_appi_preliminary_report" => "個人情報保護法第26条第1項、規則第8条第1項",
-        "deadline_appi_final_report" => "個人情報保護法第26条第1項、規則第8条第2項",
-        "deadline_appi_individuals" => "個人情報保護法第26条第2項、規則第10条",
-        _ => english,
-    };
-    t.pick(english, ja)
-}
-
-/// Time left at the report's `as_of`, in its language.
-fn left(d: &crate::notice::deadline::Deadline, facts: &Facts, t: &Text) -> String {
-    let english = d.left_text(facts.as_of);
-    if t.lang == Lang::En {
-        return english;
-    }
-    if let Some(span) = english.strip_suffix(" left") {
-        format!("残り {}", ja_span(span))
-    } else if let Some(span) = english.strip_prefix("overdue by ") {
-        format!("{} 超過", ja_span(span))
-    } else if english == "due now" {
-        "期限到来".to_string()
-    } else {
-        "速やかに".to_string()
-    }
-}
-
-/// "3d 04h 05m" as "3日04時間05分"; "12s" as "12秒".
-fn ja_span(span: &str) -> String {
-    span.replace("d ", "日")
-        .replace("h ", "時間")
-        .replace('m', "分")
-        .replace('s', "秒")
 }
 
 /// The pages served to someone other than their owner.
