@@ -55,7 +55,7 @@ pub struct Facts {
     pub minutes: Option<Vec<(i64, u64)>>,
     pub discovered_at: Option<DateTime<Utc>>,
     pub wrongful_purpose: bool,
-    /// This jurisdiction's deadlines (empty without an `incident:` block naming it).
+    /// The incident's deadlines, every jurisdiction's (`of` keeps one's).
     pub deadlines: Vec<Deadline>,
     /// Per data category of an exposed field (inventory order): its exposed fields' labels
     /// and the people with any of them exposed.
@@ -73,7 +73,6 @@ impl Facts {
     pub fn gather(
         audit: &Audit,
         users: &DataFrame,
-        jurisdiction: Jurisdiction,
         lang: Lang,
         as_of: DateTime<Utc>,
     ) -> Result<Facts> {
@@ -91,12 +90,7 @@ impl Facts {
             .collect::<Result<_>>()?;
         let categories = category_people(audit, users, &fields)?;
         let incident = inventory.incident.as_ref();
-        let deadlines = incident
-            .map(deadlines)
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|d| d.jurisdiction == jurisdiction)
-            .collect();
+        let deadlines = incident.map(deadlines).unwrap_or_default();
         let minutes = match audit.has_timeline() {
             true => Some(minutes(audit)?),
             false => None,
@@ -127,6 +121,14 @@ impl Facts {
             deadlines,
             marked_people,
         })
+    }
+
+    /// The same facts with only `jurisdiction`'s deadlines (none when the incident does
+    /// not name it): the facts are gathered once for every report.
+    pub fn of(&self, jurisdiction: Jurisdiction) -> Facts {
+        let mut facts = self.clone();
+        facts.deadlines.retain(|d| d.jurisdiction == jurisdiction);
+        facts
     }
 
     /// People whose data someone else saw, possible exposures included.

@@ -138,15 +138,21 @@ pub fn document(
     lang: Lang,
     as_of: DateTime<Utc>,
 ) -> Result<Document> {
-    let facts = Facts::gather(audit, users, jurisdiction, lang, as_of)?;
+    let facts = Facts::gather(audit, users, lang, as_of)?;
+    Ok(document_of(audit, &facts, jurisdiction, lang))
+}
+
+/// The report for `jurisdiction` from facts gathered in `lang`.
+fn document_of(audit: &Audit, facts: &Facts, jurisdiction: Jurisdiction, lang: Lang) -> Document {
     let t = Text {
         lang,
         zone: audit.zone,
     };
-    Ok(match jurisdiction {
+    let facts = facts.of(jurisdiction);
+    match jurisdiction {
         Jurisdiction::Appi => appi::document(&facts, &t),
         Jurisdiction::Gdpr => gdpr::document(&facts, &t),
-    })
+    }
 }
 
 /// The report as text in `style`.
@@ -171,9 +177,13 @@ pub fn files(
         .as_ref()
         .map(|i| i.jurisdictions.clone())
         .unwrap_or_default();
+    if jurisdictions.is_empty() {
+        return Ok(Vec::new());
+    }
+    let facts = Facts::gather(audit, users, lang, as_of)?;
     let mut out = Vec::new();
     for jurisdiction in jurisdictions {
-        let doc = document(audit, users, jurisdiction, lang, as_of)?;
+        let doc = document_of(audit, &facts, jurisdiction, lang);
         for style in [Style::Markdown, Style::Html] {
             out.push((file_name(jurisdiction, style), render(&doc, style)?));
         }
