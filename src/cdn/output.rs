@@ -103,12 +103,19 @@ pub fn write(derived: &Derived, output: &Path, zone: &Zone) -> Result<()> {
     })
 }
 
+/// Where each slice of `SLICE` rows starts (one, empty, for an empty frame).
+fn slice_starts(frame: &Frame) -> impl Iterator<Item = usize> {
+    (0..frame.df.height().max(1)).step_by(SLICE)
+}
+
+/// The slice of rows from `start`, with its text.
+fn slice_text(frame: &Frame, start: usize) -> Result<DataFrame> {
+    with_text(frame, &frame.df.slice(start as i64, SLICE))
+}
+
 /// The frame's rows in slices of `SLICE`, with their text.
 fn slices(frame: &Frame) -> impl Iterator<Item = Result<DataFrame>> + '_ {
-    let height = frame.df.height();
-    (0..height.max(1))
-        .step_by(SLICE)
-        .map(move |start| with_text(frame, &frame.df.slice(start as i64, SLICE)))
+    slice_starts(frame).map(move |start| slice_text(frame, start))
 }
 
 /// Feeds `write` the slices with their text, made on a thread of their own meanwhile: the
@@ -144,7 +151,7 @@ fn write_parquet(frame: &Frame, file: &mut (impl std::io::Write + Send)) -> Resu
         .with_compression(ParquetCompression::Lz4Raw)
         .batched(&schema)
         .map_err(polars_bug)?;
-    let starts: Vec<usize> = (0..frame.df.height().max(1)).step_by(SLICE).collect();
+    let starts: Vec<usize> = slice_starts(frame).collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let encoder = &writer;
@@ -157,13 +164,12 @@ fn write_parquet(frame: &Frame, file: &mut (impl std::io::Write + Send)) -> Resu
                 let Some(&start) = starts.get(i) else {
                     break;
                 };
-                let groups =
-                    with_text(frame, &frame.df.slice(start as i64, SLICE)).and_then(|df| {
-                        encoder
-                            .encode_and_compress(&df)
-                            .collect::<PolarsResult<Vec<_>>>()
-                            .map_err(polars_bug)
-                    });
+                let groups = slice_text(frame, start).and_then(|df| {
+                    encoder
+                        .encode_and_compress(&df)
+                        .collect::<PolarsResult<Vec<_>>>()
+                        .map_err(polars_bug)
+                });
                 if tx.send((i, groups)).is_err() {
                     break;
                 }
