@@ -113,6 +113,18 @@ impl Dicts {
         }
     }
 
+    /// Every `CODED` column with its table, in `CODED`'s order (each table borrowed once,
+    /// so the columns can be numbered side by side).
+    pub fn tables(&mut self) -> [(&'static str, &mut Dict); 4] {
+        let [path, viewer, status, node] = CODED;
+        [
+            (path, &mut self.path),
+            (viewer, &mut self.viewer),
+            (status, &mut self.status),
+            (node, &mut self.node),
+        ]
+    }
+
     /// `part`'s number columns renumbered into these tables (its own are `local`).
     pub fn absorb(&mut self, mut part: DataFrame, local: &Dicts) -> Result<DataFrame> {
         let mut local = local.clone();
