@@ -20,9 +20,7 @@ pub fn run(
     output: Option<PathBuf>,
     by: Option<UnmappedRows>,
 ) -> Result<()> {
-    if by.is_some() {
-        return Err(InputError::usage("--by sets the rows of `report unmapped` only").into());
-    }
+    super::report::check_by(by, false)?;
     let style = match format {
         Some(ReportFormat::Document(style)) => style,
         Some(ReportFormat::Table(_)) => {

@@ -22,9 +22,7 @@ pub fn run(
     output: Option<PathBuf>,
     by: Option<UnmappedRows>,
 ) -> Result<()> {
-    if by.is_some() && kind != ReportKind::Unmapped {
-        return Err(InputError::usage("--by sets the rows of `report unmapped` only").into());
-    }
+    check_by(by, kind == ReportKind::Unmapped)?;
     if *regulator != RegulatorArgs::default() {
         return Err(InputError::usage(
             "--jurisdiction, --lang and --as-of are flags of `report regulator`",
@@ -77,6 +75,14 @@ pub fn run(
         );
     }
     super::print_notes(audit.assumption_notes(users_absent));
+    Ok(())
+}
+
+/// `--by` is a flag of `report unmapped` (`unmapped`: the report asked for is that one).
+pub(super) fn check_by(by: Option<UnmappedRows>, unmapped: bool) -> Result<()> {
+    if by.is_some() && !unmapped {
+        return Err(InputError::usage("--by sets the rows of `report unmapped` only").into());
+    }
     Ok(())
 }
 
