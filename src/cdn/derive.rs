@@ -11,7 +11,7 @@ use super::attribute::{attribute, with_cache_keys};
 use super::dict::{Dicts, CODED};
 use super::read::{check_unique_origin_ids, read_one, sort_by_time};
 use super::ATTRIBUTION;
-use super::{coarse, vendor, Attribution, LogFormat, Options, Resolution, Viewer};
+use super::{coarse, delivered, Attribution, LogFormat, Options, Resolution, Viewer};
 use crate::error::InputError;
 use crate::exposure::{Format, ReadOptions};
 use crate::frame::names::{ORIGIN_TS, OWNER_ID, VIEWER_ID};
@@ -119,7 +119,7 @@ fn read_all(
         .viewer
         .clone()
         .unwrap_or(Viewer::Field(VIEWER_ID.into()));
-    let reading = vendor::Reading {
+    let reading = delivered::Reading {
         format: &options.format,
         viewer: &viewer,
         node: node.as_deref(),
@@ -138,7 +138,7 @@ fn read_all(
         files[range.clone()]
             .iter()
             .map(|path| {
-                let delivered = vendor::read(path, &reading)?;
+                let delivered = delivered::read(path, &reading)?;
                 let mut dicts = shared
                     .lock()
                     .map_err(|_| anyhow::anyhow!("internal error: a worker thread failed"))?;
@@ -214,10 +214,10 @@ fn flags(df: DataFrame) -> Result<DataFrame> {
     df.lazy()
         .with_columns([
             col("class")
-                .eq(lit(vendor::Class::Origin as u32))
+                .eq(lit(delivered::Class::Origin as u32))
                 .alias("is_origin"),
             col("class")
-                .eq(lit(vendor::Class::NoPage as u32))
+                .eq(lit(delivered::Class::NoPage as u32))
                 .alias("no_page"),
         ])
         .collect()

@@ -15,7 +15,7 @@ use crate::exposure::partitions::{overlaps, walk};
 use crate::exposure::{expand_log, Listing};
 use crate::exposure::{glob_files, is_glob};
 
-use super::vendor::LogFormat;
+use super::delivered::LogFormat;
 
 const HOUR: i64 = 3_600_000_000;
 

@@ -5,12 +5,12 @@
 
 mod attribute;
 mod coarse;
+pub mod delivered;
 mod derive;
 pub mod dict;
 pub mod files;
 mod output;
 mod read;
-pub mod vendor;
 
 use std::path::PathBuf;
 
@@ -24,8 +24,8 @@ use crate::frame::names::{CACHE_STATUS, ORIGIN_TS, OWNER_ID, VIEWER_ID};
 use crate::frame::polars_bug;
 pub use attribute::cache_key;
 use attribute::counts;
+pub use delivered::{LogFormat, Viewer};
 pub use output::{read_log, write};
-pub use vendor::{LogFormat, Viewer};
 
 /// The columns a CDN log needs (plus the `--origin-id` column when given).
 pub const CDN_COLUMNS: [&str; 4] = ["ts", "path", VIEWER_ID, CACHE_STATUS];

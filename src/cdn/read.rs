@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use polars::prelude::*;
 
-use super::vendor::Class;
+use super::delivered::Class;
 use super::{Options, CACHE_NODE, CDN_COLUMNS};
 use crate::error::{InputError, Location};
 use crate::exposure::{

@@ -4,10 +4,10 @@
 //! variants, full URLs, unmapped paths, anonymous viewers, and a registered table in
 //! which many users have no bank account or card on file. Deterministic per seed. With
 //! `--cdn` the responses go through a simulated cache (`cdn`), and the CDN's log is written
-//! in the contract's columns or as a vendor delivers it (`vendor`).
+//! in the contract's columns or as a vendor delivers it (`delivered`).
 
 mod cdn;
-mod vendor;
+mod delivered;
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -21,7 +21,7 @@ use crate::error::InputError;
 use crate::frame::names::{OWNER_ID, USER_ID, VIEWER_ID};
 use crate::frame::{polars_bug, utc_micros};
 use crate::report::write_private;
-pub use vendor::{APACHE_LOG_FORMAT, NGINX_LOG_FORMAT};
+pub use delivered::{APACHE_LOG_FORMAT, NGINX_LOG_FORMAT};
 
 /// The bundled inventory the synthetic incident is drawn against.
 pub const INVENTORY: &str = include_str!("../../inventory/mercari-2017.yaml");
@@ -177,7 +177,7 @@ pub fn write(spec: &Spec, dir: &Path) -> Result<Vec<String>> {
     // log (no owner_id) is written beside it: in the contract's columns, or as a vendor
     // delivers it (caches per node when the vendor names its nodes).
     let logs = if spec.log_format.is_vendor() {
-        let nodes = vendor::nodes(spec.log_format).len().max(1);
+        let nodes = delivered::nodes(spec.log_format).len().max(1);
         Logs::Vendor(cdn::serve(spec, &mut rng, nodes))
     } else if spec.cdn {
         let (log, cdn) = cdn::simulate(spec, &mut rng)?;
@@ -267,12 +267,12 @@ fn write_vendor_logs(
     log_name: &str,
 ) -> Result<(Vec<String>, String)> {
     let format = spec.log_format;
-    let out = vendor::write(format, served, spec.seed, dir)?;
+    let out = delivered::write(format, served, spec.seed, dir)?;
     write_private(
         &dir.join(log_name),
         &log_bytes(out.truth, LogFormat::Parquet, false)?,
     )?;
-    let folder = dir.join(vendor::FOLDER);
+    let folder = dir.join(delivered::FOLDER);
     let written = vec![
         format!(
             "{}: {} rows (the truth: owner_id of every response)",
@@ -284,10 +284,10 @@ fn write_vendor_logs(
             folder.display(),
             spec.rows,
             out.files,
-            vendor::name(format)
+            delivered::name(format)
         ),
     ];
-    Ok((written, vendor::readme_note(format, log_name)))
+    Ok((written, delivered::readme_note(format, log_name)))
 }
 
 /// `registered.csv`; returns its number of users.
