@@ -8,7 +8,7 @@ use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::audit::{ReportKind, Tier};
-use crate::cdn::{self, CacheKey};
+use crate::cdn::{self, CacheKey, Topology};
 use crate::error::{InputError, InputResult};
 use crate::exposure;
 use crate::generate::LogFormat;
@@ -113,6 +113,12 @@ value_enum!(Format {
 value_enum!(CacheKey {
     Path => "path" ("The normalised path (scheme, host, query, fragment and trailing slash dropped)"),
     PathQuery => "path+query" ("The normalised path and the query string, as written"),
+    HostPath => "host+path" ("The host the request named and the normalised path"),
+    HostPathQuery => "host+path+query" ("The host, the normalised path and the query string"),
+});
+value_enum!(Topology {
+    Edge => "edge" ("Every cache node fetches from the origin itself: a miss is the origin's page"),
+    Tiered => "tiered" ("Every node fetches through a shared tier (regional caches, a shield, upper tiers, a parent): a miss may be the tier's copy of another node's page"),
 });
 value_enum!(Streaming {
     Auto => "auto" ("For logs over 256 MiB (Parquet, or plain CSV and NDJSON whose times the fast parser reads), without --relations or --derive-owners"),
@@ -471,7 +477,7 @@ impl InputArgs {
             Some(self.derive.options()?)
         } else if self.derive != DeriveArgs::default() {
             return Err(InputError::usage(
-                "--log-format, --viewer, --cache-node, --ts-resolution, --statuses, --cache-key, --origin-status, --cached-status, --max-age and --origin-id need --derive-owners (the logs are CDN logs)",
+                "--log-format, --viewer, --cache-node, --ts-resolution, --statuses, --cache-key, --cache-topology, --fill-methods, --max-unidentified, --max-candidates, --origin-status, --cached-status, --max-age and --origin-id need --derive-owners (the logs are CDN logs)",
             ));
         } else {
             None
@@ -549,9 +555,21 @@ fn parse_ts_format(text: &str) -> Result<String, String> {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Args)]
 #[command(next_help_heading = "Starting from a CDN log")]
 pub struct DeriveArgs {
-    /// What the CDN keys its cache on [default: path]
+    /// What the CDN keys its cache on [default: the format's documented key: contract path, cloudfront host+path, cloudflare, akamai and fastly host+path+query, nginx path+query, apache host+path+query with %v, w3c path+query]
     #[arg(long, value_enum, value_name = "KEY")]
     pub cache_key: Option<CacheKey>,
+    /// How caches are arranged between the viewers and the origin [default: the format's: tiered for cloudfront, cloudflare, akamai and fastly (regional edge caches, Tiered Cache, parents, shields); edge for the others]
+    #[arg(long, value_enum, value_name = "TOPOLOGY")]
+    pub cache_topology: Option<Topology>,
+    /// Request methods whose responses fill a page cache; others are counted and never fill it [default: GET,HEAD]
+    #[arg(long, value_name = "METHOD,...", value_delimiter = ',')]
+    pub fill_methods: Option<Vec<String>>,
+    /// The largest share of responses with a page that may name no viewer (e.g. 20% or 0.2); past it, a delivered log is refused as one that does not record who asked [default: 50%]
+    #[arg(long, value_name = "SHARE", value_parser = parse_share)]
+    pub max_unidentified: Option<Share>,
+    /// More possible owners than this and a response is left unattributed, as too many to name [default: 100]
+    #[arg(long, value_name = "N")]
+    pub max_candidates: Option<usize>,
     /// cache_status values of responses rendered by the origin, comma-separated [default: MISS,PASS]
     #[arg(long, value_name = "STATUS,...", value_delimiter = ',')]
     pub origin_status: Option<Vec<String>>,
@@ -564,7 +582,7 @@ pub struct DeriveArgs {
     /// Column naming the origin request each response came from (request collapsing id): joined on directly, preferred when the CDN logs one
     #[arg(long, value_name = "COLUMN")]
     pub origin_id: Option<String>,
-    /// The log as delivered: contract, cloudfront, cloudflare, akamai, fastly, nginx:'LOG_FORMAT', apache:'LOGFORMAT' or w3c [default: contract]
+    /// The log as delivered: contract, cloudfront, cloudflare[:'FIELDS'], akamai[:'FIELDS'], fastly, nginx:'LOG_FORMAT', apache:'LOGFORMAT' or w3c [default: contract]
     #[arg(long, value_name = "FORMAT")]
     pub log_format: Option<String>,
     /// Who asked, in a delivered log: cookie:NAME, header:NAME, field:COLUMN, ip or ip+ua
@@ -583,6 +601,31 @@ pub struct DeriveArgs {
 
 fn parse_viewer(text: &str) -> Result<cdn::Viewer, String> {
     cdn::Viewer::parse(text)
+}
+
+/// A share from 0 to 1, kept in millionths (so that the flags compare exactly).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Share(u32);
+
+impl Share {
+    pub fn value(self) -> f64 {
+        f64::from(self.0) / 1_000_000.0
+    }
+}
+
+/// A share: `20%` or `0.2`, from 0 to 1.
+fn parse_share(text: &str) -> Result<Share, String> {
+    let text = text.trim();
+    let value = match text.strip_suffix('%') {
+        Some(percent) => percent.trim().parse::<f64>().map(|p| p / 100.0),
+        None => text.parse::<f64>(),
+    };
+    match value {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(Share((v * 1_000_000.0).round() as u32)),
+        _ => Err(format!(
+            "{text:?}: expected a share from 0% to 100% (or 0 to 1)"
+        )),
+    }
 }
 
 impl DeriveArgs {
@@ -608,6 +651,19 @@ impl DeriveArgs {
         options.resolution = self.ts_resolution;
         if let Some(statuses) = &self.statuses {
             options.page_statuses = statuses.clone();
+        }
+        options.topology = self.cache_topology;
+        if let Some(methods) = &self.fill_methods {
+            options.fill_methods = methods.iter().map(|m| m.trim().to_uppercase()).collect();
+        }
+        if let Some(share) = self.max_unidentified {
+            options.max_unidentified = share.value();
+        }
+        if let Some(cap) = self.max_candidates {
+            if cap == 0 {
+                return Err(InputError::usage("--max-candidates: at least 1"));
+            }
+            options.max_candidates = cap;
         }
         options.check()?;
         Ok(options)

@@ -84,12 +84,14 @@ pub struct Inputs {
     /// The log's path values, encoded on the first audit and kept for the next ones
     /// (an edited inventory is matched again without re-reading or re-encoding the log).
     paths: std::sync::OnceLock<Encoded>,
-    /// With `--derive-owners`: what the derivation found in the window.
-    pub derivation: Option<cdn::Counts>,
+    /// With `--derive-owners`: what the derivation found in the window, and assumed.
+    pub derivation: Option<(cdn::Counts, cdn::Facts)>,
     /// Files of a partitioned folder left unread: their partitions lie outside the window.
     pub files_pruned: usize,
     /// Marker and hidden files of a folder left unread (`_SUCCESS`, `.crc`, `.name`).
     pub files_marked: usize,
+    /// CDN log files whose name's hour lies about what they hold, read anyway.
+    pub files_misnamed: usize,
 }
 
 /// Parquet logs larger than this are streamed unless told otherwise: read whole, a log
@@ -182,11 +184,11 @@ fn read_log(
     args: &Options,
     files: &[PathBuf],
     options: &ReadOptions,
-) -> Result<(Log, Option<cdn::Counts>)> {
+) -> Result<(Log, Option<(cdn::Counts, cdn::Facts)>)> {
     match &args.derive {
         Some(derive) => {
-            let (log, counts) = cdn::read_log(files, options, derive)?;
-            Ok((log, Some(counts)))
+            let (log, counts, facts) = cdn::read_log(files, options, derive)?;
+            Ok((log, Some((counts, facts))))
         }
         None => Ok((Log::read(files, options)?, None)),
     }
@@ -206,6 +208,12 @@ impl Inputs {
                     inputs.log.files.len(),
                     inputs.log.files.len() + inputs.files_pruned,
                     inputs.files_pruned
+                );
+            }
+            if inputs.files_misnamed > 0 {
+                eprintln!(
+                    "note: read {} CDN log file(s) whose name's hour does not match the times they hold",
+                    inputs.files_misnamed
                 );
             }
             if inputs.files_marked > 0 {
@@ -277,7 +285,7 @@ impl Inputs {
             (log, finished(registered), finished(relations))
         });
         let (log, derivation) = log?;
-        if let Some(counts) = derivation.as_ref().filter(|c| c.unattributed > 0) {
+        if let Some((counts, _)) = derivation.as_ref().filter(|(c, _)| c.unattributed > 0) {
             warnings.push(counts.unattributed_line());
         }
         if log.weighted && args.relations.is_some() {
@@ -317,6 +325,7 @@ impl Inputs {
             derivation,
             files_pruned: listing.pruned,
             files_marked: listing.markers,
+            files_misnamed: listing.misnamed,
         })
     }
 

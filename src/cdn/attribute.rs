@@ -6,19 +6,19 @@ use std::borrow::Cow;
 use anyhow::Result;
 use polars::prelude::*;
 
-use super::dict::Dict;
-use super::{Attribution, CacheKey, Counts, Options, ATTRIBUTION, CACHE_NODE};
+use super::dict::{Dict, Dicts};
+use super::{Attribution, CacheKey, Counts, Options, Reason, ATTRIBUTION, CACHE_NODE};
 use crate::frame::cells;
 use crate::frame::names::{CACHE_STATUS, ORIGIN_TS, OWNER_ID, VIEWER_ID};
 use crate::frame::{polars_bug, utc_micros};
 use crate::inventory::normalise_path;
 
-/// The cache key of a raw path.
+/// The cache key of a raw path (the host, when the key has it, is keyed apart).
 pub fn cache_key(raw: &str, key: CacheKey) -> Cow<'_, str> {
     let path = normalise_path(raw);
-    match key {
-        CacheKey::Path => path,
-        CacheKey::PathQuery => {
+    match key.without_host() {
+        CacheKey::Path | CacheKey::HostPath => path,
+        CacheKey::PathQuery | CacheKey::HostPathQuery => {
             let before_fragment = raw.split('#').next().unwrap_or(raw);
             match before_fragment.split_once('?') {
                 Some((_, query)) if !query.is_empty() => Cow::Owned(format!("{path}?{query}")),
@@ -28,11 +28,18 @@ pub fn cache_key(raw: &str, key: CacheKey) -> Cow<'_, str> {
     }
 }
 
-/// Adds `key`, a number per cache key: each distinct path (the `path` numbers of `paths`)
-/// is turned into its cache key once, and every row gets its key by its path's number.
-pub(super) fn with_cache_keys(mut df: DataFrame, key: CacheKey, paths: &Dict) -> Result<DataFrame> {
+/// Adds `key`, a number per (node, cache key), and `tier_key`, a number per cache key:
+/// each distinct path (the `path` numbers of the tables) is turned into its cache key once,
+/// with the host's number when the key has it (hosts compared in any case), and every row
+/// gets its key by its path's number.
+pub(super) fn with_cache_keys(
+    mut df: DataFrame,
+    key: CacheKey,
+    dicts: &Dicts,
+) -> Result<DataFrame> {
     let mut by_key: PlHashMap<Cow<str>, u32> = PlHashMap::default();
-    let of_path: Vec<u32> = paths
+    let of_path: Vec<u32> = dicts
+        .path
         .values()
         .map(|path| {
             let next = by_key.len() as u32;
@@ -49,10 +56,38 @@ pub(super) fn with_cache_keys(mut df: DataFrame, key: CacheKey, paths: &Dict) ->
         .iter()
         .map(|code| code.map_or(0, |c| of_path[c as usize]))
         .collect();
+    if key.has_host() {
+        with_hosts(&df, &mut keys, &dicts.host)?;
+    }
+    df.with_column(Column::new("tier_key".into(), keys.clone()))
+        .map_err(polars_bug)?;
     per_node(&df, &mut keys)?;
     df.with_column(Column::new("key".into(), keys))
         .map_err(polars_bug)?;
     Ok(df)
+}
+
+/// The key becomes one number per (host, key), hosts lower-cased as CDNs compare them.
+fn with_hosts(df: &DataFrame, keys: &mut [u32], hosts: &Dict) -> Result<()> {
+    let Ok(codes) = df.column("host") else {
+        return Ok(());
+    };
+    let codes = codes.u32().map_err(polars_bug)?;
+    let mut lower: PlHashMap<String, u32> = PlHashMap::default();
+    let host_of: Vec<u32> = hosts
+        .values()
+        .map(|h| {
+            let next = lower.len() as u32;
+            *lower.entry(h.to_ascii_lowercase()).or_insert(next)
+        })
+        .collect();
+    let mut pairs: PlHashMap<(Option<u32>, u32), u32> = PlHashMap::default();
+    for (key, host) in keys.iter_mut().zip(codes.iter()) {
+        let host = host.map(|h| host_of[h as usize]);
+        let next = pairs.len() as u32;
+        *key = *pairs.entry((host, *key)).or_insert(next);
+    }
+    Ok(())
 }
 
 /// Caches are per node: the key becomes one number per (node, key) pair, when the log
@@ -139,7 +174,7 @@ pub(super) fn attribute(rows: LazyFrame, options: &Options) -> Result<LazyFrame>
             .then(lit(Attribution::NoPage as u32))
             .when(col("is_origin"))
             .then(lit(Attribution::Origin as u32))
-            .when(found)
+            .when(found.clone())
             .then(lit(Attribution::Cached as u32))
             .otherwise(lit(Attribution::Unattributed as u32))
             .cast(DataType::UInt32)
@@ -150,8 +185,15 @@ pub(super) fn attribute(rows: LazyFrame, options: &Options) -> Result<LazyFrame>
             .not()
             .and(col("no_page").not())
             .and(col(ORIGIN_TS).is_not_null())
-            .and(fresh.not())
+            .and(fresh.clone().not())
             .alias("too_old"),
+        when(col("is_origin").or(col("no_page")).or(found))
+            .then(lit(Reason::None as u32))
+            .when(col(ORIGIN_TS).is_not_null().and(fresh.not()))
+            .then(lit(Reason::TooOld as u32))
+            .otherwise(lit(Reason::NoFill as u32))
+            .cast(DataType::UInt32)
+            .alias("reason"),
     ]))
 }
 
@@ -237,6 +279,41 @@ fn with_latest_origin(rows: LazyFrame) -> Result<LazyFrame> {
 }
 
 pub(super) fn counts(df: &DataFrame) -> Result<Counts> {
+    let sums = df
+        .clone()
+        .lazy()
+        .select(count_exprs())
+        .collect()
+        .map_err(polars_bug)?;
+    counts_of(&sums, 0)
+}
+
+/// The counts of each cache node (its name; `""` for none), in the tables' order.
+pub(super) fn counts_by_node(df: &DataFrame, dicts: &Dicts) -> Result<Vec<(String, Counts)>> {
+    let sums = df
+        .clone()
+        .lazy()
+        .group_by([col(CACHE_NODE)])
+        .agg(count_exprs())
+        .sort([CACHE_NODE], SortMultipleOptions::default())
+        .collect()
+        .map_err(polars_bug)?;
+    let nodes = sums
+        .column(CACHE_NODE)
+        .map_err(polars_bug)?
+        .u32()
+        .map_err(polars_bug)?
+        .clone();
+    let mut out = Vec::with_capacity(sums.height());
+    for (row, node) in nodes.iter().enumerate() {
+        let name = node.map_or(String::new(), |n| dicts.node.value(n).to_string());
+        out.push((name, counts_of(&sums, row)?));
+    }
+    Ok(out)
+}
+
+/// The sums `Counts` is made of.
+fn count_exprs() -> Vec<Expr> {
     let is = |value: Attribution| {
         col(ATTRIBUTION)
             .eq(lit(value as u32))
@@ -244,20 +321,29 @@ pub(super) fn counts(df: &DataFrame) -> Result<Counts> {
             .cast(DataType::UInt64)
             .alias(value.name())
     };
-    let sums = df
-        .clone()
-        .lazy()
-        .select([
-            len().cast(DataType::UInt64).alias("responses"),
-            is(Attribution::Origin),
-            is(Attribution::Ambiguous),
-            is(Attribution::Unattributed),
-            is(Attribution::NoPage),
-            col("too_old").sum().cast(DataType::UInt64).alias("too_old"),
-        ])
-        .collect()
-        .map_err(polars_bug)?;
-    let get = |name: &str| cells::number(&sums, name, 0);
+    let why = |reason: Reason| {
+        col("reason")
+            .eq(lit(reason as u32))
+            .sum()
+            .cast(DataType::UInt64)
+            .alias(reason.name())
+    };
+    vec![
+        len().cast(DataType::UInt64).alias("responses"),
+        is(Attribution::Origin),
+        is(Attribution::Ambiguous),
+        is(Attribution::Unattributed),
+        is(Attribution::NoPage),
+        col("too_old").sum().cast(DataType::UInt64).alias("too_old"),
+        why(Reason::Clock),
+        why(Reason::Tier),
+        why(Reason::Status),
+        why(Reason::TooMany),
+    ]
+}
+
+fn counts_of(sums: &DataFrame, row: usize) -> Result<Counts> {
+    let get = |name: &str| cells::number(sums, name, row);
     let responses = get("responses")?;
     let origin = get(Attribution::Origin.name())?;
     let no_page = get(Attribution::NoPage.name())?;
@@ -266,8 +352,12 @@ pub(super) fn counts(df: &DataFrame) -> Result<Counts> {
         origin,
         cached: responses - origin - no_page,
         ambiguous: get(Attribution::Ambiguous.name())?,
+        ambiguous_clock: get(Reason::Clock.name())?,
+        ambiguous_tier: get(Reason::Tier.name())?,
+        ambiguous_status: get(Reason::Status.name())?,
         unattributed: get(Attribution::Unattributed.name())?,
         too_old: get("too_old")?,
+        too_many: get(Reason::TooMany.name())?,
         no_page,
     })
 }

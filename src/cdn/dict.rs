@@ -92,9 +92,13 @@ pub struct Dicts {
     pub viewer: Dict,
     pub status: Dict,
     pub node: Dict,
+    pub host: Dict,
+    /// Cloudflare's RayID and ParentRayID.
+    pub ray: Dict,
 }
 
-/// The text columns a frame carries as numbers, by their tables.
+/// The text columns a frame carries as numbers, by their tables (`renderer` is a viewer;
+/// `parent` a ray), in the order `tables` numbers them side by side.
 pub const CODED: [&str; 4] = [
     "path",
     crate::frame::names::VIEWER_ID,
@@ -102,15 +106,38 @@ pub const CODED: [&str; 4] = [
     super::CACHE_NODE,
 ];
 
+/// Every coded column and its table's name, the optional ones after `CODED`.
+const ALL_CODED: [(&str, &str); 8] = [
+    ("path", "path"),
+    (crate::frame::names::VIEWER_ID, "viewer"),
+    (crate::frame::names::CACHE_STATUS, "status"),
+    (super::CACHE_NODE, "node"),
+    ("host", "host"),
+    ("renderer", "viewer"),
+    ("ray", "ray"),
+    ("parent", "ray"),
+];
+
 impl Dicts {
+    /// A table by its name in `ALL_CODED`.
+    fn named(&mut self, table: &str) -> &mut Dict {
+        match table {
+            "path" => &mut self.path,
+            "viewer" => &mut self.viewer,
+            "status" => &mut self.status,
+            "node" => &mut self.node,
+            "host" => &mut self.host,
+            _ => &mut self.ray,
+        }
+    }
+
     /// The table of one of the `CODED` columns.
     pub fn of(&mut self, column: &str) -> &mut Dict {
-        match column {
-            "path" => &mut self.path,
-            crate::frame::names::VIEWER_ID => &mut self.viewer,
-            crate::frame::names::CACHE_STATUS => &mut self.status,
-            _ => &mut self.node,
-        }
+        let table = ALL_CODED
+            .iter()
+            .find(|(c, _)| *c == column)
+            .map_or("node", |(_, t)| *t);
+        self.named(table)
     }
 
     /// Every `CODED` column with its table, in `CODED`'s order (each table borrowed once,
@@ -125,48 +152,36 @@ impl Dicts {
         ]
     }
 
-    /// `part`'s number columns renumbered into these tables (its own are `local`).
+    /// `part`'s number columns renumbered into these tables (its own are `local`); a
+    /// coded column the part does not have is left out.
     pub fn absorb(&mut self, mut part: DataFrame, local: &Dicts) -> Result<DataFrame> {
         let mut local = local.clone();
-        for name in CODED {
-            let table = self.of(name).merge(local.of(name));
+        let mut merged: Vec<(&str, Vec<u32>)> = Vec::new();
+        for (name, table) in ALL_CODED {
+            if part.column(name).is_err() {
+                continue;
+            }
+            let numbers = match merged.iter().find(|(t, _)| *t == table) {
+                Some((_, numbers)) => numbers.clone(),
+                None => {
+                    let numbers = self.named(table).merge(local.named(table));
+                    merged.push((table, numbers.clone()));
+                    numbers
+                }
+            };
             let codes = part
                 .column(name)
                 .map_err(polars_bug)?
                 .u32()
                 .map_err(polars_bug)?
                 .clone();
-            let renumbered: UInt32Chunked =
-                codes.iter().map(|c| c.map(|c| table[c as usize])).collect();
+            let renumbered: UInt32Chunked = codes
+                .iter()
+                .map(|c| c.map(|c| numbers[c as usize]))
+                .collect();
             part.with_column(renumbered.with_name(name.into()).into_column())
                 .map_err(polars_bug)?;
         }
         Ok(part)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn one_number_per_text_across_tables() {
-        let mut global = Dict::default();
-        assert_eq!(global.code("/a"), 0);
-        let mut local = Dict::default();
-        local.code("/b");
-        local.code("/a");
-        assert_eq!(global.merge(&local), vec![1, 0]);
-        let column = StringChunked::from_iter([Some("/b"), None, Some(""), Some("/c")]);
-        let codes = global.encode(&column, true).unwrap();
-        let codes: Vec<Option<u32>> = codes.iter().collect();
-        assert_eq!(codes, vec![Some(1), None, None, Some(2)]);
-        let texts: Vec<Option<String>> = global
-            .texts(&UInt32Chunked::from_iter([Some(2), None]))
-            .unwrap()
-            .iter()
-            .map(|t| t.map(str::to_string))
-            .collect();
-        assert_eq!(texts, vec![Some("/c".to_string()), None]);
     }
 }

@@ -4,13 +4,16 @@
 //! name's hour (UTC, the hour the requests were made) skips files that cannot hold a
 //! response of the window, with an hour's margin on each side; files before `--from` are
 //! kept, because an origin response before the window still attributes the cached
-//! responses in it, unless `--max-age` puts them out of reach.
+//! responses in it, unless `--max-age` puts them out of reach. A file the name would leave
+//! out is opened first: if its first or last line is not of the named hour (a file renamed,
+//! delayed entries filed elsewhere), the name lies and the file is read.
 
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDateTime;
 
 use crate::error::{InputError, InputResult, Location};
+
 use crate::exposure::partitions::{overlaps, walk};
 use crate::exposure::{expand_log, Listing};
 use crate::exposure::{glob_files, is_glob};
@@ -56,13 +59,59 @@ pub fn list(
     listing.files.sort();
     listing.files.dedup();
     if matches!(format, LogFormat::CloudFront) {
-        let before = listing.files.len();
-        listing
-            .files
-            .retain(|f| hour_of(f).is_none_or(|start| wanted(start, reach)));
-        listing.pruned = before - listing.files.len();
+        let mut kept = Vec::with_capacity(listing.files.len());
+        for file in std::mem::take(&mut listing.files) {
+            match hour_of(&file) {
+                Some(start) if !wanted(start, reach) => {
+                    if holds_its_hour(&file, start)? {
+                        listing.pruned += 1;
+                    } else {
+                        listing.misnamed += 1;
+                        kept.push(file);
+                    }
+                }
+                _ => kept.push(file),
+            }
+        }
+        listing.files = kept;
     }
     Ok(listing)
+}
+
+/// Whether a CloudFront text file's first and last lines lie in the hour its name gives
+/// (with the hour's margin either side). A file that is not W3C text with `date` and
+/// `time` fields cannot be checked this way, and is read.
+fn holds_its_hour(path: &Path, start: i64) -> InputResult<bool> {
+    let lines = super::delivered::text::read(path, true)?;
+    let Some(fields) = lines
+        .directives
+        .iter()
+        .find_map(|d| d.text.strip_prefix("Fields:"))
+    else {
+        return Ok(lines.rows() == 0);
+    };
+    let fields: Vec<&str> = fields.split_whitespace().collect();
+    let (Some(date), Some(time)) = (
+        fields.iter().position(|f| *f == "date"),
+        fields.iter().position(|f| *f == "time"),
+    ) else {
+        return Ok(false);
+    };
+    let at = |row: usize| -> Option<i64> {
+        let line = &lines.bytes[lines.starts[row]..lines.starts[row + 1] - 1];
+        let text = std::str::from_utf8(line).ok()?;
+        let values: Vec<&str> = text.split('\t').collect();
+        let stamp = format!("{} {}", values.get(date)?, values.get(time)?);
+        NaiveDateTime::parse_from_str(&stamp, "%Y-%m-%d %H:%M:%S")
+            .ok()
+            .map(|t| t.and_utc().timestamp_micros())
+    };
+    let rows = lines.rows();
+    if rows == 0 {
+        return Ok(true);
+    }
+    let inside = |t: Option<i64>| t.is_some_and(|t| t >= start - HOUR && t < start + 2 * HOUR);
+    Ok(inside(at(0)) && inside(at(rows - 1)))
 }
 
 /// Whether a file named for the hour starting at `start` may hold a response in

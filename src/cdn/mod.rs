@@ -1,16 +1,20 @@
 //! From a raw CDN log to an exposure log: whose page each response carried. An origin
 //! response rendered its own viewer's page; a cached one carried the page of the latest
-//! origin response for the same cache key at or before it (a backward as-of join by key).
-//! `read` reads and checks one file, `attribute` joins and counts.
+//! origin response that filled its cache (its node's store, or a shared tier's) before it.
+//! `read` reads a contract log and `delivered` a vendor's; `derive` puts them in time
+//! order and keys them; `attribute` (an exact clock, one tier) or `stores` (any clock, any
+//! topology) finds each response's page; `output` writes the derived log.
 
 mod attribute;
-mod coarse;
 pub mod delivered;
 mod derive;
 pub mod dict;
 pub mod files;
 mod output;
 mod read;
+pub mod source;
+mod stores;
+mod workers;
 
 use std::path::PathBuf;
 
@@ -26,6 +30,8 @@ pub use attribute::cache_key;
 use attribute::counts;
 pub use delivered::{LogFormat, Viewer};
 pub use output::{read_log, write};
+pub use source::Topology;
+pub use stores::Reason;
 
 /// The columns a CDN log needs (plus the `--origin-id` column when given).
 pub const CDN_COLUMNS: [&str; 4] = ["ts", "path", VIEWER_ID, CACHE_STATUS];
@@ -61,6 +67,40 @@ pub enum CacheKey {
     Path,
     /// The normalised path and the query string, as written.
     PathQuery,
+    /// The host the request named (in any case) and the normalised path.
+    HostPath,
+    /// The host, the normalised path and the query string.
+    HostPathQuery,
+}
+
+impl CacheKey {
+    pub fn name(self) -> &'static str {
+        match self {
+            CacheKey::Path => "path",
+            CacheKey::PathQuery => "path+query",
+            CacheKey::HostPath => "host+path",
+            CacheKey::HostPathQuery => "host+path+query",
+        }
+    }
+
+    /// Whether the key includes the host.
+    pub fn has_host(self) -> bool {
+        matches!(self, CacheKey::HostPath | CacheKey::HostPathQuery)
+    }
+
+    /// Whether the key includes the query string.
+    pub fn has_query(self) -> bool {
+        matches!(self, CacheKey::PathQuery | CacheKey::HostPathQuery)
+    }
+
+    /// The same key without the host.
+    pub fn without_host(self) -> CacheKey {
+        match self {
+            CacheKey::HostPath => CacheKey::Path,
+            CacheKey::HostPathQuery => CacheKey::PathQuery,
+            other => other,
+        }
+    }
 }
 
 /// Which field names the cache node (`--cache-node`).
@@ -85,10 +125,25 @@ pub enum Resolution {
     Micros(i64),
 }
 
+/// Methods whose responses fill a page cache unless told (`--fill-methods`): the vendors'
+/// defaults (CloudFront proxies PUT, POST, PATCH, OPTIONS and DELETE to the origin; nginx's
+/// `proxy_cache_methods GET HEAD`; mod_cache and Cloudflare cache only GET).
+pub const FILL_METHODS: [&str; 2] = ["GET", "HEAD"];
+
+/// The share of responses with no viewer past which a delivered log is refused unless told
+/// (`--max-unidentified`): more than half the page-carrying responses naming nobody is a
+/// log that does not record who asked (cookie logging off, a field not configured).
+pub const MAX_UNIDENTIFIED: f64 = 0.5;
+
+/// More candidate owners than this and a response is left unattributed, as too many to
+/// name (`--max-candidates`).
+pub const MAX_CANDIDATES: usize = 100;
+
 /// How to derive owners.
 #[derive(Debug, Clone)]
 pub struct Options {
-    pub cache_key: CacheKey,
+    /// `None`: the format's default (the vendor's documented cache key).
+    pub cache_key: Option<CacheKey>,
     /// Upper-case `cache_status` values of origin responses.
     pub origin_statuses: Vec<String>,
     /// Upper-case `cache_status` values of cached responses.
@@ -107,12 +162,19 @@ pub struct Options {
     pub resolution: Option<Resolution>,
     /// HTTP statuses of responses that carried a page (`--statuses`), inclusive ranges.
     pub page_statuses: Vec<(u16, u16)>,
+    /// `None`: the format's default.
+    pub topology: Option<Topology>,
+    /// Upper-case methods whose responses fill a cache.
+    pub fill_methods: Vec<String>,
+    /// The largest share (0 to 1) of page-carrying responses with no viewer accepted.
+    pub max_unidentified: f64,
+    pub max_candidates: usize,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Options {
-            cache_key: CacheKey::Path,
+            cache_key: None,
             origin_statuses: DEFAULT_ORIGIN.iter().map(|s| s.to_string()).collect(),
             cached_statuses: DEFAULT_CACHED.iter().map(|s| s.to_string()).collect(),
             statuses_given: false,
@@ -123,6 +185,10 @@ impl Default for Options {
             node: Node::Default,
             resolution: None,
             page_statuses: vec![(200, 299)],
+            topology: None,
+            fill_methods: FILL_METHODS.iter().map(|m| m.to_string()).collect(),
+            max_unidentified: MAX_UNIDENTIFIED,
+            max_candidates: MAX_CANDIDATES,
         }
     }
 }
@@ -153,7 +219,7 @@ impl Options {
             return Err(InputError::usage("--origin-status: an empty status"));
         }
         Ok(Options {
-            cache_key: cache_key.unwrap_or_default(),
+            cache_key,
             origin_statuses,
             cached_statuses,
             statuses_given: origin_status.is_some() || cached_status.is_some(),
@@ -163,13 +229,20 @@ impl Options {
         })
     }
 
-    /// The field naming the cache node, if any.
-    pub fn node_field(&self) -> Option<String> {
+    /// The field naming the cache node, if any, in a log described by `description`.
+    pub fn node_field(&self, description: &delivered::Description) -> Option<String> {
         match &self.node {
-            Node::Default => self.format.default_node().map(str::to_string),
+            Node::Default => description.node.clone(),
             Node::None => None,
             Node::Field(field) => Some(field.clone()),
         }
+    }
+
+    /// The format's description, with `--column` overrides.
+    pub fn description(&self, columns: &[(String, String)]) -> InputResult<delivered::Description> {
+        self.format
+            .describe(columns)
+            .map_err(|why| InputError::usage(format!("--log-format {}: {why}", self.format.name())))
     }
 
     /// Checks that the flags fit the format.
@@ -256,15 +329,22 @@ pub fn parse_statuses(text: &str) -> std::result::Result<Vec<(u16, u16)>, String
 pub struct Counts {
     pub responses: u64,
     pub origin: u64,
-    /// Responses served from the cache (attributed, ambiguous or not).
+    /// Responses served from a cache (attributed, ambiguous or not).
     pub cached: u64,
-    /// Cached responses with several candidate owners (a coarse clock).
+    /// Cached responses with several candidate owners.
     pub ambiguous: u64,
+    /// Of those, by why: the clock, a shared tier, a status of no documented meaning.
+    pub ambiguous_clock: u64,
+    pub ambiguous_tier: u64,
+    pub ambiguous_status: u64,
     /// Cached responses with no origin response to come from: kept with an empty owner.
     pub unattributed: u64,
     /// Of those, the ones whose latest origin response was older than `--max-age`.
     pub too_old: u64,
-    /// Responses that carried no page (errors, redirects): counted, never attributed.
+    /// Of those, the ones with more candidates than `--max-candidates`.
+    pub too_many: u64,
+    /// Responses that carried no page (errors, redirects, internal requests): counted,
+    /// never attributed.
     pub no_page: u64,
 }
 
@@ -281,6 +361,12 @@ impl Counts {
                 self.too_old
             ));
         }
+        if self.too_many > 0 {
+            line.push_str(&format!(
+                "; {} of them with more than --max-candidates possible owners",
+                self.too_many
+            ));
+        }
         if self.ambiguous > 0 {
             line.push_str(&format!(
                 "; {} had several possible owners (attribution ambiguous, owner_candidates listed)",
@@ -289,7 +375,7 @@ impl Counts {
         }
         if self.no_page > 0 {
             line.push_str(&format!(
-                "; {} responses carried no page (errors, redirects) and were not attributed",
+                "; {} responses carried no page (errors, redirects, internal requests) and were not attributed",
                 self.no_page
             ));
         }
@@ -299,6 +385,89 @@ impl Counts {
     /// Cached responses attributed to one owner (or to an unidentified visitor's page).
     pub fn attributed(&self) -> u64 {
         self.cached - self.unattributed - self.ambiguous
+    }
+}
+
+/// What the derivation assumed and saw, said beside its counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facts {
+    pub format: &'static str,
+    pub topology: &'static str,
+    pub cache_key: &'static str,
+    /// Each arrival's uncertainty (µs); 0: exact.
+    pub width: i64,
+    /// Rows whose time was a response's end with no duration: taken as the arrival.
+    pub ends_as_arrivals: u64,
+    /// Page-carrying responses, and those that named no viewer.
+    pub with_page: u64,
+    pub unidentified: u64,
+    /// Responses by a method that is not cached (filled nothing).
+    pub not_cached_method: u64,
+    /// Worker visitor lines merged with their subrequests.
+    pub worker_pairs: u64,
+    /// Requests no visitor received (internal, a shield's own line).
+    pub internal: u64,
+    /// The counts per cache node (`""`: no node).
+    pub nodes: Vec<(String, Counts)>,
+}
+
+impl Facts {
+    /// The fact that would narrow the ambiguity and the unattributed responses: a hint
+    /// per reason that occurs.
+    pub fn hints(&self, counts: &Counts) -> Vec<String> {
+        let mut hints = Vec::new();
+        if counts.ambiguous_clock > 0 {
+            hints.push(format!(
+                "{} ambiguous by the clock ({} resolution): a log with finer times narrows them (Cloudflare unixnano, nginx $msec, Apache %{{msec}}t; CloudFront v2's timestamp(ms) field with --column ts=timestamp(ms)), as does the pages' time to live (--max-age)",
+                counts.ambiguous_clock,
+                resolution_text(self.width)
+            ));
+        }
+        if counts.ambiguous_tier > 0 {
+            hints.push(format!(
+                "{} ambiguous because a shared cache tier may have served them (--cache-topology {}): --cache-topology edge if that tier does not store these pages, or --max-age with the pages' time to live",
+                counts.ambiguous_tier, self.topology
+            ));
+        }
+        if counts.ambiguous_status > 0 {
+            hints.push(format!(
+                "{} ambiguous because the vendor does not document what their cache status means: classify it with --origin-status or --cached-status",
+                counts.ambiguous_status
+            ));
+        }
+        if counts.too_many > 0 {
+            hints.push(format!(
+                "{} unattributed with more than --max-candidates possible owners: --max-age (the pages' time to live) bounds how far back a cache can reach",
+                counts.too_many
+            ));
+        }
+        let no_fill = counts.unattributed - counts.too_old - counts.too_many;
+        if no_fill > 0 {
+            hints.push(format!(
+                "{no_fill} unattributed with no origin response before them in the log: a log that starts earlier names them"
+            ));
+        }
+        if self.ends_as_arrivals > 0 {
+            hints.push(format!(
+                "{} responses logged at their end without a duration: taken as arriving then (log the duration: CloudFront time-taken, nginx $request_time, Apache %D)",
+                self.ends_as_arrivals
+            ));
+        }
+        hints
+    }
+}
+
+/// A resolution in words (`1 s`, `1 ms`, `exact`).
+pub fn resolution_text(micros: i64) -> String {
+    match micros {
+        0 => "exact".into(),
+        m if m % 1_000_000 == 0 => format!("{} s", m / 1_000_000),
+        m if m > 1_000_000 => {
+            let text = format!("{:.6}", m as f64 / 1_000_000.0);
+            format!("{} s", text.trim_end_matches('0'))
+        }
+        m if m % 1_000 == 0 => format!("{} ms", m / 1_000),
+        m => format!("{m} µs"),
     }
 }
 
@@ -345,40 +514,92 @@ pub struct Derived {
 
 /// Derives the owner of every response of the CDN log `files`.
 pub fn derive(files: &[PathBuf], read: &ReadOptions, options: &Options) -> Result<Derived> {
-    let frame = derive::derive_frame(files, read, options)?;
+    let mut frame = derive::derive_frame(files, read, options)?;
     let counts = counts(&frame.df)?;
+    frame.facts.nodes = attribute::counts_by_node(&frame.df, &frame.dicts)?;
     Ok(Derived { frame, counts })
 }
 
-/// Adds the derivation's figures to `report summary`.
-pub fn add_summary_rows(report: &mut Report, counts: &Counts) -> Result<()> {
-    let rows = [
-        ("cdn_responses_in_window", counts.responses.to_string()),
-        ("cdn_origin_responses", counts.origin.to_string()),
-        ("cdn_cached_responses", counts.cached.to_string()),
+/// Adds the derivation's figures to `report summary`: the counts, why responses are
+/// ambiguous or unattributed, per cache node, the assumptions, and what would narrow it.
+pub fn add_summary_rows(report: &mut Report, counts: &Counts, facts: &Facts) -> Result<()> {
+    let share = |part: u64, whole: u64| {
+        if whole == 0 {
+            "0%".to_string()
+        } else {
+            format!("{:.1}%", part as f64 * 100.0 / whole as f64)
+        }
+    };
+    let mut rows: Vec<(String, String)> = vec![
+        ("cdn_responses_in_window".into(), counts.responses.to_string()),
+        ("cdn_origin_responses".into(), counts.origin.to_string()),
+        ("cdn_cached_responses".into(), counts.cached.to_string()),
         (
-            "cached_responses_unattributed",
+            "cached_responses_unattributed".into(),
             format!(
-                "{} (could not be attributed: kept with an empty owner_id and not counted as exposures)",
-                counts.unattributed
+                "{} (could not be attributed: kept with an empty owner_id and not counted as exposures; no origin response before them {}, older than --max-age {}, more than --max-candidates owners {})",
+                counts.unattributed,
+                counts.unattributed - counts.too_old - counts.too_many,
+                counts.too_old,
+                counts.too_many
             ),
         ),
         (
-            "cached_responses_ambiguous",
+            "cached_responses_ambiguous".into(),
             format!(
-                "{} (the log's clock cannot tell which of several owners' pages was served: each candidate counts a possible exposure)",
-                counts.ambiguous
+                "{} (which of several owners' pages was served cannot be told: each candidate counts a possible exposure; by the clock {}, a shared tier {}, a status of no documented meaning {})",
+                counts.ambiguous, counts.ambiguous_clock, counts.ambiguous_tier, counts.ambiguous_status
             ),
         ),
         (
-            "responses_without_page",
+            "responses_without_page".into(),
             format!(
-                "{} (errors and redirects: counted, never attributed)",
+                "{} (errors, redirects, internal requests: counted, never attributed)",
                 counts.no_page
             ),
         ),
     ];
-    let (names, values): (Vec<&str>, Vec<String>) = rows.into_iter().unzip();
+    if !facts.format.is_empty() && facts.format != "contract" {
+        rows.push((
+            "cdn_assumed".into(),
+            format!(
+                "{} log; cache topology {}; cache key {}; times to {}",
+                facts.format,
+                facts.topology,
+                facts.cache_key,
+                resolution_text(facts.width)
+            ),
+        ));
+        rows.push((
+            "responses_unidentified_viewer".into(),
+            format!(
+                "{} of {} responses with a page ({}) named no viewer: each counts as a distinct unidentified visitor",
+                facts.unidentified,
+                facts.with_page,
+                share(facts.unidentified, facts.with_page)
+            ),
+        ));
+    }
+    for (node, c) in &facts.nodes {
+        if node.is_empty() && facts.nodes.len() == 1 {
+            continue;
+        }
+        rows.push((
+            format!("cdn_node {}", if node.is_empty() { "(none)" } else { node }),
+            format!(
+                "origin {}, cached {}, ambiguous {}, unattributed {}, no page {}",
+                c.origin,
+                c.attributed(),
+                c.ambiguous,
+                c.unattributed,
+                c.no_page
+            ),
+        ));
+    }
+    for (i, hint) in facts.hints(counts).into_iter().enumerate() {
+        rows.push((format!("cdn_hint_{}", i + 1), hint));
+    }
+    let (names, values): (Vec<String>, Vec<String>) = rows.into_iter().unzip();
     let rows = DataFrame::new(
         names.len(),
         vec![

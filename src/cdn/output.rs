@@ -217,8 +217,12 @@ fn write_text(
 /// as in any exposure log. With a coarse clock an ambiguous response becomes one row per
 /// candidate owner, marked `possible`; an exact clock never makes one, and its log is as it
 /// always was (and so are the reports).
-pub fn read_log(files: &[PathBuf], read: &ReadOptions, options: &Options) -> Result<(Log, Counts)> {
-    let frame = super::derive::derive_frame(files, read, options)?;
+pub fn read_log(
+    files: &[PathBuf],
+    read: &ReadOptions,
+    options: &Options,
+) -> Result<(Log, Counts, super::Facts)> {
+    let mut frame = super::derive::derive_frame(files, read, options)?;
     let df = frame
         .df
         .clone()
@@ -227,6 +231,7 @@ pub fn read_log(files: &[PathBuf], read: &ReadOptions, options: &Options) -> Res
         .collect()
         .map_err(polars_bug)?;
     let counts = super::counts(&df)?;
+    frame.facts.nodes = super::attribute::counts_by_node(&df, &frame.dicts)?;
     let confirmed = df
         .clone()
         .lazy()
@@ -237,18 +242,39 @@ pub fn read_log(files: &[PathBuf], read: &ReadOptions, options: &Options) -> Res
     let rows_without_owner = kept.saturating_sub(confirmed.height());
     let text = |rows: &DataFrame| -> Result<DataFrame> {
         let table = with_text(&frame, rows)?;
-        table
-            .select(["ts", "path", OWNER_ID, VIEWER_ID])
-            .map_err(polars_bug)
+        audit_columns(table)
     };
     let mut log = text(&confirmed)?;
-    if frame.resolution != Resolution::Exact {
+    if frame.resolution != Resolution::Exact || frame.facts.format != "contract" {
         log.with_column(Column::new(POSSIBLE.into(), vec![false; log.height()]))
             .map_err(polars_bug)?;
         let possible = possible_rows(&frame, &df)?;
         log.vstack_mut(&possible).map_err(polars_bug)?;
     }
-    Ok((Log::raw(log, files.to_vec(), rows_without_owner), counts))
+    let facts = frame.facts.clone();
+    Ok((
+        Log::raw(log, files.to_vec(), rows_without_owner),
+        counts,
+        facts,
+    ))
+}
+
+/// The audit's columns of a derived table: an empty viewer is an unidentified visitor
+/// (null), each one counted apart in `distinct_viewers` as the contract says.
+fn audit_columns(table: DataFrame) -> Result<DataFrame> {
+    table
+        .lazy()
+        .select([
+            col("ts"),
+            col("path"),
+            col(OWNER_ID),
+            when(col(VIEWER_ID).eq(lit("")))
+                .then(lit(NULL).cast(DataType::String))
+                .otherwise(col(VIEWER_ID))
+                .alias(VIEWER_ID),
+        ])
+        .collect()
+        .map_err(polars_bug)
 }
 
 /// One row per candidate owner of each ambiguous row in `df`, marked `possible`.
@@ -279,9 +305,7 @@ fn possible_rows(frame: &Frame, df: &DataFrame) -> Result<DataFrame> {
     exploded
         .with_column(UInt32Chunked::from_vec(OWNER_ID.into(), owners).into_column())
         .map_err(polars_bug)?;
-    let mut table = with_text(frame, &exploded)?
-        .select(["ts", "path", OWNER_ID, VIEWER_ID])
-        .map_err(polars_bug)?;
+    let mut table = audit_columns(with_text(frame, &exploded)?)?;
     table
         .with_column(Column::new(POSSIBLE.into(), vec![true; table.height()]))
         .map_err(polars_bug)?;

@@ -1,12 +1,12 @@
-//! One CDN log file read: its columns checked, origin statuses and ids validated, rows
-//! sorted by time.
+//! One contract CDN log file read: its columns checked, origin statuses and ids validated;
+//! and rows sorted by time.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use polars::prelude::*;
 
-use super::delivered::Class;
+use super::source::{Fill, Source};
 use super::{Options, CACHE_NODE, CDN_COLUMNS};
 use crate::error::{InputError, Location};
 use crate::exposure::{
@@ -18,11 +18,14 @@ use crate::frame::{first_true, polars_bug};
 
 /// Reads one CDN log file: required columns, `ts` as UTC µs (a bad or empty one is an
 /// error with its row), `cache_status` classified (an unknown value is an error with its
-/// row) into `class` (origin or cached), and `cache_node` from `--cache-node`.
+/// row) into `source` (origin or the node's copy) and `fill` (an origin response fills the
+/// cache unless its `method`, when the log has one, is not cached), and `cache_node` from
+/// `--cache-node`.
 pub(super) fn read_one(
     path: &Path,
     read: &ReadOptions,
     options: &Options,
+    node: Option<&str>,
 ) -> Result<(DataFrame, Format)> {
     let zone = &read.zone;
     let (mut lf, format) = scan(path)?;
@@ -32,8 +35,7 @@ pub(super) fn read_one(
     if let Some(id) = &options.origin_id {
         needed.push(id);
     }
-    let node = options.node_field();
-    if let Some(node) = &node {
+    if let Some(node) = node {
         needed.push(node);
     }
     for column in &needed {
@@ -61,10 +63,14 @@ pub(super) fn read_one(
     if let Some(id) = &options.origin_id {
         columns.push(text(id).alias("origin_id"));
     }
-    columns.push(match &node {
+    columns.push(match node {
         Some(node) => text(node).alias(CACHE_NODE),
         None => lit(NULL).cast(DataType::String).alias(CACHE_NODE),
     });
+    let has_method = schema.get("method").is_some();
+    if has_method {
+        columns.push(text("method").alias("method"));
+    }
     let df = lf
         .select(columns)
         .collect()
@@ -90,14 +96,30 @@ pub(super) fn read_one(
     let is_origin = origin.iter().fold(lit(false), |acc, value| {
         acc.or(col(CACHE_STATUS).eq(lit(value.as_str())))
     });
-    let class = when(is_origin)
-        .then(lit(Class::Origin as u32))
-        .otherwise(lit(Class::Cached as u32));
-    let df = df
-        .lazy()
-        .with_column(class.alias("class"))
-        .collect()
-        .map_err(polars_bug)?;
+    let source = when(is_origin.clone())
+        .then(lit(Source::Origin as u32))
+        .otherwise(lit(Source::Node as u32));
+    let fills = if has_method {
+        let listed = options.fill_methods.iter().fold(lit(false), |acc, m| {
+            acc.or(col("method").str().to_uppercase().eq(lit(m.as_str())))
+        });
+        col("method").is_null().or(listed)
+    } else {
+        lit(true)
+    };
+    let fill = when(is_origin.and(fills))
+        .then(lit(Fill::Stored as u32))
+        .otherwise(lit(Fill::NotStored as u32));
+    let mut lf = df.lazy().with_columns([
+        source.cast(DataType::UInt32).alias("source"),
+        fill.cast(DataType::UInt32).alias("fill"),
+        lit(0u32).cast(DataType::UInt32).alias("kind"),
+        lit(NULL).cast(DataType::UInt32).alias("host"),
+    ]);
+    if has_method {
+        lf = lf.drop(by_name(["method"], true, false));
+    }
+    let df = lf.collect().map_err(polars_bug)?;
     Ok((df, format))
 }
 

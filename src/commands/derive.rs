@@ -22,7 +22,14 @@ pub fn run(
     let zone = parse_zone(tz)?;
     let options = args.options()?;
     let read = dialect.read_options(zone)?;
-    let files = cdn::files::list(log, &options.format, (None, None), options.max_age)?.files;
+    let listing = cdn::files::list(log, &options.format, (None, None), options.max_age)?;
+    if listing.misnamed > 0 {
+        eprintln!(
+            "note: read {} file(s) whose name's hour does not match the times they hold",
+            listing.misnamed
+        );
+    }
+    let files = listing.files;
     let progress = Progress::on_stderr();
     progress.stage("reading the CDN log and deriving owners");
     let started = Instant::now();
@@ -42,15 +49,54 @@ pub fn run(
         );
     }
     let c = derived.counts;
+    let facts = &derived.frame.facts;
     eprintln!("{}", c.unattributed_line());
-    report::print_text(&format!(
-        "{}: {} responses: {} from the origin, {} from the cache ({} attributed, {} ambiguous), {} without a page\n",
+    for hint in facts.hints(&c) {
+        eprintln!("hint: {hint}");
+    }
+    let mut text = format!(
+        "{}: {} responses: {} from the origin, {} from the cache ({} attributed, {} ambiguous, {} unattributed), {} without a page\n",
         output.display(),
         c.responses,
         c.origin,
         c.cached,
         c.attributed(),
         c.ambiguous,
+        c.unattributed,
         c.no_page
-    ))
+    );
+    text.push_str(&format!(
+        "assumed: {} log, cache topology {}, cache key {}, times to {}",
+        facts.format,
+        facts.topology,
+        facts.cache_key,
+        cdn::resolution_text(facts.width)
+    ));
+    if facts.with_page > 0 {
+        text.push_str(&format!(
+            "; {} of {} responses with a page named no viewer",
+            facts.unidentified, facts.with_page
+        ));
+    }
+    text.push('\n');
+    if facts.nodes.len() > 1 || facts.nodes.iter().any(|(n, _)| !n.is_empty()) {
+        for (node, n) in &facts.nodes {
+            text.push_str(&format!(
+                "  node {}: origin {}, cached {}, ambiguous {} (clock {}, tier {}, status {}), unattributed {} (no origin {}, too old {}, too many {}), no page {}\n",
+                if node.is_empty() { "(none)" } else { node },
+                n.origin,
+                n.attributed(),
+                n.ambiguous,
+                n.ambiguous_clock,
+                n.ambiguous_tier,
+                n.ambiguous_status,
+                n.unattributed,
+                n.unattributed - n.too_old - n.too_many,
+                n.too_old,
+                n.too_many,
+                n.no_page
+            ));
+        }
+    }
+    report::print_text(&text)
 }

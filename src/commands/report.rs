@@ -52,8 +52,8 @@ pub fn run(
     progress.stage("joining and aggregating");
     let started = Instant::now();
     let (mut report, users_absent) = build(&audit, kind, by.unwrap_or_default())?;
-    if let (ReportKind::Summary, Some(counts)) = (kind, &inputs.derivation) {
-        cdn::add_summary_rows(&mut report, counts)?;
+    if let (ReportKind::Summary, Some((counts, facts))) = (kind, &inputs.derivation) {
+        cdn::add_summary_rows(&mut report, counts, facts)?;
     }
     let aggregate_time = started.elapsed();
     let format = format.unwrap_or_else(|| match &output {

@@ -21,6 +21,9 @@ pub struct Listing {
     /// `_SUCCESS`, `.crc` and other names starting with `.` or `_`: what data-lake
     /// writers leave beside the data.
     pub markers: usize,
+    /// Files a name would have left out (a CloudFront file's hour) that hold rows of
+    /// another time, and were read.
+    pub misnamed: usize,
 }
 
 /// Every log file under `dir`, sorted. Hidden files and the markers data-lake writers

@@ -79,7 +79,7 @@ pub fn cf_line(
         "2017-06-22 {time} {node} 2390 192.0.2.10 GET d111111abcdef8.cloudfront.net {stem} {status} - \
          Mozilla/5.0%20(Windows%20NT%2010.0;%20Win64;%20x64) {query} {cookie} {result} \
          SOX4xwn4XV6Q4rgb7XiVGOHms_BGlTAC4KyHmureZmBNrjGdRLiNIQ== www.example.com https 140 \
-         0.002 - TLSv1.3 TLS_AES_128_GCM_SHA256 {result} HTTP/2.0 - - 11040 0.002 {result} \
+         0.000 - TLSv1.3 TLS_AES_128_GCM_SHA256 {result} HTTP/2.0 - - 11040 0.002 {result} \
          text/html 2350 - -"
     )
     .replace(' ', "\t");
@@ -181,7 +181,9 @@ pub fn cloudfront_expected(per_node: bool) -> String {
             t("10")
         ),
         // (c) alice at :20, carol at :21; the hit at :21 may precede carol's origin within
-        // the second: alice's or carol's. The hit at :22 is after :21: carol's.
+        // the second: alice's or carol's. The hit at :22 too: each arrival is the logged
+        // end less time-taken (0.000, to the millisecond either way), so carol's may lie up
+        // to 1.001 s after :21 and dave's as early as 21.999.
         format!("{},/c/,alice,alice,Miss,{},{n},origin,", t("20"), t("20")),
         format!("{},/c/,carol,carol,Miss,{},{n},origin,", t("21"), t("21")),
         format!(
@@ -189,7 +191,11 @@ pub fn cloudfront_expected(per_node: bool) -> String {
             t("21"),
             t("21")
         ),
-        format!("{},/c/,carol,dave,Hit,{},{n},cached,", t("22"), t("21")),
+        format!(
+            "{},/c/,,dave,Hit,{},{n},ambiguous,alice;carol",
+            t("22"),
+            t("21")
+        ),
         // (d) an anonymous origin and alice's at :30: two candidate pages, one of them
         // nobody's, so ambiguous with alice alone listed.
         format!("{},/d/,,,Miss,{},{n},origin,", t("30"), t("30")),
@@ -211,8 +217,18 @@ pub fn cloudfront_expected(per_node: bool) -> String {
     expected(&rows)
 }
 
-/// The flags every CloudFront run here takes.
-pub const CLOUDFRONT: [&str; 4] = ["--log-format", "cloudfront", "--viewer", "cookie:session"];
+/// The flags every CloudFront run here takes: the clock's rule alone, so each edge
+/// location fetches from the origin (no regional edge cache) and keys on the path.
+pub const CLOUDFRONT: [&str; 8] = [
+    "--log-format",
+    "cloudfront",
+    "--viewer",
+    "cookie:session",
+    "--cache-topology",
+    "edge",
+    "--cache-key",
+    "path",
+];
 
 #[test]
 fn cloudfront_gzip_with_the_coarse_clock_in_one_cache() {
@@ -224,16 +240,26 @@ fn cloudfront_gzip_with_the_coarse_clock_in_one_cache() {
     let (csv, stdout, stderr) = derive(dir.path(), &folder, &args);
     assert_eq!(csv, cloudfront_expected(false));
     // 20 responses: origins a1 b2 c2 d2 d2'1 e2 = 10, one Error, 9 cached of which b, c
-    // and d are ambiguous and f unattributed: 5 attributed.
+    // (two) and d are ambiguous and f unattributed: 4 attributed.
     assert!(
         stdout.contains(
-            "20 responses: 10 from the origin, 9 from the cache (5 attributed, 3 ambiguous), 1 without a page"
+            "20 responses: 10 from the origin, 9 from the cache (4 attributed, 4 ambiguous, 1 unattributed), 1 without a page"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "assumed: cloudfront log, cache topology edge, cache key path, times to 1.002 s"
         ),
         "{stdout}"
     );
     assert_eq!(
-        stderr,
-        "1 cached responses could not be attributed (kept with an empty owner_id); 3 had several possible owners (attribution ambiguous, owner_candidates listed); 1 responses carried no page (errors, redirects) and were not attributed\n"
+        stderr.lines().next(),
+        Some("1 cached responses could not be attributed (kept with an empty owner_id); 4 had several possible owners (attribution ambiguous, owner_candidates listed); 1 responses carried no page (errors, redirects, internal requests) and were not attributed")
+    );
+    assert!(
+        stderr.contains("hint: 4 ambiguous by the clock (1.002 s resolution)"),
+        "{stderr}"
     );
 }
 
@@ -259,6 +285,8 @@ fn nginx_msec_request_line_and_cookie_variable() {
             "nginx:$remote_addr $msec \"$request\" $status $upstream_cache_status $cookie_session",
             "--viewer",
             "cookie:session",
+            "--cache-key",
+            "path",
         ],
     );
     let t = |ms: &str| format!("2017-06-22T06:05:{ms}+00:00");
@@ -276,8 +304,9 @@ fn nginx_msec_request_line_and_cookie_variable() {
                 t("00.250"),
                 t("00.100")
             ),
-            // `-`: no cache on the way, the origin rendered carol's own page. (The CSV
-            // writes a cell starting with `-` as `'-`, against spreadsheet formulas.)
+            // `-`: no cache on the way (not proxied, caching off, a method not cached): the
+            // origin rendered carol's own page and nothing was stored. (The CSV writes a
+            // cell starting with `-` as `'-`, against spreadsheet formulas.)
             &format!(
                 "{},/my/,carol,carol,'-,{},,origin,",
                 t("00.300"),
@@ -285,16 +314,17 @@ fn nginx_msec_request_line_and_cookie_variable() {
             ),
             // A 302 carried no page, and is no origin for what follows.
             &format!("{},/my/,,dave,MISS,,,no_page,", t("00.400")),
-            // `-` for the cookie: an unidentified viewer got carol's page.
+            // `-` for the cookie: an unidentified viewer got alice's page (carol's was
+            // not stored).
             &format!(
-                "{},/my/?x=2,carol,,HIT,{},,cached,",
+                "{},/my/?x=2,alice,,HIT,{},,cached,",
                 t("00.500"),
-                t("00.300")
+                t("00.100")
             ),
-            // Same millisecond: erin's origin, or the one before (carol's .300).
+            // Same millisecond: erin's origin, or the stored one before (alice's .100).
             &format!("{},/my/,erin,erin,MISS,{},,origin,", t("01"), t("01")),
             &format!(
-                "{},/my/,,frank,HIT,{},,ambiguous,carol;erin",
+                "{},/my/,,frank,HIT,{},,ambiguous,alice;erin",
                 t("01"),
                 t("01")
             ),
@@ -389,6 +419,8 @@ fn apache_mod_cache_texts_and_the_cookie_header() {
             r#"apache:%h %t \"%r\" %>s \"%{cache-status}e\" \"%{Cookie}i\""#,
             "--viewer",
             "cookie:session",
+            "--cache-key",
+            "path",
         ],
     );
     let t = |s: &str| format!("2017-06-22T06:05:0{s}+00:00");
@@ -400,13 +432,13 @@ fn apache_mod_cache_texts_and_the_cookie_header() {
             // hit a second later is hers too.
             &format!("{T00},/my/,alice,alice,{miss},{T00},,origin,"),
             &format!("{},/my/?tab=2,alice,bob,cache hit,{T00},,cached,", t("1")),
-            // `-`: no mod_cache on the way, an origin, to an unidentified visitor.
-            // (`'-`: the CSV's guard against spreadsheet formulas.)
+            // `-`: mod_cache was not involved, an origin, to an unidentified visitor, and
+            // nothing stored. (`'-`: the CSV's guard against spreadsheet formulas.)
             &format!("{},/other/,,,'-,{},,origin,", t("2"), t("2")),
             // A 404 carried no page.
             &format!("{},/other/,,dave,{miss},,,no_page,", t("3")),
-            // The hit carried the anonymous page: nobody's.
-            &format!("{},/other/,,erin,cache hit,{},,cached,", t("4"), t("2")),
+            // The hit has no stored page before it in the log.
+            &format!("{},/other/,,erin,cache hit,,,unattributed,", t("4")),
         ])
     );
 }
@@ -510,12 +542,17 @@ fn cloudflare_three_timestamp_forms() {
                 "cookie:session",
                 "--cache-node",
                 "none",
+                "--cache-topology",
+                "edge",
+                "--cache-key",
+                "path",
             ],
         );
-        // miss, expired and dynamic went to the origin; hit and revalidated came from the
-        // cache; /other/ had no origin; the 403 carried no page. In nanoseconds bob's hit
-        // at .300 follows carol's .200 origin; in whole seconds all three are at :00, and
-        // dave's at :01 has both :00 origins as candidates.
+        // miss, expired and dynamic went to the origin, but dynamic ("not eligible for
+        // cache") was not stored: the hit after grace's carries erin's page. hit and
+        // revalidated came from the cache; /other/ had no origin; the 403 carried no page.
+        // In nanoseconds bob's hit at .300 follows carol's .200 origin; in whole seconds
+        // all three are at :00, and dave's at :01 has both :00 origins as candidates.
         let (bob, dave) = if name == "unixnano" {
             ("carol|cached|", "carol|cached|")
         } else {
@@ -531,7 +568,7 @@ fn cloudflare_three_timestamp_forms() {
                 "erin|origin|",
                 "|unattributed|",
                 "grace|origin|",
-                "grace|cached|",
+                "erin|cached|",
                 "|no_page|"
             ],
             "{name}: {csv}"
@@ -540,7 +577,7 @@ fn cloudflare_three_timestamp_forms() {
             assert!(csv.contains("\n2017-06-22T06:05:00.300+00:00,/my/?tab=1,carol,bob,hit,2017-06-22T06:05:00.200+00:00,,cached,\n"), "{csv}");
         }
         // A Cookies object without the session cookie: an unidentified viewer.
-        assert!(csv.contains("+00:00,/my/,grace,,hit,"), "{name}: {csv}");
+        assert!(csv.contains("+00:00,/my/,erin,,hit,"), "{name}: {csv}");
     }
 }
 
@@ -562,7 +599,16 @@ fn akamai_datastream_strings_and_escaped_cookies() {
     let (csv, _, _) = derive(
         dir.path(),
         &log,
-        &["--log-format", "akamai", "--viewer", "cookie:session"],
+        &[
+            "--log-format",
+            "akamai",
+            "--viewer",
+            "cookie:session",
+            "--cache-topology",
+            "edge",
+            "--cache-key",
+            "path",
+        ],
     );
     let t = |s: &str| format!("2017-06-22T06:05:{s}+00:00");
     assert_eq!(
@@ -616,6 +662,10 @@ fn fastly_states_with_suffixes() {
             "cookie:session",
             "--cache-node",
             "none",
+            "--cache-topology",
+            "edge",
+            "--cache-key",
+            "path",
         ],
     );
     let t = |ms: &str| format!("2017-06-22T06:05:00.{ms}+00:00");

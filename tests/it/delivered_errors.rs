@@ -83,16 +83,20 @@ fn nginx_formats_and_lines_are_refused_by_name_and_line() {
         "access.log",
         &format!("{}{combined}{}", good("0"), good("2")),
     );
+    // The line is named, never shown: it holds someone's address, cookie and pages.
+    let refused = derive_cmd(
+        d,
+        &log,
+        &["--log-format", NGINX, "--viewer", "cookie:session"],
+    );
+    let stderr = String::from_utf8_lossy(&refused.get_output().stderr).into_owned();
+    assert!(
+        !stderr.contains("curl/8.0") && !stderr.contains("10.0.0.2"),
+        "{stderr}"
+    );
     bad(
-        derive_cmd(
-            d,
-            &log,
-            &["--log-format", NGINX, "--viewer", "cookie:session"],
-        ),
-        &[
-            "access.log:2: line: does not match the nginx format",
-            "curl/8.0",
-        ],
+        refused,
+        &["access.log:2: line: does not match the nginx format string (fields: $remote_addr $time_local $request $status $upstream_cache_status $http_cookie)"],
     );
     // A misspelt variable is refused before any line is read.
     bad(
@@ -217,21 +221,26 @@ pub fn iis_log(dir: &Path, reordered: bool) -> PathBuf {
 }
 
 /// The flags of the W3C runs: the statuses classified on the command line (W3C has no
-/// vendor table; without them, see `w3c_applies_the_default_statuses`).
-pub const W3C: [&str; 10] = [
+/// vendor table; without them, see `w3c_applies_the_default_statuses`), and the path as the
+/// cache key (the fixture's first origin has a query string).
+pub const W3C: [&str; 12] = [
     "--log-format",
     "w3c",
     "--column",
     "cache_status=x-cache",
     "--viewer",
     "ip+ua",
+    "--cache-key",
+    "path",
     "--origin-status",
     "MISS",
     "--cached-status",
     "HIT",
 ];
 
-/// The derived log of `iis_log`, by hand.
+/// The derived log of `iis_log`, by hand. W3C's `time` is when the response completed;
+/// each arrival is it less `time-taken` (IIS: milliseconds): 06:05:00 less 15 ms is
+/// 06:04:59.985. Each arrival is uncertain by 1 s and 1 ms either way (1.002 s).
 pub fn iis_expected() -> String {
     let a = "192.0.2.1|Mozilla/5.0+(Windows+NT+10.0)";
     let b = "192.0.2.2|Mozilla/5.0+(iPhone)";
@@ -240,28 +249,40 @@ pub fn iis_expected() -> String {
         // The viewer is address|user agent, as logged (IIS's `+` for spaces kept).
         &format!(
             "{},/my/?tab=1,{a},{a},MISS,{},,origin,",
-            t("05:00"),
-            t("05:00")
+            t("04:59.985"),
+            t("04:59.985")
         ),
-        &format!("{},/my/,{a},{b},HIT,{},,cached,", t("05:01"), t("05:00")),
+        // 06:05:01 less 1 ms: 1.014 s after a's arrival, more than 1.002 s: a's page.
+        &format!(
+            "{},/my/,{a},{b},HIT,{},,cached,",
+            t("05:00.999"),
+            t("04:59.985")
+        ),
         // The same address with another agent is another viewer; a 404 carried no page.
-        &format!("{},/my/,,192.0.2.2|curl/8.0,MISS,,,no_page,", t("05:02")),
+        &format!(
+            "{},/my/,,192.0.2.2|curl/8.0,MISS,,,no_page,",
+            t("05:01.997")
+        ),
         // Second block (fields declared again). The hit at 06:10:00 may precede b's origin
-        // in that second: a's page (06:05:00, the origin before) or b's.
+        // in that second: a's page (the origin before) or b's.
         &format!(
             "{},/my/,,192.0.2.3|Mozilla/5.0+(Windows+NT+10.0),HIT,{},,ambiguous,{a};{b}",
-            t("10:00"),
-            t("10:00")
+            t("09:59.999"),
+            t("09:59.999")
         ),
-        &format!("{},/my/,{b},{b},MISS,{},,origin,", t("10:00"), t("10:00")),
+        &format!(
+            "{},/my/,{b},{b},MISS,{},,origin,",
+            t("09:59.999"),
+            t("09:59.999")
+        ),
         // No user agent: the address alone, `192.0.2.4|`.
         &format!(
             "{},/my/,{b},192.0.2.4|,HIT,{},,cached,",
-            t("10:05"),
-            t("10:00")
+            t("10:04.999"),
+            t("09:59.999")
         ),
         // No address: unidentified; no origin for /other/.
-        &format!("{},/other/,,,HIT,,,unattributed,", t("10:06")),
+        &format!("{},/other/,,,HIT,,,unattributed,", t("10:05.999")),
     ])
 }
 
@@ -348,7 +369,15 @@ fn cloudflare_colos_and_fastly_pops_are_caches() {
     }
     for (format, text) in [("cloudflare", cloudflare), ("fastly", fastly)] {
         let log = write(dir.path(), &format!("{format}.json"), &text);
-        let args = ["--log-format", format, "--viewer", "cookie:session"];
+        // One tier: each node its own cache (with a shared tier, see delivered_tiers).
+        let args = [
+            "--log-format",
+            format,
+            "--viewer",
+            "cookie:session",
+            "--cache-topology",
+            "edge",
+        ];
         let (csv, _, _) = derive(dir.path(), &log, &args);
         assert_eq!(triples(&csv), want, "{format}: {NODE_BUG}");
         let nodes: Vec<&str> = csv
@@ -382,7 +411,7 @@ fn w3c_applies_the_default_statuses() {
     // cache status "MISS" is not documented (origin statuses: ; cached: )`.
     let dir = tempfile::tempdir().unwrap();
     let log = iis_log(dir.path(), false);
-    let (csv, _, _) = derive(dir.path(), &log, &W3C[..6]);
+    let (csv, _, _) = derive(dir.path(), &log, &W3C[..8]);
     assert_eq!(csv, iis_expected());
 }
 
@@ -404,10 +433,26 @@ fn akamai_keys_left_out_of_every_line() {
     let log = write(dir.path(), "ds2.json", &text);
     let (csv, _, _) = derive(dir.path(), &log, &args);
     assert_eq!(triples(&csv), ["alice|origin|", "alice|cached|"]);
-    // No cookie anywhere: an anonymous page, served from the cache (nobody's).
+    // No cookie anywhere: a log that names no viewer is refused with the likely cause,
+    // unless accepted; then an anonymous page, served from the cache (nobody's).
     let text = line(0, "0", r#","queryStr":"a=1""#) + &line(1, "1", "");
     let log = write(dir.path(), "ds2-anonymous.json", &text);
-    let (csv, _, _) = derive(dir.path(), &log, &args);
+    bad(
+        derive_cmd(dir.path(), &log, &args),
+        &[
+            "no response names a viewer (--viewer cookie:session",
+            "DataStream 2 logs the cookie field only when the stream includes it",
+            "--max-unidentified 100%",
+        ],
+    );
+    // (The query string is keyed apart by default: DataStream 2 logs queryStr only when
+    // the cache key includes it.)
+    let accepted = [
+        &args[..],
+        &["--max-unidentified", "100%", "--cache-key", "path"],
+    ]
+    .concat();
+    let (csv, _, _) = derive(dir.path(), &log, &accepted);
     assert_eq!(triples(&csv), ["|origin|", "|cached|"]);
 }
 

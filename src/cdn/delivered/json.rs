@@ -1,113 +1,52 @@
-//! JSON-lines logs: Cloudflare Logpush `http_requests`, Akamai DataStream 2, and the JSON
-//! format the README documents for Fastly's real-time log streaming. Read by polars; a
-//! field inside an object (Cloudflare's `RequestHeaders` and `Cookies`) is named
-//! `Object.key`.
+//! JSON-lines logs: Cloudflare Logpush `http_requests`, Akamai DataStream 2, CloudFront
+//! standard logging v2 JSON, and the JSON format the README documents for Fastly's
+//! real-time log streaming. Read by polars; a field inside an object (Cloudflare's
+//! `RequestHeaders` and `Cookies`) is named `Object.key`.
 
 use std::num::NonZeroUsize;
-use std::path::Path;
 
 use anyhow::Result;
 use polars::prelude::*;
 
 use super::normalise::Raw;
-use super::text::{self, Lines};
-use super::time::TimeText;
-use super::{needed_fields, status, Decode, Layout, LogFormat, Overrides, Reading, Uri};
+use super::text::Lines;
+use super::{needed_fields, Reading};
 use crate::error::{InputError, Location};
 use crate::frame::polars_bug;
 
-fn layout(format: &LogFormat, reading: &Reading) -> Layout {
-    let text = |s: &str| s.to_string();
-    let mut layout = match format {
-        LogFormat::Cloudflare => Layout {
-            time: vec![text("EdgeStartTimestamp")],
-            time_text: TimeText::Any,
-            uri: Uri::Whole(text("ClientRequestURI")),
-            status: Some(text("EdgeResponseStatus")),
-            cache: text("CacheCacheStatus"),
-            table: Some(&status::CLOUDFLARE),
-            ip: Some(text("ClientIP")),
-            ua: Some(text("ClientRequestUserAgent")),
-            cookie_header: Some((text("RequestHeaders.cookie"), Decode::Raw)),
-        },
-        LogFormat::Akamai => Layout {
-            time: vec![text("reqTimeSec")],
-            time_text: TimeText::UnixSeconds,
-            uri: Uri::Split(text("reqPath"), Some(text("queryStr"))),
-            status: Some(text("statusCode")),
-            cache: text("cacheStatus"),
-            table: Some(&status::AKAMAI),
-            ip: Some(text("cliIP")),
-            ua: Some(text("UA")),
-            // RFC 1738 escaped, `;`-separated (DataStream 2 data set parameters).
-            cookie_header: Some((text("cookie"), Decode::Url)),
-        },
-        _ => Layout {
-            time: vec![text("ts")],
-            time_text: TimeText::Rfc3339,
-            uri: Uri::Whole(text("url")),
-            status: Some(text("status")),
-            cache: text("cache_state"),
-            table: Some(&status::FASTLY),
-            ip: Some(text("client_ip")),
-            ua: Some(text("user_agent")),
-            cookie_header: Some((text("cookie"), Decode::Raw)),
-        },
-    };
-    let map = Overrides(reading.columns);
-    if let Some(ts) = map.get("ts") {
-        layout.time = vec![ts];
-        layout.time_text = TimeText::Any;
-    }
-    if let Some(path) = map.get("path") {
-        layout.uri = Uri::Whole(path);
-    }
-    if let Some(cache) = map.get("cache_status") {
-        layout.cache = cache;
-    }
-    layout
-}
-
 /// Reads a JSON-lines file's fields.
-pub(super) fn read(path: &Path, reading: &Reading) -> Result<(Layout, Raw)> {
-    let lines = text::read(path, false)?;
-    let layout = layout(reading.format, reading);
-    let needed = needed_fields(reading.format, &layout, reading)?;
-    let file = || Location::file(path.display().to_string());
+pub(super) fn read(lines: Lines, reading: &Reading) -> Result<Raw> {
+    let (needed, _) = needed_fields(reading)?;
+    let file = || Location::file(lines.path.display().to_string());
     if lines.rows() == 0 {
         let columns: Vec<Column> = needed
             .iter()
             .map(|f| Column::new_empty(f.as_str().into(), &DataType::String))
             .collect();
         let df = DataFrame::new(0, columns).map_err(polars_bug)?;
-        return Ok((layout, Raw { df, lines }));
+        return Ok(Raw { df, lines });
     }
     let df = match parse(&lines.bytes) {
         Ok(df) => df,
-        Err(e) => {
+        Err(_) => {
             lines.check_utf8()?;
             let index = first_bad_line(&lines);
-            return Err(InputError::at(
-                lines.at(index, "line"),
-                format!(
-                    "not a JSON object on one line: {}",
-                    crate::frame::first_line(&e.to_string())
-                ),
-            )
-            .into());
+            return Err(
+                InputError::at(lines.at(index, "line"), "not a JSON object on one line").into(),
+            );
         }
     };
     // JSON logs leave out a key whose value would be empty (DataStream 2 does by default):
     // a key on no line of a file is an absent value on every line, unless the rows cannot
     // be read without it (time, path, cache status).
-    let required = layout.required();
+    let required = reading.description.required();
     let mut columns = Vec::with_capacity(needed.len());
     for field in &needed {
         let (top, inner) = match field.split_once('.') {
-            Some((top, inner)) => (top, Some(inner)),
-            None => (field.as_str(), None),
+            Some((top, inner)) if df.column(field).is_err() => (top, Some(inner)),
+            _ => (field.as_str(), None),
         };
-        let Ok(column) = df.column(top) else {
+        let Some(column) = column_named(&df, top) else {
             if !required.contains(field) {
                 columns.push(Column::full_null(
                     field.as_str().into(),
@@ -120,15 +59,17 @@ pub(super) fn read(path: &Path, reading: &Reading) -> Result<(Layout, Raw)> {
                 file().key(top),
                 format!(
                     "no line has the field `{top}` ({} logs need {})",
-                    reading.format.name(),
-                    needed.join(", ")
+                    reading.description.name,
+                    required.join(", ")
                 ),
             )
             .into());
         };
         let column = match inner {
             None => column.as_materialized_series().clone(),
-            Some(inner) => nested(column, inner, df.height())?,
+            // Cookie names are case-sensitive ("enter cookie names with the same
+            // capitalization"); header names are logged in lower case.
+            Some(inner) => nested(column, inner, top != "Cookies", df.height())?,
         };
         let column = column
             .cast(&DataType::String)
@@ -137,18 +78,31 @@ pub(super) fn read(path: &Path, reading: &Reading) -> Result<(Layout, Raw)> {
         columns.push(column.into_column());
     }
     let df = DataFrame::new(lines.rows(), columns).map_err(polars_bug)?;
-    Ok((layout, Raw { df, lines }))
+    Ok(Raw { df, lines })
+}
+
+/// A top-level field by its name, else by the same name in another case (CloudFront v2
+/// JSON writes `cs(Host)`, Athena's paths `cs(host)`).
+fn column_named<'a>(df: &'a DataFrame, name: &str) -> Option<&'a Column> {
+    df.column(name).ok().or_else(|| {
+        df.columns()
+            .iter()
+            .find(|c| c.name().eq_ignore_ascii_case(name))
+    })
 }
 
 /// A key of an object field; all empty when no line has the key.
-fn nested(column: &Column, key: &str, height: usize) -> Result<Series> {
+fn nested(column: &Column, key: &str, any_case: bool, height: usize) -> Result<Series> {
     let Ok(fields) = column.struct_() else {
         return Ok(Series::full_null(key.into(), height, &DataType::String));
     };
-    let found = fields
-        .fields_as_series()
-        .into_iter()
-        .find(|f| f.name().eq_ignore_ascii_case(key));
+    let found = fields.fields_as_series().into_iter().find(|f| {
+        if any_case {
+            f.name().eq_ignore_ascii_case(key)
+        } else {
+            f.name() == key
+        }
+    });
     Ok(found.unwrap_or_else(|| Series::full_null(key.into(), height, &DataType::String)))
 }
 

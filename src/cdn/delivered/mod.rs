@@ -1,119 +1,40 @@
-//! CDN and web-server logs as vendors deliver them: CloudFront and W3C extended files,
-//! Cloudflare, Akamai and Fastly JSON lines, and nginx or Apache access logs in the
-//! server's own `log_format`. Each is read into the same frame: `ts` (UTC, as logged),
-//! `path`, `viewer_id`, `cache_status` (as written), `class` (origin, cached, no page)
-//! and `cache_node`.
+//! CDN and web-server logs as vendors deliver them: CloudFront standard logs (text, JSON,
+//! Parquet) and W3C extended files, Cloudflare Logpush (NDJSON, CSV), Akamai DataStream 2
+//! (JSON, STRUCTURED), Fastly JSON lines, and nginx or Apache access logs in the server's
+//! own format string. What each format holds is its `Description` (`format`); each file is
+//! read into the same frame (`normalise`): `ts` (the earliest possible arrival, UTC µs),
+//! `path`, `host`, `viewer_id`, `cache_status` (as written), `source` and `fill` (where the
+//! page came from and what it did to the caches: `crate::cdn::source`) and `cache_node`.
 
+mod format;
 mod json;
+mod normalise;
 mod pattern;
+mod source;
 pub mod status;
+mod table;
 pub mod text;
 pub mod time;
 mod w3c;
 
 use std::path::Path;
-use std::sync::Arc;
 
 use anyhow::Result;
 use polars::prelude::*;
 
+use super::dict::Dicts;
+use super::Topology;
 use crate::error::{InputError, InputResult};
 use crate::frame::polars_bug;
+pub use format::{Decode, Description, LogFormat, Means, Reader, Tiers, Uri, FORMAT_NAMES};
+pub use normalise::{absent, cookie};
 pub use pattern::Pattern;
-pub use status::Class;
-use status::Table;
-use time::TimeText;
-
-/// The layout of a log file.
-#[derive(Debug, Clone)]
-pub enum LogFormat {
-    /// The contract's CDN log: `ts, path, viewer_id, cache_status` (CSV, NDJSON, Parquet).
-    Contract,
-    CloudFront,
-    Cloudflare,
-    Akamai,
-    Fastly,
-    /// nginx, with its `log_format` string.
-    Nginx(Arc<Pattern>),
-    /// Apache httpd, with its `LogFormat` string.
-    Apache(Arc<Pattern>),
-    /// W3C extended (IIS and others), fields by `#Fields`, mapped with `--column`.
-    W3c,
-}
-
-/// The names `--log-format` takes, for messages and help.
-pub const FORMAT_NAMES: &str =
-    "contract, cloudfront, cloudflare, akamai, fastly, nginx:'LOG_FORMAT', apache:'LOGFORMAT', w3c";
-
-impl LogFormat {
-    /// Parses `--log-format`.
-    pub fn parse(text: &str) -> std::result::Result<LogFormat, String> {
-        let (name, rest) = match text.split_once(':') {
-            Some((name, rest)) => (name.trim(), Some(rest)),
-            None => (text.trim(), None),
-        };
-        let format = match (name.to_ascii_lowercase().as_str(), rest) {
-            ("contract", None) => LogFormat::Contract,
-            ("cloudfront", None) => LogFormat::CloudFront,
-            ("cloudflare", None) => LogFormat::Cloudflare,
-            ("akamai", None) => LogFormat::Akamai,
-            ("fastly", None) => LogFormat::Fastly,
-            ("w3c", None) => LogFormat::W3c,
-            ("nginx", Some(spec)) => LogFormat::Nginx(Arc::new(Pattern::nginx(spec)?)),
-            ("apache", Some(spec)) => LogFormat::Apache(Arc::new(Pattern::apache(spec)?)),
-            ("nginx", None) | ("apache", None) => {
-                return Err(format!(
-                    "{name}: give the server's format string, e.g. {name}:'{}'",
-                    if name == "nginx" {
-                        pattern::NGINX_EXAMPLE
-                    } else {
-                        pattern::APACHE_EXAMPLE
-                    }
-                ))
-            }
-            _ => return Err(format!("{text:?}: expected one of {FORMAT_NAMES}")),
-        };
-        Ok(format)
-    }
-
-    pub fn name(&self) -> &'static str {
-        match self {
-            LogFormat::Contract => "contract",
-            LogFormat::CloudFront => "cloudfront",
-            LogFormat::Cloudflare => "cloudflare",
-            LogFormat::Akamai => "akamai",
-            LogFormat::Fastly => "fastly",
-            LogFormat::Nginx(_) => "nginx",
-            LogFormat::Apache(_) => "apache",
-            LogFormat::W3c => "w3c",
-        }
-    }
-
-    /// The field naming the cache node, when the format has one.
-    pub fn default_node(&self) -> Option<&'static str> {
-        match self {
-            LogFormat::CloudFront => Some("x-edge-location"),
-            LogFormat::Cloudflare => Some("EdgeColoCode"),
-            LogFormat::Fastly => Some("pop"),
-            _ => None,
-        }
-    }
-
-    /// The resolution of the format's timestamps when fixed by the format (µs); `None`:
-    /// as the values show (digits after the seconds).
-    pub fn fixed_resolution(&self) -> Option<i64> {
-        match self {
-            LogFormat::CloudFront | LogFormat::W3c => Some(1_000_000),
-            LogFormat::Nginx(p) | LogFormat::Apache(p) => p.time_resolution(),
-            _ => None,
-        }
-    }
-}
+pub use source::ROW_KINDS;
 
 /// Who asked for a response (`--viewer`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Viewer {
-    /// A cookie's value: from the Cookie header, or the format's per-cookie field.
+    /// A cookie's value: from the format's per-cookie field, else the Cookie header.
     Cookie(String),
     /// A request header's value.
     Header(String),
@@ -150,30 +71,16 @@ impl Viewer {
     }
 }
 
-/// What `--column` may remap in a delivered log: the request time (one field), the path,
-/// the cache status and the viewer.
-pub(crate) struct Overrides<'a>(pub &'a [(String, String)]);
-
-impl Overrides<'_> {
-    fn get(&self, contract: &str) -> Option<String> {
-        self.0
-            .iter()
-            .rev()
-            .find(|(c, _)| c == contract)
-            .map(|(_, s)| s.clone())
-    }
-}
-
-/// How a delivered file is read: format, viewer, node, extra statuses.
+/// How a delivered file is read: its description, who asked, the node, the statuses, the
+/// topology and the methods that fill a cache.
 pub struct Reading<'a> {
-    pub format: &'a LogFormat,
+    pub description: &'a Description,
     pub viewer: &'a Viewer,
     /// The field naming the cache node; `None`: no nodes (one cache).
     pub node: Option<&'a str>,
     /// Whether `node` was named (`--cache-node`): the format's default node field may be
     /// left out of a file (CloudFront v2 lets the fields be chosen), which is then one cache.
     pub node_named: bool,
-    pub columns: &'a [(String, String)],
     /// Statuses classified on the command line (or the contract's defaults), upper case.
     pub origin_statuses: &'a [String],
     pub cached_statuses: &'a [String],
@@ -181,173 +88,144 @@ pub struct Reading<'a> {
     pub statuses_given: bool,
     /// HTTP statuses that carried a page (`--statuses`).
     pub page_statuses: &'a [(u16, u16)],
+    pub topology: Topology,
+    /// Methods whose responses fill a cache (`--fill-methods`), upper case.
+    pub fill_methods: &'a [String],
 }
 
-/// One delivered file, read: the normalised frame (text columns as numbers of `dicts`)
-/// and the resolution its times show (µs).
+/// One delivered file, read: the normalised frame (text columns as numbers of `dicts`),
+/// the resolution its times show and how much a duration widened them (µs).
 pub struct Delivered {
     pub df: DataFrame,
-    pub dicts: super::dict::Dicts,
+    pub dicts: Dicts,
     pub resolution: i64,
-}
-
-/// Where each normalised column comes from in a format.
-pub(super) struct Layout {
-    /// Time fields, joined by a space when two (W3C's `date` and `time`).
-    pub time: Vec<String>,
-    pub time_text: TimeText,
-    pub uri: Uri,
-    pub status: Option<String>,
-    pub cache: String,
-    pub table: Option<&'static Table>,
-    pub ip: Option<String>,
-    pub ua: Option<String>,
-    /// The whole Cookie header, and whether it is URL-encoded.
-    pub cookie_header: Option<(String, Decode)>,
-}
-
-/// How a format writes the Cookie header.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Decode {
-    /// As sent.
-    Raw,
-    /// URL-encoded (`%20`).
-    Url,
-    /// A space as `+` (IIS).
-    Plus,
-}
-
-/// Where the requested path comes from.
-pub(super) enum Uri {
-    /// A path field and an optional query field (`-` or empty for none).
-    Split(String, Option<String>),
-    /// A path with its query.
-    Whole(String),
-    /// A request line: `GET /path?q HTTP/1.1`.
-    RequestLine(String),
+    /// Added to each arrival's uncertainty by a duration subtracted from an end time.
+    pub widening: i64,
+    /// Rows whose time was a response's end with no duration to take back: taken as the
+    /// arrival (an assumption the output states).
+    pub ends_as_arrivals: usize,
 }
 
 /// Reads one delivered file into the normalised frame.
 pub fn read(path: &Path, reading: &Reading) -> Result<Delivered> {
-    let (layout, raw) = match reading.format {
-        LogFormat::CloudFront | LogFormat::W3c => w3c::read(path, reading)?,
-        LogFormat::Cloudflare | LogFormat::Akamai | LogFormat::Fastly => json::read(path, reading)?,
-        LogFormat::Nginx(p) | LogFormat::Apache(p) => pattern::read(path, p, reading)?,
-        LogFormat::Contract => {
+    let raw = match &reading.description.reader {
+        Reader::W3c { separator } => w3c::read(text::read(path, true)?, reading, *separator)?,
+        Reader::CloudFront => {
+            let bytes = text::content(path)?;
+            if text::is_parquet(&bytes) {
+                table::parquet(path, bytes, reading)?
+            } else {
+                let lines = text::lines(path, bytes, true)?;
+                if text::is_json(&lines) {
+                    json::read(lines, reading)?
+                } else {
+                    w3c::read(lines, reading, b'\t')?
+                }
+            }
+        }
+        Reader::JsonLines => json::read(text::read(path, false)?, reading)?,
+        Reader::Logpush { fields } => {
+            let lines = text::read(path, false)?;
+            if text::is_json(&lines) {
+                json::read(lines, reading)?
+            } else {
+                table::delimited(lines, reading, b',', fields.as_deref(), 0)?
+            }
+        }
+        Reader::DataStream { fields } => {
+            let lines = text::read(path, false)?;
+            match (text::is_json(&lines), fields) {
+                (true, _) => json::read(lines, reading)?,
+                (false, Some(fields)) => {
+                    let separator = table::space_or_tab(&lines);
+                    // Each STRUCTURED line starts with the stream version and stream ID.
+                    table::delimited(lines, reading, separator, Some(fields), 2)?
+                }
+                (false, None) => {
+                    return Err(InputError::at(
+                        lines.at(0, "line"),
+                        "not JSON: DataStream 2 STRUCTURED lines carry no field names; give the stream's data set fields in order, --log-format akamai:'reqTimeSec reqHost reqPath ...'",
+                    )
+                    .into())
+                }
+            }
+        }
+        Reader::Pattern(p) => pattern::read(path, p, reading)?,
+        Reader::Contract => {
             return Err(polars_bug(PolarsError::ComputeError(
                 "contract logs are read by cdn::read".into(),
             )))
         }
     };
-    normalise::frame(raw, &layout, reading)
+    normalise::frame(raw, reading)
 }
 
-mod normalise;
-
-/// The field the viewer comes from, in `layout` or by the format's naming of cookies and
-/// headers; an error when the format has no such field.
+/// The field the viewer comes from, by the format's naming of cookies and headers; an
+/// error when the format has no such field. A cookie falls back to the whole Cookie header
+/// (the second field) when its own field is empty.
 pub(super) fn viewer_fields(
-    format: &LogFormat,
-    layout: &Layout,
+    description: &Description,
     viewer: &Viewer,
 ) -> InputResult<Vec<String>> {
-    let missing =
-        |what: &str| InputError::usage(format!("--viewer: {} logs have no {what}", format.name()));
+    let missing = |what: &str| {
+        InputError::usage(format!(
+            "--viewer: {} logs have no {what}",
+            description.name
+        ))
+    };
+    let header = || description.cookie_header.as_ref().map(|(f, _)| f.clone());
     Ok(match viewer {
         Viewer::Field(name) => vec![name.clone()],
-        Viewer::Ip => vec![layout.ip.clone().ok_or_else(|| missing("client address"))?],
+        Viewer::Ip => vec![description
+            .ip
+            .clone()
+            .ok_or_else(|| missing("client address"))?],
         Viewer::IpUa => vec![
-            layout.ip.clone().ok_or_else(|| missing("client address"))?,
-            layout.ua.clone().ok_or_else(|| missing("user agent"))?,
-        ],
-        Viewer::Header(name) => {
-            vec![header_field(format, name).ok_or_else(|| missing("request headers"))?]
-        }
-        Viewer::Cookie(name) => match cookie_field(format, name) {
-            Some(field) => vec![field],
-            None => vec![layout
-                .cookie_header
+            description
+                .ip
                 .clone()
-                .map(|(f, _)| f)
-                .ok_or_else(|| missing("Cookie header"))?],
+                .ok_or_else(|| missing("client address"))?,
+            description
+                .ua
+                .clone()
+                .ok_or_else(|| missing("user agent"))?,
+        ],
+        Viewer::Header(name) => vec![description
+            .header_field(name)
+            .ok_or_else(|| missing("request headers"))?],
+        Viewer::Cookie(name) => match (description.cookie_field(name), header()) {
+            (Some(own), Some(header)) => vec![own, header],
+            (Some(own), None) => vec![own],
+            (None, Some(header)) => vec![header],
+            (None, None) => return Err(missing("Cookie header")),
         },
     })
 }
 
-/// The format's own field for one cookie, when it logs cookies one by one.
-fn cookie_field(format: &LogFormat, name: &str) -> Option<String> {
-    match format {
-        LogFormat::Nginx(p) => p.field(&format!("$cookie_{name}")),
-        LogFormat::Apache(p) => p.field(&format!("%{{{name}}}C")),
-        LogFormat::Cloudflare => Some(format!("Cookies.{name}")),
-        _ => None,
-    }
-}
-
-/// The format's own field for a request header.
-fn header_field(format: &LogFormat, name: &str) -> Option<String> {
-    let lower = name.to_ascii_lowercase();
-    match format {
-        LogFormat::Nginx(p) => p.field(&format!("$http_{}", lower.replace('-', "_"))),
-        LogFormat::Apache(p) => p.field(&format!("%{{{name}}}i")),
-        LogFormat::Cloudflare => Some(format!("RequestHeaders.{lower}")),
-        LogFormat::CloudFront | LogFormat::W3c => Some(format!("cs({name})")),
-        LogFormat::Akamai => match lower.as_str() {
-            "user-agent" => Some("UA".into()),
-            "cookie" => Some("cookie".into()),
-            "referer" => Some("referer".into()),
-            _ => None,
-        },
-        LogFormat::Fastly => match lower.as_str() {
-            "user-agent" => Some("user_agent".into()),
-            "cookie" => Some("cookie".into()),
-            _ => None,
-        },
-        LogFormat::Contract => None,
-    }
-}
-
-impl Uri {
-    /// The field holding the path (with or without its query, or the request line).
-    pub(super) fn path(&self) -> &String {
-        match self {
-            Uri::Split(path, _) | Uri::Whole(path) | Uri::RequestLine(path) => path,
-        }
-    }
-
-    /// The separate query field, if any: optional in a file.
-    pub(super) fn query(&self) -> Option<&String> {
-        match self {
-            Uri::Split(_, query) => query.as_ref(),
-            _ => None,
-        }
-    }
-}
-
-impl Layout {
-    /// The fields without which no row can be read: time, path, cache status.
-    pub(super) fn required(&self) -> Vec<String> {
-        let mut required = self.time.clone();
-        required.push(self.uri.path().clone());
-        required.push(self.cache.clone());
-        required
-    }
-}
-
-/// Every field a reading needs from a file of the format.
-pub(super) fn needed_fields(
-    format: &LogFormat,
-    layout: &Layout,
-    reading: &Reading,
-) -> InputResult<Vec<String>> {
-    let mut needed = layout.time.clone();
-    needed.push(layout.uri.path().clone());
-    needed.extend(layout.uri.query().cloned());
-    needed.extend(layout.status.clone());
-    needed.push(layout.cache.clone());
+/// Every field a reading needs from a file of the format; the optional ones (read when a
+/// file has them) after the required ones.
+pub(super) fn needed_fields(reading: &Reading) -> InputResult<(Vec<String>, Vec<String>)> {
+    let d = reading.description;
+    let mut needed = d.required();
+    needed.extend(d.uri.query().cloned());
+    needed.extend(d.status.clone());
     needed.extend(reading.node.map(str::to_string));
-    needed.extend(viewer_fields(format, layout, reading.viewer)?);
+    needed.extend(viewer_fields(d, reading.viewer)?);
+    let mut optional: Vec<String> = d.uri.query().cloned().into_iter().collect();
+    optional.extend(d.host.clone());
+    optional.extend(d.method.clone());
+    optional.extend(d.time.duration.as_ref().map(|t| t.field.clone()));
+    optional.extend(d.tiers.fields());
+    if let Viewer::Cookie(_) = reading.viewer {
+        // The per-cookie field and the Cookie header: either may be missing from a file.
+        optional.extend(viewer_fields(d, reading.viewer)?);
+    }
+    if !reading.node_named {
+        optional.extend(reading.node.map(str::to_string));
+    }
+    needed.extend(optional.iter().cloned());
     let mut seen = std::collections::HashSet::new();
     needed.retain(|f| seen.insert(f.clone()));
-    Ok(needed)
+    optional.retain(|f| !d.required().contains(f));
+    Ok((needed, optional))
 }

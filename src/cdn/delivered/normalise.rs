@@ -1,6 +1,8 @@
-//! A delivered file's fields, as read, into the normalised frame: the time parsed, the path
-//! put together, the viewer found, the cache status classified. Every refusal names the
-//! file, the line and the field.
+//! A delivered file's fields, as read, into the normalised frame: the time turned into the
+//! request's earliest possible arrival, the path and host put together, the viewer found,
+//! the cache status classified into where the page came from. Every refusal names the
+//! file, the line and the field, and shows a value only where it cannot be personal data
+//! (a cache status, cut short).
 
 use std::collections::HashMap;
 
@@ -8,10 +10,13 @@ use anyhow::Result;
 use polars::prelude::*;
 
 use super::super::dict::{Dict, Dicts};
-use super::status::Class;
+use super::format::{Decode, Description, Means, Tiers, Uri};
+use super::source::{classify, Kind, Line};
+use super::status::{Fill as Said, Meaning};
 use super::text::{percent_decode, Lines};
 use super::time::{self, TimeText};
-use super::{Decode, Delivered, Layout, Reading, Uri, Viewer};
+use super::{Delivered, Reading, Viewer};
+use crate::cdn::source::{Fill, Source};
 use crate::error::InputError;
 use crate::frame::names::{CACHE_STATUS, VIEWER_ID};
 use crate::frame::{polars_bug, utc_micros};
@@ -29,32 +34,50 @@ impl Raw {
         Ok(column.str().map_err(polars_bug)?.clone())
     }
 
-    fn refuse(&self, index: usize, field: &str, message: String) -> anyhow::Error {
+    fn optional(&self, field: Option<&String>) -> Result<Option<StringChunked>> {
+        field
+            .filter(|f| self.df.column(f).is_ok())
+            .map(|f| self.texts(f))
+            .transpose()
+    }
+
+    fn refuse(&self, index: usize, field: &str, message: impl Into<String>) -> anyhow::Error {
         InputError::at(self.lines.at(index, field), message).into()
     }
 }
 
 /// Whether a field's value is the vendors' "no value".
-pub(crate) fn absent(value: Option<&str>) -> bool {
+pub fn absent(value: Option<&str>) -> bool {
     value.is_none_or(|v| {
         let v = v.trim();
         v.is_empty() || v == "-"
     })
 }
 
-/// The normalised frame of one file (`ts, path, viewer_id, cache_status, class,
-/// cache_node`), its text columns as numbers in
-/// the file's own tables.
-pub(super) fn frame(raw: Raw, layout: &Layout, reading: &Reading) -> Result<Delivered> {
+/// A value as a message may show it: a field that cannot hold personal data, cut short,
+/// with control characters escaped.
+fn shown(value: &str, max: usize) -> String {
+    let cut: String = value.chars().take(max).collect();
+    format!("{cut:?}")
+}
+
+/// The normalised frame of one file (`ts, path, host, viewer_id, cache_status, source,
+/// fill, kind, cache_node`, and for Cloudflare `renderer, ray, parent, line`), its text
+/// columns as numbers in the file's own tables.
+pub(super) fn frame(raw: Raw, reading: &Reading) -> Result<Delivered> {
+    let d = reading.description;
     let mut dicts = Dicts::default();
-    let (ts, resolution) = times(&raw, layout, reading)?;
-    let (statuses, classes) = classes(&raw, layout, reading, &mut dicts.status)?;
-    let paths = paths(&raw, &layout.uri, &classes, &mut dicts.path)?;
-    let viewers = viewers(&raw, layout, reading, &mut dicts.viewer)?;
-    let nodes: UInt32Chunked = match reading.node {
-        Some(field) => {
-            let texts: StringChunked = raw
-                .texts(field)?
+    let times = times(&raw, d)?;
+    let classes = classes(&raw, reading, &mut dicts.status)?;
+    let paths = paths(&raw, &d.uri, &classes.source, &mut dicts.path)?;
+    let hosts = match raw.optional(d.host.as_ref())? {
+        Some(texts) => repeated_codes(&texts, &mut dicts.host),
+        None => UInt32Chunked::full_null("".into(), raw.lines.rows()),
+    };
+    let viewers = viewers(&raw, reading, &mut dicts.viewer)?;
+    let nodes: UInt32Chunked = match raw.optional(reading.node.map(str::to_string).as_ref())? {
+        Some(texts) => {
+            let texts: StringChunked = texts
                 .iter()
                 .map(|v| if absent(v) { None } else { v.map(str::trim) })
                 .collect();
@@ -63,27 +86,58 @@ pub(super) fn frame(raw: Raw, layout: &Layout, reading: &Reading) -> Result<Deli
         None => UInt32Chunked::full_null("".into(), raw.lines.rows()),
     };
     let n = raw.lines.rows();
-    let ts = Int64Chunked::from_vec("ts".into(), ts)
+    let ts = Int64Chunked::from_vec("ts".into(), times.lo)
         .into_column()
         .cast(&utc_micros())
         .map_err(polars_bug)?;
-    let df = DataFrame::new(
-        n,
-        vec![
-            ts,
-            paths.with_name("path".into()).into_column(),
-            viewers.with_name(VIEWER_ID.into()).into_column(),
-            statuses.with_name(CACHE_STATUS.into()).into_column(),
-            UInt32Chunked::from_vec("class".into(), classes).into_column(),
-            nodes.with_name("cache_node".into()).into_column(),
-        ],
-    )
-    .map_err(polars_bug)?;
+    let mut columns = vec![
+        ts,
+        paths.with_name("path".into()).into_column(),
+        hosts.with_name("host".into()).into_column(),
+        viewers.with_name(VIEWER_ID.into()).into_column(),
+        classes.status.with_name(CACHE_STATUS.into()).into_column(),
+        code_column("source", classes.source.iter().map(|s| *s as u32)),
+        code_column("fill", classes.fill.iter().map(|f| *f as u32)),
+        code_column("kind", classes.kind.iter().map(|k| *k as u32)),
+        nodes.with_name("cache_node".into()).into_column(),
+    ];
+    if let Tiers::Cloudflare { ray, parent, .. } = &d.tiers {
+        let ids = |field: &String, dict: &mut Dict| -> Result<UInt32Chunked> {
+            Ok(match raw.optional(Some(field))? {
+                Some(texts) => texts
+                    .iter()
+                    .map(|v| {
+                        let v = v.map(str::trim).filter(|v| !absent(Some(v)) && *v != "00");
+                        v.map(|v| dict.code(v))
+                    })
+                    .collect(),
+                None => UInt32Chunked::full_null("".into(), n),
+            })
+        };
+        columns.push(
+            ids(ray, &mut dicts.ray)?
+                .with_name("ray".into())
+                .into_column(),
+        );
+        columns.push(
+            ids(parent, &mut dicts.ray)?
+                .with_name("parent".into())
+                .into_column(),
+        );
+        columns.push(code_column("line", raw.lines.numbers.iter().copied()));
+    }
+    let df = DataFrame::new(n, columns).map_err(polars_bug)?;
     Ok(Delivered {
         df,
         dicts,
-        resolution,
+        resolution: times.resolution,
+        widening: times.widening,
+        ends_as_arrivals: times.ends_as_arrivals,
     })
+}
+
+fn code_column(name: &str, codes: impl Iterator<Item = u32>) -> Column {
+    UInt32Chunked::from_iter_values(name.into(), codes).into_column()
 }
 
 /// The numbers of a column of few distinct values, a row like the one before it reusing
@@ -93,7 +147,7 @@ fn repeated_codes(texts: &StringChunked, dict: &mut Dict) -> UInt32Chunked {
     texts
         .iter()
         .map(|v| {
-            let v = v?;
+            let v = v.filter(|v| !absent(Some(v)))?.trim();
             match last {
                 Some((before, code)) if before == v => Some(code),
                 _ => {
@@ -106,21 +160,47 @@ fn repeated_codes(texts: &StringChunked, dict: &mut Dict) -> UInt32Chunked {
         .collect()
 }
 
-/// Each row's time (UTC µs) and the finest resolution the file's times show.
-fn times(raw: &Raw, layout: &Layout, reading: &Reading) -> Result<(Vec<i64>, i64)> {
-    let columns: Vec<StringChunked> = layout
+/// The rows' arrivals.
+struct Times {
+    /// The arrival of each row (UTC µs): its true arrival lies in `[lo - w, lo - w +
+    /// width)` for one shift `w` of every row.
+    lo: Vec<i64>,
+    /// The finest resolution the file's times show (µs).
+    resolution: i64,
+    /// What taking a duration from an end time added to each arrival's uncertainty (µs).
+    widening: i64,
+    /// Rows whose end time had no duration: taken as the arrival.
+    ends_as_arrivals: usize,
+}
+
+/// Each row's arrival: a time the format takes at the response's end less the response's
+/// duration. The arrival's uncertainty is the clock's resolution, widened by the
+/// duration's resolution both ways (a logged duration may be rounded or cut): the same for
+/// every row, so the rows keep their order relative to one another.
+fn times(raw: &Raw, d: &Description) -> Result<Times> {
+    let columns: Vec<StringChunked> = d
         .time
+        .fields
         .iter()
         .map(|f| raw.texts(f))
         .collect::<Result<_>>()?;
+    let duration = match (&d.time.means, &d.time.duration) {
+        (Means::End, Some(duration)) => raw
+            .optional(Some(&duration.field))?
+            .map(|texts| (duration, texts)),
+        _ => None,
+    };
     let mut parsed: HashMap<String, Option<(i64, i64)>> = HashMap::new();
-    let mut out = Vec::with_capacity(raw.lines.rows());
+    let mut lo = Vec::with_capacity(raw.lines.rows());
     let mut finest = i64::MAX;
+    let mut ends_as_arrivals = 0;
     let mut text = String::new();
     // Logs come mostly in time order: a row with the previous row's time texts reuses it.
     let mut previous: Vec<Option<&str>> = vec![None; columns.len()];
     let mut last: Option<(i64, i64)> = None;
     let mut iters: Vec<_> = columns.iter().map(|c| c.iter()).collect();
+    let mut durations = duration.as_ref().map(|(_, texts)| texts.iter());
+    let mut any_duration = false;
     for index in 0..raw.lines.rows() {
         let mut same = last.is_some();
         for (values, before) in iters.iter_mut().zip(previous.iter_mut()) {
@@ -128,46 +208,105 @@ fn times(raw: &Raw, layout: &Layout, reading: &Reading) -> Result<(Vec<i64>, i64
             same &= value == *before;
             *before = value;
         }
-        if let (true, Some((micros, _))) = (same, last) {
-            out.push(micros);
-            continue;
-        }
-        text.clear();
-        for (i, value) in previous.iter().enumerate() {
-            if i > 0 {
-                text.push(' ');
-            }
-            text.push_str(value.unwrap_or(""));
-        }
-        let value = match parsed.get(text.as_str()) {
-            Some(value) => *value,
-            None => {
-                let value = time::parse(&text, &layout.time_text)
-                    .filter(|(t, _)| crate::exposure::time_in_range(*t));
-                parsed.insert(text.clone(), value);
-                value
+        let at = match (same, last) {
+            (true, Some((micros, _))) => micros,
+            _ => {
+                text.clear();
+                for (i, value) in previous.iter().enumerate() {
+                    if i > 0 {
+                        text.push(' ');
+                    }
+                    text.push_str(value.unwrap_or(""));
+                }
+                let value = match parsed.get(text.as_str()) {
+                    Some(value) => *value,
+                    None => {
+                        let value = time::parse(&text, &d.time.text)
+                            .filter(|(t, _)| crate::exposure::time_in_range(*t));
+                        parsed.insert(text.clone(), value);
+                        value
+                    }
+                };
+                let Some((micros, resolution)) = value else {
+                    return Err(raw.refuse(
+                        index,
+                        &d.time.fields.join("+"),
+                        format!(
+                            "unparsable or out-of-range time {} (expected {})",
+                            shown(&text, 32),
+                            expected(&d.time.text)
+                        ),
+                    ));
+                };
+                finest = finest.min(resolution);
+                last = Some((micros, resolution));
+                micros
             }
         };
-        let Some((micros, resolution)) = value else {
-            let shown: String = text.chars().take(60).collect();
-            return Err(raw.refuse(
-                index,
-                &layout.time.join("+"),
-                format!(
-                    "unparsable or out-of-range time {shown:?} (expected {})",
-                    expected(&layout.time_text)
-                ),
-            ));
+        let taken = match (&duration, durations.as_mut().and_then(|it| it.next())) {
+            (Some((duration, _)), Some(value)) if !absent(value) => {
+                let value = value.unwrap_or("").trim();
+                let micros = parse_duration(value, duration.unit).ok_or_else(|| {
+                    raw.refuse(
+                        index,
+                        &duration.field,
+                        format!("the duration {} is not a number", shown(value, 16)),
+                    )
+                })?;
+                Some(micros)
+            }
+            _ => None,
         };
-        finest = finest.min(resolution);
-        out.push(micros);
-        last = Some((micros, resolution));
+        match (d.time.means, taken) {
+            (Means::End, Some(taken)) => {
+                any_duration = true;
+                lo.push(at - taken);
+            }
+            (Means::End, None) => {
+                ends_as_arrivals += 1;
+                lo.push(at);
+            }
+            (Means::Arrival, _) => lo.push(at),
+        }
     }
-    let resolution = reading
-        .format
-        .fixed_resolution()
+    let resolution = d
+        .time
+        .resolution
         .unwrap_or(if finest == i64::MAX { 1 } else { finest });
-    Ok((out, resolution))
+    let widening = match &duration {
+        Some((duration, _)) if any_duration => 2 * duration.resolution,
+        _ => 0,
+    };
+    Ok(Times {
+        lo,
+        resolution,
+        widening,
+        ends_as_arrivals,
+    })
+}
+
+/// A duration in `unit` µs per unit, whole or decimal (`0.082` s, `15` ms), as µs.
+fn parse_duration(text: &str, unit: i64) -> Option<i64> {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    if whole.is_empty() && fraction.is_empty() {
+        return None;
+    }
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole) || !digits(fraction) || whole.len() > 12 {
+        return None;
+    }
+    let whole: i64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().ok()?
+    };
+    let mut micros = whole.checked_mul(unit)?;
+    let mut scale = unit;
+    for b in fraction.bytes().take(9) {
+        scale /= 10;
+        micros += i64::from(b - b'0') * scale;
+    }
+    Some(micros)
 }
 
 fn expected(kind: &TimeText) -> String {
@@ -185,20 +324,20 @@ fn expected(kind: &TimeText) -> String {
 }
 
 /// Each row's requested path, with its query, as a number of `dict`.
-fn paths(raw: &Raw, uri: &Uri, classes: &[u32], dict: &mut Dict) -> Result<UInt32Chunked> {
+fn paths(raw: &Raw, uri: &Uri, sources: &[Source], dict: &mut Dict) -> Result<UInt32Chunked> {
     let n = raw.lines.rows();
     // A response without a page may have no path: a TLS handshake sent to the HTTP port,
     // a request cut off (nginx and Apache log `400` or `408` with `-` or bytes as the
     // request). It is kept (path empty) and counted; on any other response a missing path
     // is refused.
-    let pageless = |index: usize| classes.get(index) == Some(&(Class::NoPage as u32));
+    let pageless = |index: usize| sources.get(index) == Some(&Source::NoPage);
     let mut out: Vec<u32> = Vec::with_capacity(n);
     let mut text = String::new();
     match uri {
         Uri::Split(path, query) => {
             let paths = raw.texts(path)?;
-            let queries = match query {
-                Some(q) => raw.texts(q)?,
+            let queries = match raw.optional(query.as_ref())? {
+                Some(q) => q,
                 None => StringChunked::full_null("".into(), n),
             };
             for (index, (p, q)) in paths.iter().zip(queries.iter()).enumerate() {
@@ -207,7 +346,7 @@ fn paths(raw: &Raw, uri: &Uri, classes: &[u32], dict: &mut Dict) -> Result<UInt3
                         out.push(dict.code(""));
                         continue;
                     }
-                    return Err(raw.refuse(index, path, "empty path".into()));
+                    return Err(raw.refuse(index, path, "empty path"));
                 }
                 text.clear();
                 text.push_str(p.unwrap_or_default().trim());
@@ -230,7 +369,7 @@ fn paths(raw: &Raw, uri: &Uri, classes: &[u32], dict: &mut Dict) -> Result<UInt3
                         out.push(dict.code(""));
                         continue;
                     }
-                    return Err(raw.refuse(index, field, "empty path".into()));
+                    return Err(raw.refuse(index, field, "empty path"));
                 }
                 out.push(dict.code(p.unwrap_or_default().trim()));
             }
@@ -238,20 +377,15 @@ fn paths(raw: &Raw, uri: &Uri, classes: &[u32], dict: &mut Dict) -> Result<UInt3
         Uri::RequestLine(field) => {
             let lines = raw.texts(field)?;
             for (index, line) in lines.iter().enumerate() {
-                let mut parts = line
-                    .unwrap_or_default()
-                    .split(' ')
-                    .filter(|p| !p.is_empty());
-                let target = match (parts.next(), parts.next()) {
-                    (Some(_method), Some(target)) if target != "-" => target,
-                    _ if pageless(index) => "",
-                    _ => {
-                        let shown: String = line.unwrap_or_default().chars().take(60).collect();
+                let target = match request_line(line.unwrap_or_default()) {
+                    Some((_method, target)) => target,
+                    None if pageless(index) => "",
+                    None => {
                         return Err(raw.refuse(
                             index,
                             field,
-                            format!("request line {shown:?} is not METHOD PATH [PROTOCOL]"),
-                        ));
+                            "the request line is not METHOD PATH [PROTOCOL]",
+                        ))
                     }
                 };
                 out.push(dict.code(target));
@@ -261,138 +395,215 @@ fn paths(raw: &Raw, uri: &Uri, classes: &[u32], dict: &mut Dict) -> Result<UInt3
     Ok(UInt32Chunked::from_vec("path".into(), out))
 }
 
-/// Each row's cache status as written, and its class (`Class as u32`): the vendor's table
-/// or the `--origin-status`/`--cached-status` lists, then no page for an HTTP status
-/// outside `--statuses`.
-fn classes(
-    raw: &Raw,
-    layout: &Layout,
-    reading: &Reading,
-    dict: &mut Dict,
-) -> Result<(UInt32Chunked, Vec<u32>)> {
-    let statuses = raw.texts(&layout.cache)?;
-    let mut known: HashMap<Option<&str>, Class> = HashMap::new();
-    let mut classes = Vec::with_capacity(statuses.len());
-    let mut last: Option<(Option<&str>, Class)> = None;
-    for (index, value) in statuses.iter().enumerate() {
-        if let Some((before, class)) = last {
-            if before == value {
-                classes.push(class as u32);
-                continue;
-            }
-        }
-        let class = match known.get(&value) {
-            Some(class) => *class,
-            None => {
-                let class = classify(value, layout, reading).ok_or_else(|| {
-                    let shown: String = value.unwrap_or("").chars().take(40).collect();
-                    let documented = match layout.table {
-                        Some(table) => format!(
-                            "{} documents {} values: {}",
-                            table.vendor,
-                            table.field,
-                            table.values()
-                        ),
-                        None => format!(
-                            "origin statuses: {}; cached: {}",
-                            reading.origin_statuses.join(","),
-                            reading.cached_statuses.join(",")
-                        ),
-                    };
-                    raw.refuse(
-                        index,
-                        &layout.cache,
-                        format!(
-                            "cache status {shown:?} is not documented ({documented}); classify it with --origin-status or --cached-status"
-                        ),
-                    )
-                })?;
-                known.insert(value, class);
-                class
-            }
-        };
-        classes.push(class as u32);
-        last = Some((value, class));
+/// The method and target of a request line (`GET /path?q HTTP/1.1`).
+fn request_line(line: &str) -> Option<(&str, &str)> {
+    let mut parts = line.split(' ').filter(|p| !p.is_empty());
+    match (parts.next(), parts.next()) {
+        (Some(method), Some(target)) if target != "-" => Some((method, target)),
+        _ => None,
     }
-    if let Some(field) = &layout.status {
-        let codes = raw.texts(field)?;
-        for (index, code) in codes.iter().enumerate() {
-            let code = code.unwrap_or("").trim();
-            let Ok(number) = code.parse::<u16>() else {
-                let shown: String = code.chars().take(20).collect();
-                return Err(raw.refuse(
-                    index,
-                    field,
-                    format!("HTTP status {shown:?} is not a number"),
-                ));
-            };
-            if !reading
-                .page_statuses
-                .iter()
-                .any(|(lo, hi)| (*lo..=*hi).contains(&number))
-            {
-                classes[index] = Class::NoPage as u32;
-            }
-        }
-    }
-    let codes = statuses.iter().map(|v| v.map(|v| dict.code(v))).collect();
-    Ok((codes, classes))
 }
 
-fn classify(value: Option<&str>, layout: &Layout, reading: &Reading) -> Option<Class> {
+/// Each row's cache status as written, and where its page came from.
+struct Classes {
+    status: UInt32Chunked,
+    source: Vec<Source>,
+    fill: Vec<Fill>,
+    kind: Vec<Kind>,
+}
+
+/// Each row's status, source, fill and kind: the vendor's table (or the `--origin-status`
+/// and `--cached-status` lists), the tier fields, the topology; no page for an HTTP status
+/// outside `--statuses`; and a method that is not cached (`--fill-methods`) fills nothing
+/// and, when it missed, went to the origin.
+fn classes(raw: &Raw, reading: &Reading, dict: &mut Dict) -> Result<Classes> {
+    let d = reading.description;
+    let statuses = raw.texts(&d.cache)?;
+    let https = raw.optional(d.status.as_ref())?;
+    let methods = method_texts(raw, d)?;
+    let extra_fields = d.tiers.fields();
+    let extras: Vec<Option<StringChunked>> = extra_fields
+        .iter()
+        .map(|f| raw.optional(Some(f)))
+        .collect::<Result<_>>()?;
+    let n = raw.lines.rows();
+    let mut known: HashMap<Option<&str>, Meaning> = HashMap::new();
+    let mut out = Classes {
+        status: UInt32Chunked::full_null("".into(), 0),
+        source: Vec::with_capacity(n),
+        fill: Vec::with_capacity(n),
+        kind: Vec::with_capacity(n),
+    };
+    let mut extra: Vec<Option<&str>> = vec![None; extra_fields.len()];
+    for (index, value) in statuses.iter().enumerate() {
+        let meaning = match known.get(&value) {
+            Some(meaning) => *meaning,
+            None => {
+                let meaning = meaning_of(value, reading)
+                    .ok_or_else(|| undocumented(raw, index, value.unwrap_or(""), reading))?;
+                known.insert(value, meaning);
+                meaning
+            }
+        };
+        let http = match &https {
+            None => None,
+            Some(codes) => {
+                let code = codes.get(index).unwrap_or("").trim();
+                match code.parse::<u16>() {
+                    Ok(number) => Some(number),
+                    Err(_) => {
+                        let field = d.status.as_deref().unwrap_or("status");
+                        return Err(raw.refuse(index, field, "the HTTP status is not a number"));
+                    }
+                }
+            }
+        };
+        for (slot, column) in extra.iter_mut().zip(&extras) {
+            *slot = column
+                .as_ref()
+                .and_then(|c| c.get(index))
+                .filter(|v| !absent(Some(v)))
+                .map(str::trim);
+        }
+        let line = Line {
+            value: value.unwrap_or("-").trim(),
+            meaning,
+            http,
+            extra: &extra,
+        };
+        let (mut source, mut fill, kind) =
+            classify(&line, &d.tiers, reading.topology).map_err(|refusal| {
+                let field = if refusal.field.is_empty() {
+                    d.cache.clone()
+                } else {
+                    refusal.field
+                };
+                raw.refuse(index, &field, refusal.message)
+            })?;
+        if http.is_some_and(|code| {
+            !reading
+                .page_statuses
+                .iter()
+                .any(|(lo, hi)| (*lo..=*hi).contains(&code))
+        }) {
+            source = Source::NoPage;
+        }
+        let fills = methods
+            .as_ref()
+            .is_none_or(|m| fill_method(m.get(index), reading.fill_methods));
+        if !fills && fill != Fill::Removed {
+            fill = Fill::NotStored;
+            if source == Source::OriginOrTier {
+                // Methods that are not cached go straight to the origin ("Proxy HTTP
+                // methods ... go directly to the origin from the POPs").
+                source = Source::Origin;
+            }
+        }
+        out.source.push(source);
+        out.fill.push(fill);
+        out.kind.push(kind);
+    }
+    out.status = statuses.iter().map(|v| v.map(|v| dict.code(v))).collect();
+    Ok(out)
+}
+
+/// The request method of each row: its field, or the request line's first word.
+fn method_texts(raw: &Raw, d: &Description) -> Result<Option<StringChunked>> {
+    if let Some(texts) = raw.optional(d.method.as_ref())? {
+        return Ok(Some(texts));
+    }
+    if let Uri::RequestLine(field) = &d.uri {
+        let lines = raw.texts(field)?;
+        return Ok(Some(
+            lines
+                .iter()
+                .map(|l| l.and_then(request_line).map(|(m, _)| m))
+                .collect(),
+        ));
+    }
+    Ok(None)
+}
+
+/// Whether a method fills a cache; an absent method is taken as GET.
+fn fill_method(method: Option<&str>, methods: &[String]) -> bool {
+    match method.map(str::trim) {
+        None | Some("" | "-") => true,
+        Some(m) => methods.iter().any(|f| f.eq_ignore_ascii_case(m)),
+    }
+}
+
+/// What a cache status says: the vendor's table, unless the lists were given (then the
+/// lists, and the table for the rest).
+fn meaning_of(value: Option<&str>, reading: &Reading) -> Option<Meaning> {
     let value = value.unwrap_or("-").trim();
-    if layout.table.is_some() && !reading.statuses_given {
-        return layout.table.and_then(|table| table.class(value));
+    let table = reading.description.table;
+    if table.is_some() && !reading.statuses_given {
+        return table.and_then(|table| table.meaning(value));
     }
     let upper = value.to_uppercase();
     if reading.origin_statuses.contains(&upper) {
-        return Some(Class::Origin);
+        return Some(Meaning::Origin(Said::Stored));
     }
     if reading.cached_statuses.contains(&upper) {
-        return Some(Class::Cached);
+        return Some(Meaning::Cached);
     }
-    layout.table.and_then(|table| table.class(value))
+    table.and_then(|table| table.meaning(value))
 }
 
-/// Each row's viewer: `None` for an unidentified visitor (no value, or `-`).
-fn viewers(
-    raw: &Raw,
-    layout: &Layout,
-    reading: &Reading,
-    dict: &mut Dict,
-) -> Result<UInt32Chunked> {
-    let fields = super::viewer_fields(reading.format, layout, reading.viewer)?;
-    let columns: Vec<StringChunked> = fields.iter().map(|f| raw.texts(f)).collect::<Result<_>>()?;
-    let whole_header = layout
-        .cookie_header
-        .as_ref()
-        .is_some_and(|(f, _)| fields.first() == Some(f));
-    let decode = match &layout.cookie_header {
-        Some((_, decode)) if whole_header => *decode,
-        _ => Decode::Raw,
+fn undocumented(raw: &Raw, index: usize, value: &str, reading: &Reading) -> anyhow::Error {
+    let d = reading.description;
+    let documented = match d.table {
+        Some(table) => format!(
+            "{} documents {} values: {}",
+            table.vendor,
+            table.field,
+            table.values()
+        ),
+        None => format!(
+            "origin statuses: {}; cached: {}",
+            reading.origin_statuses.join(","),
+            reading.cached_statuses.join(",")
+        ),
     };
+    raw.refuse(
+        index,
+        &d.cache,
+        format!(
+            "cache status {} is not documented ({documented}); classify it with --origin-status or --cached-status",
+            shown(value, 40)
+        ),
+    )
+}
+
+/// Each row's viewer: `None` for an unidentified visitor (no value, or `-`). A cookie is
+/// read from the format's per-cookie field, else from the whole Cookie header.
+fn viewers(raw: &Raw, reading: &Reading, dict: &mut Dict) -> Result<UInt32Chunked> {
+    let d = reading.description;
+    let fields = super::viewer_fields(d, reading.viewer)?;
+    let columns: Vec<StringChunked> = fields
+        .iter()
+        .map(|f| {
+            Ok(raw
+                .optional(Some(f))?
+                .unwrap_or_else(|| StringChunked::full_null("".into(), raw.lines.rows())))
+        })
+        .collect::<Result<_>>()?;
+    let header = d.cookie_header.as_ref();
+    let is_header = |field: &String| header.is_some_and(|(h, _)| h == field);
+    let decode = header.map_or(Decode::Raw, |(_, decode)| *decode);
     let mut out: Vec<Option<u32>> = Vec::with_capacity(raw.lines.rows());
     match reading.viewer {
-        Viewer::Cookie(name) if whole_header => {
-            for header in columns[0].iter() {
-                let code = header.filter(|h| !absent(Some(h))).and_then(|header| {
-                    match decode {
-                        // CloudFront leaves `;` and `=` as they are: the pairs are found in
-                        // the encoded text, and only the value is decoded.
-                        Decode::Url if !header.contains("%3") => {
-                            let value = cookie(header, name)?;
-                            Some(dict.code(&percent_decode(value, false)))
-                        }
-                        Decode::Url => {
-                            let header = percent_decode(header, false);
-                            cookie(&header, name).map(|value| dict.code(value))
-                        }
-                        Decode::Plus => {
-                            let header = header.replace('+', " ");
-                            cookie(&header, name).map(|value| dict.code(value))
-                        }
-                        Decode::Raw => cookie(header, name).map(|value| dict.code(value)),
-                    }
+        Viewer::Cookie(name) => {
+            let own = (!is_header(&fields[0])).then(|| &columns[0]);
+            let whole = fields.iter().position(is_header).map(|i| &columns[i]);
+            for index in 0..raw.lines.rows() {
+                let from_own = own
+                    .and_then(|c| c.get(index))
+                    .filter(|v| !absent(Some(v)))
+                    .map(|v| dict.code(v.trim()));
+                let code = from_own.or_else(|| {
+                    let text = whole?.get(index).filter(|h| !absent(Some(h)))?;
+                    cookie_in(text, name, decode).map(|value| dict.code(&value))
                 });
                 out.push(code);
             }
@@ -425,8 +636,25 @@ fn viewers(
     Ok(out.into_iter().collect())
 }
 
-/// One cookie's value in a Cookie header (`a=1; session=xyz`); `None` when absent or empty.
-pub(crate) fn cookie<'a>(header: &'a str, name: &str) -> Option<&'a str> {
+/// One cookie's value in a Cookie header as the format encodes it.
+fn cookie_in(header: &str, name: &str, decode: Decode) -> Option<String> {
+    match decode {
+        // CloudFront leaves `;` and `=` as they are: the pairs are found in the encoded
+        // text, and only the value is decoded.
+        Decode::Url if !header.contains("%3") => {
+            cookie(header, name).map(|v| percent_decode(v, false).into_owned())
+        }
+        Decode::Url => cookie(&percent_decode(header, false), name).map(str::to_string),
+        // Akamai escapes `;` and `=` too, and writes a space as `+`.
+        Decode::UrlPlus => cookie(&percent_decode(header, true), name).map(str::to_string),
+        Decode::Plus => cookie(&header.replace('+', " "), name).map(str::to_string),
+        Decode::Raw => cookie(header, name).map(str::to_string),
+    }
+}
+
+/// One cookie's value in a Cookie header (`a=1; session=xyz`), its name compared exactly;
+/// `None` when absent or empty.
+pub fn cookie<'a>(header: &'a str, name: &str) -> Option<&'a str> {
     header.split(';').find_map(|pair| {
         let (key, value) = pair.split_once('=')?;
         // A space after `;` may still be URL-encoded (CloudFront's `;%20`).
@@ -453,5 +681,23 @@ mod tests {
         assert_eq!(cookie("theme=dark;%20session=u-9", "session"), Some("u-9"));
         assert_eq!(cookie("a=1", "session"), None);
         assert_eq!(cookie("session=", "session"), None);
+        assert_eq!(cookie("Session=u-1", "session"), None);
+        assert_eq!(
+            cookie_in("theme%3Ddark%3B+session%3Du-3", "session", Decode::UrlPlus),
+            Some("u-3".into())
+        );
+        assert_eq!(
+            cookie_in("theme=dark;+session=u-4", "session", Decode::UrlPlus),
+            Some("u-4".into())
+        );
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("0.082", 1_000_000), Some(82_000));
+        assert_eq!(parse_duration("15", 1_000), Some(15_000));
+        assert_eq!(parse_duration("12345", 1), Some(12_345));
+        assert_eq!(parse_duration("x", 1), None);
+        assert_eq!(parse_duration("", 1), None);
     }
 }

@@ -1,7 +1,9 @@
 //! nginx and Apache access logs, read by the server's own format string: nginx's
 //! `log_format` (`$remote_addr - [$time_local] "$request" $status ...`) or Apache's
 //! `LogFormat` (`%h %l %u %t \"%r\" %>s ...`). The string becomes one regular expression;
-//! each variable a capture, matched up to the literal character that follows it.
+//! each variable a capture, matched up to the literal character that follows it. Values
+//! are unescaped as the server escaped them: nginx's `escape=default` (`\xXX`), `json`
+//! (`\"`, `\\`, `\u00XX`) or `none`; Apache's `\"`, `\\` and `\xhh`.
 
 use std::path::Path;
 
@@ -9,10 +11,11 @@ use anyhow::Result;
 use polars::prelude::*;
 use regex::bytes::Regex;
 
+use super::format::Means;
 use super::normalise::Raw;
 use super::text;
 use super::time::TimeText;
-use super::{needed_fields, status, Decode, Layout, Overrides, Reading, Uri};
+use super::{needed_fields, Reading};
 use crate::error::InputError;
 use crate::frame::polars_bug;
 
@@ -20,52 +23,117 @@ pub const NGINX_EXAMPLE: &str =
     "$remote_addr [$time_local] \"$request\" $status $upstream_cache_status \"$http_cookie\"";
 pub const APACHE_EXAMPLE: &str = "%h %t \\\"%r\\\" %>s \\\"%{cache-status}e\\\" \\\"%{Cookie}i\\\"";
 
-/// nginx variables read (and `$cookie_NAME`, `$http_NAME`, `$arg_NAME`); any other is
-/// refused, so that a typo does not silently capture the wrong text.
+/// nginx variables (ngx_http_core_module, ngx_http_log_module, ngx_http_upstream_module,
+/// ngx_http_proxy_module, ngx_http_ssl_module's common ones), and `$cookie_NAME`,
+/// `$http_NAME`, `$arg_NAME`, `$sent_http_NAME`, `$upstream_http_NAME` and the like: any
+/// other is refused, so that a typo does not silently capture the wrong text.
 const NGINX_VARIABLES: &[&str] = &[
-    "msec",
-    "time_local",
-    "time_iso8601",
-    "request",
-    "request_uri",
-    "uri",
     "args",
-    "query_string",
-    "status",
-    "upstream_cache_status",
-    "http_cookie",
-    "remote_addr",
-    "remote_user",
-    "http_user_agent",
-    "http_referer",
+    "binary_remote_addr",
     "body_bytes_sent",
     "bytes_sent",
-    "request_time",
-    "upstream_response_time",
-    "upstream_addr",
+    "connection",
+    "connection_requests",
+    "connection_time",
+    "content_length",
+    "content_type",
+    "document_root",
+    "document_uri",
     "host",
     "hostname",
-    "server_name",
-    "request_method",
-    "server_protocol",
-    "http_x_forwarded_for",
-    "request_length",
-    "connection",
+    "https",
+    "is_args",
+    "is_request_port",
+    "limit_rate",
+    "msec",
+    "nginx_version",
     "pid",
+    "pipe",
+    "proxy_protocol_addr",
+    "proxy_protocol_port",
+    "proxy_protocol_server_addr",
+    "proxy_protocol_server_port",
+    "query_string",
+    "realpath_root",
+    "remote_addr",
+    "remote_port",
+    "remote_user",
+    "request",
+    "request_body",
+    "request_body_file",
+    "request_completion",
+    "request_filename",
+    "request_id",
+    "request_length",
+    "request_method",
+    "request_port",
+    "request_time",
+    "request_uri",
     "scheme",
     "server_addr",
+    "server_name",
     "server_port",
-    "remote_port",
-    "request_id",
+    "server_protocol",
+    "status",
+    "tcpinfo_rtt",
+    "tcpinfo_rttvar",
+    "tcpinfo_snd_cwnd",
+    "tcpinfo_rcv_space",
+    "time_iso8601",
+    "time_local",
+    "uri",
+    "upstream_addr",
+    "upstream_bytes_received",
+    "upstream_bytes_sent",
+    "upstream_cache_status",
+    "upstream_connect_time",
+    "upstream_header_time",
+    "upstream_queue_time",
+    "upstream_response_length",
+    "upstream_response_time",
+    "upstream_status",
+    "proxy_host",
+    "proxy_port",
+    "proxy_add_x_forwarded_for",
     "ssl_protocol",
     "ssl_cipher",
-    "upstream_status",
-    "sent_http_content_type",
-    "http_host",
+    "ssl_server_name",
+    "ssl_session_reused",
+    "http2",
+    "http3",
+    "realip_remote_addr",
+    "realip_remote_port",
+    "gzip_ratio",
 ];
 
+/// Prefixes of nginx variables named by a header, cookie or argument.
+const NGINX_PREFIXES: &[&str] = &[
+    "cookie_",
+    "http_",
+    "arg_",
+    "sent_http_",
+    "sent_trailer_",
+    "upstream_http_",
+    "upstream_cookie_",
+    "upstream_trailer_",
+    "proxy_protocol_tlv_",
+];
+
+/// How nginx escaped the values of a `log_format` (its `escape=` parameter).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Escape {
+    /// `"`, `\`, bytes below 32 and above 126 as `\xXX`; a missing value is `-`.
+    Default,
+    /// JSON string escapes; a missing value is empty.
+    Json,
+    /// Raw bytes; a missing value is empty.
+    None,
+    /// Apache's: `\"`, `\\`, C escapes and `\xhh`.
+    Apache,
+}
+
 /// Apache directives read (letters after `%`, with or without `{...}`).
-const APACHE_DIRECTIVES: &str = "ahlutrUqsbBHmvVpPDTfiCeoXIOSklLRnR";
+const APACHE_DIRECTIVES: &str = "aAbBCDefhHiIklLmnopPqrRsStTuUvVXx^";
 
 /// A compiled format string.
 #[derive(Debug)]
@@ -74,11 +142,31 @@ pub struct Pattern {
     regex: Regex,
     /// The field of each capture group, in order (`$msec`, `%{Cookie}i`).
     fields: Vec<String>,
-    nginx: bool,
+    escape: Escape,
 }
 
 impl Pattern {
     pub fn nginx(spec: &str) -> std::result::Result<Pattern, String> {
+        // `log_format name [escape=default|json|none] string`: the string, with its
+        // escaping given first when it is not the default.
+        let trimmed = spec.trim_start();
+        let (escape, spec) = match trimmed.strip_prefix("escape=") {
+            Some(rest) => {
+                let (mode, rest) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+                let escape = match mode {
+                    "default" => Escape::Default,
+                    "json" => Escape::Json,
+                    "none" => Escape::None,
+                    _ => {
+                        return Err(format!(
+                            "unknown log format escaping {mode:?} (default, json or none)"
+                        ))
+                    }
+                };
+                (escape, rest.trim_start())
+            }
+            None => (Escape::Default, spec),
+        };
         let mut parts = Vec::new();
         let mut rest = spec;
         while let Some(at) = rest.find('$') {
@@ -97,20 +185,21 @@ impl Pattern {
                 return Err(format!("a $ without a variable name in {spec:?}"));
             }
             let known = NGINX_VARIABLES.contains(&name)
-                || ["cookie_", "http_", "arg_", "sent_http_", "upstream_http_"]
+                || NGINX_PREFIXES
                     .iter()
                     .any(|p| name.starts_with(p) && name.len() > p.len());
             if !known {
                 return Err(format!(
-                    "unknown nginx variable ${name} in the log_format (known: ${}, and $cookie_NAME, $http_NAME, $arg_NAME)",
-                    NGINX_VARIABLES.join(", $")
+                    "unknown nginx variable ${name} in the log_format (known: ${}, and ${}NAME)",
+                    NGINX_VARIABLES.join(", $"),
+                    NGINX_PREFIXES.join("NAME, $")
                 ));
             }
             parts.push(Part::Field(format!("${name}")));
             rest = &after[len..];
         }
         parts.push(Part::Literal(rest.to_string()));
-        Pattern::build(spec, parts, true)
+        Pattern::build(spec, parts, true, escape)
     }
 
     pub fn apache(spec: &str) -> std::result::Result<Pattern, String> {
@@ -148,6 +237,21 @@ impl Pattern {
                     continue;
                 }
                 chars.next();
+                if next == '^' {
+                    // %^ti, %^to: a trailer of the request or the response.
+                    let two: String = chars.by_ref().take(2).map(|(_, c)| c).collect();
+                    if two != "ti" && two != "to" {
+                        return Err(format!(
+                            "unknown Apache LogFormat directive %^{two} in {spec:?}"
+                        ));
+                    }
+                    name.push('^');
+                    name.push_str(&two);
+                    if !brace.is_empty() {
+                        name = format!("%{{{brace}}}^{two}");
+                    }
+                    break;
+                }
                 if next == '<' || next == '>' || next == '!' || next == ',' || next.is_ascii_digit()
                 {
                     if next == '>' {
@@ -175,10 +279,15 @@ impl Pattern {
             parts.push(Part::Field(name));
         }
         parts.push(Part::Literal(literal));
-        Pattern::build(spec, parts, false)
+        Pattern::build(spec, parts, false, Escape::Apache)
     }
 
-    fn build(spec: &str, parts: Vec<Part>, nginx: bool) -> std::result::Result<Pattern, String> {
+    fn build(
+        spec: &str,
+        parts: Vec<Part>,
+        nginx: bool,
+        escape: Escape,
+    ) -> std::result::Result<Pattern, String> {
         let mut regex = String::from("^");
         let mut fields = Vec::new();
         for (i, part) in parts.iter().enumerate() {
@@ -221,12 +330,17 @@ impl Pattern {
             text: spec.to_string(),
             regex,
             fields,
-            nginx,
+            escape,
         })
     }
 
-    /// The field as the format names it, when the format has it (header and cookie names
-    /// compared ignoring case, as servers do).
+    /// A cookie's field as the format names it: cookie names are case-sensitive.
+    pub fn cookie_field(&self, name: &str) -> Option<String> {
+        self.fields.iter().find(|f| *f == name).cloned()
+    }
+
+    /// The field as the format names it, when the format has it (header names compared
+    /// ignoring case, as servers do).
     pub fn field(&self, name: &str) -> Option<String> {
         let same = |f: &str| {
             if f == name {
@@ -240,11 +354,11 @@ impl Pattern {
                 Some((format!("{head}{{}}{tail}"), inner.to_ascii_lowercase()))
             };
             match (split(f), split(name)) {
+                (Some(a), Some(_)) if a.0.ends_with('C') => false,
                 (Some(a), Some(b)) => a == b,
                 _ => {
-                    ["$http_", "$cookie_"]
-                        .iter()
-                        .any(|p| f.starts_with(p) && name.starts_with(p))
+                    f.starts_with("$http_")
+                        && name.starts_with("$http_")
                         && f.eq_ignore_ascii_case(name)
                 }
             }
@@ -252,136 +366,109 @@ impl Pattern {
         self.fields.iter().find(|f| same(f)).cloned()
     }
 
-    fn first(&self, names: &[&str]) -> Option<String> {
+    pub fn first(&self, names: &[&str]) -> Option<String> {
         names.iter().find_map(|n| self.field(n))
     }
 
-    /// The request time's field and how it is written.
-    fn time(&self) -> Option<(String, TimeText, i64)> {
-        if self.nginx {
-            let forms = [
-                ("$msec", TimeText::UnixSeconds, 1_000),
-                ("$time_iso8601", TimeText::Rfc3339, 1_000_000),
-                ("$time_local", TimeText::Clf, 1_000_000),
-            ];
-            return forms
-                .into_iter()
-                .find_map(|(n, t, r)| self.field(n).map(|f| (f, t, r)));
-        }
-        // The finest of the format's times (`%{msec}t` before `%t`).
-        let mut best: Option<(String, TimeText, i64)> = None;
+    /// Apache's request time: the finest of the format's times (`%{msec}t` before `%t`), and
+    /// whether it was taken when the request began (the default) or when the entry was
+    /// written (`end:`).
+    pub fn apache_time(&self) -> Option<(String, TimeText, i64, Means)> {
+        let mut best: Option<(String, TimeText, i64, Means)> = None;
         for field in &self.fields {
-            let mut consider = |kind: TimeText, resolution: i64| {
-                if best.as_ref().is_none_or(|(_, _, r)| resolution < *r) {
-                    best = Some((field.clone(), kind, resolution));
+            let mut consider = |kind: TimeText, resolution: i64, means: Means| {
+                if best.as_ref().is_none_or(|(_, _, r, _)| resolution < *r) {
+                    best = Some((field.clone(), kind, resolution, means));
                 }
             };
             if field == "%t" {
-                consider(TimeText::Clf, 1_000_000);
+                consider(TimeText::Clf, 1_000_000, Means::Arrival);
                 continue;
             }
             let Some(format) = field.strip_prefix("%{").and_then(|f| f.strip_suffix("}t")) else {
                 continue;
             };
-            let format = format
-                .strip_prefix("begin:")
-                .or_else(|| format.strip_prefix("end:"))
-                .unwrap_or(format);
+            let (format, means) = match (format.strip_prefix("begin:"), format.strip_prefix("end:"))
+            {
+                (Some(f), _) => (f, Means::Arrival),
+                (_, Some(f)) => (f, Means::End),
+                _ => (format, Means::Arrival),
+            };
             let (kind, resolution) = match format {
                 "sec" => (TimeText::UnixSeconds, 1_000_000),
                 "msec" => (TimeText::UnixMillis, 1_000),
                 "usec" => (TimeText::UnixMicros, 1),
                 "msec_frac" | "usec_frac" => continue,
+                "" => (TimeText::Clf, 1_000_000),
                 other => (TimeText::Strftime(other.to_string()), 1_000_000),
             };
-            consider(kind, resolution);
+            consider(kind, resolution, means);
         }
         best
     }
 
-    /// The resolution of the format's request time (µs).
-    pub fn time_resolution(&self) -> Option<i64> {
-        self.time().map(|(_, _, r)| r)
-    }
-
-    fn layout(&self, reading: &Reading) -> std::result::Result<Layout, String> {
-        let server = if self.nginx { "nginx" } else { "Apache" };
-        let map = Overrides(reading.columns);
-        let (time, time_text) = match (map.get("ts"), self.time()) {
-            (Some(field), _) => (field, TimeText::Any),
-            (None, Some((field, kind, _))) => (field, kind),
-            (None, None) => {
-                return Err(format!(
-                    "the {server} format has no request time ({})",
-                    if self.nginx {
-                        "$msec, $time_iso8601 or $time_local"
-                    } else {
-                        "%t or %{FORMAT}t"
-                    }
-                ))
+    /// The text of a value as the server wrote it, unescaped; `None`: no value.
+    fn unescape(&self, raw: &[u8]) -> Option<String> {
+        let empty_is_none = matches!(self.escape, Escape::Json | Escape::None);
+        if raw.is_empty() && empty_is_none {
+            return None;
+        }
+        if self.escape == Escape::None || !raw.contains(&b'\\') {
+            return Some(String::from_utf8_lossy(raw).into_owned());
+        }
+        let hex = |b: u8| (b as char).to_digit(16);
+        let mut out = Vec::with_capacity(raw.len());
+        let mut i = 0;
+        while i < raw.len() {
+            if raw[i] != b'\\' || i + 1 >= raw.len() {
+                out.push(raw[i]);
+                i += 1;
+                continue;
             }
-        };
-        let uri = if let Some(path) = map.get("path") {
-            Uri::Whole(path)
-        } else if self.nginx {
-            match (
-                self.field("$request_uri"),
-                self.field("$uri"),
-                self.field("$request"),
-            ) {
-                (Some(whole), _, _) => Uri::Whole(whole),
-                (None, Some(path), _) => Uri::Split(path, self.first(&["$args", "$query_string"])),
-                (None, None, Some(line)) => Uri::RequestLine(line),
-                _ => return Err("the nginx format has no $request_uri, $uri or $request".into()),
+            let next = raw[i + 1];
+            let simple = match next {
+                b'"' => Some(b'"'),
+                b'\\' => Some(b'\\'),
+                b'n' => Some(b'\n'),
+                b'r' => Some(b'\r'),
+                b't' => Some(b'\t'),
+                b'b' => Some(8),
+                b'f' => Some(12),
+                b'v' => Some(11),
+                _ => None,
+            };
+            if let Some(b) = simple {
+                out.push(b);
+                i += 2;
+                continue;
             }
-        } else {
-            match (self.field("%U"), self.field("%r")) {
-                (Some(path), _) => Uri::Split(path, self.field("%q")),
-                (None, Some(line)) => Uri::RequestLine(line),
-                _ => return Err("the Apache format has no %U or %r".into()),
+            if next == b'x' {
+                if let (Some(h), Some(l)) = (
+                    raw.get(i + 2).copied().and_then(hex),
+                    raw.get(i + 3).copied().and_then(hex),
+                ) {
+                    out.push((h * 16 + l) as u8);
+                    i += 4;
+                    continue;
+                }
             }
-        };
-        let (cache, table) = match map.get("cache_status") {
-            Some(field) => (field, None),
-            None if self.nginx => (
-                self.field("$upstream_cache_status").ok_or(
-                    "the nginx format has no $upstream_cache_status (or name the cache status with --column cache_status=FIELD)",
-                )?,
-                Some(&status::NGINX),
-            ),
-            None => (
-                self.field("%{cache-status}e").ok_or(
-                    "the Apache format has no %{cache-status}e (or name the cache status with --column cache_status=FIELD)",
-                )?,
-                Some(&status::APACHE),
-            ),
-        };
-        let (status, ip, ua, cookie) = if self.nginx {
-            (
-                self.field("$status"),
-                self.field("$remote_addr"),
-                self.field("$http_user_agent"),
-                self.field("$http_cookie"),
-            )
-        } else {
-            (
-                self.first(&["%>s", "%s"]),
-                self.first(&["%h", "%a"]),
-                self.field("%{User-Agent}i"),
-                self.field("%{Cookie}i"),
-            )
-        };
-        Ok(Layout {
-            time: vec![time],
-            time_text,
-            uri,
-            status,
-            cache,
-            table,
-            ip,
-            ua,
-            cookie_header: cookie.map(|c| (c, Decode::Raw)),
-        })
+            if next == b'u' && self.escape == Escape::Json {
+                let code = raw
+                    .get(i + 2..i + 6)
+                    .and_then(|d| std::str::from_utf8(d).ok())
+                    .and_then(|d| u32::from_str_radix(d, 16).ok())
+                    .and_then(char::from_u32);
+                if let Some(c) = code {
+                    let mut buf = [0u8; 4];
+                    out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                    i += 6;
+                    continue;
+                }
+            }
+            out.push(raw[i]);
+            i += 1;
+        }
+        Some(String::from_utf8_lossy(&out).into_owned())
     }
 }
 
@@ -391,9 +478,8 @@ enum Part {
 }
 
 /// Reads an nginx or Apache log by its format.
-pub(super) fn read(path: &Path, pattern: &Pattern, reading: &Reading) -> Result<(Layout, Raw)> {
-    let layout = pattern.layout(reading).map_err(InputError::usage)?;
-    let needed = needed_fields(reading.format, &layout, reading)?;
+pub(super) fn read(path: &Path, pattern: &Pattern, reading: &Reading) -> Result<Raw> {
+    let (needed, _) = needed_fields(reading)?;
     let groups: Vec<usize> = needed
         .iter()
         .map(|f| {
@@ -405,7 +491,7 @@ pub(super) fn read(path: &Path, pattern: &Pattern, reading: &Reading) -> Result<
                 .ok_or_else(|| {
                     InputError::usage(format!(
                         "the {} format has no {f} (it has {})",
-                        reading.format.name(),
+                        reading.description.name,
                         pattern.fields.join(" ")
                     ))
                 })
@@ -418,7 +504,7 @@ pub(super) fn read(path: &Path, pattern: &Pattern, reading: &Reading) -> Result<
     let parts = crate::frame::cores::on_every_core(&ranges, |range| {
         capture(
             &lines.bytes[starts[range.start]..starts[range.end]],
-            &pattern.regex,
+            pattern,
             &groups,
         )
         .map_err(|bad| range.start + bad)
@@ -426,13 +512,14 @@ pub(super) fn read(path: &Path, pattern: &Pattern, reading: &Reading) -> Result<
     let mut columns: Vec<Vec<Option<String>>> =
         vec![Vec::with_capacity(lines.rows()); needed.len()];
     for part in parts {
+        // The line itself is not shown: it holds someone's cookie, address and pages.
         let part = part.map_err(|index| {
             InputError::at(
                 lines.at(index, "line"),
                 format!(
-                    "does not match the {} format: {:?}",
-                    reading.format.name(),
-                    lines.shown(index)
+                    "does not match the {} format string (fields: {})",
+                    reading.description.name,
+                    pattern.fields.join(" ")
                 ),
             )
         })?;
@@ -446,15 +533,16 @@ pub(super) fn read(path: &Path, pattern: &Pattern, reading: &Reading) -> Result<
         .map(|(name, values)| Column::new(name.as_str().into(), values))
         .collect();
     let df = DataFrame::new(lines.rows(), columns).map_err(polars_bug)?;
-    Ok((layout, Raw { df, lines }))
+    Ok(Raw { df, lines })
 }
 
 /// The `groups` of each line of `bytes`; `Err(i)`: line `i` does not match.
 fn capture(
     bytes: &[u8],
-    regex: &Regex,
+    pattern: &Pattern,
     groups: &[usize],
 ) -> std::result::Result<Vec<Vec<Option<String>>>, usize> {
+    let regex = &pattern.regex;
     let mut out: Vec<Vec<Option<String>>> = vec![Vec::new(); groups.len()];
     let mut locations = regex.capture_locations();
     for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
@@ -468,7 +556,7 @@ fn capture(
         for (column, group) in out.iter_mut().zip(groups) {
             let value = locations
                 .get(*group)
-                .map(|(a, b)| String::from_utf8_lossy(&line[a..b]).into_owned());
+                .and_then(|(a, b)| pattern.unescape(&line[a..b]));
             column.push(value);
         }
     }

@@ -1,56 +1,85 @@
 //! What each vendor's cache status says about the page a response carried, after the
 //! vendor's documentation (cited in the README, "CDN logs as delivered"): rendered by the
-//! origin for the requester, served from a stored copy, or no page at all. A value a
-//! vendor does not document is refused, never guessed.
+//! origin (and whether the cache stored it), served from a stored copy, or no page at all.
+//! A value a vendor does not document is refused, never guessed.
 
-/// What a response carried.
+/// What a documented cache status says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Class {
-    /// Rendered by the origin for the requester: the requester's own page.
-    Origin,
-    /// Served from a stored copy: the page of an earlier origin response.
+pub enum Meaning {
+    /// Rendered by the origin for the requester; what the cache did with it.
+    Origin(Fill),
+    /// Served from the node's own stored copy.
     Cached,
+    /// Served from a shared tier's stored copy (CloudFront `OriginShieldHit`).
+    Tier,
+    /// Documented without saying where the page came from (Cloudflare `ignored`,
+    /// `deferred`): from the origin or any cache.
+    Unsure,
+    /// Made at the edge before any cache (Cloudflare `unknown`: a firewall block, a
+    /// redirect, a Worker's own response); a Worker's subrequests carry its pages.
+    Generated,
     /// No page (an error, a redirect, a response generated at the edge).
     NoPage,
 }
 
+/// What an origin response did to the cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fill {
+    /// Stored: it replaced what the cache held for its key.
+    Stored,
+    /// May have been stored (nginx `BYPASS`: fetched past the cache, saved unless
+    /// `proxy_no_cache` says otherwise).
+    Maybe,
+    /// Not stored (a pass, an uncacheable response): the cache still holds what it held.
+    NotStored,
+    /// The cached copy was removed (Apache "cache invalidated by POST").
+    Removed,
+}
+
 /// One vendor's documented statuses, compared as the table says.
+#[derive(Debug)]
 pub struct Table {
     pub vendor: &'static str,
     pub field: &'static str,
-    pub entries: &'static [(&'static str, Class)],
+    pub entries: &'static [(&'static str, Meaning)],
     /// Whether values are compared ignoring case.
     pub any_case: bool,
     /// Whether an entry matches a value that starts with it (Apache's `cache-status`
     /// texts: "cache miss: attempting entity save").
     pub prefix: bool,
-    /// Suffixes that qualify a value without changing its class (Fastly's `-CLUSTER`,
+    /// Suffixes that qualify a value without changing its meaning (Fastly's `-CLUSTER`,
     /// `-REFRESH`, `-WAIT`), stripped before the lookup.
     pub suffixes: &'static [&'static str],
 }
 
-use Class::*;
+use Fill::*;
+use Meaning::*;
 
 /// CloudFront `x-edge-result-type` (standard log fields, AWS CloudFront Developer Guide).
+/// `OriginShieldHit` is documented for `x-edge-detailed-result-type`; read here too.
 pub const CLOUDFRONT: Table = Table {
     vendor: "CloudFront",
     field: "x-edge-result-type",
     entries: &[
         ("Hit", Cached),
         ("RefreshHit", Cached),
-        ("Miss", Origin),
+        ("Miss", Origin(Stored)),
+        ("OriginShieldHit", Tier),
         ("LimitExceeded", NoPage),
         ("CapacityExceeded", NoPage),
         ("Error", NoPage),
         ("Redirect", NoPage),
+        ("LambdaExecutionError", NoPage),
     ],
     any_case: false,
     prefix: false,
     suffixes: &[],
 };
 
-/// Cloudflare `CacheCacheStatus` (Logpush `http_requests` dataset). `stream_hit`,
-/// `ignored` and `deferred` are listed without a meaning: read by their names.
+/// Cloudflare `CacheCacheStatus` (Logpush `http_requests`; meanings from "Cloudflare cache
+/// responses"). `dynamic`: "not eligible for cache"; `bypass`: the origin said not to
+/// store it; `unknown` (`none` on the cache-responses page): made before the cache;
+/// `stream_hit` read by its name; `ignored` and `deferred` have no documented meaning.
 pub const CLOUDFLARE: Table = Table {
     vendor: "Cloudflare",
     field: "CacheCacheStatus",
@@ -60,32 +89,34 @@ pub const CLOUDFLARE: Table = Table {
         ("updating", Cached),
         ("revalidated", Cached),
         ("stream_hit", Cached),
-        ("miss", Origin),
-        ("expired", Origin),
-        ("dynamic", Origin),
-        ("bypass", Origin),
-        ("ignored", Origin),
-        ("deferred", Origin),
-        ("unknown", Origin),
+        ("miss", Origin(Stored)),
+        ("expired", Origin(Stored)),
+        ("dynamic", Origin(NotStored)),
+        ("bypass", Origin(NotStored)),
+        ("ignored", Unsure),
+        ("deferred", Unsure),
+        ("unknown", Generated),
+        ("none", Generated),
     ],
     any_case: true,
     prefix: false,
     suffixes: &[],
 };
 
-/// Akamai DataStream 2 `cacheStatus`: 1 served from the edge's cache, 0 forwarded to the
-/// parent tier or the origin (a parent's cached copy then counts as the origin's).
+/// Akamai DataStream 2 `cacheStatus`: "served from edge cache (1) or forwarded to peer,
+/// parent or origin (0)" (`breadcrumbs` tell which).
 pub const AKAMAI: Table = Table {
     vendor: "Akamai DataStream 2",
     field: "cacheStatus",
-    entries: &[("1", Cached), ("0", Origin)],
+    entries: &[("1", Cached), ("0", Origin(Stored))],
     any_case: false,
     prefix: false,
     suffixes: &[],
 };
 
 /// Fastly `fastly_info.state`, as the documented JSON format logs it: a state and
-/// optional suffixes. `BG-ERROR-*` is a failed background fetch behind a stale hit.
+/// optional suffixes. `PASS`, `HITPASS`: sent to the backend and not cached;
+/// `BG-ERROR-*` is a failed background fetch behind a stale hit.
 pub const FASTLY: Table = Table {
     vendor: "Fastly",
     field: "cache_state",
@@ -95,9 +126,9 @@ pub const FASTLY: Table = Table {
         ("BG-ERROR-PASS", Cached),
         ("BG-ERROR-RECV", Cached),
         ("BG-ERROR-ERROR", Cached),
-        ("MISS", Origin),
-        ("PASS", Origin),
-        ("HITPASS", Origin),
+        ("MISS", Origin(Stored)),
+        ("PASS", Origin(NotStored)),
+        ("HITPASS", Origin(NotStored)),
         ("HIT-SYNTH", NoPage),
         ("ERROR", NoPage),
         ("ERROR-LOSTHDR", NoPage),
@@ -109,7 +140,9 @@ pub const FASTLY: Table = Table {
     suffixes: &["-CLUSTER", "-REFRESH", "-WAIT"],
 };
 
-/// nginx `$upstream_cache_status`; `-` is nginx's empty value: no cache on the way.
+/// nginx `$upstream_cache_status`. `BYPASS` is fetched past the cache and may be saved;
+/// `-` (not found) means no cache was involved: not proxied, caching off, or a method
+/// outside `proxy_cache_methods`.
 pub const NGINX: Table = Table {
     vendor: "nginx",
     field: "$upstream_cache_status",
@@ -118,26 +151,56 @@ pub const NGINX: Table = Table {
         ("STALE", Cached),
         ("UPDATING", Cached),
         ("REVALIDATED", Cached),
-        ("MISS", Origin),
-        ("EXPIRED", Origin),
-        ("BYPASS", Origin),
-        ("-", Origin),
+        ("MISS", Origin(Stored)),
+        ("EXPIRED", Origin(Stored)),
+        ("BYPASS", Origin(Maybe)),
+        ("-", Origin(NotStored)),
     ],
     any_case: false,
     prefix: false,
     suffixes: &[],
 };
 
-/// Apache httpd mod_cache's `cache-status` note (`%{cache-status}e`), by its leading words.
+/// Apache httpd mod_cache's `cache-status` (`%{cache-status}e`), by its leading words, as
+/// `modules/cache/mod_cache.c` writes them (2.4); the bare texts are the reasons a response
+/// was not cacheable ("Cache-Control: private present": exactly what personal pages log).
+/// `-`: mod_cache was not involved.
 pub const APACHE: Table = Table {
     vendor: "Apache httpd mod_cache",
     field: "%{cache-status}e",
     entries: &[
         ("cache hit", Cached),
         ("conditional cache hit", Cached),
-        ("cache miss", Origin),
-        ("cache invalidated", Origin),
-        ("-", Origin),
+        ("cache miss: attempting entity save", Origin(Stored)),
+        ("cache miss", Origin(NotStored)),
+        ("conditional cache miss", Origin(Removed)),
+        ("cache invalidated", Origin(Removed)),
+        ("Response status", Origin(NotStored)),
+        ("Broken expires header", Origin(NotStored)),
+        ("Expires header already expired", Origin(NotStored)),
+        (
+            "s-maxage or max-age zero and no Last-Modified or Etag",
+            Origin(NotStored),
+        ),
+        (
+            "Query string present but no explicit expiration time",
+            Origin(NotStored),
+        ),
+        ("HTTP Status 304 Not Modified", Origin(NotStored)),
+        ("No Last-Modified", Origin(NotStored)),
+        ("Cache-Control: no-store present", Origin(NotStored)),
+        ("Cache-Control: private present", Origin(NotStored)),
+        ("Authorization required", Origin(NotStored)),
+        ("Vary header contains '*'", Origin(NotStored)),
+        ("environment variable 'no-cache' is set", Origin(NotStored)),
+        ("r->no_cache present", Origin(NotStored)),
+        (
+            "updated entity is older than cached entity",
+            Origin(NotStored),
+        ),
+        ("contradiction", Origin(NotStored)),
+        ("invalid content length", Origin(NotStored)),
+        ("-", Origin(NotStored)),
     ],
     any_case: true,
     prefix: true,
@@ -145,8 +208,8 @@ pub const APACHE: Table = Table {
 };
 
 impl Table {
-    /// The class of a logged value, `None` when the vendor does not document it.
-    pub fn class(&self, value: &str) -> Option<Class> {
+    /// The meaning of a logged value, `None` when the vendor does not document it.
+    pub fn meaning(&self, value: &str) -> Option<Meaning> {
         let mut value = value.trim();
         while let Some(base) = self.suffixes.iter().find_map(|s| value.strip_suffix(s)) {
             value = base;
@@ -160,20 +223,22 @@ impl Table {
         };
         let matches = |entry: &str| {
             if self.prefix && value.len() > entry.len() {
-                let (head, rest) = value.split_at(entry.len());
-                same(head, entry) && rest.starts_with([':', ' ', ';'])
+                value.is_char_boundary(entry.len()) && {
+                    let (head, rest) = value.split_at(entry.len());
+                    same(head, entry) && rest.starts_with([':', ' ', ';'])
+                }
             } else {
                 same(value, entry)
             }
         };
         // The longest entry first: "conditional cache hit" before "cache hit".
-        let mut best: Option<(&str, Class)> = None;
-        for (entry, class) in self.entries {
+        let mut best: Option<(&str, Meaning)> = None;
+        for (entry, meaning) in self.entries {
             if matches(entry) && best.is_none_or(|(b, _)| entry.len() > b.len()) {
-                best = Some((entry, *class));
+                best = Some((entry, *meaning));
             }
         }
-        best.map(|(_, class)| class)
+        best.map(|(_, meaning)| meaning)
     }
 
     /// The documented values, for messages.
@@ -189,23 +254,48 @@ mod tests {
 
     #[test]
     fn documented_values_only() {
-        assert_eq!(CLOUDFRONT.class("RefreshHit"), Some(Cached));
-        assert_eq!(CLOUDFRONT.class("hit"), None);
-        assert_eq!(CLOUDFLARE.class("HIT"), Some(Cached));
-        assert_eq!(NGINX.class("-"), Some(Origin));
-        assert_eq!(NGINX.class("WARM"), None);
+        assert_eq!(CLOUDFRONT.meaning("RefreshHit"), Some(Cached));
+        assert_eq!(CLOUDFRONT.meaning("OriginShieldHit"), Some(Tier));
+        assert_eq!(CLOUDFRONT.meaning("hit"), None);
+        assert_eq!(CLOUDFLARE.meaning("HIT"), Some(Cached));
+        assert_eq!(CLOUDFLARE.meaning("dynamic"), Some(Origin(NotStored)));
+        assert_eq!(CLOUDFLARE.meaning("none"), Some(Generated));
+        assert_eq!(NGINX.meaning("-"), Some(Origin(NotStored)));
+        assert_eq!(NGINX.meaning("BYPASS"), Some(Origin(Maybe)));
+        assert_eq!(NGINX.meaning("WARM"), None);
         assert_eq!(
-            APACHE.class("cache miss: attempting entity save"),
-            Some(Origin)
+            APACHE.meaning("cache miss: attempting entity save"),
+            Some(Origin(Stored))
         );
         assert_eq!(
-            APACHE.class("conditional cache hit: entity refreshed"),
+            APACHE.meaning("cache miss: cache unwilling to store response"),
+            Some(Origin(NotStored))
+        );
+        assert_eq!(
+            APACHE.meaning("conditional cache hit: entity refreshed"),
             Some(Cached)
         );
-        assert_eq!(APACHE.class("cache hitch"), None);
-        assert_eq!(FASTLY.class("HIT-STALE-CLUSTER"), Some(Cached));
-        assert_eq!(FASTLY.class("MISS-WAIT"), Some(Origin));
-        assert_eq!(FASTLY.class("HIT-SYNTH"), Some(NoPage));
-        assert_eq!(FASTLY.class("WARM-CLUSTER"), None);
+        assert_eq!(
+            APACHE.meaning("Cache-Control: private present"),
+            Some(Origin(NotStored))
+        );
+        assert_eq!(
+            APACHE.meaning("Response status 302"),
+            Some(Origin(NotStored))
+        );
+        assert_eq!(
+            APACHE.meaning("cache invalidated by POST"),
+            Some(Origin(Removed))
+        );
+        assert_eq!(
+            APACHE.meaning("No Last-Modified; Etag; Expires; Cache-Control:max-age or Cache-Control:s-maxage headers"),
+            Some(Origin(NotStored))
+        );
+        assert_eq!(APACHE.meaning("cache hitch"), None);
+        assert_eq!(FASTLY.meaning("HIT-STALE-CLUSTER"), Some(Cached));
+        assert_eq!(FASTLY.meaning("MISS-WAIT"), Some(Origin(Stored)));
+        assert_eq!(FASTLY.meaning("PASS"), Some(Origin(NotStored)));
+        assert_eq!(FASTLY.meaning("HIT-SYNTH"), Some(NoPage));
+        assert_eq!(FASTLY.meaning("WARM-CLUSTER"), None);
     }
 }

@@ -41,6 +41,8 @@ pub struct Lines {
     /// Directive lines (`#Fields: ...`): the line number, the text after `#`, and how many
     /// data lines came before it.
     pub directives: Vec<Directive>,
+    /// Numbers are rows of a table (Parquet), not lines.
+    pub by_row: bool,
 }
 
 /// A `#` line of a W3C-style log.
@@ -54,22 +56,17 @@ pub struct Directive {
 impl Lines {
     /// The location of data row `index` (0-based), with the offending field.
     pub fn at(&self, index: usize, field: &str) -> Location {
-        let line = self.numbers.get(index).copied().unwrap_or(0) as usize;
-        Location {
-            line: Some(line),
-            ..Location::file(self.path.display().to_string())
-        }
-        .key(field)
-    }
-
-    /// The data line `index`, for a message (at most 120 characters).
-    pub fn shown(&self, index: usize) -> String {
-        let line = match (self.starts.get(index), self.starts.get(index + 1)) {
-            (Some(a), Some(b)) => &self.bytes[*a..b.saturating_sub(1)],
-            _ => &[],
+        let number = self.numbers.get(index).copied().unwrap_or(0) as usize;
+        let file = Location::file(self.path.display().to_string());
+        let location = if self.by_row {
+            file.row(number)
+        } else {
+            Location {
+                line: Some(number),
+                ..file
+            }
         };
-        let text = String::from_utf8_lossy(line);
-        text.chars().take(120).collect()
+        location.key(field)
     }
 
     pub fn rows(&self) -> usize {
@@ -104,7 +101,11 @@ pub fn content(path: &Path) -> InputResult<Vec<u8>> {
 /// checked by `check_utf8`). The data lines are moved together in the file's own buffer
 /// (no second copy).
 pub fn read(path: &Path, directives: bool) -> InputResult<Lines> {
-    let mut raw = content(path)?;
+    lines(path, content(path)?, directives)
+}
+
+/// The lines of `raw`, the content of `path` (as `read`).
+pub fn lines(path: &Path, mut raw: Vec<u8>, directives: bool) -> InputResult<Lines> {
     if raw.last() != Some(&b'\n') {
         raw.push(b'\n');
     }
@@ -150,12 +151,54 @@ pub fn read(path: &Path, directives: bool) -> InputResult<Lines> {
         numbers,
         starts,
         directives: found,
+        by_row: false,
     })
+}
+
+/// Whether the content is Parquet (its magic number, "PAR1").
+pub fn is_parquet(raw: &[u8]) -> bool {
+    raw.starts_with(b"PAR1")
+}
+
+/// Whether the data lines are JSON objects (the first one starts with `{`).
+pub fn is_json(lines: &Lines) -> bool {
+    lines
+        .bytes
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| *b == b'{')
 }
 
 impl Lines {
     /// Refuses the first data line that is not UTF-8, by line. Readers that check UTF-8
     /// themselves (polars' CSV and JSON) call it only when they fail.
+    /// Sets the first data line apart (a header line) and returns it.
+    pub fn take_first(&mut self) -> Option<Vec<u8>> {
+        if self.numbers.is_empty() {
+            return None;
+        }
+        let end = self.starts[1];
+        let first: Vec<u8> = self.bytes.drain(..end).collect();
+        self.numbers.remove(0);
+        self.starts.remove(0);
+        for start in &mut self.starts {
+            *start -= end;
+        }
+        Some(first)
+    }
+
+    /// A table's rows as `Lines` (numbers are rows, counted from 1): for messages only.
+    pub fn rows_of(path: &Path, rows: usize) -> Lines {
+        Lines {
+            path: path.to_path_buf(),
+            bytes: Vec::new(),
+            numbers: (1..=rows as u32).collect(),
+            starts: vec![0; rows + 1],
+            directives: Vec::new(),
+            by_row: true,
+        }
+    }
+
     pub fn check_utf8(&self) -> InputResult<()> {
         match std::str::from_utf8(&self.bytes) {
             Ok(_) => Ok(()),

@@ -1,61 +1,18 @@
-//! W3C extended log files (IIS and others) and CloudFront standard logs: fields declared by
-//! a `#Fields:` directive (a file may declare them again further down, as IIS does after a
-//! restart), values separated by a tab (CloudFront) or a space (W3C), `-` for no value.
-//! The values are split by polars' CSV reader, quoting off.
+//! W3C extended log files (IIS and others) and CloudFront standard logs as text: fields
+//! declared by a `#Fields:` directive (a file may declare them again further down, as IIS
+//! does after a restart), values separated by a tab (CloudFront) or a space (W3C), `-` for
+//! no value. The values are split by polars' CSV reader, quoting off.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Result;
 use polars::prelude::*;
 
 use super::normalise::Raw;
-use super::text::{self, Lines};
-use super::time::TimeText;
-use super::{needed_fields, status, Decode, Layout, LogFormat, Overrides, Reading, Uri};
+use super::text::Lines;
+use super::{needed_fields, Reading};
 use crate::error::{InputError, Location};
 use crate::frame::polars_bug;
-
-/// The layout of a CloudFront or W3C file; `--column` remaps the path, cache status and
-/// time (one field then, read as RFC 3339 or a Unix time).
-fn layout(format: &LogFormat, reading: &Reading) -> Layout {
-    let cloudfront = matches!(format, LogFormat::CloudFront);
-    let map = Overrides(reading.columns);
-    let (time, time_text) = match map.get("ts") {
-        Some(field) => (vec![field], TimeText::Any),
-        None => (vec!["date".into(), "time".into()], TimeText::DateSpaceTime),
-    };
-    let uri = match map.get("path") {
-        Some(field) => Uri::Whole(field),
-        None => Uri::Split("cs-uri-stem".into(), Some("cs-uri-query".into())),
-    };
-    let cache = map.get("cache_status").unwrap_or_else(|| {
-        if cloudfront {
-            "x-edge-result-type".into()
-        } else {
-            "x-cache-status".into()
-        }
-    });
-    Layout {
-        time,
-        time_text,
-        uri,
-        status: Some("sc-status".into()),
-        cache,
-        table: cloudfront.then_some(&status::CLOUDFRONT),
-        ip: Some("c-ip".into()),
-        ua: Some("cs(User-Agent)".into()),
-        // CloudFront URL-encodes every field; IIS writes a space in a header as `+`.
-        cookie_header: Some((
-            "cs(Cookie)".into(),
-            if cloudfront {
-                Decode::Url
-            } else {
-                Decode::Plus
-            },
-        )),
-    }
-}
 
 /// One `#Fields` block: its fields and the rows under it.
 struct Section {
@@ -65,56 +22,33 @@ struct Section {
 }
 
 /// Reads a CloudFront or W3C file's fields.
-pub(super) fn read(path: &Path, reading: &Reading) -> Result<(Layout, Raw)> {
-    let lines = text::read(path, true)?;
-    let layout = layout(reading.format, reading);
+pub(super) fn read(lines: Lines, reading: &Reading, separator: u8) -> Result<Raw> {
     let sections = sections(&lines)?;
-    // The format's own node field, left out of the file's #Fields: one cache.
-    let node_left_out = reading.node.filter(|node| {
-        !reading.node_named && sections.iter().any(|s| !s.fields.iter().any(|f| f == node))
-    });
-    let narrowed;
-    let reading = match node_left_out {
-        Some(_) => {
-            narrowed = Reading {
-                node: None,
-                ..*reading
-            };
-            &narrowed
-        }
-        None => reading,
-    };
-    let needed = needed_fields(reading.format, &layout, reading)?;
-    let separator = if matches!(reading.format, LogFormat::CloudFront) {
-        b'\t'
-    } else {
-        b' '
-    };
+    let (needed, optional) = needed_fields(reading)?;
+    let name = reading.description.name;
     let mut frames: Vec<DataFrame> = Vec::with_capacity(sections.len());
     let starts = &lines.starts;
-    // The query is optional: a file without it (CloudFront v2's chosen fields, a W3C log
-    // without `cs-uri-query`) has none.
-    let query = layout.uri.query().cloned();
     for section in &sections {
         let declared = |field: &String| section.fields.iter().any(|f| f == field);
-        let present: Vec<String> = needed
+        let present: Vec<String> = needed.iter().filter(|f| declared(f)).cloned().collect();
+        if let Some(field) = needed
             .iter()
-            .filter(|f| declared(f) || Some(*f) != query.as_ref())
-            .cloned()
-            .collect();
-        for field in &present {
-            if !declared(field) {
-                return Err(InputError::at(
-                    Location::file(path.display().to_string()).at(section.line as usize, 1),
-                    format!(
-                        "the #Fields line has no `{field}` ({} logs need {}; declared: {})",
-                        reading.format.name(),
-                        needed.join(" "),
-                        section.fields.join(" ")
-                    ),
-                )
-                .into());
-            }
+            .find(|f| !declared(f) && !optional.contains(f))
+        {
+            return Err(InputError::at(
+                Location::file(lines.path.display().to_string()).at(section.line as usize, 1),
+                format!(
+                    "the #Fields line has no `{field}` ({name} logs need {}; declared: {})",
+                    needed
+                        .iter()
+                        .filter(|f| !optional.contains(f))
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    section.fields.join(" ")
+                ),
+            )
+            .into());
         }
         let bytes = &lines.bytes[starts[section.rows.start]..starts[section.rows.end]];
         check_field_counts(&lines, section, separator)?;
@@ -135,10 +69,9 @@ pub(super) fn read(path: &Path, reading: &Reading) -> Result<(Layout, Raw)> {
         }
         frames.push(parsed.map_err(|e| {
             InputError::at(
-                Location::file(path.display().to_string()),
+                Location::file(lines.path.display().to_string()),
                 format!(
-                    "cannot be read as {}: {}",
-                    reading.format.name(),
+                    "cannot be read as {name}: {}",
                     crate::frame::first_line(&e.to_string())
                 ),
             )
@@ -156,11 +89,7 @@ pub(super) fn read(path: &Path, reading: &Reading) -> Result<(Layout, Raw)> {
             .collect();
         df = DataFrame::new(0, columns).map_err(polars_bug)?;
     }
-    if let Some(node) = node_left_out {
-        let nodes = Column::full_null(node.into(), df.height(), &DataType::String);
-        df.with_column(nodes).map_err(polars_bug)?;
-    }
-    Ok((layout, Raw { df, lines }))
+    Ok(Raw { df, lines })
 }
 
 /// The `#Fields` blocks; data before the first one is refused by line.

@@ -1,0 +1,608 @@
+//! Whose page each response carried, store by store. A cache is a set of stores: one per
+//! (node, cache key), and under a shared tier one per cache key for the tier. An origin
+//! response fills the stores it went through; a response served from a store carries the
+//! page of the store's latest fill before it.
+//!
+//! Times are uncertain. Each response's arrival lies in `[lo, lo + width)`: the logged time
+//! floored to the clock's resolution, moved back by the response's duration where the log
+//! gives its end, and widened by the duration's resolution. For a lookup at `lo` in a
+//! store, let L be the latest *certain* fill certainly before it (`f + width <= lo`; with an
+//! exact clock, `f <= lo`, the last in the log among several at one instant). The
+//! candidates are every fill, certain or possible, that L does not certainly precede
+//! (`f > L - width`) and that may precede the lookup (`f < lo + width`); without L, every
+//! fill that may precede it. `--max-age` drops the ones older than that. A possible fill
+//! is a response that may have replaced the store's page (a miss that may have been the
+//! tier's copy, a `BYPASS`): it never supersedes, it only adds candidates.
+//!
+//! A page is a set of owners (viewer numbers; `NOBODY` is an unidentified visitor's page,
+//! nobody's). One owner: the response is attributed to it; several: ambiguous; no fill in
+//! reach: unattributed. More candidates than `--max-candidates`: unattributed, as too many
+//! to name (the hint says which fact narrows it).
+
+use polars::prelude::IdxSize;
+
+use super::source::{Fill, Source};
+use super::Attribution;
+
+/// The owner number of the unidentified visitor (nobody's page).
+pub const NOBODY: u32 = u32::MAX;
+
+/// The rows, in time order (ties in log order).
+pub struct Rows<'a> {
+    /// The earliest possible arrival (µs).
+    pub lo: &'a [i64],
+    /// The store number of the row's node and cache key.
+    pub node_key: &'a [u32],
+    /// The store number of the row's cache key at the shared tier.
+    pub tier_key: &'a [u32],
+    pub source: &'a [Source],
+    pub fill: &'a [Fill],
+    /// Whose page the origin renders for the row's request (`NOBODY`: nobody's).
+    pub owner: &'a [u32],
+}
+
+/// How sure the clock and the caches let the attribution be.
+#[derive(Debug, Clone, Copy)]
+pub struct Rule {
+    /// The width of each arrival's uncertainty (µs); 0: exact.
+    pub width: i64,
+    pub max_age: Option<i64>,
+    /// More candidate owners than this: unattributed (too many to name).
+    pub cap: usize,
+    pub tiered: bool,
+}
+
+/// Why a response is ambiguous or unattributed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    None = 0,
+    /// Several fills of one store within the clock's reach.
+    Clock = 1,
+    /// The shared tier (or a response that may have come from it) adds pages.
+    Tier = 2,
+    /// A status whose meaning the vendor does not document.
+    Status = 3,
+    /// No fill before it in the log.
+    NoFill = 4,
+    /// Only fills older than `--max-age`.
+    TooOld = 5,
+    /// More candidates than `--max-candidates`.
+    TooMany = 6,
+}
+
+impl Reason {
+    pub const ALL: [Reason; 7] = [
+        Reason::None,
+        Reason::Clock,
+        Reason::Tier,
+        Reason::Status,
+        Reason::NoFill,
+        Reason::TooOld,
+        Reason::TooMany,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Reason::None => "",
+            Reason::Clock => "clock",
+            Reason::Tier => "tier",
+            Reason::Status => "status",
+            Reason::NoFill => "no_fill",
+            Reason::TooOld => "too_old",
+            Reason::TooMany => "too_many",
+        }
+    }
+}
+
+/// What the stores say of every row.
+pub struct Resolved {
+    pub owner: Vec<Option<u32>>,
+    pub origin_ts: Vec<Option<i64>>,
+    pub attribution: Vec<u32>,
+    pub too_old: Vec<bool>,
+    pub reason: Vec<u8>,
+    /// The candidate owners of each ambiguous row, by row, in row order.
+    pub candidates: Vec<(IdxSize, Vec<u32>)>,
+}
+
+/// A page: a set of owners, or one that cannot be named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Page {
+    Owners(Vec<u32>),
+    TooMany,
+}
+
+/// What a lookup in one store found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Found {
+    /// No fill before it.
+    Nothing,
+    /// Only fills older than `--max-age`.
+    TooOld,
+    TooMany,
+    /// The owners, the latest candidate fill's time, and whether several fills (or a
+    /// possible one) made the set.
+    Page {
+        owners: Vec<u32>,
+        latest: i64,
+        several: bool,
+        possible: bool,
+    },
+}
+
+/// The fills of one kind of store, sorted by (store, time), ties in log order.
+struct Fills {
+    store: Vec<u32>,
+    at: Vec<i64>,
+    certain: Vec<bool>,
+    row: Vec<u32>,
+    /// Each fill's page: a range of `owners`, or `u32::MAX` start for too many.
+    start: Vec<u32>,
+    len: Vec<u32>,
+    owners: Vec<u32>,
+}
+
+impl Fills {
+    fn new() -> Fills {
+        Fills {
+            store: Vec::new(),
+            at: Vec::new(),
+            certain: Vec::new(),
+            row: Vec::new(),
+            start: Vec::new(),
+            len: Vec::new(),
+            owners: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, store: u32, at: i64, certain: bool, row: usize, page: &Page) {
+        self.store.push(store);
+        self.at.push(at);
+        self.certain.push(certain);
+        self.row.push(row as u32);
+        match page {
+            Page::Owners(owners) => {
+                self.start.push(self.owners.len() as u32);
+                self.len.push(owners.len() as u32);
+                self.owners.extend_from_slice(owners);
+            }
+            Page::TooMany => {
+                self.start.push(u32::MAX);
+                self.len.push(0);
+            }
+        }
+    }
+
+    /// Sorts by store, keeping time order within a store (the rows came in time order).
+    fn sort(&mut self) {
+        let mut order: Vec<u32> = (0..self.store.len() as u32).collect();
+        order.sort_by_key(|&i| self.store[i as usize]);
+        let take = |v: &Vec<u32>| -> Vec<u32> { order.iter().map(|&i| v[i as usize]).collect() };
+        self.at = order.iter().map(|&i| self.at[i as usize]).collect();
+        self.certain = order.iter().map(|&i| self.certain[i as usize]).collect();
+        self.store = take(&self.store);
+        self.row = take(&self.row);
+        self.start = take(&self.start);
+        self.len = take(&self.len);
+    }
+
+    /// The fills of `store`: an index range.
+    fn of(&self, store: u32) -> std::ops::Range<usize> {
+        let from = self.store.partition_point(|&s| s < store);
+        let to = self.store.partition_point(|&s| s <= store);
+        from..to
+    }
+
+    /// The page in `store` for a lookup at `lo` by `row` (which is not its own candidate).
+    fn lookup(
+        &self,
+        store: u32,
+        lo: i64,
+        row: usize,
+        rule: &Rule,
+        scratch: &mut Vec<u32>,
+    ) -> Found {
+        let range = self.of(store);
+        if range.is_empty() {
+            return Found::Nothing;
+        }
+        let at = &self.at[range.clone()];
+        let base = range.start;
+        let w = rule.width;
+        // Fills that may precede the lookup: f < lo + w (exact: f <= lo).
+        let end = if w == 0 {
+            at.partition_point(|&f| f <= lo)
+        } else {
+            at.partition_point(|&f| f < lo.saturating_add(w))
+        };
+        // L: the latest certain fill certainly before the lookup.
+        let certainly_before = if w == 0 {
+            end
+        } else {
+            at.partition_point(|&f| f.saturating_add(w) <= lo)
+        };
+        let latest_certain = (0..certainly_before)
+            .rev()
+            .find(|&i| self.certain[base + i] && self.row[base + i] as usize != row);
+        let mut start = match latest_certain {
+            // Exact: L itself, and the possible fills after it.
+            Some(l) if w == 0 => l,
+            // Fills L does not certainly precede: f > L - w.
+            Some(l) => at.partition_point(|&f| f <= at[l].saturating_sub(w)),
+            None => 0,
+        };
+        if let Some(age) = rule.max_age {
+            let oldest = lo.saturating_sub(age);
+            start = start.max(at.partition_point(|&f| f < oldest));
+        }
+        if start >= end {
+            return if end > 0 && rule.max_age.is_some() {
+                Found::TooOld
+            } else {
+                Found::Nothing
+            };
+        }
+        let is_self = |i: usize| self.row[base + i] as usize == row;
+        // Exact: before L (at its instant) nothing; after it only possible fills count.
+        let counted = |i: usize| {
+            !is_self(i)
+                && (w != 0 || latest_certain.is_none_or(|l| i == l || !self.certain[base + i]))
+        };
+        let count = (start..end).filter(|&i| counted(i)).count();
+        if count == 0 {
+            return Found::Nothing;
+        }
+        if count > rule.cap {
+            return Found::TooMany;
+        }
+        scratch.clear();
+        let mut latest = i64::MIN;
+        let mut possible = false;
+        for i in (start..end).filter(|&i| counted(i)) {
+            let fill = base + i;
+            if self.start[fill] == u32::MAX {
+                return Found::TooMany;
+            }
+            let from = self.start[fill] as usize;
+            scratch.extend_from_slice(&self.owners[from..from + self.len[fill] as usize]);
+            latest = latest.max(self.at[fill]);
+            possible |= !self.certain[fill];
+        }
+        scratch.sort_unstable();
+        scratch.dedup();
+        if scratch.len() > rule.cap {
+            return Found::TooMany;
+        }
+        Found::Page {
+            owners: scratch.clone(),
+            latest,
+            several: count > 1,
+            possible,
+        }
+    }
+}
+
+/// Resolves every row.
+pub fn resolve(rows: &Rows, rule: &Rule) -> Resolved {
+    let n = rows.lo.len();
+    let mut scratch = Vec::new();
+    // The tier: every origin rendering that may have gone through it may have filled it.
+    let mut tier = Fills::new();
+    if rule.tiered {
+        for i in 0..n {
+            let (source, fill) = (rows.source[i], rows.fill[i]);
+            let stored = matches!(fill, Fill::Stored | Fill::Maybe | Fill::StoredViaTier);
+            if source.may_be_origin() && stored {
+                let certain = fill == Fill::StoredViaTier;
+                tier.push(
+                    rows.tier_key[i],
+                    rows.lo[i],
+                    certain,
+                    i,
+                    &Page::Owners(vec![rows.owner[i]]),
+                );
+            }
+        }
+        tier.sort();
+    }
+    // A row's lookup in the tier, made when needed (twice for a fill: kept in no table,
+    // whose size would grow with the log).
+    let tier_lookup = |i: usize, scratch: &mut Vec<u32>| -> Option<Found> {
+        (rule.tiered && rows.source[i].may_be_tier())
+            .then(|| tier.lookup(rows.tier_key[i], rows.lo[i], i, rule, scratch))
+    };
+    // The nodes: every response that went past the node's copy replaced it (certainly or
+    // possibly) with its own page.
+    let mut node = Fills::new();
+    for i in 0..n {
+        let found = tier_lookup(i, &mut scratch);
+        let Some((page, certain)) = node_fill(rows, i, found.as_ref()) else {
+            continue;
+        };
+        node.push(rows.node_key[i], rows.lo[i], certain, i, &page);
+    }
+    node.sort();
+    let mut out = Resolved {
+        owner: vec![None; n],
+        origin_ts: vec![None; n],
+        attribution: vec![Attribution::NoPage as u32; n],
+        too_old: vec![false; n],
+        reason: vec![Reason::None as u8; n],
+        candidates: Vec::new(),
+    };
+    for i in 0..n {
+        let source = rows.source[i];
+        if source == Source::NoPage {
+            continue;
+        }
+        let node_found = source
+            .may_be_node()
+            .then(|| node.lookup(rows.node_key[i], rows.lo[i], i, rule, &mut scratch));
+        let parts = [
+            source.may_be_origin().then(|| Found::Page {
+                owners: vec![rows.owner[i]],
+                latest: rows.lo[i],
+                several: false,
+                possible: false,
+            }),
+            node_found,
+            tier_lookup(i, &mut scratch),
+        ];
+        settle(&mut out, i, source, rows.owner[i], &parts, rule);
+    }
+    out
+}
+
+/// The page a response left in its node's store, and whether surely: `None` when it left
+/// the store as it was.
+fn node_fill(rows: &Rows, i: usize, tier: Option<&Found>) -> Option<(Page, bool)> {
+    let own = rows.owner[i];
+    let tier_page = || -> Page {
+        match tier {
+            Some(Found::Page { owners, .. }) => Page::Owners(owners.clone()),
+            Some(Found::TooMany) => Page::TooMany,
+            _ => Page::Owners(Vec::new()),
+        }
+    };
+    let with_own = |page: Page| match page {
+        Page::Owners(mut owners) => {
+            if let Err(at) = owners.binary_search(&own) {
+                owners.insert(at, own);
+            }
+            Page::Owners(owners)
+        }
+        Page::TooMany => Page::TooMany,
+    };
+    let fill = rows.fill[i];
+    let stores = matches!(fill, Fill::Stored | Fill::StoredViaTier);
+    match (rows.source[i], fill) {
+        (Source::NoPage | Source::Node, _) => None,
+        (_, Fill::Removed) => Some((Page::Owners(Vec::new()), true)),
+        (_, Fill::NotStored) => None,
+        (Source::Origin, _) => Some((Page::Owners(vec![own]), stores)),
+        (Source::Tier, _) => Some((tier_page(), stores)),
+        (Source::OriginOrTier, _) => Some((with_own(tier_page()), stores)),
+        // Served from the node or the tier: the node holds this page afterwards either way,
+        // but only a page from the tier is new to it.
+        (Source::NodeOrTier, _) => Some((tier_page(), false)),
+        (Source::Any, _) => Some((with_own(tier_page()), false)),
+    }
+}
+
+/// Puts the parts of a row's page together: its attribution, owner, candidates and reason.
+fn settle(
+    out: &mut Resolved,
+    i: usize,
+    source: Source,
+    own: u32,
+    parts: &[Option<Found>; 3],
+    rule: &Rule,
+) {
+    let mut owners: Vec<u32> = Vec::new();
+    let (mut latest, mut several, mut possible) = (None::<i64>, false, false);
+    let (mut too_old, mut too_many) = (false, false);
+    for part in parts.iter().flatten() {
+        match part {
+            Found::Nothing => {}
+            Found::TooOld => too_old = true,
+            Found::TooMany => too_many = true,
+            Found::Page {
+                owners: o,
+                latest: l,
+                several: s,
+                possible: p,
+            } => {
+                owners.extend_from_slice(o);
+                latest = Some(latest.map_or(*l, |x: i64| x.max(*l)));
+                several |= *s;
+                possible |= *p;
+            }
+        }
+    }
+    owners.sort_unstable();
+    owners.dedup();
+    out.too_old[i] = too_old && owners.is_empty();
+    if too_many || owners.len() > rule.cap {
+        out.attribution[i] = Attribution::Unattributed as u32;
+        out.reason[i] = Reason::TooMany as u8;
+        return;
+    }
+    if owners.is_empty() {
+        out.attribution[i] = Attribution::Unattributed as u32;
+        out.reason[i] = if too_old {
+            Reason::TooOld
+        } else {
+            Reason::NoFill
+        } as u8;
+        return;
+    }
+    let named = |code: u32| (code != NOBODY).then_some(code);
+    if source.may_be_origin() && owners == [own] {
+        // Whatever served it, the page was the requester's own.
+        out.attribution[i] = Attribution::Origin as u32;
+        out.owner[i] = named(own);
+        out.origin_ts[i] = latest;
+        return;
+    }
+    out.origin_ts[i] = latest;
+    if owners.len() == 1 {
+        out.attribution[i] = Attribution::Cached as u32;
+        out.owner[i] = named(owners[0]);
+        return;
+    }
+    out.attribution[i] = Attribution::Ambiguous as u32;
+    out.reason[i] = match source {
+        Source::Any => Reason::Status,
+        Source::Tier | Source::NodeOrTier | Source::OriginOrTier => Reason::Tier,
+        _ if possible => Reason::Tier,
+        _ => {
+            let _ = several;
+            Reason::Clock
+        }
+    } as u8;
+    let candidates: Vec<u32> = owners.into_iter().filter_map(named).collect();
+    out.candidates.push((i as IdxSize, candidates));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const S: i64 = 1_000_000;
+
+    /// Rows of one node and one key: (lo, source, fill, owner).
+    fn run(rows: &[(i64, Source, Fill, u32)], rule: Rule) -> Resolved {
+        let lo: Vec<i64> = rows.iter().map(|r| r.0).collect();
+        let source: Vec<Source> = rows.iter().map(|r| r.1).collect();
+        let fill: Vec<Fill> = rows.iter().map(|r| r.2).collect();
+        let owner: Vec<u32> = rows.iter().map(|r| r.3).collect();
+        let keys = vec![0u32; rows.len()];
+        resolve(
+            &Rows {
+                lo: &lo,
+                node_key: &keys,
+                tier_key: &keys,
+                source: &source,
+                fill: &fill,
+                owner: &owner,
+            },
+            &rule,
+        )
+    }
+
+    fn rule(width: i64, tiered: bool) -> Rule {
+        Rule {
+            width,
+            max_age: None,
+            cap: 100,
+            tiered,
+        }
+    }
+
+    use Fill::*;
+    use Source::*;
+
+    #[test]
+    fn exact_clock_is_the_as_of_rule() {
+        // Two origins at one instant: the later in the log wins; the hit at that instant
+        // is theirs; a pass changes nothing; a hit with no origin before is unattributed.
+        let r = run(
+            &[
+                (0, Node, NotStored, 9),
+                (10, Origin, Stored, 1),
+                (10, Origin, Stored, 2),
+                (10, Node, NotStored, 7),
+                (11, Origin, NotStored, 3),
+                (12, Node, NotStored, 8),
+            ],
+            rule(0, false),
+        );
+        assert_eq!(r.attribution[0], Attribution::Unattributed as u32);
+        assert_eq!(r.reason[0], Reason::NoFill as u8);
+        assert_eq!((r.owner[3], r.origin_ts[3]), (Some(2), Some(10)));
+        assert_eq!(r.owner[5], Some(2));
+        assert_eq!(r.attribution[4], Attribution::Origin as u32);
+    }
+
+    #[test]
+    fn coarse_clock_keeps_the_grid_rule() {
+        // alice at :20, carol at :21, a hit at :21 (either), a hit at :22 (carol).
+        let r = run(
+            &[
+                (20 * S, Origin, Stored, 1),
+                (21 * S, Origin, Stored, 3),
+                (21 * S, Node, NotStored, 2),
+                (22 * S, Node, NotStored, 4),
+            ],
+            rule(S, false),
+        );
+        assert_eq!(r.candidates, vec![(2, vec![1, 3])]);
+        assert_eq!(r.reason[2], Reason::Clock as u8);
+        assert_eq!(r.owner[3], Some(3));
+    }
+
+    #[test]
+    fn a_tier_adds_every_page_it_may_hold() {
+        // Two edges share a tier (one key); every miss may be the tier's copy. The first
+        // miss is its own page (the tier was empty); the second may be the first's; the
+        // hit at the second edge's store is the second's page, whichever it was.
+        let lo = [0, 5 * S, 6 * S];
+        let node_key = [0u32, 1, 1];
+        let tier_key = [0u32, 0, 0];
+        let source = [OriginOrTier, OriginOrTier, NodeOrTier];
+        let fill = [Stored, Stored, NotStored];
+        let owner = [1u32, 2, 3];
+        let r = resolve(
+            &Rows {
+                lo: &lo,
+                node_key: &node_key,
+                tier_key: &tier_key,
+                source: &source,
+                fill: &fill,
+                owner: &owner,
+            },
+            &rule(S, true),
+        );
+        assert_eq!(r.attribution[0], Attribution::Origin as u32);
+        assert_eq!(r.candidates, vec![(1, vec![1, 2]), (2, vec![1, 2])]);
+        assert_eq!(r.reason[2], Reason::Tier as u8);
+    }
+
+    #[test]
+    fn too_many_candidates_are_not_named() {
+        let rows: Vec<(i64, Source, Fill, u32)> = (0..5)
+            .map(|i| (i * 10 * S, OriginOrTier, Stored, i as u32))
+            .chain([(100 * S, Tier, NotStored, 99)])
+            .collect();
+        let r = run(
+            &rows,
+            Rule {
+                cap: 3,
+                ..rule(S, true)
+            },
+        );
+        assert_eq!(r.reason[5], Reason::TooMany as u8);
+        let bounded = run(
+            &rows,
+            Rule {
+                cap: 3,
+                max_age: Some(25 * S),
+                ..rule(S, true)
+            },
+        );
+        assert_eq!(bounded.candidates.last(), Some(&(5, vec![3, 4])));
+    }
+
+    #[test]
+    fn a_removal_empties_the_store() {
+        let r = run(
+            &[
+                (0, Origin, Stored, 1),
+                (S, Origin, Removed, 2),
+                (2 * S, Node, NotStored, 3),
+            ],
+            rule(0, false),
+        );
+        assert_eq!(r.attribution[2], Attribution::Unattributed as u32);
+    }
+}
