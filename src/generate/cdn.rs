@@ -8,9 +8,12 @@
 //! request collapsing (Mercari, 2017): a request that arrives while the origin is building
 //! someone's page for the same key is answered with that page when it is ready (`HIT`).
 //! Responses are logged when served; a collapsed response is served at the same instant as
-//! the origin response it shares. For a vendor format that names its cache node (CloudFront,
-//! Cloudflare, Fastly) each request goes to one of a few nodes, each with its own cache
-//! (keyed by node and path); the requests themselves are the same whatever the nodes.
+//! the origin response it shares. For a vendor format each request goes to one of a few
+//! nodes, each with its own cache (keyed by node and path), and a node that misses asks a
+//! shared tier (a regional cache, a shield, an upper tier, a cache parent) before the
+//! origin: the tier answers with its copy (collapsing on a fetch in flight, as the nodes
+//! do) or fetches the page for the request that reached it. Some requests to personal
+//! pages are POSTs, which no cache stores. The requests are the same whatever the nodes.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -51,8 +54,11 @@ pub(super) struct Response {
     pub path: String,
     pub viewer: String,
     pub owner: Option<String>,
-    /// `MISS`, `PASS` (rendered by the origin) or `HIT` (served from the cache).
+    /// `MISS`, `PASS` (rendered by the origin), `HIT` (served from the node's cache) or
+    /// `TIER` (from the shared tier's copy).
     pub status: &'static str,
+    /// `GET`, or `POST` (never cached).
+    pub method: &'static str,
     origin: usize,
     /// The cache node (POP) that served it; 0 when there is one cache.
     pub node: usize,
@@ -70,24 +76,34 @@ pub(super) struct Served {
 /// same whatever the number of nodes.
 const NODE_SALT: u64 = 0x4e4f_4445_5f50_4f50;
 
+/// Salt of the stream that picks POSTs and the tier's hop, drawn only for a vendor's log
+/// (the contract CDN log is as it was).
+const TIER_SALT: u64 = 0x5449_4552_5f48_4f50;
+
+/// A node's round trip to the shared tier: 2 to 30 ms.
+const HOP_MS: std::ops::Range<i64> = 2..31;
+
 /// Simulates the cache over `spec.rows` requests; returns the exposure log (the truth:
 /// `ts, path, owner_id, viewer_id`) and the CDN log (`ts, path, viewer_id, cache_status,
 /// origin_request_id`), row for row in the same order.
 pub fn simulate(spec: &Spec, rng: &mut ChaCha8Rng) -> Result<(DataFrame, DataFrame)> {
-    let served = serve(spec, rng, 1);
+    let served = serve(spec, rng, 1, false);
     frames(&served.responses, &served.order)
 }
 
 /// Serves `spec.rows` requests through `nodes` caches (one per node, keyed by node and
-/// normalised path); each request goes to a node drawn from its own seeded stream.
-pub(super) fn serve(spec: &Spec, rng: &mut ChaCha8Rng, nodes: usize) -> Served {
+/// normalised path); each request goes to a node drawn from its own seeded stream. With
+/// `vendor`, the nodes share a tier and some requests are POSTs.
+pub(super) fn serve(spec: &Spec, rng: &mut ChaCha8Rng, nodes: usize, vendor: bool) -> Served {
     let rows = spec.rows as usize;
     let users = spec.users;
     let arrivals = arrival_times(rows, rng);
     let leak = LEAK_START * 1_000_000..LEAK_END * 1_000_000;
     let mut node_rng = ChaCha8Rng::seed_from_u64(spec.seed ^ NODE_SALT);
+    let mut tier_rng = ChaCha8Rng::seed_from_u64(spec.seed ^ TIER_SALT);
 
     let mut cache: HashMap<(usize, String), Entry> = HashMap::new();
+    let mut tier: HashMap<String, Entry> = HashMap::new();
     let mut responses: Vec<Response> = Vec::with_capacity(rows);
     let mut path = String::with_capacity(64);
     for (index, &arrival) in arrivals.iter().enumerate() {
@@ -114,6 +130,12 @@ pub(super) fn serve(spec: &Spec, rng: &mut ChaCha8Rng, nodes: usize) -> Served {
         };
         let key = (node, normalise_path(&path).into_owned());
         let cacheable = public || leak.contains(&arrival);
+        let post = vendor && !public && tier_rng.gen_ratio(1, 40);
+        let hop = if vendor {
+            tier_rng.gen_range(HOP_MS) * 1000
+        } else {
+            0
+        };
         let response = |served, origin_arrival, owner, status, origin| Response {
             served,
             origin_arrival,
@@ -122,9 +144,15 @@ pub(super) fn serve(spec: &Spec, rng: &mut ChaCha8Rng, nodes: usize) -> Served {
             viewer: viewer.clone(),
             owner,
             status,
+            method: if post { "POST" } else { "GET" },
             origin,
             node,
         };
+        if post {
+            // A form sent to a personal page: past every cache, to the origin.
+            responses.push(response(arrival + latency, arrival, own, "PASS", index));
+            continue;
+        }
         let entry = cache.get(&key);
         // A fetch in flight takes every request for its key, whatever the configuration
         // says by now: the collapsed requests are already waiting on it.
@@ -154,23 +182,55 @@ pub(super) fn serve(spec: &Spec, rng: &mut ChaCha8Rng, nodes: usize) -> Served {
             ));
             continue;
         }
-        let ready = arrival + latency;
         let ttl = if public { PUBLIC_TTL_US } else { 0 };
-        cache.insert(
-            key,
-            Entry {
-                origin: index,
-                ready,
-                fresh_until: ready + ttl,
-                owner: own.clone(),
-            },
-        );
+        // The node missed: the shared tier's copy (in flight or fresh), else the origin.
+        let from_tier = tier
+            .get(&key.1)
+            .filter(|t| vendor && nodes > 1 && arrival < t.fresh_until.max(t.ready))
+            .map(|t| (t.origin, t.ready.max(arrival + hop), t.owner.clone()));
+        if let Some((origin, ready, owner)) = from_tier {
+            let origin_arrival = responses[origin].arrival;
+            cache.insert(
+                key,
+                Entry {
+                    origin,
+                    ready,
+                    fresh_until: ready + ttl,
+                    owner: owner.clone(),
+                },
+            );
+            responses.push(response(ready, origin_arrival, owner, "TIER", origin));
+            continue;
+        }
+        let ready = arrival + latency + hop;
+        let filled = Entry {
+            origin: index,
+            ready,
+            fresh_until: ready + ttl,
+            owner: own.clone(),
+        };
+        if vendor && nodes > 1 {
+            tier.insert(
+                key.1.clone(),
+                Entry {
+                    owner: own.clone(),
+                    ..filled
+                },
+            );
+        }
+        cache.insert(key, filled);
         responses.push(response(ready, arrival, own, "MISS", index));
     }
     let mut order: Vec<usize> = (0..rows).collect();
     order.sort_by_key(|&i| {
         let r = &responses[i];
-        (r.served, r.origin_arrival, r.status == "HIT", r.arrival, i)
+        (
+            r.served,
+            r.origin_arrival,
+            matches!(r.status, "HIT" | "TIER"),
+            r.arrival,
+            i,
+        )
     });
     Served { responses, order }
 }

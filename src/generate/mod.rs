@@ -178,7 +178,7 @@ pub fn write(spec: &Spec, dir: &Path) -> Result<Vec<String>> {
     // delivers it (caches per node when the vendor names its nodes).
     let logs = if spec.log_format.is_vendor() {
         let nodes = delivered::nodes(spec.log_format).len().max(1);
-        Logs::Vendor(cdn::serve(spec, &mut rng, nodes))
+        Logs::Vendor(cdn::serve(spec, &mut rng, nodes, true))
     } else if spec.cdn {
         let (log, cdn) = cdn::simulate(spec, &mut rng)?;
         Logs::Contract(log, cdn)

@@ -1,7 +1,9 @@
-//! `generate --cdn --log-format VENDOR` read back by `derive-owners --log-format VENDOR`:
-//! the owners derived from the delivered files equal the simulation's truth, row for row.
-//! Millisecond formats leave nothing ambiguous; CloudFront and W3C log whole seconds, so
-//! some cached responses are ambiguous, and then the true owner is among the candidates.
+//! `generate --cdn --log-format VENDOR` read back by `derive-owners --log-format VENDOR`.
+//! The simulation has several nodes behind a shared tier (where the vendor has nodes),
+//! Workers (Cloudflare), POSTs, slow viewers whose responses end after later ones', and
+//! viewers who hang up. Whatever the format says, every row's derived owner is the true
+//! one, or the row is ambiguous with the true owner among its candidates, or it is left
+//! unattributed: never a wrong owner.
 
 use std::path::Path;
 
@@ -25,7 +27,8 @@ fn parquet(path: &Path) -> DataFrame {
     ParquetReader::new(file).finish().expect("Parquet")
 }
 
-/// `derive-owners` over `dir/cdn` with `--log-format LOG_FORMAT` and `extra` flags.
+/// `derive-owners` over `dir/cdn` with `--log-format LOG_FORMAT`, the generated README's
+/// flags (`--cache-key path --max-age 70s`) and `extra`.
 fn derive(dir: &Path, log_format: &str, extra: &[&str]) -> DataFrame {
     let out = dir.join("derived.parquet");
     pii()
@@ -33,6 +36,7 @@ fn derive(dir: &Path, log_format: &str, extra: &[&str]) -> DataFrame {
         .arg("-e")
         .arg(dir.join("cdn"))
         .args(["--log-format", log_format, "--viewer", "cookie:session"])
+        .args(["--cache-key", "path", "--max-age", "70s"])
         .args(extra)
         .arg("-o")
         .arg(&out)
@@ -78,19 +82,25 @@ fn candidates(df: &DataFrame) -> Vec<Vec<String>> {
 #[derive(Debug, Default)]
 struct Found {
     rows: usize,
+    origin: usize,
     cached: usize,
     ambiguous: usize,
+    unattributed: usize,
+    no_page: usize,
 }
 
-/// Generates `format`, derives it, and compares every row with the truth (same order:
-/// the files in name order, each in time order). `seconds`: the format logs whole
-/// seconds (times floored, ambiguity expected); otherwise every owner must be exact.
+/// Generates `format`, derives it, and checks every row against the truth: the rows come
+/// out in the order of the arrival each line gives (`logged_arrival`), ties in file order.
+/// `seconds`: the format logs whole seconds (its arrivals are up to a second early).
 fn round_trip(format: &str, log_format: &str, extra: &[&str], seconds: bool) -> Found {
     let dir = tempfile::tempdir().expect("tempdir");
     generate(dir.path(), format);
     let truth = parquet(&dir.path().join("exposure.parquet"));
+    let logged = micros(&truth, "logged_arrival");
+    let mut order: Vec<usize> = (0..truth.height()).collect();
+    order.sort_by_key(|&i| logged[i]);
     let derived = derive(dir.path(), log_format, extra);
-    assert_eq!(derived.height(), truth.height(), "{format}: every response");
+    assert_eq!(derived.height(), truth.height(), "{format}: every line");
     let (t_ts, d_ts) = (micros(&truth, "ts"), micros(&derived, "ts"));
     let (t_path, d_path) = (texts(&truth, "path"), texts(&derived, "path"));
     let (t_viewer, d_viewer) = (texts(&truth, "viewer_id"), texts(&derived, "viewer_id"));
@@ -101,53 +111,56 @@ fn round_trip(format: &str, log_format: &str, extra: &[&str], seconds: bool) -> 
         rows: truth.height(),
         ..Found::default()
     };
-    for i in 0..truth.height() {
-        let logged = if seconds {
-            t_ts[i] - t_ts[i].rem_euclid(1_000_000)
-        } else {
-            t_ts[i]
-        };
-        let row = || format!("{format} row {i}: {} {}", t_path[i], d_ts[i]);
-        assert_eq!(d_ts[i], logged, "{}: time", row());
-        assert_eq!(d_path[i], t_path[i], "{}: path", row());
-        assert_eq!(d_viewer[i], t_viewer[i], "{}: viewer", row());
-        match attribution[i].as_str() {
-            "origin" => assert_eq!(d_owner[i], t_owner[i], "{}: origin owner", row()),
+    for (d, &t) in order.iter().enumerate() {
+        let row = || format!("{format} row {d} (line {t}): {} {}", t_path[t], d_ts[d]);
+        assert_eq!(d_ts[d], logged[t], "{}: time", row());
+        let early = t_ts[t] - d_ts[d];
+        let reach = if seconds { 1_000_000 } else { 0 };
+        assert!(
+            (0..=reach).contains(&early),
+            "{}: arrival {early} µs early",
+            row()
+        );
+        assert_eq!(d_path[d], t_path[t], "{}: path", row());
+        assert_eq!(d_viewer[d], t_viewer[t], "{}: viewer", row());
+        let owner = &t_owner[t];
+        match attribution[d].as_str() {
+            "origin" => {
+                found.origin += 1;
+                assert_eq!(&d_owner[d], owner, "{}: origin owner", row());
+            }
             "cached" => {
                 found.cached += 1;
-                assert_eq!(d_owner[i], t_owner[i], "{}: cached owner", row());
+                assert_eq!(&d_owner[d], owner, "{}: cached owner", row());
             }
             "ambiguous" => {
-                assert!(seconds, "{}: ambiguous at millisecond resolution", row());
                 found.ambiguous += 1;
                 assert!(
-                    t_owner[i].is_empty() || candidates[i].contains(&t_owner[i]),
-                    "{}: true owner {} not among {:?}",
+                    owner.is_empty() || candidates[d].contains(owner),
+                    "{}: true owner {owner} not among {:?}",
                     row(),
-                    t_owner[i],
-                    candidates[i]
+                    candidates[d]
                 );
+            }
+            "unattributed" => found.unattributed += 1,
+            "no_page" => {
+                found.no_page += 1;
+                assert!(owner.is_empty(), "{}: {owner}'s page has no page", row());
             }
             other => panic!("{}: attribution {other}", row()),
         }
     }
+    eprintln!("{format}: {found:?} of {} rows", found.rows);
     assert!(found.cached > 0, "{format}: no cached response: {found:?}");
-    if seconds {
-        assert!(
-            found.ambiguous > 0,
-            "{format}: nothing ambiguous: {found:?}"
-        );
-    }
     found
 }
 
 #[test]
 fn cloudfront_round_trip() {
+    // Nodes behind a shared tier, end times with time-taken, viewers who hang up: the tier
+    // makes every miss possibly another node's page.
     let found = round_trip("cloudfront", "cloudfront", &[], true);
-    eprintln!(
-        "cloudfront: {} rows, {} cached attributed, {} ambiguous",
-        found.rows, found.cached, found.ambiguous
-    );
+    assert!(found.ambiguous > 0, "{found:?}");
 }
 
 #[test]
@@ -158,12 +171,17 @@ fn w3c_round_trip() {
 
 #[test]
 fn cloudflare_round_trip() {
-    round_trip("cloudflare", "cloudflare", &[], false);
+    // Workers: each visitor line with a subrequest carries no page of its own.
+    let found = round_trip("cloudflare", "cloudflare", &[], false);
+    assert!(found.no_page > 0, "{found:?}");
 }
 
 #[test]
 fn akamai_round_trip() {
-    round_trip("akamai", "akamai", &[], false);
+    // Breadcrumbs say which hop served each page: an origin fetch through the parent fills
+    // it for certain, so a parent's copy is attributed to one owner far more often.
+    let found = round_trip("akamai", "akamai", &[], false);
+    assert!(found.cached > found.ambiguous, "{found:?}");
 }
 
 #[test]
@@ -173,6 +191,8 @@ fn fastly_round_trip() {
 
 #[test]
 fn nginx_round_trip() {
+    // One server, its $msec the end and $request_time the duration: exact to the
+    // millisecond, nothing ambiguous but what one millisecond holds.
     round_trip("nginx", &format!("nginx:{NGINX_LOG_FORMAT}"), &[], false);
 }
 
@@ -231,7 +251,7 @@ fn cloudfront_files_are_hourly_gzip_with_the_documented_header() {
             cookie == "-" || cookie.starts_with("theme=dark;%20session="),
             "{line}"
         );
-        assert!(["Hit", "Miss"].contains(&fields[13]), "{line}");
+        assert!(["Hit", "Miss", "Error"].contains(&fields[13]), "{line}");
     }
 }
 

@@ -463,8 +463,9 @@ fn akamai(fields: Option<Arc<[String]>>) -> Description {
             breadcrumbs: text("breadcrumbs"),
             cacheable: text("cacheable"),
         },
-        // No field names the edge server's cache; `edgeIP` may be given (--cache-node edgeIP).
-        node: None,
+        // "The IP address of the edge server that served the response": each edge server
+        // keeps its own cache (a log without it is one cache).
+        node: Some(text("edgeIP")),
         ip: Some(text("cliIP")),
         ua: Some(text("UA")),
         // "RFC-1738 escaped, replacing spaces and other special characters" (`+` for a

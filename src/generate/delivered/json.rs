@@ -1,11 +1,14 @@
 //! JSON-lines logs, written by polars' JSON writer: Cloudflare Logpush `http_requests`
 //! (hourly gzip batches, `EdgeStartTimestamp` in Unix nanoseconds, the session cookie as a
-//! custom field in `Cookies`), Akamai DataStream 2 (every value a string, Unix seconds with
-//! milliseconds, RFC 1738-escaped cookie) and the JSON format the README documents for
+//! custom field in `Cookies`, Tiered Cache's `CacheTieredFill` and `UpperTierColoID`, and
+//! some requests through a Worker: the visitor's line and its subrequest's), Akamai
+//! DataStream 2 (every value a string, Unix seconds with milliseconds, RFC 1738-escaped
+//! cookie, breadcrumbs naming each hop) and the JSON format the README documents for
 //! Fastly's real-time log streaming (RFC 3339 UTC with milliseconds).
 
 use anyhow::Result;
 use polars::prelude::*;
+use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use super::w3c::utc;
@@ -15,38 +18,139 @@ use crate::generate::LogFormat;
 
 const HOUR: i64 = 3_600_000_000;
 
+/// The upper tier's data center (Tiered Cache), by its number.
+const UPPER_TIER: i64 = 22;
+
+/// Share of requests that go through a Worker, in hundredths.
+const WORKER_PERCENT: u32 = 10;
+
+/// One Cloudflare line: the response, and whether it is a Worker's visitor line (its page
+/// is its subrequest's) or a subrequest (with its parent's RayID).
+struct Logpush<'a> {
+    line: &'a Line,
+    visitor: bool,
+    ray: String,
+    parent: Option<String>,
+}
+
+/// Files by name and content.
+type Files = Vec<(String, Vec<u8>)>;
+
+/// Sixteen hex digits, as a RayID.
+fn ray(rng: &mut ChaCha8Rng) -> String {
+    format!("{:016x}", rng.gen::<u64>())
+}
+
 /// Cloudflare Logpush files: one batch per UTC hour, in a folder per day,
-/// `YYYYMMDD/<start>_<end>_<id>.log.gz`.
-pub(super) fn cloudflare(lines: &[Line], rng: &mut ChaCha8Rng) -> Result<Vec<(String, Vec<u8>)>> {
+/// `YYYYMMDD/<start>_<end>_<id>.log.gz`; and the truth, row for row with their lines.
+pub(super) fn cloudflare(
+    lines: &[Line],
+    rng: &mut ChaCha8Rng,
+) -> Result<(Files, DataFrame)> {
     let colos = nodes(LogFormat::Cloudflare);
     let mut files = Vec::new();
-    for (hour, chunk) in by_period(lines, HOUR) {
-        let text = |f: &dyn Fn(&Line) -> String| -> Vec<String> { chunk.iter().map(f).collect() };
-        let start: Vec<i64> = chunk.iter().map(|l| l.ts * 1000).collect();
-        let sessions: Vec<Option<&str>> = chunk
+    let mut truth_rows: Vec<(&Line, bool)> = Vec::new();
+    for (hour, chunk) in by_period(lines, HOUR, LogFormat::Cloudflare) {
+        let mut rows: Vec<Logpush> = Vec::with_capacity(chunk.len());
+        for line in chunk {
+            let id = ray(rng);
+            if rng.gen_ratio(WORKER_PERCENT, 100) {
+                rows.push(Logpush {
+                    line,
+                    visitor: true,
+                    ray: id.clone(),
+                    parent: None,
+                });
+                rows.push(Logpush {
+                    line,
+                    visitor: false,
+                    ray: ray(rng),
+                    parent: Some(id),
+                });
+            } else {
+                rows.push(Logpush {
+                    line,
+                    visitor: false,
+                    ray: id,
+                    parent: None,
+                });
+            }
+        }
+        truth_rows.extend(rows.iter().map(|r| (r.line, !r.visitor)));
+        let n = rows.len();
+        let text = |f: &dyn Fn(&Logpush) -> String| -> Vec<String> { rows.iter().map(f).collect() };
+        // What each line says: a Worker's visitor line `unknown`; the node's copy `hit`;
+        // the tier's copy `hit` with CacheTieredFill; the origin's through the tier `miss`
+        // with it; a page the origin marked private `bypass`; a POST `dynamic`.
+        let status = |r: &Logpush| -> &'static str {
+            match (r.visitor, r.line.status, r.line.method) {
+                (true, _, _) => "unknown",
+                (_, _, "POST") => "dynamic",
+                (_, "HIT" | "TIER", _) => "hit",
+                (_, "MISS", _) => "miss",
+                _ => "bypass",
+            }
+        };
+        let tiered = |r: &Logpush| {
+            !r.visitor && matches!(status(r), "hit" | "miss") && r.line.status != "HIT"
+        };
+        let start: Vec<i64> = rows.iter().map(|r| r.line.arrival * 1000).collect();
+        let sessions: Vec<Option<&str>> = rows
             .iter()
-            .map(|l| (!l.viewer.is_empty()).then_some(l.viewer.as_str()))
+            .map(|r| (!r.line.viewer.is_empty()).then_some(r.line.viewer.as_str()))
             .collect();
         let df = DataFrame::new(
-            chunk.len(),
+            n,
             vec![
                 Column::new("EdgeStartTimestamp".into(), start),
-                Column::new("ClientRequestMethod".into(), vec!["GET"; chunk.len()]),
-                Column::new("ClientRequestHost".into(), vec![HOST; chunk.len()]),
-                Column::new("ClientRequestURI".into(), text(&Line::target)),
-                Column::new("EdgeResponseStatus".into(), vec![200i64; chunk.len()]),
+                Column::new("RayID".into(), text(&|r| r.ray.clone())),
                 Column::new(
-                    "CacheCacheStatus".into(),
-                    text(&|l| if l.cached() { "hit" } else { "miss" }.to_string()),
+                    "ParentRayID".into(),
+                    text(&|r| r.parent.clone().unwrap_or_default()),
+                ),
+                Column::new(
+                    "ClientRequestSource".into(),
+                    text(&|r| {
+                        if r.parent.is_some() {
+                            "edgeWorkerFetch"
+                        } else {
+                            "eyeball"
+                        }
+                        .to_string()
+                    }),
+                ),
+                Column::new(
+                    "WorkerSubrequest".into(),
+                    rows.iter()
+                        .map(|r| r.parent.is_some())
+                        .collect::<Vec<bool>>(),
+                ),
+                Column::new(
+                    "ClientRequestMethod".into(),
+                    text(&|r| r.line.method.to_string()),
+                ),
+                Column::new("ClientRequestHost".into(), vec![HOST; n]),
+                Column::new("ClientRequestURI".into(), text(&|r| r.line.target())),
+                Column::new("EdgeResponseStatus".into(), vec![200i64; n]),
+                Column::new("CacheCacheStatus".into(), text(&|r| status(r).to_string())),
+                Column::new(
+                    "CacheTieredFill".into(),
+                    rows.iter().map(&tiered).collect::<Vec<bool>>(),
+                ),
+                Column::new(
+                    "UpperTierColoID".into(),
+                    rows.iter()
+                        .map(|r| if tiered(r) { UPPER_TIER } else { 0 })
+                        .collect::<Vec<i64>>(),
                 ),
                 Column::new(
                     "EdgeColoCode".into(),
-                    text(&|l| colos.get(l.node).copied().unwrap_or("NRT").to_string()),
+                    text(&|r| colos.get(r.line.node).copied().unwrap_or("NRT").to_string()),
                 ),
-                Column::new("ClientIP".into(), text(&|l| l.ip.clone())),
+                Column::new("ClientIP".into(), text(&|r| r.line.ip.clone())),
                 Column::new(
                     "ClientRequestUserAgent".into(),
-                    text(&|l| l.agent.to_string()),
+                    text(&|r| r.line.agent.to_string()),
                 ),
                 Column::new("session".into(), sessions),
             ],
@@ -75,25 +179,47 @@ pub(super) fn cloudflare(lines: &[Line], rng: &mut ChaCha8Rng) -> Result<Vec<(St
         );
         files.push((name, gzip(&json_lines(df)?)?));
     }
-    Ok(files)
+    let truth = super::truth(truth_rows.into_iter(), LogFormat::Cloudflare)?;
+    Ok((files, truth))
 }
 
-/// Akamai DataStream 2 JSON lines: every value a string.
+/// Akamai DataStream 2 JSON lines: every value a string; the edge server's address
+/// (`edgeIP`) per node; breadcrumbs naming the edge (`c=g`), the cache parent (`c=c`) and
+/// the origin (`c=o`) each response went through; `cacheable` 0 for a page the origin
+/// marked private.
 pub(super) fn akamai(lines: &[Line]) -> Result<Vec<u8>> {
     let text = |f: &dyn Fn(&Line) -> String| -> Vec<String> { lines.iter().map(f).collect() };
     let n = lines.len();
+    let edge = |l: &Line| {
+        nodes(LogFormat::Akamai)
+            .get(l.node)
+            .copied()
+            .unwrap_or("23.33.41.20")
+    };
+    let crumbs = |l: &Line| {
+        let g = format!("[a={},c=g,k=0,l=1]", edge(l));
+        let c = "[a=23.50.60.7,c=c,n=JP_TOKYO]";
+        let o = "[a=203.0.113.80,c=o]";
+        let hops = match (l.status, l.method) {
+            ("HIT", _) => g,
+            ("TIER", _) => format!("{g},{c}"),
+            ("MISS", "GET") => format!("{g},{c},{o}"),
+            _ => format!("{g},{o}"),
+        };
+        format!("//BC/{}", hops.replace('[', "%5B").replace(']', "%5D"))
+    };
     let df = DataFrame::new(
         n,
         vec![
             Column::new(
                 "reqTimeSec".into(),
                 text(&|l| {
-                    let (s, ms) = l.seconds();
+                    let (s, ms) = Line::seconds(l.arrival);
                     format!("{s}.{ms:03}")
                 }),
             ),
             Column::new("reqHost".into(), vec![HOST; n]),
-            Column::new("reqMethod".into(), vec!["GET"; n]),
+            Column::new("reqMethod".into(), text(&|l| l.method.to_string())),
             Column::new("reqPath".into(), text(&|l| url_encode(&l.stem, false))),
             Column::new(
                 "queryStr".into(),
@@ -102,15 +228,21 @@ pub(super) fn akamai(lines: &[Line]) -> Result<Vec<u8>> {
             Column::new("statusCode".into(), vec!["200"; n]),
             Column::new(
                 "cacheStatus".into(),
-                text(&|l| if l.cached() { "1" } else { "0" }.to_string()),
+                text(&|l| if l.status == "HIT" { "1" } else { "0" }.to_string()),
             ),
+            Column::new(
+                "cacheable".into(),
+                text(&|l| if l.status == "PASS" { "0" } else { "1" }.to_string()),
+            ),
+            Column::new("breadcrumbs".into(), text(&crumbs)),
+            Column::new("edgeIP".into(), text(&|l| edge(l).to_string())),
             Column::new("cliIP".into(), text(&|l| l.ip.clone())),
             Column::new("UA".into(), text(&|l| url_encode(l.agent, true))),
             Column::new(
                 "cookie".into(),
                 text(&|l| {
                     l.cookie()
-                        .map_or_else(|| "-".into(), |c| url_encode(&c, true))
+                        .map_or_else(|| "-".into(), |c| url_encode(&c, true).replace("%20", "+"))
                 }),
             ),
             Column::new("totalBytes".into(), text(&|l| (l.bytes + 412).to_string())),
@@ -120,30 +252,39 @@ pub(super) fn akamai(lines: &[Line]) -> Result<Vec<u8>> {
     json_lines(df)
 }
 
-/// Fastly JSON lines in the README's format.
+/// Fastly JSON lines in the README's format, as the edge logs them: the shield's copy is a
+/// `MISS` at the edge (`ff_visits` 0: the edge's own line).
 pub(super) fn fastly(lines: &[Line]) -> Result<Vec<u8>> {
     let pops = nodes(LogFormat::Fastly);
     let text = |f: &dyn Fn(&Line) -> String| -> Vec<String> { lines.iter().map(f).collect() };
     let n = lines.len();
     let mut stamps = Vec::with_capacity(n);
     for line in lines {
-        let (s, ms) = line.seconds();
+        let (s, ms) = Line::seconds(line.arrival);
         stamps.push(format!(
             "{}.{ms:03}Z",
             utc(s * 1_000_000)?.format("%Y-%m-%dT%H:%M:%S")
         ));
     }
+    let state = |l: &Line| match l.status {
+        "HIT" => "HIT",
+        "TIER" | "MISS" => "MISS",
+        _ => "PASS",
+    };
     let df = DataFrame::new(
         n,
         vec![
             Column::new("ts".into(), stamps),
+            Column::new("method".into(), text(&|l| l.method.to_string())),
+            Column::new("host".into(), vec![HOST; n]),
             Column::new("url".into(), text(&Line::target)),
             Column::new("status".into(), vec![200i64; n]),
-            Column::new("cache_state".into(), text(&|l| l.status.to_string())),
+            Column::new("cache_state".into(), text(&|l| state(l).to_string())),
             Column::new(
                 "pop".into(),
                 text(&|l| pops.get(l.node).copied().unwrap_or("NRT").to_string()),
             ),
+            Column::new("ff_visits".into(), vec![0i64; n]),
             Column::new("cookie".into(), text(&|l| l.cookie().unwrap_or_default())),
             Column::new("client_ip".into(), text(&|l| l.ip.clone())),
             Column::new("user_agent".into(), text(&|l| l.agent.to_string())),

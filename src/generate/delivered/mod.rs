@@ -1,15 +1,17 @@
 //! `generate --cdn --log-format VENDOR`: the simulated CDN's responses as the vendor
 //! delivers its logs, in a folder `cdn/`, beside the truth (`exposure.parquet`, row for
-//! row with the delivered lines in file order). CloudFront and W3C files carry whole
-//! seconds; the other formats milliseconds, and there a logged time is nudged forward by
-//! 1 ms where needed so that every cached response can be told from the origin responses
-//! of its cache (the truth carries the nudged times).
+//! row with the delivered lines in file order; `ts` is each request's arrival). Each
+//! format logs what its vendor logs: the time it takes (the request's arrival, or the
+//! response's end with its duration: CloudFront, nginx, IIS), which tier served a page
+//! where it says so (CloudFront `OriginShieldHit`, Cloudflare `CacheTieredFill`, Akamai
+//! breadcrumbs), the method, and Cloudflare Workers' visitor and subrequest lines. Some
+//! viewers are slow (their response ends seconds after a later one's) and some hang up
+//! mid-download (CloudFront `Error` with status 200).
 
 mod access;
 mod json;
 mod w3c;
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -22,7 +24,6 @@ use super::LogFormat;
 use crate::error::InputError;
 use crate::frame::names::{OWNER_ID, VIEWER_ID};
 use crate::frame::{polars_bug, utc_micros};
-use crate::inventory::normalise_path;
 use crate::report::write_private;
 
 pub use access::{APACHE_LOG_FORMAT, NGINX_LOG_FORMAT};
@@ -47,12 +48,13 @@ const AGENTS: [&str; 5] = [
 ];
 
 /// The cache nodes of a format that names its node (CloudFront edge locations, Cloudflare
-/// colos, Fastly POPs); empty: one cache.
+/// colos, Fastly POPs, Akamai edge servers' addresses); empty: one cache.
 pub fn nodes(format: LogFormat) -> &'static [&'static str] {
     match format {
         LogFormat::CloudFront => &["NRT57-C1", "KIX50-C1", "NRT12-C2"],
         LogFormat::Cloudflare => &["NRT", "KIX", "FUK"],
         LogFormat::Fastly => &["NRT", "HND", "ITM"],
+        LogFormat::Akamai => &["23.33.41.20", "23.33.41.21", "23.52.10.4"],
         _ => &[],
     }
 }
@@ -62,6 +64,18 @@ pub fn millisecond(format: LogFormat) -> bool {
     !matches!(format, LogFormat::CloudFront | LogFormat::W3c)
 }
 
+/// Whether the format logs the response's end (with its duration), not the arrival.
+fn logs_end(format: LogFormat) -> bool {
+    matches!(
+        format,
+        LogFormat::CloudFront | LogFormat::W3c | LogFormat::Nginx
+    )
+}
+
+/// The pages' time to live that bounds how far back a cache reaches in the generated
+/// incident: public pages are fresh for a minute, then a node or the tier fetches again.
+pub const MAX_AGE: &str = "70s";
+
 /// The `--log-format` (and any further flags) `derive-owners` reads the format with.
 pub fn derive_flags(format: LogFormat) -> String {
     match format {
@@ -69,7 +83,8 @@ pub fn derive_flags(format: LogFormat) -> String {
         LogFormat::Apache => format!("--log-format apache:'{APACHE_LOG_FORMAT}'"),
         // The cache's status is a custom W3C field.
         LogFormat::W3c => "--log-format w3c --column cache_status=x-cache-status".into(),
-        other => format!("--log-format {}", other.name()),
+        // The generated caches key on the path, as the README's derivation shows.
+        other => format!("--log-format {} --cache-key path", other.name()),
     }
 }
 
@@ -97,12 +112,17 @@ pub fn readme_note(format: LogFormat, log_name: &str) -> String {
         format!("a cache per node ({})", nodes.join(", "))
     };
     let times = if millisecond(format) {
-        "Its times are to the millisecond; where needed a time was moved forward by 1 ms, so\n\
-         that each cached response is logged after the origin response it carries and no two\n\
-         origin responses of one cache share a millisecond (the truth has the same times)."
+        "Its times are to the millisecond."
     } else {
         "Its times are whole seconds, so a cached response logged in the same second as\n\
          several origin responses is ambiguous: owner_candidates lists its possible owners."
+    };
+    let tier = if nodes.is_empty() {
+        ""
+    } else {
+        "\nThe nodes fetch through a shared tier: a miss may be the tier's copy of another\n\
+         node's page, so more responses are ambiguous (the pages' time to live, --max-age,\n\
+         bounds how far back the tier reaches).\n"
     };
     format!(
         "\n{FOLDER}/ is the same responses as {vendor} delivered them,\n\
@@ -110,9 +130,9 @@ pub fn readme_note(format: LogFormat, log_name: &str) -> String {
          During the leak window personal pages were cached with request collapsing.\n\
          {log_name} holds the true owners, row for row with the lines of the files in\n\
          name order.\n\
-         {times}\n\
+         {times}\n{tier}\
          Derive the owners with:\n\n\
-         pii-audit derive-owners -e {FOLDER} {flags} --viewer cookie:session -o derived.parquet\n",
+         pii-audit derive-owners -e {FOLDER} {flags} --max-age {MAX_AGE} --viewer cookie:session -o derived.parquet\n",
         vendor = name(format),
         flags = derive_flags(format),
     )
@@ -120,9 +140,11 @@ pub fn readme_note(format: LogFormat, log_name: &str) -> String {
 
 /// One response as the vendors log it.
 pub(super) struct Line {
-    /// The logged instant (UTC µs; a whole second is cut off by the second formats).
-    pub ts: i64,
-    /// From the request's arrival to the response (µs).
+    /// The request's arrival (UTC µs, whole milliseconds).
+    pub arrival: i64,
+    /// When the response ended (the last byte written; µs).
+    pub end: i64,
+    /// From the request's arrival to the response's end (µs).
     pub took: i64,
     /// The request target: path, and query when there is one (no host, no fragment).
     pub stem: String,
@@ -130,19 +152,22 @@ pub(super) struct Line {
     /// Empty for an unidentified visitor (no session cookie).
     pub viewer: String,
     pub owner: Option<String>,
-    /// `MISS`, `PASS` or `HIT`, as simulated.
+    /// `MISS`, `PASS` (the origin), `HIT` (the node's copy) or `TIER` (the shared tier's).
     pub status: &'static str,
+    pub method: &'static str,
     pub node: usize,
     pub ip: String,
     pub agent: &'static str,
     /// Size of the page sent.
     pub bytes: u32,
+    /// The viewer hung up before the last byte (CloudFront logs `Error` with status 200).
+    pub hung_up: bool,
 }
 
 impl Line {
-    /// Whether the response came from the cache.
+    /// Whether the response came from a cache (the node's or the tier's).
     pub fn cached(&self) -> bool {
-        self.status == "HIT"
+        matches!(self.status, "HIT" | "TIER")
     }
 
     /// Path and query, as requested.
@@ -159,9 +184,18 @@ impl Line {
         (!self.viewer.is_empty()).then(|| format!("theme=dark; session={}", self.viewer))
     }
 
-    /// The logged instant in whole seconds and milliseconds of the second.
-    pub fn seconds(&self) -> (i64, i64) {
-        let ms = self.ts.div_euclid(1000);
+    /// The instant the format logs: the arrival, or the end.
+    pub fn logged(&self, format: LogFormat) -> i64 {
+        if logs_end(format) {
+            self.end
+        } else {
+            self.arrival
+        }
+    }
+
+    /// An instant in whole seconds and milliseconds of the second.
+    pub fn seconds(at: i64) -> (i64, i64) {
+        let ms = at.div_euclid(1000);
         (ms.div_euclid(1000), ms.rem_euclid(1000))
     }
 }
@@ -186,21 +220,28 @@ pub(super) fn write(format: LogFormat, served: &Served, seed: u64, dir: &Path) -
     }
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ LINE_SALT);
     let mut lines = lines(served, &mut rng);
-    if millisecond(format) {
-        nudge(&mut lines);
-        // Stable: the lines of one instant stay in the order they were served.
-        lines.sort_by_key(|l| l.ts);
-    }
+    // In the order the format logs them (stable: the lines of one instant stay in the
+    // order they were served).
+    lines.sort_by_key(|l| l.logged(format));
     let files = match format {
         LogFormat::CloudFront => w3c::cloudfront(&lines, &mut rng)?,
         LogFormat::W3c => w3c::iis(&lines)?,
-        LogFormat::Cloudflare => json::cloudflare(&lines, &mut rng)?,
+        LogFormat::Cloudflare => {
+            let (files, truth) = json::cloudflare(&lines, &mut rng)?;
+            return finish(&folder, files, truth);
+        }
         LogFormat::Akamai => vec![("ds2-edge.json".into(), json::akamai(&lines)?)],
         LogFormat::Fastly => vec![("fastly-www.log".into(), json::fastly(&lines)?)],
         LogFormat::Nginx => vec![("access.log".into(), access::nginx(&lines))],
         LogFormat::Apache => vec![("access_log".into(), access::apache(&lines))],
         LogFormat::Parquet | LogFormat::Csv | LogFormat::Ndjson => Vec::new(),
     };
+    let truth = truth(lines.iter().map(|l| (l, true)), format)?;
+    finish(&folder, files, truth)
+}
+
+/// Writes the files; the truth is row for row with their lines.
+fn finish(folder: &Path, files: Vec<(String, Vec<u8>)>, truth: DataFrame) -> Result<Written> {
     for (name, bytes) in &files {
         let path = folder.join(name);
         if let Some(parent) = path.parent() {
@@ -210,12 +251,17 @@ pub(super) fn write(format: LogFormat, served: &Served, seed: u64, dir: &Path) -
         write_private(&path, bytes)?;
     }
     Ok(Written {
-        truth: truth(&lines)?,
+        truth,
         files: files.len(),
     })
 }
 
-/// The responses in the order served, as lines (times not yet nudged).
+/// Share of responses whose viewer reads slowly (the end seconds after the page was ready),
+/// and of those whose viewer hangs up mid-download, in thousandths.
+const SLOW_PER_MILLE: u32 = 20;
+const HUNG_UP_PER_MILLE: u32 = 10;
+
+/// The responses in the order served, as lines.
 fn lines(served: &Served, rng: &mut ChaCha8Rng) -> Vec<Line> {
     served
         .order
@@ -227,46 +273,31 @@ fn lines(served: &Served, rng: &mut ChaCha8Rng) -> Vec<Line> {
                 Some(h) => (address(h), AGENTS[(h >> 40) as usize % AGENTS.len()]),
                 None => (address(rng.gen()), AGENTS[rng.gen_range(0..AGENTS.len())]),
             };
+            // Sending the page takes 1 to 40 ms; a slow viewer's, 1 to 8 s.
+            let transfer = if rng.gen_ratio(SLOW_PER_MILLE, 1000) {
+                rng.gen_range(1_000..8_000)
+            } else {
+                rng.gen_range(1..41)
+            } * 1000;
+            let end = r.served + transfer;
             Line {
-                ts: r.served,
-                took: (r.served - r.arrival).max(1000),
+                arrival: r.arrival,
+                end,
+                took: end - r.arrival,
                 stem,
                 query,
                 viewer: r.viewer.clone(),
                 owner: r.owner.clone(),
                 status: r.status,
+                method: r.method,
                 node: r.node,
                 ip,
                 agent,
                 bytes: rng.gen_range(4_000..40_000),
+                hung_up: rng.gen_ratio(HUNG_UP_PER_MILLE, 1000),
             }
         })
         .collect()
-}
-
-/// Moves logged times forward by whole milliseconds, in served order, so that in each
-/// cache (node and key) no two origin responses share a millisecond and no cached
-/// response shares one with an origin response: each cached response is then logged
-/// after the origin response it carries and before the next.
-fn nudge(lines: &mut [Line]) {
-    // Per cache: the last origin response's logged time and the last logged time.
-    let mut last: HashMap<(usize, String), (i64, i64)> = HashMap::new();
-    for line in lines.iter_mut() {
-        let key = (line.node, normalise_path(&line.stem).into_owned());
-        let ms = line.ts.div_euclid(1000);
-        let logged = match (last.get(&key), line.cached()) {
-            (None, _) => ms,
-            (Some(&(origin, any)), true) => ms.max(any).max(origin + 1),
-            (Some(&(_, any)), false) => ms.max(any + 1),
-        };
-        let origin = match (last.get(&key), line.cached()) {
-            (_, false) => logged,
-            (Some(&(origin, _)), true) => origin,
-            (None, true) => i64::MIN / 2,
-        };
-        last.insert(key, (origin, logged));
-        line.ts = logged * 1000;
-    }
 }
 
 /// The request target of a generated path: scheme and host dropped (they are not part of
@@ -303,20 +334,42 @@ fn address(h: u64) -> String {
     format!("{net}.{}", 1 + (h >> 8) % 254)
 }
 
-/// The truth: `ts, path, owner_id, viewer_id`, row for row with the lines.
-fn truth(lines: &[Line]) -> Result<DataFrame> {
-    let n = lines.len();
-    let ts: Vec<i64> = lines.iter().map(|l| l.ts).collect();
+/// The truth: `ts` (the arrival), `path`, `owner_id`, `viewer_id`, row for row with the
+/// lines; a line that carried no page of its own (a Worker's visitor line) has no owner.
+/// `logged_arrival` is the arrival the line itself gives (the logged end, in the format's
+/// resolution, less the logged duration): the order `derive-owners` writes its rows in.
+fn truth<'a>(
+    lines: impl Iterator<Item = (&'a Line, bool)>,
+    format: LogFormat,
+) -> Result<DataFrame> {
+    let (mut ts, mut paths, mut owners, mut viewers) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut logged = Vec::new();
+    for (line, page) in lines {
+        ts.push(line.arrival);
+        logged.push(if logs_end(format) {
+            let end = if millisecond(format) {
+                line.end
+            } else {
+                line.end - line.end.rem_euclid(1_000_000)
+            };
+            end - line.took
+        } else {
+            line.arrival
+        });
+        paths.push(line.target());
+        owners.push(if page {
+            line.owner.clone().unwrap_or_default()
+        } else {
+            String::new()
+        });
+        viewers.push(line.viewer.clone());
+    }
+    let n = ts.len();
     let ts = Int64Chunked::from_vec("ts".into(), ts)
         .into_series()
         .cast(&utc_micros())
         .map_err(polars_bug)?;
-    let paths: Vec<String> = lines.iter().map(Line::target).collect();
-    let owners: Vec<&str> = lines
-        .iter()
-        .map(|l| l.owner.as_deref().unwrap_or(""))
-        .collect();
-    let viewers: Vec<&str> = lines.iter().map(|l| l.viewer.as_str()).collect();
     DataFrame::new(
         n,
         vec![
@@ -324,6 +377,7 @@ fn truth(lines: &[Line]) -> Result<DataFrame> {
             Column::new("path".into(), paths),
             Column::new(OWNER_ID.into(), owners),
             Column::new(VIEWER_ID.into(), viewers),
+            Column::new("logged_arrival".into(), logged),
         ],
     )
     .map_err(polars_bug)
@@ -344,17 +398,18 @@ fn gzip(bytes: &[u8]) -> Result<Vec<u8>> {
         .context("cannot compress a log file")
 }
 
-/// Lines grouped by a period (an hour, a day: `period` µs), in order: the period's start
-/// and its lines.
-fn by_period(lines: &[Line], period: i64) -> Vec<(i64, &[Line])> {
+/// Lines grouped by a period (an hour, a day: `period` µs) of the time `format` logs, in
+/// order: the period's start and its lines.
+fn by_period(lines: &[Line], period: i64, format: LogFormat) -> Vec<(i64, &[Line])> {
     let mut out = Vec::new();
     let mut start = 0;
+    let at_of = |l: &Line| l.logged(format).div_euclid(period) * period;
     while start < lines.len() {
-        let at = lines[start].ts.div_euclid(period) * period;
+        let at = at_of(&lines[start]);
         let end = start
             + lines[start..]
                 .iter()
-                .position(|l| l.ts.div_euclid(period) * period != at)
+                .position(|l| at_of(l) != at)
                 .unwrap_or(lines.len() - start);
         out.push((at, &lines[start..end]));
         start = end;

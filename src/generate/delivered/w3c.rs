@@ -1,7 +1,8 @@
 //! CloudFront standard logs (hourly gzip files, tab-separated, 33 fields, URL-encoded
 //! values) and W3C extended files as IIS writes them (daily, space-separated, `+` for a
-//! space). Both log whole seconds, UTC. The values are written by polars' CSV writer,
-//! quoting off.
+//! space). Both log when the response ended, in whole seconds, UTC, with the time it took
+//! (CloudFront `time-taken` in seconds to the millisecond, IIS in milliseconds). The values
+//! are written by polars' CSV writer, quoting off.
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
@@ -17,7 +18,7 @@ use crate::generate::LogFormat;
 pub const CLOUDFRONT_FIELDS: &str = "date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol ssl-cipher x-edge-response-result-type cs-protocol-version fle-status fle-encrypted-fields c-port time-to-first-byte x-edge-detailed-result-type sc-content-type sc-content-len sc-range-start sc-range-end";
 
 /// The W3C fields written (IIS's, and the cache's status as a custom field).
-pub const W3C_FIELDS: &str = "date time s-ip cs-method cs-uri-stem cs-uri-query s-port c-ip cs(User-Agent) cs(Cookie) sc-status x-cache-status";
+pub const W3C_FIELDS: &str = "date time s-ip cs-method cs-uri-stem cs-uri-query s-port c-ip cs(User-Agent) cs(Cookie) sc-status x-cache-status time-taken";
 
 /// The distribution's id and domain in file names and `cs(Host)` (AWS's example ones).
 const DISTRIBUTION: &str = "E2EXAMPLE";
@@ -33,7 +34,7 @@ const ID_CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01
 pub(super) fn cloudfront(lines: &[Line], rng: &mut ChaCha8Rng) -> Result<Vec<(String, Vec<u8>)>> {
     let names: Vec<&str> = CLOUDFRONT_FIELDS.split(' ').collect();
     let mut files = Vec::new();
-    for (hour, chunk) in by_period(lines, HOUR) {
+    for (hour, chunk) in by_period(lines, HOUR, LogFormat::CloudFront) {
         let mut columns: Vec<Vec<String>> = vec![Vec::with_capacity(chunk.len()); names.len()];
         for line in chunk {
             for (column, value) in columns.iter_mut().zip(cloudfront_values(line, rng)?) {
@@ -52,11 +53,19 @@ pub(super) fn cloudfront(lines: &[Line], rng: &mut ChaCha8Rng) -> Result<Vec<(St
     Ok(files)
 }
 
-/// One CloudFront line's 33 values, URL-encoded as CloudFront writes them.
+/// One CloudFront line's 33 values, URL-encoded as CloudFront writes them: the tier's copy
+/// is a `Miss` at the edge with `OriginShieldHit` in `x-edge-detailed-result-type`; a
+/// viewer who hung up is `Error` with status 200, what the edge did in
+/// `x-edge-response-result-type`.
 fn cloudfront_values(line: &Line, rng: &mut ChaCha8Rng) -> Result<[String; 33]> {
-    let (seconds, _) = line.seconds();
+    let (seconds, _) = Line::seconds(line.end);
     let at = utc(seconds * 1_000_000)?;
-    let result = if line.cached() { "Hit" } else { "Miss" };
+    let response = if line.status == "HIT" { "Hit" } else { "Miss" };
+    let (result, detailed) = match (line.hung_up, line.status) {
+        (true, _) => ("Error", "ClientCommError"),
+        (false, "TIER") => (response, "OriginShieldHit"),
+        (false, _) => (response, response),
+    };
     let took = format!("{:.3}", line.took as f64 / 1e6);
     let mut id = String::with_capacity(56);
     let (mut bits, mut left) = (0u64, 0);
@@ -79,7 +88,7 @@ fn cloudfront_values(line: &Line, rng: &mut ChaCha8Rng) -> Result<[String; 33]> 
         node.to_string(),
         (line.bytes + 412).to_string(),
         line.ip.clone(),
-        "GET".into(),
+        line.method.into(),
         DISTRIBUTION_DOMAIN.into(),
         url_encode(&line.stem, false),
         "200".into(),
@@ -94,17 +103,17 @@ fn cloudfront_values(line: &Line, rng: &mut ChaCha8Rng) -> Result<[String; 33]> 
         HOST.into(),
         "https".into(),
         rng.gen_range(280..900u32).to_string(),
-        took.clone(),
+        took,
         dash(),
         "TLSv1.2".into(),
         "ECDHE-RSA-AES128-GCM-SHA256".into(),
-        result.into(),
+        response.into(),
         "HTTP/2.0".into(),
         dash(),
         dash(),
         rng.gen_range(1024..65535u32).to_string(),
-        took,
-        result.into(),
+        format!("{:.3}", (line.took.min(40_000) as f64) / 1e6),
+        detailed.into(),
         url_encode("text/html; charset=utf-8", false),
         line.bytes.to_string(),
         dash(),
@@ -117,10 +126,10 @@ pub(super) fn iis(lines: &[Line]) -> Result<Vec<(String, Vec<u8>)>> {
     let names: Vec<&str> = W3C_FIELDS.split(' ').collect();
     let plus = |text: &str| text.replace(' ', "+");
     let mut files = Vec::new();
-    for (day, chunk) in by_period(lines, DAY) {
+    for (day, chunk) in by_period(lines, DAY, LogFormat::W3c) {
         let mut columns: Vec<Vec<String>> = vec![Vec::with_capacity(chunk.len()); names.len()];
         for line in chunk {
-            let at = utc(line.seconds().0 * 1_000_000)?;
+            let at = utc(Line::seconds(line.end).0 * 1_000_000)?;
             // The session cookie first: IIS writes the header as sent, `+` for a space.
             let cookie = line
                 .cookie()
@@ -129,7 +138,7 @@ pub(super) fn iis(lines: &[Line]) -> Result<Vec<(String, Vec<u8>)>> {
                 at.format("%Y-%m-%d").to_string(),
                 at.format("%H:%M:%S").to_string(),
                 "10.0.1.5".to_string(),
-                "GET".into(),
+                line.method.into(),
                 line.stem.clone(),
                 line.query.clone().unwrap_or_else(|| "-".into()),
                 "443".into(),
@@ -138,12 +147,15 @@ pub(super) fn iis(lines: &[Line]) -> Result<Vec<(String, Vec<u8>)>> {
                 cookie,
                 "200".into(),
                 line.status.into(),
+                (line.took / 1000).to_string(),
             ];
             for (column, value) in columns.iter_mut().zip(values) {
                 column.push(value);
             }
         }
-        let first = chunk.first().map_or(day, |l| l.seconds().0 * 1_000_000);
+        let first = chunk
+            .first()
+            .map_or(day, |l| Line::seconds(l.end).0 * 1_000_000);
         let mut text = format!(
             "#Software: Microsoft Internet Information Services 10.0\n#Version: 1.0\n#Date: {}\n#Fields: {W3C_FIELDS}\n",
             utc(first)?.format("%Y-%m-%d %H:%M:%S")
