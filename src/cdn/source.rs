@@ -23,10 +23,13 @@ pub enum Source {
     Any = 5,
     /// No page delivered to a viewer (an error, a redirect, an internal request).
     NoPage = 6,
+    /// From the node's copy kept past its freshness (nginx `STALE`, Fastly `HIT-STALE`):
+    /// any page the node stored earlier, which a miss that stored nothing does not rule out.
+    Stale = 7,
 }
 
 impl Source {
-    pub const ALL: [Source; 7] = [
+    pub const ALL: [Source; 8] = [
         Source::Origin,
         Source::Node,
         Source::Tier,
@@ -34,6 +37,7 @@ impl Source {
         Source::OriginOrTier,
         Source::Any,
         Source::NoPage,
+        Source::Stale,
     ];
 
     pub fn of(code: u32) -> Source {
@@ -50,7 +54,10 @@ impl Source {
 
     /// Whether the page may come from the node's own copy.
     pub fn may_be_node(self) -> bool {
-        matches!(self, Source::Node | Source::NodeOrTier | Source::Any)
+        matches!(
+            self,
+            Source::Node | Source::NodeOrTier | Source::Any | Source::Stale
+        )
     }
 
     /// Whether the page may come from the shared tier's copy.

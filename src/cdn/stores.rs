@@ -194,11 +194,14 @@ impl Fills {
     }
 
     /// The page in `store` for a lookup at `lo` by `row` (which is not its own candidate).
+    /// A `stale` lookup takes no fill as superseding: a stale copy is the last one stored,
+    /// which may precede misses that stored nothing.
     fn lookup(
         &self,
         store: u32,
         lo: i64,
         row: usize,
+        stale: bool,
         rule: &Rule,
         scratch: &mut Vec<u32>,
     ) -> Found {
@@ -223,7 +226,7 @@ impl Fills {
         };
         let latest_certain = (0..certainly_before)
             .rev()
-            .find(|&i| self.certain[base + i] && self.row[base + i] as usize != row);
+            .find(|&i| !stale && self.certain[base + i] && self.row[base + i] as usize != row);
         let mut start = match latest_certain {
             // Exact: L itself, and the possible fills after it.
             Some(l) if w == 0 => l,
@@ -309,7 +312,7 @@ pub fn resolve(rows: &Rows, rule: &Rule) -> Resolved {
     // whose size would grow with the log).
     let tier_lookup = |i: usize, scratch: &mut Vec<u32>| -> Option<Found> {
         (rule.tiered && rows.source[i].may_be_tier())
-            .then(|| tier.lookup(rows.tier_key[i], rows.lo[i], i, rule, scratch))
+            .then(|| tier.lookup(rows.tier_key[i], rows.lo[i], i, false, rule, scratch))
     };
     // The nodes: every response that went past the node's copy replaced it (certainly or
     // possibly) with its own page.
@@ -335,9 +338,10 @@ pub fn resolve(rows: &Rows, rule: &Rule) -> Resolved {
         if source == Source::NoPage {
             continue;
         }
+        let stale = source == Source::Stale;
         let node_found = source
             .may_be_node()
-            .then(|| node.lookup(rows.node_key[i], rows.lo[i], i, rule, &mut scratch));
+            .then(|| node.lookup(rows.node_key[i], rows.lo[i], i, stale, rule, &mut scratch));
         let parts = [
             source.may_be_origin().then(|| Found::Page {
                 owners: vec![rows.owner[i]],
@@ -376,7 +380,7 @@ fn node_fill(rows: &Rows, i: usize, tier: Option<&Found>) -> Option<(Page, bool)
     let fill = rows.fill[i];
     let stores = matches!(fill, Fill::Stored | Fill::StoredViaTier);
     match (rows.source[i], fill) {
-        (Source::NoPage | Source::Node, _) => None,
+        (Source::NoPage | Source::Node | Source::Stale, _) => None,
         (_, Fill::Removed) => Some((Page::Owners(Vec::new()), true)),
         (_, Fill::NotStored) => None,
         (Source::Origin, _) => Some((Page::Owners(vec![own]), stores)),

@@ -26,6 +26,7 @@ mod scale;
 mod silent;
 mod spark;
 mod splice;
+mod tiers;
 mod titles;
 mod tmux;
 mod tui;

@@ -47,6 +47,7 @@ pub struct Line<'a> {
 enum Where {
     Origin(Fill),
     Node,
+    Stale,
     Tier,
     NodeOrTier,
     OriginOrTier(Fill),
@@ -89,6 +90,7 @@ pub fn classify(
     let (source, fill) = match (place, topology) {
         (Where::Origin(fill), _) => (Source::Origin, fill),
         (Where::Node, _) => (Source::Node, Fill::NotStored),
+        (Where::Stale, _) => (Source::Stale, Fill::NotStored),
         (Where::Any, _) => (Source::Any, Fill::Stored),
         (Where::NoPage, _) => (Source::NoPage, Fill::NotStored),
         (Where::NodeOrTier, Topology::Tiered) => (Source::NodeOrTier, Fill::NotStored),
@@ -115,6 +117,7 @@ fn baseline(meaning: Meaning) -> Where {
         Meaning::Origin(Said::Stored) => Where::OriginOrTier(Fill::Stored),
         Meaning::Origin(Said::Maybe) => Where::OriginOrTier(Fill::Maybe),
         Meaning::Cached => Where::Node,
+        Meaning::Stale => Where::Stale,
         Meaning::Tier => Where::Tier,
         Meaning::Unsure => Where::Any,
         Meaning::Generated | Meaning::NoPage => Where::NoPage,

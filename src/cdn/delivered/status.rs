@@ -10,6 +10,10 @@ pub enum Meaning {
     Origin(Fill),
     /// Served from the node's own stored copy.
     Cached,
+    /// Served from the node's stored copy past its freshness (an origin error, a copy
+    /// being refreshed): the last page the node stored, which a later miss that stored
+    /// nothing does not rule out.
+    Stale,
     /// Served from a shared tier's stored copy (CloudFront `OriginShieldHit`).
     Tier,
     /// Documented without saying where the page came from (Cloudflare `ignored`,
@@ -85,8 +89,8 @@ pub const CLOUDFLARE: Table = Table {
     field: "CacheCacheStatus",
     entries: &[
         ("hit", Cached),
-        ("stale", Cached),
-        ("updating", Cached),
+        ("stale", Stale),
+        ("updating", Stale),
         ("revalidated", Cached),
         ("stream_hit", Cached),
         ("miss", Origin(Stored)),
@@ -122,10 +126,10 @@ pub const FASTLY: Table = Table {
     field: "cache_state",
     entries: &[
         ("HIT", Cached),
-        ("HIT-STALE", Cached),
-        ("BG-ERROR-PASS", Cached),
-        ("BG-ERROR-RECV", Cached),
-        ("BG-ERROR-ERROR", Cached),
+        ("HIT-STALE", Stale),
+        ("BG-ERROR-PASS", Stale),
+        ("BG-ERROR-RECV", Stale),
+        ("BG-ERROR-ERROR", Stale),
         ("MISS", Origin(Stored)),
         ("PASS", Origin(NotStored)),
         ("HITPASS", Origin(NotStored)),
@@ -148,8 +152,8 @@ pub const NGINX: Table = Table {
     field: "$upstream_cache_status",
     entries: &[
         ("HIT", Cached),
-        ("STALE", Cached),
-        ("UPDATING", Cached),
+        ("STALE", Stale),
+        ("UPDATING", Stale),
         ("REVALIDATED", Cached),
         ("MISS", Origin(Stored)),
         ("EXPIRED", Origin(Stored)),
@@ -170,6 +174,8 @@ pub const APACHE: Table = Table {
     field: "%{cache-status}e",
     entries: &[
         ("cache hit", Cached),
+        // "cache hit: 503 status; stale content returned".
+        ("cache hit:", Stale),
         ("conditional cache hit", Cached),
         ("cache miss: attempting entity save", Origin(Stored)),
         ("cache miss", Origin(NotStored)),
@@ -292,7 +298,12 @@ mod tests {
             Some(Origin(NotStored))
         );
         assert_eq!(APACHE.meaning("cache hitch"), None);
-        assert_eq!(FASTLY.meaning("HIT-STALE-CLUSTER"), Some(Cached));
+        assert_eq!(FASTLY.meaning("HIT-STALE-CLUSTER"), Some(Stale));
+        assert_eq!(
+            APACHE.meaning("cache hit: 503 status; stale content returned"),
+            Some(Stale)
+        );
+        assert_eq!(APACHE.meaning("cache hit"), Some(Cached));
         assert_eq!(FASTLY.meaning("MISS-WAIT"), Some(Origin(Stored)));
         assert_eq!(FASTLY.meaning("PASS"), Some(Origin(NotStored)));
         assert_eq!(FASTLY.meaning("HIT-SYNTH"), Some(NoPage));

@@ -43,10 +43,7 @@ fn ray(rng: &mut ChaCha8Rng) -> String {
 
 /// Cloudflare Logpush files: one batch per UTC hour, in a folder per day,
 /// `YYYYMMDD/<start>_<end>_<id>.log.gz`; and the truth, row for row with their lines.
-pub(super) fn cloudflare(
-    lines: &[Line],
-    rng: &mut ChaCha8Rng,
-) -> Result<(Files, DataFrame)> {
+pub(super) fn cloudflare(lines: &[Line], rng: &mut ChaCha8Rng) -> Result<(Files, DataFrame)> {
     let colos = nodes(LogFormat::Cloudflare);
     let mut files = Vec::new();
     let mut truth_rows: Vec<(&Line, bool)> = Vec::new();
