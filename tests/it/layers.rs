@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 /// The layers, lowest first. A module may use the modules of lower layers only.
 const LAYERS: &[&[&str]] = &[
-    &["error", "hooks", "progress"],
+    &["error", "hooks", "progress", "text"],
     &["frame"],
     &["inventory"],
     &["exposure"],
