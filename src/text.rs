@@ -131,7 +131,14 @@ mod tests {
             escape(hostile),
             "a\\e]0;owned\\a\\e[2Jb\\rc\\0d\\u{202e}e\\u{2066}f\\u{2069}g\\u{200e}h\\u{200f}i\\u{9b}j\\u{7f}"
         );
-        for c in ['\u{2067}', '\u{2068}', '\u{202a}', '\u{feff}', '\u{2028}', '\u{e0041}'] {
+        for c in [
+            '\u{2067}',
+            '\u{2068}',
+            '\u{202a}',
+            '\u{feff}',
+            '\u{2028}',
+            '\u{e0041}',
+        ] {
             assert_eq!(escape(&c.to_string()), format!("\\u{{{:x}}}", c as u32));
         }
         assert_eq!(escape("tab\there\nline"), "tab\\there\\nline");
@@ -140,7 +147,13 @@ mod tests {
 
     #[test]
     fn ordinary_text_is_untouched_and_escaping_twice_changes_nothing() {
-        for plain in ["/my/email/", "山田 花子", "C:\\logs\\a.csv", "café ✓ 👍", ""] {
+        for plain in [
+            "/my/email/",
+            "山田 花子",
+            "C:\\logs\\a.csv",
+            "café ✓ 👍",
+            "",
+        ] {
             assert!(matches!(escape(plain), Cow::Borrowed(_)), "{plain}");
         }
         let once = escape("x\u{1b}[31my\u{202e}\\e");
@@ -150,7 +163,10 @@ mod tests {
 
     #[test]
     fn a_shape_keeps_the_form_and_drops_the_letters_and_digits() {
-        assert_eq!(shape("22/Jun/2017:10:00:00 +0900", 60), "99/Aaa/9999:99:99:99 +9999");
+        assert_eq!(
+            shape("22/Jun/2017:10:00:00 +0900", 60),
+            "99/Aaa/9999:99:99:99 +9999"
+        );
         assert_eq!(shape("hanako@example.jp", 60), "aaaaaa@aaaaaaa.aa");
         assert_eq!(shape("MARKER-7f3a", 4), "AAAA…");
         assert_eq!(shape("\u{1b}[2J山", 60), "?[9Aa");

@@ -42,7 +42,7 @@ pub fn run(
         );
     }
     let c = derived.counts;
-    eprintln!("{}", c.unattributed_line());
+    eprintln!("{}", crate::text::escape_lines(&c.unattributed_line()));
     report::print_text(&format!(
         "{}: {} responses: {} from the origin, {} from the cache ({} attributed, {} ambiguous), {} without a page\n",
         output.display(),

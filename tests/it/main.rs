@@ -7,6 +7,7 @@ mod crashes;
 mod deadlines;
 mod delivered;
 mod delivered_errors;
+mod escapes;
 mod fast_time;
 mod fuzz;
 mod hostile;

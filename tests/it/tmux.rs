@@ -382,3 +382,31 @@ fn a_page_added_in_the_tui_is_the_only_change_git_shows() {
         "{diff}"
     );
 }
+
+/// A log whose owner id holds a title change (OSC 0), a bell and a screen clear, through
+/// `report users --format table` in a real terminal: the pane shows the escapes, its title
+/// is the one it had, and the line printed before the report is still on the screen.
+#[test]
+fn a_hostile_log_in_a_table_neither_retitles_nor_clears_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let (inv, log) = super::escapes::hostile_log(dir.path());
+    let command = format!(
+        "printf '\\033]2;KEEP-TITLE\\033\\\\'; echo BEFORE-LINE; \
+         {} report users --format table -i {} -e {}; echo AFTER-LINE; sleep 60",
+        env!("CARGO_BIN_EXE_pii-audit"),
+        inv.display(),
+        log.display()
+    );
+    let tmux = Tmux::start("hostile", &command);
+    let screen = tmux.wait_for(&["AFTER-LINE"]);
+    assert!(
+        screen.contains("BEFORE-LINE"),
+        "the screen was cleared:\n{screen}"
+    );
+    assert!(
+        screen.contains(super::escapes::RETITLE_AND_CLEAR_SHOWN),
+        "{screen}"
+    );
+    let title = tmux.tmux(&["display-message", "-p", "-t", "e2e", "#{pane_title}"]);
+    assert_eq!(title.trim(), "KEEP-TITLE");
+}
