@@ -112,6 +112,12 @@ pub fn shape(value: &str, max: usize) -> String {
     out
 }
 
+/// How a message names a value it must not quote: `shaped `9999-99-99 AAAAAA``, its
+/// `shape` of at most 40 characters.
+pub fn shaped(value: &str) -> String {
+    format!("shaped `{}`", shape(value, 40))
+}
+
 /// `value` cut to `max` characters (then `…`) and escaped: for a value that cannot hold
 /// personal data (a flag the user typed, a column name the tool reads, a status code).
 pub fn short(value: &str, max: usize) -> String {

@@ -14,6 +14,7 @@ mod hostile;
 mod inventory_edit;
 mod layers;
 mod manners;
+mod no_leak;
 mod notices;
 mod notices_tui;
 mod partitions;
