@@ -280,6 +280,42 @@ fn other_log_cases() -> Vec<Case> {
     ]
 }
 
+/// A Parquet log read on the streaming engine (`--streaming on`), whose refusals are found
+/// again after the scan.
+fn streamed_cases() -> Vec<Case> {
+    let log = |ts: &[Option<&str>], paths: &[Option<&str>]| {
+        parquet(vec![
+            text_column("ts", ts),
+            text_column("path", paths),
+            text_column("owner_id", &vec![Some("§"); ts.len()]),
+            text_column("viewer_id", &vec![Some("§"); ts.len()]),
+        ])
+    };
+    let t0 = Some("2017-01-01T00:00:00Z");
+    let streamed = ["--streaming=on"];
+    vec![
+        Case::report("streamed null path", "log.parquet", &streamed)
+            .file("log.parquet", log(&[t0, t0], &[Some("/my/§"), None]))
+            .expect(&["row 2", "empty path"]),
+        Case::report("streamed text time holding an id", "log.parquet", &streamed)
+            .file(
+                "log.parquet",
+                log(&[t0, Some("§")], &[Some("/my/§"), Some("/§")]),
+            )
+            .expect(&["row 2", "unparsable timestamp"]),
+        Case::report(
+            "streamed text times in a zone with daylight saving",
+            "log.parquet",
+            &["--streaming=on", "--tz", "Europe/Berlin"],
+        )
+        .file(
+            "log.parquet",
+            log(&[Some("2017-01-01 10:00:00")], &[Some("/my/§")]),
+        )
+        .expect(&["--streaming reads text times"]),
+    ]
+}
+
 /// The registered-fields and relations tables.
 fn table_cases() -> Vec<Case> {
     let log = format!("{HEAD}2017-01-01T00:00:00Z,/my/,a,v\n");
@@ -428,6 +464,7 @@ fn inventory_cases() -> Vec<Case> {
 fn no_reader_echoes_personal_data() {
     let mut cases = csv_log_cases();
     cases.extend(other_log_cases());
+    cases.extend(streamed_cases());
     cases.extend(table_cases());
     cases.extend(inventory_cases());
     run_all(&cases);
