@@ -333,19 +333,10 @@ fn streaming_gives_the_same_reports_as_reading_whole() {
 /// the test says it was skipped (in CI it fails instead).
 #[test]
 fn the_shipped_sql_reduces_a_log_to_the_same_reports() {
-    let python = std::env::var("PII_AUDIT_PYTHON").unwrap_or_else(|_| "python3".into());
-    let has_duckdb = Std::new(&python)
-        .args(["-c", "import duckdb"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !has_duckdb {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "DuckDB for Python is needed in CI (.ci/run installs it)"
-        );
-        eprintln!("skipped: DuckDB for Python is not installed (pip install duckdb)");
+    if !crate::python_modules_present(&["duckdb"]) {
         return;
     }
+    let python = crate::python();
     let dir = tempfile::tempdir().unwrap();
     let (inv, log, reg) = generated(dir.path(), 300, 20_000);
     let sql = Path::new(env!("CARGO_MANIFEST_DIR")).join("sql");
