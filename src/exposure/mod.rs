@@ -177,6 +177,7 @@ impl Log {
         };
         if shape == Shape::Raw && options.streaming {
             if let Some((df, paths, rows_without_owner)) = read_streaming(&sources, options)? {
+                crate::hooks::trace("read: streamed");
                 return Ok(Log {
                     df,
                     files: files.to_vec(),
@@ -186,7 +187,9 @@ impl Log {
                     paths: Some(paths),
                 });
             }
+            crate::hooks::trace("read: streaming handed the log back to the whole read");
         }
+        crate::hooks::trace("read: whole");
         let mut frames = Vec::with_capacity(files.len());
         let mut rows_without_owner = 0;
         {
