@@ -490,9 +490,27 @@ fn a_local_file_named_like_a_url_is_read_locally() {
     assert!(out.contains("\na,direct,name"), "{out}");
 }
 
+/// The paths a strace of file calls shows written to: opened for writing or created,
+/// made, renamed or removed (a failed call included: it was tried).
+fn written_paths(calls: &str) -> Vec<String> {
+    let writes = ["O_WRONLY", "O_RDWR", "O_CREAT"];
+    let changes = ["mkdir", "rename", "unlink", "creat("];
+    calls
+        .lines()
+        .filter(|l| {
+            let open = l.contains("open");
+            (open && writes.iter().any(|w| l.contains(w)))
+                || (!open && changes.iter().any(|c| l.contains(c)))
+        })
+        .flat_map(|l| l.split('"').skip(1).step_by(2).map(String::from))
+        .collect()
+}
+
 #[test]
-fn no_command_opens_a_network_socket() {
-    // strace records every socket the process and its threads open.
+fn no_command_opens_a_network_socket_or_writes_outside_its_output() {
+    // strace records every socket the process and its threads open, and every file they
+    // open to write, make, rename or remove: the outputs named, and nothing else (no cache,
+    // no log file, no history).
     if !crate::tool_present("strace", "-V") {
         return;
     }
@@ -581,7 +599,7 @@ fn no_command_opens_a_network_socket() {
     for args in runs {
         let trace = dir.path().join("trace");
         let mut cmd = Std::new("strace");
-        cmd.args(["-f", "-e", "trace=socket,connect", "-o"])
+        cmd.args(["-f", "-e", "trace=socket,connect,%file", "-o"])
             .arg(&trace)
             .arg(&bin)
             .args(&args);
@@ -595,6 +613,25 @@ fn no_command_opens_a_network_socket() {
         assert!(
             !calls.contains("AF_INET"),
             "{args:?} opened a network socket:\n{calls}"
+        );
+        let folder = dir.path().display().to_string();
+        let written = written_paths(&calls);
+        // The trace sees the writes it should: a command with an output wrote there.
+        let writes = ["-o", "--out-dir", "fmt"]
+            .iter()
+            .any(|a| args.iter().any(|x| x == a));
+        assert_eq!(
+            writes,
+            written.iter().any(|p| p.starts_with(&folder)),
+            "{args:?}: {written:?}"
+        );
+        let outside: Vec<&String> = written
+            .iter()
+            .filter(|p| !p.starts_with(&folder) && *p != "/dev/null" && *p != "/dev/tty")
+            .collect();
+        assert!(
+            outside.is_empty(),
+            "{args:?} wrote outside its output: {outside:?}"
         );
     }
 }
