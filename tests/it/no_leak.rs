@@ -511,7 +511,7 @@ fn delivered_cases() -> Vec<Case> {
     vec![
         derive("nginx line in another format", &format!("{access}§ 203.0.113.7 \"GET /my/email/§ HTTP/1.1\" 200 \"session=§\"\n"), nginx, &[]),
         derive("nginx request line that is not one", &format!("{access}192.0.2.2 - - [22/Jun/2017:09:04:15 +0900] \"GET/my/§\" 200 18 \"§\" \"session=§\" MISS\n"), nginx, &[]),
-        derive("apache line in another format", &format!("§ - - [22/Jun/2017:09:04:15 +0900] \"GET /my/§ HTTP/1.1\" 200\n"), apache, &[]),
+        derive("apache line in another format", "§ - - [22/Jun/2017:09:04:15 +0900] \"GET /my/§ HTTP/1.1\" 200\n", apache, &[]),
         derive("apache request line that is not one", "192.0.2.2 - - [22/Jun/2017:09:04:15 +0900] \"§ /my/§\" 200 18 \"§\" \"session=§\" \"MISS\"\n", apache, &[]),
         derive("cloudfront line with too few fields", &format!("{cf_head}{cf_ok}2017-06-22\t00:04:15\tNRT12-C2\t§\t/my/§\t200\t§\n"), "cloudfront", &[]),
         derive("cloudfront time holding an id", &format!("{cf_head}{cf_ok}§\t00:04:15\tNRT12-C2\t192.0.2.2\t/my/§\t200\t§\t-\tsession=§\tHit\n"), "cloudfront", &[]),
