@@ -506,16 +506,8 @@ fn written_paths(calls: &str) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn no_command_opens_a_network_socket_or_writes_outside_its_output() {
-    // strace records every socket the process and its threads open, and every file they
-    // open to write, make, rename or remove: the outputs named, and nothing else (no cache,
-    // no log file, no history).
-    if !crate::tool_present("strace", "-V") {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let bin = assert_cmd::cargo::cargo_bin("pii-audit");
+/// Every batch command, every report kind in every format, with its outputs in `dir`.
+fn every_batch_command(dir: &Path) -> Vec<Vec<String>> {
     let path = |p: &Path| p.display().to_string();
     let inv = path(&fixture("notices/inventory.yaml"));
     let input: Vec<String> = vec![
@@ -527,16 +519,12 @@ fn no_command_opens_a_network_socket_or_writes_outside_its_output() {
         path(&fixture("notices/registered.csv")),
     ];
     let cdn = write(
-        dir.path(),
+        dir,
         "cdn.csv",
         "ts,path,viewer_id,cache_status\n2017-01-01T00:00:00Z,/my/,a,MISS\n2017-01-01T00:00:01Z,/my/,b,HIT\n",
     );
-    let fmt = write(
-        dir.path(),
-        "fmt.yaml",
-        &std::fs::read_to_string(&inv).unwrap(),
-    );
-    let out = |name: &str| path(&dir.path().join(name));
+    let fmt = write(dir, "fmt.yaml", &std::fs::read_to_string(&inv).unwrap());
+    let out = |name: &str| path(&dir.join(name));
     let mut runs: Vec<Vec<String>> = Vec::new();
     let with_input = |args: &[&str]| -> Vec<String> {
         let mut run: Vec<String> = args.iter().map(|a| a.to_string()).collect();
@@ -596,7 +584,20 @@ fn no_command_opens_a_network_socket_or_writes_outside_its_output() {
         .map(String::from)
         .to_vec(),
     );
-    for args in runs {
+    runs
+}
+
+#[test]
+fn no_command_opens_a_network_socket_or_writes_outside_its_output() {
+    // strace records every socket the process and its threads open, and every file they
+    // open to write, make, rename or remove: the outputs named, and nothing else (no cache,
+    // no log file, no history).
+    if !crate::tool_present("strace", "-V") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("pii-audit");
+    for args in every_batch_command(dir.path()) {
         let trace = dir.path().join("trace");
         let mut cmd = Std::new("strace");
         cmd.args(["-f", "-e", "trace=socket,connect,%file", "-o"])
