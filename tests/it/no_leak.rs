@@ -508,7 +508,15 @@ fn delivered_cases() -> Vec<Case> {
     let fastly_ok = r#"{"ts":"2017-06-21T22:07:31.458Z","url":"/my/","status":200,"cache_state":"MISS","pop":"HND","cookie":"session=a","client_ip":"192.0.2.1","user_agent":"agent"}"#;
     let w3c_head = "#Version: 1.0\n#Fields: date time cs-uri-stem c-ip cs(User-Agent) cs(Cookie) sc-status x-cache-status\n";
     let w3c = ["--column", "cache_status=x-cache-status"];
+    let contract = |name: &str, log: &str| {
+        Case::report(name, "cdn.csv", &["--derive-owners"]).file("cdn.csv", m(log))
+    };
     vec![
+        contract("cdn contract csv without a header", "2017-06-22T00:04:14Z,/my/§/,§,MISS\n"),
+        contract(
+            "cdn contract csv time holding an id",
+            "ts,path,viewer_id,cache_status\n§,/my/§/,§,MISS\n",
+        ),
         derive("nginx line in another format", &format!("{access}§ 203.0.113.7 \"GET /my/email/§ HTTP/1.1\" 200 \"session=§\"\n"), nginx, &[]),
         derive("nginx request line that is not one", &format!("{access}192.0.2.2 - - [22/Jun/2017:09:04:15 +0900] \"GET/my/§\" 200 18 \"§\" \"session=§\" MISS\n"), nginx, &[]),
         derive("apache line in another format", "§ - - [22/Jun/2017:09:04:15 +0900] \"GET /my/§ HTTP/1.1\" 200\n", apache, &[]),
