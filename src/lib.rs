@@ -2,9 +2,10 @@
 //! registered-fields table) to say whose personal data was seen by whom.
 //!
 //! The rooms, lowest first (each uses only those before it; `tests/it/layers.rs` checks):
-//! `error`, `frame` (polars helpers), `inventory`, `exposure` (reading), `audit` (the
-//! figures), `cdn` (owners derived from CDN logs), `report` and `notice` (writing),
-//! `load` (inputs to a ready audit), `generate`, `tui`, then `cli` and `commands`.
+//! `error`, `hooks` and `text` (escapes for a terminal), `frame` (polars helpers) and
+//! `progress`, `inventory`, `exposure` (reading), `audit` (the figures), `cdn` (owners
+//! derived from CDN logs), `report` and `notice` (writing), `load` (inputs to a ready
+//! audit), `generate`, `tui`, then `cli` and `commands`.
 
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
@@ -22,6 +23,7 @@ pub mod load;
 pub mod notice;
 pub mod progress;
 pub mod report;
+pub mod text;
 pub mod tui;
 
 use anyhow::Result;

@@ -200,7 +200,7 @@ impl Inputs {
         let inputs = Inputs::load_with(args, progress)?;
         progress.suspend(|| {
             for warning in &inputs.warnings {
-                eprintln!("warning: {warning}");
+                eprintln!("warning: {}", crate::text::escape_lines(warning));
             }
             if inputs.files_pruned > 0 {
                 eprintln!(

@@ -6,6 +6,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use pii_audit::text::escape_lines;
 use pii_audit::{cli::Cli, error::InputError};
 
 /// glibc's allocator, tuned for a few large frames: by default every freed block over a
@@ -52,11 +53,13 @@ fn main() -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
+            // Escaped: a message may name a file or a flag's value, and a terminal acts on
+            // the control characters they can hold.
             if let Some(input) = e.downcast_ref::<InputError>() {
-                eprintln!("error: {input}");
+                eprintln!("error: {}", escape_lines(&input.to_string()));
                 ExitCode::from(2)
             } else {
-                eprintln!("error: {e:#}");
+                eprintln!("error: {}", escape_lines(&format!("{e:#}")));
                 ExitCode::from(1)
             }
         }

@@ -46,6 +46,7 @@ impl Progress {
 
     /// A stage starts: its name follows what is done.
     pub fn stage(&self, name: &str) {
+        let name = crate::text::escape(name);
         let done = self.done.borrow();
         let message = if done.is_empty() {
             format!("{name}…")
@@ -57,7 +58,10 @@ impl Progress {
 
     /// Something is done (shown from now on, and in the last line).
     pub fn done(&self, what: impl Into<String>) {
-        self.done.borrow_mut().push(what.into());
+        let what = what.into();
+        self.done
+            .borrow_mut()
+            .push(crate::text::escape(&what).into_owned());
     }
 
     /// The log is read: `rows` responses in `took`.

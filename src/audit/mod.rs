@@ -38,7 +38,7 @@ use polars::prelude::*;
 
 use crate::exposure::{Log, Registered, Relations, Zone};
 use crate::frame::bits::{mask_names, mask_words};
-use crate::frame::codes::Encoded;
+use crate::frame::codes::{Encoded, NoNulls};
 use crate::frame::names::{LAST_TS, OWNER_ID, PAGE_ID, REQUESTS, VIEWER_ID};
 use crate::frame::polars_bug;
 use crate::inventory::Inventory;
@@ -190,7 +190,7 @@ impl<'a> Audit<'a> {
         encoded: &Encoded,
     ) -> Result<Audit<'a>> {
         let started = Instant::now();
-        let paths = match_paths(inventory, &encoded.values)?;
+        let paths = match_paths(inventory, NoNulls::new(&encoded.values)?)?;
         Ok(Audit {
             inventory,
             log,

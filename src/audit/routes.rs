@@ -6,6 +6,7 @@ use polars::prelude::*;
 use super::{page_words, words};
 use crate::frame::bits::mask_name;
 use crate::frame::bits::word_bits;
+use crate::frame::codes::NoNulls;
 use crate::frame::cores;
 use crate::frame::names::PAGE_ID;
 use crate::frame::polars_bug;
@@ -15,7 +16,8 @@ use std::borrow::Cow;
 
 /// Path values → normalised path, page id, the page's field mask and its page bit.
 /// The paths are split over the machine's cores; each is normalised and matched once.
-pub(super) fn match_paths(inventory: &Inventory, raw: &StringChunked) -> Result<DataFrame> {
+pub(super) fn match_paths(inventory: &Inventory, raw: NoNulls<'_>) -> Result<DataFrame> {
+    let raw = raw.column();
     let words = words(inventory);
     let page_words = page_words(inventory);
     let page_bits: Vec<Vec<u64>> = inventory
@@ -39,8 +41,9 @@ pub(super) fn match_paths(inventory: &Inventory, raw: &StringChunked) -> Result<
         let mut page_ids: Vec<Option<&str>> = Vec::with_capacity(n);
         let mut masks: Vec<Vec<u64>> = vec![Vec::with_capacity(n); words];
         let mut pages: Vec<Vec<u64>> = vec![Vec::with_capacity(n); page_words];
-        for path in part.iter() {
-            let normalised = normalise_path(path.unwrap_or("/"));
+        // A slice of a column without nulls: every path has a text.
+        for path in part.downcast_iter().flat_map(|array| array.values_iter()) {
+            let normalised = normalise_path(path);
             let page = inventory.match_path(&normalised);
             page_ids.push(page.map(|p| inventory.pages[p].id.as_str()));
             for (w, mask) in masks.iter_mut().enumerate() {

@@ -59,7 +59,7 @@ impl Dict {
     /// Numbers for a text column (nulls, and empty texts when `empty_is_null`, stay null),
     /// through `codes::encode` on every core.
     pub fn encode(&mut self, column: &StringChunked, empty_is_null: bool) -> Result<UInt32Chunked> {
-        let encoded = crate::frame::codes::encode(column, "")?;
+        let encoded = crate::frame::codes::encode_nullable(column, "")?;
         self.values.reserve(encoded.values.len());
         let of_value: Vec<Option<u32>> = encoded
             .values

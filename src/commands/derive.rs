@@ -50,9 +50,9 @@ pub fn run(
     }
     let c = derived.counts;
     let facts = &derived.frame.facts;
-    eprintln!("{}", c.unattributed_line());
+    eprintln!("{}", crate::text::escape_lines(&c.unattributed_line()));
     for hint in facts.hints(&c) {
-        eprintln!("hint: {hint}");
+        eprintln!("hint: {}", crate::text::escape_lines(&hint));
     }
     let mut text = format!(
         "{}: {} responses: {} from the origin, {} from the cache ({} attributed, {} ambiguous, {} unattributed), {} without a page\n",

@@ -24,7 +24,7 @@ pub(crate) use outln;
 /// Prints the loader's notes (assumptions behind the figures) on standard error.
 fn print_notes(notes: Vec<String>) {
     for note in notes {
-        eprintln!("note: {note}");
+        eprintln!("note: {}", crate::text::escape_lines(&note));
     }
 }
 

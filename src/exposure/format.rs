@@ -171,14 +171,10 @@ pub(crate) fn unreadable(path: &Path, format: Format, e: &PolarsError) -> InputE
 /// since it can quote a cell of the file (personal data in an error log).
 fn reader_words(e: &PolarsError) -> String {
     let kind = match e {
-        PolarsError::ColumnNotFound(_) => "a column is missing",
-        PolarsError::SchemaMismatch(_) | PolarsError::SchemaFieldNotFound(_) => {
-            "its columns do not have one type each"
+        PolarsError::InvalidOperation(_) | PolarsError::ComputeError(_) => {
+            "the reader could not parse it"
         }
-        PolarsError::ShapeMismatch(_) => "its rows do not have the same number of fields",
-        PolarsError::NoData(_) => "it holds no data",
-        PolarsError::IO { .. } => "it cannot be read from the disk",
-        _ => "the reader could not parse it",
+        e => crate::frame::polars_kind(e),
     };
     let message = e.to_string();
     let mut words = kind.to_string();
@@ -194,7 +190,9 @@ fn reader_words(e: &PolarsError) -> String {
     words
 }
 
-/// The name quoted (with ' " or `) right after `prefix` in `message`, if short.
+/// The name quoted (with ' " or `) right after `prefix` in `message`, if it is a short
+/// identifier (`first_ts`, `user_id`): what a header names. Anything else may be a cell
+/// the library took for a name (a file without a header line), and is left out.
 fn quoted_after(message: &str, prefix: &str) -> Option<String> {
     let rest = &message[message.find(prefix)? + prefix.len()..];
     let quote = rest
@@ -203,7 +201,9 @@ fn quoted_after(message: &str, prefix: &str) -> Option<String> {
         .filter(|c| matches!(c, '\'' | '"' | '`'))?;
     let inner = &rest[quote.len_utf8()..];
     let name = &inner[..inner.find(quote)?];
-    (name.chars().count() <= 40).then(|| name.to_string())
+    let identifier = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    (identifier && name.len() <= 40).then(|| name.to_string())
 }
 
 /// The whole number right after `prefix` in `message`.
@@ -270,23 +270,27 @@ pub(crate) fn refuse_repeated_columns(
     Ok(())
 }
 
-/// Column names as a short list for messages: a 10 MB header must not become a 10 MB error.
-pub(crate) fn some_names(schema: &Schema) -> String {
-    let mut names: Vec<String> = schema
-        .iter_names()
-        .take(12)
-        .map(|n| {
-            let mut short: String = n.chars().take(40).collect();
-            if short.len() < n.len() {
-                short.push('…');
-            }
-            short
-        })
+/// What a message says of a header that lacks a column: which of the columns the tool
+/// reads (`known`) it has, and how many columns it has in all. Its other names are not
+/// quoted: in a file without a header line they are the first row's cells (someone's
+/// id, path, address), and a 10 MB header must not become a 10 MB error either.
+pub(crate) fn header_words(schema: &Schema, known: &[&str]) -> String {
+    let present: Vec<&str> = known
+        .iter()
+        .copied()
+        .filter(|name| schema.get(name).is_some())
         .collect();
-    if schema.len() > 12 {
-        names.push("…".into());
-    }
-    names.join(", ")
+    let of_these = match present.is_empty() {
+        true => "none of these".to_string(),
+        false => present.join(", "),
+    };
+    let columns = match schema.len() {
+        1 => "1 column".to_string(),
+        n => format!("{n} columns"),
+    };
+    format!(
+        "the header has {of_these} ({columns} in all; other names are not shown, since a file without a header line has a row of data there)"
+    )
 }
 
 /// Row numbers in messages: 1-based data rows; CSV also gives the line (header is line 1).

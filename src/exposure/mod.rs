@@ -22,7 +22,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use polars::prelude::*;
 
-use crate::frame::codes::{encode, Encoded};
+use crate::frame::codes::{encode, Encoded, NoNulls};
 use crate::frame::polars_bug;
 pub use files::{expand_log, expand_paths};
 pub(crate) use files::{glob_files, is_glob};
@@ -118,7 +118,8 @@ impl Log {
         kept + self.rows_without_owner as u64
     }
 
-    /// The `path` column dictionary-encoded (`frame::codes`); an absent path reads as `/`.
+    /// The `path` column dictionary-encoded (`frame::codes`). The readers refuse an empty
+    /// path, so a null here is an internal error (`NoNulls`), never a page guessed for it.
     /// A streamed log was encoded while it was read.
     pub fn path_codes(&self) -> Result<Encoded> {
         if let Some(encoded) = &self.paths {
@@ -130,7 +131,7 @@ impl Log {
             .map_err(polars_bug)?
             .str()
             .map_err(polars_bug)?;
-        encode(path, "/")
+        encode(NoNulls::new(path)?)
     }
 
     /// A log with one row per response.
@@ -177,6 +178,7 @@ impl Log {
         };
         if shape == Shape::Raw && options.streaming {
             if let Some((df, paths, rows_without_owner)) = read_streaming(&sources, options)? {
+                crate::hooks::trace("read: streamed");
                 return Ok(Log {
                     df,
                     files: files.to_vec(),
@@ -186,7 +188,9 @@ impl Log {
                     paths: Some(paths),
                 });
             }
+            crate::hooks::trace("read: streaming handed the log back to the whole read");
         }
+        crate::hooks::trace("read: whole");
         let mut frames = Vec::with_capacity(files.len());
         let mut rows_without_owner = 0;
         {

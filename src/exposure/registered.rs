@@ -14,6 +14,24 @@ use crate::frame::names::{OWNER_ID, USER_ID};
 use crate::frame::{first_true, polars_bug};
 use crate::inventory::Inventory;
 
+/// Spellings of yes and no that other tools write, shown as they are when refused: none
+/// can name a person. Any other cell is described by its shape (a table exported with
+/// the values themselves instead of flags holds addresses and card numbers).
+const OTHER_SPELLINGS: [&str; 16] = [
+    "y", "n", "t", "f", "on", "off", "x", "-", "?", "n/a", "na", "null", "none", "nan", "2", "-1",
+];
+
+/// How an error names a registered cell that is not a boolean.
+fn not_a_boolean(cell: &str) -> String {
+    match OTHER_SPELLINGS
+        .iter()
+        .find(|s| cell.eq_ignore_ascii_case(s))
+    {
+        Some(_) => format!("{cell:?}"),
+        None => format!("the value {}", crate::text::shaped(cell)),
+    }
+}
+
 /// Per-user registration as field bitmasks (`reg0`, `reg1`, … one u64 word per 64 fields),
 /// keyed by `owner_id`.
 #[derive(Debug, Clone)]
@@ -157,10 +175,12 @@ fn masks(
                 Some(v) if said(v, &TRUE) => {}
                 Some(v) if said(v, &FALSE) => masks[word][row] &= !bit,
                 Some(v) => {
-                    let value: String = v.chars().take(40).collect();
                     return Err(InputError::at(
                         row_location(path, format, row, id),
-                        format!("{value:?} is not a boolean (true/false, 1/0, yes/no)"),
+                        format!(
+                            "{} is not a boolean (true/false, 1/0, yes/no)",
+                            not_a_boolean(v)
+                        ),
                     )
                     .into());
                 }

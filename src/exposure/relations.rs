@@ -164,9 +164,10 @@ fn refuse_undeclared(
         let declared: Vec<&str> = inventory.relations.iter().map(|r| r.id.as_str()).collect();
         return Err(InputError::at(
             row_location(path, format, index, "relation"),
+            // The cell is not quoted: a shifted row puts someone's id here.
             format!(
-                "relation {:?} is not declared under `relations` in {} (declared: {})",
-                relation.get(index).unwrap_or_default(),
+                "the relation {} is not declared under `relations` in {} (declared: {})",
+                crate::text::shaped(relation.get(index).unwrap_or_default()),
                 inventory.source,
                 if declared.is_empty() {
                     "none".to_string()
@@ -341,8 +342,8 @@ fn parse_bound(
                         return Err(InputError::at(
                             row_location(path, format, index, bound),
                             format!(
-                                "unparsable time {:?}: expected RFC 3339 with offset (2017-06-22T10:00:00+09:00) or YYYY-MM-DD HH:MM:SS[.fff] in --tz",
-                                t.chars().take(60).collect::<String>()
+                                "unparsable time {}: expected RFC 3339 with offset (2017-06-22T10:00:00+09:00) or YYYY-MM-DD HH:MM:SS[.fff] in --tz",
+                                crate::text::shaped(t)
                             ),
                         )
                         .into())

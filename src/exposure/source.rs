@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::Result;
 use polars::prelude::*;
 
-use super::format::{refuse_repeated_columns, scan, schema_of, some_names, Format};
+use super::format::{header_words, refuse_repeated_columns, scan, schema_of, Format};
 use super::time::{EARLIEST_MICROS, LATEST_MICROS};
 use super::Zone;
 use super::{ReadOptions, AGGREGATED_COLUMNS, LOG_COLUMNS};
@@ -50,8 +50,8 @@ impl<'p> Source<'p> {
                 return Err(anyhow::Error::from(InputError::at(
                     Location::file(path.display().to_string()).key(*column),
                     format!(
-                        "missing required column `{column}` (the log needs ts, path, owner_id, viewer_id; an aggregated log path, owner_id, viewer_id, requests, first_ts, last_ts; --column maps other names; found: {})",
-                        some_names(&schema)
+                        "missing required column `{column}` (the log needs ts, path, owner_id, viewer_id; an aggregated log path, owner_id, viewer_id, requests, first_ts, last_ts; --column maps other names; {})",
+                        header_words(&schema, &super::MAPPABLE_COLUMNS)
                     ),
                 )));
             }
@@ -160,8 +160,8 @@ pub(crate) fn rename_columns(
             return Err(InputError::at(
                 Location::file(path.display().to_string()).key(source.as_str()),
                 format!(
-                    "no column `{source}` to read as `{contract}` (--column {contract}={source}); found: {}",
-                    some_names(&schema)
+                    "no column `{source}` to read as `{contract}` (--column {contract}={source}); {}",
+                    header_words(&schema, &super::MAPPABLE_COLUMNS)
                 ),
             ));
         }

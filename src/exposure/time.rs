@@ -116,20 +116,26 @@ pub(crate) fn parse_text_timestamps(
                     .is_some_and(|d| in_range(d.timestamp_micros()))
             })
             .unwrap_or((0, None));
+        // The cell is described by its shape, never quoted: a column read as the time by
+        // mistake (a shifted row, a wrong --column) holds someone's id or path.
         let message = match text {
             None => "empty timestamp".to_string(),
-            Some(value) => {
-                let shown = value.chars().take(60).collect::<String>();
-                if parse(value).is_some() {
-                    format!("timestamp {shown:?} {OUT_OF_RANGE}")
-                } else if let Some(pattern) = pattern {
-                    format!("timestamp {shown:?} does not match --ts-format {pattern:?}")
-                } else {
-                    format!(
-                        "unparsable timestamp {shown:?}: expected RFC 3339 with offset (2017-06-22T10:00:00+09:00) or YYYY-MM-DD HH:MM:SS[.fff] in --tz (--ts-format reads other forms)"
-                    )
-                }
-            }
+            Some(value) => match parse(value) {
+                Some(instant) => format!(
+                    "timestamp {} {OUT_OF_RANGE}",
+                    Zone::default().format(instant)
+                ),
+                None => match pattern {
+                    Some(pattern) => format!(
+                        "timestamp {} does not match --ts-format {pattern:?}",
+                        crate::text::shaped(value)
+                    ),
+                    None => format!(
+                        "unparsable timestamp {}: expected RFC 3339 with offset (2017-06-22T10:00:00+09:00) or YYYY-MM-DD HH:MM:SS[.fff] in --tz (--ts-format reads other forms)",
+                        crate::text::shaped(value)
+                    ),
+                },
+            },
         };
         return Err(anyhow::Error::from(InputError::at(
             row_location(path, format, index, column),

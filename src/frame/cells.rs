@@ -59,9 +59,25 @@ pub fn strings(df: &DataFrame, column: &str, row: usize) -> Result<Vec<String>> 
 pub fn micros(df: &DataFrame, column: &str, row: usize) -> Result<Option<i64>> {
     match value(df, column, row)? {
         AnyValue::Null => Ok(None),
-        AnyValue::Datetime(micros, TimeUnit::Microseconds, _) => Ok(Some(micros)),
-        _ => Err(wrong(column, row, "a time in microseconds")),
+        AnyValue::Datetime(micros, TimeUnit::Microseconds, _)
+        | AnyValue::DatetimeOwned(micros, TimeUnit::Microseconds, _) => Ok(Some(micros)),
+        other => Err(wrong(
+            column,
+            row,
+            &format!("a time in microseconds, not {}", other.dtype()),
+        )),
     }
+}
+
+/// A UTC datetime cell that must hold a time (a figure is drawn at it): an empty cell is
+/// an internal error naming `figure`, never the epoch, 1970-01-01 00:00.
+pub fn required_micros(df: &DataFrame, column: &str, row: usize, figure: &str) -> Result<i64> {
+    micros(df, column, row)?.ok_or_else(|| {
+        anyhow::anyhow!(
+            "internal error: the figure `{figure}` has no time in column `{column}`, row {}",
+            row + 1
+        )
+    })
 }
 
 #[cfg(test)]
@@ -99,5 +115,24 @@ mod tests {
         assert!(text(&df, "nope", 0).is_err());
         assert!(strings(&df, "t", 0).is_err());
         assert!(micros(&df, "t", 0).is_err());
+    }
+
+    #[test]
+    fn a_required_time_that_is_empty_names_the_figure_instead_of_reading_1970() {
+        let minute = Column::new("minute".into(), [Some(60_000_000i64), None])
+            .cast(&crate::frame::utc_micros())
+            .unwrap();
+        let df = DataFrame::new(2, vec![minute]).unwrap();
+        assert_eq!(
+            required_micros(&df, "minute", 0, "exposures per minute").unwrap(),
+            60_000_000
+        );
+        let empty = required_micros(&df, "minute", 1, "exposures per minute")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            empty.contains("`exposures per minute`") && empty.contains("row 2"),
+            "{empty}"
+        );
     }
 }

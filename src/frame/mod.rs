@@ -16,11 +16,31 @@ pub fn utc_micros() -> DataType {
 }
 
 /// Polars failing on data we already validated is a fault of ours, not bad input (exit 1).
+/// The library's own message is not shown: it can quote a cell (`failed for 1 out of 1
+/// values: ["…"]`), and this line ends up in terminals, CI logs and tickets.
 pub fn polars_bug(e: PolarsError) -> anyhow::Error {
     anyhow::anyhow!(
-        "internal error while processing the data: {}",
-        first_line(&e.to_string())
+        "internal error while processing the data ({}; the data library's message is not shown, as it can quote the data)",
+        polars_kind(&e)
     )
+}
+
+/// What kind of failure a polars error is, in the tool's words (never its message).
+pub fn polars_kind(e: &PolarsError) -> &'static str {
+    match e {
+        PolarsError::ColumnNotFound(_) => "a column is missing",
+        PolarsError::SchemaMismatch(_) | PolarsError::SchemaFieldNotFound(_) => {
+            "its columns do not have one type each"
+        }
+        PolarsError::ShapeMismatch(_) => "its rows do not have the same number of fields",
+        PolarsError::NoData(_) => "it holds no data",
+        PolarsError::IO { .. } => "it cannot be read from the disk",
+        PolarsError::InvalidOperation(_) => "an operation does not apply to a column's type",
+        PolarsError::ComputeError(_) => "a computation failed",
+        PolarsError::OutOfBounds(_) => "an index is out of bounds",
+        PolarsError::Duplicate(_) => "a name is repeated",
+        _ => "the reader could not parse it",
+    }
 }
 
 /// The first non-blank line of a message, at most 200 characters.

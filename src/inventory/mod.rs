@@ -306,7 +306,56 @@ fn yaml_error(source: &str, e: &serde_yaml::Error) -> InputError {
         Some(pos) => message[..pos].to_string(),
         None => message,
     };
-    InputError::at(location, format!("invalid inventory: {message}"))
+    InputError::at(
+        location,
+        format!("invalid inventory: {}", without_values(&message)),
+    )
+}
+
+/// serde's words with the values it quotes (`invalid type: string "…"`, `integer `…``)
+/// replaced by their shape: a sender, a contact or a note can name a person, and a value
+/// typed in the wrong place is still that value. Keys and the expected type stay.
+fn without_values(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    loop {
+        let quoted = [
+            ("string \"", '"'),
+            ("integer `", '`'),
+            ("floating point `", '`'),
+        ]
+        .into_iter()
+        .filter_map(|(open, close)| rest.find(open).map(|at| (at, open, close)))
+        .min_by_key(|(at, _, _)| *at);
+        let Some((at, open, close)) = quoted else {
+            out.push_str(rest);
+            return out;
+        };
+        out.push_str(&rest[..at]);
+        let value_start = at + open.len();
+        let Some(len) = quoted_len(&rest[value_start..], close) else {
+            out.push_str("a value");
+            return out;
+        };
+        let value = &rest[value_start..value_start + len];
+        let what = if close == '"' { "a text" } else { "a number" };
+        out.push_str(&format!("{what} {}", crate::text::shaped(value)));
+        rest = &rest[value_start + len + close.len_utf8()..];
+    }
+}
+
+/// The length of a quoted value up to its closing `close` (a `\`-escaped one skipped).
+fn quoted_len(text: &str, close: char) -> Option<usize> {
+    let mut escaped = false;
+    for (i, c) in text.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            c if c == close => return Some(i),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// 1-based line and column just after `before` (the column counts characters).

@@ -200,15 +200,18 @@ pub fn render_compressed(
     Ok(out)
 }
 
-/// A bordered text table of every row.
+/// A bordered text table of every row, for a terminal: every cell and name escaped
+/// (`text::escape`), so a crafted path or id shows as `\e]0;…` instead of retitling,
+/// clearing or reordering the officer's screen, and a line break stays in its cell.
 pub fn table_text(df: &DataFrame) -> String {
+    let escaped = |text: String| crate::text::escape(&text).into_owned();
     let mut table = Table::new();
     table
         .load_preset(UTF8_BORDERS_ONLY)
         .set_content_arrangement(ContentArrangement::Disabled)
-        .set_header(df.columns().iter().map(|c| c.name().to_string()));
+        .set_header(df.columns().iter().map(|c| escaped(c.name().to_string())));
     for row in 0..df.height() {
-        table.add_row(df.columns().iter().map(|c| cell_text(c, row)));
+        table.add_row(df.columns().iter().map(|c| escaped(cell_text(c, row))));
     }
     table.to_string()
 }
@@ -241,8 +244,11 @@ pub fn print_bytes(bytes: &[u8]) -> Result<()> {
     }
 }
 
+/// Writes text meant for a terminal (a letter, `inventory check`, a summary line) to
+/// standard output, its control characters escaped (`text::escape_lines`): a path or id
+/// from the log must not drive the officer's terminal.
 pub fn print_text(text: &str) -> Result<()> {
-    print_bytes(text.as_bytes())
+    print_bytes(crate::text::escape_lines(text).as_bytes())
 }
 
 /// Writes a table to `-o FILE` (atomic, 0600) or stdout.

@@ -36,6 +36,14 @@ pub fn unpack() -> Result<Sample> {
         .prefix("pii-audit-sample-")
         .tempdir()
         .context("cannot create a temporary folder for the sample incident")?;
+    // The temporary-file library makes folders with the umask's mode (0755, readable by
+    // every user): closed here, before anything is written into it.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))
+            .context("cannot make the sample's temporary folder owner-only")?;
+    }
     let write = |name: &str, bytes: &[u8]| -> Result<PathBuf> {
         let path = dir.path().join(name);
         std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
@@ -52,4 +60,22 @@ pub fn unpack() -> Result<Sample> {
         )
     };
     Ok(Sample { dir, input })
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    /// The sample (synthetic, but shaped like personal data) is unpacked into a folder of
+    /// its own that only its owner can open, and is gone once dropped.
+    #[test]
+    fn the_sample_is_unpacked_into_an_owner_only_folder_removed_after() {
+        let sample = super::unpack().unwrap();
+        let folder = std::path::PathBuf::from(sample.dir());
+        let mode = std::fs::metadata(&folder).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
+        assert!(sample.input.inventory.starts_with(&folder));
+        drop(sample);
+        assert!(!folder.exists());
+    }
 }

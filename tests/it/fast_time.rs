@@ -1,6 +1,8 @@
 //! The fast timestamp parser against the general one: every text the fast one accepts, the
-//! general one reads as the same instant; the common forms are accepted (so the fast path
-//! is the one taken); and a log whose times need the general parser reads the same.
+//! general one reads as the same instant; valid timestamps, mutated, are read by both as
+//! the instant an independent oracle (chrono, called here) gives, or refused, never as
+//! another instant; the common forms are accepted (so the fast path is the one taken);
+//! and a log whose times need the general parser reads the same.
 
 use pii_audit::exposure::fast_time::instant;
 use pii_audit::exposure::{fixed_offset, parse_instant, Zone};
@@ -68,12 +70,173 @@ proptest! {
     }
 
     #[test]
-    fn any_bytes_too(bytes in proptest::collection::vec(any::<u8>(), 0..40), zone in zone()) {
-        if let Some(fast) = instant(&bytes, fixed_offset(&zone)) {
-            let text = String::from_utf8(bytes).expect("accepted text is ASCII");
-            prop_assert_eq!(Some(fast), general(&text, &zone));
+    fn mutated_timestamps_read_as_the_oracle_says_or_not_at_all(
+        (micros, offset, text) in valid_timestamp(),
+        mutations in proptest::collection::vec(mutation(), 1..4),
+    ) {
+        let zone: Zone = format_offset(offset).parse().expect("a fixed offset");
+        // Unmutated, both read the instant it was written from.
+        prop_assert_eq!(instant(text.as_bytes(), Some(offset)), Some(micros), "{}", text);
+        prop_assert_eq!(general(&text, &zone), Some(micros), "{}", text);
+        let mut bytes = text.into_bytes();
+        for m in &mutations {
+            m.apply(&mut bytes);
+        }
+        let mutated = String::from_utf8(bytes).expect("mutations keep ASCII");
+        let expected = oracle(&mutated, offset);
+        if let Some(fast) = instant(mutated.as_bytes(), Some(offset)) {
+            prop_assert_eq!(Some(fast), expected, "fast parser on {:?}", mutated);
+        }
+        if let Some(read) = general(&mutated, &zone) {
+            prop_assert_eq!(Some(read), expected, "general parser on {:?}", mutated);
         }
     }
+}
+
+/// Offsets (seconds east) the mutated timestamps are written at and read in.
+const OFFSETS: [i32; 6] = [
+    0,
+    9 * 3600,
+    -(3 * 3600 + 30 * 60),
+    5 * 3600 + 45 * 60,
+    -12 * 3600,
+    14 * 3600,
+];
+
+fn format_offset(seconds: i32) -> String {
+    let sign = if seconds < 0 { '-' } else { '+' };
+    let minutes = seconds.abs() / 60;
+    format!("{sign}{:02}:{:02}", minutes / 60, minutes % 60)
+}
+
+/// An instant in the accepted range, the offset it is written at, and its text in one of
+/// the forms the contract reads: `T` or space, 0, 3, 6 or 9 fraction digits, `Z`, `±HH:MM`
+/// or naive (read at the offset).
+fn valid_timestamp() -> impl Strategy<Value = (i64, i32, String)> {
+    let range = pii_audit::exposure::EARLIEST_MICROS..pii_audit::exposure::LATEST_MICROS;
+    (
+        range,
+        0..OFFSETS.len(),
+        0..5usize,
+        prop_oneof![Just(0usize), Just(3), Just(6), Just(9)],
+    )
+        .prop_map(|(micros, o, form, digits)| {
+            let offset = if form == 0 { 0 } else { OFFSETS[o] };
+            let utc = chrono::DateTime::from_timestamp_micros(micros).expect("in range");
+            let local = utc.naive_utc() + chrono::Duration::seconds(i64::from(offset));
+            let separator = if form == 2 || form == 4 { " " } else { "T" };
+            let mut text = local
+                .format(&format!("%Y-%m-%d{separator}%H:%M:%S"))
+                .to_string();
+            let nanos = format!("{:09}", utc.timestamp_subsec_nanos());
+            if digits > 0 {
+                text.push('.');
+                text.push_str(&nanos[..digits]);
+            }
+            match form {
+                0 => text.push('Z'),
+                1 | 2 => text.push_str(&format_offset(offset)),
+                _ => {}
+            }
+            // A fraction cut short reads as the instant it then names.
+            let kept = nanos[..digits].parse::<i64>().unwrap_or(0) * 10i64.pow(9 - digits as u32);
+            let micros = micros - i64::from(utc.timestamp_subsec_micros()) + kept / 1000;
+            (micros, offset, text)
+        })
+}
+
+/// One edit of a timestamp's bytes, as a typo, a bad export or a truncation makes them.
+#[derive(Debug, Clone)]
+enum Mutation {
+    Replace(usize, u8),
+    Delete(usize),
+    Insert(usize, u8),
+    Swap(usize),
+    Truncate(usize),
+    /// A digit one up or down (wrapping): a date or time that may no longer exist.
+    Nudge(usize, bool),
+}
+
+/// The bytes a mutation puts in: what timestamps are made of, and a few that they are not.
+const ALPHABET: &[u8] = b"0123456789-:T tZz+.,/x";
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    let at = 0..40usize;
+    let byte = (0..ALPHABET.len()).prop_map(|i| ALPHABET[i]);
+    prop_oneof![
+        3 => (at.clone(), byte.clone()).prop_map(|(i, b)| Mutation::Replace(i, b)),
+        1 => at.clone().prop_map(Mutation::Delete),
+        1 => (at.clone(), byte).prop_map(|(i, b)| Mutation::Insert(i, b)),
+        1 => at.clone().prop_map(Mutation::Swap),
+        1 => at.clone().prop_map(Mutation::Truncate),
+        3 => (at, any::<bool>()).prop_map(|(i, up)| Mutation::Nudge(i, up)),
+    ]
+}
+
+impl Mutation {
+    fn apply(&self, bytes: &mut Vec<u8>) {
+        let len = bytes.len().max(1);
+        match *self {
+            Mutation::Replace(i, b) if !bytes.is_empty() => bytes[i % len] = b,
+            Mutation::Delete(i) if !bytes.is_empty() => {
+                bytes.remove(i % len);
+            }
+            Mutation::Insert(i, b) => bytes.insert(i % (bytes.len() + 1), b),
+            Mutation::Swap(i) if bytes.len() > 1 => bytes.swap(i % (len - 1), i % (len - 1) + 1),
+            Mutation::Truncate(i) => bytes.truncate(i % (bytes.len() + 1)),
+            Mutation::Nudge(i, up) if !bytes.is_empty() => {
+                let b = &mut bytes[i % len];
+                if b.is_ascii_digit() {
+                    let d = *b - b'0';
+                    *b = b'0' + if up { (d + 1) % 10 } else { (d + 9) % 10 };
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// What the contract says `text` names, read at `offset` when it has none: chrono's RFC
+/// 3339 parser, then its naive forms, then the accepted range. Written here, apart from
+/// the tool's parsers, from the contract's words.
+fn oracle(text: &str, offset: i32) -> Option<i64> {
+    let text = text.trim();
+    let aware = chrono::DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|d| d.timestamp_micros());
+    let naive = || {
+        ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
+            .iter()
+            .find_map(|f| chrono::NaiveDateTime::parse_from_str(text, f).ok())
+            .map(|n| n.and_utc().timestamp_micros() - i64::from(offset) * 1_000_000)
+    };
+    aware.or_else(naive).filter(|m| {
+        (pii_audit::exposure::EARLIEST_MICROS..pii_audit::exposure::LATEST_MICROS).contains(m)
+    })
+}
+
+/// The property has teeth: of many mutations of one valid time, some are still read (a
+/// digit nudged inside its range) and some refused, and the oracle tells them apart.
+#[test]
+fn mutations_are_both_read_and_refused() {
+    let text = "2017-06-22T10:00:00.250+09:00";
+    let (mut read, mut refused) = (0, 0);
+    for i in 0..text.len() {
+        for up in [true, false] {
+            let mut bytes = text.as_bytes().to_vec();
+            Mutation::Nudge(i, up).apply(&mut bytes);
+            let mutated = String::from_utf8(bytes).unwrap();
+            let expected = oracle(&mutated, 0);
+            if let Some(fast) = instant(mutated.as_bytes(), Some(0)) {
+                assert_eq!(Some(fast), expected, "{mutated}");
+            }
+            match expected {
+                Some(_) => read += 1,
+                None => refused += 1,
+            }
+        }
+    }
+    assert!(read > 20 && refused > 3, "read {read}, refused {refused}");
 }
 
 #[test]

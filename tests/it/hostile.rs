@@ -64,7 +64,7 @@ fn a_10_mb_single_line_is_refused_briefly_and_a_10_mb_cell_is_read() {
     let line = "x".repeat(10 * 1024 * 1024);
     refused(
         report_with(dir.path(), INVENTORY, "log.csv", line.as_bytes()),
-        &["log.csv", "missing required column `ts`", "xxxx…"],
+        &["log.csv", "missing required column `ts`", "1 column in all"],
     );
     // A valid row whose path is 10 MB: an unmapped path, not a crash.
     let log = format!("{HEADER}2017-01-01T00:00:00Z,/{line},a,v\n");
@@ -163,9 +163,10 @@ fn timestamps_before_1970_or_from_2100_are_refused_with_their_row() {
     let dir = tempfile::tempdir().unwrap();
     let ok = "2017-01-01T00:00:00Z,/my/,a,v\n";
     for (bad, shown) in [
-        ("1969-12-31T23:59:59Z", "1969-12-31T23:59:59Z"),
-        ("2100-01-01T00:00:00Z", "2100-01-01T00:00:00Z"),
-        ("9999-12-31 23:59:59", "9999-12-31 23:59:59"),
+        // Shown as the instant read, in UTC (the cell itself is never quoted).
+        ("1969-12-31T23:59:59Z", "1969-12-31T23:59:59+00:00"),
+        ("2100-01-01T00:00:00Z", "2100-01-01T00:00:00+00:00"),
+        ("9999-12-31 23:59:59", "9999-12-31T23:59:59+00:00"),
     ] {
         let log = format!("{HEADER}{ok}{bad},/my/,a,v\n");
         refused(
@@ -489,14 +490,24 @@ fn a_local_file_named_like_a_url_is_read_locally() {
     assert!(out.contains("\na,direct,name"), "{out}");
 }
 
-#[test]
-fn no_command_opens_a_network_socket() {
-    // strace records every socket the process and its threads open.
-    if !crate::tool_present("strace", "-V") {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let bin = assert_cmd::cargo::cargo_bin("pii-audit");
+/// The paths a strace of file calls shows written to: opened for writing or created,
+/// made, renamed or removed (a failed call included: it was tried).
+fn written_paths(calls: &str) -> Vec<String> {
+    let writes = ["O_WRONLY", "O_RDWR", "O_CREAT"];
+    let changes = ["mkdir", "rename", "unlink", "creat("];
+    calls
+        .lines()
+        .filter(|l| {
+            let open = l.contains("open");
+            (open && writes.iter().any(|w| l.contains(w)))
+                || (!open && changes.iter().any(|c| l.contains(c)))
+        })
+        .flat_map(|l| l.split('"').skip(1).step_by(2).map(String::from))
+        .collect()
+}
+
+/// Every batch command, every report kind in every format, with its outputs in `dir`.
+fn every_batch_command(dir: &Path) -> Vec<Vec<String>> {
     let path = |p: &Path| p.display().to_string();
     let inv = path(&fixture("notices/inventory.yaml"));
     let input: Vec<String> = vec![
@@ -508,16 +519,12 @@ fn no_command_opens_a_network_socket() {
         path(&fixture("notices/registered.csv")),
     ];
     let cdn = write(
-        dir.path(),
+        dir,
         "cdn.csv",
         "ts,path,viewer_id,cache_status\n2017-01-01T00:00:00Z,/my/,a,MISS\n2017-01-01T00:00:01Z,/my/,b,HIT\n",
     );
-    let fmt = write(
-        dir.path(),
-        "fmt.yaml",
-        &std::fs::read_to_string(&inv).unwrap(),
-    );
-    let out = |name: &str| path(&dir.path().join(name));
+    let fmt = write(dir, "fmt.yaml", &std::fs::read_to_string(&inv).unwrap());
+    let out = |name: &str| path(&dir.join(name));
     let mut runs: Vec<Vec<String>> = Vec::new();
     let with_input = |args: &[&str]| -> Vec<String> {
         let mut run: Vec<String> = args.iter().map(|a| a.to_string()).collect();
@@ -577,10 +584,23 @@ fn no_command_opens_a_network_socket() {
         .map(String::from)
         .to_vec(),
     );
-    for args in runs {
+    runs
+}
+
+#[test]
+fn no_command_opens_a_network_socket_or_writes_outside_its_output() {
+    // strace records every socket the process and its threads open, and every file they
+    // open to write, make, rename or remove: the outputs named, and nothing else (no cache,
+    // no log file, no history).
+    if !crate::tool_present("strace", "-V") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("pii-audit");
+    for args in every_batch_command(dir.path()) {
         let trace = dir.path().join("trace");
         let mut cmd = Std::new("strace");
-        cmd.args(["-f", "-e", "trace=socket,connect", "-o"])
+        cmd.args(["-f", "-e", "trace=socket,connect,%file", "-o"])
             .arg(&trace)
             .arg(&bin)
             .args(&args);
@@ -594,6 +614,25 @@ fn no_command_opens_a_network_socket() {
         assert!(
             !calls.contains("AF_INET"),
             "{args:?} opened a network socket:\n{calls}"
+        );
+        let folder = dir.path().display().to_string();
+        let written = written_paths(&calls);
+        // The trace sees the writes it should: a command with an output wrote there.
+        let writes = ["-o", "--out-dir", "fmt"]
+            .iter()
+            .any(|a| args.iter().any(|x| x == a));
+        assert_eq!(
+            writes,
+            written.iter().any(|p| p.starts_with(&folder)),
+            "{args:?}: {written:?}"
+        );
+        let outside: Vec<&String> = written
+            .iter()
+            .filter(|p| !p.starts_with(&folder) && *p != "/dev/null" && *p != "/dev/tty")
+            .collect();
+        assert!(
+            outside.is_empty(),
+            "{args:?} wrote outside its output: {outside:?}"
         );
     }
 }

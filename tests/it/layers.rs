@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 /// The layers, lowest first. A module may use the modules of lower layers only.
 const LAYERS: &[&[&str]] = &[
-    &["error", "hooks", "progress"],
-    &["frame"],
+    &["error", "hooks", "text"],
+    &["frame", "progress"],
     &["inventory"],
     &["exposure"],
     &["audit", "report"],

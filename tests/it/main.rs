@@ -7,12 +7,14 @@ mod crashes;
 mod deadlines;
 mod delivered;
 mod delivered_errors;
+mod escapes;
 mod fast_time;
 mod fuzz;
 mod hostile;
 mod inventory_edit;
 mod layers;
 mod manners;
+mod no_leak;
 mod notices;
 mod notices_tui;
 mod partitions;
@@ -63,22 +65,56 @@ pub fn report_with_registered(dir: &Path, registered: &[u8]) -> assert_cmd::asse
         .assert()
 }
 
-/// Whether `tool` (run with `version_flag`) is installed. A test that needs it returns
-/// early without it on a developer's machine, saying so; under `CI=true` (where `.ci/run`
-/// installs it) a missing tool fails the test instead, so no check passes by not running.
-pub fn tool_present(tool: &str, version_flag: &str) -> bool {
-    let present = std::process::Command::new(tool)
-        .arg(version_flag)
-        .output()
-        .is_ok_and(|o| o.status.success());
+/// The one place that decides whether a test that needs something outside Rust (a tool,
+/// a Python module, root) runs: with `what` here (`present`), it runs. Without it, a
+/// developer's run skips the test, saying so on its output; CI's run (`CI=true`, which
+/// `.ci/run` exports after installing everything) fails naming what is missing, so no
+/// check passes in CI by not running. Every such test goes through here.
+pub fn available(what: &str, present: bool) -> bool {
     if !present {
         assert!(
             !in_ci(),
-            "{tool} is missing under CI=true: .ci/run installs it"
+            "{what} is missing under CI=true: .ci/run installs it"
         );
-        eprintln!("skipped: {tool} is not installed (.ci/run installs it)");
+        eprintln!("skipped: {what} is not here (.ci/run installs it)");
     }
     present
+}
+
+/// Whether `tool --version_flag` runs and succeeds (no skipping decided here).
+fn runs(tool: &str, version_flag: &str) -> bool {
+    std::process::Command::new(tool)
+        .arg(version_flag)
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Whether `tool` (run with `version_flag`) is installed; see `available`.
+pub fn tool_present(tool: &str, version_flag: &str) -> bool {
+    available(tool, runs(tool, version_flag))
+}
+
+/// The first of `names` that is installed (one program under several names, as Chromium
+/// is packaged); `None`, through `available`, only when none is.
+pub fn first_tool_present<'a>(names: &[&'a str], version_flag: &str) -> Option<&'a str> {
+    let found = names.iter().copied().find(|n| runs(n, version_flag));
+    available(&names.join(" or "), found.is_some());
+    found
+}
+
+/// The Python the tests run: `PII_AUDIT_PYTHON` (the venv `.ci/run` makes) or `python3`.
+pub fn python() -> String {
+    std::env::var("PII_AUDIT_PYTHON").unwrap_or_else(|_| "python3".into())
+}
+
+/// Whether that Python imports every one of `modules`; see `available`.
+pub fn python_modules_present(modules: &[&str]) -> bool {
+    let imports = format!("import {}", modules.join(", "));
+    let present = std::process::Command::new(python())
+        .args(["-c", &imports])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    available(&format!("Python with {}", modules.join(" and ")), present)
 }
 
 /// Whether this is CI's run (`CI=true`), where every check must run.

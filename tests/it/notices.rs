@@ -295,6 +295,16 @@ fn files_are_owner_only_and_the_list_has_the_reasons() {
             .mode();
         assert_eq!(mode & 0o777, 0o600, "{file}");
     }
+    // And the folders it made: only their owner lists or opens them.
+    #[cfg(unix)]
+    for folder in [".", "letters"] {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(out.join(folder))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o700, "{folder}");
+    }
     assert_eq!(
         read(&out.join("notice-list.csv")),
         "user_id,tier,reason,exposed_fields,exposed_labels,exposures,distinct_viewers,first_exposed,last_exposed,letter\n\

@@ -359,7 +359,7 @@ fn bad_relations_tables_name_file_row_and_column() {
         (
             "unknown.csv",
             format!("{header}buyer_of_seller,s1,b1,,,\nfriend_of,s1,b2,,,\n"),
-            "unknown.csv:3: row 2: relation: relation \"friend_of\" is not declared under `relations`",
+            "unknown.csv:3: row 2: relation: the relation shaped `aaaaaa_aa` is not declared under `relations`",
         ),
         (
             "empty.csv",
@@ -369,7 +369,7 @@ fn bad_relations_tables_name_file_row_and_column() {
         (
             "time.csv",
             format!("{header}buyer_of_seller,s1,b1,,yesterday,\n"),
-            "time.csv:2: row 1: from: unparsable time \"yesterday\"",
+            "time.csv:2: row 1: from: unparsable time shaped `aaaaaaaaa`",
         ),
         (
             "order.csv",

@@ -42,6 +42,48 @@ pub fn report(kind: &str, inventory: &Path, log: &[&str], extra: &[&str]) -> Str
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// How the binary read the log, from its trace (`PII_AUDIT_TRACE`, a debug-build hook).
+#[derive(Debug, PartialEq, Eq)]
+enum Read {
+    Streamed,
+    /// The streaming reader met a time only the general parser reads, and handed back.
+    HandedBack,
+    Whole,
+}
+
+/// `report KIND --format csv` as `report` does, traced: stdout, and how the log was read.
+fn traced_report(kind: &str, inventory: &Path, log: &[&str], extra: &[&str]) -> (String, Read) {
+    let mut args = vec![
+        "report",
+        kind,
+        "--format",
+        "csv",
+        "-i",
+        path_str(inventory),
+        "-e",
+    ];
+    args.extend(log);
+    args.extend(extra);
+    let out = pii()
+        .env("PII_AUDIT_TRACE", "1")
+        .args(&args)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{args:?}: {stderr}");
+    let read = match (
+        stderr.contains("trace: read: streamed\n"),
+        stderr.contains("trace: read: streaming handed the log back"),
+        stderr.contains("trace: read: whole\n"),
+    ) {
+        (true, false, false) => Read::Streamed,
+        (false, true, true) => Read::HandedBack,
+        (false, false, true) => Read::Whole,
+        _ => panic!("{args:?}: no single way of reading traced: {stderr}"),
+    };
+    (String::from_utf8(out.stdout.clone()).unwrap(), read)
+}
+
 pub fn path_str(p: &Path) -> &str {
     p.to_str().unwrap()
 }
@@ -229,11 +271,14 @@ fn streaming_gives_the_same_reports_as_reading_whole() {
     plain.extend(WINDOW);
     let mut streamed = plain.clone();
     streamed.push("--streaming");
+    // The trace says which reader ran: a silent fall-back to the whole read would give the
+    // same reports and pass unseen.
     for kind in REPORTS {
-        let a = report(kind, &inv, &[path_str(&log)], &plain);
-        let b = report(kind, &inv, &[path_str(&log)], &streamed);
-        assert!(a.lines().count() > 2, "{kind}: {a}");
-        assert_eq!(a, b, "{kind}");
+        let a = traced_report(kind, &inv, &[path_str(&log)], &plain);
+        let b = traced_report(kind, &inv, &[path_str(&log)], &streamed);
+        assert!(a.0.lines().count() > 2, "{kind}: {}", a.0);
+        assert_eq!((a.1, b.1), (Read::Whole, Read::Streamed), "{kind}");
+        assert_eq!(a.0, b.0, "{kind}");
     }
     // A text log streams too, its times on the fast parser, in a fixed --tz.
     let text = dir.path().join("text");
@@ -275,9 +320,10 @@ fn streaming_gives_the_same_reports_as_reading_whole() {
         let a = report(kind, &inv, &[path_str(&csv)], &fixed);
         let mut streamed = fixed.to_vec();
         streamed.push("--streaming");
+        let streamed_csv = traced_report(kind, &inv, &[path_str(&csv)], &streamed);
         assert_eq!(
-            a,
-            report(kind, &inv, &[path_str(&csv)], &streamed),
+            (&a, Read::Streamed),
+            (&streamed_csv.0, streamed_csv.1),
             "{kind}"
         );
         assert_eq!(a, report(kind, &inv, &[path_str(&log)], &fixed), "{kind}");
@@ -286,9 +332,10 @@ fn streaming_gives_the_same_reports_as_reading_whole() {
             report(kind, &inv, &[path_str(&parquet_text)], &fixed),
             "{kind}"
         );
+        let streamed_text = traced_report(kind, &inv, &[path_str(&parquet_text)], &streamed);
         assert_eq!(
-            a,
-            report(kind, &inv, &[path_str(&parquet_text)], &streamed),
+            (&a, Read::Streamed),
+            (&streamed_text.0, streamed_text.1),
             "{kind}"
         );
     }
@@ -299,22 +346,11 @@ fn streaming_gives_the_same_reports_as_reading_whole() {
         &super::LOG.replace("T00:00:00Z", "t00:00:00z"),
     );
     let plain_log = write(dir.path(), "plain.csv", super::LOG);
+    let handed_back = traced_report("users", &inv, &[path_str(&odd)], &["--streaming"]);
+    assert_eq!(handed_back.1, Read::HandedBack);
     assert_eq!(
-        super::stdout_of(
-            pii()
-                .args(["report", "users", "-i"])
-                .arg(&inv)
-                .arg("-e")
-                .arg(&odd)
-                .arg("--streaming")
-        ),
-        super::stdout_of(
-            pii()
-                .args(["report", "users", "-i"])
-                .arg(&inv)
-                .arg("-e")
-                .arg(&plain_log)
-        ),
+        handed_back.0,
+        report("users", &inv, &[path_str(&plain_log)], &[])
     );
     // Naive times in a zone with daylight saving are not streamed: said, not guessed.
     bad(
@@ -333,19 +369,10 @@ fn streaming_gives_the_same_reports_as_reading_whole() {
 /// the test says it was skipped (in CI it fails instead).
 #[test]
 fn the_shipped_sql_reduces_a_log_to_the_same_reports() {
-    let python = std::env::var("PII_AUDIT_PYTHON").unwrap_or_else(|_| "python3".into());
-    let has_duckdb = Std::new(&python)
-        .args(["-c", "import duckdb"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !has_duckdb {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "DuckDB for Python is needed in CI (.ci/run installs it)"
-        );
-        eprintln!("skipped: DuckDB for Python is not installed (pip install duckdb)");
+    if !crate::python_modules_present(&["duckdb"]) {
         return;
     }
+    let python = crate::python();
     let dir = tempfile::tempdir().unwrap();
     let (inv, log, reg) = generated(dir.path(), 300, 20_000);
     let sql = Path::new(env!("CARGO_MANIFEST_DIR")).join("sql");

@@ -11,30 +11,12 @@ use std::process::Command as Std;
 use polars::prelude::*;
 
 use super::scale::WINDOW;
-use super::{in_ci, pii};
+use super::{pii, python};
 
-fn python() -> String {
-    std::env::var("PII_AUDIT_PYTHON").unwrap_or_else(|_| "python3".into())
-}
-
-/// Whether Java, PySpark and DuckDB are here (a missing one fails under CI=true).
+/// Whether Java, PySpark and DuckDB are here (`crate::available`: a missing one fails
+/// under CI=true, naming it).
 fn spark_present() -> bool {
-    let java = Std::new("java")
-        .arg("-version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    let modules = Std::new(python())
-        .args(["-c", "import pyspark, duckdb"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !(java && modules) {
-        assert!(
-            !in_ci(),
-            "Java and PySpark are needed under CI=true (.ci/run installs them)"
-        );
-        eprintln!("skipped: Java or PySpark is not installed (.ci/run installs them)");
-    }
-    java && modules
+    crate::tool_present("java", "-version") && crate::python_modules_present(&["pyspark", "duckdb"])
 }
 
 fn sql_dir() -> PathBuf {

@@ -58,8 +58,13 @@ impl Tmux {
 }
 
 impl Tmux {
-    /// A 100x30 session running `command` under `sh -c`, on a server of its own.
-    fn start(name: &str, command: &str) -> Tmux {
+    /// A 100x30 session running `command` under `sh -c`, on a server of its own; `None`
+    /// without tmux (`crate::tool_present`: a skip on a developer's machine, a failure
+    /// under CI=true).
+    fn start(name: &str, command: &str) -> Option<Tmux> {
+        if !crate::tool_present("tmux", "-V") {
+            return None;
+        }
         let tmux = Tmux {
             socket: format!("pii-audit-{name}-{}", std::process::id()),
         };
@@ -76,7 +81,7 @@ impl Tmux {
             "-c",
             command,
         ]);
-        tmux
+        Some(tmux)
     }
 
     /// Presses q and returns the exit status the command wrote to `status`.
@@ -115,7 +120,9 @@ fn sample_incident_from_first_screen_to_quit() {
         env!("CARGO_BIN_EXE_pii-audit"),
         status.display()
     );
-    let tmux = Tmux::start("e2e", &command);
+    let Some(tmux) = Tmux::start("e2e", &command) else {
+        return;
+    };
     // The sample's headline figures (README: 1814 potentially affected, 638 exposed).
     // The screen is read while the terminal paints it: wait for every part of it.
     tmux.wait_for(&[
@@ -171,7 +178,9 @@ fn edit_the_inventory_see_the_figures_change_and_save() {
     std::fs::copy(root.join("sample-data/inventory.yaml"), &inventory).unwrap();
     let status = dir.path().join("status");
     let command = sample_tui_command(&inventory, &status);
-    let tmux = Tmux::start("e2e-edit", &command);
+    let Some(tmux) = Tmux::start("e2e-edit", &command) else {
+        return;
+    };
     let before = tmux.wait_for(&["headline figures", "181 users in the direct tier"]);
     assert!(!before.contains("last inventory edit"));
 
@@ -225,7 +234,9 @@ fn long_commands_show_progress_on_a_terminal_and_nothing_in_a_pipe() {
     let bin = env!("CARGO_BIN_EXE_pii-audit");
     let status = dir.path().join("status");
     let command = format!("{bin} {args}; echo $? > {}; sleep 30", status.display());
-    let tmux = Tmux::start("progress", &command);
+    let Some(tmux) = Tmux::start("progress", &command) else {
+        return;
+    };
     // The last line says what was done: rows read and their rate, paths matched, the file.
     let screen = tmux.wait_for(&[
         "done in",
@@ -245,8 +256,9 @@ fn long_commands_show_progress_on_a_terminal_and_nothing_in_a_pipe() {
     assert!(!stderr.contains("rows/s"), "{stderr}");
 }
 
-/// The sample in tmux with `env`; the screen with its escape codes once the headline shows.
-fn sample_screen_with_escapes(name: &str, env: &str, flags: &str) -> String {
+/// The sample in tmux with `env`; the screen with its escape codes once the headline shows
+/// (`None` without tmux).
+fn sample_screen_with_escapes(name: &str, env: &str, flags: &str) -> Option<String> {
     let dir = tempfile::tempdir().unwrap();
     let status = dir.path().join("status");
     let command = format!(
@@ -255,14 +267,14 @@ fn sample_screen_with_escapes(name: &str, env: &str, flags: &str) -> String {
         env!("CARGO_BIN_EXE_pii-audit"),
         status.display()
     );
-    let tmux = Tmux::start(name, &command);
+    let tmux = Tmux::start(name, &command)?;
     tmux.wait_for(&["SAMPLE", "headline figures", "1814", "exposures per minute"]);
     // The Users view has the tier column, drawn in colour when colour is on.
     tmux.keys(&["2"]);
     tmux.wait_for(&["user_id", "direct"]);
     let screen = tmux.tmux(&["capture-pane", "-p", "-e", "-t", "e2e"]);
     assert_eq!(tmux.quit(&status), "0");
-    screen
+    Some(screen)
 }
 
 /// Whether an SGR escape sequence sets a colour (30-37, 38, 40-47, 48, 90-97, 100-107).
@@ -282,7 +294,9 @@ fn sets_a_colour(screen: &str) -> bool {
 
 #[test]
 fn no_color_draws_the_tui_without_colour_codes() {
-    let coloured = sample_screen_with_escapes("colour", "", "");
+    let Some(coloured) = sample_screen_with_escapes("colour", "", "") else {
+        return;
+    };
     assert!(
         sets_a_colour(&coloured),
         "colour on by default:\n{coloured}"
@@ -291,7 +305,9 @@ fn no_color_draws_the_tui_without_colour_codes() {
         ("nocolor", "NO_COLOR=1", ""),
         ("never", "", "--color never"),
     ] {
-        let plain = sample_screen_with_escapes(name, env, flags);
+        let Some(plain) = sample_screen_with_escapes(name, env, flags) else {
+            return;
+        };
         assert!(
             !sets_a_colour(&plain),
             "{name}: a colour code in:\n{plain:?}"
@@ -318,6 +334,9 @@ fn git(dir: &Path, args: &[&str]) -> String {
 
 #[test]
 fn a_page_added_in_the_tui_is_the_only_change_git_shows() {
+    if !crate::tool_present("git", "--version") {
+        return;
+    }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().unwrap();
     // The sample's inventory has header comments and flow-style field lists.
@@ -340,7 +359,9 @@ fn a_page_added_in_the_tui_is_the_only_change_git_shows() {
     );
     let status = dir.path().join("status");
     let command = sample_tui_command(&inventory, &status);
-    let tmux = Tmux::start("e2e-add", &command);
+    let Some(tmux) = Tmux::start("e2e-add", &command) else {
+        return;
+    };
     tmux.wait_for(&["headline figures"]);
     // Unmapped, filtered to the coupon page's route; `a` adds a page for it.
     tmux.keys(&["5"]);
@@ -381,4 +402,34 @@ fn a_page_added_in_the_tui_is_the_only_change_git_shows() {
         ],
         "{diff}"
     );
+}
+
+/// A log whose owner id holds a title change (OSC 0), a bell and a screen clear, through
+/// `report users --format table` in a real terminal: the pane shows the escapes, its title
+/// is the one it had, and the line printed before the report is still on the screen.
+#[test]
+fn a_hostile_log_in_a_table_neither_retitles_nor_clears_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let (inv, log) = super::escapes::hostile_log(dir.path());
+    let command = format!(
+        "printf '\\033]2;KEEP-TITLE\\033\\\\'; echo BEFORE-LINE; \
+         {} report users --format table -i {} -e {}; echo AFTER-LINE; sleep 60",
+        env!("CARGO_BIN_EXE_pii-audit"),
+        inv.display(),
+        log.display()
+    );
+    let Some(tmux) = Tmux::start("hostile", &command) else {
+        return;
+    };
+    let screen = tmux.wait_for(&["AFTER-LINE"]);
+    assert!(
+        screen.contains("BEFORE-LINE"),
+        "the screen was cleared:\n{screen}"
+    );
+    assert!(
+        screen.contains(super::escapes::RETITLE_AND_CLEAR_SHOWN),
+        "{screen}"
+    );
+    let title = tmux.tmux(&["display-message", "-p", "-t", "e2e", "#{pane_title}"]);
+    assert_eq!(title.trim(), "KEEP-TITLE");
 }

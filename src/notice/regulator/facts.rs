@@ -221,16 +221,10 @@ fn page_facts(audit: &Audit, lang: Lang) -> Result<Vec<PageFacts>> {
 /// The timeline report's minutes and exposures, as microseconds since the epoch.
 fn minutes(audit: &Audit) -> Result<Vec<(i64, u64)>> {
     let timeline = audit.timeline()?;
-    let minute = timeline
-        .df
-        .column("minute")
-        .and_then(|c| c.cast(&DataType::Int64))
-        .map_err(polars_bug)?;
-    let minute = minute.i64().map_err(polars_bug)?;
     (0..timeline.df.height())
         .map(|row| {
             Ok((
-                minute.get(row).unwrap_or_default(),
+                cells::required_micros(&timeline.df, "minute", row, "exposures per minute")?,
                 cells::number(&timeline.df, EXPOSURES, row)?,
             ))
         })

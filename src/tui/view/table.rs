@@ -172,7 +172,11 @@ pub fn user_lines(user: &UserDetail) -> Vec<Line<'static>> {
     lines.push(Line::from(
         "What the user would be told (pii-audit check):".italic(),
     ));
-    lines.extend(user.text.lines().map(|l| Line::from(l.to_string())));
+    lines.extend(
+        user.text
+            .lines()
+            .map(|l| Line::from(crate::text::escape(l).into_owned())),
+    );
     lines
 }
 
@@ -254,7 +258,8 @@ fn draw_table(table: &TableView, numbered: bool, frame: &mut Frame, area: Rect) 
         .map(|(i, &r)| {
             let cells = columns.iter().map(|&(c, width)| {
                 let text = grid.rows[r][c].as_str();
-                let cell = Cell::from(fit(text, width));
+                // ratatui drops control characters; escaped, they show, as on the CLI.
+                let cell = Cell::from(fit(&crate::text::escape(text), width));
                 if Some(c) == tier {
                     cell.style(tier_text_style(text))
                 } else {
