@@ -40,13 +40,12 @@ pub(super) fn read_one(
     }
     for column in &needed {
         if schema.get(column).is_none() {
-            let found: Vec<&str> = schema.iter_names().map(|n| n.as_str()).take(12).collect();
             return Err(InputError::at(
                 Location::file(path.display().to_string()).key(*column),
                 format!(
-                    "missing required column `{column}` (a CDN log needs {}; found: {})",
+                    "missing required column `{column}` (a CDN log needs {}; {})",
                     needed.join(", "),
-                    found.join(", ")
+                    crate::exposure::header_words(&schema, &needed)
                 ),
             )
             .into());
@@ -158,8 +157,8 @@ fn origin_values(
             "empty cache_status: every response must say whether it came from the origin or the cache".to_string()
         } else {
             format!(
-                "cache_status {:?} is neither an origin status ({}) nor a cached one ({}): say which it is with --origin-status or --cached-status",
-                value.unwrap_or_default().chars().take(30).collect::<String>(),
+                "cache_status {} is neither an origin status ({}) nor a cached one ({}): say which it is with --origin-status or --cached-status",
+                crate::text::shaped(value.unwrap_or_default()),
                 options.origin_statuses.join(","),
                 options.cached_statuses.join(",")
             )

@@ -55,7 +55,7 @@ fn cloudfront_files_are_refused_by_file_line_and_value() {
     bad(
         derive_cmd(d, &log, &CLOUDFRONT),
         &[
-            "E2EXAMPLE.2017-06-22-06.warm:4: x-edge-result-type: cache status \"Warm\" is not documented",
+            "E2EXAMPLE.2017-06-22-06.warm:4: x-edge-result-type: cache status shaped `Aaaa` is not documented",
             "Hit, RefreshHit, Miss",
         ],
     );

@@ -54,11 +54,10 @@ pub fn absent(value: Option<&str>) -> bool {
     })
 }
 
-/// A value as a message may show it: a field that cannot hold personal data, cut short,
-/// with control characters escaped.
-fn shown(value: &str, max: usize) -> String {
-    let cut: String = value.chars().take(max).collect();
-    format!("{cut:?}")
+/// A value as a message may show it: its shape (digits as `9`, letters as `a`), never
+/// what it says: a misaligned field may hold someone's cookie or address.
+fn shown(value: &str) -> String {
+    crate::text::shaped(value)
 }
 
 /// The normalised frame of one file (`ts, path, host, viewer_id, cache_status, source,
@@ -233,7 +232,7 @@ fn times(raw: &Raw, d: &Description) -> Result<Times> {
                         &d.time.fields.join("+"),
                         format!(
                             "unparsable or out-of-range time {} (expected {})",
-                            shown(&text, 32),
+                            shown(&text),
                             expected(&d.time.text)
                         ),
                     ));
@@ -250,7 +249,7 @@ fn times(raw: &Raw, d: &Description) -> Result<Times> {
                     raw.refuse(
                         index,
                         &duration.field,
-                        format!("the duration {} is not a number", shown(value, 16)),
+                        format!("the duration, {}, is not a number", shown(value)),
                     )
                 })?;
                 Some(micros)
@@ -570,7 +569,7 @@ fn undocumented(raw: &Raw, index: usize, value: &str, reading: &Reading) -> anyh
         &d.cache,
         format!(
             "cache status {} is not documented ({documented}); classify it with --origin-status or --cached-status",
-            shown(value, 40)
+            shown(value)
         ),
     )
 }

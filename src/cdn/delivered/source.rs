@@ -141,7 +141,8 @@ fn cloudfront(row: &Line, response: &str, detailed: &str) -> Result<Where, Refus
                 status::CLOUDFRONT.meaning(value).ok_or_else(|| Refusal {
                     field: response.to_string(),
                     message: format!(
-                        "{value:?} is not a documented {response} value ({})",
+                        "a value {} is not a documented {response} value ({})",
+                        crate::text::shaped(value),
                         status::CLOUDFRONT.values()
                     ),
                 })?
@@ -190,8 +191,8 @@ fn cloudflare(row: &Line, fields: [&String; 5]) -> Result<(Where, Kind), Refusal
             return Err(Refusal {
                 field: source.clone(),
                 message: format!(
-                    "{:?} is not a documented {source} value (eyeball, purge, alwaysOnline, healthcheck, edgeWorkerFetch, edgeWorkerCacheAPI, edgeWorkerKV, imageResizing, orangeToOrange, sslDetector, earlyHintsCache, inBrowserChallenge, unknown)",
-                    other.chars().take(24).collect::<String>()
+                    "a value {} is not a documented {source} value (eyeball, purge, alwaysOnline, healthcheck, edgeWorkerFetch, edgeWorkerCacheAPI, edgeWorkerKV, imageResizing, orangeToOrange, sslDetector, earlyHintsCache, inBrowserChallenge, unknown)",
+                    crate::text::shaped(other)
                 ),
             })
         }
