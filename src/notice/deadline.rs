@@ -99,7 +99,7 @@ pub fn deadlines(incident: &Incident) -> Vec<Deadline> {
                     source_ja: "個人情報保護法第26条第1項、規則第8条第1項",
                     due: Due::Target(aware + TimeDelta::days(3)),
                 });
-                let (days, when) = if incident.wrongful_purpose {
+                let (days, when) = if incident.wrongful() {
                     (60, "within 60 days of becoming aware (wrongful purpose, e.g. unauthorised access), the day of becoming aware counted as day 1, Japan time")
                 } else {
                     (30, "within 30 days of becoming aware, the day of becoming aware counted as day 1, Japan time")

@@ -117,7 +117,7 @@ impl Facts {
             pages: page_facts(audit, lang)?,
             minutes,
             discovered_at: incident.map(|i| i.discovered_at.with_timezone(&Utc)),
-            wrongful_purpose: incident.is_some_and(|i| i.wrongful_purpose),
+            wrongful_purpose: incident.is_some_and(|i| i.wrongful()),
             deadlines,
             marked_people,
         })
