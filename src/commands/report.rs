@@ -134,8 +134,10 @@ fn build(
         },
         ReportKind::Timeline => (audit.timeline()?, None),
         ReportKind::Summary => {
-            let mut report = audit.summary_report()?;
+            let summary = audit.summary()?;
+            let mut report = audit.summary_report_of(&summary)?;
             notice::deadline::add_summary_rows(&mut report, audit)?;
+            notice::alerts::add_summary_rows(&mut report, audit, &summary)?;
             (report, None)
         }
         ReportKind::NoticeList => {

@@ -5,11 +5,42 @@
 use super::facts::Facts;
 use super::items::{self, list};
 use super::{count, persons, Block, Document, Section, Text};
+use crate::audit::Summary;
 use crate::inventory::AppiMark;
 
 /// Over this many people a leak is reportable (Rules Art. 7(iv); 100 for public bodies,
 /// Art. 43, which this report is not for).
 pub const PEOPLE_THRESHOLD: u64 = 1_000;
+
+/// Rule (iv) as far as the figures decide it. The rule covers leaks that may have
+/// occurred, so people possibly exposed count, and the blind spots' owners not counted
+/// (pages the inventory does not cover) may carry the count over: never "not met" then.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeopleVerdict {
+    /// Over 1,000 confirmed.
+    Required,
+    /// Over 1,000 with the people possibly exposed.
+    RequiredWithPossible,
+    /// 1,000 or fewer as counted, over 1,000 with the blind spots' owners not counted.
+    OfficerToDecide,
+    /// 1,000 or fewer, even with the blind spots' owners.
+    NotMet,
+}
+
+/// Rule (iv) on `s`.
+pub fn people_verdict(s: &Summary) -> PeopleVerdict {
+    let total = s.users_exposed;
+    let confirmed = total - s.possible.map_or(0, |(_, only)| only);
+    if confirmed > PEOPLE_THRESHOLD {
+        PeopleVerdict::Required
+    } else if total > PEOPLE_THRESHOLD {
+        PeopleVerdict::RequiredWithPossible
+    } else if total + s.blind_spots.owners_not_counted > PEOPLE_THRESHOLD {
+        PeopleVerdict::OfficerToDecide
+    } else {
+        PeopleVerdict::NotMet
+    }
+}
 
 /// One rule of Art. 7 and what the data says about it.
 struct Trigger {

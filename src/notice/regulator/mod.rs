@@ -20,6 +20,7 @@ use polars::prelude::DataFrame;
 use crate::audit::{Audit, FieldReach};
 use crate::exposure::Zone;
 use crate::inventory::{Jurisdiction, Lang};
+pub use appi::{people_verdict, PeopleVerdict, PEOPLE_THRESHOLD};
 pub use facts::Facts;
 
 /// The two ways a report is written.
@@ -238,12 +239,12 @@ impl Text {
 }
 
 /// 9,094
-fn count(n: u64) -> String {
+pub(crate) fn count(n: u64) -> String {
     indicatif::HumanCount(n).to_string()
 }
 
 /// "1 person", "9,094 people" (English texts only).
-fn persons(n: u64) -> String {
+pub(crate) fn persons(n: u64) -> String {
     match n {
         1 => "1 person".to_string(),
         n => format!("{} people", count(n)),
