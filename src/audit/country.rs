@@ -11,14 +11,15 @@ use crate::frame::cells;
 use crate::frame::names::{OWNER_ID, USER_ID};
 use crate::frame::polars_bug;
 
+/// People per country of residence: (ISO 3166-1 alpha-2 code, or None when not on file;
+/// people).
+pub type PeopleByCountry = Vec<(Option<String>, u64)>;
+
 impl Audit<'_> {
     /// People whose data someone else saw, per country (None: no country on file, or
     /// absent from the registered table), most people first, then by code; None without a
     /// `country` column.
-    pub fn people_by_country_from(
-        &self,
-        users: &DataFrame,
-    ) -> Result<Option<Vec<(Option<String>, u64)>>> {
+    pub fn people_by_country_from(&self, users: &DataFrame) -> Result<Option<PeopleByCountry>> {
         let Some(countries) = self.registered.and_then(|r| r.countries.as_ref()) else {
             return Ok(None);
         };

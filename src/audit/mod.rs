@@ -25,6 +25,7 @@ mod timeline;
 mod unmapped;
 mod users;
 
+pub use country::PeopleByCountry;
 pub use fields::FieldReach;
 pub use related::OWN;
 use routes::match_paths;

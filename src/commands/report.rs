@@ -25,7 +25,7 @@ pub fn run(
     check_by(by, kind == ReportKind::Unmapped)?;
     if *regulator != RegulatorArgs::default() {
         return Err(InputError::usage(
-            "--jurisdiction, --lang and --as-of are flags of `report regulator`",
+            "--jurisdiction, --lang, --as-of and --stage are flags of `report regulator`",
         )
         .into());
     }

@@ -46,6 +46,13 @@ pub fn fideslang_categories() -> impl Iterator<Item = (&'static str, &'static st
         .map(|(key, name, _)| (key, name))
 }
 
+/// The name fideslang gives category `key` ("Contact Data" for `user.contact`).
+pub fn fideslang_name(key: &str) -> Option<&'static str> {
+    fideslang_taxonomy()
+        .find(|(k, _, _)| *k == key)
+        .map(|(_, name, _)| name)
+}
+
 /// The key that replaces `key`, when fideslang has deprecated it.
 pub fn fideslang_replacement(key: &str) -> Option<&'static str> {
     fideslang_taxonomy()

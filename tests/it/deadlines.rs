@@ -59,13 +59,16 @@ fn time_left_at_exactly_72_hours() {
     assert_eq!(gdpr.left_text(hours(97)), "overdue by 1d 01h 00m");
     // The same in the Japanese report to the regulator.
     use pii_audit::inventory::Lang;
-    assert_eq!(gdpr.left_text_in(hours(0), Lang::Ja), "残り 3日00時間00分");
+    assert_eq!(gdpr.left_text_in(hours(0), Lang::Ja), "残り3日00時間00分");
     assert_eq!(
         gdpr.left_text_in(hours(72) - TimeDelta::seconds(1), Lang::Ja),
-        "残り 1秒"
+        "残り1秒"
     );
     assert_eq!(gdpr.left_text_in(hours(72), Lang::Ja), "期限到来");
-    assert_eq!(gdpr.left_text_in(hours(97), Lang::Ja), "1日01時間00分 超過");
+    assert_eq!(
+        gdpr.left_text_in(hours(97), Lang::Ja),
+        "期限（72時間）を経過（1日01時間00分）"
+    );
 }
 
 #[test]

@@ -19,6 +19,7 @@ mod partitions;
 mod pipeline;
 mod possible;
 mod regulator;
+mod regulator_html;
 mod relations;
 mod roundtrip;
 mod routes_prop;
