@@ -31,6 +31,7 @@ mod titles;
 mod tmux;
 mod tui;
 mod unmapped;
+mod warnings;
 
 use std::path::{Path, PathBuf};
 

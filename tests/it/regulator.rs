@@ -498,51 +498,6 @@ fn rule_iv_is_over_1000_people_and_never_not_met_while_blind_spots_could_carry_i
     assert!(summary.contains("warning_blind_spots,\"blind spots: 200 cross-user responses on pages the inventory does not cover (report unmapped) carried the data of 200 people, 200 of them not among the 900 counted as exposed; which of their fields were seen is unknown, so the people affected may be more than counted; with them the count could exceed 1,000 (APPI rule (iv)): officer to decide\"\n"), "{summary}");
 }
 
-/// A log whose only exposure is at `seconds_before_to` before --to.
-fn edge_log(dir: &Path, seconds_before_to: u32) -> PathBuf {
-    let at = 3600 - seconds_before_to;
-    let text = format!(
-        "ts,path,owner_id,viewer_id\n2017-06-22T10:30:00+09:00,/my/,u1,u1\n2017-06-22T10:{:02}:{:02}+09:00,/my/,u1,v1\n",
-        at / 60,
-        at % 60
-    );
-    write(dir, &format!("edge-{seconds_before_to}.csv"), &text)
-}
-
-#[test]
-fn an_exposure_within_a_minute_of_the_window_s_end_warns_a_minute_and_a_second_does_not() {
-    let dir = tempfile::tempdir().unwrap();
-    let inventory = fixture("regulator/inventory.yaml");
-    let summary = |log: &Path| {
-        let mut command = pii();
-        command
-            .args(["report", "summary", "-i"])
-            .arg(&inventory)
-            .arg("-e")
-            .arg(log)
-            .args(WINDOW)
-            .args(["--tz", "Asia/Tokyo"]);
-        stdout_of(&mut command)
-    };
-    let warning = "warning_window_edge,the last exposure (2017-06-22T10:59:00+09:00) lies within a minute of --to (2017-06-22T11:00:00+09:00): the window may cut the incident short";
-    let at_60 = edge_log(dir.path(), 60);
-    assert!(summary(&at_60).contains(warning), "{}", summary(&at_60));
-    let report = worked(&inventory, &at_60, &["--jurisdiction", "appi"]);
-    assert!(report.contains("The last exposure (2017-06-22T10:59:00+09:00) lies within a minute of the end of the log window (2017-06-22T11:00:00+09:00)"));
-    let ja = worked(
-        &inventory,
-        &at_60,
-        &["--jurisdiction", "appi", "--lang", "ja"],
-    );
-    assert!(ja.contains("本人以外への最後の表示（2017年6月22日 10時59分）は、調査に用いたログの期間の終わり（2017年6月22日 11時00分）の1分前以降にある。"));
-
-    let at_61 = edge_log(dir.path(), 61);
-    assert!(!summary(&at_61).contains("warning_window_edge"));
-    let report = worked(&inventory, &at_61, &["--jurisdiction", "appi"]);
-    assert!(!report.contains("lies within a minute"));
-    assert!(report.contains("- Last exposure: 2017-06-22T10:58:59+09:00\n"));
-}
-
 #[test]
 fn the_jurisdiction_defaults_to_the_only_one_and_bad_flags_are_refused() {
     let dir = tempfile::tempdir().unwrap();
