@@ -93,6 +93,22 @@ fn appi_final_report_counts_japanese_days_from_day_one() {
         "deadline_appi_preliminary_report",
     );
     assert_eq!(t, utc("2017-06-25T18:00:00+09:00"));
+    // Past it, the Japanese report says the target was passed, and by how much.
+    let text = DEADLINE_INVENTORY.replace("AT", "2017-06-22T18:00:00+09:00");
+    let inventory = Inventory::parse(&text, "inv.yaml").unwrap();
+    let preliminary = deadlines(inventory.incident.as_ref().unwrap())
+        .into_iter()
+        .find(|d| d.figure == "deadline_appi_preliminary_report")
+        .unwrap();
+    use pii_audit::inventory::Lang;
+    assert_eq!(
+        preliminary.left_text_in(utc("2017-06-26T20:00:00+09:00"), Lang::Ja),
+        "目安（3日）を経過（1日02時間00分）"
+    );
+    assert_eq!(
+        preliminary.left_text_in(utc("2017-06-25T17:00:00+09:00"), Lang::Ja),
+        "残り0日01時間00分"
+    );
 }
 
 #[test]
