@@ -54,9 +54,13 @@ fn blind_spots(s: &Summary, appi: bool) -> Option<Alert> {
         ),
     ];
     if appi && people_verdict(s) == PeopleVerdict::OfficerToDecide {
+        let possibly = s.possible.map_or(0, |(_, only)| only);
         text.push_str(&format!(
-            "; with them the count could exceed {} (APPI rule (iv)): officer to decide",
-            count(PEOPLE_THRESHOLD)
+            "; with them the count could exceed {} (APPI rule (iv): {} confirmed, {} possibly shown, {} blind-spot owners not counted): officer to decide",
+            count(PEOPLE_THRESHOLD),
+            count(s.users_exposed - possibly),
+            count(possibly),
+            count(b.owners_not_counted)
         ));
         short.push(format!(
             "could exceed {} (APPI rule (iv))",

@@ -495,7 +495,7 @@ fn rule_iv_is_over_1000_people_and_never_not_met_while_blind_spots_could_carry_i
     let summary = stdout_of(&mut summary);
     assert!(summary.contains("unmapped_cross_user_owners,200\n"));
     assert!(summary.contains("unmapped_cross_user_owners_not_counted,200\n"));
-    assert!(summary.contains("warning_blind_spots,\"blind spots: 200 cross-user responses on pages the inventory does not cover (report unmapped) carried the data of 200 people, 200 of them not among the 900 counted as exposed; which of their fields were seen is unknown, so the people affected may be more than counted; with them the count could exceed 1,000 (APPI rule (iv)): officer to decide\"\n"), "{summary}");
+    assert!(summary.contains("warning_blind_spots,\"blind spots: 200 cross-user responses on pages the inventory does not cover (report unmapped) carried the data of 200 people, 200 of them not among the 900 counted as exposed; which of their fields were seen is unknown, so the people affected may be more than counted; with them the count could exceed 1,000 (APPI rule (iv): 900 confirmed, 0 possibly shown, 200 blind-spot owners not counted): officer to decide\"\n"), "{summary}");
 }
 
 #[test]
