@@ -14,7 +14,7 @@ use crate::exposure;
 use crate::generate::LogFormat;
 use crate::inventory::{Jurisdiction, Lang};
 use crate::load::{self, Streaming};
-use crate::notice::regulator::Style;
+use crate::notice::regulator::{Stage, Style};
 use crate::report::Format;
 
 /// clap's `ValueEnum` for a library type: each variant with its name on the command line
@@ -103,6 +103,23 @@ value_enum!(Tier {
     Potential => "potential",
 });
 value_enum!(Lang { En => "en", Ja => "ja" });
+
+/// `--stage`: the APPI's words, and the GDPR's as aliases of the same two stages.
+impl ValueEnum for Stage {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[Stage::Preliminary, Stage::Final]
+    }
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(match self {
+            Stage::Preliminary => PossibleValue::new("preliminary")
+                .alias("initial")
+                .help("APPI: the preliminary report (速報); GDPR: the initial notification (also: initial)"),
+            Stage::Final => PossibleValue::new("final")
+                .alias("follow-up")
+                .help("APPI: the final report (確報); GDPR: a follow-up notification (also: follow-up)"),
+        })
+    }
+}
 value_enum!(Format {
     Table => "table",
     Csv => "csv",
@@ -410,6 +427,10 @@ pub struct RegulatorArgs {
     /// Time left is counted to TIME (RFC 3339, or naive in --tz; default: now).
     #[arg(long, value_name = "TIME")]
     pub as_of: Option<String>,
+    /// Which report: preliminary (GDPR: initial, the default) or final (GDPR: follow-up,
+    /// which starts with every item still to complete).
+    #[arg(long, value_enum)]
+    pub stage: Option<Stage>,
 }
 
 /// The inputs of an audit, shared by every command that runs one.

@@ -13,6 +13,7 @@
 //! renders, `reg*` what the owner has registered, `dm*` what the row disclosed); pages
 //! too, where a set of pages is needed (`pg*`, one bit per inventory page).
 
+mod country;
 mod disclosure;
 mod fields;
 mod pages;
@@ -24,11 +25,13 @@ mod timeline;
 mod unmapped;
 mod users;
 
+pub use country::PeopleByCountry;
 pub use fields::FieldReach;
 pub use related::OWN;
 use routes::match_paths;
-pub use summary::Summary;
+pub use summary::{Summary, WindowEdges, WINDOW_EDGE_MICROS};
 pub use tier::Tier;
+pub use unmapped::BlindSpots;
 pub use users::{assumed_users, USERS_COLUMNS};
 
 use std::time::{Duration, Instant};

@@ -5,12 +5,15 @@ use polars::prelude::*;
 
 use super::related;
 use super::tier::Tier;
+use super::unmapped::BlindSpots;
 use super::{words, Audit, Report, ReportKind};
 use crate::frame::bits::any_bits;
 use crate::frame::bits::any_set;
 use crate::frame::bits::word_bits;
 use crate::frame::cells;
-use crate::frame::names::{EXPOSURES, PAGE_ID, POSSIBLE_EXPOSURES, TIER_RANK, USERS_EXPOSED};
+use crate::frame::names::{
+    EXPOSURES, FIRST_EXPOSED, LAST_EXPOSED, PAGE_ID, POSSIBLE_EXPOSURES, TIER_RANK, USERS_EXPOSED,
+};
 use crate::frame::polars_bug;
 
 impl Audit<'_> {
@@ -86,6 +89,7 @@ impl Audit<'_> {
         let get = |df: &DataFrame, name: &str| cells::number(df, name, 0);
         let potential = get(&counts, "potential")?;
         let possible = possible_counts(users)?;
+        let blind_spots = self.blind_spots_from(users)?;
         Ok(Summary {
             users_potentially_affected: potential,
             users_direct_fields_viewable: get(&counts, "direct_potential")?,
@@ -107,12 +111,19 @@ impl Audit<'_> {
                 false => None,
             },
             possible,
+            blind_spots,
+            exposed_between: exposed_between(users)?,
+            window: self.window,
         })
     }
 
     /// The headline figures as a `figure, value` report.
     pub fn summary_report(&self) -> Result<Report> {
-        let s = self.summary()?;
+        self.summary_report_of(&self.summary()?)
+    }
+
+    /// `s`, this audit's figures, as a `figure, value` report.
+    pub fn summary_report_of(&self, s: &Summary) -> Result<Report> {
         let mut figures: Vec<(String, String)> = s
             .figures()
             .into_iter()
@@ -124,7 +135,7 @@ impl Audit<'_> {
         if let Some(relations) = self.relating() {
             figures.push(("relations_table".into(), relations.file.clone()));
         }
-        for (name, value) in self.assumptions(&s) {
+        for (name, value) in self.assumptions(s) {
             figures.push((name, value));
         }
         let (names, values): (Vec<String>, Vec<String>) = figures.into_iter().unzip();
@@ -237,6 +248,59 @@ pub struct Summary {
     /// With possible exposures (ambiguous responses of a coarse-clock CDN log): how many
     /// of the exposures are possible, and the users with only possible ones.
     pub possible: Option<(u64, u64)>,
+    /// The owners of cross-user responses on pages the inventory does not cover.
+    pub blind_spots: BlindSpots,
+    /// The first and the last exposure (microseconds since the epoch), when there is one.
+    pub exposed_between: Option<(i64, i64)>,
+    /// The `--from`/`--to` window the figures cover.
+    pub window: (Option<i64>, Option<i64>),
+}
+
+/// How close to a bound of the window an exposure may lie before the window may have cut
+/// the incident short: one minute, inclusive.
+pub const WINDOW_EDGE_MICROS: i64 = 60_000_000;
+
+/// Where the exposures reach a bound of the window (README "Report to the regulator").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WindowEdges {
+    /// `(--from, first exposure)` when the first lies within a minute after `--from`.
+    pub from: Option<(i64, i64)>,
+    /// `(--to, last exposure)` when the last lies within a minute before `--to`.
+    pub to: Option<(i64, i64)>,
+}
+
+impl WindowEdges {
+    pub fn any(&self) -> bool {
+        self.from.is_some() || self.to.is_some()
+    }
+}
+
+/// The earliest first exposure and the latest last one over the users frame.
+fn exposed_between(users: &DataFrame) -> Result<Option<(i64, i64)>> {
+    if users.height() == 0 {
+        return Ok(None);
+    }
+    let df = users
+        .clone()
+        .lazy()
+        .select([
+            col(FIRST_EXPOSED)
+                .min()
+                .cast(DataType::Int64)
+                .alias("first"),
+            col(LAST_EXPOSED).max().cast(DataType::Int64).alias("last"),
+        ])
+        .collect()
+        .map_err(polars_bug)?;
+    let get = |name: &str| -> Result<Option<i64>> {
+        Ok(df
+            .column(name)
+            .map_err(polars_bug)?
+            .i64()
+            .map_err(polars_bug)?
+            .get(0))
+    };
+    Ok(get("first")?.zip(get("last")?))
 }
 
 /// `(possible exposures, users with only possible exposures)` from the users frame.
@@ -268,6 +332,26 @@ fn possible_counts(users: &DataFrame) -> Result<Option<(u64, u64)>> {
 }
 
 impl Summary {
+    /// Whether the first or last exposure lies within a minute of the window's bounds,
+    /// a sign that the window may cut the incident short.
+    pub fn window_edges(&self) -> WindowEdges {
+        let Some((first, last)) = self.exposed_between else {
+            return WindowEdges::default();
+        };
+        WindowEdges {
+            from: self
+                .window
+                .0
+                .filter(|&from| first - from <= WINDOW_EDGE_MICROS)
+                .map(|from| (from, first)),
+            to: self
+                .window
+                .1
+                .filter(|&to| to - last <= WINDOW_EDGE_MICROS)
+                .map(|to| (to, last)),
+        }
+    }
+
     /// The figures in the order `report summary` prints them.
     pub fn figures(&self) -> Vec<(&'static str, u64)> {
         let mut figures = vec![
@@ -296,6 +380,11 @@ impl Summary {
         }
         figures.extend([
             ("unmapped_cross_user_rows", self.unmapped_cross_user),
+            ("unmapped_cross_user_owners", self.blind_spots.owners),
+            (
+                "unmapped_cross_user_owners_not_counted",
+                self.blind_spots.owners_not_counted,
+            ),
             ("users_notice_tier", self.users_notice_tier),
             ("users_potential_tier", self.users_potential_tier),
             ("rows_in_window", self.rows_in_window),

@@ -4,7 +4,9 @@ use anyhow::Result;
 use polars::prelude::*;
 
 use super::{Audit, Report, ReportKind};
-use crate::frame::names::{OWNER_ID, PAGE_ID, REQUESTS, SUGGESTED_ROUTE};
+use crate::frame::bits::any_set;
+use crate::frame::cells;
+use crate::frame::names::{OWNER_ID, PAGE_ID, REQUESTS, SUGGESTED_ROUTE, USER_ID, VIEWER_ID};
 use crate::frame::polars_bug;
 use crate::inventory::suggest_route;
 
@@ -97,6 +99,59 @@ impl Audit<'_> {
         Ok(Report {
             kind: ReportKind::Unmapped,
             df,
+        })
+    }
+}
+
+/// The blind spots' people: the distinct owners of responses served cross-user on pages
+/// the inventory does not cover (their data may have been seen, but which fields is
+/// unknown), and how many of them are not among the people counted as exposed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BlindSpots {
+    pub owners: u64,
+    pub owners_not_counted: u64,
+}
+
+impl Audit<'_> {
+    /// The blind spots' owners, against the users frame's exposed people. Only the
+    /// unmapped rows are read (filtered on the path codes).
+    pub fn blind_spots_from(&self, users: &DataFrame) -> Result<BlindSpots> {
+        let rows = self.rows_where(
+            col(PAGE_ID).is_null(),
+            Some(&[OWNER_ID, VIEWER_ID]),
+            false,
+            &[],
+        )?;
+        let words = super::words(self.inventory);
+        let exposed = users
+            .clone()
+            .lazy()
+            .filter(any_set("exp", words))
+            .select([col(USER_ID).alias(OWNER_ID), lit(true).alias("counted")]);
+        let df = rows
+            .lazy()
+            .filter(super::cross())
+            .select([col(OWNER_ID)])
+            .unique(None, UniqueKeepStrategy::Any)
+            .join(
+                exposed,
+                [col(OWNER_ID)],
+                [col(OWNER_ID)],
+                super::left_join(JoinValidation::OneToOne),
+            )
+            .select([
+                len().cast(DataType::UInt64).alias("owners"),
+                col("counted")
+                    .is_null()
+                    .sum()
+                    .cast(DataType::UInt64)
+                    .alias("not_counted"),
+            ])
+            .collect()
+            .map_err(polars_bug)?;
+        Ok(BlindSpots {
+            owners: cells::number(&df, "owners", 0)?,
+            owners_not_counted: cells::number(&df, "not_counted", 0)?,
         })
     }
 }

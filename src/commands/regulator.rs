@@ -48,7 +48,13 @@ pub fn run(
         .lang
         .or(inputs.inventory.notice.lang)
         .unwrap_or_default();
-    let doc = regulator::document(&audit, &users, jurisdiction, lang, as_of)?;
+    let asked = regulator::Asked {
+        jurisdiction,
+        lang,
+        stage: args.stage.unwrap_or_default(),
+        as_of,
+    };
+    let doc = regulator::document(&audit, &users, asked)?;
     let text = regulator::render(&doc, style)?;
     match &output {
         Some(path) => {

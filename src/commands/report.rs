@@ -25,7 +25,7 @@ pub fn run(
     check_by(by, kind == ReportKind::Unmapped)?;
     if *regulator != RegulatorArgs::default() {
         return Err(InputError::usage(
-            "--jurisdiction, --lang and --as-of are flags of `report regulator`",
+            "--jurisdiction, --lang, --as-of and --stage are flags of `report regulator`",
         )
         .into());
     }
@@ -134,8 +134,10 @@ fn build(
         },
         ReportKind::Timeline => (audit.timeline()?, None),
         ReportKind::Summary => {
-            let mut report = audit.summary_report()?;
+            let summary = audit.summary()?;
+            let mut report = audit.summary_report_of(&summary)?;
             notice::deadline::add_summary_rows(&mut report, audit)?;
+            notice::alerts::add_summary_rows(&mut report, audit, &summary)?;
             (report, None)
         }
         ReportKind::NoticeList => {

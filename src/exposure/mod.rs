@@ -5,6 +5,7 @@
 //! `time` and `zone` (times to UTC), `registered` and `relations` (the other tables).
 
 mod aggregated;
+pub mod country;
 pub mod fast_time;
 mod files;
 mod format;

@@ -7,6 +7,7 @@ use std::path::Path;
 use anyhow::Result;
 use polars::prelude::*;
 
+use super::country::{countries, COUNTRY};
 use super::{row_location, scan, schema_of};
 use crate::error::{InputError, Location};
 use crate::frame::bits::{mask_name, mask_words, word_bits};
@@ -44,6 +45,9 @@ pub struct Registered {
     pub empty_cells: usize,
     /// Columns that name no inventory field (ignored).
     pub unknown_columns: Vec<String>,
+    /// With a `country` column: `owner_id` and `country` (ISO 3166-1 alpha-2, null when
+    /// the cell is empty).
+    pub countries: Option<DataFrame>,
 }
 
 const TRUE: [&str; 3] = ["true", "1", "yes"];
@@ -61,14 +65,20 @@ impl Registered {
             )
             .into());
         }
+        // A field named `country` keeps the column as the field's.
+        let with_country =
+            schema.get(COUNTRY).is_some() && inventory.field_index(COUNTRY).is_none();
         let mut read: Vec<&str> = vec![USER_ID];
         read.extend(inventory.fields.iter().map(|f| f.id.as_str()));
+        if with_country {
+            read.push(COUNTRY);
+        }
         super::refuse_repeated_columns(&schema, path, &read)?;
         let (present, fields_without_column) = field_columns(&schema, inventory);
         let unknown_columns = schema
             .iter_names()
             .map(|n| n.to_string())
-            .filter(|n| n != USER_ID && inventory.field_index(n).is_none())
+            .filter(|n| !read.contains(&n.as_str()))
             .collect();
 
         // Every cell as text; each is read below, once, into the field's bit.
@@ -78,6 +88,9 @@ impl Registered {
                 .iter()
                 .map(|id| col(id.as_str()).cast(DataType::String)),
         );
+        if with_country {
+            select.push(col(COUNTRY).cast(DataType::String));
+        }
         let df = lf
             .select(select)
             .collect()
@@ -89,6 +102,10 @@ impl Registered {
             .str()
             .map_err(polars_bug)?;
         refuse_empty_or_repeated(ids, path, format)?;
+        let countries = match with_country {
+            true => Some(countries(&df, path, format)?),
+            false => None,
+        };
         let (masks, empty_cells) = masks(&df, &present, inventory, path, format)?;
         let mut columns = vec![ids.clone().into_column()];
         columns.extend(
@@ -104,6 +121,7 @@ impl Registered {
             fields_without_column,
             empty_cells,
             unknown_columns,
+            countries,
         })
     }
 }

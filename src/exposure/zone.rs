@@ -77,14 +77,18 @@ impl Zone {
 
     /// RFC 3339 in this zone, with fractional seconds only when present.
     pub fn format(&self, instant: DateTime<Utc>) -> String {
+        self.local(instant)
+            .format("%Y-%m-%dT%H:%M:%S%.f%:z")
+            .to_string()
+    }
+
+    /// `instant` on this zone's clock, with the offset in force then.
+    pub fn local(&self, instant: DateTime<Utc>) -> DateTime<FixedOffset> {
         let offset = match self {
             Zone::Fixed(offset) => *offset,
             Zone::Named(tz) => tz.offset_from_utc_datetime(&instant.naive_utc()).fix(),
         };
-        instant
-            .with_timezone(&offset)
-            .format("%Y-%m-%dT%H:%M:%S%.f%:z")
-            .to_string()
+        instant.with_timezone(&offset)
     }
 
     /// Formats microseconds since the epoch.

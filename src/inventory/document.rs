@@ -184,6 +184,7 @@ impl Document {
                         category: Some(category.clone()).filter(|c| !c.is_empty()),
                         direct_notice: *direct_notice,
                         appi: None,
+                        gdpr: None,
                     },
                 );
             }

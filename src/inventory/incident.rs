@@ -1,5 +1,6 @@
-//! The inventory's optional `incident:` and `notice:` blocks: when the incident was
-//! discovered and which laws apply (deadlines), and how letters to users are written.
+//! The inventory's optional `incident:` and `notice:` blocks: when the incident started,
+//! was discovered and was contained, which laws apply (deadlines), what the business says
+//! about it for the reports to the regulator, and how letters to users are written.
 //! Only their YAML shape and plain values are checked here; templates are compiled by
 //! `notice::letter`, which names the inventory line of a bad placeholder.
 
@@ -7,16 +8,36 @@ use chrono::{DateTime, FixedOffset};
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
+use super::localised::{localised, At, Localised, LocalisedDoc};
 use crate::error::{InputError, InputResult, Location};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct IncidentDoc {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    started_at: Option<String>,
     discovered_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    contained_at: Option<String>,
     #[serde(default)]
     jurisdictions: Vec<String>,
-    #[serde(default, skip_serializing_if = "super::is_false")]
-    wrongful_purpose: bool,
+    /// Yes, no, or left out: not stated (the officer decides).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    wrongful_purpose: Option<bool>,
+    /// Who the people concerned are (customers, employees …), for GDPR Art. 33(3)(a).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    data_subjects: Option<LocalisedDoc>,
+    /// Whom else the incident was reported or told to (the police, another authority).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    also_told: Vec<ToldDoc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ToldDoc {
+    who: LocalisedDoc,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    at: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -99,6 +120,40 @@ impl AppiMark {
     }
 }
 
+/// A field's mark under the GDPR: its data is of a kind the regulation protects further,
+/// which bears on the risk a breach carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum GdprMark {
+    /// Special categories of personal data (health, religion, ethnic origin …): Art. 9(1).
+    Special,
+    /// Personal data relating to criminal convictions and offences: Art. 10.
+    Criminal,
+}
+
+impl GdprMark {
+    pub const ALL: [GdprMark; 2] = [GdprMark::Special, GdprMark::Criminal];
+
+    /// As the inventory writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            GdprMark::Special => "special",
+            GdprMark::Criminal => "criminal",
+        }
+    }
+
+    /// The article that protects it.
+    pub fn article(self) -> &'static str {
+        match self {
+            GdprMark::Special => "Art. 9",
+            GdprMark::Criminal => "Art. 10",
+        }
+    }
+
+    pub(super) fn parse(text: &str) -> Option<GdprMark> {
+        GdprMark::ALL.into_iter().find(|m| m.name() == text)
+    }
+}
+
 /// The language of a letter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Lang {
@@ -125,12 +180,35 @@ impl Lang {
 /// The `incident:` block: deadlines run from `discovered_at`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Incident {
+    /// When the incident began, as the business established it (not before `discovered_at`).
+    pub started_at: Option<DateTime<FixedOffset>>,
     /// When the organisation became aware, with the offset it was written in.
     pub discovered_at: DateTime<FixedOffset>,
+    /// When it was stopped (not before `started_at`).
+    pub contained_at: Option<DateTime<FixedOffset>>,
     pub jurisdictions: Vec<Jurisdiction>,
-    /// APPI: the leak may have been done for a wrongful purpose (unauthorised access,
-    /// theft): the final report is due in 60 days instead of 30.
-    pub wrongful_purpose: bool,
+    /// APPI: whether the leak may have been done for a wrongful purpose (unauthorised
+    /// access, theft): yes makes the final report due in 60 days instead of 30; None: the
+    /// inventory does not say.
+    pub wrongful_purpose: Option<bool>,
+    /// Who the people concerned are (empty: not stated).
+    pub data_subjects: Localised,
+    /// Whom else the incident was reported or told to, in file order.
+    pub also_told: Vec<Told>,
+}
+
+impl Incident {
+    /// Whether the leak may have been for a wrongful purpose, as the inventory says it.
+    pub fn wrongful(&self) -> bool {
+        self.wrongful_purpose == Some(true)
+    }
+}
+
+/// Someone else the incident was reported or told to, and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Told {
+    pub who: Localised,
+    pub at: Option<DateTime<FixedOffset>>,
 }
 
 /// A custom letter template and where it is written (for errors).
@@ -180,17 +258,30 @@ pub(super) struct Where<'a> {
 }
 
 pub(super) fn incident(doc: &IncidentDoc, at: &Where) -> InputResult<Incident> {
-    let text = doc.discovered_at.trim();
-    let discovered_at = DateTime::parse_from_rfc3339(text)
-        .or_else(|_| DateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f%:z"))
-        .map_err(|_| {
-            InputError::at(
-                (at.at_value)("incident.discovered_at"),
-                format!(
-                    "{text:?} is not a time with its UTC offset; write it as 2017-06-22T18:00:00+09:00 (deadlines run from this instant, so the offset is required)"
-                ),
-            )
-        })?;
+    let time = |key: &str, text: &str| instant(text, (at.at_value)(key));
+    let discovered_at = time("incident.discovered_at", &doc.discovered_at)?;
+    let started_at = match &doc.started_at {
+        Some(text) => Some(time("incident.started_at", text)?),
+        None => None,
+    };
+    let contained_at = match &doc.contained_at {
+        Some(text) => Some(time("incident.contained_at", text)?),
+        None => None,
+    };
+    if let Some(started) = started_at {
+        if discovered_at < started {
+            return Err(InputError::at(
+                (at.at_value)("incident.started_at"),
+                "is after incident.discovered_at: an incident is discovered once it has started",
+            ));
+        }
+        if contained_at.is_some_and(|contained| contained < started) {
+            return Err(InputError::at(
+                (at.at_value)("incident.contained_at"),
+                "is before incident.started_at: an incident is contained after it started",
+            ));
+        }
+    }
     let mut jurisdictions = Vec::new();
     for (i, name) in doc.jurisdictions.iter().enumerate() {
         let Some(j) = Jurisdiction::parse(name) else {
@@ -206,11 +297,59 @@ pub(super) fn incident(doc: &IncidentDoc, at: &Where) -> InputResult<Incident> {
             jurisdictions.push(j);
         }
     }
+    let texts = At {
+        key: at.at_key,
+        value: at.at_value,
+    };
+    let data_subjects = match &doc.data_subjects {
+        Some(text) => localised(
+            text,
+            "incident.data_subjects",
+            &texts,
+            "empty: say who the people are (customers, employees …) or leave the key out",
+        )?,
+        None => Localised::default(),
+    };
+    let mut also_told = Vec::with_capacity(doc.also_told.len());
+    for (i, told) in doc.also_told.iter().enumerate() {
+        let key = format!("incident.also_told[{i}]");
+        also_told.push(Told {
+            who: localised(
+                &told.who,
+                &format!("{key}.who"),
+                &texts,
+                "empty: name who was told (the police, another authority)",
+            )?,
+            at: match &told.at {
+                Some(text) => Some(time(&format!("{key}.at"), text)?),
+                None => None,
+            },
+        });
+    }
     Ok(Incident {
+        started_at,
         discovered_at,
+        contained_at,
         jurisdictions,
         wrongful_purpose: doc.wrongful_purpose,
+        data_subjects,
+        also_told,
     })
+}
+
+/// A time with its UTC offset (RFC 3339, or with a space for the `T`).
+fn instant(text: &str, location: Location) -> InputResult<DateTime<FixedOffset>> {
+    let text = text.trim();
+    DateTime::parse_from_rfc3339(text)
+        .or_else(|_| DateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f%:z"))
+        .map_err(|_| {
+            InputError::at(
+                location,
+                format!(
+                    "{text:?} is not a time with its UTC offset; write it as 2017-06-22T18:00:00+09:00 (deadlines and the incident's times are instants, so the offset is required)"
+                ),
+            )
+        })
 }
 
 fn lang(code: &str, location: Location) -> InputResult<Lang> {
@@ -280,5 +419,72 @@ fn first_text_line(text: &str, value_line: usize) -> usize {
         value_line + 1
     } else {
         value_line
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::inventory::{GdprMark, Inventory, Lang};
+
+    const BASE: &str = "version: 1\nfields:\n  name: {label: Name, category: user.name}\npages:\n  - id: my\n    route: /my/\n    fields: [name]\nincident:\n  discovered_at: 2017-06-22T15:05:00+09:00\n";
+
+    fn err(text: &str) -> String {
+        Inventory::parse(text, "inv.yaml").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn reads_the_incident_times_what_was_stated_and_who_was_told() {
+        let text = format!(
+            "{BASE}  started_at: 2017-06-22T09:41:00+09:00\n  contained_at: 2017-06-22T15:05:00+09:00\n  wrongful_purpose: false\n  data_subjects: {{en: customers, ja: 顧客}}\n  also_told:\n    - who: {{en: the police, ja: 警察}}\n      at: 2017-06-23T10:00:00+09:00\n    - who: the card company\n"
+        );
+        let inv = Inventory::parse(&text, "inv.yaml").unwrap();
+        let incident = inv.incident.unwrap();
+        assert_eq!(
+            incident.started_at.unwrap().to_rfc3339(),
+            "2017-06-22T09:41:00+09:00"
+        );
+        assert!(incident.contained_at.is_some());
+        // false is a statement ("no"), not "not set".
+        assert_eq!(incident.wrongful_purpose, Some(false));
+        assert!(!incident.wrongful());
+        assert_eq!(incident.data_subjects.in_lang(Lang::Ja), Some("顧客"));
+        assert_eq!(incident.also_told.len(), 2);
+        assert_eq!(incident.also_told[0].who.in_lang(Lang::Ja), Some("警察"));
+        assert!(incident.also_told[1].at.is_none());
+        let unstated = Inventory::parse(BASE, "inv.yaml")
+            .unwrap()
+            .incident
+            .unwrap();
+        assert_eq!(unstated.wrongful_purpose, None);
+    }
+
+    #[test]
+    fn times_out_of_order_are_refused_where_written() {
+        let early = format!(
+            "{BASE}  started_at: 2017-06-22T09:41:00+09:00\n  contained_at: 2017-06-22T09:40:59+09:00\n"
+        );
+        assert_eq!(
+            err(&early),
+            "inv.yaml:11:17: incident.contained_at: is before incident.started_at: an incident is contained after it started"
+        );
+        let late = format!("{BASE}  started_at: 2017-06-22T15:06:00+09:00\n");
+        assert!(err(&late).starts_with("inv.yaml:10:15: incident.started_at: is after"));
+        let naive = format!("{BASE}  contained_at: 2017-06-22 15:06\n");
+        assert!(err(&naive).contains("incident.contained_at: \"2017-06-22 15:06\" is not a time"));
+    }
+
+    #[test]
+    fn gdpr_marks_are_read_and_unknown_ones_refused() {
+        let text = BASE.replace(
+            "category: user.name}",
+            "category: user.name, gdpr: [criminal, special]}",
+        );
+        let inv = Inventory::parse(&text, "inv.yaml").unwrap();
+        assert_eq!(
+            inv.fields[0].gdpr,
+            vec![GdprMark::Special, GdprMark::Criminal]
+        );
+        let bad = BASE.replace("category: user.name}", "category: user.name, gdpr: health}");
+        assert!(err(&bad).contains("fields.name.gdpr: \"health\" is not a GDPR mark"));
     }
 }

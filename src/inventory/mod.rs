@@ -2,9 +2,11 @@
 //! (and only here) so the YAML crate can be swapped; validation (`validate.rs`) gives file,
 //! line, column and the offending key.
 
+pub mod controller;
 pub mod document;
 pub mod incident;
 mod limits;
+mod localised;
 mod positions;
 pub mod route;
 pub mod splice;
@@ -16,7 +18,10 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{InputError, InputResult, Location};
-pub use incident::{AppiMark, Incident, Jurisdiction, Lang, NoticeConfig};
+pub use controller::{Controller, ControllerLine};
+pub use incident::{AppiMark, GdprMark, Incident, Jurisdiction, Lang, NoticeConfig, Told};
+pub use localised::Localised;
+use localised::LocalisedDoc;
 use positions::Positions;
 pub use route::{normalise_path, suggest_route, Route, RouteTable};
 
@@ -41,6 +46,13 @@ pub fn fideslang_categories() -> impl Iterator<Item = (&'static str, &'static st
         .map(|(key, name, _)| (key, name))
 }
 
+/// The name fideslang gives category `key` ("Contact Data" for `user.contact`).
+pub fn fideslang_name(key: &str) -> Option<&'static str> {
+    fideslang_taxonomy()
+        .find(|(k, _, _)| *k == key)
+        .map(|(_, name, _)| name)
+}
+
 /// The key that replaces `key`, when fideslang has deprecated it.
 pub fn fideslang_replacement(key: &str) -> Option<&'static str> {
     fideslang_taxonomy()
@@ -55,6 +67,9 @@ struct InventoryDoc {
     version: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     name: Option<String>,
+    /// Who reports the incident (the reports to the regulator).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    controller: Option<controller::ControllerDoc>,
     #[serde(default)]
     fields: IndexMap<String, FieldDoc>,
     /// Kinds of related person a page can show (id -> label), e.g. the buyer on a seller's page.
@@ -83,6 +98,9 @@ struct FieldDoc {
     /// `sensitive`, `financial_damage`, or a list of both.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     appi: Option<OneOrMany>,
+    /// GDPR marks: `special` (Art. 9 special categories), `criminal` (Art. 10), or both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    gdpr: Option<OneOrMany>,
 }
 
 /// One value or a list of them (`appi: sensitive`, `appi: [sensitive, financial_damage]`).
@@ -115,7 +133,7 @@ struct PageDoc {
     /// What a person calls the page, one title or one per language (`{en: …, ja: …}`):
     /// letters name the page by it instead of its route.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    title: Option<TitleDoc>,
+    title: Option<LocalisedDoc>,
     #[serde(default)]
     fields: Vec<String>,
     /// Fields of related people the page shows (the buyer's address on a seller's page).
@@ -123,14 +141,6 @@ struct PageDoc {
     related: Vec<RelatedDoc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     note: Option<String>,
-}
-
-/// A page's `title:`: one for every language, or one per language code.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(untagged)]
-enum TitleDoc {
-    One(String),
-    PerLang(IndexMap<String, String>),
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -150,6 +160,8 @@ pub struct Field {
     pub direct_notice: bool,
     /// What makes a leak of this field reportable under the APPI (empty: nothing by itself).
     pub appi: Vec<AppiMark>,
+    /// The GDPR's further protected kinds of data it holds (empty: none).
+    pub gdpr: Vec<GdprMark>,
 }
 
 /// A kind of related person a page can show: its id in the relations table and its label.
@@ -182,25 +194,7 @@ pub struct Page {
 }
 
 /// A page's title: one for every language, and per language.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PageTitle {
-    pub any: Option<String>,
-    pub by_lang: Vec<(Lang, String)>,
-}
-
-impl PageTitle {
-    /// The title in `lang`: that language's, else the one for every language, else the
-    /// English one; none when the inventory gives no title (letters then show the route).
-    pub fn in_lang(&self, lang: Lang) -> Option<&str> {
-        let of = |wanted: Lang| {
-            self.by_lang
-                .iter()
-                .find(|(l, _)| *l == wanted)
-                .map(|(_, t)| t.as_str())
-        };
-        of(lang).or(self.any.as_deref()).or_else(|| of(Lang::En))
-    }
-}
+pub type PageTitle = Localised;
 
 /// At most this many relations: each is one bit of the `via` mask, beside `own`.
 pub const MAX_RELATIONS: usize = 63;
@@ -215,6 +209,8 @@ pub struct Inventory {
     pub relations: Vec<Relation>,
     pub pages: Vec<Page>,
     pub routes: RouteTable,
+    /// The `controller:` block (empty when absent): who reports.
+    pub controller: Controller,
     /// The `incident:` block, when given: deadlines run from it.
     pub incident: Option<Incident>,
     /// The `notice:` block (defaults when absent).

@@ -6,12 +6,14 @@ use std::collections::HashMap;
 
 use indexmap::IndexMap;
 
-use super::incident::{self, AppiMark, Incident, Jurisdiction, NoticeConfig};
+use super::controller::{self, Controller};
+use super::incident::{self, AppiMark, GdprMark, Incident, Jurisdiction, NoticeConfig};
+use super::localised::{localised, At};
 use super::positions::Positions;
 use super::route::{Route, RouteTable};
 use super::{
-    fideslang_categories, fideslang_replacement, Field, FieldDoc, Inventory, InventoryDoc, Lang,
-    Page, PageDoc, PageTitle, TitleDoc,
+    fideslang_categories, fideslang_replacement, Field, FieldDoc, Inventory, InventoryDoc,
+    OneOrMany, Page, PageDoc, PageTitle,
 };
 use super::{Related, Relation, MAX_RELATIONS};
 use crate::error::{InputError, InputResult, Location};
@@ -59,6 +61,16 @@ pub(super) fn validate(
 ) -> InputResult<Inventory> {
     let at = Locate { source, positions };
     check_version(&doc, positions, &at)?;
+    let controller = match &doc.controller {
+        Some(block) => controller::controller(
+            block,
+            &At {
+                key: &|path| at.key(path),
+                value: &|path| at.value(path),
+            },
+        )?,
+        None => Controller::default(),
+    };
     let mut warnings = Vec::new();
     let fields = validate_fields(&doc.fields, &at, &mut warnings)?;
     let relations = validate_relations(&doc.relations, &at)?;
@@ -87,6 +99,7 @@ pub(super) fn validate(
     Ok(Inventory {
         source: source.to_string(),
         name: doc.name.unwrap_or_default(),
+        controller,
         fields,
         relations,
         pages,
@@ -154,27 +167,30 @@ fn validate_fields(
             label: def.label.clone().unwrap_or_else(|| id.clone()),
             category,
             direct_notice: def.direct_notice,
-            appi: appi_marks(def, &path, at)?,
+            appi: marks(def.appi.as_ref(), &format!("{path}.appi"), at, AppiMark::parse,
+                "is not an APPI mark: write sensitive (PPC Rules Art. 7(i)) or financial_damage (Art. 7(ii))")?,
+            gdpr: marks(def.gdpr.as_ref(), &format!("{path}.gdpr"), at, GdprMark::parse,
+                "is not a GDPR mark: write special (Art. 9 special categories) or criminal (Art. 10 criminal convictions and offences)")?,
         });
     }
     Ok(fields)
 }
 
-/// A field's `appi:` marks, each known and none twice.
-fn appi_marks(def: &FieldDoc, path: &str, at: &Locate) -> InputResult<Vec<AppiMark>> {
-    let Some(doc) = &def.appi else {
+/// A field's `appi:` or `gdpr:` marks (written at `key`), each known and none twice.
+fn marks<M: Ord>(
+    doc: Option<&OneOrMany>,
+    key: &str,
+    at: &Locate,
+    parse: fn(&str) -> Option<M>,
+    unknown: &str,
+) -> InputResult<Vec<M>> {
+    let Some(doc) = doc else {
         return Ok(Vec::new());
     };
     let mut marks = Vec::new();
     for text in doc.items() {
-        let mark = AppiMark::parse(text).ok_or_else(|| {
-            InputError::at(
-                at.value(&format!("{path}.appi")),
-                format!(
-                    "{text:?} is not an APPI mark: write sensitive (PPC Rules Art. 7(i)) or financial_damage (Art. 7(ii))"
-                ),
-            )
-        })?;
+        let mark = parse(text)
+            .ok_or_else(|| InputError::at(at.value(key), format!("{text:?} {unknown}")))?;
         if !marks.contains(&mark) {
             marks.push(mark);
         }
@@ -275,41 +291,17 @@ fn validate_pages(
 
 /// A page's `title:`: not empty, and per language only in the languages letters exist in.
 fn page_title(page: &PageDoc, base: &str, at: &Locate) -> InputResult<PageTitle> {
-    let empty = |key: &str| {
-        InputError::at(
-            at.value(key),
-            "empty title: give the page's name as a person knows it, or leave `title` out",
-        )
-    };
     match &page.title {
         None => Ok(PageTitle::default()),
-        Some(TitleDoc::One(title)) if title.trim().is_empty() => {
-            Err(empty(&format!("{base}.title")))
-        }
-        Some(TitleDoc::One(title)) => Ok(PageTitle {
-            any: Some(title.clone()),
-            by_lang: Vec::new(),
-        }),
-        Some(TitleDoc::PerLang(titles)) => {
-            let mut by_lang = Vec::with_capacity(titles.len());
-            for (code, title) in titles {
-                let key = format!("{base}.title.{code}");
-                let lang = Lang::ALL
-                    .into_iter()
-                    .find(|l| l.code() == code)
-                    .ok_or_else(|| {
-                        InputError::at(
-                            at.key(&key),
-                            format!("unknown language {code:?}; letters exist in en and ja"),
-                        )
-                    })?;
-                if title.trim().is_empty() {
-                    return Err(empty(&key));
-                }
-                by_lang.push((lang, title.clone()));
-            }
-            Ok(PageTitle { any: None, by_lang })
-        }
+        Some(title) => localised(
+            title,
+            &format!("{base}.title"),
+            &At {
+                key: &|path| at.key(path),
+                value: &|path| at.value(path),
+            },
+            "empty title: give the page's name as a person knows it, or leave `title` out",
+        ),
     }
 }
 

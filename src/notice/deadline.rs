@@ -36,6 +36,8 @@ pub struct Deadline {
     pub duty_ja: &'static str,
     /// `source` in Japanese.
     pub source_ja: &'static str,
+    /// What the due time is, in Japanese, for the time past it: 目安（3日）, 期限（72時間）.
+    pub limit_ja: &'static str,
     pub due: Due,
 }
 
@@ -73,6 +75,7 @@ pub fn deadlines(incident: &Incident) -> Vec<Deadline> {
                     source: "GDPR Art. 33(1)",
                     duty_ja: "監督機関への通知",
                     source_ja: "GDPR第33条第1項",
+                    limit_ja: "期限（72時間）",
                     due: Due::By(aware + TimeDelta::hours(72)),
                 });
                 out.push(Deadline {
@@ -84,6 +87,7 @@ pub fn deadlines(incident: &Incident) -> Vec<Deadline> {
                     source: "GDPR Art. 34(1)",
                     duty_ja: "データ主体への連絡",
                     source_ja: "GDPR第34条第1項",
+                    limit_ja: "期限",
                     due: Due::NoFixedTime,
                 });
             }
@@ -97,12 +101,13 @@ pub fn deadlines(incident: &Incident) -> Vec<Deadline> {
                     source: "APPI Art. 26(1); PPC Rules Art. 8(1)",
                     duty_ja: "個人情報保護委員会への速報",
                     source_ja: "個人情報保護法第26条第1項、規則第8条第1項",
+                    limit_ja: "目安（3日）",
                     due: Due::Target(aware + TimeDelta::days(3)),
                 });
-                let (days, when) = if incident.wrongful_purpose {
-                    (60, "within 60 days of becoming aware (wrongful purpose, e.g. unauthorised access), the day of becoming aware counted as day 1, Japan time")
+                let (days, when, limit_ja) = if incident.wrongful() {
+                    (60, "within 60 days of becoming aware (wrongful purpose, e.g. unauthorised access), the day of becoming aware counted as day 1, Japan time", "期限（60日）")
                 } else {
-                    (30, "within 30 days of becoming aware, the day of becoming aware counted as day 1, Japan time")
+                    (30, "within 30 days of becoming aware, the day of becoming aware counted as day 1, Japan time", "期限（30日）")
                 };
                 out.push(Deadline {
                     figure: "deadline_appi_final_report",
@@ -113,6 +118,7 @@ pub fn deadlines(incident: &Incident) -> Vec<Deadline> {
                     source: "APPI Art. 26(1); PPC Rules Art. 8(2)",
                     duty_ja: "個人情報保護委員会への確報",
                     source_ja: "個人情報保護法第26条第1項、規則第8条第2項",
+                    limit_ja,
                     due: Due::By(end_of_day_n(aware, days)),
                 });
                 out.push(Deadline {
@@ -124,6 +130,7 @@ pub fn deadlines(incident: &Incident) -> Vec<Deadline> {
                     source: "APPI Art. 26(2); PPC Rules Art. 10",
                     duty_ja: "本人への通知",
                     source_ja: "個人情報保護法第26条第2項、規則第10条",
+                    limit_ja: "期限",
                     due: Due::NoFixedTime,
                 });
             }
@@ -148,8 +155,8 @@ impl Deadline {
         self.left_text_in(now, Lang::En)
     }
 
-    /// `left_text` in `lang`: in Japanese "残り 2日03時間10分", "期限到来", "1日00時間00分 超過",
-    /// "速やかに".
+    /// `left_text` in `lang`: in Japanese "残り2日03時間10分", "期限到来",
+    /// "目安（3日）を経過（1日00時間00分）", "速やかに".
     pub fn left_text_in(&self, now: DateTime<Utc>, lang: Lang) -> String {
         let due = match self.due {
             Due::By(t) | Due::Target(t) => t,
@@ -164,11 +171,13 @@ impl Deadline {
         let left = due - now;
         match (left.cmp(&TimeDelta::zero()), lang) {
             (std::cmp::Ordering::Greater, Lang::En) => format!("{} left", span(left, lang)),
-            (std::cmp::Ordering::Greater, Lang::Ja) => format!("残り {}", span(left, lang)),
+            (std::cmp::Ordering::Greater, Lang::Ja) => format!("残り{}", span(left, lang)),
             (std::cmp::Ordering::Equal, Lang::En) => "due now".to_string(),
             (std::cmp::Ordering::Equal, Lang::Ja) => "期限到来".to_string(),
             (std::cmp::Ordering::Less, Lang::En) => format!("overdue by {}", span(-left, lang)),
-            (std::cmp::Ordering::Less, Lang::Ja) => format!("{} 超過", span(-left, lang)),
+            (std::cmp::Ordering::Less, Lang::Ja) => {
+                format!("{}を経過（{}）", self.limit_ja, span(-left, lang))
+            }
         }
     }
 }

@@ -1,6 +1,8 @@
 //! What a user is told and by when: notice tiers, letters (`letter`), deadlines
-//! (`deadline`), and the `notices` folder (`write`). `check` prints one user's letter.
+//! (`deadline`), warnings about the figures (`alerts`), the reports to the regulator
+//! (`regulator`), and the `notices` folder (`write`). `check` prints one user's letter.
 
+pub mod alerts;
 pub mod deadline;
 pub mod letter;
 pub mod regulator;

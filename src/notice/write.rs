@@ -469,6 +469,7 @@ fn summary_markdown(
 ) -> Result<String> {
     let s = audit.summary_from(users)?;
     let mut out = summary_heading(audit, options);
+    out.push_str(&warnings_section(audit, &s));
     out.push_str(&figures_section(audit, &s));
     out.push_str(&tiers_section(&s, counts));
     out.push_str(&fields_section(audit)?);
@@ -499,6 +500,21 @@ fn summary_heading(audit: &Audit, options: &Options) -> String {
         bound(audit.window.1),
         options.lang.code()
     );
+    out
+}
+
+/// The warnings about the figures (blind spots, the window's edges), first; nothing when
+/// there are none.
+fn warnings_section(audit: &Audit, s: &Summary) -> String {
+    let alerts = super::alerts::alerts(s, &audit.zone, super::alerts::audit_is_appi(audit));
+    if alerts.is_empty() {
+        return String::new();
+    }
+    let mut out = "## Warnings\n\n".to_string();
+    for alert in alerts {
+        let _ = writeln!(out, "- {}", alert.text);
+    }
+    out.push('\n');
     out
 }
 

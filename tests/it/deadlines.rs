@@ -59,13 +59,16 @@ fn time_left_at_exactly_72_hours() {
     assert_eq!(gdpr.left_text(hours(97)), "overdue by 1d 01h 00m");
     // The same in the Japanese report to the regulator.
     use pii_audit::inventory::Lang;
-    assert_eq!(gdpr.left_text_in(hours(0), Lang::Ja), "残り 3日00時間00分");
+    assert_eq!(gdpr.left_text_in(hours(0), Lang::Ja), "残り3日00時間00分");
     assert_eq!(
         gdpr.left_text_in(hours(72) - TimeDelta::seconds(1), Lang::Ja),
-        "残り 1秒"
+        "残り1秒"
     );
     assert_eq!(gdpr.left_text_in(hours(72), Lang::Ja), "期限到来");
-    assert_eq!(gdpr.left_text_in(hours(97), Lang::Ja), "1日01時間00分 超過");
+    assert_eq!(
+        gdpr.left_text_in(hours(97), Lang::Ja),
+        "期限（72時間）を経過（1日01時間00分）"
+    );
 }
 
 #[test]
@@ -90,6 +93,22 @@ fn appi_final_report_counts_japanese_days_from_day_one() {
         "deadline_appi_preliminary_report",
     );
     assert_eq!(t, utc("2017-06-25T18:00:00+09:00"));
+    // Past it, the Japanese report says the target was passed, and by how much.
+    let text = DEADLINE_INVENTORY.replace("AT", "2017-06-22T18:00:00+09:00");
+    let inventory = Inventory::parse(&text, "inv.yaml").unwrap();
+    let preliminary = deadlines(inventory.incident.as_ref().unwrap())
+        .into_iter()
+        .find(|d| d.figure == "deadline_appi_preliminary_report")
+        .unwrap();
+    use pii_audit::inventory::Lang;
+    assert_eq!(
+        preliminary.left_text_in(utc("2017-06-26T20:00:00+09:00"), Lang::Ja),
+        "目安（3日）を経過（1日02時間00分）"
+    );
+    assert_eq!(
+        preliminary.left_text_in(utc("2017-06-25T17:00:00+09:00"), Lang::Ja),
+        "残り0日01時間00分"
+    );
 }
 
 #[test]

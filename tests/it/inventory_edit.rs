@@ -41,8 +41,9 @@ fn model_of(inventory: &Inventory) -> String {
         .map(|t| format!("{:?} {:?} {}", t.lang, t.text, t.key))
         .collect();
     format!(
-        "{:?}\n{:?}\n{:?}\n{pages:?}\n{:?}\n{:?} {:?} {:?} {templates:?} {:?}",
+        "{:?}\n{:?}\n{:?}\n{:?}\n{pages:?}\n{:?}\n{:?} {:?} {:?} {templates:?} {:?}",
         inventory.name,
+        inventory.controller,
         inventory.fields,
         inventory.relations,
         inventory.incident,

@@ -21,6 +21,7 @@ mod partitions;
 mod pipeline;
 mod possible;
 mod regulator;
+mod regulator_html;
 mod relations;
 mod roundtrip;
 mod routes_prop;
@@ -33,6 +34,7 @@ mod titles;
 mod tmux;
 mod tui;
 mod unmapped;
+mod warnings;
 
 use std::path::{Path, PathBuf};
 

@@ -555,11 +555,11 @@ fn notices_write_the_report_to_each_regulator_of_the_incident() {
     for (name, title) in [
         (
             "regulator-appi.md",
-            "# Report of a personal data leak to the Personal Information Protection Commission\n",
+            "# Report of a personal data leak to the Personal Information Protection Commission (preliminary report)\n",
         ),
         (
             "regulator-gdpr.md",
-            "# Notification of a personal data breach to the supervisory authority\n",
+            "# Notification of a personal data breach to the supervisory authority (initial notification)\n",
         ),
         ("regulator-appi.html", "<!DOCTYPE html>\n<html lang=\"en\">"),
         ("regulator-gdpr.html", "<!DOCTYPE html>\n<html lang=\"en\">"),

@@ -93,7 +93,7 @@ fn capital_r_on_the_overview_writes_the_reports_to_the_regulator() {
         );
         let appi = std::fs::read_to_string(folder.join("regulator-appi.md")).unwrap();
         assert!(
-            appi.contains("| (iv) | not met: 3 people, not over 1,000 |"),
+            appi.contains("| (iv) | more than 1,000 people | not met: 3 people, not over 1,000 |"),
             "{appi}"
         );
         #[cfg(unix)]

@@ -304,11 +304,12 @@ fn the_regulator_report_counts_people_possibly_exposed_apart() {
         .unwrap_or_else(|| panic!("{report}"));
     assert_eq!(
         row,
-        "| (iv) | not met: 7 people, not over 1,000 | 3 people whose data someone else saw (confirmed exposures); 4 more possibly exposed (the rule covers leaks that may have occurred); 1 person whose pages were seen by no one else not counted |"
+        "| (iv) | more than 1,000 people | not met: 7 people, not over 1,000 | 3 people whose data someone else saw (confirmed); 4 more possibly shown (the rule covers leaks that may have occurred); no blind spots: every page shown to someone else is in the inventory; 1 person whose pages were seen by no one else not counted |"
     );
     for line in [
-        "- People whose data someone else saw: 7\n- of which confirmed: 3\n- of which only possibly (ambiguous CDN responses): 4\n",
-        "- of which possible (the CDN's clock cannot tell whose page): 5\n",
+        "- People whose data someone else saw (confirmed): 3 people\n- People whose data may have been shown (the CDN's records cannot tell whose page it was): 4 people\n",
+        "- of which possible (the CDN's records cannot tell whose page it was): 5\n",
+        "The number of people concerned is at least 3 (confirmed) and may be up to 7 with the people possibly shown.",
     ] {
         assert!(report.contains(line), "{line:?} in\n{report}");
     }

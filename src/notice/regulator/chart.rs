@@ -73,18 +73,64 @@ fn clock(zone: &Zone, micros: i64, several_days: bool) -> String {
     }
 }
 
-/// Room for the longest row label, about 8 pixels a character, within 60–300.
-fn label_width<'a>(labels: impl Iterator<Item = &'a str>) -> u32 {
+/// The size of a row's label, in pixels.
+const ROW_LABEL_SIZE: f64 = 13.0;
+/// The size of the axes' labels, in pixels.
+const AXIS_LABEL_SIZE: f64 = 14.0;
+/// The widest a row label may be: half the chart (a longer one is cut with "…").
+const MAX_LABEL_WIDTH: f64 = WIDTH as f64 / 2.0;
+
+/// Whether `c` is drawn wide (CJK ideographs, kana, hangul, full-width forms): twice a
+/// narrow character.
+fn is_wide(c: char) -> bool {
+    matches!(c as u32,
+        0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF
+        | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 | 0x20000..=0x3FFFD)
+}
+
+/// How wide `text` is drawn at `size` pixels, at most: the browser lays the text out
+/// (plotters has no fonts), so a narrow character is taken as 0.6 em, more than Latin
+/// sans-serif letters take, and a wide one as twice that.
+pub fn text_width(text: &str, size: f64) -> f64 {
+    text.chars()
+        .map(|c| if is_wide(c) { 1.2 } else { 0.6 })
+        .sum::<f64>()
+        * size
+}
+
+/// `label`, cut with "…" where it would be wider than the room for labels.
+fn fitted(label: &str) -> String {
+    if text_width(label, ROW_LABEL_SIZE) <= MAX_LABEL_WIDTH {
+        return label.to_string();
+    }
+    let mut out = String::new();
+    for c in label.chars() {
+        if text_width(&format!("{out}{c}…"), ROW_LABEL_SIZE) > MAX_LABEL_WIDTH {
+            break;
+        }
+        out.push(c);
+    }
+    out + "…"
+}
+
+/// Room for the longest row label (after `fitted`), at least 60 pixels.
+fn label_width(labels: &[String]) -> u32 {
     labels
-        .map(|l| l.chars().count() as u32 * 8)
+        .iter()
+        .map(|l| text_width(l, ROW_LABEL_SIZE).ceil() as u32)
         .max()
         .unwrap_or(0)
-        .clamp(60, 300)
+        .max(60)
+}
+
+/// Room right of the plot for half an x-axis label centred on the last tick.
+fn right_margin(widest_x_label: &str) -> u32 {
+    (text_width(widest_x_label, AXIS_LABEL_SIZE) / 2.0).ceil() as u32 + 6
 }
 
 /// The style of a row's label, drawn right-aligned left of its bar.
 fn row_label_style() -> TextStyle<'static> {
-    ("sans-serif", 13)
+    ("sans-serif", ROW_LABEL_SIZE)
         .into_font()
         .color(&BLACK)
         .pos(Pos::new(HPos::Right, VPos::Center))
@@ -97,20 +143,23 @@ fn per_minute(minutes: &[(i64, u64)], span: (i64, i64), zone: &Zone) -> Result<D
     let n = (end - start).max(1);
     let several_days = span.1 - span.0 > 24 * 60 * MICROS_PER_MINUTE;
     let top = minutes.iter().map(|m| m.1).max().unwrap_or(0).max(1);
+    let y_top = top + top / 10 + 1;
+    let widest_x = clock(zone, span.1, several_days);
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, 280)).into_drawing_area();
         root.fill(&WHITE).map_err(failed)?;
         let mut chart = ChartBuilder::on(&root)
             .margin(14)
+            .margin_right(right_margin(&widest_x).max(14))
             .x_label_area_size(28)
-            .y_label_area_size(56)
-            .build_cartesian_2d(0i64..n, 0u64..top + top / 10 + 1)
+            .y_label_area_size(text_width(&y_top.to_string(), AXIS_LABEL_SIZE).ceil() as u32 + 16)
+            .build_cartesian_2d(0i64..n, 0u64..y_top)
             .map_err(failed)?;
         let label = |m: &i64| clock(zone, (start + m) * MICROS_PER_MINUTE, several_days);
         chart
             .configure_mesh()
-            .label_style(("sans-serif", 14))
+            .label_style(("sans-serif", AXIS_LABEL_SIZE))
             .disable_x_mesh()
             .x_labels(8)
             .y_labels(5)
@@ -140,27 +189,30 @@ fn by_field(series: &[String; 3], fields: &[(String, FieldReach)]) -> Result<Dra
         .max()
         .unwrap_or(0)
         .max(1);
-    let label_width = label_width(fields.iter().map(|(l, _)| l.as_str()));
+    let labels: Vec<String> = fields.iter().map(|(l, _)| fitted(l)).collect();
+    let label_width = label_width(&labels);
     let height = 60 + 28 * n as u32;
+    let x_top = top + top / 10 + 1;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
         root.fill(&WHITE).map_err(failed)?;
         let mut chart = ChartBuilder::on(&root)
             .margin(14)
+            .margin_right(right_margin(&x_top.to_string()).max(14))
             .x_label_area_size(28)
             .y_label_area_size(label_width + 8)
-            .build_cartesian_2d(0u64..top + top / 10 + 1, 0f64..n as f64)
+            .build_cartesian_2d(0u64..x_top, 0f64..n as f64)
             .map_err(failed)?;
         chart
             .configure_mesh()
-            .label_style(("sans-serif", 14))
+            .label_style(("sans-serif", AXIS_LABEL_SIZE))
             .disable_y_mesh()
             .disable_y_axis()
             .x_labels(6)
             .draw()
             .map_err(failed)?;
-        for (i, (label, reach)) in fields.iter().enumerate() {
+        for (i, ((_, reach), label)) in fields.iter().zip(&labels).enumerate() {
             let row = (n - i) as f64;
             let parts = [
                 reach.exposed_direct,
@@ -214,30 +266,35 @@ fn timeline(
     let pad = ((last - first) / 20).max(60);
     let (from, to) = (first - pad, last + pad);
     let n = deadlines.len().max(1);
-    let label_width = label_width(deadlines.iter().map(|(l, _)| l.as_str()));
+    let labels: Vec<String> = deadlines.iter().map(|(l, _)| fitted(l)).collect();
+    let label_width = label_width(&labels);
+    let several_days = to - from > 24 * 3600;
+    let widest_x = clock(zone, to * 1_000_000, several_days);
     let mut svg = String::new();
     {
         let root =
-            SVGBackend::with_string(&mut svg, (WIDTH, 70 + 34 * n as u32)).into_drawing_area();
+            SVGBackend::with_string(&mut svg, (WIDTH, 86 + 34 * n as u32)).into_drawing_area();
         root.fill(&WHITE).map_err(failed)?;
+        // Room above the plot for the "now" label.
         let mut chart = ChartBuilder::on(&root)
             .margin(14)
+            .margin_top(30)
+            .margin_right(right_margin(&widest_x).max(14))
             .x_label_area_size(28)
             .y_label_area_size(label_width + 8)
             .build_cartesian_2d(from..to, 0f64..n as f64)
             .map_err(failed)?;
-        let several_days = to - from > 24 * 3600;
         let label = |s: &i64| clock(zone, s * 1_000_000, several_days);
         chart
             .configure_mesh()
-            .label_style(("sans-serif", 14))
+            .label_style(("sans-serif", AXIS_LABEL_SIZE))
             .disable_y_mesh()
             .disable_y_axis()
             .x_labels(6)
             .x_label_formatter(&label)
             .draw()
             .map_err(failed)?;
-        for (i, (name, due)) in deadlines.iter().enumerate() {
+        for (i, ((_, due), name)) in deadlines.iter().zip(&labels).enumerate() {
             let row = (n - i) as f64;
             chart
                 .draw_series([Rectangle::new(
@@ -260,10 +317,19 @@ fn timeline(
             )])
             .map_err(failed)?;
         let (x, y) = chart.backend_coord(&(at, n as f64));
+        // Centred above the line, or kept inside the drawing near an edge.
+        let half = (text_width(now_label, 12.0) / 2.0).ceil() as i32;
+        let (x, h) = if x - half < 2 {
+            (x.max(2), HPos::Left)
+        } else if x + half > WIDTH as i32 - 2 {
+            (x.min(WIDTH as i32 - 2), HPos::Right)
+        } else {
+            (x, HPos::Center)
+        };
         let above = ("sans-serif", 12)
             .into_font()
             .color(&NOW)
-            .pos(Pos::new(HPos::Center, VPos::Bottom));
+            .pos(Pos::new(h, VPos::Bottom));
         root.draw(&Text::new(now_label.to_string(), (x, y - 2), above))
             .map_err(failed)?;
         root.present().map_err(failed)?;

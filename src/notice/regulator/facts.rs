@@ -1,27 +1,30 @@
-//! What the audit knows that a report to the regulator asks: people and records per field,
-//! the pages served to others, exposures per minute, the window and the deadlines. Gathered
-//! once, in the report's language, so that the Markdown, the HTML and its charts show the
-//! same figures.
+//! What the audit and the inventory know that a report to the regulator asks: who reports,
+//! the incident's times, people and records per field, the pages served to others, the
+//! blind spots, exposures per minute, people per country and the deadlines. Gathered once,
+//! in the report's language, so that the Markdown, the HTML and its charts show the same
+//! figures.
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use polars::prelude::*;
 
-use crate::audit::{Audit, FieldReach, Summary};
-use crate::frame::names::{EXPOSURES, FIRST_EXPOSED, LAST_EXPOSED};
+use super::categories;
+use crate::audit::{Audit, FieldReach, PeopleByCountry, Summary};
+use crate::frame::names::EXPOSURES;
 use crate::frame::{cells, polars_bug};
-use crate::inventory::{AppiMark, Jurisdiction, Lang};
+use crate::inventory::{AppiMark, Controller, GdprMark, Jurisdiction, Lang};
 use crate::notice::deadline::{deadlines, Deadline};
+use crate::notice::letter::readable_route;
 
 /// One inventory field as the report shows it.
 #[derive(Debug, Clone)]
 pub struct FieldFacts {
-    pub id: String,
     /// In the report's language.
     pub label: String,
     pub category: String,
     pub direct_notice: bool,
     pub appi: Vec<AppiMark>,
+    pub gdpr: Vec<GdprMark>,
     pub reach: FieldReach,
     /// Exposures that showed this field: the field's records.
     pub records: u64,
@@ -30,41 +33,70 @@ pub struct FieldFacts {
 /// A page that was served to someone other than its owner.
 #[derive(Debug, Clone)]
 pub struct PageFacts {
-    /// Its title in the report's language, else its inventory id.
+    /// Its title in the report's language, else its route.
     pub name: String,
+    /// Its route as people read it: parameters written `…` (`/my/email/…`).
     pub route: String,
     pub exposures: u64,
     pub owners_exposed: u64,
 }
 
-/// Everything the report fills in from the data.
+/// A category of personal data (fideslang, second level) with an exposed field.
+#[derive(Debug, Clone)]
+pub struct CategoryFacts {
+    /// In the report's language.
+    pub name: String,
+    /// Its exposed fields' labels.
+    pub fields: Vec<String>,
+    /// The GDPR marks among them.
+    pub gdpr: Vec<GdprMark>,
+    /// People with any of them exposed.
+    pub people: u64,
+}
+
+/// The `incident:` block as the report shows it.
+#[derive(Debug, Clone, Default)]
+pub struct IncidentFacts {
+    pub started_at: Option<DateTime<Utc>>,
+    pub discovered_at: Option<DateTime<Utc>>,
+    pub contained_at: Option<DateTime<Utc>>,
+    /// Yes, no, or not stated.
+    pub wrongful_purpose: Option<bool>,
+    /// Who the people concerned are, in the report's language.
+    pub data_subjects: Option<String>,
+    /// Whom else it was told to (in the report's language), and when.
+    pub also_told: Vec<(String, Option<DateTime<Utc>>)>,
+}
+
+/// Everything the report fills in from the data and the inventory.
 #[derive(Debug, Clone)]
 pub struct Facts {
-    /// Who reports: the inventory's name (else its file).
-    pub organisation: String,
+    /// The inventory's name: the service concerned (empty when it has none).
+    pub service: String,
+    pub controller: Controller,
+    /// `notice.contact`: where users may ask.
     pub contact: Option<String>,
     /// When the report was prepared: time left runs to here.
     pub as_of: DateTime<Utc>,
     pub window: (Option<i64>, Option<i64>),
-    /// The first and the last exposure (microseconds since the epoch).
-    pub exposed_between: Option<(i64, i64)>,
+    /// The headline figures, blind spots and the first and last exposure included.
     pub summary: Summary,
     pub fields: Vec<FieldFacts>,
     pub pages: Vec<PageFacts>,
+    pub categories: Vec<CategoryFacts>,
     /// Exposures per minute with traffic; None when the log does not keep the minute.
     pub minutes: Option<Vec<(i64, u64)>>,
-    pub discovered_at: Option<DateTime<Utc>>,
-    pub wrongful_purpose: bool,
+    pub incident: IncidentFacts,
     /// The incident's deadlines, every jurisdiction's (`of` keeps one's).
     pub deadlines: Vec<Deadline>,
-    /// Per data category of an exposed field (inventory order): its exposed fields' labels
-    /// and the people with any of them exposed.
-    pub categories: Vec<(String, Vec<String>, u64)>,
     /// Per APPI mark: the people with a field of that mark exposed.
     pub marked_people: Vec<(AppiMark, u64)>,
-    /// The registered-fields table the figures rest on: its file, the fields it has no
-    /// column for and its empty cells (both assumed registered); None without one
-    /// (everyone is assumed to have every field).
+    /// People exposed per country of residence (None: no country on file), when the
+    /// registered table has a `country` column.
+    pub countries: Option<PeopleByCountry>,
+    /// The registered-fields table the figures rest on: its file, the labels of the fields
+    /// it has no column for, and its empty cells (both assumed registered); None without
+    /// one (everyone is assumed to have every field).
     pub registered: Option<(String, Vec<String>, usize)>,
 }
 
@@ -88,38 +120,39 @@ impl Facts {
                 Ok((mark, audit.users_exposed_any_from(users, &marked)?))
             })
             .collect::<Result<_>>()?;
-        let categories = category_people(audit, users, &fields)?;
-        let incident = inventory.incident.as_ref();
-        let deadlines = incident.map(deadlines).unwrap_or_default();
+        let categories = category_facts(audit, users, &fields, lang)?;
         let minutes = match audit.has_timeline() {
             true => Some(minutes(audit)?),
             false => None,
         };
         Ok(Facts {
-            organisation: match inventory.name.is_empty() {
-                true => inventory.source.clone(),
-                false => inventory.name.clone(),
-            },
+            service: inventory.name.clone(),
+            controller: inventory.controller.clone(),
             contact: inventory.notice.contact.clone(),
             as_of,
             window: audit.window,
-            exposed_between: exposed_between(users)?,
             registered: audit.registered.map(|r| {
-                (
-                    r.file.clone(),
-                    r.fields_without_column.clone(),
-                    r.empty_cells,
-                )
+                let labels = r
+                    .fields_without_column
+                    .iter()
+                    .filter_map(|id| inventory.field_index(id))
+                    .map(|i| inventory.field_label(lang, i).to_string())
+                    .collect();
+                (r.file.clone(), labels, r.empty_cells)
             }),
             summary,
             fields,
             categories,
             pages: page_facts(audit, lang)?,
             minutes,
-            discovered_at: incident.map(|i| i.discovered_at.with_timezone(&Utc)),
-            wrongful_purpose: incident.is_some_and(|i| i.wrongful_purpose),
-            deadlines,
+            incident: incident_facts(audit, lang),
+            deadlines: inventory
+                .incident
+                .as_ref()
+                .map(deadlines)
+                .unwrap_or_default(),
             marked_people,
+            countries: audit.people_by_country_from(users)?,
         })
     }
 
@@ -150,6 +183,30 @@ impl Facts {
     pub fn exposed_fields(&self) -> impl Iterator<Item = &FieldFacts> {
         self.fields.iter().filter(|f| f.reach.exposed() > 0)
     }
+
+    /// Records: one person's field shown to someone else in one response, summed.
+    pub fn records(&self) -> u64 {
+        self.fields.iter().map(|f| f.records).sum()
+    }
+}
+
+fn incident_facts(audit: &Audit, lang: Lang) -> IncidentFacts {
+    let Some(incident) = &audit.inventory.incident else {
+        return IncidentFacts::default();
+    };
+    let utc = |t: chrono::DateTime<chrono::FixedOffset>| t.with_timezone(&Utc);
+    IncidentFacts {
+        started_at: incident.started_at.map(utc),
+        discovered_at: Some(utc(incident.discovered_at)),
+        contained_at: incident.contained_at.map(utc),
+        wrongful_purpose: incident.wrongful_purpose,
+        data_subjects: incident.data_subjects.in_lang(lang).map(str::to_string),
+        also_told: incident
+            .also_told
+            .iter()
+            .filter_map(|t| Some((t.who.in_lang(lang)?.to_string(), t.at.map(utc))))
+            .collect(),
+    }
 }
 
 fn field_facts(audit: &Audit, users: &DataFrame, lang: Lang) -> Result<Vec<FieldFacts>> {
@@ -162,11 +219,11 @@ fn field_facts(audit: &Audit, users: &DataFrame, lang: Lang) -> Result<Vec<Field
         .enumerate()
         .map(|(i, field)| {
             Ok(FieldFacts {
-                id: field.id.clone(),
                 label: inventory.field_label(lang, i).to_string(),
                 category: field.category.clone(),
                 direct_notice: field.direct_notice,
                 appi: field.appi.clone(),
+                gdpr: field.gdpr.clone(),
                 reach: reach[i],
                 records: cells::number(&report.df, EXPOSURES, i)?,
             })
@@ -174,27 +231,41 @@ fn field_facts(audit: &Audit, users: &DataFrame, lang: Lang) -> Result<Vec<Field
         .collect()
 }
 
-/// Per category of an exposed field: its exposed fields' labels and the people with any.
-fn category_people(
+/// Per category (second level) of an exposed field, in inventory order: its exposed
+/// fields' labels, their GDPR marks and the people with any of them exposed.
+fn category_facts(
     audit: &Audit,
     users: &DataFrame,
     fields: &[FieldFacts],
-) -> Result<Vec<(String, Vec<String>, u64)>> {
-    let mut out: Vec<(String, Vec<String>, u64)> = Vec::new();
+    lang: Lang,
+) -> Result<Vec<CategoryFacts>> {
+    let mut groups: Vec<String> = Vec::new();
     for f in fields.iter().filter(|f| f.reach.exposed() > 0) {
-        if out.iter().any(|(c, _, _)| *c == f.category) {
-            continue;
+        let group = categories::group(&f.category);
+        if !groups.contains(&group) {
+            groups.push(group);
         }
-        let same: Vec<usize> = (0..fields.len())
-            .filter(|&i| fields[i].category == f.category && fields[i].reach.exposed() > 0)
-            .collect();
-        out.push((
-            f.category.clone(),
-            same.iter().map(|&i| fields[i].label.clone()).collect(),
-            audit.users_exposed_any_from(users, &same)?,
-        ));
     }
-    Ok(out)
+    groups
+        .into_iter()
+        .map(|group| {
+            let same: Vec<usize> = (0..fields.len())
+                .filter(|&i| {
+                    categories::group(&fields[i].category) == group && fields[i].reach.exposed() > 0
+                })
+                .collect();
+            let mut gdpr: Vec<GdprMark> =
+                same.iter().flat_map(|&i| fields[i].gdpr.clone()).collect();
+            gdpr.sort();
+            gdpr.dedup();
+            Ok(CategoryFacts {
+                name: categories::name(&group, lang),
+                fields: same.iter().map(|&i| fields[i].label.clone()).collect(),
+                gdpr,
+                people: audit.users_exposed_any_from(users, &same)?,
+            })
+        })
+        .collect()
 }
 
 fn page_facts(audit: &Audit, lang: Lang) -> Result<Vec<PageFacts>> {
@@ -205,12 +276,13 @@ fn page_facts(audit: &Audit, lang: Lang) -> Result<Vec<PageFacts>> {
         if exposures == 0 {
             continue;
         }
+        let route = readable_route(&page.route_text);
         pages.push(PageFacts {
             name: page
                 .title
                 .in_lang(lang)
-                .map_or_else(|| page.id.clone(), str::to_string),
-            route: page.route.to_string(),
+                .map_or_else(|| route.clone(), str::to_string),
+            route,
             exposures,
             owners_exposed: cells::number(&report.df, "owners_exposed", i)?,
         });
@@ -229,32 +301,4 @@ fn minutes(audit: &Audit) -> Result<Vec<(i64, u64)>> {
             ))
         })
         .collect()
-}
-
-/// The earliest first exposure and the latest last one over the users frame.
-fn exposed_between(users: &DataFrame) -> Result<Option<(i64, i64)>> {
-    if users.height() == 0 {
-        return Ok(None);
-    }
-    let df = users
-        .clone()
-        .lazy()
-        .select([
-            col(FIRST_EXPOSED)
-                .min()
-                .cast(DataType::Int64)
-                .alias("first"),
-            col(LAST_EXPOSED).max().cast(DataType::Int64).alias("last"),
-        ])
-        .collect()
-        .map_err(polars_bug)?;
-    let get = |name: &str| -> Result<Option<i64>> {
-        Ok(df
-            .column(name)
-            .map_err(polars_bug)?
-            .i64()
-            .map_err(polars_bug)?
-            .get(0))
-    };
-    Ok(get("first")?.zip(get("last")?))
 }

@@ -1,45 +1,85 @@
-//! The parts both reports share: the preface, the deadlines, the pages and fields tables,
-//! the people counts and the charts, in the report's language.
+//! The frame both reports share: the preface, who reports, the deadlines, the items still
+//! to complete, whom else the incident was told to, and the annex of exposures per minute,
+//! in the report's language.
 
-use super::facts::{Facts, FieldFacts};
-use super::{count, Block, Chart, Text};
+use super::facts::Facts;
+use super::text::{count, Text};
+use super::{Block, Chart, Section};
+use crate::inventory::ControllerLine;
 use crate::notice::deadline::Due;
 
-/// Who reports, when the report was prepared, over which window, and how to read it.
-pub(super) fn preface(facts: &Facts, t: &Text, law: String) -> Vec<(String, String)> {
+/// Who reports, when, what stage the report is, over which window, and how to read it.
+pub(super) fn preface(
+    facts: &Facts,
+    t: &Text,
+    law: String,
+    stage: String,
+) -> Vec<(String, String)> {
     let bound =
-        |b: Option<i64>| b.map_or_else(|| t.pick("(every row)", "（全行）"), |m| t.micros(m));
-    vec![
-        (t.pick("Reported by", "報告者"), facts.organisation.clone()),
+        |b: Option<i64>| b.map_or_else(|| t.pick("(every row)", "（全期間）"), |m| t.micros(m));
+    let mut out = Vec::new();
+    if !facts.service.is_empty() {
+        out.push((t.pick("Service", "対象サービス"), facts.service.clone()));
+    }
+    out.extend([
+        (t.pick("Stage", "報告の区分"), stage),
         (t.pick("Prepared", "作成日時"), t.time(facts.as_of)),
         (t.pick("Law", "根拠"), law),
         (
-            t.pick("Log window", "ログの対象期間"),
+            t.pick("Log window examined", "調査に用いたログの期間"),
             format!("{} – {}", bound(facts.window.0), bound(facts.window.1)),
         ),
         (
             t.pick("How to read", "記載について"),
             t.pick(
-                "figures are computed by pii-audit from the exposure log; items marked TO COMPLETE are for the officer",
-                "数値は pii-audit が閲覧ログから算出したもの。「要記入」の項目は担当者が記入する",
+                "figures are counted from the web service's access log over the window above; what only the business knows is marked TO COMPLETE",
+                "数値は、上記期間のウェブサービスのアクセス記録（ログ）から集計した。事業者のみが把握している事項は「要記入」とした",
             ),
         ),
-    ]
+    ]);
+    out
 }
 
-/// The deadline table (duty, due, time left at `as_of`, rule) and its chart; a blank
-/// saying what is missing without an `incident:` block naming the jurisdiction.
-pub(super) fn deadlines(facts: &Facts, t: &Text) -> Vec<Block> {
-    let Some(discovered) = facts.discovered_at else {
+/// One line of the `controller:` block as a report asks it: the line, its label, and what
+/// to write when it is missing, in English and Japanese.
+pub(super) struct Asked {
+    pub line: ControllerLine,
+    pub label: (&'static str, &'static str),
+    pub blank: (&'static str, &'static str),
+}
+
+/// Who reports: the lines given, then a blank for each line missing.
+pub(super) fn reporter(facts: &Facts, t: &Text, asked: &[Asked]) -> Vec<Block> {
+    let mut given = Vec::new();
+    let mut blanks = Vec::new();
+    for a in asked {
+        match facts.controller.get(a.line).and_then(|l| t.localised(l)) {
+            Some(text) => given.push((t.pick(a.label.0, a.label.1), text)),
+            None => blanks.push(Block::Blank(t.pick(a.blank.0, a.blank.1))),
+        }
+    }
+    let mut out = Vec::new();
+    if !given.is_empty() {
+        out.push(Block::Facts(given));
+    }
+    out.extend(blanks);
+    out
+}
+
+/// The deadline table (duty, due, time left at `as_of`, rule) and its chart, after the
+/// time of becoming aware (`aware`: its label); a blank saying what is missing without an
+/// `incident:` block naming the jurisdiction.
+pub(super) fn deadlines(facts: &Facts, t: &Text, aware: (&str, &str)) -> Vec<Block> {
+    let Some(discovered) = facts.incident.discovered_at else {
         return vec![Block::Blank(t.pick(
-            "when the incident was discovered: the inventory has no incident: block (incident.discovered_at), so no deadline is computed",
-            "事態を知った日時：インベントリに incident: ブロック（incident.discovered_at）がないため期限を算出できない",
+            "when the business became aware of the incident: the inventory does not say (incident.discovered_at), so no deadline is computed",
+            "事態を知った日時：記載がないため、報告期限を算出していない",
         ))];
     };
     if facts.deadlines.is_empty() {
         return vec![Block::Blank(t.pick(
-            "whether this law applies: incident.jurisdictions does not name it, so no deadline is computed",
-            "適用の有無：incident.jurisdictions に含まれていないため期限を算出していない",
+            "whether this law applies: the inventory's incident.jurisdictions does not name it, so no deadline is computed",
+            "この法令の適用の有無：適用法令として記載されていないため、期限を算出していない",
         ))];
     }
     let rows = facts
@@ -68,10 +108,7 @@ pub(super) fn deadlines(facts: &Facts, t: &Text) -> Vec<Block> {
         })
         .collect();
     vec![
-        Block::Facts(vec![(
-            t.pick("Discovered", "事態を知った日時"),
-            t.time(discovered),
-        )]),
+        Block::Facts(vec![(t.pick(aware.0, aware.1), t.time(discovered))]),
         Block::Table {
             header: t.picks(&[
                 ("Duty", "義務"),
@@ -92,232 +129,89 @@ pub(super) fn deadlines(facts: &Facts, t: &Text) -> Vec<Block> {
     ]
 }
 
-/// The pages served to someone other than their owner.
-pub(super) fn pages(facts: &Facts, t: &Text) -> Block {
-    Block::Table {
-        header: t.picks(&[
-            ("Page", "ページ"),
-            ("Route", "URL"),
-            ("Shown to others", "他人への表示"),
-            ("People whose page it was", "表示された本人"),
-        ]),
-        rows: facts
-            .pages
-            .iter()
-            .map(|p| {
-                vec![
-                    p.name.clone(),
-                    p.route.clone(),
-                    count(p.exposures),
-                    count(p.owners_exposed),
-                ]
-            })
-            .collect(),
-    }
-}
-
-/// The window's figures: first and last exposure, how many responses showed data.
-pub(super) fn exposure_facts(facts: &Facts, t: &Text) -> Block {
+/// Whom else the incident was reported or told to (the police, another authority), from
+/// the inventory, and a blank for the rest.
+pub(super) fn also_told(facts: &Facts, t: &Text) -> Vec<Block> {
     let mut out = Vec::new();
-    if let Some((first, last)) = facts.exposed_between {
-        out.push((t.pick("First exposure", "最初の表示"), t.micros(first)));
-        out.push((t.pick("Last exposure", "最後の表示"), t.micros(last)));
+    if !facts.incident.also_told.is_empty() {
+        out.push(Block::Table {
+            header: t.picks(&[("Told", "報告・連絡先"), ("When", "日時")]),
+            rows: facts
+                .incident
+                .also_told
+                .iter()
+                .map(|(who, at)| {
+                    vec![
+                        who.clone(),
+                        at.map_or_else(|| t.pick("not stated", "記載なし"), |at| t.time(at)),
+                    ]
+                })
+                .collect(),
+        });
     }
-    out.push((
-        t.pick(
-            "Responses that showed a person's data to someone else",
-            "本人以外に個人データを表示した応答",
-        ),
-        count(facts.summary.exposures),
-    ));
-    if let Some((possible, _)) = facts.summary.possible {
-        out.push((
-            t.pick(
-                "of which possible (the CDN's clock cannot tell whose page)",
-                "うち可能性のみ（CDNの時刻精度では誰のページか特定できない）",
-            ),
-            count(possible),
-        ));
-    }
-    Block::Facts(out)
+    out.push(Block::Blank(t.pick(
+        "whom else the incident was reported or told to (the police, other authorities, card companies), when, and what they said, where not listed above",
+        "上記のほかに報告・相談した先（警察、他の行政機関、カード会社等）、その日時と内容",
+    )));
+    out
 }
 
-/// Exposures per minute, when the log keeps the minute.
-pub(super) fn minutes_chart(facts: &Facts, t: &Text) -> Option<Block> {
-    let minutes = facts.minutes.clone()?;
-    let first = minutes.first()?.0;
-    let last = minutes.last()?.0 + 60_000_000;
-    let span = (
-        facts.window.0.unwrap_or(first).min(first),
-        facts.window.1.unwrap_or(last).max(last),
-    );
-    Some(Block::Chart(Chart::ExposuresPerMinute {
-        title: t.pick("Exposures per minute", "1分ごとの表示件数"),
-        minutes,
-        span,
-        zone: t.zone,
-    }))
-}
-
-/// The exposed fields: label, category, marks, people and records.
-pub(super) fn fields_table(facts: &Facts, t: &Text, marks: bool) -> Block {
-    let mut header = vec![
-        t.pick("Field", "項目"),
-        t.pick("Category (fideslang)", "分類（fideslang）"),
-    ];
-    if marks {
-        header.push(t.pick("APPI mark", "規則第7条の区分"));
-    }
-    header.extend([
-        t.pick("People", "人数"),
-        t.pick("Records (responses)", "件数（応答）"),
-    ]);
-    let rows = facts
-        .exposed_fields()
-        .map(|f| {
-            let mut row = vec![f.label.clone(), f.category.clone()];
-            if marks {
-                row.push(mark_text(f));
-            }
-            row.extend([count(f.reach.exposed()), count(f.records)]);
-            row
-        })
-        .collect();
-    Block::Table { header, rows }
-}
-
-/// "financial_damage (ii)", or a dash for an unmarked field.
-fn mark_text(f: &FieldFacts) -> String {
-    if f.appi.is_empty() {
-        return "–".to_string();
-    }
-    f.appi
+/// The chart's figures: exposures per minute with any, as an annex at the end.
+pub(super) fn minutes_annex(facts: &Facts, t: &Text, chart_item: (&str, &str)) -> Option<Section> {
+    let minutes = facts.minutes.as_ref()?;
+    let rows: Vec<Vec<String>> = minutes
         .iter()
-        .map(|m| format!("{} {}", m.name(), m.rule()))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// People per exposed field, by tier.
-pub(super) fn fields_chart(facts: &Facts, t: &Text) -> Block {
-    Block::Chart(Chart::PeopleByField {
-        title: t.pick(
-            "People exposed per field, by tier",
-            "項目ごとの人数（通知区分別）",
+        .filter(|(_, n)| *n > 0)
+        .map(|(m, n)| vec![t.micros(*m), count(*n)])
+        .collect();
+    if rows.is_empty() {
+        return None;
+    }
+    Some(Section {
+        heading: t.pick("Annex: exposures per minute", "別紙：1分ごとの延べ表示回数"),
+        source: t.pick(
+            &format!("the figures of the chart in {}", chart_item.0),
+            &format!("{}の図の数値", chart_item.1),
         ),
-        series: [
-            t.pick("direct tier", "direct（直接通知）"),
-            t.pick("notice tier", "notice（通知）"),
-            t.pick("viewable only", "閲覧可能のみ"),
-        ],
-        fields: facts
-            .exposed_fields()
-            .map(|f| (f.label.clone(), f.reach))
-            .collect(),
+        blocks: vec![Block::Table {
+            header: t.picks(&[
+                ("Minute from", "時刻（1分間）"),
+                (
+                    "Times someone's data was shown to someone else",
+                    "本人以外への延べ表示回数",
+                ),
+            ]),
+            rows,
+        }],
     })
 }
 
-/// How many people: exposed (confirmed, possibly), by tier, and those not counted.
-pub(super) fn people(facts: &Facts, t: &Text) -> Block {
-    let s = &facts.summary;
-    let mut out = vec![(
-        t.pick(
-            "People whose data someone else saw",
-            "個人データが本人以外に表示された人数",
-        ),
-        count(facts.people_exposed()),
-    )];
-    if let Some(only) = facts.people_only_possibly() {
-        out.push((
-            t.pick("of which confirmed", "うち確定"),
-            count(facts.people_confirmed()),
-        ));
-        out.push((
-            t.pick(
-                "of which only possibly (ambiguous CDN responses)",
-                "うち可能性のみ（CDN応答の帰属が曖昧）",
-            ),
-            count(only),
-        ));
+/// Every blank of `sections`, as (where, what): the list a final report starts with.
+pub(super) fn still_to_complete(sections: &[Section], t: &Text) -> Option<Section> {
+    let rows: Vec<Vec<String>> = sections
+        .iter()
+        .flat_map(|s| {
+            s.blocks.iter().filter_map(move |b| match b {
+                Block::Blank(what) => Some(vec![s.heading.clone(), what.clone()]),
+                _ => None,
+            })
+        })
+        .collect();
+    if rows.is_empty() {
+        return None;
     }
-    out.extend([
-        (
-            t.pick(
-                "with a directly identifying field seen (direct tier)",
-                "直接識別できる項目が表示された人数（direct）",
-            ),
-            count(s.users_direct_tier),
+    Some(Section {
+        heading: t.pick(
+            &format!("Still to complete before filing: {}", rows.len()),
+            &format!("提出前に記入が必要な事項：{}件", rows.len()),
         ),
-        (
-            t.pick(
-                "with other fields seen (notice tier)",
-                "その他の項目が表示された人数（notice）",
-            ),
-            count(s.users_notice_tier),
+        source: t.pick(
+            "every item the report asks, with what the business must still fill in",
+            "報告事項のうち、事業者が記入する必要があるもの",
         ),
-        (
-            t.pick(
-                "whose pages were served in the window but seen by no one else (not counted)",
-                "対象期間にページが配信されたが本人以外には表示されていない人数（計上しない）",
-            ),
-            count(s.users_potential_tier),
-        ),
-    ]);
-    Block::Facts(out)
-}
-
-/// The assumptions behind the figures (the registered-fields table) and the method.
-pub(super) fn assumptions(facts: &Facts, t: &Text) -> Block {
-    let mut out = match &facts.registered {
-        None => vec![(
-            t.pick("Assumption", "前提"),
-            t.pick(
-                "no registered-fields table: everyone is assumed to have every field",
-                "登録項目表がないため、全員が全項目を登録しているとみなした",
-            ),
-        )],
-        Some((file, without_column, empty)) => vec![
-            (
-                t.pick("Registered-fields table", "登録項目表"),
-                file.clone(),
-            ),
-            (
-                t.pick(
-                    "People absent from it (assumed to have every field)",
-                    "登録項目表にない人数（全項目を登録とみなす）",
-                ),
-                count(facts.summary.users_assumed_registered),
-            ),
-            (
-                t.pick(
-                    "Fields it has no column for (assumed registered)",
-                    "列のない項目（登録とみなす）",
-                ),
-                match without_column.is_empty() {
-                    true => t.pick("none", "なし"),
-                    false => list(without_column, t),
-                },
-            ),
-            (
-                t.pick(
-                    "Empty cells (assumed registered)",
-                    "空欄の数（登録とみなす）",
-                ),
-                count(*empty as u64),
-            ),
-        ],
-    };
-    out.push((
-        t.pick("Method", "算出方法"),
-        t.pick(
-            "every response in the window that showed a page with a person's registered fields to someone other than that person (pii-audit's README, \"Report to the regulator\")",
-            "対象期間に、本人が登録した項目を含むページを本人以外に表示した応答をすべて数えた（pii-audit README「Report to the regulator」）",
-        ),
-    ));
-    Block::Facts(out)
-}
-
-/// A comma-separated list in the report's language.
-pub(super) fn list(items: &[String], t: &Text) -> String {
-    items.join(&t.pick(", ", "、"))
+        blocks: vec![Block::Table {
+            header: t.picks(&[("Item", "項目"), ("To complete", "記入が必要な事項")]),
+            rows,
+        }],
+    })
 }

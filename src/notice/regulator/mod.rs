@@ -1,26 +1,46 @@
 //! The report to the regulator: the items the authority's form asks, in its order and with
-//! their articles, filled in from the audit where the data knows them and left as marked
-//! blanks where only the officer does (`appi`, `gdpr`); whether a report is required, with
-//! the evidence; written as Markdown or as one self-contained HTML page with charts
-//! (`render`, `chart`). README "Report to the regulator" lists the sources.
+//! their articles, filled in from the audit and the inventory where they know them and
+//! left as marked blanks where only the business does (`appi`, `triggers`, `gdpr`);
+//! whether a report is required, with the evidence; at the stage asked (a final report
+//! opens with what is still to complete); written as Markdown or as one self-contained
+//! HTML page with charts (`render`, `chart`). README "Report to the regulator" lists the
+//! sources.
 
 mod appi;
+mod categories;
 pub mod chart;
 mod facts;
+mod figures;
 mod gdpr;
 mod items;
+mod member_states;
 mod render;
+mod text;
+mod triggers;
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, Utc};
 use polars::prelude::DataFrame;
 
 use crate::audit::{Audit, FieldReach};
 use crate::exposure::Zone;
 use crate::inventory::{Jurisdiction, Lang};
+pub use appi::{people_verdict, PeopleVerdict, PEOPLE_THRESHOLD};
 pub use facts::Facts;
+use text::Text;
+pub(crate) use text::{count, persons};
+
+/// Which report of the incident this is: the APPI's preliminary (速報) or final (確報)
+/// report; under the GDPR, the initial notification (information to follow, Art. 33(4))
+/// or a follow-up one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Stage {
+    #[default]
+    Preliminary,
+    Final,
+}
 
 /// The two ways a report is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,29 +150,56 @@ impl Chart {
     }
 }
 
-/// The report for `jurisdiction` in `lang`, time left counted to `as_of`.
-pub fn document(
-    audit: &Audit,
-    users: &DataFrame,
-    jurisdiction: Jurisdiction,
-    lang: Lang,
-    as_of: DateTime<Utc>,
-) -> Result<Document> {
-    let facts = Facts::gather(audit, users, lang, as_of)?;
-    Ok(document_of(audit, &facts, jurisdiction, lang))
+/// What a report is asked for: the law, the language, the stage, and the time its time
+/// left is counted to.
+#[derive(Debug, Clone, Copy)]
+pub struct Asked {
+    pub jurisdiction: Jurisdiction,
+    pub lang: Lang,
+    pub stage: Stage,
+    pub as_of: DateTime<Utc>,
+}
+
+/// The report `asked` for.
+pub fn document(audit: &Audit, users: &DataFrame, asked: Asked) -> Result<Document> {
+    let facts = Facts::gather(audit, users, asked.lang, asked.as_of)?;
+    Ok(document_of(
+        audit,
+        &facts,
+        asked.jurisdiction,
+        asked.lang,
+        asked.stage,
+    ))
 }
 
 /// The report for `jurisdiction` from facts gathered in `lang`.
-fn document_of(audit: &Audit, facts: &Facts, jurisdiction: Jurisdiction, lang: Lang) -> Document {
+fn document_of(
+    audit: &Audit,
+    facts: &Facts,
+    jurisdiction: Jurisdiction,
+    lang: Lang,
+    stage: Stage,
+) -> Document {
     let t = Text {
         lang,
         zone: audit.zone,
+        law: jurisdiction,
     };
     let facts = facts.of(jurisdiction);
     match jurisdiction {
-        Jurisdiction::Appi => appi::document(&facts, &t),
-        Jurisdiction::Gdpr => gdpr::document(&facts, &t),
+        Jurisdiction::Appi => appi::document(&facts, &t, stage),
+        Jurisdiction::Gdpr => gdpr::document(&facts, &t, stage),
     }
+}
+
+/// `doc` as `stage` asks: a final report opens with every item still to complete.
+fn with_stage(mut doc: Document, stage: Stage, t: &Text) -> Document {
+    if stage == Stage::Final {
+        if let Some(list) = items::still_to_complete(&doc.sections, t) {
+            doc.sections.insert(0, list);
+        }
+    }
+    doc
 }
 
 /// The report as text in `style`.
@@ -164,7 +211,8 @@ pub fn render(document: &Document, style: Style) -> Result<String> {
 }
 
 /// `regulator-<jurisdiction>.md` and `.html` (file name, text) for each jurisdiction of the
-/// inventory's `incident:` block (none without one), rendered before anything is written.
+/// inventory's `incident:` block (none without one), at the first stage (the preliminary
+/// report, the initial notification), rendered before anything is written.
 pub fn files(
     audit: &Audit,
     users: &DataFrame,
@@ -183,7 +231,7 @@ pub fn files(
     let facts = Facts::gather(audit, users, lang, as_of)?;
     let mut out = Vec::new();
     for jurisdiction in jurisdictions {
-        let doc = document_of(audit, &facts, jurisdiction, lang);
+        let doc = document_of(audit, &facts, jurisdiction, lang, Stage::Preliminary);
         for style in [Style::Markdown, Style::Html] {
             out.push((file_name(jurisdiction, style), render(&doc, style)?));
         }
@@ -206,46 +254,4 @@ pub fn write_files(dir: &Path, files: &[(String, String)]) -> Result<Vec<PathBuf
             Ok(path)
         })
         .collect()
-}
-
-/// Words in the report's language, and times in the audit's zone.
-struct Text {
-    lang: Lang,
-    zone: Zone,
-}
-
-impl Text {
-    /// `en` or `ja`, by the report's language.
-    fn pick(&self, en: &str, ja: &str) -> String {
-        match self.lang {
-            Lang::En => en.to_string(),
-            Lang::Ja => ja.to_string(),
-        }
-    }
-
-    /// Each (en, ja) pair in the report's language: a table's header.
-    fn picks(&self, pairs: &[(&str, &str)]) -> Vec<String> {
-        pairs.iter().map(|(en, ja)| self.pick(en, ja)).collect()
-    }
-
-    fn time(&self, t: DateTime<Utc>) -> String {
-        self.zone.format(t.trunc_subsecs(0))
-    }
-
-    fn micros(&self, m: i64) -> String {
-        self.zone.format_micros(m)
-    }
-}
-
-/// 9,094
-fn count(n: u64) -> String {
-    indicatif::HumanCount(n).to_string()
-}
-
-/// "1 person", "9,094 people" (English texts only).
-fn persons(n: u64) -> String {
-    match n {
-        1 => "1 person".to_string(),
-        n => format!("{} people", count(n)),
-    }
 }

@@ -10,6 +10,8 @@ use ratatui::Frame;
 use super::{alarm_style, tier_style};
 use crate::audit::Tier;
 use crate::frame::names::EXPOSURES;
+use crate::inventory::Jurisdiction;
+use crate::notice::alerts::{self, Alert};
 use crate::tui::data::AuditData;
 use crate::tui::model::Model;
 
@@ -35,6 +37,21 @@ fn headline(data: &AuditData) -> Vec<(&'static str, u64)> {
     figures
 }
 
+/// The lines of `figure`'s warning (README "Report to the regulator"): blind spots go under
+/// the headline figures, the window's edges beside the window.
+fn alert_lines(data: &AuditData, figure: &str) -> Vec<Line<'static>> {
+    let appi = data
+        .deadlines
+        .iter()
+        .any(|d| d.jurisdiction == Jurisdiction::Appi);
+    alerts::alerts(&data.summary, &data.zone, appi)
+        .into_iter()
+        .filter(|a: &Alert| a.figure == figure)
+        .flat_map(|a| a.short)
+        .map(|line| Line::styled(format!(" ! {line}"), Style::new().fg(Color::Yellow).bold()))
+        .collect()
+}
+
 pub(super) fn draw_overview(data: &AuditData, model: &Model, frame: &mut Frame, area: Rect) {
     let note_lines = (data.assumptions.len() + data.warnings.len()) as u16
         + 2
@@ -44,8 +61,10 @@ pub(super) fn draw_overview(data: &AuditData, model: &Model, frame: &mut Frame, 
         0 => 0,
         n => n as u16 + 2,
     };
+    let figure_lines = headline(data).len() + alert_lines(data, alerts::BLIND_SPOTS).len();
+    let side_lines = 6 + alert_lines(data, alerts::WINDOW_EDGE).len();
     let [top, deadlines, chart, notes] = Layout::vertical([
-        Constraint::Length(headline(data).len() as u16 + 2),
+        Constraint::Length(figure_lines.max(side_lines) as u16 + 2),
         Constraint::Length(deadline_lines),
         Constraint::Min(if deadline_lines == 0 { 5 } else { 0 }),
         Constraint::Length(note_lines.min(8)),
@@ -66,7 +85,7 @@ fn draw_figures(data: &AuditData, frame: &mut Frame, area: Rect) {
         .map(|(_, v)| v.to_string().len())
         .max()
         .unwrap_or(1);
-    let lines: Vec<Line> = headline(data)
+    let mut lines: Vec<Line> = headline(data)
         .into_iter()
         .map(|(label, value)| {
             Line::from(vec![
@@ -75,6 +94,7 @@ fn draw_figures(data: &AuditData, frame: &mut Frame, area: Rect) {
             ])
         })
         .collect();
+    lines.extend(alert_lines(data, alerts::BLIND_SPOTS));
     frame.render_widget(
         Paragraph::new(lines).block(Block::bordered().title(" headline figures ")),
         area,
@@ -83,7 +103,7 @@ fn draw_figures(data: &AuditData, frame: &mut Frame, area: Rect) {
 
 fn draw_tiers_and_window(data: &AuditData, frame: &mut Frame, area: Rect) {
     let s = &data.summary;
-    let side_lines = vec![
+    let mut side_lines = vec![
         Line::from(vec![
             Span::styled("direct ", tier_style(Tier::Direct)),
             Span::raw(s.users_direct_tier.to_string()),
@@ -102,6 +122,7 @@ fn draw_tiers_and_window(data: &AuditData, frame: &mut Frame, area: Rect) {
         )),
         Line::from(format!("unmapped rows {}", s.rows_unmapped)),
     ];
+    side_lines.extend(alert_lines(data, alerts::WINDOW_EDGE));
     frame.render_widget(
         Paragraph::new(side_lines).block(Block::bordered().title(" tiers · window ")),
         area,
