@@ -269,7 +269,7 @@ fn bad_cdn_logs_name_file_column_and_row() {
         ),
         &[
             "cdn.csv:3: row 2: cache_status",
-            "\"EXPIRED\"",
+            "shaped `AAAAAAA`",
             "--origin-status",
         ],
     );

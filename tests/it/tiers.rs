@@ -584,7 +584,7 @@ fn cloudflare_refusals_name_file_line_and_field() {
             "source.json",
             &with(&[("ClientRequestSource", "\"teleport\"")]),
         ),
-        &["source.json:1: ClientRequestSource: \"teleport\" is not a documented ClientRequestSource value"],
+        &["source.json:1: ClientRequestSource: a value shaped `aaaaaaaa` is not a documented ClientRequestSource value"],
     );
     bad(
         derive_bad("tier.json", &with(&[("CacheTieredFill", "\"maybe\"")])),
@@ -757,7 +757,7 @@ fn nginx_json_escaping_durations_and_standard_variables() {
             .arg(dir.path().join("x.csv"))
             .args(args)
             .assert(),
-        &["slow.json:1: $request_time: the duration \"soon\" is not a number"],
+        &["slow.json:1: $request_time: the duration, shaped `aaaa`, is not a number"],
     );
 }
 

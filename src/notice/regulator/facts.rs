@@ -10,8 +10,8 @@ use polars::prelude::*;
 
 use super::categories;
 use crate::audit::{Audit, FieldReach, PeopleByCountry, Summary};
+use crate::frame::cells;
 use crate::frame::names::EXPOSURES;
-use crate::frame::{cells, polars_bug};
 use crate::inventory::{AppiMark, Controller, GdprMark, Jurisdiction, Lang};
 use crate::notice::deadline::{deadlines, Deadline};
 use crate::notice::letter::readable_route;
