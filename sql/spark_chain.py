@@ -46,6 +46,8 @@ def main():
     raw = spark.read.parquet(a.raw)
     if "cache_node" not in raw.columns:
         raw = raw.withColumn("cache_node", F.lit(None).cast("string"))
+    if "method" not in raw.columns:
+        raw = raw.withColumn("method", F.lit(None).cast("string"))
     raw.withColumn("seq", F.monotonically_increasing_id()).createOrReplaceTempView("raw_cdn_log")
     derive = open(os.path.join(SQL, "derive_owners.sql")).read()
     derived_dir = os.path.join(a.out, "derived")

@@ -24,7 +24,8 @@ trap 'rm -rf "$scratch"' EXIT
 script=$scratch/chain.sql
 {
   echo "CREATE TEMPORARY VIEW raw_cdn_log AS SELECT ts, path, viewer_id, cache_status,"
-  echo "  $node AS cache_node, monotonically_increasing_id() AS seq FROM parquet.\`$raw\`;"
+  echo "  $node AS cache_node, CAST(NULL AS STRING) AS method,"
+  echo "  monotonically_increasing_id() AS seq FROM parquet.\`$raw\`;"
   echo "INSERT OVERWRITE DIRECTORY '$out/derived' USING parquet"
   body derive_owners.sql
   echo ";"

@@ -91,7 +91,7 @@ fn ties_log(dir: &Path) -> PathBuf {
             .timestamp_micros()
     };
     #[rustfmt::skip]
-    let rows: [(&str, &str, Option<&str>, &str, &str); 14] = [
+    let rows: [(&str, &str, Option<&str>, &str, &str); 17] = [
         // Two origins at one instant and a hit at it: the later origin in the log wins.
         ("00.000", "/my/", Some("a"), "MISS", "NRT"),
         ("00.000", "/my/", Some("b"), "MISS", "NRT"),
@@ -110,7 +110,18 @@ fn ties_log(dir: &Path) -> PathBuf {
         ("04.000", "/other/", Some("k"), "MISS", "NRT"),
         ("04.000", "/other/", Some(""), "MISS", "NRT"),
         ("04.001", "/other/", Some("l"), "REVALIDATED", "NRT"),
+        // A POST went to the origin and filled nothing: o's hit is m's page.
+        ("05.000", "/post/", Some("m"), "MISS", "NRT"),
+        ("05.100", "/post/", Some("n"), "MISS", "NRT"),
+        ("05.200", "/post/", Some("o"), "HIT", "NRT"),
     ];
+    let methods: Vec<Option<&str>> = (0..rows.len())
+        .map(|i| match i {
+            15 => Some("POST"),
+            0 => Some("GET"),
+            _ => None,
+        })
+        .collect();
     let mut df = DataFrame::new(
         rows.len(),
         vec![
@@ -133,6 +144,7 @@ fn ties_log(dir: &Path) -> PathBuf {
                 "cache_node".into(),
                 rows.iter().map(|r| r.4).collect::<Vec<_>>(),
             ),
+            Column::new("method".into(), methods),
         ],
     )
     .unwrap();
@@ -165,7 +177,7 @@ fn spark_and_duckdb_derive_as_the_binary_does() {
     // owns nothing, so f gets nobody's page; g gets nothing (KIX has had no origin yet); i
     // gets h's; j gets nobody's (NRT's latest origin for /my/ is the unidentified one);
     // the empty viewer's origin owns nothing, and l gets that page (the later of the two
-    // origins at 04.000).
+    // origins at 04.000); n's POST is n's own page, and o gets m's.
     let owners: Vec<Option<String>> = read(&binary)
         .column("owner_id")
         .unwrap()
@@ -191,7 +203,10 @@ fn spark_and_duckdb_derive_as_the_binary_does() {
             None,
             some("k"),
             None,
-            None
+            None,
+            some("m"),
+            some("n"),
+            some("m")
         ]
     );
     let chain = d.join("spark");
@@ -222,6 +237,76 @@ c.sql(f"COPY ({open(sql).read()}) TO '{out}' (FORMAT parquet)")
         duck.as_os_str(),
     ]);
     assert_eq!(comparable(&read(&duck)), expected, "DuckDB");
+}
+
+/// The SQL refuses what the binary refuses: a cache status in neither list, an empty path.
+/// It stops on a cast that cannot succeed, its text naming the reason and the row.
+#[test]
+fn the_sql_refuses_what_the_binary_refuses() {
+    if !spark_present() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let script = r#"
+import sys, duckdb
+from pyspark.sql import SparkSession
+sql = open(sys.argv[1]).read()
+rows = [("/my/", "MISS"), ("/my/", "WARM")] if sys.argv[2] == "status" else [("/my/", "MISS"), ("", "HIT")]
+c = duckdb.connect()
+c.sql("CREATE TABLE raw_cdn_log (ts TIMESTAMP, path VARCHAR, viewer_id VARCHAR, cache_status VARCHAR, cache_node VARCHAR, seq BIGINT, method VARCHAR)")
+for i, (path, status) in enumerate(rows):
+    c.execute("INSERT INTO raw_cdn_log VALUES (TIMESTAMP '2017-06-22 01:00:00', ?, 'a', ?, NULL, ?, NULL)", [path, status, i])
+try:
+    c.sql(sql).fetchall()
+    print("duckdb: no error")
+except Exception as e:
+    print("duckdb:", str(e).splitlines()[0])
+spark = SparkSession.builder.master("local[1]").config("spark.ui.enabled", "false").getOrCreate()
+spark.createDataFrame([("2017-06-22 01:00:00", p, "a", s, None, i, None) for i, (p, s) in enumerate(rows)],
+    "ts string, path string, viewer_id string, cache_status string, cache_node string, seq long, method string"
+).selectExpr("CAST(ts AS TIMESTAMP) AS ts", "path", "viewer_id", "cache_status", "cache_node", "seq", "method").createOrReplaceTempView("raw_cdn_log")
+try:
+    spark.sql(sql).collect()
+    print("spark: no error")
+except Exception as e:
+    print("spark:", " ".join(str(e).split())[:400])
+spark.stop()
+"#;
+    for (case, why) in [
+        (
+            "status",
+            "pii-audit: a cache_status neither of origin nor cached at seq 1",
+        ),
+        ("path", "pii-audit: an empty path at seq 1"),
+    ] {
+        let out = Std::new(python())
+            .args(["-c", script])
+            .arg(sql_dir().join("derive_owners.sql"))
+            .arg(case)
+            .current_dir(dir.path())
+            .output()
+            .expect("python runs");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let lines: Vec<&str> = text.lines().filter(|l| l.contains(": ")).collect();
+        let duck = lines
+            .iter()
+            .find(|l| l.starts_with("duckdb:"))
+            .unwrap_or(&"");
+        let spark = lines
+            .iter()
+            .find(|l| l.starts_with("spark:"))
+            .unwrap_or(&"");
+        assert!(
+            duck.contains(why),
+            "{case}: {text}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            spark.contains(why),
+            "{case}: {text}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }
 
 #[test]
