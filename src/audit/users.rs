@@ -398,13 +398,26 @@ impl Audit<'_> {
 
     /// One user's pages that disclosed something: `page_id`, `requests` (disclosing rows),
     /// `exposures`, `distinct_viewers`, `first_exposed`, `last_exposed`, and the field lists
-    /// `exposed_fields` / `disclosed_fields`; pages with exposures first. With a relations
+    /// `exposed_fields` / `disclosed_fields`; pages with exposures first. With possible
+    /// exposures in the log, `exposures` and `distinct_viewers` count the confirmed ones,
+    /// as the users report does, and `possible_exposures` the others. With a relations
     /// table, also `via`: whose kind of page it was for this user ("own page", or the
     /// relation's label), never the other person's id.
     pub fn user_pages(&self, user_id: &str) -> Result<DataFrame> {
         let w = self.weight();
+        let mut exposure = exposure_aggs(words(self.inventory), w);
+        if self.possible() {
+            // The confirmed figures in place of the whole ones (exposure_aggs's first two).
+            let confirmed = col("exposure").and(col(POSSIBLE).not());
+            exposure[0] = w.count(confirmed.clone()).alias(EXPOSURES);
+            exposure[1] = viewers_where(confirmed, w).alias(DISTINCT_VIEWERS);
+            exposure.push(
+                w.count(col("exposure").and(col(POSSIBLE)))
+                    .alias(POSSIBLE_EXPOSURES),
+            );
+        }
         let mut aggs = vec![w.rows().alias(REQUESTS)];
-        aggs.extend(exposure_aggs(words(self.inventory), w));
+        aggs.extend(exposure);
         if self.relating().is_some() {
             aggs.push(col(related::VIA).bitwise_or());
         }

@@ -17,8 +17,8 @@ use crate::audit::{Audit, Report, Summary};
 use crate::exposure::Zone;
 use crate::frame::cells;
 use crate::frame::names::{
-    DISTINCT_VIEWERS, EXPOSED_FIELDS, EXPOSURES, FIRST_EXPOSED, LAST_EXPOSED, PAGE_ID,
-    POTENTIAL_FIELDS, USER_ID,
+    CONFIRMED_FIELDS, DISTINCT_VIEWERS, EXPOSED_FIELDS, EXPOSURES, FIRST_EXPOSED, LAST_EXPOSED,
+    PAGE_ID, POSSIBLE_EXPOSURES, POSSIBLE_VIEWERS, POTENTIAL_FIELDS, USER_ID,
 };
 use crate::frame::polars_bug;
 use crate::inventory::{Field, Inventory};
@@ -267,17 +267,32 @@ impl PartialEq for Request {
 
 impl Eq for Request {}
 
+/// How a field of a user was seen by someone else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Seen {
+    /// Seen in a confirmed exposure.
+    Confirmed,
+    /// Possibly seen: only in responses that may have carried the user's page.
+    Possibly,
+    /// Only potentially viewable.
+    Potentially,
+}
+
 /// One user's detail: the users-report row, per-page figures and the `check` text.
 #[derive(Debug)]
 pub struct UserDetail {
     pub user_id: String,
     pub tier: String,
+    /// Confirmed exposures and their viewers (all of them when nothing is possible).
     pub exposures: String,
     pub distinct_viewers: String,
+    /// Possible exposures (a candidate owner of an ambiguous response) and their viewers;
+    /// `None` when the log holds none.
+    pub possible: Option<(String, String)>,
     pub first_exposed: String,
     pub last_exposed: String,
-    /// (field, seen by someone else)
-    pub fields: Vec<(Field, bool)>,
+    /// Each field and how it was seen.
+    pub fields: Vec<(Field, Seen)>,
     pub pages: Arc<Grid>,
     pub text: String,
 }
@@ -498,6 +513,11 @@ fn user_detail(session: &Session, user_id: &str) -> Result<UserDetail> {
         .map_err(polars_bug)?;
     let exposed = cells::strings(&row, EXPOSED_FIELDS, 0)?;
     let potential = cells::strings(&row, POTENTIAL_FIELDS, 0)?;
+    // With possible exposures, `exposed_fields` counts them too: the confirmed ones apart.
+    let confirmed = match row.column(CONFIRMED_FIELDS) {
+        Ok(_) => Some(cells::strings(&row, CONFIRMED_FIELDS, 0)?),
+        Err(_) => None,
+    };
     let text_row = presentable(&audit.users_from(&row)?.df, &zone, true)?;
     let get = |name: &str| {
         text_row
@@ -510,13 +530,24 @@ fn user_detail(session: &Session, user_id: &str) -> Result<UserDetail> {
         .fields
         .iter()
         .filter(|f| potential.contains(&f.id))
-        .map(|f| (f.clone(), exposed.contains(&f.id)))
+        .map(|f| {
+            let seen = match (&confirmed, exposed.contains(&f.id)) {
+                (_, false) => Seen::Potentially,
+                (Some(confirmed), true) if !confirmed.contains(&f.id) => Seen::Possibly,
+                (_, true) => Seen::Confirmed,
+            };
+            (f.clone(), seen)
+        })
         .collect();
+    let possible = confirmed
+        .as_ref()
+        .map(|_| (get(POSSIBLE_EXPOSURES), get(POSSIBLE_VIEWERS)));
     Ok(UserDetail {
         user_id: user_id.to_string(),
         tier: get("tier"),
         exposures: get(EXPOSURES),
         distinct_viewers: get(DISTINCT_VIEWERS),
+        possible,
         first_exposed: get(FIRST_EXPOSED),
         last_exposed: get(LAST_EXPOSED),
         fields,

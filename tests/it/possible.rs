@@ -289,6 +289,87 @@ fn the_tui_opens_a_delivered_log() {
     assert_eq!(data.users.len(), 8);
 }
 
+/// The TUI says how sure each figure is: the Overview counts the people only possibly
+/// exposed and the possible exposures apart; a user's view marks a field possibly seen
+/// (◐) apart from one seen (●), and its header and page list count the same thing.
+#[test]
+fn the_tui_shows_possible_exposures_apart() {
+    use pii_audit::tui::action::Action;
+    use pii_audit::tui::model::{Model, Tab, Title};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let inv = crate::write(d, "inv.yaml", INVENTORY);
+    let mut options = pii_audit::load::Options::new(inv, &log(d));
+    options.derive = Some(pii_audit::cdn::Options {
+        format: pii_audit::cdn::LogFormat::CloudFront,
+        viewer: Some(pii_audit::cdn::Viewer::Cookie("session".into())),
+        topology: Some(pii_audit::cdn::Topology::Edge),
+        ..Default::default()
+    });
+    let inputs = pii_audit::load::Inputs::load_quiet(&options).unwrap();
+    let (data, session) = pii_audit::tui::data::compute(&inputs, &mut |_| {}).unwrap();
+    let title = Title {
+        text: "possible".into(),
+        sample: false,
+        unpacked: None,
+    };
+    let mut model = Model::loaded(title, (120, 40), data);
+    let overview = crate::tui::screen(&model);
+    // 7 exposed, 4 of them only possibly; 8 exposures, 5 of them possible (by hand, in
+    // the_summary_counts_possible_exposures_and_who_has_only_those).
+    for line in [
+        " 7 users with a confirmed exposure",
+        " 4   of them only possibly exposed",
+        " 8 exposures",
+        " 5   of them possible",
+    ] {
+        assert!(overview.contains(line), "{line:?} in\n{overview}");
+    }
+    // grace: 1 confirmed exposure (ivan's hit at :21), 1 possible (heidi's at :20).
+    crate::tui::apply(&mut model, &session, &[Action::GoTab(Tab::Users)]);
+    let row = {
+        let table = model.top().unwrap().table.as_ref().unwrap();
+        table
+            .rows
+            .iter()
+            .position(|&r| table.grid.cell(r, "user_id") == "grace")
+            .unwrap()
+    };
+    let mut actions = vec![Action::Top];
+    actions.extend(std::iter::repeat_n(Action::Down, row));
+    actions.push(Action::Open);
+    crate::tui::apply(&mut model, &session, &actions);
+    let user = crate::tui::screen(&model);
+    assert!(
+        user.contains("confirmed exposures 1 · viewers 1 · possible exposures 1 · viewers 1"),
+        "{user}"
+    );
+    assert!(user.contains("● Name"), "{user}");
+    assert!(
+        user.contains(
+            "s3             requests    3 · exposures    1 · viewers    1 · possible    1"
+        ),
+        "{user}"
+    );
+    // carol: only possibly shown: her name is marked ◐, not ●.
+    crate::tui::apply(&mut model, &session, &[Action::Back, Action::Top]);
+    let row = {
+        let table = model.top().unwrap().table.as_ref().unwrap();
+        table
+            .rows
+            .iter()
+            .position(|&r| table.grid.cell(r, "user_id") == "carol")
+            .unwrap()
+    };
+    let mut actions: Vec<Action> = std::iter::repeat_n(Action::Down, row).collect();
+    actions.push(Action::Open);
+    crate::tui::apply(&mut model, &session, &actions);
+    let user = crate::tui::screen(&model);
+    assert!(user.contains("◐ Name"), "{user}");
+    assert!(!user.contains("● Name"), "{user}");
+    assert!(user.contains("possibly seen (◐"), "{user}");
+}
+
 #[test]
 fn the_regulator_report_counts_people_possibly_exposed_apart() {
     // Rule (iv) counts leaks that may have occurred: 3 people confirmed (alice, grace,

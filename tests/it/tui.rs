@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use pii_audit::load;
 use pii_audit::load::Inputs;
 use pii_audit::tui::action::Action;
-use pii_audit::tui::data::{answer, compute, Session};
+use pii_audit::tui::data::{answer, compute, Seen, Session};
 use pii_audit::tui::model::{LayerKind, Mode, Model, Tab, Title};
 use pii_audit::tui::view::view;
 use ratatui::backend::TestBackend;
@@ -169,12 +169,15 @@ fn user_detail_shows_fields_pages_and_check_text() {
         assert_eq!(user.exposures, "3");
         assert_eq!(user.distinct_viewers, "3");
         // u2 is absent from the registered table: card and email both count, both seen.
-        let seen: Vec<(&str, bool)> = user
+        let seen: Vec<(&str, Seen)> = user
             .fields
             .iter()
             .map(|(f, seen)| (f.id.as_str(), *seen))
             .collect();
-        assert_eq!(seen, [("email", true), ("card_last4", true)]);
+        assert_eq!(
+            seen,
+            [("email", Seen::Confirmed), ("card_last4", Seen::Confirmed)]
+        );
         let text = screen(model);
         assert!(text.contains("Dear user u2,"), "the letter preview");
         insta::assert_snapshot!("user_detail", text);

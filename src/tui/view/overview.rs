@@ -29,6 +29,17 @@ fn headline(data: &AuditData) -> Vec<(&'static str, u64)> {
     if let Some(only) = s.users_exposed_only_via_related {
         figures.push(("  of them only on someone else's page", only));
     }
+    // A log whose clock or caches cannot tell whose page a response was: the people only
+    // possibly exposed are counted in the figure above (nobody who may have been shown
+    // drops out) and shown apart, as are the possible exposures.
+    if let Some((possible_exposures, only_possibly)) = s.possible {
+        figures.push(("  of them only possibly exposed", only_possibly));
+        figures.push(("users in the direct tier", s.users_direct_tier));
+        figures.push((EXPOSURES, s.exposures));
+        figures.push(("  of them possible", possible_exposures));
+        figures.push(("unmapped rows served cross-user", s.unmapped_cross_user));
+        return figures;
+    }
     figures.extend([
         ("users in the direct tier", s.users_direct_tier),
         (EXPOSURES, s.exposures),
