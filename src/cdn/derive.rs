@@ -20,8 +20,7 @@ use crate::exposure::{Format, ReadOptions};
 use crate::frame::names::{ORIGIN_TS, OWNER_ID, VIEWER_ID};
 use crate::frame::polars_bug;
 
-/// The candidate owners (viewer numbers) of each ambiguous row, by `row`, in order.
-pub type Candidates = Vec<(IdxSize, Vec<u32>)>;
+pub use super::stores::Candidates;
 
 /// The derived log on numbers: `row`, `ts`, `path`, `owner_id`, `viewer_id`,
 /// `cache_status`, `origin_ts`, `cache_node`, `attribution` (`Attribution as u32`),
@@ -37,10 +36,7 @@ pub struct Frame {
 impl Frame {
     /// The candidate owners of `row`, if it is ambiguous.
     pub fn candidates_of(&self, row: IdxSize) -> Option<&[u32]> {
-        self.candidates
-            .binary_search_by_key(&row, |(r, _)| *r)
-            .ok()
-            .map(|i| self.candidates[i].1.as_slice())
+        self.candidates.of(row)
     }
 }
 
@@ -108,7 +104,7 @@ pub(super) fn derive_frame(
         let df = attribute(rows.lazy(), options)?
             .collect()
             .map_err(polars_bug)?;
-        (df, Vec::new())
+        (df, Candidates::default())
     } else {
         let width = match r.resolution {
             Resolution::Exact => 0,

@@ -94,6 +94,43 @@ impl Reason {
     }
 }
 
+/// The candidate owners of the ambiguous rows, in row order, in one flat table (a list
+/// per row would cost an allocation and a header each: millions on a big log).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Candidates {
+    rows: Vec<IdxSize>,
+    /// Where each row's owners start in `owners`, and then the end.
+    starts: Vec<u32>,
+    owners: Vec<u32>,
+}
+
+impl Candidates {
+    fn push(&mut self, row: IdxSize, owners: impl Iterator<Item = u32>) {
+        if self.starts.is_empty() {
+            self.starts.push(0);
+        }
+        self.rows.push(row);
+        self.owners.extend(owners);
+        self.starts.push(self.owners.len() as u32);
+    }
+
+    /// The candidates of `row`, if it is ambiguous.
+    pub fn of(&self, row: IdxSize) -> Option<&[u32]> {
+        let i = self.rows.binary_search(&row).ok()?;
+        Some(&self.owners[self.starts[i] as usize..self.starts[i + 1] as usize])
+    }
+
+    /// Every ambiguous row with its candidates, in row order.
+    pub fn iter(&self) -> impl Iterator<Item = (IdxSize, &[u32])> {
+        self.rows.iter().enumerate().map(|(i, &row)| {
+            (
+                row,
+                &self.owners[self.starts[i] as usize..self.starts[i + 1] as usize],
+            )
+        })
+    }
+}
+
 /// What the stores say of every row.
 pub struct Resolved {
     pub owner: Vec<Option<u32>>,
@@ -101,8 +138,7 @@ pub struct Resolved {
     pub attribution: Vec<u32>,
     pub too_old: Vec<bool>,
     pub reason: Vec<u8>,
-    /// The candidate owners of each ambiguous row, by row, in row order.
-    pub candidates: Vec<(IdxSize, Vec<u32>)>,
+    pub candidates: Candidates,
 }
 
 /// A page: a set of owners, or one that cannot be named.
@@ -331,7 +367,7 @@ pub fn resolve(rows: &Rows, rule: &Rule) -> Resolved {
         attribution: vec![Attribution::NoPage as u32; n],
         too_old: vec![false; n],
         reason: vec![Reason::None as u8; n],
-        candidates: Vec::new(),
+        candidates: Candidates::default(),
     };
     for i in 0..n {
         let source = rows.source[i];
@@ -464,8 +500,8 @@ fn settle(
             Reason::Clock
         }
     } as u8;
-    let candidates: Vec<u32> = owners.into_iter().filter_map(named).collect();
-    out.candidates.push((i as IdxSize, candidates));
+    out.candidates
+        .push(i as IdxSize, owners.into_iter().filter_map(named));
 }
 
 #[cfg(test)]
@@ -540,7 +576,7 @@ mod tests {
             ],
             rule(S, false),
         );
-        assert_eq!(r.candidates, vec![(2, vec![1, 3])]);
+        assert_eq!(r.candidates.iter().collect::<Vec<_>>(), [(2, &[1, 3][..])]);
         assert_eq!(r.reason[2], Reason::Clock as u8);
         assert_eq!(r.owner[3], Some(3));
     }
@@ -568,7 +604,10 @@ mod tests {
             &rule(S, true),
         );
         assert_eq!(r.attribution[0], Attribution::Origin as u32);
-        assert_eq!(r.candidates, vec![(1, vec![1, 2]), (2, vec![1, 2])]);
+        assert_eq!(
+            r.candidates.iter().collect::<Vec<_>>(),
+            [(1, &[1, 2][..]), (2, &[1, 2][..])]
+        );
         assert_eq!(r.reason[2], Reason::Tier as u8);
     }
 
@@ -576,7 +615,7 @@ mod tests {
     fn too_many_candidates_are_not_named() {
         let rows: Vec<(i64, Source, Fill, u32)> = (0..5)
             .map(|i| (i * 10 * S, OriginOrTier, Stored, i as u32))
-            .chain([(100 * S, Tier, NotStored, 99)])
+            .chain([(45 * S, Tier, NotStored, 99)])
             .collect();
         let r = run(
             &rows,
@@ -590,11 +629,11 @@ mod tests {
             &rows,
             Rule {
                 cap: 3,
-                max_age: Some(25 * S),
+                max_age: Some(15 * S),
                 ..rule(S, true)
             },
         );
-        assert_eq!(bounded.candidates.last(), Some(&(5, vec![3, 4])));
+        assert_eq!(bounded.candidates.of(5), Some(&[3, 4][..]));
     }
 
     #[test]
