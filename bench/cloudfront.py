@@ -2,9 +2,12 @@
 """Times `pii-audit derive-owners --log-format cloudfront` on a folder of CloudFront
 standard log files (gzip, as AWS delivers them) against DuckDB doing the same parse
 (tab-separated, two header lines, date + time, the URL-encoded cs(Cookie)'s session) and
-as-of join by (edge location, path), alternating runs in one process. Checks that every
-row pii-audit attributes to one owner (`cached`) has DuckDB's owner, and reports how many
-rows pii-audit found ambiguous (DuckDB's plain as-of join picks one of them silently).
+as-of join by (edge location, path), alternating runs in one process. pii-audit runs as
+the generated incident's README says (`--cache-key path --max-age 70s`, CloudFront's
+defaults otherwise: a shared tier behind the edge locations, arrivals from time-taken),
+so it does more than DuckDB's join, which pins every hit on its edge's latest miss by the
+logged end times: the figures say how many rows pii-audit found cached, ambiguous and
+unattributed.
 
 usage: cloudfront.py DATA_DIR [--runs N]   (DATA_DIR from `pii-audit generate --cdn --log-format cloudfront`)
 """
@@ -51,7 +54,7 @@ ORDER BY c.ts, c.n
 
 def run_pii(folder, out):
     cmd = [BIN, "derive-owners", "-e", folder, "--log-format", "cloudfront",
-           "--viewer", "cookie:session", "-o", out]
+           "--viewer", "cookie:session", "--cache-key", "path", "--max-age", "70s", "-o", out]
     elapsed, peak, _ = peak_run(cmd)
     return elapsed, peak
 
@@ -65,23 +68,11 @@ def run_duck(files, out):
     return time.perf_counter() - start
 
 
-def compare(pii, duck):
-    """(cached rows, of which DuckDB gives the same owner, ambiguous rows, rows): a cached
-    row agrees when DuckDB has a row with the same time, path, viewer, node and owner."""
+def attributions(pii):
+    """pii-audit's rows by attribution."""
     con = duckdb.connect()
-    return con.execute(f"""
-      WITH a AS (SELECT * FROM read_parquet('{pii}')),
-           b AS (SELECT ts, path, viewer_id, cache_node, owner_id, count(*) AS n
-                 FROM read_parquet('{duck}') GROUP BY ALL)
-      SELECT count(*) FILTER (WHERE a.attribution = 'cached'),
-             count(*) FILTER (WHERE a.attribution = 'cached' AND EXISTS (
-               SELECT 1 FROM b WHERE b.ts = (a.ts AT TIME ZONE 'UTC') AND b.path = split_part(a.path, '?', 1)
-                 AND b.viewer_id IS NOT DISTINCT FROM a.viewer_id
-                 AND b.cache_node IS NOT DISTINCT FROM a.cache_node
-                 AND b.owner_id IS NOT DISTINCT FROM a.owner_id)),
-             count(*) FILTER (WHERE a.attribution = 'ambiguous'),
-             count(*)
-      FROM a""").fetchone()
+    return dict(con.execute(f"""
+      SELECT attribution, count(*) FROM read_parquet('{pii}') GROUP BY ALL""").fetchall())
 
 
 def main():
@@ -98,16 +89,14 @@ def main():
         t, r = run_pii(folder, pii_out)
         pii_times.append(t); rss.append(r)
         duck_times.append(run_duck(files, duck_out))
-    cached, agree, ambiguous, rows = compare(pii_out, duck_out)
+    counts = attributions(pii_out)
     p, d = statistics.median(pii_times), statistics.median(duck_times)
+    rows = sum(counts.values())
     print(f"data: {folder} ({n_files} gzip files, {rows} rows)  runs: {a.runs} (alternating)")
-    print(f"cached rows attributed to one owner: {cached}, of which DuckDB gives the same owner: {agree}")
-    print(f"rows pii-audit finds ambiguous (1 s clock; DuckDB picks one owner for each): {ambiguous}")
+    print("pii-audit's attribution: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     print(f"pii-audit derive-owners --log-format cloudfront: median {p:.3f}s (min {min(pii_times):.3f}s), peak RSS {max(rss):.0f} MiB")
     print(f"DuckDB {duckdb.__version__} read_csv + ASOF JOIN: median {d:.3f}s (min {min(duck_times):.3f}s)")
     print(f"ratio pii-audit / DuckDB: {p / d:.2f}")
-    if agree != cached:
-        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -846,3 +846,70 @@ fn unidentified_viewers_count_one_each_after_derivation() {
     // a's page seen three times: by v and by two unidentified visitors: 3 viewers.
     assert!(users.contains("\na,direct,name,name,3,3,"), "{users}");
 }
+
+/// Each format's default key is its vendor's: Cloudflare's "full URL: scheme, host, URI
+/// with query string", nginx's `$scheme$proxy_host$request_uri` (the query, not the host).
+#[test]
+fn default_keys_are_the_vendors() {
+    let dir = tempfile::tempdir().unwrap();
+    let cf = |t: u32, host: &str, uri: &str, status: &str, who: &str| {
+        logpush(&[
+            ("EdgeStartTimestamp", &format!("14981112{t:02}000000000")),
+            ("ClientRequestHost", &format!("\"{host}\"")),
+            ("ClientRequestURI", &format!("\"{uri}\"")),
+            ("EdgeResponseStatus", "200"),
+            ("CacheCacheStatus", &format!("\"{status}\"")),
+            ("CacheTieredFill", "false"),
+            ("EdgeColoCode", "\"NRT\""),
+            ("Cookies", &format!("{{\"session\":\"{who}\"}}")),
+        ])
+    };
+    let text = [
+        cf(0, "www.example.com", "/my/?tab=1", "miss", "alice"),
+        // Another query string: another key, no fill before it.
+        cf(1, "www.example.com", "/my/?tab=2", "hit", "bob"),
+        // The same URL on another host: another key too.
+        cf(2, "shop.example.com", "/my/?tab=1", "hit", "carol"),
+        // The same host and URL (the host in another case): alice's page.
+        cf(3, "WWW.example.com", "/my/?tab=1", "hit", "dave"),
+    ]
+    .concat();
+    let log = write(dir.path(), "keys.json", &text);
+    let args = ["--log-format", "cloudflare", "--viewer", "cookie:session"];
+    let (csv, stdout, _) = derive(dir.path(), &log, &args);
+    assert_eq!(
+        triples(&csv),
+        [
+            "alice|origin|",
+            "|unattributed|",
+            "|unattributed|",
+            "alice|cached|"
+        ],
+        "{csv}"
+    );
+    assert!(stdout.contains("cache key host+path+query"), "{stdout}");
+    // nginx: the query is in the key, the request's host is not.
+    let line = |ms: u32, host: &str, uri: &str, status: &str, who: &str| {
+        format!("{host} 1498111200.{ms:03} \"GET {uri} HTTP/1.1\" 200 {status} {who}\n")
+    };
+    let text = [
+        line(100, "www.example.com", "/my/?tab=1", "MISS", "alice"),
+        line(200, "www.example.com", "/my/?tab=2", "HIT", "bob"),
+        line(300, "shop.example.com", "/my/?tab=1", "HIT", "carol"),
+    ]
+    .concat();
+    let log = write(dir.path(), "access.log", &text);
+    let args = [
+        "--log-format",
+        "nginx:$host $msec \"$request\" $status $upstream_cache_status $cookie_session",
+        "--viewer",
+        "cookie:session",
+    ];
+    let (csv, stdout, _) = derive(dir.path(), &log, &args);
+    assert_eq!(
+        triples(&csv),
+        ["alice|origin|", "|unattributed|", "alice|cached|"],
+        "{csv}"
+    );
+    assert!(stdout.contains("cache key path+query"), "{stdout}");
+}
