@@ -14,7 +14,7 @@ use super::dict::{Dicts, CODED};
 use super::read::{check_unique_origin_ids, read_one, sort_by_time};
 use super::source::{Fill, Source, Topology};
 use super::stores::{self, Rows, Rule, NOBODY};
-use super::{Attribution, CacheKey, Facts, Options, Resolution, Viewer, ATTRIBUTION};
+use super::{CacheKey, Facts, Options, Resolution, Viewer, ATTRIBUTION};
 use crate::error::InputError;
 use crate::exposure::{Format, ReadOptions};
 use crate::frame::names::{ORIGIN_TS, OWNER_ID, VIEWER_ID};
@@ -67,6 +67,11 @@ pub(super) fn derive_frame(
     let mut facts = Facts {
         format: description.name,
         topology: topology.name(),
+        // Each arrival's uncertainty: the clock's resolution, widened by a duration's.
+        width: match r.resolution {
+            Resolution::Exact => 0,
+            Resolution::Micros(m) => m + r.widening,
+        },
         ends_as_arrivals: r.ends_as_arrivals,
         ..Facts::default()
     };
@@ -106,22 +111,13 @@ pub(super) fn derive_frame(
             .map_err(polars_bug)?;
         (df, Candidates::default())
     } else {
-        let width = match r.resolution {
-            Resolution::Exact => 0,
-            Resolution::Micros(m) => m + r.widening,
-        };
-        facts.width = width;
         let rule = Rule {
-            width,
+            width: facts.width,
             max_age: options.max_age,
             cap: options.max_candidates,
             tiered: topology == Topology::Tiered,
         };
         by_stores(rows, &rule)?
-    };
-    facts.width = match r.resolution {
-        Resolution::Exact => 0,
-        Resolution::Micros(m) => m + r.widening,
     };
     crate::frame::release_freed();
     stages.done("attribute");
@@ -480,8 +476,6 @@ fn by_stores(rows: DataFrame, rule: &Rule) -> Result<(DataFrame, Candidates)> {
     ] {
         df.with_column(column).map_err(polars_bug)?;
     }
-    // An origin response is its requester's page: attribution origin owns its renderer.
-    let _ = Attribution::Origin;
     Ok((df, found.candidates))
 }
 

@@ -156,12 +156,11 @@ enum Found {
     /// Only fills older than `--max-age`.
     TooOld,
     TooMany,
-    /// The owners, the latest candidate fill's time, and whether several fills (or a
-    /// possible one) made the set.
+    /// The owners, the latest candidate fill's time, and whether a possible fill (one that
+    /// may not have replaced the store's page) is among the candidates.
     Page {
         owners: Vec<u32>,
         latest: i64,
-        several: bool,
         possible: bool,
     },
 }
@@ -315,7 +314,6 @@ impl Fills {
         Found::Page {
             owners: scratch.clone(),
             latest,
-            several: count > 1,
             possible,
         }
     }
@@ -382,7 +380,6 @@ pub fn resolve(rows: &Rows, rule: &Rule) -> Resolved {
             source.may_be_origin().then(|| Found::Page {
                 owners: vec![rows.owner[i]],
                 latest: rows.lo[i],
-                several: false,
                 possible: false,
             }),
             node_found,
@@ -439,7 +436,7 @@ fn settle(
     rule: &Rule,
 ) {
     let mut owners: Vec<u32> = Vec::new();
-    let (mut latest, mut several, mut possible) = (None::<i64>, false, false);
+    let (mut latest, mut possible) = (None::<i64>, false);
     let (mut too_old, mut too_many) = (false, false);
     for part in parts.iter().flatten() {
         match part {
@@ -449,12 +446,10 @@ fn settle(
             Found::Page {
                 owners: o,
                 latest: l,
-                several: s,
                 possible: p,
             } => {
                 owners.extend_from_slice(o);
                 latest = Some(latest.map_or(*l, |x: i64| x.max(*l)));
-                several |= *s;
                 possible |= *p;
             }
         }
@@ -495,10 +490,7 @@ fn settle(
         Source::Any => Reason::Status,
         Source::Tier | Source::NodeOrTier | Source::OriginOrTier => Reason::Tier,
         _ if possible => Reason::Tier,
-        _ => {
-            let _ = several;
-            Reason::Clock
-        }
+        _ => Reason::Clock,
     } as u8;
     out.candidates
         .push(i as IdxSize, owners.into_iter().filter_map(named));
