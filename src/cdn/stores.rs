@@ -286,6 +286,12 @@ impl Fills {
             !is_self(i)
                 && (w != 0 || latest_certain.is_none_or(|l| i == l || !self.certain[base + i]))
         };
+        // Every fill in the range counts but the row itself (with an exact clock no certain
+        // fill lies after L): a range past the cap by more than one is too many, told
+        // without walking it (a hot key's range can hold thousands).
+        if end - start > rule.cap + 1 {
+            return Found::TooMany;
+        }
         let count = (start..end).filter(|&i| counted(i)).count();
         if count == 0 {
             return Found::Nothing;
