@@ -461,15 +461,29 @@ fn by_stores(rows: DataFrame, rule: &Rule) -> Result<(DataFrame, Candidates)> {
         rule,
     );
     drop((lo, node_key, tier_key, source, fill, owner));
-    let origin_ts = Int64Chunked::from_iter_options(ORIGIN_TS.into(), found.origin_ts.into_iter())
-        .into_column()
-        .cast(&crate::frame::utc_micros())
-        .map_err(polars_bug)?;
+    let origin_ts = Int64Chunked::from_iter_options(
+        ORIGIN_TS.into(),
+        found
+            .origin_ts
+            .iter()
+            .map(|&t| (t != i64::MIN).then_some(t)),
+    )
+    .into_column()
+    .cast(&crate::frame::utc_micros())
+    .map_err(polars_bug)?;
     let mut df = rows;
     for column in [
-        UInt32Chunked::from_iter_options(OWNER_ID.into(), found.owner.into_iter()).into_column(),
+        UInt32Chunked::from_iter_options(
+            OWNER_ID.into(),
+            found.owner.iter().map(|&o| (o != NOBODY).then_some(o)),
+        )
+        .into_column(),
         origin_ts,
-        UInt32Chunked::from_vec(ATTRIBUTION.into(), found.attribution).into_column(),
+        UInt32Chunked::from_iter_values(
+            ATTRIBUTION.into(),
+            found.attribution.iter().map(|&a| u32::from(a)),
+        )
+        .into_column(),
         UInt32Chunked::from_iter_values("reason".into(), found.reason.into_iter().map(u32::from))
             .into_column(),
         Column::new("too_old".into(), found.too_old),

@@ -131,51 +131,51 @@ impl Candidates {
     }
 }
 
-/// What the stores say of every row.
+/// What the stores say of every row: the owner (`NOBODY` for none), the time of the
+/// latest candidate fill (`i64::MIN` for none), and the rest as the derived log has them.
 pub struct Resolved {
-    pub owner: Vec<Option<u32>>,
-    pub origin_ts: Vec<Option<i64>>,
-    pub attribution: Vec<u32>,
+    pub owner: Vec<u32>,
+    pub origin_ts: Vec<i64>,
+    pub attribution: Vec<u8>,
     pub too_old: Vec<bool>,
     pub reason: Vec<u8>,
     pub candidates: Candidates,
 }
 
-/// A page: a set of owners, or one that cannot be named.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Page {
-    Owners(Vec<u32>),
-    TooMany,
-}
-
-/// What a lookup in one store found.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What a lookup in one store found; the owners themselves are appended to the caller's
+/// buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Found {
     /// No fill before it.
     Nothing,
     /// Only fills older than `--max-age`.
     TooOld,
     TooMany,
-    /// The owners, the latest candidate fill's time, and whether a possible fill (one that
-    /// may not have replaced the store's page) is among the candidates.
+    /// The latest candidate fill's time, and whether a possible fill (one that may not
+    /// have replaced the store's page) is among the candidates.
     Page {
-        owners: Vec<u32>,
         latest: i64,
         possible: bool,
     },
 }
 
-/// The fills of one kind of store, sorted by (store, time), ties in log order.
+/// The fills of one kind of store, sorted by (store, time), ties in log order. A fill's
+/// page is not kept: it is asked for when a lookup needs it (a node's fill under a shared
+/// tier may hold up to `--max-candidates` owners; kept, millions of them would not fit).
 struct Fills {
     store: Vec<u32>,
     at: Vec<i64>,
     certain: Vec<bool>,
     row: Vec<u32>,
-    /// Each fill's page: a range of `owners`, or `u32::MAX` start for too many.
-    start: Vec<u32>,
-    len: Vec<u32>,
-    owners: Vec<u32>,
+    /// For each fill, the latest certain fill of its store at or before it (`NONE`): L is
+    /// found without walking back over a hot key's possible fills.
+    prev_certain: Vec<u32>,
+    /// Where each store's fills start (stores are numbered densely), and then the end.
+    bounds: Vec<u32>,
 }
+
+/// No such fill.
+const NONE: u32 = u32::MAX;
 
 impl Fills {
     fn new() -> Fills {
@@ -184,53 +184,61 @@ impl Fills {
             at: Vec::new(),
             certain: Vec::new(),
             row: Vec::new(),
-            start: Vec::new(),
-            len: Vec::new(),
-            owners: Vec::new(),
+            prev_certain: Vec::new(),
+            bounds: Vec::new(),
         }
     }
 
-    fn push(&mut self, store: u32, at: i64, certain: bool, row: usize, page: &Page) {
+    fn push(&mut self, store: u32, at: i64, certain: bool, row: usize) {
         self.store.push(store);
         self.at.push(at);
         self.certain.push(certain);
         self.row.push(row as u32);
-        match page {
-            Page::Owners(owners) => {
-                self.start.push(self.owners.len() as u32);
-                self.len.push(owners.len() as u32);
-                self.owners.extend_from_slice(owners);
-            }
-            Page::TooMany => {
-                self.start.push(u32::MAX);
-                self.len.push(0);
-            }
-        }
     }
 
-    /// Sorts by store, keeping time order within a store (the rows came in time order).
+    /// Sorts by store, keeping time order within a store (the rows came in time order),
+    /// and indexes the stores and their certain fills.
     fn sort(&mut self) {
         let mut order: Vec<u32> = (0..self.store.len() as u32).collect();
         order.sort_by_key(|&i| self.store[i as usize]);
-        let take = |v: &Vec<u32>| -> Vec<u32> { order.iter().map(|&i| v[i as usize]).collect() };
         self.at = order.iter().map(|&i| self.at[i as usize]).collect();
         self.certain = order.iter().map(|&i| self.certain[i as usize]).collect();
-        self.store = take(&self.store);
-        self.row = take(&self.row);
-        self.start = take(&self.start);
-        self.len = take(&self.len);
+        self.row = order.iter().map(|&i| self.row[i as usize]).collect();
+        self.store = order.iter().map(|&i| self.store[i as usize]).collect();
+        drop(order);
+        let stores = self.store.last().map_or(0, |&s| s as usize + 1);
+        self.bounds = (0..=stores)
+            .map(|s| self.store.partition_point(|&x| (x as usize) < s) as u32)
+            .collect();
+        let mut latest = NONE;
+        self.prev_certain = (0..self.store.len())
+            .map(|i| {
+                if i > 0 && self.store[i] != self.store[i - 1] {
+                    latest = NONE;
+                }
+                if self.certain[i] {
+                    latest = i as u32;
+                }
+                latest
+            })
+            .collect();
+        self.store = Vec::new();
     }
 
     /// The fills of `store`: an index range.
     fn of(&self, store: u32) -> std::ops::Range<usize> {
-        let from = self.store.partition_point(|&s| s < store);
-        let to = self.store.partition_point(|&s| s <= store);
-        from..to
+        let s = store as usize;
+        match (self.bounds.get(s), self.bounds.get(s + 1)) {
+            (Some(&from), Some(&to)) => from as usize..to as usize,
+            _ => 0..0,
+        }
     }
 
-    /// The page in `store` for a lookup at `lo` by `row` (which is not its own candidate).
-    /// A `stale` lookup takes no fill as superseding: a stale copy is the last one stored,
-    /// which may precede misses that stored nothing.
+    /// The page in `store` for a lookup at `lo` by `row` (which is not its own candidate):
+    /// the candidates' owners appended to `out` by `page` (a fill's row and the buffer;
+    /// false: too many to name). A `stale` lookup takes no fill as superseding: a stale
+    /// copy is the last one stored, which may precede misses that stored nothing.
+    #[allow(clippy::too_many_arguments)]
     fn lookup(
         &self,
         store: u32,
@@ -238,7 +246,8 @@ impl Fills {
         row: usize,
         stale: bool,
         rule: &Rule,
-        scratch: &mut Vec<u32>,
+        page: &mut dyn FnMut(usize, &mut Vec<u32>) -> bool,
+        out: &mut Vec<u32>,
     ) -> Found {
         let range = self.of(store);
         if range.is_empty() {
@@ -259,9 +268,21 @@ impl Fills {
         } else {
             at.partition_point(|&f| f.saturating_add(w) <= lo)
         };
-        let latest_certain = (0..certainly_before)
-            .rev()
-            .find(|&i| !stale && self.certain[base + i] && self.row[base + i] as usize != row);
+        // L is never the row itself (a row is no certain fill of a store it looks up in,
+        // but were it one, the fill before it).
+        let mut latest_certain = None;
+        if !stale && certainly_before > 0 {
+            let mut found = self.prev_certain[base + certainly_before - 1];
+            while found != NONE && self.row[found as usize] as usize == row {
+                let i = found as usize;
+                found = if i > base {
+                    self.prev_certain[i - 1]
+                } else {
+                    NONE
+                };
+            }
+            latest_certain = (found != NONE).then(|| found as usize - base);
+        }
         let mut start = match latest_certain {
             // Exact: L itself, and the possible fills after it.
             Some(l) if w == 0 => l,
@@ -280,226 +301,228 @@ impl Fills {
                 Found::Nothing
             };
         }
-        let is_self = |i: usize| self.row[base + i] as usize == row;
-        // Exact: before L (at its instant) nothing; after it only possible fills count.
-        let counted = |i: usize| {
-            !is_self(i)
-                && (w != 0 || latest_certain.is_none_or(|l| i == l || !self.certain[base + i]))
-        };
         // Every fill in the range counts but the row itself (with an exact clock no certain
         // fill lies after L): a range past the cap by more than one is too many, told
         // without walking it (a hot key's range can hold thousands).
         if end - start > rule.cap + 1 {
             return Found::TooMany;
         }
-        let count = (start..end).filter(|&i| counted(i)).count();
-        if count == 0 {
-            return Found::Nothing;
-        }
-        if count > rule.cap {
-            return Found::TooMany;
-        }
-        scratch.clear();
-        let mut latest = i64::MIN;
-        let mut possible = false;
+        let is_self = |i: usize| self.row[base + i] as usize == row;
+        let counted = |i: usize| {
+            !is_self(i)
+                && (w != 0 || latest_certain.is_none_or(|l| i == l || !self.certain[base + i]))
+        };
+        let (mut latest, mut possible, mut any) = (i64::MIN, false, false);
         for i in (start..end).filter(|&i| counted(i)) {
             let fill = base + i;
-            if self.start[fill] == u32::MAX {
+            if !page(self.row[fill] as usize, out) {
                 return Found::TooMany;
             }
-            let from = self.start[fill] as usize;
-            scratch.extend_from_slice(&self.owners[from..from + self.len[fill] as usize]);
             latest = latest.max(self.at[fill]);
             possible |= !self.certain[fill];
+            any = true;
         }
-        scratch.sort_unstable();
-        scratch.dedup();
-        if scratch.len() > rule.cap {
-            return Found::TooMany;
+        if !any {
+            return Found::Nothing;
         }
-        Found::Page {
-            owners: scratch.clone(),
-            latest,
-            possible,
-        }
+        Found::Page { latest, possible }
     }
 }
 
 /// Resolves every row.
 pub fn resolve(rows: &Rows, rule: &Rule) -> Resolved {
     let n = rows.lo.len();
-    let mut scratch = Vec::new();
-    // The tier: every origin rendering that may have gone through it may have filled it.
+    // The tier: every origin rendering that may have gone through it may have filled it
+    // (certainly, when the log says it went through the tier).
     let mut tier = Fills::new();
     if rule.tiered {
         for i in 0..n {
             let (source, fill) = (rows.source[i], rows.fill[i]);
             let stored = matches!(fill, Fill::Stored | Fill::Maybe | Fill::StoredViaTier);
             if source.may_be_origin() && stored {
-                let certain = fill == Fill::StoredViaTier;
-                tier.push(
-                    rows.tier_key[i],
-                    rows.lo[i],
-                    certain,
-                    i,
-                    &Page::Owners(vec![rows.owner[i]]),
-                );
+                tier.push(rows.tier_key[i], rows.lo[i], fill == Fill::StoredViaTier, i);
             }
         }
         tier.sort();
     }
-    // A row's lookup in the tier, made when needed (twice for a fill: kept in no table,
-    // whose size would grow with the log).
-    let tier_lookup = |i: usize, scratch: &mut Vec<u32>| -> Option<Found> {
-        (rule.tiered && rows.source[i].may_be_tier())
-            .then(|| tier.lookup(rows.tier_key[i], rows.lo[i], i, false, rule, scratch))
-    };
     // The nodes: every response that went past the node's copy replaced it (certainly or
     // possibly) with its own page.
     let mut node = Fills::new();
     for i in 0..n {
-        let found = tier_lookup(i, &mut scratch);
-        let Some((page, certain)) = node_fill(rows, i, found.as_ref()) else {
-            continue;
-        };
-        node.push(rows.node_key[i], rows.lo[i], certain, i, &page);
+        if let Some(certain) = node_fill(rows.source[i], rows.fill[i]) {
+            node.push(rows.node_key[i], rows.lo[i], certain, i);
+        }
     }
     node.sort();
+    let stores = Stores {
+        rows,
+        rule,
+        tier: &tier,
+        node: &node,
+    };
     let mut out = Resolved {
-        owner: vec![None; n],
-        origin_ts: vec![None; n],
-        attribution: vec![Attribution::NoPage as u32; n],
+        owner: vec![NOBODY; n],
+        origin_ts: vec![i64::MIN; n],
+        attribution: vec![Attribution::NoPage as u8; n],
         too_old: vec![false; n],
         reason: vec![Reason::None as u8; n],
         candidates: Candidates::default(),
     };
+    let mut owners = Vec::new();
     for i in 0..n {
-        let source = rows.source[i];
-        if source == Source::NoPage {
-            continue;
+        if rows.source[i] != Source::NoPage {
+            stores.settle(&mut out, i, &mut owners);
         }
-        let stale = source == Source::Stale;
-        let node_found = source
-            .may_be_node()
-            .then(|| node.lookup(rows.node_key[i], rows.lo[i], i, stale, rule, &mut scratch));
-        let parts = [
-            source.may_be_origin().then(|| Found::Page {
-                owners: vec![rows.owner[i]],
-                latest: rows.lo[i],
-                possible: false,
-            }),
-            node_found,
-            tier_lookup(i, &mut scratch),
-        ];
-        settle(&mut out, i, source, rows.owner[i], &parts, rule);
     }
     out
 }
 
-/// The page a response left in its node's store, and whether surely: `None` when it left
-/// the store as it was.
-fn node_fill(rows: &Rows, i: usize, tier: Option<&Found>) -> Option<(Page, bool)> {
-    let own = rows.owner[i];
-    let tier_page = || -> Page {
-        match tier {
-            Some(Found::Page { owners, .. }) => Page::Owners(owners.clone()),
-            Some(Found::TooMany) => Page::TooMany,
-            _ => Page::Owners(Vec::new()),
-        }
-    };
-    let with_own = |page: Page| match page {
-        Page::Owners(mut owners) => {
-            if let Err(at) = owners.binary_search(&own) {
-                owners.insert(at, own);
-            }
-            Page::Owners(owners)
-        }
-        Page::TooMany => Page::TooMany,
-    };
-    let fill = rows.fill[i];
+/// Whether a response replaced its node's page: `Some(true)` surely, `Some(false)`
+/// possibly (its page may have come from the node itself, or it may not have been
+/// stored), `None`: it left the store as it was.
+fn node_fill(source: Source, fill: Fill) -> Option<bool> {
     let stores = matches!(fill, Fill::Stored | Fill::StoredViaTier);
-    match (rows.source[i], fill) {
+    match (source, fill) {
         (Source::NoPage | Source::Node | Source::Stale, _) => None,
-        (_, Fill::Removed) => Some((Page::Owners(Vec::new()), true)),
+        (_, Fill::Removed) => Some(true),
         (_, Fill::NotStored) => None,
-        (Source::Origin, _) => Some((Page::Owners(vec![own]), stores)),
-        (Source::Tier, _) => Some((tier_page(), stores)),
-        (Source::OriginOrTier, _) => Some((with_own(tier_page()), stores)),
+        (Source::Origin | Source::Tier | Source::OriginOrTier, _) => Some(stores),
         // Served from the node or the tier: the node holds this page afterwards either way,
         // but only a page from the tier is new to it.
-        (Source::NodeOrTier, _) => Some((tier_page(), false)),
-        (Source::Any, _) => Some((with_own(tier_page()), false)),
+        (Source::NodeOrTier | Source::Any, _) => Some(false),
     }
 }
 
-/// Puts the parts of a row's page together: its attribution, owner, candidates and reason.
-fn settle(
-    out: &mut Resolved,
-    i: usize,
-    source: Source,
-    own: u32,
-    parts: &[Option<Found>; 3],
-    rule: &Rule,
-) {
-    let mut owners: Vec<u32> = Vec::new();
-    let (mut latest, mut possible) = (None::<i64>, false);
-    let (mut too_old, mut too_many) = (false, false);
-    for part in parts.iter().flatten() {
-        match part {
-            Found::Nothing => {}
-            Found::TooOld => too_old = true,
-            Found::TooMany => too_many = true,
-            Found::Page {
-                owners: o,
-                latest: l,
-                possible: p,
-            } => {
-                owners.extend_from_slice(o);
-                latest = Some(latest.map_or(*l, |x: i64| x.max(*l)));
-                possible |= *p;
+/// The stores, and the pages their fills hold.
+struct Stores<'a> {
+    rows: &'a Rows<'a>,
+    rule: &'a Rule,
+    tier: &'a Fills,
+    node: &'a Fills,
+}
+
+impl Stores<'_> {
+    /// Row `i`'s lookup in the tier, its owners appended to `out`.
+    fn tier_page(&self, i: usize, out: &mut Vec<u32>) -> Found {
+        let rows = self.rows;
+        if !self.rule.tiered || !rows.source[i].may_be_tier() {
+            return Found::Nothing;
+        }
+        // A tier fill's page is its requester's own.
+        let mut own = |fill_row: usize, out: &mut Vec<u32>| {
+            out.push(rows.owner[fill_row]);
+            true
+        };
+        self.tier.lookup(
+            rows.tier_key[i],
+            rows.lo[i],
+            i,
+            false,
+            self.rule,
+            &mut own,
+            out,
+        )
+    }
+
+    /// The page row `i` left in its node's store (it is a fill of it): its own, and what
+    /// the tier may have given it; false when the tier's candidates are too many.
+    fn fill_page(&self, i: usize, out: &mut Vec<u32>) -> bool {
+        let rows = self.rows;
+        if rows.fill[i] == Fill::Removed {
+            return true;
+        }
+        if rows.source[i].may_be_origin() && rows.source[i] != Source::NodeOrTier {
+            out.push(rows.owner[i]);
+        }
+        self.tier_page(i, out) != Found::TooMany
+    }
+
+    /// Puts the parts of row `i`'s page together: its attribution, owner, candidates and
+    /// reason.
+    fn settle(&self, out: &mut Resolved, i: usize, owners: &mut Vec<u32>) {
+        let rows = self.rows;
+        let source = rows.source[i];
+        let own = rows.owner[i];
+        owners.clear();
+        let mut parts = Vec::with_capacity(3);
+        if source.may_be_origin() {
+            owners.push(own);
+            parts.push(Found::Page {
+                latest: rows.lo[i],
+                possible: false,
+            });
+        }
+        if source.may_be_node() {
+            let stale = source == Source::Stale;
+            let mut page = |fill_row: usize, out: &mut Vec<u32>| self.fill_page(fill_row, out);
+            parts.push(self.node.lookup(
+                rows.node_key[i],
+                rows.lo[i],
+                i,
+                stale,
+                self.rule,
+                &mut page,
+                owners,
+            ));
+        }
+        parts.push(self.tier_page(i, owners));
+        let (mut latest, mut possible) = (None::<i64>, false);
+        let (mut too_old, mut too_many) = (false, false);
+        for part in parts {
+            match part {
+                Found::Nothing => {}
+                Found::TooOld => too_old = true,
+                Found::TooMany => too_many = true,
+                Found::Page {
+                    latest: l,
+                    possible: p,
+                } => {
+                    latest = Some(latest.map_or(l, |x: i64| x.max(l)));
+                    possible |= p;
+                }
             }
         }
-    }
-    owners.sort_unstable();
-    owners.dedup();
-    out.too_old[i] = too_old && owners.is_empty();
-    if too_many || owners.len() > rule.cap {
-        out.attribution[i] = Attribution::Unattributed as u32;
-        out.reason[i] = Reason::TooMany as u8;
-        return;
-    }
-    if owners.is_empty() {
-        out.attribution[i] = Attribution::Unattributed as u32;
-        out.reason[i] = if too_old {
-            Reason::TooOld
-        } else {
-            Reason::NoFill
+        owners.sort_unstable();
+        owners.dedup();
+        out.too_old[i] = too_old && owners.is_empty();
+        if too_many || owners.len() > self.rule.cap {
+            out.attribution[i] = Attribution::Unattributed as u8;
+            out.reason[i] = Reason::TooMany as u8;
+            return;
+        }
+        if owners.is_empty() {
+            out.attribution[i] = Attribution::Unattributed as u8;
+            out.reason[i] = if too_old {
+                Reason::TooOld
+            } else {
+                Reason::NoFill
+            } as u8;
+            return;
+        }
+        out.origin_ts[i] = latest.unwrap_or(i64::MIN);
+        if source.may_be_origin() && owners.as_slice() == [own] {
+            // Whatever served it, the page was the requester's own.
+            out.attribution[i] = Attribution::Origin as u8;
+            out.owner[i] = own;
+            return;
+        }
+        if owners.len() == 1 {
+            out.attribution[i] = Attribution::Cached as u8;
+            out.owner[i] = owners[0];
+            return;
+        }
+        out.attribution[i] = Attribution::Ambiguous as u8;
+        out.reason[i] = match source {
+            Source::Any => Reason::Status,
+            Source::Tier | Source::NodeOrTier | Source::OriginOrTier => Reason::Tier,
+            _ if possible => Reason::Tier,
+            _ => Reason::Clock,
         } as u8;
-        return;
+        out.candidates.push(
+            i as IdxSize,
+            owners.iter().copied().filter(|&o| o != NOBODY),
+        );
     }
-    let named = |code: u32| (code != NOBODY).then_some(code);
-    if source.may_be_origin() && owners == [own] {
-        // Whatever served it, the page was the requester's own.
-        out.attribution[i] = Attribution::Origin as u32;
-        out.owner[i] = named(own);
-        out.origin_ts[i] = latest;
-        return;
-    }
-    out.origin_ts[i] = latest;
-    if owners.len() == 1 {
-        out.attribution[i] = Attribution::Cached as u32;
-        out.owner[i] = named(owners[0]);
-        return;
-    }
-    out.attribution[i] = Attribution::Ambiguous as u32;
-    out.reason[i] = match source {
-        Source::Any => Reason::Status,
-        Source::Tier | Source::NodeOrTier | Source::OriginOrTier => Reason::Tier,
-        _ if possible => Reason::Tier,
-        _ => Reason::Clock,
-    } as u8;
-    out.candidates
-        .push(i as IdxSize, owners.into_iter().filter_map(named));
 }
 
 #[cfg(test)]
@@ -555,11 +578,11 @@ mod tests {
             ],
             rule(0, false),
         );
-        assert_eq!(r.attribution[0], Attribution::Unattributed as u32);
+        assert_eq!(r.attribution[0], Attribution::Unattributed as u8);
         assert_eq!(r.reason[0], Reason::NoFill as u8);
-        assert_eq!((r.owner[3], r.origin_ts[3]), (Some(2), Some(10)));
-        assert_eq!(r.owner[5], Some(2));
-        assert_eq!(r.attribution[4], Attribution::Origin as u32);
+        assert_eq!((r.owner[3], r.origin_ts[3]), (2, 10));
+        assert_eq!(r.owner[5], 2);
+        assert_eq!(r.attribution[4], Attribution::Origin as u8);
     }
 
     #[test]
@@ -576,7 +599,7 @@ mod tests {
         );
         assert_eq!(r.candidates.iter().collect::<Vec<_>>(), [(2, &[1, 3][..])]);
         assert_eq!(r.reason[2], Reason::Clock as u8);
-        assert_eq!(r.owner[3], Some(3));
+        assert_eq!(r.owner[3], 3);
     }
 
     #[test]
@@ -601,7 +624,7 @@ mod tests {
             },
             &rule(S, true),
         );
-        assert_eq!(r.attribution[0], Attribution::Origin as u32);
+        assert_eq!(r.attribution[0], Attribution::Origin as u8);
         assert_eq!(
             r.candidates.iter().collect::<Vec<_>>(),
             [(1, &[1, 2][..]), (2, &[1, 2][..])]
@@ -644,6 +667,6 @@ mod tests {
             ],
             rule(0, false),
         );
-        assert_eq!(r.attribution[2], Attribution::Unattributed as u32);
+        assert_eq!(r.attribution[2], Attribution::Unattributed as u8);
     }
 }
