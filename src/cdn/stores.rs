@@ -172,6 +172,11 @@ struct Fills {
     prev_certain: Vec<u32>,
     /// Where each store's fills start (stores are numbered densely), and then the end.
     bounds: Vec<u32>,
+    /// Per store, where its last lookup in row order found the ends of its ranges (the
+    /// fills that may precede it, that certainly do, and that are younger than
+    /// `--max-age`): rows come in time order, so the next lookup's ends are at or after
+    /// them, found by galloping on from there instead of searching the whole store.
+    hints: Vec<std::cell::Cell<[u32; 3]>>,
 }
 
 /// No such fill.
@@ -186,6 +191,7 @@ impl Fills {
             row: Vec::new(),
             prev_certain: Vec::new(),
             bounds: Vec::new(),
+            hints: Vec::new(),
         }
     }
 
@@ -197,31 +203,49 @@ impl Fills {
     }
 
     /// Sorts by store, keeping time order within a store (the rows came in time order),
-    /// and indexes the stores and their certain fills.
+    /// and indexes the stores and their certain fills. Stores are numbered densely, so
+    /// this is a counting sort: each store's start is the count of fills before it.
     fn sort(&mut self) {
-        let mut order: Vec<u32> = (0..self.store.len() as u32).collect();
-        order.sort_by_key(|&i| self.store[i as usize]);
-        self.at = order.iter().map(|&i| self.at[i as usize]).collect();
-        self.certain = order.iter().map(|&i| self.certain[i as usize]).collect();
-        self.row = order.iter().map(|&i| self.row[i as usize]).collect();
-        self.store = order.iter().map(|&i| self.store[i as usize]).collect();
-        drop(order);
-        let stores = self.store.last().map_or(0, |&s| s as usize + 1);
-        self.bounds = (0..=stores)
-            .map(|s| self.store.partition_point(|&x| (x as usize) < s) as u32)
-            .collect();
-        let mut latest = NONE;
-        self.prev_certain = (0..self.store.len())
-            .map(|i| {
-                if i > 0 && self.store[i] != self.store[i - 1] {
-                    latest = NONE;
+        let stores = self.store.iter().max().map_or(0, |&s| s as usize + 1);
+        let mut bounds = vec![0u32; stores + 1];
+        for &s in &self.store {
+            bounds[s as usize + 1] += 1;
+        }
+        for s in 0..stores {
+            bounds[s + 1] += bounds[s];
+        }
+        let mut next = bounds.clone();
+        let mut place: Vec<u32> = Vec::with_capacity(self.store.len());
+        for &s in &self.store {
+            let slot = &mut next[s as usize];
+            place.push(*slot);
+            *slot += 1;
+        }
+        drop(next);
+        fn scatter<T: Copy + Default>(values: &[T], place: &[u32]) -> Vec<T> {
+            let mut out = vec![T::default(); values.len()];
+            for (value, &to) in values.iter().zip(place) {
+                out[to as usize] = *value;
+            }
+            out
+        }
+        self.at = scatter(&self.at, &place);
+        self.certain = scatter(&self.certain, &place);
+        self.row = scatter(&self.row, &place);
+        drop(place);
+        self.bounds = bounds;
+        self.hints = vec![std::cell::Cell::new([0; 3]); stores];
+        let mut prev_certain = Vec::with_capacity(self.at.len());
+        for s in 0..stores {
+            let mut latest = NONE;
+            for i in self.bounds[s]..self.bounds[s + 1] {
+                if self.certain[i as usize] {
+                    latest = i;
                 }
-                if self.certain[i] {
-                    latest = i as u32;
-                }
-                latest
-            })
-            .collect();
+                prev_certain.push(latest);
+            }
+        }
+        self.prev_certain = prev_certain;
         self.store = Vec::new();
     }
 
@@ -245,6 +269,7 @@ impl Fills {
         lo: i64,
         row: usize,
         stale: bool,
+        in_order: bool,
         rule: &Rule,
         page: &mut dyn FnMut(usize, &mut Vec<u32>) -> bool,
         out: &mut Vec<u32>,
@@ -256,18 +281,30 @@ impl Fills {
         let at = &self.at[range.clone()];
         let base = range.start;
         let w = rule.width;
+        // A lookup in row order starts its searches where the store's last one ended.
+        let hint = in_order.then(|| &self.hints[store as usize]);
+        let [end_from, before_from, young_from] = hint.map_or([0; 3], |h| h.get());
+        let search = |from: u32, pred: &dyn Fn(i64) -> bool| match hint {
+            Some(_) => gallop(at, from as usize, pred),
+            None => at.partition_point(|&f| pred(f)),
+        };
         // Fills that may precede the lookup: f < lo + w (exact: f <= lo).
         let end = if w == 0 {
-            at.partition_point(|&f| f <= lo)
+            search(end_from, &|f| f <= lo)
         } else {
-            at.partition_point(|&f| f < lo.saturating_add(w))
+            search(end_from, &|f| f < lo.saturating_add(w))
         };
         // L: the latest certain fill certainly before the lookup.
         let certainly_before = if w == 0 {
             end
         } else {
-            at.partition_point(|&f| f.saturating_add(w) <= lo)
+            search(before_from, &|f| f.saturating_add(w) <= lo)
         };
+        let oldest = rule.max_age.map(|age| lo.saturating_sub(age));
+        let young = oldest.map_or(0, |oldest| search(young_from, &|f| f < oldest));
+        if let Some(h) = hint {
+            h.set([end as u32, certainly_before as u32, young as u32]);
+        }
         // L is never the row itself (a row is no certain fill of a store it looks up in,
         // but were it one, the fill before it).
         let mut latest_certain = None;
@@ -283,17 +320,17 @@ impl Fills {
             }
             latest_certain = (found != NONE).then(|| found as usize - base);
         }
-        let mut start = match latest_certain {
+        let start = match latest_certain {
             // Exact: L itself, and the possible fills after it.
             Some(l) if w == 0 => l,
-            // Fills L does not certainly precede: f > L - w.
-            Some(l) => at.partition_point(|&f| f <= at[l].saturating_sub(w)),
+            // Fills L does not certainly precede: f > L - w (none after L is).
+            Some(l) => {
+                let reach = at[l].saturating_sub(w);
+                gallop_back(&at[..=l], |f| f <= reach)
+            }
             None => 0,
-        };
-        if let Some(age) = rule.max_age {
-            let oldest = lo.saturating_sub(age);
-            start = start.max(at.partition_point(|&f| f < oldest));
         }
+        .max(young);
         if start >= end {
             return if end > 0 && rule.max_age.is_some() {
                 Found::TooOld
@@ -329,6 +366,35 @@ impl Fills {
     }
 }
 
+/// The first index of `at` at or after `from` where `pred` fails (`pred` holds on a
+/// prefix of `at`), found by steps doubling from `from`; a `from` past the answer falls
+/// back to a binary search before it.
+fn gallop(at: &[i64], from: usize, pred: &dyn Fn(i64) -> bool) -> usize {
+    let from = from.min(at.len());
+    if from > 0 && !pred(at[from - 1]) {
+        return at[..from].partition_point(|&f| pred(f));
+    }
+    let (mut low, mut step) = (from, 1);
+    while low + step <= at.len() && pred(at[low + step - 1]) {
+        low += step;
+        step *= 2;
+    }
+    let high = (low + step).min(at.len());
+    low + at[low..high].partition_point(|&f| pred(f))
+}
+
+/// The first index of `at` where `pred` fails (`pred` holds on a prefix of `at`), found by
+/// steps doubling back from the end: the answer is usually near it.
+fn gallop_back(at: &[i64], pred: impl Fn(i64) -> bool) -> usize {
+    let (mut high, mut step) = (at.len(), 1);
+    while high >= step && !pred(at[high - step]) {
+        high -= step;
+        step *= 2;
+    }
+    let low = high.saturating_sub(step);
+    low + at[low..high].partition_point(|&f| pred(f))
+}
+
 /// Resolves every row.
 pub fn resolve(rows: &Rows, rule: &Rule) -> Resolved {
     let n = rows.lo.len();
@@ -359,6 +425,7 @@ pub fn resolve(rows: &Rows, rule: &Rule) -> Resolved {
         rule,
         tier: &tier,
         node: &node,
+        tier_too_many: vec![std::cell::Cell::new(0); if rule.tiered { n } else { 0 }],
     };
     let mut out = Resolved {
         owner: vec![NOBODY; n],
@@ -399,11 +466,16 @@ struct Stores<'a> {
     rule: &'a Rule,
     tier: &'a Fills,
     node: &'a Fills,
+    /// Per row, whether its own lookup in the tier found too many to name (0: not yet
+    /// asked, 1: no, 2: yes): a hot key's node fills are asked for their page by every
+    /// hit that may have been served their copy, and the answer does not change.
+    tier_too_many: Vec<std::cell::Cell<u8>>,
 }
 
 impl Stores<'_> {
-    /// Row `i`'s lookup in the tier, its owners appended to `out`.
-    fn tier_page(&self, i: usize, out: &mut Vec<u32>) -> Found {
+    /// Row `i`'s lookup in the tier, its owners appended to `out` (`in_order`: asked for
+    /// row `i` itself, rows in time order).
+    fn tier_page(&self, i: usize, in_order: bool, out: &mut Vec<u32>) -> Found {
         let rows = self.rows;
         if !self.rule.tiered || !rows.source[i].may_be_tier() {
             return Found::Nothing;
@@ -418,6 +490,7 @@ impl Stores<'_> {
             rows.lo[i],
             i,
             false,
+            in_order,
             self.rule,
             &mut own,
             out,
@@ -434,7 +507,15 @@ impl Stores<'_> {
         if rows.source[i].may_be_origin() && rows.source[i] != Source::NodeOrTier {
             out.push(rows.owner[i]);
         }
-        self.tier_page(i, out) != Found::TooMany
+        let known = self.tier_too_many.get(i);
+        if known.is_some_and(|k| k.get() == 2) {
+            return false;
+        }
+        let fits = self.tier_page(i, false, out) != Found::TooMany;
+        if let Some(k) = known {
+            k.set(if fits { 1 } else { 2 });
+        }
+        fits
     }
 
     /// Puts the parts of row `i`'s page together: its attribution, owner, candidates and
@@ -460,12 +541,13 @@ impl Stores<'_> {
                 rows.lo[i],
                 i,
                 stale,
+                true,
                 self.rule,
                 &mut page,
                 owners,
             ));
         }
-        parts.push(self.tier_page(i, owners));
+        parts.push(self.tier_page(i, true, owners));
         let (mut latest, mut possible) = (None::<i64>, false);
         let (mut too_old, mut too_many) = (false, false);
         for part in parts {
@@ -668,5 +750,20 @@ mod tests {
             rule(0, false),
         );
         assert_eq!(r.attribution[2], Attribution::Unattributed as u8);
+    }
+
+    proptest::proptest! {
+        /// Galloping from any start, forwards or back, ends where a binary search does.
+        #[test]
+        fn galloping_finds_what_a_binary_search_finds(
+            mut at in proptest::collection::vec(-50i64..50, 0..40),
+            from in 0usize..45,
+            cut in -55i64..55,
+        ) {
+            at.sort_unstable();
+            let expected = at.partition_point(|&f| f < cut);
+            proptest::prop_assert_eq!(gallop(&at, from, &|f| f < cut), expected);
+            proptest::prop_assert_eq!(gallop_back(&at, |f| f < cut), expected);
+        }
     }
 }

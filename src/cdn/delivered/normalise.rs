@@ -426,44 +426,71 @@ fn classes(raw: &Raw, reading: &Reading, dict: &mut Dict) -> Result<Classes> {
         .map(|f| raw.optional(Some(f)))
         .collect::<Result<_>>()?;
     let n = raw.lines.rows();
-    let mut known: HashMap<Option<&str>, Meaning> = HashMap::new();
+    // Each row's status as a number of `dict` (a status like the row before's reuses its
+    // number), and each number's meaning, looked up once.
+    let codes: UInt32Chunked = {
+        let mut last: Option<(&str, u32)> = None;
+        statuses
+            .iter()
+            .map(|v| {
+                let v = v?;
+                Some(match last {
+                    Some((before, code)) if before == v => code,
+                    _ => {
+                        let code = dict.code(v);
+                        last = Some((v, code));
+                        code
+                    }
+                })
+            })
+            .collect()
+    };
+    let mut meanings: Vec<Option<Meaning>> = Vec::new();
     let mut out = Classes {
         status: UInt32Chunked::full_null("".into(), 0),
         source: Vec::with_capacity(n),
         fill: Vec::with_capacity(n),
         kind: Vec::with_capacity(n),
     };
+    let mut https_walk = walk(https.as_ref());
+    let mut methods_walk = walk(methods.as_ref());
+    let mut extras_walk: Vec<_> = extras.iter().map(|c| walk(c.as_ref())).collect();
     let mut extra: Vec<Option<&str>> = vec![None; extra_fields.len()];
-    for (index, value) in statuses.iter().enumerate() {
-        let meaning = match known.get(&value) {
-            Some(meaning) => *meaning,
+    for (index, (value, code)) in statuses.iter().zip(codes.iter()).enumerate() {
+        let meaning = match code.and_then(|c| meanings.get(c as usize).copied().flatten()) {
+            Some(meaning) => meaning,
             None => {
                 let meaning = meaning_of(value, reading)
                     .ok_or_else(|| undocumented(raw, index, value.unwrap_or(""), reading))?;
-                known.insert(value, meaning);
+                if let Some(c) = code {
+                    let c = c as usize;
+                    if meanings.len() <= c {
+                        meanings.resize(c + 1, None);
+                    }
+                    meanings[c] = Some(meaning);
+                }
                 meaning
             }
         };
+        let code_text = https_walk.next().flatten();
         let http = match &https {
             None => None,
-            Some(codes) => {
-                let code = codes.get(index).unwrap_or("").trim();
-                match code.parse::<u16>() {
-                    Ok(number) => Some(number),
-                    Err(_) => {
-                        let field = d.status.as_deref().unwrap_or("status");
-                        return Err(raw.refuse(index, field, "the HTTP status is not a number"));
-                    }
+            Some(_) => match code_text.unwrap_or("").trim().parse::<u16>() {
+                Ok(number) => Some(number),
+                Err(_) => {
+                    let field = d.status.as_deref().unwrap_or("status");
+                    return Err(raw.refuse(index, field, "the HTTP status is not a number"));
                 }
-            }
+            },
         };
-        for (slot, column) in extra.iter_mut().zip(&extras) {
+        for (slot, column) in extra.iter_mut().zip(extras_walk.iter_mut()) {
             *slot = column
-                .as_ref()
-                .and_then(|c| c.get(index))
+                .next()
+                .flatten()
                 .filter(|v| !absent(Some(v)))
                 .map(str::trim);
         }
+        let method = methods_walk.next().flatten();
         let line = Line {
             value: value.unwrap_or("-").trim(),
             meaning,
@@ -487,9 +514,7 @@ fn classes(raw: &Raw, reading: &Reading, dict: &mut Dict) -> Result<Classes> {
         }) {
             source = Source::NoPage;
         }
-        let fills = methods
-            .as_ref()
-            .is_none_or(|m| fill_method(m.get(index), reading.fill_methods));
+        let fills = methods.is_none() || fill_method(method, reading.fill_methods);
         if !fills && fill != Fill::Removed {
             fill = Fill::NotStored;
             if source == Source::OriginOrTier {
@@ -502,8 +527,16 @@ fn classes(raw: &Raw, reading: &Reading, dict: &mut Dict) -> Result<Classes> {
         out.fill.push(fill);
         out.kind.push(kind);
     }
-    out.status = statuses.iter().map(|v| v.map(|v| dict.code(v))).collect();
+    out.status = codes;
     Ok(out)
+}
+
+/// An optional column walked row by row beside another (an absent one gives `None`).
+fn walk(column: Option<&StringChunked>) -> Box<dyn Iterator<Item = Option<&str>> + '_> {
+    match column {
+        Some(c) => Box::new(c.iter()),
+        None => Box::new(std::iter::repeat(None)),
+    }
 }
 
 /// The request method of each row: its field, or the request line's first word.
@@ -593,15 +626,15 @@ fn viewers(raw: &Raw, reading: &Reading, dict: &mut Dict) -> Result<UInt32Chunke
     let mut out: Vec<Option<u32>> = Vec::with_capacity(raw.lines.rows());
     match reading.viewer {
         Viewer::Cookie(name) => {
-            let own = (!is_header(&fields[0])).then(|| &columns[0]);
-            let whole = fields.iter().position(is_header).map(|i| &columns[i]);
-            for index in 0..raw.lines.rows() {
+            let mut owns = walk((!is_header(&fields[0])).then(|| &columns[0]));
+            let mut headers = walk(fields.iter().position(is_header).map(|i| &columns[i]));
+            for _ in 0..raw.lines.rows() {
+                let (own, whole) = (owns.next().flatten(), headers.next().flatten());
                 let from_own = own
-                    .and_then(|c| c.get(index))
                     .filter(|v| !absent(Some(v)))
                     .map(|v| dict.code(v.trim()));
                 let code = from_own.or_else(|| {
-                    let text = whole?.get(index).filter(|h| !absent(Some(h)))?;
+                    let text = whole.filter(|h| !absent(Some(h)))?;
                     cookie_in(text, name, decode).map(|value| dict.code(&value))
                 });
                 out.push(code);
