@@ -4,6 +4,7 @@
 //! file, the line and the field, and shows a value only where it cannot be personal data
 //! (a cache status, cut short).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use anyhow::Result;
@@ -669,18 +670,19 @@ fn viewers(raw: &Raw, reading: &Reading, dict: &mut Dict) -> Result<UInt32Chunke
 }
 
 /// One cookie's value in a Cookie header as the format encodes it.
-fn cookie_in(header: &str, name: &str, decode: Decode) -> Option<String> {
+fn cookie_in<'a>(header: &'a str, name: &str, decode: Decode) -> Option<Cow<'a, str>> {
+    let owned = |v: &str| Cow::Owned(v.to_string());
     match decode {
         // CloudFront leaves `;` and `=` as they are: the pairs are found in the encoded
         // text, and only the value is decoded.
         Decode::Url if !header.contains("%3") => {
-            cookie(header, name).map(|v| percent_decode(v, false).into_owned())
+            cookie(header, name).map(|v| percent_decode(v, false))
         }
-        Decode::Url => cookie(&percent_decode(header, false), name).map(str::to_string),
+        Decode::Url => cookie(&percent_decode(header, false), name).map(owned),
         // Akamai escapes `;` and `=` too, and writes a space as `+`.
-        Decode::UrlPlus => cookie(&percent_decode(header, true), name).map(str::to_string),
-        Decode::Plus => cookie(&header.replace('+', " "), name).map(str::to_string),
-        Decode::Raw => cookie(header, name).map(str::to_string),
+        Decode::UrlPlus => cookie(&percent_decode(header, true), name).map(owned),
+        Decode::Plus => cookie(&header.replace('+', " "), name).map(owned),
+        Decode::Raw => cookie(header, name).map(Cow::Borrowed),
     }
 }
 
