@@ -338,7 +338,8 @@ fn address(h: u64) -> String {
 /// The truth: `ts` (the arrival), `path`, `owner_id`, `viewer_id`, row for row with the
 /// lines; a line that carried no page of its own (a Worker's visitor line) has no owner
 /// and no `cache_status` (else `MISS`, `PASS`, `HIT` or `TIER`: which cache served it, if
-/// any); `cache_node` names the node that served it (empty: one cache).
+/// any); `cache_node` names the node that served it (empty: one cache); `hung_up`, whether
+/// its viewer hung up mid-download (CloudFront then logs `Error`, not what served it).
 /// `logged_arrival` is the arrival the line itself gives (the logged end, in the format's
 /// resolution, less the logged duration): the order `derive-owners` writes its rows in.
 fn truth<'a>(
@@ -348,7 +349,9 @@ fn truth<'a>(
     let (mut ts, mut paths, mut owners, mut viewers) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let (mut logged, mut node_names, mut statuses) = (Vec::new(), Vec::new(), Vec::new());
+    let mut hung_up = Vec::new();
     for (line, page) in lines {
+        hung_up.push(line.hung_up);
         node_names.push(nodes(format).get(line.node).copied().unwrap_or(""));
         statuses.push(if page { line.status } else { "" });
         ts.push(line.arrival);
@@ -385,6 +388,7 @@ fn truth<'a>(
             Column::new("logged_arrival".into(), logged),
             Column::new(CACHE_NODE.into(), node_names),
             Column::new(CACHE_STATUS.into(), statuses),
+            Column::new("hung_up".into(), hung_up),
         ],
     )
     .map_err(polars_bug)
