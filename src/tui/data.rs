@@ -407,7 +407,7 @@ fn bound(zone: &Zone, micros: Option<i64>) -> String {
 pub struct ChartData {
     pub exposures: Vec<ChartPoint>,
     pub outside: Vec<ChartPoint>,
-    /// Where `--from` and `--to` fall on the axis, when the axis extends past them.
+    /// Where `--from` and `--to` fall among the minutes drawn, when some lie outside them.
     pub marks: Vec<f64>,
     /// The first and last minute as text.
     pub span: (String, String),
@@ -457,7 +457,7 @@ fn chart_points(
     let marks = [window.0, window.1]
         .into_iter()
         .flatten()
-        .filter(|&b| !outside.is_empty() && b > first && b <= last + 60_000_000)
+        .filter(|&b| !outside.is_empty() && b > first && b <= last)
         .map(|b| (b - first) as f64 / 60_000_000.0)
         .collect();
     Ok(ChartData {
