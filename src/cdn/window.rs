@@ -230,7 +230,7 @@ fn flagged(frame: &Frame, inventory: &Inventory) -> Result<DataFrame> {
                 .cast(&DataType::UInt32)
                 .map_err(polars_bug)?,
             kind.with_name("kind".into()).into_column(),
-            from_cache(df)?,
+            df.column("source").map_err(polars_bug)?.clone(),
             Column::new("possible".into(), possible),
         ],
     )
@@ -243,7 +243,7 @@ fn flagged(frame: &Frame, inventory: &Inventory) -> Result<DataFrame> {
             is(Attribution::Cached)
                 .or(is(Attribution::Ambiguous))
                 .or(is(Attribution::Unattributed))
-                .and(col("from_cache"))
+                .and(from_cache())
                 .alias("cached"),
             is(Attribution::Cached)
                 .and(col(OWNER_ID).is_not_null())
@@ -258,18 +258,15 @@ fn flagged(frame: &Frame, inventory: &Inventory) -> Result<DataFrame> {
         .map_err(polars_bug)
 }
 
-/// Per row: whether its line says a cache served it (not a source that may be the origin).
-fn from_cache(df: &DataFrame) -> Result<Column> {
-    let source = df
-        .column("source")
-        .map_err(polars_bug)?
-        .u32()
-        .map_err(polars_bug)?;
-    let certain: BooleanChunked = source
-        .iter()
-        .map(|s| s.is_some_and(|s| !Source::of(s).may_be_origin()))
-        .collect();
-    Ok(certain.with_name("from_cache".into()).into_column())
+/// Whether a row's line says a cache served it: its source is none that may be the
+/// origin's rendering (each such source of `Source::ALL` ruled out).
+fn from_cache() -> Expr {
+    Source::ALL
+        .into_iter()
+        .filter(|s| s.may_be_origin())
+        .fold(col("source").is_not_null(), |certain, s| {
+            certain.and(col("source").neq(lit(s as u32)))
+        })
 }
 
 /// Per row: ambiguous, with a candidate owner who is not its viewer (an unidentified

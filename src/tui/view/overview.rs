@@ -152,37 +152,20 @@ fn draw_tiers_and_window(data: &AuditData, frame: &mut Frame, area: Rect) {
 }
 
 /// From a CDN log: the window it suggests (its first and last cached personal response,
-/// widened by its resolution), beside the one given; `auto` when the given one is it.
+/// widened by its resolution), beside the one given; the warnings beside it say when the
+/// log does not show the leak's start or end.
 fn detected_window(data: &AuditData) -> Vec<Line<'static>> {
     let Some(window) = &data.summary.cache_window else {
         return Vec::new();
     };
-    let Some((from, to)) = window.suggested() else {
-        return vec![Line::from("log: no personal page cached")];
-    };
-    let mark = |seen: Option<bool>| match seen {
-        Some(false) => " (not in log)",
-        _ => "",
-    };
     let style = Style::new().fg(Color::Cyan);
-    vec![
-        Line::styled(
-            format!(
-                "log  {}{}",
-                data.zone.format_micros(from),
-                mark(window.start_in_log())
-            ),
-            style,
-        ),
-        Line::styled(
-            format!(
-                "     {}{}",
-                data.zone.format_micros(to),
-                mark(window.end_in_log())
-            ),
-            style,
-        ),
-    ]
+    match window.suggested() {
+        None => vec![Line::styled("log: no personal page cached", style)],
+        Some((from, to)) => vec![
+            Line::styled(format!("log  {}", data.zone.format_micros(from)), style),
+            Line::styled(format!("     {}", data.zone.format_micros(to)), style),
+        ],
+    }
 }
 
 /// The last edit's change, the conservative assumptions, and the loading warnings.
