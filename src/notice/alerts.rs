@@ -117,7 +117,8 @@ fn window_edges(s: &Summary, zone: &Zone) -> Option<Alert> {
 
 /// From a CDN log: cached responses of personal pages outside `--from`/`--to` (how many,
 /// on which nodes, and the window the log suggests), and nodes whose part of the log does
-/// not show where the leak began or ended.
+/// not show where the leak began or ended. Its short lines are two at most, of 31
+/// characters at most: they go beside the window, in the overview's narrower box.
 fn window_cache(s: &Summary, zone: &Zone) -> Option<Alert> {
     let window = s.cache_window.as_ref()?;
     let (from, to) = window.suggested()?;
@@ -143,29 +144,39 @@ fn window_cache(s: &Summary, zone: &Zone) -> Option<Alert> {
                 count(outside.files_unread as u64)
             ));
         }
-        short.push(format!("{} cached personal responses", count(n)));
-        short.push(format!("lie outside the window{}", short_nodes(&on)));
+        short.push(format!("{} cached personal pages", count(n)));
+        short.push(format!(
+            "outside the window{}",
+            short_nodes(&outside.nodes, 11)
+        ));
     }
-    let ends = [
-        (
-            unseen(window, true),
-            "began",
-            "begun before the log's first line",
-            "start",
-        ),
-        (
-            unseen(window, false),
-            "ended",
-            "gone on after the log's last line",
-            "end",
-        ),
-    ];
-    for (nodes, which, may, end) in ends {
+    let (start, end) = (unseen(window, true), unseen(window, false));
+    for (nodes, which, may) in [
+        (&start, "began", "begun before the log's first line"),
+        (&end, "ended", "gone on after the log's last line"),
+    ] {
         if let Some(nodes) = nodes {
+            let on = match nodes.as_slice() {
+                [] => String::new(),
+                nodes => format!(" on {}", nodes.join(", ")),
+            };
             parts.push(format!(
-                "the log does not show where the leak {which}{nodes}: it may have {may}"
+                "the log does not show where the leak {which}{on}: it may have {may}"
             ));
-            short.push(format!("leak {end} not in the log{}", short_nodes(&nodes)));
+        }
+    }
+    // Beside the window the log's bounds are marked ≤ and ≥ when it does not show them;
+    // a line says so only when nothing lies outside the window.
+    if short.is_empty() {
+        let (what, nodes) = match (&start, &end) {
+            (Some(a), Some(b)) if a == b => ("leak start, end", a),
+            (Some(a), _) => ("leak start", a),
+            (None, Some(b)) => ("leak end", b),
+            (None, None) => ("", &Vec::new()),
+        };
+        if !what.is_empty() {
+            let room = 31 - what.len() - " not in log".len();
+            short.push(format!("{what} not in log{}", short_nodes(nodes, room)));
         }
     }
     if parts.is_empty() {
@@ -183,30 +194,34 @@ fn window_cache(s: &Summary, zone: &Zone) -> Option<Alert> {
     })
 }
 
-/// The nodes whose part of the log does not show where the leak began (`start`) or ended,
-/// as " on A, B" (empty when the log names no node); `None` when every part shows it.
-fn unseen(window: &CacheWindow, start: bool) -> Option<String> {
+/// The nodes whose part of the log does not show where the leak began (`start`) or ended
+/// (empty when the log names no node); `None` when every part shows it.
+fn unseen(window: &CacheWindow, start: bool) -> Option<Vec<String>> {
     let seen = |n: &NodeWindow| match start {
         true => n.start_in_log(),
         false => n.end_in_log(),
     };
     if window.nodes.is_empty() {
-        return (seen(&window.total) == Some(false)).then(String::new);
+        return (seen(&window.total) == Some(false)).then(Vec::new);
     }
-    let nodes: Vec<&str> = window
+    let nodes: Vec<String> = window
         .nodes
         .iter()
         .filter(|n| seen(n) == Some(false))
-        .map(|n| n.node.as_str())
+        .map(|n| n.node.clone())
         .collect();
-    (!nodes.is_empty()).then(|| format!(" on {}", nodes.join(", ")))
+    (!nodes.is_empty()).then_some(nodes)
 }
 
-/// " on A, B" for a line of the overview's box: the names when they fit, else how many.
-fn short_nodes(on: &str) -> String {
-    match on.chars().count() {
-        c if c <= 14 => on.to_string(),
-        _ => format!(" on {} nodes", on.matches(',').count() + 1),
+/// ": A, B" for a short line when the names fit in `room` characters (with the colon and
+/// space), else ": 3 nodes"; empty without names.
+fn short_nodes(nodes: &[String], room: usize) -> String {
+    let names = format!(": {}", nodes.join(", "));
+    match nodes.len() {
+        0 => String::new(),
+        _ if names.chars().count() <= room => names,
+        1 => ": 1 node".into(),
+        n => format!(": {n} nodes"),
     }
 }
 

@@ -304,21 +304,16 @@ fn the_overview_shows_the_log_s_window_beside_the_given_one() {
     // The test backend quotes each line.
     let lines: Vec<&str> = screen.lines().map(|l| l.trim_matches('"')).collect();
     let has = |text: &str| lines.iter().any(|l| l.contains(text));
-    // The window given, then the one the log suggests; the warnings: what the window
-    // leaves out, and FUK's part of the log, which starts with a copy stored before it
-    // and ends 20 s after its last.
+    // The window given, then the one the log suggests, its bounds marked ≤ and ≥: FUK's
+    // part of the log starts with a copy stored before it and ends 20 s after its last,
+    // so the leak may have begun earlier and gone on later. The warning: what the window
+    // leaves out.
     assert!(has("│from 2017-06-22T10:00:00+09:00 "), "{screen}");
     assert!(has("│to   2017-06-22T11:00:00+09:00 "));
-    assert!(has("│log  2017-06-22T09:41:04+09:00 "));
-    assert!(has("│     2017-06-22T10:40:31+09:00 "));
-    for warning in [
-        " ! 2 cached personal responses ",
-        " ! lie outside the window on KIX, NRT ",
-        " ! leak start not in the log on FUK ",
-        " ! leak end not in the log on FUK ",
-    ] {
-        assert!(has(warning), "{warning}");
-    }
+    assert!(has("│log ≤2017-06-22T09:41:04+09:00 "));
+    assert!(has("│    ≥2017-06-22T10:40:31+09:00 "));
+    assert!(has(" ! 2 cached personal pages "));
+    assert!(has(" ! outside the window: KIX, NRT "));
     // The chart runs from NRT's 09:41 (before --from) to the last minute with traffic,
     // 10:59; --from is marked where it falls, at 10:00, 19 of its 78 minutes in.
     assert!(has(
@@ -335,16 +330,27 @@ fn the_overview_shows_the_log_s_window_beside_the_given_one() {
     );
 
     // A window that holds every cached personal response: no outside warning, no chart
-    // past it, no mark; the log's window and its unseen start and end still shown.
+    // past it, no mark; the log's window still shown, and a line for FUK's unseen start
+    // and end.
     let screen = overview(
         dir.path(),
         ("2017-06-22T09:00:00+09:00", "2017-06-22T11:00:01+09:00"),
         (120, 40),
     );
-    assert!(!screen.contains("lie outside the window"), "{screen}");
-    assert!(!screen.contains("outside the window: cached"));
-    assert!(screen.contains("│log  2017-06-22T09:41:04+09:00 "));
-    assert!(screen.contains(" ! leak start not in the log on FUK "));
+    assert!(!screen.contains("outside the window"), "{screen}");
+    assert!(screen.contains("│log ≤2017-06-22T09:41:04+09:00 "));
+    assert!(screen.contains(" ! leak start, end not in log: FUK "));
+
+    // On 80 columns and 24 rows the log's window and the warning still fit the side box.
+    let small = overview(dir.path(), (TEN_TO_ELEVEN[1], TEN_TO_ELEVEN[3]), (80, 24));
+    for line in [
+        "│log ≤2017-06-22T09:41:04+09:00 ",
+        "│    ≥2017-06-22T10:40:31+09:00 ",
+        "│ ! 2 cached personal pages ",
+        "│ ! outside the window: KIX, NRT ",
+    ] {
+        assert!(small.contains(line), "{line}: {small}");
+    }
 }
 
 #[test]

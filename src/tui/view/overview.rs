@@ -152,20 +152,38 @@ fn draw_tiers_and_window(data: &AuditData, frame: &mut Frame, area: Rect) {
 }
 
 /// From a CDN log: the window it suggests (its first and last cached personal response,
-/// widened by its resolution), beside the one given; the warnings beside it say when the
-/// log does not show the leak's start or end.
+/// widened by its resolution), beside the one given; a bound the log does not show is
+/// marked `≤` (the leak may have begun earlier) or `≥` (it may have gone on later).
 fn detected_window(data: &AuditData) -> Vec<Line<'static>> {
     let Some(window) = &data.summary.cache_window else {
         return Vec::new();
     };
     let style = Style::new().fg(Color::Cyan);
-    match window.suggested() {
-        None => vec![Line::styled("log: no personal page cached", style)],
-        Some((from, to)) => vec![
-            Line::styled(format!("log  {}", data.zone.format_micros(from)), style),
-            Line::styled(format!("     {}", data.zone.format_micros(to)), style),
-        ],
-    }
+    let Some((from, to)) = window.suggested() else {
+        return vec![Line::styled("log: no personal page cached", style)];
+    };
+    let mark = |seen: Option<bool>, unseen: char| match seen {
+        Some(false) => unseen,
+        _ => ' ',
+    };
+    vec![
+        Line::styled(
+            format!(
+                "log {}{}",
+                mark(window.start_in_log(), '≤'),
+                data.zone.format_micros(from)
+            ),
+            style,
+        ),
+        Line::styled(
+            format!(
+                "    {}{}",
+                mark(window.end_in_log(), '≥'),
+                data.zone.format_micros(to)
+            ),
+            style,
+        ),
+    ]
 }
 
 /// The last edit's change, the conservative assumptions, and the loading warnings.
