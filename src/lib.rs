@@ -93,6 +93,14 @@ pub fn run(cli: Cli) -> Result<()> {
             output,
             by,
         } => commands::regulator::run(&input, format, &regulator, output, by),
+        Command::Report {
+            kind: ReportName::Window,
+            input,
+            format,
+            regulator,
+            output,
+            by,
+        } => commands::window::run(&input, format, &regulator, output, by),
         Command::Check {
             user_id,
             input,

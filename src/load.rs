@@ -86,6 +86,9 @@ pub struct Inputs {
     paths: std::sync::OnceLock<Encoded>,
     /// With `--derive-owners`: what the derivation found in the window, and assumed.
     pub derivation: Option<(cdn::Counts, cdn::Facts)>,
+    /// With `--derive-owners`: when the caches served personal pages, over the whole log,
+    /// and what the window leaves out of it.
+    pub cache_window: Option<crate::audit::CacheWindow>,
     /// Files of a partitioned folder left unread: their partitions lie outside the window.
     pub files_pruned: usize,
     /// Marker and hidden files of a folder left unread (`_SUCCESS`, `.crc`, `.name`).
@@ -143,7 +146,13 @@ pub fn parse_zone(text: &str) -> Result<Zone> {
         .map_err(|why| InputError::usage(format!("--tz: {why}")).into())
 }
 
-/// Parses `--from`/`--to` into UTC microseconds.
+/// Whether a `--from`/`--to` value asks for the window the CDN log suggests.
+fn is_auto(value: Option<&str>) -> bool {
+    value.is_some_and(|v| v.trim().eq_ignore_ascii_case("auto"))
+}
+
+/// Parses `--from`/`--to` into UTC microseconds (`auto` is left for the log to fill: see
+/// `Inputs::load`, and the caller checks it).
 pub fn parse_window(
     from: Option<&str>,
     to: Option<&str>,
@@ -152,10 +161,11 @@ pub fn parse_window(
     let parse = |flag: &str, value: Option<&str>| -> Result<Option<i64>> {
         match value {
             None => Ok(None),
+            Some(_) if is_auto(value) => Ok(None),
             Some(text) => match parse_instant(text, zone) {
                 Some(instant) => Ok(Some(instant.timestamp_micros())),
                 None => Err(InputError::usage(format!(
-                    "{flag} {text:?}: expected RFC 3339 (2017-06-22T10:00:00+09:00) or YYYY-MM-DD HH:MM:SS in --tz"
+                    "{flag} {text:?}: expected RFC 3339 (2017-06-22T10:00:00+09:00), YYYY-MM-DD HH:MM:SS in --tz, or auto (with --derive-owners)"
                 ))
                 .into()),
             },
@@ -170,6 +180,20 @@ pub fn parse_window(
     Ok(window)
 }
 
+/// `--from auto`/`--to auto` as asked; refused without `--derive-owners`, which alone
+/// reads a log that shows what the cache served.
+fn auto_bounds(args: &Options) -> Result<(bool, bool)> {
+    let auto = (is_auto(args.from.as_deref()), is_auto(args.to.as_deref()));
+    if (auto.0 || auto.1) && args.derive.is_none() {
+        let flag = if auto.0 { "--from auto" } else { "--to auto" };
+        return Err(InputError::usage(format!(
+            "{flag} takes the window from when the cache served pages with personal fields, which only a CDN log shows (its cache_status column): add --derive-owners (and --log-format for a log as the vendor delivers it); an exposure log has no cache status"
+        ))
+        .into());
+    }
+    Ok(auto)
+}
+
 /// The result of a table read on a thread of its own (`None`: no such table given).
 fn finished<T>(reading: Option<std::thread::ScopedJoinHandle<'_, Result<T>>>) -> Option<Result<T>> {
     reading.map(|handle| {
@@ -179,16 +203,18 @@ fn finished<T>(reading: Option<std::thread::ScopedJoinHandle<'_, Result<T>>>) ->
     })
 }
 
-/// The log, raw or derived from a CDN log (with the derivation's counts).
+/// The log, raw or derived from a CDN log (with what the derivation found).
 fn read_log(
     args: &Options,
     files: &[PathBuf],
     options: &ReadOptions,
-) -> Result<(Log, Option<(cdn::Counts, cdn::Facts)>)> {
+    inventory: &Inventory,
+    auto: (bool, bool),
+) -> Result<(Log, Option<cdn::Derivation>)> {
     match &args.derive {
         Some(derive) => {
-            let (log, counts, facts) = cdn::read_log(files, options, derive)?;
-            Ok((log, Some((counts, facts))))
+            let (log, derivation) = cdn::read_log(files, options, derive, inventory, auto)?;
+            Ok((log, Some(derivation)))
         }
         None => Ok((Log::read(files, options)?, None)),
     }
@@ -235,6 +261,7 @@ impl Inputs {
     fn load_with(args: &Options, progress: &Progress) -> Result<Inputs> {
         let zone = parse_zone(&args.tz)?;
         let window = parse_window(args.from.as_deref(), args.to.as_deref(), &zone)?;
+        let auto = auto_bounds(args)?;
         let inventory = Inventory::load(&args.inventory)?;
         let mut warnings = inventory.warnings.clone();
         check_columns(&args.columns)?;
@@ -281,13 +308,23 @@ impl Inputs {
                 .relations
                 .as_ref()
                 .map(|path| scope.spawn(|| Relations::read(path, &inventory, &zone)));
-            let log = read_log(args, &files, &options);
+            let log = read_log(args, &files, &options, &inventory, auto);
             (log, finished(registered), finished(relations))
         });
         let (log, derivation) = log?;
-        if let Some((counts, _)) = derivation.as_ref().filter(|(c, _)| c.unattributed > 0) {
-            warnings.push(counts.unattributed_line());
+        if let Some(d) = derivation.as_ref().filter(|d| d.counts.unattributed > 0) {
+            warnings.push(d.counts.unattributed_line());
         }
+        // The window as resolved (`auto` filled from the log), and the files it left unread.
+        let window = derivation.as_ref().map_or(window, |d| d.window);
+        let (derivation, cache_window) = match derivation {
+            Some(d) => {
+                let mut cache_window = d.cache_window;
+                cache_window.outside.files_unread = listing.pruned;
+                (Some((d.counts, d.facts)), Some(cache_window))
+            }
+            None => (None, None),
+        };
         if log.weighted && args.relations.is_some() {
             return Err(InputError::usage(
                 "--relations needs each response's time, which an aggregated log does not keep: run it on the raw log",
@@ -323,6 +360,7 @@ impl Inputs {
             warnings,
             paths: std::sync::OnceLock::new(),
             derivation,
+            cache_window,
             files_pruned: listing.pruned,
             files_marked: listing.markers,
             files_misnamed: listing.misnamed,
@@ -347,7 +385,8 @@ impl Inputs {
             self.window,
             encoded,
         )?
-        .with_relations(self.relations.as_ref());
+        .with_relations(self.relations.as_ref())
+        .with_cache_window(self.cache_window.as_ref());
         audit.match_time = started.elapsed();
         Ok(audit)
     }

@@ -24,6 +24,7 @@ mod tier;
 mod timeline;
 mod unmapped;
 mod users;
+mod window;
 
 pub use country::PeopleByCountry;
 pub use fields::FieldReach;
@@ -33,6 +34,7 @@ pub use summary::{Summary, WindowEdges, WINDOW_EDGE_MICROS};
 pub use tier::Tier;
 pub use unmapped::BlindSpots;
 pub use users::{assumed_users, USERS_COLUMNS};
+pub use window::{CacheWindow, NodeWindow, Outside, Span};
 
 use std::time::{Duration, Instant};
 
@@ -53,6 +55,8 @@ pub struct Audit<'a> {
     pub registered: Option<&'a Registered>,
     /// The relations table (`with_relations`): who is shown on whose pages.
     pub relations: Option<&'a Relations>,
+    /// When a CDN log's caches served personal pages (`with_cache_window`).
+    pub cache_window: Option<&'a CacheWindow>,
     pub zone: Zone,
     pub window: (Option<i64>, Option<i64>),
     /// The path values (`codes::encode`): `path`, `norm_path`, `page_id` (null = unmapped), `pm*`, `pg*`.
@@ -199,6 +203,7 @@ impl<'a> Audit<'a> {
             log,
             registered,
             relations: None,
+            cache_window: None,
             zone,
             window,
             paths,
@@ -206,6 +211,13 @@ impl<'a> Audit<'a> {
             match_time: started.elapsed(),
             enriched: std::sync::OnceLock::new(),
         })
+    }
+
+    /// The same audit, with what the CDN log says about the window (its warnings follow
+    /// the headline figures).
+    pub fn with_cache_window(mut self, cache_window: Option<&'a CacheWindow>) -> Audit<'a> {
+        self.cache_window = cache_window;
+        self
     }
 
     /// Collects the enriched log once and keeps it for every later report on this audit.

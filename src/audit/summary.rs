@@ -114,6 +114,7 @@ impl Audit<'_> {
             blind_spots,
             exposed_between: exposed_between(users)?,
             window: self.window,
+            cache_window: self.cache_window.cloned(),
         })
     }
 
@@ -129,8 +130,23 @@ impl Audit<'_> {
             .into_iter()
             .map(|(name, value)| (name.to_string(), value.to_string()))
             .collect();
-        figures.push(("window_from".into(), self.format_bound(self.window.0)));
-        figures.push(("window_to".into(), self.format_bound(self.window.1)));
+        let auto = s.cache_window.as_ref().map_or((false, false), |w| w.auto);
+        let bound = |at: Option<i64>, auto: bool| match auto {
+            true => format!(
+                "{} (auto: the window the CDN log suggests)",
+                self.format_bound(at)
+            ),
+            false => self.format_bound(at),
+        };
+        figures.push(("window_from".into(), bound(self.window.0, auto.0)));
+        figures.push(("window_to".into(), bound(self.window.1, auto.1)));
+        if let Some((from, to)) = s.cache_window.as_ref().and_then(|w| w.suggested()) {
+            figures.push((
+                "window_suggested_from".into(),
+                self.zone.format_micros(from),
+            ));
+            figures.push(("window_suggested_to".into(), self.zone.format_micros(to)));
+        }
         figures.push(("time_zone".into(), self.zone.to_string()));
         if let Some(relations) = self.relating() {
             figures.push(("relations_table".into(), relations.file.clone()));
@@ -254,6 +270,9 @@ pub struct Summary {
     pub exposed_between: Option<(i64, i64)>,
     /// The `--from`/`--to` window the figures cover.
     pub window: (Option<i64>, Option<i64>),
+    /// With a CDN log: when its caches served personal pages, and how many of those
+    /// responses the window leaves out.
+    pub cache_window: Option<super::CacheWindow>,
 }
 
 /// How close to a bound of the window an exposure may lie before the window may have cut
@@ -334,20 +353,29 @@ fn possible_counts(users: &DataFrame) -> Result<Option<(u64, u64)>> {
 impl Summary {
     /// Whether the first or last exposure lies within a minute of the window's bounds,
     /// a sign that the window may cut the incident short.
+    /// A bound taken from the CDN log (`auto`) where the log shows the leak's start (or
+    /// end) lies at the edge by design: it is not warned of.
     pub fn window_edges(&self) -> WindowEdges {
         let Some((first, last)) = self.exposed_between else {
             return WindowEdges::default();
+        };
+        let (from_seen, to_seen) = match &self.cache_window {
+            Some(w) => (
+                w.auto.0 && w.start_in_log() == Some(true),
+                w.auto.1 && w.end_in_log() == Some(true),
+            ),
+            None => (false, false),
         };
         WindowEdges {
             from: self
                 .window
                 .0
-                .filter(|&from| first - from <= WINDOW_EDGE_MICROS)
+                .filter(|&from| !from_seen && first - from <= WINDOW_EDGE_MICROS)
                 .map(|from| (from, first)),
             to: self
                 .window
                 .1
-                .filter(|&to| to - last <= WINDOW_EDGE_MICROS)
+                .filter(|&to| !to_seen && to - last <= WINDOW_EDGE_MICROS)
                 .map(|to| (to, last)),
         }
     }

@@ -170,6 +170,7 @@ pub(super) fn attribute(rows: LazyFrame, options: &Options) -> Result<LazyFrame>
             .otherwise(lit(NULL).cast(utc_micros()))
             .alias(ORIGIN_TS),
         col(CACHE_NODE),
+        col("source"),
         when(col("no_page"))
             .then(lit(Attribution::NoPage as u32))
             .when(col("is_origin"))

@@ -14,6 +14,7 @@ mod output;
 mod read;
 pub mod source;
 mod stores;
+pub mod window;
 mod workers;
 
 use std::path::PathBuf;
@@ -29,7 +30,7 @@ use crate::frame::polars_bug;
 pub use attribute::cache_key;
 use attribute::counts;
 pub use delivered::{LogFormat, Viewer};
-pub use output::{read_log, write};
+pub use output::{read_log, write, Derivation};
 pub use source::Topology;
 pub use stores::Reason;
 

@@ -211,23 +211,46 @@ fn write_text(
     })
 }
 
+/// What `--derive-owners` found besides the exposure log: the derivation's counts and
+/// facts in the window, when the caches served personal pages, and the window as resolved.
+pub struct Derivation {
+    pub counts: Counts,
+    pub facts: super::Facts,
+    pub cache_window: crate::audit::CacheWindow,
+    pub window: (Option<i64>, Option<i64>),
+}
+
 /// `--derive-owners`: the CDN log as the audit's exposure log. Owners are derived over the
 /// whole log (an origin response before `--from` still attributes the cached responses
-/// after it); then the window is applied and rows without an owner are counted and skipped
-/// as in any exposure log. With a coarse clock an ambiguous response becomes one row per
-/// candidate owner, marked `possible`; an exact clock never makes one, and its log is as it
-/// always was (and so are the reports).
+/// after it), and so is when the caches served personal pages (`window`), which gives
+/// `--from auto` and `--to auto` (`auto`) their bounds; then the window is applied and
+/// rows without an owner are counted and skipped as in any exposure log. With a coarse
+/// clock an ambiguous response becomes one row per candidate owner, marked `possible`; an
+/// exact clock never makes one, and its log is as it always was (and so are the reports).
 pub fn read_log(
     files: &[PathBuf],
     read: &ReadOptions,
     options: &Options,
-) -> Result<(Log, Counts, super::Facts)> {
+    inventory: &crate::inventory::Inventory,
+    auto: (bool, bool),
+) -> Result<(Log, Derivation)> {
     let mut frame = super::derive::derive_frame(files, read, options)?;
+    let detected = super::window::detect(&frame, inventory)?;
+    let bounds = super::window::resolve((read.from, read.to), auto, &detected.window)?;
+    let mut cache_window = detected.window.clone();
+    cache_window.outside = detected.outside(bounds, &frame)?;
+    cache_window.auto = auto;
+    drop(detected);
+    let read = ReadOptions {
+        from: bounds.0,
+        to: bounds.1,
+        ..read.clone()
+    };
     let df = frame
         .df
         .clone()
         .lazy()
-        .filter(window_of(read, "ts"))
+        .filter(window_of(&read, "ts"))
         .collect()
         .map_err(polars_bug)?;
     let counts = super::counts(&df)?;
@@ -251,11 +274,15 @@ pub fn read_log(
         let possible = possible_rows(&frame, &df)?;
         log.vstack_mut(&possible).map_err(polars_bug)?;
     }
-    let facts = frame.facts.clone();
+    let derivation = Derivation {
+        counts,
+        facts: frame.facts.clone(),
+        cache_window,
+        window: bounds,
+    };
     Ok((
         Log::raw(log, files.to_vec(), rows_without_owner),
-        counts,
-        facts,
+        derivation,
     ))
 }
 

@@ -11,6 +11,7 @@ pub mod regulator;
 pub mod report;
 pub mod shell;
 pub mod tui;
+pub mod window;
 
 /// `writeln!` into a String (which cannot fail).
 macro_rules! outln {

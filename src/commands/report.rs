@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Result;
+use polars::prelude::DataFrame;
 
 use crate::audit::{self, Audit, ReportKind};
 use crate::cli::{InputArgs, RegulatorArgs, ReportFormat, UnmappedRows};
@@ -23,22 +24,7 @@ pub fn run(
     by: Option<UnmappedRows>,
 ) -> Result<()> {
     check_by(by, kind == ReportKind::Unmapped)?;
-    if *regulator != RegulatorArgs::default() {
-        return Err(InputError::usage(
-            "--jurisdiction, --lang, --as-of and --stage are flags of `report regulator`",
-        )
-        .into());
-    }
-    let format = match format {
-        None => None,
-        Some(ReportFormat::Table(format)) => Some(format),
-        Some(ReportFormat::Document(_)) => {
-            return Err(InputError::usage(
-                "--format md and html are the formats of `report regulator`; the tables are written as table, csv, json, ndjson or parquet",
-            )
-            .into())
-        }
-    };
+    let format = table_format(format, regulator)?;
     let progress = Progress::on_stderr();
     let inputs = Inputs::load(&input.options()?, &progress)?;
     hooks::forced_panic_point("report", || report::first_row(&inputs.log.df));
@@ -56,12 +42,8 @@ pub fn run(
         cdn::add_summary_rows(&mut report, counts, facts)?;
     }
     let aggregate_time = started.elapsed();
-    let format = format.unwrap_or_else(|| match &output {
-        Some(_) => Format::Csv,
-        None => Format::default_for_stdout(),
-    });
     let started = Instant::now();
-    write(&report, format, output.as_deref(), &inputs, &progress)?;
+    write(&report.df, format, output.as_deref(), &inputs, &progress)?;
     if super::timings_wanted() {
         eprintln!(
             "timings: read {:.3}s, match {:.3}s ({} path values), join+aggregate {:.3}s, write {:.3}s; peak RSS after read {} MiB, at the end {} MiB",
@@ -78,6 +60,27 @@ pub fn run(
     Ok(())
 }
 
+/// A table's `--format`; the flags of `report regulator` refused.
+pub(super) fn table_format(
+    format: Option<ReportFormat>,
+    regulator: &RegulatorArgs,
+) -> Result<Option<Format>> {
+    if *regulator != RegulatorArgs::default() {
+        return Err(InputError::usage(
+            "--jurisdiction, --lang, --as-of and --stage are flags of `report regulator`",
+        )
+        .into());
+    }
+    match format {
+        None => Ok(None),
+        Some(ReportFormat::Table(format)) => Ok(Some(format)),
+        Some(ReportFormat::Document(_)) => Err(InputError::usage(
+            "--format md and html are the formats of `report regulator`; the tables are written as table, csv, json, ndjson or parquet",
+        )
+        .into()),
+    }
+}
+
 /// `--by` is a flag of `report unmapped` (`unmapped`: the report asked for is that one).
 pub(super) fn check_by(by: Option<UnmappedRows>, unmapped: bool) -> Result<()> {
     if by.is_some() && !unmapped {
@@ -86,26 +89,31 @@ pub(super) fn check_by(by: Option<UnmappedRows>, unmapped: bool) -> Result<()> {
     Ok(())
 }
 
-/// Writes the report to `output` or standard output, the progress line finished first.
-fn write(
-    report: &audit::Report,
-    format: Format,
+/// Writes the report to `output` or standard output (as `format`, else csv to a file and
+/// the terminal's default to standard output), the progress line finished first.
+pub(super) fn write(
+    df: &DataFrame,
+    format: Option<Format>,
     output: Option<&Path>,
     inputs: &Inputs,
     progress: &Progress,
 ) -> Result<()> {
-    let rows = indicatif::HumanCount(report.df.height() as u64);
+    let format = format.unwrap_or_else(|| match output {
+        Some(_) => Format::Csv,
+        None => Format::default_for_stdout(),
+    });
+    let rows = indicatif::HumanCount(df.height() as u64);
     match output {
         Some(path) => {
             progress.stage(&format!("writing {}", path.display()));
-            report::emit(&report.df, format, Some(path), &inputs.zone)?;
+            report::emit(df, format, Some(path), &inputs.zone)?;
             progress.done(format!("wrote {rows} rows to {}", path.display()));
             progress.finish();
         }
         None => {
             progress.done(format!("{rows} rows"));
             progress.finish();
-            report::emit(&report.df, format, None, &inputs.zone)?;
+            report::emit(df, format, None, &inputs.zone)?;
         }
     }
     Ok(())

@@ -5,7 +5,8 @@
 //! The cache keys on the normalised path (query ignored: `--cache-key path`). Public pages
 //! are cached for a minute. Personal pages are passed to the origin (`PASS`), except during
 //! the leak window, when the misconfiguration makes them cacheable for zero seconds with
-//! request collapsing (Mercari, 2017): a request that arrives while the origin is building
+//! request collapsing (Mercari, 2017); in a vendor's log it reaches each node, and is
+//! rolled back from it, at a minute of its own (`NODE_LEAK_MINUTES`): a request that arrives while the origin is building
 //! someone's page for the same key is answered with that page when it is ready (`HIT`).
 //! Responses are logged when served; a collapsed response is served at the same instant as
 //! the origin response it shares. For a vendor format each request goes to one of a few
@@ -83,6 +84,21 @@ const TIER_SALT: u64 = 0x5449_4552_5f48_4f50;
 /// A node's round trip to the shared tier: 2 to 30 ms.
 const HOP_MS: std::ops::Range<i64> = 2..31;
 
+/// In a vendor's log the misconfiguration reaches the nodes one after another and the
+/// rollback does too: node `i`'s leak runs from `LEAK_START` plus `NODE_LEAK_MINUTES[i].0`
+/// minutes to `LEAK_END` less `.1` minutes (a node past the last counts from the first).
+/// The contract CDN log has one cache and the whole window.
+pub(crate) const NODE_LEAK_MINUTES: [(i64, i64); 3] = [(0, 9), (7, 1), (13, 4)];
+
+/// Node `node`'s leak window (µs); `vendor`: the nodes' own, else the whole window.
+pub(crate) fn node_leak(node: usize, vendor: bool) -> std::ops::Range<i64> {
+    let (late, early) = match vendor {
+        true => NODE_LEAK_MINUTES[node % NODE_LEAK_MINUTES.len()],
+        false => (0, 0),
+    };
+    (LEAK_START + late * 60) * 1_000_000..(LEAK_END - early * 60) * 1_000_000
+}
+
 /// Simulates the cache over `spec.rows` requests; returns the exposure log (the truth:
 /// `ts, path, owner_id, viewer_id`) and the CDN log (`ts, path, viewer_id, cache_status,
 /// origin_request_id`), row for row in the same order.
@@ -98,7 +114,7 @@ pub(super) fn serve(spec: &Spec, rng: &mut ChaCha8Rng, nodes: usize, vendor: boo
     let rows = spec.rows as usize;
     let users = spec.users;
     let arrivals = arrival_times(rows, rng);
-    let leak = LEAK_START * 1_000_000..LEAK_END * 1_000_000;
+    let leaks: Vec<std::ops::Range<i64>> = (0..nodes).map(|n| node_leak(n, vendor)).collect();
     let mut node_rng = ChaCha8Rng::seed_from_u64(spec.seed ^ NODE_SALT);
     let mut tier_rng = ChaCha8Rng::seed_from_u64(spec.seed ^ TIER_SALT);
 
@@ -129,7 +145,7 @@ pub(super) fn serve(spec: &Spec, rng: &mut ChaCha8Rng, nodes: usize, vendor: boo
             0
         };
         let key = (node, normalise_path(&path).into_owned());
-        let cacheable = public || leak.contains(&arrival);
+        let cacheable = public || leaks[node].contains(&arrival);
         let post = vendor && !public && tier_rng.gen_ratio(1, 40);
         let hop = if vendor {
             tier_rng.gen_range(HOP_MS) * 1000

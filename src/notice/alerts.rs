@@ -1,13 +1,14 @@
 //! Warnings about the figures themselves, given wherever the headline figures are
 //! (`report summary`, `notices/summary.md`, the TUI overview) and, in the report's own
 //! words, in the report to the regulator: blind spots that may hold more people than were
-//! counted, and exposures that reach the edge of the log window.
+//! counted, exposures that reach the edge of the log window, and (from a CDN log) pages
+//! with personal fields served from the cache outside the window.
 
 use anyhow::Result;
 use polars::prelude::*;
 
 use super::regulator::{count, people_verdict, persons, PeopleVerdict, PEOPLE_THRESHOLD};
-use crate::audit::{Audit, Report, Summary};
+use crate::audit::{Audit, CacheWindow, NodeWindow, Report, Summary};
 use crate::exposure::Zone;
 
 /// One warning: its `report summary` figure name, the sentence, and lines short enough
@@ -23,6 +24,9 @@ pub struct Alert {
 pub const BLIND_SPOTS: &str = "warning_blind_spots";
 /// `report summary`'s figure name of the window-edge warning.
 pub const WINDOW_EDGE: &str = "warning_window_edge";
+/// `report summary`'s figure name of the warning that the cache served personal pages
+/// outside the window.
+pub const WINDOW_CACHE: &str = "warning_window_cache";
 
 /// The warnings the figures call for, in English. `appi`: the incident is under the APPI,
 /// so a blind spot that could carry the people past rule (iv)'s 1,000 is said so.
@@ -30,6 +34,7 @@ pub fn alerts(s: &Summary, zone: &Zone, appi: bool) -> Vec<Alert> {
     let mut out = Vec::new();
     out.extend(blind_spots(s, appi));
     out.extend(window_edges(s, zone));
+    out.extend(window_cache(s, zone));
     out
 }
 
@@ -108,6 +113,116 @@ fn window_edges(s: &Summary, zone: &Zone) -> Option<Alert> {
             "the incident may be cut short".to_string(),
         ],
     })
+}
+
+/// From a CDN log: cached responses of personal pages outside `--from`/`--to` (how many,
+/// on which nodes, and the window the log suggests), and nodes whose part of the log does
+/// not show where the leak began or ended. Its short lines are two at most, of 31
+/// characters at most: they go beside the window, in the overview's narrower box.
+fn window_cache(s: &Summary, zone: &Zone) -> Option<Alert> {
+    let window = s.cache_window.as_ref()?;
+    let (from, to) = window.suggested()?;
+    let outside = &window.outside;
+    let n = outside.responses();
+    let mut parts = Vec::new();
+    let mut short = Vec::new();
+    if n > 0 {
+        let on = match outside.nodes.as_slice() {
+            [] => String::new(),
+            nodes => format!(" on {}", nodes.join(", ")),
+        };
+        parts.push(format!(
+            "{} responses of pages with personal fields were served from the cache outside --from/--to ({} before --from, {} at or after --to; {} of them to someone other than the owner){on}, so the figures may leave out people the leak reached",
+            count(n),
+            count(outside.before),
+            count(outside.after),
+            count(outside.to_others),
+        ));
+        if outside.files_unread > 0 {
+            parts.push(format!(
+                "{} log files named for hours outside the window were not read, so there may be more (report window reads them all)",
+                count(outside.files_unread as u64)
+            ));
+        }
+        short.push(format!("{} cached personal pages", count(n)));
+        short.push(format!(
+            "outside the window{}",
+            short_nodes(&outside.nodes, 11)
+        ));
+    }
+    let (start, end) = (unseen(window, true), unseen(window, false));
+    for (nodes, which, may) in [
+        (&start, "began", "begun before the log's first line"),
+        (&end, "ended", "gone on after the log's last line"),
+    ] {
+        if let Some(nodes) = nodes {
+            let on = match nodes.as_slice() {
+                [] => String::new(),
+                nodes => format!(" on {}", nodes.join(", ")),
+            };
+            parts.push(format!(
+                "the log does not show where the leak {which}{on}: it may have {may}"
+            ));
+        }
+    }
+    // Beside the window the log's bounds are marked ≤ and ≥ when it does not show them;
+    // a line says so only when nothing lies outside the window.
+    if short.is_empty() {
+        let (what, nodes) = match (&start, &end) {
+            (Some(a), Some(b)) if a == b => ("leak start, end", a),
+            (Some(a), _) => ("leak start", a),
+            (None, Some(b)) => ("leak end", b),
+            (None, None) => ("", &Vec::new()),
+        };
+        if !what.is_empty() {
+            let room = 31 - what.len() - " not in log".len();
+            short.push(format!("{what} not in log{}", short_nodes(nodes, room)));
+        }
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    Some(Alert {
+        figure: WINDOW_CACHE,
+        text: format!(
+            "the cache and the window: {}; the log suggests --from {} --to {} (report window shows each node's; --from auto and --to auto take it)",
+            parts.join("; "),
+            zone.format_micros(from),
+            zone.format_micros(to)
+        ),
+        short,
+    })
+}
+
+/// The nodes whose part of the log does not show where the leak began (`start`) or ended
+/// (empty when the log names no node); `None` when every part shows it.
+fn unseen(window: &CacheWindow, start: bool) -> Option<Vec<String>> {
+    let seen = |n: &NodeWindow| match start {
+        true => n.start_in_log(),
+        false => n.end_in_log(),
+    };
+    if window.nodes.is_empty() {
+        return (seen(&window.total) == Some(false)).then(Vec::new);
+    }
+    let nodes: Vec<String> = window
+        .nodes
+        .iter()
+        .filter(|n| seen(n) == Some(false))
+        .map(|n| n.node.clone())
+        .collect();
+    (!nodes.is_empty()).then_some(nodes)
+}
+
+/// ": A, B" for a short line when the names fit in `room` characters (with the colon and
+/// space), else ": 3 nodes"; empty without names.
+fn short_nodes(nodes: &[String], room: usize) -> String {
+    let names = format!(": {}", nodes.join(", "));
+    match nodes.len() {
+        0 => String::new(),
+        _ if names.chars().count() <= room => names,
+        1 => ": 1 node".into(),
+        n => format!(": {n} nodes"),
+    }
 }
 
 /// Appends the warnings about `summary`, the audit's figures, to its `report summary`.

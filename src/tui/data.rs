@@ -194,9 +194,8 @@ pub struct AuditData {
     pub warnings: Vec<String>,
     pub window: (String, String),
     pub zone: Zone,
-    /// Exposures per minute with traffic, and the first and last minute as text.
-    pub chart: Vec<ChartPoint>,
-    pub chart_span: (String, String),
+    /// Exposures per minute with traffic (and, from a CDN log, the leak outside the window).
+    pub chart: ChartData,
     pub users: Arc<Grid>,
     pub pages: Arc<Grid>,
     pub field_table: Arc<Grid>,
@@ -353,7 +352,12 @@ pub fn compute<'a>(
     let summary = audit.summary_from(&users)?;
     let assumptions = audit.assumptions(&summary);
     let timeline = audit.timeline_or_empty()?;
-    let (chart, chart_span) = chart_points(&timeline.df, &zone)?;
+    let chart = chart_points(
+        &timeline.df,
+        &zone,
+        inputs.cache_window.as_ref(),
+        inputs.window,
+    )?;
     let window = (bound(&zone, inputs.window.0), bound(&zone, inputs.window.1));
     let data = AuditData {
         inventory_name: inputs.inventory.name.clone(),
@@ -373,7 +377,6 @@ pub fn compute<'a>(
         window,
         zone,
         chart,
-        chart_span,
         users: Arc::new(Grid::from_report(&audit.users_from(&users)?, &zone)?),
         pages: Arc::new(Grid::from_report(&audit.pages()?, &zone)?),
         field_table: Arc::new(Grid::from_report(&audit.fields_from(&users)?, &zone)?),
@@ -396,34 +399,73 @@ fn bound(zone: &Zone, micros: Option<i64>) -> String {
     micros.map_or_else(|| "(every row)".to_string(), |m| zone.format_micros(m))
 }
 
-fn chart_points(timeline: &DataFrame, zone: &Zone) -> Result<(Vec<ChartPoint>, (String, String))> {
+/// The exposures-per-minute chart on one axis of minutes (x: minutes since the first):
+/// the window's exposures and, from a CDN log, its cached personal responses to others
+/// outside the window, from the first minute of either to the last; the window's bounds
+/// marked where they fall on it.
+#[derive(Debug, Default)]
+pub struct ChartData {
+    pub exposures: Vec<ChartPoint>,
+    pub outside: Vec<ChartPoint>,
+    /// Where `--from` and `--to` fall among the minutes drawn, when some lie outside them.
+    pub marks: Vec<f64>,
+    /// The first and last minute as text.
+    pub span: (String, String),
+}
+
+impl ChartData {
+    pub fn is_empty(&self) -> bool {
+        self.exposures.is_empty() && self.outside.is_empty()
+    }
+}
+
+fn chart_points(
+    timeline: &DataFrame,
+    zone: &Zone,
+    cache: Option<&crate::audit::CacheWindow>,
+    window: (Option<i64>, Option<i64>),
+) -> Result<ChartData> {
     let minutes = timeline
         .column("minute")
         .map_err(polars_bug)?
         .cast(&DataType::Int64)
         .map_err(polars_bug)?;
-    let minutes = minutes.i64().map_err(polars_bug)?;
     let exposures = timeline
         .column(EXPOSURES)
         .map_err(polars_bug)?
         .cast(&DataType::Float64)
         .map_err(polars_bug)?;
-    let exposures = exposures.f64().map_err(polars_bug)?;
-    // `get` panics past the end: an empty timeline (an empty log) has no first minute.
-    let (first, last) = match minutes.len() {
-        0 => (None, None),
-        n => (minutes.get(0), minutes.get(n - 1)),
-    };
-    let points = minutes
-        .iter()
-        .zip(exposures.iter())
-        .filter_map(|(m, e)| Some((((m? - first?) / 60_000_000) as f64, e?)))
+    let exposed: Vec<(i64, f64)> = (minutes.i64().map_err(polars_bug)?.iter())
+        .zip(exposures.f64().map_err(polars_bug)?.iter())
+        .filter_map(|(m, e)| Some((m?, e?)))
         .collect();
-    let span = match (first, last) {
-        (Some(a), Some(b)) => (zone.format_micros(a), zone.format_micros(b)),
-        _ => (String::new(), String::new()),
+    let inside = |m: i64| {
+        window.0.is_none_or(|from| m + 60_000_000 > from) && window.1.is_none_or(|to| m < to)
     };
-    Ok((points, span))
+    let outside: Vec<(i64, f64)> = cache
+        .map(|c| c.per_minute.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .filter(|(m, _)| !inside(*m))
+        .map(|&(m, n)| (m, n as f64))
+        .collect();
+    let all = exposed.iter().chain(&outside).map(|p| p.0);
+    let (Some(first), Some(last)) = (all.clone().min(), all.max()) else {
+        return Ok(ChartData::default());
+    };
+    let x = |m: i64| ((m - first) / 60_000_000) as f64;
+    let marks = [window.0, window.1]
+        .into_iter()
+        .flatten()
+        .filter(|&b| !outside.is_empty() && b > first && b <= last)
+        .map(|b| (b - first) as f64 / 60_000_000.0)
+        .collect();
+    Ok(ChartData {
+        exposures: exposed.iter().map(|&(m, e)| (x(m), e)).collect(),
+        outside: outside.iter().map(|&(m, n)| (x(m), n)).collect(),
+        marks,
+        span: (zone.format_micros(first), zone.format_micros(last)),
+    })
 }
 
 /// The inventory as loaded: one row per page, with its fields and note.

@@ -567,6 +567,19 @@ fn every_batch_command(dir: &Path) -> Vec<Vec<String>> {
         "-o".into(),
         out("derived.parquet"),
     ]);
+    // When the CDN log's caches served personal pages, to standard output and to a file.
+    let window = |extra: &[String]| -> Vec<String> {
+        let mut run: Vec<String> = ["report", "window", "-i", &inv, "-e", &path(&cdn)]
+            .map(String::from)
+            .to_vec();
+        run.push("--derive-owners".into());
+        run.extend(extra.iter().cloned());
+        run
+    };
+    runs.push(window(&["--format".into(), "csv".into()]));
+    runs.push(window(
+        &["--format", "parquet", "-o", &out("window.parquet")].map(String::from),
+    ));
     let generated = out("generated");
     runs.push(
         [

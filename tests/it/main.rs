@@ -35,6 +35,7 @@ mod tmux;
 mod tui;
 mod unmapped;
 mod warnings;
+mod window;
 
 use std::path::{Path, PathBuf};
 

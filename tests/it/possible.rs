@@ -256,12 +256,15 @@ fn a_derived_log_keeps_its_possible_exposures() {
             )
         };
         assert_eq!(report("users"), direct, "{name}");
-        // The summary without the derivation's own figures (cdn_*, cached_*, no page).
+        // The summary without the derivation's own figures (cdn_*, cached_*, no page, and
+        // when the caches served personal pages: the window they suggest, its warning).
         let derivation = [
             "cdn_",
             "cached_",
             "responses_without_page",
             "responses_unidentified_viewer",
+            "window_suggested_",
+            "warning_window_cache,",
         ];
         let own: Vec<&str> = summary
             .lines()

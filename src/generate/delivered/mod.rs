@@ -21,8 +21,9 @@ use rand_chacha::ChaCha8Rng;
 
 use super::cdn::Served;
 use super::LogFormat;
+use crate::cdn::CACHE_NODE;
 use crate::error::InputError;
-use crate::frame::names::{OWNER_ID, VIEWER_ID};
+use crate::frame::names::{CACHE_STATUS, OWNER_ID, VIEWER_ID};
 use crate::frame::{polars_bug, utc_micros};
 use crate::report::write_private;
 
@@ -335,7 +336,10 @@ fn address(h: u64) -> String {
 }
 
 /// The truth: `ts` (the arrival), `path`, `owner_id`, `viewer_id`, row for row with the
-/// lines; a line that carried no page of its own (a Worker's visitor line) has no owner.
+/// lines; a line that carried no page of its own (a Worker's visitor line) has no owner
+/// and no `cache_status` (else `MISS`, `PASS`, `HIT` or `TIER`: which cache served it, if
+/// any); `cache_node` names the node that served it (empty: one cache); `hung_up`, whether
+/// its viewer hung up mid-download (CloudFront then logs `Error`, not what served it).
 /// `logged_arrival` is the arrival the line itself gives (the logged end, in the format's
 /// resolution, less the logged duration): the order `derive-owners` writes its rows in.
 fn truth<'a>(
@@ -344,8 +348,12 @@ fn truth<'a>(
 ) -> Result<DataFrame> {
     let (mut ts, mut paths, mut owners, mut viewers) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let mut logged = Vec::new();
+    let (mut logged, mut node_names, mut statuses) = (Vec::new(), Vec::new(), Vec::new());
+    let mut hung_up = Vec::new();
     for (line, page) in lines {
+        hung_up.push(line.hung_up);
+        node_names.push(nodes(format).get(line.node).copied().unwrap_or(""));
+        statuses.push(if page { line.status } else { "" });
         ts.push(line.arrival);
         logged.push(if logs_end(format) {
             let end = if millisecond(format) {
@@ -378,6 +386,9 @@ fn truth<'a>(
             Column::new(OWNER_ID.into(), owners),
             Column::new(VIEWER_ID.into(), viewers),
             Column::new("logged_arrival".into(), logged),
+            Column::new(CACHE_NODE.into(), node_names),
+            Column::new(CACHE_STATUS.into(), statuses),
+            Column::new("hung_up".into(), hung_up),
         ],
     )
     .map_err(polars_bug)

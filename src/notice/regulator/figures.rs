@@ -23,9 +23,25 @@ pub(super) fn times(facts: &Facts, t: &Text, aware: (&str, &str)) -> Vec<Block> 
     let mut rows = Vec::new();
     let mut blanks = Vec::new();
     let row = |what: String, time: String, how: String| vec![what, time, how];
-    match (facts.incident.started_at, between) {
-        (Some(at), _) => rows.push(row(t.pick("Started", "発生日時"), t.time(at), stated())),
-        (None, first) => {
+    let from_log = facts
+        .summary
+        .cache_window
+        .as_ref()
+        .and_then(|w| Some((w.total.personal.first?, w.start_in_log()?)));
+    match (facts.incident.started_at, from_log, between) {
+        (Some(at), _, _) => rows.push(row(t.pick("Started", "発生日時"), t.time(at), stated())),
+        (None, Some((first, seen)), _) => {
+            rows.push(row(
+                t.pick("Started", "発生日時"),
+                t.micros(first),
+                started_from_log(seen, t),
+            ));
+            blanks.push(Block::Blank(t.pick(
+                "when the incident started (the change that caused it), and how that was established",
+                "発生日時（原因となった変更の日時）とその確認方法",
+            )));
+        }
+        (None, None, first) => {
             rows.push(row(
                 t.pick("Started", "発生日時"),
                 first.map_or_else(|| "–".to_string(), |(f, _)| t.micros(f)),
@@ -70,8 +86,64 @@ pub(super) fn times(facts: &Facts, t: &Text, aware: (&str, &str)) -> Vec<Block> 
         rows,
     }];
     out.extend(window_edges(facts, t));
+    out.extend(window_cache(facts, t));
     out.extend(blanks);
     out
+}
+
+/// How the start read off a CDN log was established: the first page with personal data
+/// served from the cache, and whether the log shows what came before it.
+fn started_from_log(seen: bool, t: &Text) -> String {
+    let how = t.pick(
+        "not stated: from the CDN log, the first page with personal data served from the cache (before the change such pages were only rendered for their owner)",
+        "記載なし：CDNログ上で個人データを含むページが最初にキャッシュから配信された時刻（原因となった変更の前は、本人に向けてのみ生成されていた）",
+    );
+    match seen {
+        true => how,
+        false => how + &t.pick(
+            "; the log does not show what came before it, so the incident may have started earlier",
+            "。ログにはそれ以前の状況が含まれておらず、実際の発生はこれより前であったおそれがある",
+        ),
+    }
+}
+
+/// A warning when the CDN log shows pages with personal data served from the cache
+/// outside the log window: how many, on which cache nodes, and the window the log shows.
+fn window_cache(facts: &Facts, t: &Text) -> Option<Block> {
+    let window = facts.summary.cache_window.as_ref()?;
+    let (from, to) = window.suggested()?;
+    let o = &window.outside;
+    if o.responses() == 0 {
+        return None;
+    }
+    let nodes = t.list(&o.nodes);
+    let (on_en, on_ja) = match o.nodes.is_empty() {
+        true => (String::new(), String::new()),
+        false => (
+            format!(", by the cache nodes {nodes}"),
+            format!("。配信ノード：{nodes}"),
+        ),
+    };
+    Some(Block::Text(t.pick(
+        &format!(
+            "Pages with personal data were served from the cache {} times outside the log window ({} before its start, {} after its end; {} of them to someone other than the person concerned){on_en}. The CDN log shows such pages served from the cache from {} to {}: the figures below cover the log window only, and may leave out people the incident reached.",
+            count(o.responses()),
+            count(o.before),
+            count(o.after),
+            count(o.to_others),
+            t.micros(from),
+            t.micros(to)
+        ),
+        &format!(
+            "調査に用いたログの期間外に、個人データを含むページがキャッシュから{}回配信されている（期間の始まりより前に{}回、終わり以降に{}回。うち本人以外への配信{}回{on_ja}）。CDNログでは、このような配信は{}から{}までの間にある。以下の数値はログの期間のものであり、影響を受けた本人の一部が含まれていないおそれがある。",
+            count(o.responses()),
+            count(o.before),
+            count(o.after),
+            count(o.to_others),
+            t.micros(from),
+            t.micros(to)
+        ),
+    )))
 }
 
 /// A warning for each bound of the log window the exposures reach within a minute.

@@ -12,7 +12,7 @@ use crate::audit::Tier;
 use crate::frame::names::EXPOSURES;
 use crate::inventory::Jurisdiction;
 use crate::notice::alerts::{self, Alert};
-use crate::tui::data::AuditData;
+use crate::tui::data::{AuditData, ChartPoint};
 use crate::tui::model::Model;
 
 /// The headline figures with the words the officer reads, in the contract's order.
@@ -59,7 +59,11 @@ fn alert_lines(data: &AuditData, figure: &str) -> Vec<Line<'static>> {
         .into_iter()
         .filter(|a: &Alert| a.figure == figure)
         .flat_map(|a| a.short)
-        .map(|line| Line::styled(format!(" ! {line}"), Style::new().fg(Color::Yellow).bold()))
+        .map(|line| {
+            // A node's name comes from the log: escaped, as every cell of the views is.
+            let line = crate::text::escape(&line);
+            Line::styled(format!(" ! {line}"), Style::new().fg(Color::Yellow).bold())
+        })
         .collect()
 }
 
@@ -73,7 +77,10 @@ pub(super) fn draw_overview(data: &AuditData, model: &Model, frame: &mut Frame, 
         n => n as u16 + 2,
     };
     let figure_lines = headline(data).len() + alert_lines(data, alerts::BLIND_SPOTS).len();
-    let side_lines = 6 + alert_lines(data, alerts::WINDOW_EDGE).len();
+    let side_lines = 6
+        + detected_window(data).len()
+        + alert_lines(data, alerts::WINDOW_EDGE).len()
+        + alert_lines(data, alerts::WINDOW_CACHE).len();
     let [top, deadlines, chart, notes] = Layout::vertical([
         Constraint::Length(figure_lines.max(side_lines) as u16 + 2),
         Constraint::Length(deadline_lines),
@@ -126,18 +133,57 @@ fn draw_tiers_and_window(data: &AuditData, frame: &mut Frame, area: Rect) {
         ]),
         Line::from(format!("from {}", data.window.0)),
         Line::from(format!("to   {}", data.window.1)),
+    ];
+    side_lines.extend(detected_window(data));
+    side_lines.extend([
         Line::from(format!("zone {}", data.zone)),
         Line::from(format!(
             "rows {} · cross-user {}",
             s.rows_in_window, s.rows_cross_user
         )),
         Line::from(format!("unmapped rows {}", s.rows_unmapped)),
-    ];
+    ]);
     side_lines.extend(alert_lines(data, alerts::WINDOW_EDGE));
+    side_lines.extend(alert_lines(data, alerts::WINDOW_CACHE));
     frame.render_widget(
         Paragraph::new(side_lines).block(Block::bordered().title(" tiers · window ")),
         area,
     );
+}
+
+/// From a CDN log: the window it suggests (its first and last cached personal response,
+/// widened by its resolution), beside the one given; a bound the log does not show is
+/// marked `≤` (the leak may have begun earlier) or `≥` (it may have gone on later).
+fn detected_window(data: &AuditData) -> Vec<Line<'static>> {
+    let Some(window) = &data.summary.cache_window else {
+        return Vec::new();
+    };
+    let style = Style::new().fg(Color::Cyan);
+    let Some((from, to)) = window.suggested() else {
+        return vec![Line::styled("log: no personal page cached", style)];
+    };
+    let mark = |seen: Option<bool>, unseen: char| match seen {
+        Some(false) => unseen,
+        _ => ' ',
+    };
+    vec![
+        Line::styled(
+            format!(
+                "log {}{}",
+                mark(window.start_in_log(), '≤'),
+                data.zone.format_micros(from)
+            ),
+            style,
+        ),
+        Line::styled(
+            format!(
+                "    {}{}",
+                mark(window.end_in_log(), '≥'),
+                data.zone.format_micros(to)
+            ),
+            style,
+        ),
+    ]
 }
 
 /// The last edit's change, the conservative assumptions, and the loading warnings.
@@ -217,28 +263,60 @@ fn short_time(text: &str) -> String {
     text.get(11..16).unwrap_or(text).to_string()
 }
 
+/// Exposures per minute in red; from a CDN log, its cached personal responses to others
+/// outside the window in yellow, and the window's bounds as white lines.
 fn draw_chart(data: &AuditData, frame: &mut Frame, area: Rect) {
-    let block = Block::bordered().title(" exposures per minute ");
-    if data.chart.is_empty() {
+    let chart = &data.chart;
+    let title = match chart.outside.is_empty() {
+        true => " exposures per minute ",
+        false => " exposures per minute · outside the window: cached personal pages to others · │ window ",
+    };
+    let block = Block::bordered().title(title);
+    if chart.is_empty() {
         frame.render_widget(
             Paragraph::new("no traffic in the window").block(block),
             area,
         );
         return;
     }
-    let x_max = data.chart.last().map_or(1.0, |p| p.0).max(1.0);
-    let y_max = data.chart.iter().map(|p| p.1).fold(1.0, f64::max);
-    let dataset = Dataset::default()
+    let points = chart.exposures.iter().chain(&chart.outside);
+    let x_max = points.clone().map(|p| p.0).fold(1.0, f64::max);
+    let y_max = points.map(|p| p.1).fold(1.0, f64::max);
+    let marks: Vec<[ChartPoint; 2]> = chart
+        .marks
+        .iter()
+        .map(|&x| [(x, 0.0), (x, y_max)])
+        .collect();
+    let mut datasets = vec![Dataset::default()
         .marker(Marker::Braille)
         .graph_type(GraphType::Bar)
         .style(Style::new().fg(Color::Red))
-        .data(&data.chart);
-    let chart = Chart::new(vec![dataset])
+        .data(&chart.exposures)];
+    if !chart.outside.is_empty() {
+        datasets.push(
+            Dataset::default()
+                .marker(Marker::Braille)
+                .graph_type(GraphType::Bar)
+                .style(Style::new().fg(Color::Yellow))
+                .data(&chart.outside),
+        );
+    }
+    for mark in &marks {
+        datasets.push(
+            Dataset::default()
+                .marker(Marker::Braille)
+                .graph_type(GraphType::Line)
+                .style(Style::new().fg(Color::White))
+                .data(mark),
+        );
+    }
+    let chart = Chart::new(datasets)
         .block(block)
-        .x_axis(Axis::default().bounds([0.0, x_max]).labels([
-            short_time(&data.chart_span.0),
-            short_time(&data.chart_span.1),
-        ]))
+        .x_axis(
+            Axis::default()
+                .bounds([0.0, x_max])
+                .labels([short_time(&chart.span.0), short_time(&chart.span.1)]),
+        )
         .y_axis(
             Axis::default()
                 .bounds([0.0, y_max])
