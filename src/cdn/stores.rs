@@ -162,21 +162,34 @@ enum Found {
 /// The fills of one kind of store, sorted by (store, time), ties in log order. A fill's
 /// page is not kept: it is asked for when a lookup needs it (a node's fill under a shared
 /// tier may hold up to `--max-candidates` owners; kept, millions of them would not fit).
+/// A lookup is a few random reads in tables of millions: what one needs of a fill, and of
+/// a store, lies side by side.
 struct Fills {
-    store: Vec<u32>,
-    at: Vec<i64>,
-    certain: Vec<bool>,
-    row: Vec<u32>,
-    /// For each fill, the latest certain fill of its store at or before it (`NONE`): L is
-    /// found without walking back over a hot key's possible fills.
-    prev_certain: Vec<u32>,
-    /// Where each store's fills start (stores are numbered densely), and then the end.
-    bounds: Vec<u32>,
-    /// Per store, where its last lookup in row order found the ends of its ranges (the
-    /// fills that may precede it, that certainly do, and that are younger than
-    /// `--max-age`): rows come in time order, so the next lookup's ends are at or after
-    /// them, found by galloping on from there instead of searching the whole store.
-    hints: Vec<std::cell::Cell<[u32; 3]>>,
+    fills: Vec<Entry>,
+    /// Per store (stores are numbered densely), then one past the last.
+    stores: Vec<StoreIndex>,
+    /// Each fill's store and whether it is certain, as pushed (until `sort`).
+    pushed: Vec<(u32, bool)>,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Entry {
+    at: i64,
+    row: u32,
+    /// The latest certain fill of its store at or before it (`NONE`): L is found without
+    /// walking back over a hot key's possible fills. A certain fill is its own.
+    prev_certain: u32,
+}
+
+#[derive(Debug, Clone, Default)]
+struct StoreIndex {
+    /// Where the store's fills start (the next store's start is where they end).
+    start: u32,
+    /// Where the store's last lookup in row order found the ends of its ranges (the fills
+    /// that may precede it, that certainly do, and that are younger than `--max-age`):
+    /// rows come in time order, so the next lookup's ends are at or after them, found by
+    /// galloping on from there instead of searching the whole store.
+    hint: std::cell::Cell<[u32; 3]>,
 }
 
 /// No such fill.
@@ -185,77 +198,66 @@ const NONE: u32 = u32::MAX;
 impl Fills {
     fn new() -> Fills {
         Fills {
-            store: Vec::new(),
-            at: Vec::new(),
-            certain: Vec::new(),
-            row: Vec::new(),
-            prev_certain: Vec::new(),
-            bounds: Vec::new(),
-            hints: Vec::new(),
+            fills: Vec::new(),
+            stores: Vec::new(),
+            pushed: Vec::new(),
         }
     }
 
     fn push(&mut self, store: u32, at: i64, certain: bool, row: usize) {
-        self.store.push(store);
-        self.at.push(at);
-        self.certain.push(certain);
-        self.row.push(row as u32);
+        self.fills.push(Entry {
+            at,
+            row: row as u32,
+            prev_certain: NONE,
+        });
+        self.pushed.push((store, certain));
     }
 
     /// Sorts by store, keeping time order within a store (the rows came in time order),
     /// and indexes the stores and their certain fills. Stores are numbered densely, so
     /// this is a counting sort: each store's start is the count of fills before it.
     fn sort(&mut self) {
-        let stores = self.store.iter().max().map_or(0, |&s| s as usize + 1);
-        let mut bounds = vec![0u32; stores + 1];
-        for &s in &self.store {
-            bounds[s as usize + 1] += 1;
+        let pushed = std::mem::take(&mut self.pushed);
+        let stores = pushed.iter().map(|p| p.0 as usize + 1).max().unwrap_or(0);
+        let mut starts = vec![0u32; stores + 1];
+        for &(store, _) in &pushed {
+            starts[store as usize + 1] += 1;
         }
         for s in 0..stores {
-            bounds[s + 1] += bounds[s];
+            starts[s + 1] += starts[s];
         }
-        let mut next = bounds.clone();
-        let mut place: Vec<u32> = Vec::with_capacity(self.store.len());
-        for &s in &self.store {
-            let slot = &mut next[s as usize];
-            place.push(*slot);
+        let mut next = starts.clone();
+        let mut sorted = vec![Entry::default(); self.fills.len()];
+        let mut sorted_certain = vec![false; self.fills.len()];
+        for (e, &(store, certain)) in self.fills.iter().zip(&pushed) {
+            let slot = &mut next[store as usize];
+            sorted[*slot as usize] = *e;
+            sorted_certain[*slot as usize] = certain;
             *slot += 1;
         }
-        drop(next);
-        fn scatter<T: Copy + Default>(values: &[T], place: &[u32]) -> Vec<T> {
-            let mut out = vec![T::default(); values.len()];
-            for (value, &to) in values.iter().zip(place) {
-                out[to as usize] = *value;
-            }
-            out
-        }
-        self.at = scatter(&self.at, &place);
-        self.certain = scatter(&self.certain, &place);
-        self.row = scatter(&self.row, &place);
-        drop(place);
-        self.bounds = bounds;
-        self.hints = vec![std::cell::Cell::new([0; 3]); stores];
-        let mut prev_certain = Vec::with_capacity(self.at.len());
+        drop((next, pushed));
         for s in 0..stores {
             let mut latest = NONE;
-            for i in self.bounds[s]..self.bounds[s + 1] {
-                if self.certain[i as usize] {
+            for i in starts[s]..starts[s + 1] {
+                if sorted_certain[i as usize] {
                     latest = i;
                 }
-                prev_certain.push(latest);
+                sorted[i as usize].prev_certain = latest;
             }
         }
-        self.prev_certain = prev_certain;
-        self.store = Vec::new();
+        self.fills = sorted;
+        self.stores = starts
+            .into_iter()
+            .map(|start| StoreIndex {
+                start,
+                ..StoreIndex::default()
+            })
+            .collect();
     }
 
-    /// The fills of `store`: an index range.
-    fn of(&self, store: u32) -> std::ops::Range<usize> {
-        let s = store as usize;
-        match (self.bounds.get(s), self.bounds.get(s + 1)) {
-            (Some(&from), Some(&to)) => from as usize..to as usize,
-            _ => 0..0,
-        }
+    /// Whether fill `i` is certain.
+    fn certain(&self, i: usize) -> bool {
+        self.fills[i].prev_certain == i as u32
     }
 
     /// The page in `store` for a lookup at `lo` by `row` (which is not its own candidate):
@@ -274,34 +276,34 @@ impl Fills {
         page: &mut dyn FnMut(usize, &mut Vec<u32>) -> bool,
         out: &mut Vec<u32>,
     ) -> Found {
-        let range = self.of(store);
-        if range.is_empty() {
+        let s = store as usize;
+        let (Some(index), Some(after)) = (self.stores.get(s), self.stores.get(s + 1)) else {
+            return Found::Nothing;
+        };
+        let (base, stop) = (index.start as usize, after.start as usize);
+        if base >= stop {
             return Found::Nothing;
         }
-        let at = &self.at[range.clone()];
-        let base = range.start;
+        let at = &self.fills[base..stop];
         let w = rule.width;
         // A lookup in row order starts its searches where the store's last one ended.
-        let hint = in_order.then(|| &self.hints[store as usize]);
+        let hint = in_order.then_some(&index.hint);
         let [end_from, before_from, young_from] = hint.map_or([0; 3], |h| h.get());
-        let search = |from: u32, pred: &dyn Fn(i64) -> bool| match hint {
-            Some(_) => gallop(at, from as usize, pred),
-            None => at.partition_point(|&f| pred(f)),
-        };
+        let hinted = hint.is_some();
         // Fills that may precede the lookup: f < lo + w (exact: f <= lo).
         let end = if w == 0 {
-            search(end_from, &|f| f <= lo)
+            search(at, hinted, end_from, |f| f <= lo)
         } else {
-            search(end_from, &|f| f < lo.saturating_add(w))
+            search(at, hinted, end_from, |f| f < lo.saturating_add(w))
         };
         // L: the latest certain fill certainly before the lookup.
         let certainly_before = if w == 0 {
             end
         } else {
-            search(before_from, &|f| f.saturating_add(w) <= lo)
+            search(at, hinted, before_from, |f| f.saturating_add(w) <= lo)
         };
         let oldest = rule.max_age.map(|age| lo.saturating_sub(age));
-        let young = oldest.map_or(0, |oldest| search(young_from, &|f| f < oldest));
+        let young = oldest.map_or(0, |oldest| search(at, hinted, young_from, |f| f < oldest));
         if let Some(h) = hint {
             h.set([end as u32, certainly_before as u32, young as u32]);
         }
@@ -309,11 +311,11 @@ impl Fills {
         // but were it one, the fill before it).
         let mut latest_certain = None;
         if !stale && certainly_before > 0 {
-            let mut found = self.prev_certain[base + certainly_before - 1];
-            while found != NONE && self.row[found as usize] as usize == row {
+            let mut found = at[certainly_before - 1].prev_certain;
+            while found != NONE && self.fills[found as usize].row as usize == row {
                 let i = found as usize;
                 found = if i > base {
-                    self.prev_certain[i - 1]
+                    self.fills[i - 1].prev_certain
                 } else {
                     NONE
                 };
@@ -325,8 +327,8 @@ impl Fills {
             Some(l) if w == 0 => l,
             // Fills L does not certainly precede: f > L - w (none after L is).
             Some(l) => {
-                let reach = at[l].saturating_sub(w);
-                gallop_back(&at[..=l], |f| f <= reach)
+                let reach = at[l].at.saturating_sub(w);
+                gallop_back(&at[..=l], |e: &Entry| e.at <= reach)
             }
             None => 0,
         }
@@ -344,19 +346,18 @@ impl Fills {
         if end - start > rule.cap + 1 {
             return Found::TooMany;
         }
-        let is_self = |i: usize| self.row[base + i] as usize == row;
+        let is_self = |i: usize| at[i].row as usize == row;
         let counted = |i: usize| {
             !is_self(i)
-                && (w != 0 || latest_certain.is_none_or(|l| i == l || !self.certain[base + i]))
+                && (w != 0 || latest_certain.is_none_or(|l| i == l || !self.certain(base + i)))
         };
         let (mut latest, mut possible, mut any) = (i64::MIN, false, false);
         for i in (start..end).filter(|&i| counted(i)) {
-            let fill = base + i;
-            if !page(self.row[fill] as usize, out) {
+            if !page(at[i].row as usize, out) {
                 return Found::TooMany;
             }
-            latest = latest.max(self.at[fill]);
-            possible |= !self.certain[fill];
+            latest = latest.max(at[i].at);
+            possible |= !self.certain(base + i);
             any = true;
         }
         if !any {
@@ -366,33 +367,43 @@ impl Fills {
     }
 }
 
+/// The first fill of `at` whose time fails `pred` (which holds on a prefix): galloping on
+/// from `from` when the lookup is in row order (`hinted`), else a binary search.
+fn search(at: &[Entry], hinted: bool, from: u32, pred: impl Fn(i64) -> bool) -> usize {
+    if hinted {
+        gallop(at, from as usize, |e| pred(e.at))
+    } else {
+        at.partition_point(|e| pred(e.at))
+    }
+}
+
 /// The first index of `at` at or after `from` where `pred` fails (`pred` holds on a
 /// prefix of `at`), found by steps doubling from `from`; a `from` past the answer falls
 /// back to a binary search before it.
-fn gallop(at: &[i64], from: usize, pred: &dyn Fn(i64) -> bool) -> usize {
+fn gallop<T>(at: &[T], from: usize, pred: impl Fn(&T) -> bool) -> usize {
     let from = from.min(at.len());
-    if from > 0 && !pred(at[from - 1]) {
-        return at[..from].partition_point(|&f| pred(f));
+    if from > 0 && !pred(&at[from - 1]) {
+        return at[..from].partition_point(pred);
     }
     let (mut low, mut step) = (from, 1);
-    while low + step <= at.len() && pred(at[low + step - 1]) {
+    while low + step <= at.len() && pred(&at[low + step - 1]) {
         low += step;
         step *= 2;
     }
     let high = (low + step).min(at.len());
-    low + at[low..high].partition_point(|&f| pred(f))
+    low + at[low..high].partition_point(&pred)
 }
 
 /// The first index of `at` where `pred` fails (`pred` holds on a prefix of `at`), found by
 /// steps doubling back from the end: the answer is usually near it.
-fn gallop_back(at: &[i64], pred: impl Fn(i64) -> bool) -> usize {
+fn gallop_back<T>(at: &[T], pred: impl Fn(&T) -> bool) -> usize {
     let (mut high, mut step) = (at.len(), 1);
-    while high >= step && !pred(at[high - step]) {
+    while high >= step && !pred(&at[high - step]) {
         high -= step;
         step *= 2;
     }
     let low = high.saturating_sub(step);
-    low + at[low..high].partition_point(|&f| pred(f))
+    low + at[low..high].partition_point(&pred)
 }
 
 /// Resolves every row.
@@ -762,8 +773,8 @@ mod tests {
         ) {
             at.sort_unstable();
             let expected = at.partition_point(|&f| f < cut);
-            proptest::prop_assert_eq!(gallop(&at, from, &|f| f < cut), expected);
-            proptest::prop_assert_eq!(gallop_back(&at, |f| f < cut), expected);
+            proptest::prop_assert_eq!(gallop(&at, from, |&f| f < cut), expected);
+            proptest::prop_assert_eq!(gallop_back(&at, |&f| f < cut), expected);
         }
     }
 }
