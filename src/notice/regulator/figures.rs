@@ -28,28 +28,20 @@ pub(super) fn times(facts: &Facts, t: &Text, aware: (&str, &str)) -> Vec<Block> 
         .cache_window
         .as_ref()
         .and_then(|w| Some((w.total.personal.first?, w.start_in_log()?)));
-    match (facts.incident.started_at, from_log, between) {
-        (Some(at), _, _) => rows.push(row(t.pick("Started", "発生日時"), t.time(at), stated())),
-        (None, Some((first, seen)), _) => {
-            rows.push(row(
-                t.pick("Started", "発生日時"),
-                t.micros(first),
-                started_from_log(seen, t),
-            ));
-            blanks.push(Block::Blank(t.pick(
-                "when the incident started (the change that caused it), and how that was established",
-                "発生日時（原因となった変更の日時）とその確認方法",
-            )));
-        }
-        (None, None, first) => {
-            rows.push(row(
-                t.pick("Started", "発生日時"),
-                first.map_or_else(|| "–".to_string(), |(f, _)| t.micros(f)),
-                t.pick(
-                    "not stated: the first exposure in the log",
-                    "記載なし：ログ上の最初の表示",
+    match facts.incident.started_at {
+        Some(at) => rows.push(row(t.pick("Started", "発生日時"), t.time(at), stated())),
+        None => {
+            let (time, how) = match from_log {
+                Some((first, seen)) => (t.micros(first), started_from_log(seen, t)),
+                None => (
+                    between.map_or_else(|| "–".to_string(), |(f, _)| t.micros(f)),
+                    t.pick(
+                        "not stated: the first exposure in the log",
+                        "記載なし：ログ上の最初の表示",
+                    ),
                 ),
-            ));
+            };
+            rows.push(row(t.pick("Started", "発生日時"), time, how));
             blanks.push(Block::Blank(t.pick(
                 "when the incident started (the change that caused it), and how that was established",
                 "発生日時（原因となった変更の日時）とその確認方法",
