@@ -436,7 +436,7 @@ pub fn resolve(rows: &Rows, rule: &Rule) -> Resolved {
         rule,
         tier: &tier,
         node: &node,
-        tier_too_many: vec![std::cell::Cell::new(0); if rule.tiered { n } else { 0 }],
+        tier_too_many: vec![std::cell::Cell::new(None); if rule.tiered { n } else { 0 }],
     };
     let mut out = Resolved {
         owner: vec![NOBODY; n],
@@ -477,10 +477,10 @@ struct Stores<'a> {
     rule: &'a Rule,
     tier: &'a Fills,
     node: &'a Fills,
-    /// Per row, whether its own lookup in the tier found too many to name (0: not yet
-    /// asked, 1: no, 2: yes): a hot key's node fills are asked for their page by every
+    /// Per row, whether its own lookup in the tier found too many to name (`None`: not
+    /// asked yet): a hot key's node fills are asked for their page by every
     /// hit that may have been served their copy, and the answer does not change.
-    tier_too_many: Vec<std::cell::Cell<u8>>,
+    tier_too_many: Vec<std::cell::Cell<Option<bool>>>,
 }
 
 impl Stores<'_> {
@@ -519,12 +519,12 @@ impl Stores<'_> {
             out.push(rows.owner[i]);
         }
         let known = self.tier_too_many.get(i);
-        if known.is_some_and(|k| k.get() == 2) {
+        if known.is_some_and(|k| k.get() == Some(true)) {
             return false;
         }
         let fits = self.tier_page(i, false, out) != Found::TooMany;
         if let Some(k) = known {
-            k.set(if fits { 1 } else { 2 });
+            k.set(Some(!fits));
         }
         fits
     }

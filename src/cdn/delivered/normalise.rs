@@ -71,18 +71,12 @@ pub(super) fn frame(raw: Raw, reading: &Reading) -> Result<Delivered> {
     let classes = classes(&raw, reading, &mut dicts.status)?;
     let paths = paths(&raw, &d.uri, &classes.source, &mut dicts.path)?;
     let hosts = match raw.optional(d.host.as_ref())? {
-        Some(texts) => repeated_codes(&texts, &mut dicts.host),
+        Some(texts) => repeated_codes(present(&texts), &mut dicts.host),
         None => UInt32Chunked::full_null("".into(), raw.lines.rows()),
     };
     let viewers = viewers(&raw, reading, &mut dicts.viewer)?;
     let nodes: UInt32Chunked = match raw.optional(reading.node.map(str::to_string).as_ref())? {
-        Some(texts) => {
-            let texts: StringChunked = texts
-                .iter()
-                .map(|v| if absent(v) { None } else { v.map(str::trim) })
-                .collect();
-            repeated_codes(&texts, &mut dicts.node)
-        }
+        Some(texts) => repeated_codes(present(&texts), &mut dicts.node),
         None => UInt32Chunked::full_null("".into(), raw.lines.rows()),
     };
     let n = raw.lines.rows();
@@ -140,14 +134,23 @@ fn code_column(name: &str, codes: impl Iterator<Item = u32>) -> Column {
     UInt32Chunked::from_iter_values(name.into(), codes).into_column()
 }
 
-/// The numbers of a column of few distinct values, a row like the one before it reusing
-/// its number (null stays null).
-fn repeated_codes(texts: &StringChunked, dict: &mut Dict) -> UInt32Chunked {
-    let mut last: Option<(&str, u32)> = None;
+/// A column's values trimmed, the vendors' "no value" as null.
+fn present(texts: &StringChunked) -> impl Iterator<Item = Option<&str>> {
     texts
         .iter()
+        .map(|v| v.filter(|v| !absent(Some(v))).map(str::trim))
+}
+
+/// The numbers of a column of few distinct values, as given, a row like the one before it
+/// reusing its number (null stays null).
+fn repeated_codes<'a>(
+    texts: impl Iterator<Item = Option<&'a str>>,
+    dict: &mut Dict,
+) -> UInt32Chunked {
+    let mut last: Option<(&str, u32)> = None;
+    texts
         .map(|v| {
-            let v = v.filter(|v| !absent(Some(v)))?.trim();
+            let v = v?;
             match last {
                 Some((before, code)) if before == v => Some(code),
                 _ => {
@@ -429,23 +432,7 @@ fn classes(raw: &Raw, reading: &Reading, dict: &mut Dict) -> Result<Classes> {
     let n = raw.lines.rows();
     // Each row's status as a number of `dict` (a status like the row before's reuses its
     // number), and each number's meaning, looked up once.
-    let codes: UInt32Chunked = {
-        let mut last: Option<(&str, u32)> = None;
-        statuses
-            .iter()
-            .map(|v| {
-                let v = v?;
-                Some(match last {
-                    Some((before, code)) if before == v => code,
-                    _ => {
-                        let code = dict.code(v);
-                        last = Some((v, code));
-                        code
-                    }
-                })
-            })
-            .collect()
-    };
+    let codes = repeated_codes(statuses.iter(), dict);
     let mut meanings: Vec<Option<Meaning>> = Vec::new();
     let mut out = Classes {
         status: UInt32Chunked::full_null("".into(), 0),
