@@ -194,7 +194,7 @@ fn tui_panic(place: &str) -> Option<(String, String, String)> {
     let command = format!(
         "cd {dir} && PII_AUDIT_FORCE_PANIC={place} {bin}; echo $? > {status}.tmp; stty -a > {stty}; mv {status}.tmp {status}; sleep 60",
         dir = dir.path().display(),
-        bin = env!("CARGO_BIN_EXE_pii-audit"),
+        bin = assert_cmd::cargo::cargo_bin("pii-audit").display(),
         status = status.display(),
         stty = stty.display(),
     );

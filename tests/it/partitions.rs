@@ -98,7 +98,7 @@ fn a_partitioned_folder_is_one_log_and_the_window_prunes_it() {
     let out = Std::new("strace")
         .args(["-f", "-e", "trace=open,openat", "-o"])
         .arg(&trace)
-        .arg(env!("CARGO_BIN_EXE_pii-audit"))
+        .arg(assert_cmd::cargo::cargo_bin("pii-audit"))
         .args(["report", "summary", "-i"])
         .arg(&inv)
         .arg("-e")

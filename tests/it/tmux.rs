@@ -117,7 +117,7 @@ fn sample_incident_from_first_screen_to_quit() {
     let command = format!(
         "cd {} && {} ; echo $? > {}",
         dir.path().display(),
-        env!("CARGO_BIN_EXE_pii-audit"),
+        assert_cmd::cargo::cargo_bin("pii-audit").display(),
         status.display()
     );
     let Some(tmux) = Tmux::start("e2e", &command) else {
@@ -162,7 +162,7 @@ fn sample_tui_command(inventory: &Path, status: &Path) -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     format!(
         "{} tui -i {} -e {} -r {} --from 2017-06-22T09:00:00+09:00 --to 2017-06-22T15:00:00+09:00 --tz Asia/Tokyo; echo $? > {}",
-        env!("CARGO_BIN_EXE_pii-audit"),
+        assert_cmd::cargo::cargo_bin("pii-audit").display(),
         inventory.display(),
         root.join("sample-data/exposure.csv").display(),
         root.join("sample-data/registered.csv").display(),
@@ -231,7 +231,8 @@ fn long_commands_show_progress_on_a_terminal_and_nothing_in_a_pipe() {
         worked.join("registered.csv").display(),
         out.display()
     );
-    let bin = env!("CARGO_BIN_EXE_pii-audit");
+    let bin = assert_cmd::cargo::cargo_bin("pii-audit");
+    let bin = bin.display();
     let status = dir.path().join("status");
     let command = format!("{bin} {args}; echo $? > {}; sleep 30", status.display());
     let Some(tmux) = Tmux::start("progress", &command) else {
@@ -264,7 +265,7 @@ fn sample_screen_with_escapes(name: &str, env: &str, flags: &str) -> Option<Stri
     let command = format!(
         "cd {} && {env} {} {flags}; echo $? > {}",
         dir.path().display(),
-        env!("CARGO_BIN_EXE_pii-audit"),
+        assert_cmd::cargo::cargo_bin("pii-audit").display(),
         status.display()
     );
     let tmux = Tmux::start(name, &command)?;
@@ -414,7 +415,7 @@ fn a_hostile_log_in_a_table_neither_retitles_nor_clears_the_terminal() {
     let command = format!(
         "printf '\\033]2;KEEP-TITLE\\033\\\\'; echo BEFORE-LINE; \
          {} report users --format table -i {} -e {}; echo AFTER-LINE; sleep 60",
-        env!("CARGO_BIN_EXE_pii-audit"),
+        assert_cmd::cargo::cargo_bin("pii-audit").display(),
         inv.display(),
         log.display()
     );
