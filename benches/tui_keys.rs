@@ -14,10 +14,10 @@ use pii_audit::inventory::document::{Document, Edit};
 use pii_audit::inventory::Inventory;
 use pii_audit::load;
 use pii_audit::load::Inputs;
-use pii_audit::tui::action::Action;
 use pii_audit::tui::data::compute;
-use pii_audit::tui::model::{Model, Tab, Title};
+use pii_audit::tui::model::{Model, Title};
 use pii_audit::tui::view::view;
+use pii_audit::tui::vocab::{Action, Tab};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 

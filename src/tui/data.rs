@@ -3,7 +3,6 @@
 //! and then answers drill-down requests and writes the files the UI asks for (`write`).
 //! The UI thread never computes a figure and never writes a file.
 
-use std::sync::mpsc::{Receiver, Sender};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -11,19 +10,13 @@ use anyhow::Result;
 use chrono::{DateTime, Utc};
 use polars::prelude::*;
 
-use super::edit::InventorySave;
-use super::write;
+use super::edit::{Editor, InventorySave};
 use crate::audit::{Audit, Report, Summary};
 use crate::exposure::Zone;
-use crate::frame::cells;
-use crate::frame::names::{
-    CONFIRMED_FIELDS, DISTINCT_VIEWERS, EXPOSED_FIELDS, EXPOSURES, FIRST_EXPOSED, LAST_EXPOSED,
-    PAGE_ID, POSSIBLE_EXPOSURES, POSSIBLE_VIEWERS, POTENTIAL_FIELDS, USER_ID,
-};
+use crate::frame::names::{EXPOSURES, PAGE_ID};
 use crate::frame::polars_bug;
 use crate::inventory::{Field, Inventory};
-use crate::load::{self, Inputs};
-use crate::notice;
+use crate::load::Inputs;
 use crate::notice::deadline::{deadlines, Deadline};
 use crate::report::{self, cell_text, presentable, Format};
 
@@ -54,12 +47,25 @@ impl Stage {
     }
 }
 
+/// What Enter on a grid's row opens: the detail of the row's user, page or field, the
+/// unmapped paths a suggested route covers, or nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Drill {
+    User,
+    Page,
+    Field,
+    Route,
+    Nothing,
+}
+
 /// A report as the screen shows it: every cell as text (times in the zone, lists
 /// `;`-joined), numeric sort keys where the column is a count, and the typed frame for
 /// export.
 #[derive(Debug)]
 pub struct Grid {
     pub kind: &'static str,
+    /// What Enter on one of its rows opens, fixed by what the grid is.
+    pub drill: Drill,
     pub columns: Vec<String>,
     pub rows: Vec<Vec<String>>,
     /// Per column: the numbers to sort by, when the column holds counts.
@@ -72,11 +78,16 @@ pub struct Grid {
 }
 
 impl Grid {
-    pub fn from_report(report: &Report, zone: &Zone) -> Result<Grid> {
-        Grid::from_frame(report.kind.name(), &report.df, zone)
+    pub fn from_report(report: &Report, drill: Drill, zone: &Zone) -> Result<Grid> {
+        Grid::from_frame(report.kind.name(), drill, &report.df, zone)
     }
 
-    pub fn from_frame(kind: &'static str, df: &DataFrame, zone: &Zone) -> Result<Grid> {
+    pub fn from_frame(
+        kind: &'static str,
+        drill: Drill,
+        df: &DataFrame,
+        zone: &Zone,
+    ) -> Result<Grid> {
         let text = presentable(df, zone, true)?;
         let height = df.height();
         let columns: Vec<String> = df.columns().iter().map(|c| c.name().to_string()).collect();
@@ -107,6 +118,7 @@ impl Grid {
             .collect();
         Ok(Grid {
             kind,
+            drill,
             columns,
             rows,
             numbers,
@@ -327,6 +339,9 @@ pub enum Reply {
     /// The inventory save is done: what was asked, and what was written or why not.
     Saved(InventorySave, Result<String, String>),
     DetailFailed(String),
+    /// The inventory file, read and parsed for editing once the first load is done (or
+    /// why it cannot be edited).
+    Editor(Result<Editor, String>),
 }
 
 /// The loaded inputs and their users frame: what drill-downs are answered from.
@@ -377,11 +392,23 @@ pub fn compute<'a>(
         window,
         zone,
         chart,
-        users: Arc::new(Grid::from_report(&audit.users_from(&users)?, &zone)?),
-        pages: Arc::new(Grid::from_report(&audit.pages()?, &zone)?),
-        field_table: Arc::new(Grid::from_report(&audit.fields_from(&users)?, &zone)?),
-        unmapped: Arc::new(Grid::from_report(&audit.unmapped()?, &zone)?),
-        unmapped_paths: Arc::new(Grid::from_report(&audit.unmapped_paths()?, &zone)?),
+        users: Arc::new(Grid::from_report(
+            &audit.users_from(&users)?,
+            Drill::User,
+            &zone,
+        )?),
+        pages: Arc::new(Grid::from_report(&audit.pages()?, Drill::Page, &zone)?),
+        field_table: Arc::new(Grid::from_report(
+            &audit.fields_from(&users)?,
+            Drill::Field,
+            &zone,
+        )?),
+        unmapped: Arc::new(Grid::from_report(&audit.unmapped()?, Drill::Route, &zone)?),
+        unmapped_paths: Arc::new(Grid::from_report(
+            &audit.unmapped_paths()?,
+            Drill::Nothing,
+            &zone,
+        )?),
         inventory: Arc::new(inventory_grid(&inputs.inventory, &zone)?),
         deadlines: inputs
             .inventory
@@ -519,178 +546,5 @@ fn inventory_grid(inventory: &Inventory, zone: &Zone) -> Result<Grid> {
         ],
     )
     .map_err(polars_bug)?;
-    Grid::from_frame("inventory", &df, zone)
-}
-
-/// Answers one drill-down, or writes one file, from the loaded session.
-pub fn answer(session: &Session, request: &Request) -> Reply {
-    let result = match request {
-        Request::User(id) => user_detail(session, id).map(|d| Reply::User(Box::new(d))),
-        Request::Page(id) => page_detail(session, id).map(|d| Reply::Page(Box::new(d))),
-        Request::Field(id) => field_detail(session, id).map(|d| Reply::Field(Box::new(d))),
-        Request::Export { grid, rows, file } => Ok(Reply::Wrote(write::export(
-            grid,
-            rows,
-            file,
-            &session.audit.zone,
-        ))),
-        Request::Notices { dir, users } => Ok(Reply::Wrote(write::notices(session, dir, users))),
-        Request::Regulator { dir } => Ok(Reply::Wrote(write::regulator(session, dir))),
-        Request::SaveInventory(save) => Ok(Reply::Saved(save.clone(), write::save_inventory(save))),
-        // A new inventory means a new session: the worker loop (`work`) runs it.
-        Request::Recompute(_) => Err(anyhow::anyhow!("a recompute is not a drill-down")),
-    };
-    result.unwrap_or_else(|e| Reply::DetailFailed(format!("{e:#}")))
-}
-
-fn user_detail(session: &Session, user_id: &str) -> Result<UserDetail> {
-    let audit = &session.audit;
-    let zone = audit.zone;
-    let row = session
-        .users
-        .clone()
-        .lazy()
-        .filter(col(USER_ID).eq(lit(user_id)))
-        .collect()
-        .map_err(polars_bug)?;
-    let exposed = cells::strings(&row, EXPOSED_FIELDS, 0)?;
-    let potential = cells::strings(&row, POTENTIAL_FIELDS, 0)?;
-    // With possible exposures, `exposed_fields` counts them too: the confirmed ones apart.
-    let confirmed = match row.column(CONFIRMED_FIELDS) {
-        Ok(_) => Some(cells::strings(&row, CONFIRMED_FIELDS, 0)?),
-        Err(_) => None,
-    };
-    let text_row = presentable(&audit.users_from(&row)?.df, &zone, true)?;
-    let get = |name: &str| {
-        text_row
-            .column(name)
-            .map(|c| cell_text(c, 0))
-            .unwrap_or_default()
-    };
-    let fields = audit
-        .inventory
-        .fields
-        .iter()
-        .filter(|f| potential.contains(&f.id))
-        .map(|f| {
-            let seen = match (&confirmed, exposed.contains(&f.id)) {
-                (_, false) => Seen::Potentially,
-                (Some(confirmed), true) if !confirmed.contains(&f.id) => Seen::Possibly,
-                (_, true) => Seen::Confirmed,
-            };
-            (f.clone(), seen)
-        })
-        .collect();
-    let possible = confirmed
-        .as_ref()
-        .map(|_| (get(POSSIBLE_EXPOSURES), get(POSSIBLE_VIEWERS)));
-    Ok(UserDetail {
-        user_id: user_id.to_string(),
-        tier: get("tier"),
-        exposures: get(EXPOSURES),
-        distinct_viewers: get(DISTINCT_VIEWERS),
-        possible,
-        first_exposed: get(FIRST_EXPOSED),
-        last_exposed: get(LAST_EXPOSED),
-        fields,
-        pages: Arc::new(Grid::from_frame(
-            "user_pages",
-            &audit.user_pages(user_id)?,
-            &zone,
-        )?),
-        text: notice::check_text(audit, user_id)?,
-    })
-}
-
-fn page_detail(session: &Session, page_id: &str) -> Result<PageDetail> {
-    let audit = &session.audit;
-    let inventory = audit.inventory;
-    let page = inventory
-        .pages
-        .iter()
-        .find(|p| p.id == page_id)
-        .ok_or_else(|| anyhow::anyhow!("no page {page_id:?} in the inventory"))?;
-    Ok(PageDetail {
-        page_id: page.id.clone(),
-        route: page.route_text.clone(),
-        note: page.note.clone(),
-        fields: page
-            .fields
-            .iter()
-            .map(|&i| inventory.fields[i].clone())
-            .collect(),
-        users: Arc::new(Grid::from_frame(
-            "page_users",
-            &audit.page_users(page_id)?,
-            &audit.zone,
-        )?),
-    })
-}
-
-fn field_detail(session: &Session, field_id: &str) -> Result<FieldDetail> {
-    let audit = &session.audit;
-    let field = audit
-        .inventory
-        .field_index(field_id)
-        .map(|i| audit.inventory.fields[i].clone())
-        .ok_or_else(|| anyhow::anyhow!("no field {field_id:?} in the inventory"))?;
-    let users = audit.field_users_from(&session.users, field_id)?;
-    Ok(FieldDetail {
-        field,
-        users: Arc::new(Grid::from_report(&users, &audit.zone)?),
-    })
-}
-
-/// The worker: loads `input`, sends the stages and the loaded data, then answers
-/// requests until the UI hangs up.
-pub fn work(input: load::Options, requests: Receiver<Request>, replies: Sender<Reply>) {
-    let send = |reply| replies.send(reply).is_ok();
-    if !send(Reply::Stage(Stage::ReadingLog)) {
-        return;
-    }
-    let inputs = match Inputs::load_quiet(&input) {
-        Ok(inputs) => inputs,
-        Err(e) => {
-            send(Reply::Failed(e));
-            return;
-        }
-    };
-    crate::hooks::forced_panic_point("tui-worker", || report::first_row(&inputs.log.df));
-    let mut inputs = inputs;
-    loop {
-        let mut progress = |stage| {
-            let _ = replies.send(Reply::Stage(stage));
-        };
-        let (data, session) = match compute(&inputs, &mut progress) {
-            Ok(done) => done,
-            Err(e) => {
-                send(Reply::Failed(e));
-                return;
-            }
-        };
-        if !send(Reply::Loaded(Box::new(data))) {
-            return;
-        }
-        // Answer drill-downs until an edit asks for a new inventory.
-        let text = loop {
-            match requests.recv() {
-                Err(_) => return,
-                Ok(Request::Recompute(text)) => break text,
-                Ok(request) => {
-                    if !send(answer(&session, &request)) {
-                        return;
-                    }
-                }
-            }
-        };
-        drop(session);
-        match Inventory::parse(&text, &inputs.inventory.source) {
-            Ok(inventory) => inputs.inventory = inventory,
-            Err(e) => {
-                send(Reply::DetailFailed(format!(
-                    "the edited inventory is invalid: {e}"
-                )));
-            }
-        }
-    }
+    Grid::from_frame("inventory", Drill::Page, &df, zone)
 }

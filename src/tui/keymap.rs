@@ -2,10 +2,11 @@
 //! it. The help overlay, the status-bar hints, the prompts' hints and the overlays' footers
 //! are all generated from these tables, so they cannot drift from what the keys do.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{
+    Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEventKind,
+};
 
-use super::action::Action;
-use super::model::Tab;
+use super::vocab::{Action, Keys, Tab};
 
 /// A key and the modifiers it must be pressed with. Other modifiers may be held too: a
 /// shifted letter arrives as its capital with SHIFT and is still that letter's key.
@@ -504,6 +505,45 @@ pub const SAVE_KEYS: &[Binding] = &[
     ),
     on(&[ch('k'), key(KeyCode::Up)], Action::Up, "j k", "scroll"),
 ];
+
+/// Translates a terminal event into an action, given the key map the model reads keys with.
+pub fn translate(keys: Keys, event: &Event) -> Option<Action> {
+    match event {
+        Event::Resize(w, h) => Some(Action::Resize(*w, *h)),
+        Event::Mouse(mouse) => match mouse.kind {
+            MouseEventKind::ScrollDown => Some(Action::Scroll(3)),
+            MouseEventKind::ScrollUp => Some(Action::Scroll(-3)),
+            _ => None,
+        },
+        Event::Key(k) if k.kind != KeyEventKind::Release => key_action(keys, k),
+        _ => None,
+    }
+}
+
+fn key_action(keys: Keys, k: &KeyEvent) -> Option<Action> {
+    if let Some(action) = lookup(EVERY_MODE, k) {
+        return Some(action);
+    }
+    match keys {
+        Keys::Filter => typing(FILTER_KEYS, k),
+        Keys::Prompt => typing(WRITE_PROMPT_KEYS, k),
+        Keys::Form => typing(FORM_KEYS, k),
+        Keys::Sort => Some(sort_column(k.code).map_or(Action::Cancel, Action::SortBy)),
+        Keys::Help => Some(lookup(HELP_KEYS, k).unwrap_or(Action::Cancel)),
+        Keys::Pick => lookup(PICK_KEYS, k),
+        Keys::Confirm => lookup(CONFIRM_KEYS, k),
+        Keys::Save => lookup(SAVE_KEYS, k),
+        Keys::Normal => lookup(KEYMAP, k),
+    }
+}
+
+/// Where text is typed: the map's keys, and any other character is typed.
+fn typing(map: &[Binding], k: &KeyEvent) -> Option<Action> {
+    lookup(map, k).or(match k.code {
+        KeyCode::Char(c) => Some(Action::Type(c)),
+        _ => None,
+    })
+}
 
 #[cfg(test)]
 mod tests {

@@ -3,13 +3,16 @@
 //! `model` holds the state and its `update`, `view` draws it, `data` runs the audit
 //! functions (and writes files) on a worker thread.
 
-pub mod action;
 pub mod data;
+pub mod detail;
 pub mod edit;
 pub mod keymap;
 pub mod model;
 pub mod sample;
+pub mod style;
 pub mod view;
+pub mod vocab;
+pub mod worker;
 pub mod write;
 
 use std::io::stdout;
@@ -40,7 +43,7 @@ pub fn run(input: load::Options, title: Title, colour: bool) -> Result<()> {
     let worker_input = input.clone();
     std::thread::Builder::new()
         .name("pii-audit-worker".into())
-        .spawn(move || data::work(worker_input, request_rx, reply_tx))
+        .spawn(move || worker::work(worker_input, request_rx, reply_tx))
         .context("cannot start the worker thread")?;
 
     // A panic restores the terminal first, then the binary's hook prints its short message.
@@ -73,7 +76,7 @@ pub fn run(input: load::Options, title: Title, colour: bool) -> Result<()> {
         }
         if event::poll(Duration::from_millis(40)).context("cannot read the keyboard")? {
             let event = event::read().context("cannot read the keyboard")?;
-            if let Some(action) = action::translate(&model, &event) {
+            if let Some(action) = keymap::translate(model.keys(), &event) {
                 if let Some(request) = model.update(action) {
                     // The worker is gone only after a failed load, when there is no detail.
                     let _ = request_tx.send(request);

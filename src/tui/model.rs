@@ -13,7 +13,9 @@ use super::edit::{Confirm, Editor, Form, Picker, SavePreview};
 
 pub use layer::{Layer, LayerKind, TableView};
 pub use receive::headline_change;
-pub use tab::{PerTab, Tab};
+pub use tab::{report_of, PerTab};
+
+use super::vocab::{Keys, Tab};
 
 /// What keys mean right now.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,7 +110,9 @@ impl Model {
     /// A model over already computed data (tests, benchmarks).
     pub fn loaded(title: Title, size: (u16, u16), data: AuditData) -> Model {
         let mut model = Model::new(title, size);
+        let inventory = data.inventory_path.clone();
         model.receive(Reply::Loaded(Box::new(data)));
+        model.receive(Reply::Editor(Editor::open(inventory)));
         model
     }
 
@@ -126,6 +130,21 @@ impl Model {
 
     pub fn mode(&self) -> &Mode {
         &self.mode
+    }
+
+    /// The key map the keys are read with in the current mode.
+    pub fn keys(&self) -> Keys {
+        match &self.mode {
+            Mode::Normal => Keys::Normal,
+            Mode::Filter => Keys::Filter,
+            Mode::Sort => Keys::Sort,
+            Mode::Export(_) | Mode::Notices(_) | Mode::Regulator(_) => Keys::Prompt,
+            Mode::Help => Keys::Help,
+            Mode::Form(_) => Keys::Form,
+            Mode::Pick(_) => Keys::Pick,
+            Mode::Confirm(_) => Keys::Confirm,
+            Mode::Save(_) => Keys::Save,
+        }
     }
 
     pub fn data(&self) -> Option<&AuditData> {

@@ -7,37 +7,16 @@ mod overview;
 mod table;
 
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Modifier, Style, Stylize};
+use ratatui::style::{Color, Style, Stylize};
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Clear, Paragraph, Tabs, Wrap};
 use ratatui::Frame;
 
-use super::action::Action;
 use super::data::Stage;
 use super::keymap::{hints, label, prompt_hint, FILTER_KEYS, SORT_HINT, WRITE_PROMPT_KEYS};
-use super::model::{LayerKind, Load, Mode, Model, Tab};
-use crate::audit::Tier;
-
-pub use table::{scroll_end, user_lines, user_paragraph};
-
-/// How a tier looks: colour marks it, and the word itself is always there too.
-pub fn tier_style(tier: Tier) -> Style {
-    match tier {
-        Tier::Direct => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
-        Tier::Notice => Style::new().fg(Color::Yellow),
-        Tier::Potential => Style::new(),
-    }
-}
-
-/// The style of a cell that holds a tier's name (plain for any other text).
-pub fn tier_text_style(text: &str) -> Style {
-    Tier::from_name(text).map_or_else(Style::new, tier_style)
-}
-
-/// An alarm (an overdue deadline) looks like the most urgent tier.
-pub fn alarm_style() -> Style {
-    tier_style(Tier::Direct)
-}
+use super::model::{LayerKind, Load, Mode, Model};
+use super::vocab::Action;
+use super::vocab::Tab;
 
 pub fn view(model: &Model, frame: &mut Frame) {
     let [title, tabs, body, status] = Layout::vertical([

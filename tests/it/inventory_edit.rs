@@ -15,9 +15,10 @@ use pii_audit::inventory::document::{comments, Document};
 use pii_audit::inventory::Inventory;
 use pii_audit::load;
 use pii_audit::load::Inputs;
-use pii_audit::tui::action::Action;
-use pii_audit::tui::data::{answer, compute, Reply, Request};
-use pii_audit::tui::model::{Mode, Model, Tab, Title};
+use pii_audit::tui::data::{compute, Reply, Request};
+use pii_audit::tui::model::{Mode, Model, Title};
+use pii_audit::tui::vocab::{Action, Tab};
+use pii_audit::tui::worker::answer;
 
 use crate::fixture;
 

@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use pii_audit::load;
 use pii_audit::load::Inputs;
-use pii_audit::tui::action::Action;
 use pii_audit::tui::data::{compute, Session};
-use pii_audit::tui::model::{Mode, Model, Tab, Title};
+use pii_audit::tui::model::{Mode, Model, Title};
+use pii_audit::tui::vocab::{Action, Tab};
 
 /// Two days after the incident began: 24 June 2017, 18:00 in Tokyo.
 fn two_days_in() -> DateTime<Utc> {

@@ -297,8 +297,8 @@ fn the_tui_opens_a_delivered_log() {
 /// (◐) apart from one seen (●), and its header and page list count the same thing.
 #[test]
 fn the_tui_shows_possible_exposures_apart() {
-    use pii_audit::tui::action::Action;
-    use pii_audit::tui::model::{Model, Tab, Title};
+    use pii_audit::tui::model::{Model, Title};
+    use pii_audit::tui::vocab::{Action, Tab};
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let inv = crate::write(d, "inv.yaml", INVENTORY);

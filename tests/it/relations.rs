@@ -410,7 +410,8 @@ fn naive_validity_times_are_read_in_tz() {
 /// label), never the other person's id.
 #[test]
 fn user_detail_and_letter_name_the_kind_of_page_not_the_person() {
-    use pii_audit::tui::data::{answer, compute, Reply, Request};
+    use pii_audit::tui::data::{compute, Reply, Request};
+    use pii_audit::tui::worker::answer;
     let inputs = Inputs::load_quiet(&args()).unwrap();
     let (data, session) = compute(&inputs, &mut |_| {}).unwrap();
     // Overview: users exposed only on someone else's page (b1..b4).
@@ -418,7 +419,7 @@ fn user_detail_and_letter_name_the_kind_of_page_not_the_person() {
     let Reply::User(b1) = answer(&session, &Request::User("b1".into())) else {
         panic!("b1 has a detail");
     };
-    let lines: Vec<String> = pii_audit::tui::view::user_lines(&b1)
+    let lines: Vec<String> = pii_audit::tui::detail::user_lines(&b1)
         .iter()
         .map(|l| l.to_string())
         .collect();

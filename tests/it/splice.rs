@@ -209,10 +209,10 @@ fn a_trailing_comment_and_odd_notes_survive() {
 #[test]
 fn the_save_preview_says_a_deleted_page_takes_its_comment_along() {
     use pii_audit::load::Inputs;
-    use pii_audit::tui::action::Action;
     use pii_audit::tui::data::compute;
     use pii_audit::tui::edit::Editor;
     use pii_audit::tui::model::{Mode, Model, Title};
+    use pii_audit::tui::vocab::Action;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("styles.yaml");
     std::fs::write(&file, styles()).unwrap();

@@ -7,10 +7,11 @@ use std::path::PathBuf;
 
 use pii_audit::load;
 use pii_audit::load::Inputs;
-use pii_audit::tui::action::Action;
-use pii_audit::tui::data::{answer, compute, Seen, Session};
-use pii_audit::tui::model::{LayerKind, Mode, Model, Tab, Title};
+use pii_audit::tui::data::{compute, Seen, Session};
+use pii_audit::tui::model::{LayerKind, Mode, Model, Title};
 use pii_audit::tui::view::view;
+use pii_audit::tui::vocab::{Action, Tab};
+use pii_audit::tui::worker::answer;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
@@ -101,7 +102,7 @@ fn help_overlay_is_the_key_map() {
     with_model(|model, session| {
         apply(model, session, &[Action::GoTab(Tab::Users), Action::Help]);
         let text = screen(model);
-        for binding in pii_audit::tui::action::KEYMAP {
+        for binding in pii_audit::tui::keymap::KEYMAP {
             assert!(text.contains(binding.help), "help lacks {:?}", binding.help);
         }
         insta::assert_snapshot!("help", text);
@@ -128,7 +129,7 @@ fn user_detail_scrolls_to_its_last_line_and_back() {
         let LayerKind::User(user) = &model.top().unwrap().kind else {
             panic!("the user detail is open");
         };
-        let last = pii_audit::tui::view::user_lines(user)
+        let last = pii_audit::tui::detail::user_lines(user)
             .last()
             .map(|l| l.to_string())
             .unwrap();
@@ -423,7 +424,7 @@ fn resize_keeps_the_cursor_on_screen() {
 #[test]
 fn readme_key_table_is_the_key_map() {
     let readme = std::fs::read_to_string("README.md").unwrap();
-    for binding in pii_audit::tui::action::KEYMAP {
+    for binding in pii_audit::tui::keymap::KEYMAP {
         if binding.label.len() == 1 && binding.label.as_bytes()[0].is_ascii_digit() {
             continue; // the six view keys share one line: `1` … `6`
         }

@@ -4,9 +4,9 @@
 use std::collections::HashMap;
 
 use pii_audit::load::Inputs;
-use pii_audit::tui::action::Action;
 use pii_audit::tui::data::compute;
-use pii_audit::tui::model::{LayerKind, Mode, Model, Tab, Title};
+use pii_audit::tui::model::{LayerKind, Mode, Model, Title};
+use pii_audit::tui::vocab::{Action, Tab};
 
 use crate::pii;
 use crate::tui::apply;

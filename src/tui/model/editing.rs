@@ -1,13 +1,14 @@
 //! `update` for inventory edits: the edit keys in normal mode, and the keys of the forms,
 //! the field picker, the questions and the save preview.
 
-use super::{Mode, Model, Tab};
+use super::{Mode, Model};
 use crate::frame::names::{PAGE_ID, SUGGESTED_ROUTE};
 use crate::inventory::document::Edit;
-use crate::tui::action::Action;
 use crate::tui::data::Request;
 use crate::tui::edit::{Confirm, Form, Picker, SavePreview};
 use crate::tui::keymap;
+use crate::tui::vocab::Action;
+use crate::tui::vocab::Tab;
 
 impl Model {
     /// The page under the cursor in the Inventory view.

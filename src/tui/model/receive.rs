@@ -1,12 +1,11 @@
 //! The worker's replies: loaded data, drill-downs, and what a write did.
 
-use super::{Layer, LayerKind, Load, Model, PerTab, TableView};
+use super::{report_of, Layer, LayerKind, Load, Model, PerTab, TableView};
 use crate::audit::Summary;
 use crate::frame::names::EXPOSURES;
-use crate::tui::action::Action;
 use crate::tui::data::{AuditData, Reply, Request, Stage};
-use crate::tui::edit::Editor;
 use crate::tui::keymap;
+use crate::tui::vocab::Action;
 
 impl Model {
     /// Takes a message from the worker.
@@ -19,6 +18,10 @@ impl Model {
             }
             Reply::Failed(e) => self.load = Load::Failed(e),
             Reply::Loaded(data) => self.take_data(data),
+            Reply::Editor(Ok(editor)) => self.editor = Some(editor),
+            Reply::Editor(Err(why)) => {
+                self.status = Some((format!("the inventory cannot be edited: {why}"), true))
+            }
             Reply::User(user) => {
                 let request = Request::User(user.user_id.clone());
                 self.fulfil(&request, LayerKind::User(user), None);
@@ -82,7 +85,7 @@ impl Model {
         let page = self.page_rows();
         let stacks = &self.stacks;
         self.stacks = PerTab::from_fn(|tab| {
-            let Some(grid) = tab.report(&data) else {
+            let Some(grid) = report_of(tab, &data) else {
                 return Vec::new();
             };
             let selected = stacks
@@ -104,15 +107,6 @@ impl Model {
                     ),
                     false,
                 ));
-                if self.editor.is_none() {
-                    match Editor::open(data.inventory_path.clone()) {
-                        Ok(editor) => self.editor = Some(editor),
-                        Err(why) => {
-                            self.status =
-                                Some((format!("the inventory cannot be edited: {why}"), true))
-                        }
-                    }
-                }
             }
             Some(old) => {
                 let change = headline_change(

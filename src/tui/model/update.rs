@@ -3,13 +3,14 @@
 
 use std::path::PathBuf;
 
-use super::{Layer, LayerKind, Mode, Model, Tab, TableView};
+use super::{Layer, LayerKind, Mode, Model, TableView};
 use crate::frame::names::{FIELD_ID, PAGE_ID, SUGGESTED_ROUTE, USER_ID};
-use crate::tui::action::Action;
-use crate::tui::data::Request;
+use crate::tui::data::{Drill, Request};
+use crate::tui::detail;
 use crate::tui::edit::{Confirm, Editor};
 use crate::tui::keymap;
-use crate::tui::view;
+use crate::tui::vocab::Action;
+use crate::tui::vocab::Tab;
 
 impl Model {
     /// Applies one action; returns a request for the worker when the action needs one.
@@ -222,7 +223,7 @@ impl Model {
         match (&layer.kind, &mut layer.table) {
             (LayerKind::User(user), _) => {
                 // As far as the last line at the bottom of the screen (`G` stops there).
-                let end = view::scroll_end(&view::user_paragraph(user), width, page);
+                let end = detail::scroll_end(&detail::user_paragraph(user), width, page);
                 layer.scroll = (layer.scroll as isize)
                     .saturating_add(by)
                     .clamp(0, end as isize) as usize;
@@ -329,28 +330,28 @@ impl Model {
         self.write(Request::Notices { dir, users }, message)
     }
 
-    /// Enter: the detail of the selected row's user, page or field.
+    /// Enter: what the grid's rows open (`Drill`, fixed by what the grid is): the
+    /// detail of the selected row's user, page or field, or a route's unmapped paths.
     fn open(&mut self) -> Option<Request> {
         let table = self.top_table()?;
         let row = table.current()?;
         let grid = &table.grid;
-        if grid.column("paths").is_some() && grid.column(SUGGESTED_ROUTE).is_some() {
-            let route = grid.cell(row, SUGGESTED_ROUTE).to_string();
-            self.open_route(route);
-            return None;
-        }
-        let request = if grid.column(USER_ID).is_some() {
-            Request::User(grid.cell(row, USER_ID).to_string())
-        } else if grid.column(FIELD_ID).is_some() {
-            Request::Field(grid.cell(row, FIELD_ID).to_string())
-        } else if grid.column(PAGE_ID).is_some() {
-            Request::Page(grid.cell(row, PAGE_ID).to_string())
-        } else {
-            self.status = Some((
-                "no detail here: the suggested_route column says how to map this path".into(),
-                false,
-            ));
-            return None;
+        let request = match grid.drill {
+            Drill::User => Request::User(grid.cell(row, USER_ID).to_string()),
+            Drill::Field => Request::Field(grid.cell(row, FIELD_ID).to_string()),
+            Drill::Page => Request::Page(grid.cell(row, PAGE_ID).to_string()),
+            Drill::Route => {
+                let route = grid.cell(row, SUGGESTED_ROUTE).to_string();
+                self.open_route(route);
+                return None;
+            }
+            Drill::Nothing => {
+                self.status = Some((
+                    "no detail here: the suggested_route column says how to map this path".into(),
+                    false,
+                ));
+                return None;
+            }
         };
         self.push(Layer::new(LayerKind::Pending(request.clone()), None));
         Some(request)

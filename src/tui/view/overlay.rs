@@ -7,12 +7,12 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::{centered, overlay};
-use crate::tui::action::Action;
 use crate::tui::edit::{Confirm, Form, InputKind, Picker, SavePreview};
 use crate::tui::keymap::{
     footer, label, prompt_keys, CONFIRM_KEYS, FORM_KEYS, KEYMAP, PICK_KEYS, SAVE_KEYS,
 };
 use crate::tui::model::Model;
+use crate::tui::vocab::Action;
 
 pub(super) fn draw_form(form: &Form, frame: &mut Frame, area: Rect) {
     let completions = form.completions(4);

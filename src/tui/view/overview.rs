@@ -7,13 +7,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Block, Cell, Chart, Dataset, GraphType, Paragraph, Row, Table, Wrap};
 use ratatui::Frame;
 
-use super::{alarm_style, tier_style};
 use crate::audit::Tier;
 use crate::frame::names::EXPOSURES;
 use crate::inventory::Jurisdiction;
 use crate::notice::alerts::{self, Alert};
 use crate::tui::data::{AuditData, ChartPoint};
 use crate::tui::model::Model;
+use crate::tui::style::{alarm_style, tier_style};
 
 /// The headline figures with the words the officer reads, in the contract's order.
 fn headline(data: &AuditData) -> Vec<(&'static str, u64)> {
