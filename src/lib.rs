@@ -15,6 +15,7 @@ pub mod cli;
 pub mod commands;
 pub mod error;
 pub mod exposure;
+pub mod files;
 pub mod frame;
 pub mod generate;
 pub mod hooks;
@@ -28,7 +29,7 @@ pub mod tui;
 
 use anyhow::Result;
 
-use crate::cli::{Cli, Command, InventoryCommand, ReportName};
+use crate::cli::{Cli, Command};
 
 /// Text logs (CSV, NDJSON) over this many bytes in all are read with `read()` instead of
 /// being mapped into memory.
@@ -67,107 +68,11 @@ pub fn before_threads(cli: &Cli) {
     }
 }
 
-/// Runs one command.
+/// Runs one command (with none: the TUI on the bundled sample incident).
 pub fn run(cli: Cli) -> Result<()> {
     let colour = cli.color.colour(std::env::var_os("NO_COLOR").as_deref());
-    let Some(command) = cli.command else {
-        return commands::tui::sample(colour);
-    };
-    match command {
-        Command::Tui { input } => commands::tui::run(&input, colour),
-        Command::Completions { shell } => commands::shell::completions(shell),
-        Command::Man => commands::shell::man(),
-        Command::Report {
-            kind: ReportName::Audit(kind),
-            input,
-            format,
-            regulator,
-            output,
-            by,
-        } => commands::report::run(kind, &input, format, &regulator, output, by),
-        Command::Report {
-            kind: ReportName::Regulator,
-            input,
-            format,
-            regulator,
-            output,
-            by,
-        } => commands::regulator::run(&input, format, &regulator, output, by),
-        Command::Report {
-            kind: ReportName::Window,
-            input,
-            format,
-            regulator,
-            output,
-            by,
-        } => commands::window::run(&input, format, &regulator, output, by),
-        Command::Check {
-            user_id,
-            input,
-            lang,
-        } => commands::check::run(&user_id, &input, lang),
-        Command::Notices {
-            input,
-            out_dir,
-            lang,
-            tiers,
-            format,
-            force,
-        } => {
-            let request = commands::notices::Request {
-                out_dir,
-                lang,
-                tiers,
-                format,
-                force,
-            };
-            commands::notices::run(&input, request)
-        }
-        Command::Inventory {
-            command:
-                InventoryCommand::Check {
-                    inventory,
-                    log,
-                    tz,
-                    suggest,
-                    dialect,
-                },
-        } => commands::inventory::check(inventory.path()?, &log, &tz, suggest, &dialect),
-        Command::Inventory {
-            command:
-                InventoryCommand::Fmt {
-                    inventory,
-                    comments_to_notes,
-                    drop_comments,
-                },
-        } => commands::inventory::fmt(inventory.path()?, comments_to_notes, drop_comments),
-        Command::DeriveOwners {
-            log,
-            output,
-            derive,
-            dialect,
-            tz,
-        } => commands::derive::run(&log, &output, &derive, &dialect, &tz),
-        Command::Generate {
-            users,
-            rows,
-            seed,
-            out_dir,
-            log_format,
-            relations,
-            cdn,
-            ts_text,
-        } => {
-            let spec = generate::Spec {
-                users,
-                rows,
-                seed,
-                log_format,
-                relations,
-                cdn,
-                ts_text,
-            };
-            commands::generate::run(&spec, &out_dir)
-        }
+    match cli.command {
+        None => commands::tui::sample(colour),
+        Some(command) => commands::run(command, colour),
     }
 }

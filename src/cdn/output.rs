@@ -96,7 +96,7 @@ pub fn write(derived: &Derived, output: &Path, zone: &Zone) -> Result<()> {
     }
     let format = format_of(output)?;
     let frame = &derived.frame;
-    report::write_private_with(output, |file| match format {
+    crate::files::write_private_with(output, |file| match format {
         Format::Parquet => write_parquet(frame, file),
         Format::Csv => write_text(frame, file, report::Format::Csv, zone),
         Format::Ndjson => write_text(frame, file, report::Format::Ndjson, zone),

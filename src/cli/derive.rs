@@ -1,10 +1,39 @@
 //! How owners are derived from a CDN log: the flags `derive-owners` and every command's
 //! `--derive-owners` share, turned into `cdn::Options`.
 
+use std::path::PathBuf;
+
 use clap::Args;
 
+use super::LogDialect;
 use crate::cdn::{self, CacheKey, Topology};
 use crate::error::{InputError, InputResult};
+use crate::exposure;
+
+/// `derive-owners`' flags.
+#[derive(Debug, Clone, Args)]
+pub struct DeriveOwnersArgs {
+    /// CDN log file(s), glob(s) or folder(s): ts, path, viewer_id, cache_status, or a vendor's files (--log-format).
+    #[arg(short = 'e', long = "log", value_name = "CDN_LOG", num_args = 1.., required = true)]
+    pub log: Vec<String>,
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "EXPOSURE_LOG",
+        help = format!(
+            "The exposure log to write: {} (atomically, owner-only)",
+            exposure::Format::extensions_text()
+        )
+    )]
+    pub output: PathBuf,
+    #[command(flatten)]
+    pub derive: DeriveArgs,
+    #[command(flatten)]
+    pub dialect: LogDialect,
+    /// IANA zone (Asia/Tokyo) or offset (+09:00): reads naive times, writes the output's times.
+    #[arg(long, value_name = "TZ", default_value = "UTC")]
+    pub tz: String,
+}
 
 /// How owners are derived from a CDN log (`derive-owners`, `--derive-owners`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Args)]

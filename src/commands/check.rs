@@ -3,15 +3,19 @@
 use anyhow::Result;
 
 use crate::audit::Tier;
-use crate::cli::InputArgs;
+use crate::cli::CheckArgs;
 use crate::frame::cells;
-use crate::inventory::Lang;
 use crate::load::Inputs;
 use crate::progress::Progress;
 use crate::{notice, report};
 
 /// Runs `check USER`.
-pub fn run(user_id: &str, input: &InputArgs, lang: Option<Lang>) -> Result<()> {
+pub fn run(args: &CheckArgs) -> Result<()> {
+    let CheckArgs {
+        user_id,
+        input,
+        lang,
+    } = args;
     let inputs = Inputs::load(&input.options()?, &Progress::on_stderr())?;
     let audit = inputs.audit()?;
     let lang = lang.or(inputs.inventory.notice.lang).unwrap_or_default();

@@ -1,24 +1,24 @@
 //! `pii-audit derive-owners`: the CDN log in, the exposure log out; the counts on standard
 //! error.
 
-use std::path::Path;
 use std::time::Instant;
 
 use anyhow::Result;
 
-use crate::cli::{DeriveArgs, LogDialect};
+use crate::cli::DeriveOwnersArgs;
 use crate::load::parse_zone;
 use crate::progress::Progress;
 use crate::{cdn, report};
 
 /// Runs `derive-owners`.
-pub fn run(
-    log: &[String],
-    output: &Path,
-    args: &DeriveArgs,
-    dialect: &LogDialect,
-    tz: &str,
-) -> Result<()> {
+pub fn run(args: &DeriveOwnersArgs) -> Result<()> {
+    let DeriveOwnersArgs {
+        log,
+        output,
+        derive: args,
+        dialect,
+        tz,
+    } = args;
     let zone = parse_zone(tz)?;
     let options = args.options()?;
     let read = dialect.read_options(zone)?;

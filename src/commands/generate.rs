@@ -2,10 +2,20 @@
 
 use anyhow::Result;
 
+use crate::cli::GenerateArgs;
 use crate::{generate, report};
 
 /// Runs `generate`; prints what was written, a line per file.
-pub fn run(spec: &generate::Spec, out_dir: &std::path::Path) -> Result<()> {
-    let written = generate::write(spec, out_dir)?;
+pub fn run(args: &GenerateArgs) -> Result<()> {
+    let spec = generate::Spec {
+        users: args.users,
+        rows: args.rows,
+        seed: args.seed,
+        log_format: args.log_format,
+        relations: args.relations,
+        cdn: args.cdn,
+        ts_text: args.ts_text,
+    };
+    let written = generate::write(&spec, &args.out_dir)?;
     report::print_text(&(written.join("\n") + "\n"))
 }

@@ -1,12 +1,10 @@
 //! `pii-audit inventory check` and `inventory fmt`.
 
-use std::path::Path;
-
 use anyhow::Result;
 
 use super::outln;
 use crate::audit::{self, Audit};
-use crate::cli::LogDialect;
+use crate::cli::{InventoryCheckArgs, InventoryFmtArgs};
 use crate::error::{InputError, Location};
 use crate::frame::names::REQUESTS;
 use crate::frame::names::SUGGESTED_ROUTE;
@@ -16,13 +14,15 @@ use crate::load::parse_zone;
 use crate::{exposure, notice, report};
 
 /// `inventory check`: validation, and with a log, coverage and suggested routes.
-pub fn check(
-    path: &Path,
-    log: &[String],
-    tz: &str,
-    suggest: bool,
-    dialect: &LogDialect,
-) -> Result<()> {
+pub fn check(args: &InventoryCheckArgs) -> Result<()> {
+    let InventoryCheckArgs {
+        inventory,
+        log,
+        tz,
+        suggest,
+        dialect,
+    } = args;
+    let (path, suggest) = (inventory.path()?, *suggest);
     let inventory = Inventory::load(path)?;
     // Custom letter templates are part of the inventory: a bad one is refused here too.
     notice::Letters::new(&inventory)?;
@@ -134,7 +134,9 @@ fn suggestions_yaml(inventory: &Inventory, unmapped: &audit::Report) -> Result<S
 }
 
 /// `inventory fmt`: the canonical form, written atomically with FILE.bak kept.
-pub fn fmt(path: &Path, comments_to_notes: bool, drop_comments: bool) -> Result<()> {
+pub fn fmt(args: &InventoryFmtArgs) -> Result<()> {
+    let path = args.inventory.path()?;
+    let (comments_to_notes, drop_comments) = (args.comments_to_notes, args.drop_comments);
     use inventory::document::{comments, save, Document};
     let source = path.display().to_string();
     let text = std::fs::read_to_string(path)

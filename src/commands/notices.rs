@@ -1,29 +1,17 @@
 //! `pii-audit notices`: the notice list, one letter per user and the summary.
 
-use std::path::PathBuf;
-
 use anyhow::Result;
 
-use crate::audit::{self, Tier};
-use crate::cli::{InputArgs, ListFormat};
-use crate::inventory::Lang;
+use crate::audit::{self};
+use crate::cli::{ListFormat, NoticesArgs};
 use crate::load::Inputs;
 use crate::progress::Progress;
 use crate::{notice, report};
 
-/// What `notices` was asked to write.
-pub struct Request {
-    pub out_dir: PathBuf,
-    pub lang: Option<Lang>,
-    pub tiers: Vec<Tier>,
-    pub format: ListFormat,
-    pub force: bool,
-}
-
 /// Runs `notices`.
-pub fn run(input: &InputArgs, request: Request) -> Result<()> {
+pub fn run(request: NoticesArgs) -> Result<()> {
     let progress = Progress::on_stderr();
-    let inputs = Inputs::load(&input.options()?, &progress)?;
+    let inputs = Inputs::load(&request.input.options()?, &progress)?;
     progress.stage("matching routes and aggregating");
     let audit = inputs.audit()?;
     let users = audit.users_frame()?;

@@ -1,10 +1,8 @@
 //! `pii-audit report regulator`: the report to the authority, as Markdown or HTML.
 
-use std::path::PathBuf;
-
 use anyhow::Result;
 
-use crate::cli::{InputArgs, RegulatorArgs, ReportFormat, UnmappedRows};
+use crate::cli::RegulatorReportArgs;
 use crate::error::InputError;
 use crate::exposure::zone::parse_instant;
 use crate::inventory::{Inventory, Jurisdiction};
@@ -13,25 +11,13 @@ use crate::notice::regulator::{self, Style};
 use crate::progress::Progress;
 
 /// Runs `report regulator`.
-pub fn run(
-    input: &InputArgs,
-    format: Option<ReportFormat>,
-    args: &RegulatorArgs,
-    output: Option<PathBuf>,
-    by: Option<UnmappedRows>,
-) -> Result<()> {
-    super::report::check_by(by, false)?;
-    let style = match format {
-        Some(ReportFormat::Document(style)) => style,
-        Some(ReportFormat::Table(_)) => {
-            return Err(
-                InputError::usage("report regulator is written as --format md or html").into(),
-            )
-        }
-        None => output.as_deref().map_or(Style::Markdown, Style::for_file),
-    };
+pub fn run(args: &RegulatorReportArgs) -> Result<()> {
+    let output = &args.output;
+    let style = args
+        .format
+        .unwrap_or_else(|| output.as_deref().map_or(Style::Markdown, Style::for_file));
     let progress = Progress::on_stderr();
-    let inputs = Inputs::load(&input.options()?, &progress)?;
+    let inputs = Inputs::load(&args.input.options()?, &progress)?;
     let jurisdiction = jurisdiction(args, &inputs.inventory)?;
     let as_of = match &args.as_of {
         None => chrono::Utc::now(),
@@ -58,7 +44,7 @@ pub fn run(
     let text = regulator::render(&doc, style)?;
     match &output {
         Some(path) => {
-            crate::report::write_private(path, text.as_bytes())?;
+            crate::files::write_private(path, text.as_bytes())?;
             progress.done(format!("wrote {}", path.display()));
             progress.finish();
         }
@@ -73,7 +59,7 @@ pub fn run(
 }
 
 /// --jurisdiction, else the only one the inventory's incident names.
-fn jurisdiction(args: &RegulatorArgs, inventory: &Inventory) -> Result<Jurisdiction> {
+fn jurisdiction(args: &RegulatorReportArgs, inventory: &Inventory) -> Result<Jurisdiction> {
     if let Some(j) = args.jurisdiction {
         return Ok(j);
     }

@@ -1,13 +1,13 @@
 //! `pii-audit report KIND`: one report, to standard output or `-o FILE`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use anyhow::Result;
 use polars::prelude::DataFrame;
 
 use crate::audit::{self, Audit, ReportKind};
-use crate::cli::{InputArgs, RegulatorArgs, ReportFormat, UnmappedRows};
+use crate::cli::{TableArgs, UnmappedRows};
 use crate::error::InputError;
 use crate::load::Inputs;
 use crate::progress::Progress;
@@ -15,16 +15,12 @@ use crate::report::{self, Format};
 use crate::{cdn, hooks, notice};
 
 /// Runs `report KIND`.
-pub fn run(
-    kind: ReportKind,
-    input: &InputArgs,
-    format: Option<ReportFormat>,
-    regulator: &RegulatorArgs,
-    output: Option<PathBuf>,
-    by: Option<UnmappedRows>,
-) -> Result<()> {
-    check_by(by, kind == ReportKind::Unmapped)?;
-    let format = table_format(format, regulator)?;
+pub fn run(kind: ReportKind, args: &TableArgs, by: UnmappedRows) -> Result<()> {
+    let TableArgs {
+        input,
+        format,
+        output,
+    } = args;
     let progress = Progress::on_stderr();
     let inputs = Inputs::load(&input.options()?, &progress)?;
     hooks::forced_panic_point("report", || report::first_row(&inputs.log.df));
@@ -37,13 +33,13 @@ pub fn run(
     ));
     progress.stage("joining and aggregating");
     let started = Instant::now();
-    let (mut report, users_absent) = build(&audit, kind, by.unwrap_or_default())?;
+    let (mut report, users_absent) = build(&audit, kind, by)?;
     if let (ReportKind::Summary, Some((counts, facts))) = (kind, &inputs.derivation) {
         cdn::add_summary_rows(&mut report, counts, facts)?;
     }
     let aggregate_time = started.elapsed();
     let started = Instant::now();
-    write(&report.df, format, output.as_deref(), &inputs, &progress)?;
+    write(&report.df, *format, output.as_deref(), &inputs, &progress)?;
     if super::timings_wanted() {
         eprintln!(
             "timings: read {:.3}s, match {:.3}s ({} path values), join+aggregate {:.3}s, write {:.3}s; peak RSS after read {} MiB, at the end {} MiB",
@@ -57,35 +53,6 @@ pub fn run(
         );
     }
     super::print_notes(audit.assumption_notes(users_absent));
-    Ok(())
-}
-
-/// A table's `--format`; the flags of `report regulator` refused.
-pub(super) fn table_format(
-    format: Option<ReportFormat>,
-    regulator: &RegulatorArgs,
-) -> Result<Option<Format>> {
-    if *regulator != RegulatorArgs::default() {
-        return Err(InputError::usage(
-            "--jurisdiction, --lang, --as-of and --stage are flags of `report regulator`",
-        )
-        .into());
-    }
-    match format {
-        None => Ok(None),
-        Some(ReportFormat::Table(format)) => Ok(Some(format)),
-        Some(ReportFormat::Document(_)) => Err(InputError::usage(
-            "--format md and html are the formats of `report regulator`; the tables are written as table, csv, json, ndjson or parquet",
-        )
-        .into()),
-    }
-}
-
-/// `--by` is a flag of `report unmapped` (`unmapped`: the report asked for is that one).
-pub(super) fn check_by(by: Option<UnmappedRows>, unmapped: bool) -> Result<()> {
-    if by.is_some() && !unmapped {
-        return Err(InputError::usage("--by sets the rows of `report unmapped` only").into());
-    }
     Ok(())
 }
 

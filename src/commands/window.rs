@@ -1,26 +1,21 @@
 //! `pii-audit report window`: when a CDN log's caches served pages with personal fields,
 //! per node and in all, read over the whole log (`--from`/`--to` do not narrow it).
 
-use std::path::PathBuf;
-
 use anyhow::Result;
 
 use crate::cdn::{self, resolution_text};
-use crate::cli::{InputArgs, RegulatorArgs, ReportFormat, UnmappedRows};
+use crate::cli::TableArgs;
 use crate::error::InputError;
 use crate::load::Inputs;
 use crate::progress::Progress;
 
 /// Runs `report window`.
-pub fn run(
-    input: &InputArgs,
-    format: Option<ReportFormat>,
-    regulator: &RegulatorArgs,
-    output: Option<PathBuf>,
-    by: Option<UnmappedRows>,
-) -> Result<()> {
-    super::report::check_by(by, false)?;
-    let format = super::report::table_format(format, regulator)?;
+pub fn run(args: &TableArgs) -> Result<()> {
+    let TableArgs {
+        input,
+        format,
+        output,
+    } = args;
     if !input.derive_owners {
         return Err(InputError::usage(
             "report window reads when the cache served pages with personal fields, which only a CDN log shows (its cache_status column): add --derive-owners (and --log-format for a log as the vendor delivers it); an exposure log has no cache status",
@@ -38,7 +33,7 @@ pub fn run(
         anyhow::bail!("internal error: a derived log without its cache window");
     };
     let table = cdn::window::table(window)?;
-    super::report::write(&table, format, output.as_deref(), &inputs, &progress)?;
+    super::report::write(&table, *format, output.as_deref(), &inputs, &progress)?;
     let mut notes = Vec::new();
     if narrowed {
         notes.push("report window reads the whole log: --from and --to do not narrow it (report summary warns of the cached personal responses they leave out)".to_string());

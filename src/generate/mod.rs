@@ -18,9 +18,9 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::error::InputError;
+use crate::files::write_private;
 use crate::frame::names::{OWNER_ID, USER_ID, VIEWER_ID};
 use crate::frame::{polars_bug, utc_micros};
-use crate::report::write_private;
 pub use delivered::{APACHE_LOG_FORMAT, NGINX_LOG_FORMAT};
 
 /// The bundled inventory the synthetic incident is drawn against.

@@ -10,6 +10,7 @@ use anyhow::{Context, Result};
 use super::splice::comment_at;
 use super::{yaml_error, FieldDoc, Inventory, InventoryDoc, PageDoc};
 use crate::error::{InputError, InputResult};
+use crate::files::{self, Access};
 
 /// One change to the inventory, as the TUI offers them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -312,10 +313,6 @@ pub fn diff(old: &str, new: &str, path: &str) -> String {
 /// keeping the file's permissions, after copying the previous version to `FILE.bak`.
 /// On failure the file is left as it was and the error says why.
 pub fn save(path: &Path, text: &str) -> Result<PathBuf> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
     let backup = PathBuf::from(format!("{}.bak", path.display()));
     let previous =
         std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -323,23 +320,9 @@ pub fn save(path: &Path, text: &str) -> Result<PathBuf> {
         .with_context(|| format!("cannot read {}", path.display()))?
         .permissions();
     let write = |target: &Path, bytes: &[u8]| -> Result<()> {
-        let mut temp = tempfile::Builder::new()
-            .prefix(".pii-audit-inventory-")
-            .tempfile_in(dir)
-            .with_context(|| format!("cannot write in {}", dir.display()))?;
-        temp.write_all(bytes)
-            .and_then(|_| temp.as_file().sync_all())
-            .with_context(|| format!("cannot write {}", target.display()))?;
-        std::fs::set_permissions(temp.path(), permissions.clone())
-            .with_context(|| format!("cannot set the permissions of {}", target.display()))?;
-        if target == path {
-            // Tests kill the process here, between the write and the rename.
-            crate::hooks::forced_kill_point("inventory-save");
-        }
-        temp.persist(target)
-            .map_err(|e| e.error)
-            .with_context(|| format!("cannot replace {}", target.display()))?;
-        Ok(())
+        files::write_atomic(target, Access::As(permissions.clone()), |file| {
+            Ok(file.write_all(bytes)?)
+        })
     };
     write(&backup, &previous)?;
     write(path, text.as_bytes())?;

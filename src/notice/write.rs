@@ -340,7 +340,7 @@ pub fn write(audit: &Audit, users: &DataFrame, options: &Options) -> Result<Writ
     let mut written_names = HashSet::with_capacity(texts.len());
     for (stem, text) in &texts {
         let name = format!("{stem}.md");
-        report::write_private(&letters_dir.join(&name), text.as_bytes())?;
+        crate::files::write_private(&letters_dir.join(&name), text.as_bytes())?;
         written_names.insert(name);
     }
     let stale_removed = if options.force {
@@ -355,7 +355,7 @@ pub fn write(audit: &Audit, users: &DataFrame, options: &Options) -> Result<Writ
         ("notice-list.csv", Format::Csv)
     };
     let list_path = dir.join(list_name);
-    report::write_private(&list_path, &report::render(&list.df, format, &audit.zone)?)?;
+    crate::files::write_private(&list_path, &report::render(&list.df, format, &audit.zone)?)?;
     // A list in the other format from an earlier run would disagree with this one.
     let other = dir.join(if options.parquet {
         "notice-list.csv"
@@ -376,7 +376,7 @@ pub fn write(audit: &Audit, users: &DataFrame, options: &Options) -> Result<Writ
         .collect();
     let summary_path = dir.join("summary.md");
     let summary = summary_markdown(audit, users, &counts, options)?;
-    report::write_private(&summary_path, summary.as_bytes())?;
+    crate::files::write_private(&summary_path, summary.as_bytes())?;
     let regulator = regulator::write_files(dir, &regulator_files)?;
     if options.force {
         remove_stale_reports(dir, &regulator_files)?;

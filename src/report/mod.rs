@@ -147,7 +147,7 @@ fn starts_like_formula(text: &str) -> bool {
 /// Serialises a table in `format` into bytes: times as RFC 3339 in `zone` and text cells
 /// guarded against spreadsheet formulas in text formats, native types in Parquet. Every
 /// table the tool writes (reports, notice lists, derived logs, TUI exports) goes through
-/// here, then `write_private`.
+/// here, then `files::write_private`.
 pub fn render(df: &DataFrame, format: Format, zone: &Zone) -> Result<Vec<u8>> {
     render_compressed(df, format, zone, ParquetCompression::default())
 }
@@ -261,77 +261,9 @@ pub fn emit(df: &DataFrame, format: Format, output: Option<&Path>, zone: &Zone) 
     }
     let bytes = render(df, format, zone)?;
     match output {
-        Some(path) => write_private(path, &bytes),
+        Some(path) => crate::files::write_private(path, &bytes),
         None => print_bytes(&bytes),
     }
-}
-
-/// Writes `bytes` to `path` atomically (temporary file in the same folder, fsync, rename)
-/// with owner-only permissions. On failure the previous file is left as it was.
-pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
-    write_private_with(path, |file| Ok(file.write_all(bytes)?))
-}
-
-/// As `write_private`, the content written by `fill` into the temporary file, in as many
-/// pieces as it likes (a derived log, one slice of rows at a time).
-pub fn write_private_with(
-    path: &Path,
-    fill: impl FnOnce(&mut std::io::BufWriter<&std::fs::File>) -> Result<()>,
-) -> Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    if path.is_dir() {
-        return Err(InputError::usage(format!(
-            "{}: is a directory, expected a file name",
-            path.display()
-        ))
-        .into());
-    }
-    let kept = "any previous file there is left as it was";
-    let temp = tempfile::Builder::new()
-        .prefix(".pii-audit-")
-        .tempfile_in(dir)
-        .with_context(|| {
-            format!(
-                "cannot create a temporary file in {} to write {} ({kept})",
-                dir.display(),
-                path.display()
-            )
-        })?;
-    set_owner_only(temp.path())?;
-    // On failure the temporary file is removed when `temp` is dropped.
-    {
-        let mut buffered = std::io::BufWriter::with_capacity(1 << 20, temp.as_file());
-        fill(&mut buffered)
-            .and_then(|()| Ok(buffered.flush()?))
-            .with_context(|| format!("cannot write {} ({kept})", path.display()))?;
-    }
-    temp.as_file()
-        .sync_all()
-        .with_context(|| format!("cannot write {} ({kept})", path.display()))?;
-    temp.persist(path)
-        .map_err(|e| e.error)
-        .with_context(|| format!("cannot replace {} ({kept})", path.display()))?;
-    // The rename itself survives a crash once the folder is synced (best effort: not
-    // every file system lets a folder be opened for that).
-    if let Ok(folder) = std::fs::File::open(dir) {
-        let _ = folder.sync_all();
-    }
-    Ok(())
-}
-
-#[cfg(unix)]
-fn set_owner_only(path: &Path) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-        .with_context(|| format!("cannot restrict permissions of {}", path.display()))
-}
-
-#[cfg(not(unix))]
-fn set_owner_only(_path: &Path) -> Result<()> {
-    Ok(())
 }
 
 #[cfg(test)]

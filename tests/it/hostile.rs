@@ -532,9 +532,7 @@ fn every_batch_command(dir: &Path) -> Vec<Vec<String>> {
         run
     };
     // Every batch command, every report kind in every format.
-    for kind in [
-        "users", "fields", "pages", "unmapped", "timeline", "summary",
-    ] {
+    for kind in pii_audit::cli::TABLE_REPORTS.map(|kind| kind.name()) {
         for format in ["table", "csv", "json", "ndjson"] {
             runs.push(with_input(&["report", kind, "--format", format]));
         }

@@ -644,7 +644,7 @@ fn a_save_killed_between_write_and_rename_leaves_the_old_file_whole() {
     // The debug build aborts (no unwinding, no cleanup) after writing the new text to a
     // temporary file and before renaming it over the inventory.
     let out = pii()
-        .env("PII_AUDIT_FORCE_KILL", "inventory-save")
+        .env("PII_AUDIT_FORCE_KILL", "atomic-rename:every-key.yaml")
         .args(["inventory", "fmt", "--drop-comments"])
         .arg(&file)
         .output()

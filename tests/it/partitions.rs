@@ -60,7 +60,7 @@ fn a_partitioned_folder_is_one_log_and_the_window_prunes_it() {
     args.extend(WINDOW);
     let mut streamed = args.clone();
     streamed.push("--streaming=on");
-    for kind in REPORTS {
+    for &kind in REPORTS.iter() {
         let single = report(kind, &inv, &[path_str(&log)], &args);
         assert_eq!(
             single,
@@ -220,7 +220,7 @@ fn renamed_columns_and_a_time_pattern_read_a_warehouse_export() {
     ]);
     let mut mapped = common.clone();
     mapped.extend(renames);
-    for kind in REPORTS {
+    for &kind in REPORTS.iter() {
         let a = report(kind, &inv, &[path_str(&log)], &common);
         assert_eq!(
             a,

@@ -23,9 +23,9 @@ use super::cdn::Served;
 use super::LogFormat;
 use crate::cdn::CACHE_NODE;
 use crate::error::InputError;
+use crate::files::write_private;
 use crate::frame::names::{CACHE_STATUS, OWNER_ID, VIEWER_ID};
 use crate::frame::{polars_bug, utc_micros};
-use crate::report::write_private;
 
 pub use access::{APACHE_LOG_FORMAT, NGINX_LOG_FORMAT};
 

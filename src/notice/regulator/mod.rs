@@ -250,7 +250,7 @@ pub fn write_files(dir: &Path, files: &[(String, String)]) -> Result<Vec<PathBuf
         .iter()
         .map(|(name, text)| {
             let path = dir.join(name);
-            crate::report::write_private(&path, text.as_bytes())?;
+            crate::files::write_private(&path, text.as_bytes())?;
             Ok(path)
         })
         .collect()
