@@ -7,6 +7,8 @@
 //! registered.csv). Prints the time to data and, per kind of key, the median and worst
 //! latency in milliseconds.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark stops on any failure
+
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 

@@ -11,7 +11,7 @@ use crate::generate::LogFormat;
 use crate::inventory::{Jurisdiction, Lang};
 use crate::load::Streaming;
 use crate::notice::regulator::{Stage, Style};
-use crate::report::Format;
+use crate::tables::Format;
 
 mod commands;
 mod derive;

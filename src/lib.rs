@@ -1,29 +1,24 @@
 //! pii-audit: joins a page-to-field inventory with an exposure log (and optionally a
 //! registered-fields table) to say whose personal data was seen by whom.
 //!
-//! The rooms, lowest first (each uses only those before it; `tests/it/layers.rs` checks):
-//! `error`, `hooks` and `text` (escapes for a terminal), `frame` (polars helpers) and
-//! `progress`, `inventory`, `exposure` (reading), `audit` (the figures), `cdn` (owners
-//! derived from CDN logs), `report` and `notice` (writing), `load` (inputs to a ready
-//! audit), `generate`, `tui`, then `cli` and `commands`.
-
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+//! The rooms and the one way they depend on each other: ARCHITECTURE.md (checked by
+//! `tests/it/layers.rs`).
 
 pub mod audit;
 pub mod cdn;
 pub mod cli;
 pub mod commands;
 pub mod error;
-pub mod exposure;
 pub mod files;
 pub mod frame;
 pub mod generate;
 pub mod hooks;
+pub mod ingest;
 pub mod inventory;
 pub mod load;
 pub mod notice;
 pub mod progress;
-pub mod report;
+pub mod tables;
 pub mod text;
 pub mod tui;
 
@@ -49,15 +44,15 @@ pub fn before_threads(cli: &Cli) {
     if std::env::var_os(FORCE_ASYNC).is_some() {
         return;
     }
-    let Ok(files) = exposure::expand_paths(&input.log) else {
+    let Ok(files) = ingest::expand_paths(&input.log) else {
         return; // the command itself words the error
     };
     let text_bytes: u64 = files
         .iter()
         .filter(|f| {
             matches!(
-                exposure::format_of(f),
-                Ok(exposure::Format::Csv | exposure::Format::Ndjson)
+                ingest::format_of(f),
+                Ok(ingest::Format::Csv | ingest::Format::Ndjson)
             )
         })
         .filter_map(|f| std::fs::metadata(f).ok())

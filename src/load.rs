@@ -10,10 +10,10 @@ use anyhow::Result;
 use crate::audit::Audit;
 use crate::cdn;
 use crate::error::InputError;
-use crate::exposure::{
+use crate::frame::codes::Encoded;
+use crate::ingest::{
     expand_log, format_of, parse_instant, Format, Log, ReadOptions, Registered, Relations, Zone,
 };
-use crate::frame::codes::Encoded;
 use crate::inventory::Inventory;
 use crate::progress::Progress;
 
@@ -105,10 +105,10 @@ pub const STREAMING_BYTES: u64 = 256 << 20;
 /// Parquet, or plain CSV and NDJSON when their text times can be read on the fast parser
 /// (no `--ts-format`, and naive times, if any, in a fixed `--tz`).
 fn large_log(files: &[PathBuf], ts_format: Option<&str>, zone: &Zone) -> bool {
-    let text_ok = ts_format.is_none() && crate::exposure::fixed_offset(zone).is_some();
+    let text_ok = ts_format.is_none() && crate::ingest::fixed_offset(zone).is_some();
     let streamable = |f: &PathBuf| match format_of(f) {
         Ok(Format::Parquet) => true,
-        Ok(Format::Csv | Format::Ndjson) => text_ok && !crate::exposure::gzip_named(f),
+        Ok(Format::Csv | Format::Ndjson) => text_ok && !crate::ingest::gzip_named(f),
         Err(_) => false,
     };
     files.iter().all(streamable)

@@ -5,11 +5,11 @@ use anyhow::Result;
 use polars::prelude::*;
 
 use super::{left_join, words, Audit};
-use crate::exposure::country::COUNTRY;
 use crate::frame::bits::any_set;
 use crate::frame::cells;
 use crate::frame::names::{OWNER_ID, USER_ID};
 use crate::frame::polars_bug;
+use crate::ingest::country::COUNTRY;
 
 /// People per country of residence: (ISO 3166-1 alpha-2 code, or None when not on file;
 /// people).

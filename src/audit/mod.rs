@@ -41,11 +41,11 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 use polars::prelude::*;
 
-use crate::exposure::{Log, Registered, Relations, Zone};
 use crate::frame::bits::{mask_names, mask_words};
 use crate::frame::codes::{Encoded, NoNulls};
 use crate::frame::names::{LAST_TS, OWNER_ID, PAGE_ID, REQUESTS, VIEWER_ID};
 use crate::frame::polars_bug;
+use crate::ingest::{Log, Registered, Relations, Zone};
 use crate::inventory::Inventory;
 
 /// Everything an audit needs, matched and ready to aggregate.

@@ -13,10 +13,10 @@ use polars::prelude::*;
 
 use super::users::with_id_list;
 use super::{words, Audit};
-use crate::exposure::Relations;
 use crate::frame::bits::{any_bits, mask_name, mask_names, word_bits};
 use crate::frame::names::{EXPOSURES, OWNER_ID, PAGE_ID, VIEWER_ID};
 use crate::frame::{cores, polars_bug};
+use crate::ingest::Relations;
 use crate::inventory::normalise_path;
 
 /// The name of the via bit of a user's own page.

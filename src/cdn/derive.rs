@@ -16,9 +16,9 @@ use super::source::{Fill, Source, Topology};
 use super::stores::{self, Rows, Rule, NOBODY};
 use super::{CacheKey, Facts, Options, Resolution, Viewer, ATTRIBUTION};
 use crate::error::InputError;
-use crate::exposure::{Format, ReadOptions};
 use crate::frame::names::{ORIGIN_TS, OWNER_ID, VIEWER_ID};
 use crate::frame::polars_bug;
+use crate::ingest::{Format, ReadOptions};
 
 pub use super::stores::Candidates;
 

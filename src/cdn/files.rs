@@ -14,9 +14,9 @@ use chrono::NaiveDateTime;
 
 use crate::error::{InputError, InputResult, Location};
 
-use crate::exposure::partitions::{overlaps, walk};
-use crate::exposure::{expand_log, Listing};
-use crate::exposure::{glob_files, is_glob};
+use crate::ingest::partitions::{overlaps, walk};
+use crate::ingest::{expand_log, Listing};
+use crate::ingest::{glob_files, is_glob};
 
 use super::delivered::LogFormat;
 

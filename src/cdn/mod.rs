@@ -24,9 +24,9 @@ use polars::prelude::*;
 
 use crate::audit::Report;
 use crate::error::{InputError, InputResult};
-use crate::exposure::ReadOptions;
 use crate::frame::names::{CACHE_STATUS, ORIGIN_TS, OWNER_ID, VIEWER_ID};
 use crate::frame::polars_bug;
+use crate::ingest::ReadOptions;
 pub use attribute::cache_key;
 use attribute::counts;
 pub use delivered::{LogFormat, Viewer};

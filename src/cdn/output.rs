@@ -10,10 +10,10 @@ use super::derive::Frame;
 use super::{Attribution, Counts, Derived, Options, Resolution};
 use super::{ATTRIBUTION, CACHE_NODE, DERIVED_COLUMNS, OWNER_CANDIDATES};
 use crate::error::InputError;
-use crate::exposure::{format_of, gzip_named, window_of, Format, Log, ReadOptions, Zone};
 use crate::frame::names::{CACHE_STATUS, ORIGIN_TS, OWNER_ID, POSSIBLE, VIEWER_ID};
 use crate::frame::polars_bug;
-use crate::report;
+use crate::ingest::{format_of, gzip_named, window_of, Format, Log, ReadOptions, Zone};
+use crate::tables;
 
 /// Rows written at a time: the text of this many rows is in memory at once.
 const SLICE: usize = 500_000;
@@ -98,8 +98,8 @@ pub fn write(derived: &Derived, output: &Path, zone: &Zone) -> Result<()> {
     let frame = &derived.frame;
     crate::files::write_private_with(output, |file| match format {
         Format::Parquet => write_parquet(frame, file),
-        Format::Csv => write_text(frame, file, report::Format::Csv, zone),
-        Format::Ndjson => write_text(frame, file, report::Format::Ndjson, zone),
+        Format::Csv => write_text(frame, file, tables::Format::Csv, zone),
+        Format::Ndjson => write_text(frame, file, tables::Format::Ndjson, zone),
     })
 }
 
@@ -195,14 +195,14 @@ fn write_parquet(frame: &Frame, file: &mut (impl std::io::Write + Send)) -> Resu
 fn write_text(
     frame: &Frame,
     file: &mut impl std::io::Write,
-    format: report::Format,
+    format: tables::Format,
     zone: &Zone,
 ) -> Result<()> {
     pipelined(frame, |i, df| {
-        let bytes = report::render(&df, format, zone)?;
+        let bytes = tables::render(&df, format, zone)?;
         // CSV's header once, on the first slice.
         let start = match (format, i) {
-            (report::Format::Csv, 1..) => {
+            (tables::Format::Csv, 1..) => {
                 bytes.iter().position(|b| *b == b'\n').map_or(0, |e| e + 1)
             }
             _ => 0,

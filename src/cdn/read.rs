@@ -9,12 +9,12 @@ use polars::prelude::*;
 use super::source::{Fill, Source};
 use super::{Options, CACHE_NODE, CDN_COLUMNS};
 use crate::error::{InputError, Location};
-use crate::exposure::{
+use crate::frame::names::{CACHE_STATUS, VIEWER_ID};
+use crate::frame::{first_true, polars_bug};
+use crate::ingest::{
     empty_path_error, empty_path_row, parse_text_timestamps, rename_columns, row_location, scan,
     schema_of, ts_to_utc, unreadable, Format, ReadOptions,
 };
-use crate::frame::names::{CACHE_STATUS, VIEWER_ID};
-use crate::frame::{first_true, polars_bug};
 
 /// Reads one CDN log file: required columns, `ts` as UTC µs (a bad or empty one is an
 /// error with its row), `cache_status` classified (an unknown value is an error with its
@@ -45,7 +45,7 @@ pub(super) fn read_one(
                 format!(
                     "missing required column `{column}` (a CDN log needs {}; {})",
                     needed.join(", "),
-                    crate::exposure::header_words(&schema, &needed)
+                    crate::ingest::header_words(&schema, &needed)
                 ),
             )
             .into());

@@ -8,7 +8,7 @@ use clap::Args;
 use super::LogDialect;
 use crate::cdn::{self, CacheKey, Topology};
 use crate::error::{InputError, InputResult};
-use crate::exposure;
+use crate::ingest;
 
 /// `derive-owners`' flags.
 #[derive(Debug, Clone, Args)]
@@ -22,7 +22,7 @@ pub struct DeriveOwnersArgs {
         value_name = "EXPOSURE_LOG",
         help = format!(
             "The exposure log to write: {} (atomically, owner-only)",
-            exposure::Format::extensions_text()
+            ingest::Format::extensions_text()
         )
     )]
     pub output: PathBuf,

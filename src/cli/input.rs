@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::DeriveArgs;
 use crate::error::{InputError, InputResult};
-use crate::exposure;
+use crate::ingest;
 use crate::load::{self, Streaming};
 
 /// The inputs of an audit, shared by every command that runs one.
@@ -24,7 +24,7 @@ pub struct InputArgs {
         required = true,
         help = format!(
             "Exposure log file(s), glob(s) or folder(s): {}",
-            exposure::Format::accepted_text()
+            ingest::Format::accepted_text()
         )
     )]
     pub log: Vec<String>,
@@ -117,10 +117,10 @@ impl LogDialect {
     /// How to read a log in this dialect, naive times in `zone`; `--column` is checked.
     pub fn read_options(
         &self,
-        zone: crate::exposure::Zone,
-    ) -> anyhow::Result<crate::exposure::ReadOptions> {
+        zone: crate::ingest::Zone,
+    ) -> anyhow::Result<crate::ingest::ReadOptions> {
         load::check_columns(&self.columns)?;
-        Ok(crate::exposure::ReadOptions {
+        Ok(crate::ingest::ReadOptions {
             zone,
             columns: self.columns.clone(),
             ts_format: self.ts_format.clone(),
@@ -136,10 +136,10 @@ fn parse_column(text: &str) -> Result<(String, String), String> {
         ));
     };
     let (contract, source) = (contract.trim(), source.trim());
-    if !crate::exposure::MAPPABLE_COLUMNS.contains(&contract) {
+    if !crate::ingest::MAPPABLE_COLUMNS.contains(&contract) {
         return Err(format!(
             "{contract:?} is not a column pii-audit reads; one of {}",
-            crate::exposure::MAPPABLE_COLUMNS.join(", ")
+            crate::ingest::MAPPABLE_COLUMNS.join(", ")
         ));
     }
     if source.is_empty() {
@@ -149,5 +149,5 @@ fn parse_column(text: &str) -> Result<(String, String), String> {
 }
 
 fn parse_ts_format(text: &str) -> Result<String, String> {
-    crate::exposure::zone::check_pattern(text).map(|()| text.to_string())
+    crate::ingest::zone::check_pattern(text).map(|()| text.to_string())
 }

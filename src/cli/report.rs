@@ -10,7 +10,7 @@ use super::InputArgs;
 use crate::audit::ReportKind;
 use crate::inventory::{Jurisdiction, Lang};
 use crate::notice::regulator::{Stage, Style};
-use crate::report::Format;
+use crate::tables::Format;
 
 /// The reports. Every table of the audit (`ReportKind`) is one of them: `report_kind`
 /// below matches them all, so a new kind does not compile until it has its subcommand.

@@ -7,7 +7,7 @@ use crate::cli::CheckArgs;
 use crate::frame::cells;
 use crate::load::Inputs;
 use crate::progress::Progress;
-use crate::{notice, report};
+use crate::{notice, tables};
 
 /// Runs `check USER`.
 pub fn run(args: &CheckArgs) -> Result<()> {
@@ -26,5 +26,5 @@ pub fn run(args: &CheckArgs) -> Result<()> {
             eprintln!("note: this user is in the potential tier: `pii-audit notices` writes their letter only with --tiers including potential");
         }
     }
-    report::print_text(&text)
+    tables::print_text(&text)
 }

@@ -8,7 +8,7 @@ use anyhow::Result;
 use crate::cli::DeriveOwnersArgs;
 use crate::load::parse_zone;
 use crate::progress::Progress;
-use crate::{cdn, report};
+use crate::{cdn, tables};
 
 /// Runs `derive-owners`.
 pub fn run(args: &DeriveOwnersArgs) -> Result<()> {
@@ -98,5 +98,5 @@ pub fn run(args: &DeriveOwnersArgs) -> Result<()> {
             ));
         }
     }
-    report::print_text(&text)
+    tables::print_text(&text)
 }

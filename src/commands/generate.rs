@@ -3,7 +3,7 @@
 use anyhow::Result;
 
 use crate::cli::GenerateArgs;
-use crate::{generate, report};
+use crate::{generate, tables};
 
 /// Runs `generate`; prints what was written, a line per file.
 pub fn run(args: &GenerateArgs) -> Result<()> {
@@ -17,5 +17,5 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
         ts_text: args.ts_text,
     };
     let written = generate::write(&spec, &args.out_dir)?;
-    report::print_text(&(written.join("\n") + "\n"))
+    tables::print_text(&(written.join("\n") + "\n"))
 }

@@ -11,7 +11,7 @@ use crate::frame::names::SUGGESTED_ROUTE;
 use crate::frame::polars_bug;
 use crate::inventory::{self, Inventory};
 use crate::load::parse_zone;
-use crate::{exposure, notice, report};
+use crate::{ingest, notice, tables};
 
 /// `inventory check`: validation, and with a log, coverage and suggested routes.
 pub fn check(args: &InventoryCheckArgs) -> Result<()> {
@@ -39,12 +39,12 @@ pub fn check(args: &InventoryCheckArgs) -> Result<()> {
         outln!(out, "warning: {warning}");
     }
     if log.is_empty() {
-        return report::print_text(&out);
+        return tables::print_text(&out);
     }
     let zone = parse_zone(tz)?;
     let options = dialect.read_options(zone)?;
-    let files = exposure::expand_paths(log)?;
-    let log = exposure::Log::read(&files, &options)?;
+    let files = ingest::expand_paths(log)?;
+    let log = ingest::Log::read(&files, &options)?;
     let audit = Audit::new(&inventory, &log, None, zone, (None, None))?;
     let s = audit.summary()?;
     let share = |part: u64, whole: u64| {
@@ -86,13 +86,13 @@ pub fn check(args: &InventoryCheckArgs) -> Result<()> {
         outln!(
             out,
             "{}",
-            report::table_text(&report::presentable(&unmapped.df, &zone, true)?)
+            tables::table_text(&tables::presentable(&unmapped.df, &zone, true)?)
         );
         if suggest {
             outln!(out, "{}", suggestions_yaml(&inventory, &audit.unmapped()?)?);
         }
     }
-    report::print_text(&out)
+    tables::print_text(&out)
 }
 
 /// `--suggest`: one page per suggested route, as YAML to paste under `pages:`.
@@ -102,7 +102,7 @@ fn suggestions_yaml(inventory: &Inventory, unmapped: &audit::Report) -> Result<S
     let column = |name: &str| -> Result<Vec<String>> {
         let c = routes.column(name).map_err(polars_bug)?;
         Ok((0..routes.height())
-            .map(|r| report::cell_text(c, r))
+            .map(|r| tables::cell_text(c, r))
             .collect())
     };
     let (route, paths, requests, cross) = (
@@ -160,10 +160,10 @@ pub fn fmt(args: &InventoryFmtArgs) -> Result<()> {
     }
     let canonical = document.to_yaml()?;
     if canonical == text {
-        return report::print_text(&format!("{source}: already in canonical form\n"));
+        return tables::print_text(&format!("{source}: already in canonical form\n"));
     }
     let backup = save(path, &canonical)?;
-    report::print_text(&format!(
+    tables::print_text(&format!(
         "{source}: rewritten in canonical form (previous version: {})\n",
         backup.display()
     ))

@@ -1,6 +1,6 @@
 //! One file per command: each turns its command-line arguments into the library's options,
 //! runs the audit functions and writes what the command promises. No figure is computed
-//! here; `audit` computes, `report` and `notice` write.
+//! here; `audit` computes, `tables` and `notice` write.
 
 pub mod check;
 pub mod derive;

@@ -6,7 +6,7 @@ use crate::audit::{self};
 use crate::cli::{ListFormat, NoticesArgs};
 use crate::load::Inputs;
 use crate::progress::Progress;
-use crate::{notice, report};
+use crate::{notice, tables};
 
 /// Runs `notices`.
 pub fn run(request: NoticesArgs) -> Result<()> {
@@ -35,5 +35,5 @@ pub fn run(request: NoticesArgs) -> Result<()> {
     ));
     progress.finish();
     super::print_notes(audit.assumption_notes(Some(audit::assumed_users(&users))));
-    report::print_text(&(written.describe() + "\n"))
+    tables::print_text(&(written.describe() + "\n"))
 }

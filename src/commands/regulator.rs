@@ -4,7 +4,7 @@ use anyhow::Result;
 
 use crate::cli::RegulatorReportArgs;
 use crate::error::InputError;
-use crate::exposure::zone::parse_instant;
+use crate::ingest::zone::parse_instant;
 use crate::inventory::{Inventory, Jurisdiction};
 use crate::load::Inputs;
 use crate::notice::regulator::{self, Style};
@@ -51,7 +51,7 @@ pub fn run(args: &RegulatorReportArgs) -> Result<()> {
         None => {
             progress.done(format!("{} report", jurisdiction.code()));
             progress.finish();
-            crate::report::print_text(&text)?;
+            crate::tables::print_text(&text)?;
         }
     }
     super::print_notes(audit.assumption_notes(Some(crate::audit::assumed_users(&users))));

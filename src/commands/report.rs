@@ -11,7 +11,7 @@ use crate::cli::{TableArgs, UnmappedRows};
 use crate::error::InputError;
 use crate::load::Inputs;
 use crate::progress::Progress;
-use crate::report::{self, Format};
+use crate::tables::{self, Format};
 use crate::{cdn, hooks, notice};
 
 /// Runs `report KIND`.
@@ -23,7 +23,7 @@ pub fn run(kind: ReportKind, args: &TableArgs, by: UnmappedRows) -> Result<()> {
     } = args;
     let progress = Progress::on_stderr();
     let inputs = Inputs::load(&input.options()?, &progress)?;
-    hooks::forced_panic_point("report", || report::first_row(&inputs.log.df));
+    hooks::forced_panic_point("report", || tables::first_row(&inputs.log.df));
     let peak_after_read = peak_rss_mib();
     progress.stage("matching routes");
     let audit = inputs.audit()?;
@@ -73,14 +73,14 @@ pub(super) fn write(
     match output {
         Some(path) => {
             progress.stage(&format!("writing {}", path.display()));
-            report::emit(df, format, Some(path), &inputs.zone)?;
+            tables::emit(df, format, Some(path), &inputs.zone)?;
             progress.done(format!("wrote {rows} rows to {}", path.display()));
             progress.finish();
         }
         None => {
             progress.done(format!("{rows} rows"));
             progress.finish();
-            report::emit(df, format, None, &inputs.zone)?;
+            tables::emit(df, format, None, &inputs.zone)?;
         }
     }
     Ok(())

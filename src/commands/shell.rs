@@ -5,7 +5,7 @@ use anyhow::{Context, Result};
 use clap::CommandFactory;
 
 use crate::cli::Cli;
-use crate::report;
+use crate::tables;
 
 /// The completion script for `shell`.
 pub fn completions_text(shell: clap_complete::Shell) -> Vec<u8> {
@@ -26,10 +26,10 @@ pub fn man_text() -> Result<Vec<u8>> {
 
 /// Runs `completions SHELL`.
 pub fn completions(shell: clap_complete::Shell) -> Result<()> {
-    report::print_bytes(&completions_text(shell))
+    tables::print_bytes(&completions_text(shell))
 }
 
 /// Runs `man`.
 pub fn man() -> Result<()> {
-    report::print_bytes(&man_text()?)
+    tables::print_bytes(&man_text()?)
 }

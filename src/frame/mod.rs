@@ -1,4 +1,4 @@
-//! The neutral layer under `exposure` and `audit`: path codes, bit masks, per-core work,
+//! The neutral layer under `ingest` and `audit`: path codes, bit masks, per-core work,
 //! the column names shared by readers, reports and screens, and the polars error helper.
 //! It knows polars and nothing of the inventory, the log or the reports.
 

@@ -454,7 +454,7 @@ fn log_bytes(log: DataFrame, format: LogFormat, ts_text: bool) -> Result<Vec<u8>
     let mut log = if parquet && !ts_text {
         log
     } else {
-        let tokyo = crate::exposure::zone::polars_zone(&chrono_tz::Asia::Tokyo);
+        let tokyo = crate::ingest::zone::polars_zone(&chrono_tz::Asia::Tokyo);
         log.lazy()
             .with_column(
                 col("ts")

@@ -9,7 +9,7 @@ use polars::prelude::*;
 
 use super::regulator::{count, people_verdict, persons, PeopleVerdict, PEOPLE_THRESHOLD};
 use crate::audit::{Audit, CacheWindow, NodeWindow, Report, Summary};
-use crate::exposure::Zone;
+use crate::ingest::Zone;
 
 /// One warning: its `report summary` figure name, the sentence, and lines short enough
 /// for a box of the TUI's overview (under 40 columns).

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Days, NaiveTime, TimeDelta, TimeZone, Utc};
 
-use crate::exposure::Zone;
+use crate::ingest::Zone;
 use crate::inventory::{Incident, Jurisdiction, Lang};
 
 /// When something is due.

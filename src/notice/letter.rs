@@ -177,7 +177,7 @@ impl<'a> Letters<'a> {
         indices
     }
 
-    fn common(&self, lang: Lang, zone: &crate::exposure::Zone) -> Facts {
+    fn common(&self, lang: Lang, zone: &crate::ingest::Zone) -> Facts {
         let inventory = self.inventory;
         let notice = &inventory.notice;
         let service = if inventory.name.is_empty() {
@@ -352,7 +352,7 @@ impl<'a> Letters<'a> {
         let inventory = self.inventory;
         let all: Vec<usize> = (0..inventory.fields.len()).collect();
         let labels: Vec<String> = all.iter().map(|&i| self.label(lang, i)).collect();
-        let zone = crate::exposure::Zone::default();
+        let zone = crate::ingest::Zone::default();
         let exposed = Facts {
             user_id: "sample-user".into(),
             tier: "direct".into(),
@@ -441,7 +441,7 @@ pub fn readable_route(route: &str) -> String {
 }
 
 /// "2017-06-22 10:02:00 +09:00": a time in `zone` to the second.
-pub fn letter_time(zone: &crate::exposure::Zone, micros: i64) -> String {
+pub fn letter_time(zone: &crate::ingest::Zone, micros: i64) -> String {
     let micros = micros - micros.rem_euclid(1_000_000);
     let rfc = zone.format_micros(micros);
     match rfc.split_once('T') {
@@ -549,7 +549,7 @@ mod tests {
 
     #[test]
     fn letter_times_drop_fractions() {
-        let zone: crate::exposure::Zone = "+09:00".parse().unwrap();
+        let zone: crate::ingest::Zone = "+09:00".parse().unwrap();
         // 2017-06-22T01:02:00.5Z
         assert_eq!(
             letter_time(&zone, 1_498_093_320_500_000),

@@ -21,7 +21,7 @@ use crate::frame::names::{
 };
 use crate::frame::polars_bug;
 use crate::inventory::{Jurisdiction, Lang};
-use crate::report::{self, Format};
+use crate::tables::{self, Format};
 
 /// What to write, and where.
 #[derive(Debug, Clone)]
@@ -355,7 +355,7 @@ pub fn write(audit: &Audit, users: &DataFrame, options: &Options) -> Result<Writ
         ("notice-list.csv", Format::Csv)
     };
     let list_path = dir.join(list_name);
-    crate::files::write_private(&list_path, &report::render(&list.df, format, &audit.zone)?)?;
+    crate::files::write_private(&list_path, &tables::render(&list.df, format, &audit.zone)?)?;
     // A list in the other format from an earlier run would disagree with this one.
     let other = dir.join(if options.parquet {
         "notice-list.csv"
@@ -559,7 +559,7 @@ fn fields_section(audit: &Audit) -> Result<String> {
     let cell = |name: &str, row: usize| {
         fields
             .column(name)
-            .map(|c| report::cell_text(c, row))
+            .map(|c| tables::cell_text(c, row))
             .unwrap_or_default()
     };
     let mut order: Vec<usize> = (0..fields.height()).collect();

@@ -12,13 +12,13 @@ use polars::prelude::*;
 
 use super::edit::{Editor, InventorySave};
 use crate::audit::{Audit, Report, Summary};
-use crate::exposure::Zone;
 use crate::frame::names::{EXPOSURES, PAGE_ID};
 use crate::frame::polars_bug;
+use crate::ingest::Zone;
 use crate::inventory::{Field, Inventory};
 use crate::load::Inputs;
 use crate::notice::deadline::{deadlines, Deadline};
-use crate::report::{self, cell_text, presentable, Format};
+use crate::tables::{self, cell_text, presentable, Format};
 
 /// Loading stages, in the order the worker runs them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,7 +186,7 @@ impl Grid {
             .source
             .take(&IdxCa::from_vec("".into(), indices))
             .map_err(polars_bug)?;
-        report::emit(&df, Format::for_file(file), Some(file), zone)
+        tables::emit(&df, Format::for_file(file), Some(file), zone)
     }
 }
 

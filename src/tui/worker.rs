@@ -22,7 +22,7 @@ use crate::frame::polars_bug;
 use crate::inventory::Inventory;
 use crate::load::{self, Inputs};
 use crate::notice;
-use crate::report::{self, cell_text, presentable};
+use crate::tables::{self, cell_text, presentable};
 
 /// Answers one drill-down, or writes one file, from the loaded session.
 pub fn answer(session: &Session, request: &Request) -> Reply {
@@ -159,7 +159,7 @@ pub fn work(input: load::Options, requests: Receiver<Request>, replies: Sender<R
             return;
         }
     };
-    crate::hooks::forced_panic_point("tui-worker", || report::first_row(&inputs.log.df));
+    crate::hooks::forced_panic_point("tui-worker", || tables::first_row(&inputs.log.df));
     let mut inputs = inputs;
     let mut first = true;
     loop {

@@ -11,7 +11,7 @@ use chrono::Utc;
 use super::data::{Grid, Session};
 use super::edit::InventorySave;
 use crate::audit::Tier;
-use crate::exposure::Zone;
+use crate::ingest::Zone;
 use crate::inventory::document::{self, edit_error, Document};
 use crate::notice;
 

@@ -10,7 +10,7 @@ use predicates::prelude::*;
 use pii_audit::cdn::{self, CacheKey, Counts, Options};
 use pii_audit::load;
 use pii_audit::load::Inputs;
-use pii_audit::report::{render, Format};
+use pii_audit::tables::{render, Format};
 
 use crate::write;
 
@@ -20,7 +20,7 @@ fn derive(log: &str, options: &Options) -> (String, Counts) {
     let dir = tempfile::tempdir().unwrap();
     let path = write(dir.path(), "cdn.csv", log);
     let zone = "UTC".parse().unwrap();
-    let read = pii_audit::exposure::ReadOptions {
+    let read = pii_audit::ingest::ReadOptions {
         zone,
         ..Default::default()
     };
@@ -505,7 +505,7 @@ fn derived_owners_equal_the_simulated_truth_and_so_do_the_reports() {
         ..Options::default()
     };
     for options in [Options::default(), id] {
-        let read = pii_audit::exposure::ReadOptions {
+        let read = pii_audit::ingest::ReadOptions {
             zone,
             ..Default::default()
         };

@@ -35,7 +35,7 @@ fn gdpr_72_hours_are_elapsed_time_from_the_written_offset() {
     // Across the spring-forward night in Berlin (28 March 2021): 72 elapsed hours end at
     // 13:00 local summer time, not 12:00.
     let t = due("2021-03-26T12:00:00+01:00", "", "deadline_gdpr_authority");
-    let berlin: pii_audit::exposure::Zone = "Europe/Berlin".parse().unwrap();
+    let berlin: pii_audit::ingest::Zone = "Europe/Berlin".parse().unwrap();
     assert_eq!(berlin.format(t), "2021-03-29T13:00:00+02:00");
 }
 

@@ -4,14 +4,14 @@
 //! another instant; the common forms are accepted (so the fast path is the one taken);
 //! and a log whose times need the general parser reads the same.
 
-use pii_audit::exposure::fast_time::instant;
-use pii_audit::exposure::{fixed_offset, parse_instant, Zone};
+use pii_audit::ingest::fast_time::instant;
+use pii_audit::ingest::{fixed_offset, parse_instant, Zone};
 use proptest::prelude::*;
 
 fn general(text: &str, zone: &Zone) -> Option<i64> {
     parse_instant(text, zone)
         .map(|d| d.timestamp_micros())
-        .filter(|m| pii_audit::exposure::time_in_range(*m))
+        .filter(|m| pii_audit::ingest::time_in_range(*m))
 }
 
 /// A timestamp-like text from parts, valid or not.
@@ -113,7 +113,7 @@ fn format_offset(seconds: i32) -> String {
 /// the forms the contract reads: `T` or space, 0, 3, 6 or 9 fraction digits, `Z`, `±HH:MM`
 /// or naive (read at the offset).
 fn valid_timestamp() -> impl Strategy<Value = (i64, i32, String)> {
-    let range = pii_audit::exposure::EARLIEST_MICROS..pii_audit::exposure::LATEST_MICROS;
+    let range = pii_audit::ingest::EARLIEST_MICROS..pii_audit::ingest::LATEST_MICROS;
     (
         range,
         0..OFFSETS.len(),
@@ -211,7 +211,7 @@ fn oracle(text: &str, offset: i32) -> Option<i64> {
             .map(|n| n.and_utc().timestamp_micros() - i64::from(offset) * 1_000_000)
     };
     aware.or_else(naive).filter(|m| {
-        (pii_audit::exposure::EARLIEST_MICROS..pii_audit::exposure::LATEST_MICROS).contains(m)
+        (pii_audit::ingest::EARLIEST_MICROS..pii_audit::ingest::LATEST_MICROS).contains(m)
     })
 }
 

@@ -11,7 +11,7 @@ use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 
 use pii_audit::error::InputError;
-use pii_audit::exposure::{parse_instant, Log, ReadOptions, Zone};
+use pii_audit::ingest::{parse_instant, Log, ReadOptions, Zone};
 use pii_audit::inventory::{normalise_path, Inventory, Route, RouteTable};
 
 pub fn config(regressions: &'static str) -> ProptestConfig {

@@ -10,10 +10,10 @@ use std::path::{Path, PathBuf};
 /// The layers, lowest first. A module may use the modules of lower layers only.
 const LAYERS: &[&[&str]] = &[
     &["error", "hooks", "text"],
-    &["frame", "progress"],
+    &["frame", "progress", "files"],
     &["inventory"],
-    &["exposure"],
-    &["audit", "report"],
+    &["ingest"],
+    &["audit", "tables"],
     &["cdn", "notice"],
     &["load", "generate"],
     &["tui"],
@@ -351,20 +351,16 @@ fn every_module_and_tui_room_has_a_layer() {
 fn an_upward_import_is_reported_with_its_place() {
     let dir = tempfile::tempdir().unwrap();
     let src = dir.path();
-    std::fs::create_dir_all(src.join("exposure")).unwrap();
+    std::fs::create_dir_all(src.join("ingest")).unwrap();
     std::fs::create_dir_all(src.join("tui/model")).unwrap();
-    std::fs::write(src.join("lib.rs"), "pub mod exposure;\n").unwrap();
+    std::fs::write(src.join("lib.rs"), "pub mod ingest;\n").unwrap();
     std::fs::write(
-        src.join("exposure/mod.rs"),
+        src.join("ingest/mod.rs"),
         "//! crate::audit in a comment is fine\nuse crate::frame::polars_bug;\nconst S: &str = \"crate::audit\";\nuse crate::{\n    error,\n    frame::{cells, names},\n    audit::Report,\n};\n",
     )
     .unwrap();
-    std::fs::write(src.join("report.rs"), "use crate::audit::Report;\n").unwrap();
-    std::fs::write(
-        src.join("inventory.rs"),
-        "fn f() { crate::exposure::x(); }\n",
-    )
-    .unwrap();
+    std::fs::write(src.join("tables.rs"), "use crate::audit::Report;\n").unwrap();
+    std::fs::write(src.join("inventory.rs"), "fn f() { crate::ingest::x(); }\n").unwrap();
     // tui/keymap.rs uses the model (above it) through super::, wrapped; the model uses
     // the view through crate::tui; the vocabulary uses nothing.
     std::fs::write(
@@ -383,16 +379,16 @@ fn an_upward_import_is_reported_with_its_place() {
         found,
         vec![
             format!(
-                "{}:7: `exposure` uses `audit`, which is not below it",
-                src.join("exposure/mod.rs").display()
+                "{}:7: `ingest` uses `audit`, which is not below it",
+                src.join("ingest/mod.rs").display()
             ),
             format!(
-                "{}:1: `inventory` uses `exposure`, which is not below it",
+                "{}:1: `inventory` uses `ingest`, which is not below it",
                 src.join("inventory.rs").display()
             ),
             format!(
-                "{}:1: `report` uses `audit`, which is not below it",
-                src.join("report.rs").display()
+                "{}:1: `tables` uses `audit`, which is not below it",
+                src.join("tables.rs").display()
             ),
             format!(
                 "{}:3: `tui::keymap` uses `tui::model`, which is not below it",

@@ -1,6 +1,8 @@
 //! One test binary (each file in tests/ links polars): pipeline tests on tiny fixtures with
 //! hand-computed figures, and CLI tests that run the real binary.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test states its expectation with them
+
 mod cdn;
 mod cli;
 mod crashes;

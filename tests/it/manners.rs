@@ -97,3 +97,60 @@ fn no_color_and_the_color_flag_decide_together() {
     assert!(ColorWhen::Always.colour(set));
     assert!(!ColorWhen::Never.colour(None));
 }
+
+/// `rust-version` in Cargo.toml is no older than any dependency's own: the oldest
+/// toolchain that can build the tool (cargo refuses an older one by this field).
+#[test]
+fn rust_version_is_at_least_every_dependency_s() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let out = std::process::Command::new(env!("CARGO"))
+        .args(["metadata", "--format-version", "1", "--locked", "--offline"])
+        .current_dir(root)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let version = |v: &str| -> Vec<u32> { v.split('.').map(|p| p.parse().unwrap()).collect() };
+    let ours = env!("CARGO_PKG_RUST_VERSION");
+    assert!(!ours.is_empty(), "Cargo.toml has no rust-version");
+    // Every "rust_version":"X.Y[.Z]" in the metadata (ours included).
+    let mut highest = ("", vec![0]);
+    for part in text.split("\"rust_version\":\"").skip(1) {
+        let v = part.split('"').next().unwrap();
+        if version(v) > highest.1 {
+            highest = (v, version(v));
+        }
+    }
+    assert!(
+        version(ours) >= highest.1,
+        "rust-version {ours} is older than a dependency's {}",
+        highest.0
+    );
+}
+
+/// ARCHITECTURE.md names every folder and top-level file of `src/` (as `src/NAME/` or
+/// `src/NAME.rs`), so the map cannot fall behind the tree.
+#[test]
+fn architecture_names_every_room_of_src() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let map = std::fs::read_to_string(root.join("ARCHITECTURE.md")).unwrap();
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(root.join("src")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let named = if path.is_dir() {
+            format!("src/{name}/")
+        } else {
+            format!("src/{name}")
+        };
+        if !map.contains(&format!("`{named}`")) {
+            missing.push(named);
+        }
+    }
+    missing.sort();
+    assert!(missing.is_empty(), "ARCHITECTURE.md does not name {missing:?}");
+}

@@ -20,7 +20,7 @@ use pii_audit::audit::Tier;
 use pii_audit::load;
 use pii_audit::load::Inputs;
 use pii_audit::notice::write::{notice_list, select_users};
-use pii_audit::report::{render, Format};
+use pii_audit::tables::{render, Format};
 
 use crate::{fixture, write};
 

@@ -4,7 +4,7 @@
 use pii_audit::audit::Report;
 use pii_audit::load;
 use pii_audit::load::Inputs;
-use pii_audit::report::{render, Format};
+use pii_audit::tables::{render, Format};
 
 use crate::{fixture, write};
 

@@ -35,7 +35,7 @@ use predicates::prelude::*;
 
 use pii_audit::load;
 use pii_audit::load::Inputs;
-use pii_audit::report::{render, Format};
+use pii_audit::tables::{render, Format};
 
 use crate::{fixture, write};
 
@@ -231,7 +231,7 @@ fn long_ids_repeated_pairs_and_parquet_row_groups_give_the_same_figures() {
     let inventory =
         pii_audit::inventory::Inventory::load(&fixture("relations/inventory.yaml")).unwrap();
     let table =
-        pii_audit::exposure::Relations::read(&path, &inventory, &"UTC".parse().unwrap()).unwrap();
+        pii_audit::ingest::Relations::read(&path, &inventory, &"UTC".parse().unwrap()).unwrap();
     let owners = table
         .df
         .column("owner_id")

@@ -298,7 +298,7 @@ fn a_naive_parquet_bound_in_a_clock_gap_is_refused_like_the_same_text() {
     let fine = 1_616_891_400_000_000; // 2021-03-28T00:30:00
     let file = dir.path().join("relations.parquet");
     relations_with_naive_from(&file, &[fine, gap]);
-    let err = pii_audit::exposure::Relations::read(&file, &inventory, &berlin).unwrap_err();
+    let err = pii_audit::ingest::Relations::read(&file, &inventory, &berlin).unwrap_err();
     let text = err.to_string();
     assert!(text.contains("relations.parquet: row 2: from"), "{text}");
     assert!(text.contains("does not exist in --tz"), "{text}");
@@ -308,10 +308,10 @@ fn a_naive_parquet_bound_in_a_clock_gap_is_refused_like_the_same_text() {
         "relations.csv",
         "relation,owner_id,related_id,from\nbuyer_of_seller,s1,b1,2021-03-28 02:30:00\n",
     );
-    assert!(pii_audit::exposure::Relations::read(&csv, &inventory, &berlin).is_err());
+    assert!(pii_audit::ingest::Relations::read(&csv, &inventory, &berlin).is_err());
     // A time that happened reads.
     relations_with_naive_from(&file, &[fine]);
-    assert!(pii_audit::exposure::Relations::read(&file, &inventory, &berlin).is_ok());
+    assert!(pii_audit::ingest::Relations::read(&file, &inventory, &berlin).is_ok());
 }
 
 #[test]

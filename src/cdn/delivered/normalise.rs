@@ -225,7 +225,7 @@ fn times(raw: &Raw, d: &Description) -> Result<Times> {
                     Some(value) => *value,
                     None => {
                         let value = time::parse(&text, &d.time.text)
-                            .filter(|(t, _)| crate::exposure::time_in_range(*t));
+                            .filter(|(t, _)| crate::ingest::time_in_range(*t));
                         parsed.insert(text.clone(), value);
                         value
                     }

@@ -9,7 +9,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::Chart;
 use crate::audit::FieldReach;
-use crate::exposure::Zone;
+use crate::ingest::Zone;
 
 /// Bars of exposures per minute.
 pub const EXPOSURE: RGBColor = RGBColor(0x1F, 0x5F, 0xA8);

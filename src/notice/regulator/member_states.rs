@@ -76,7 +76,7 @@ pub(super) fn member_state(code: &str) -> Option<&'static MemberState> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exposure::country::is_country_code;
+    use crate::ingest::country::is_country_code;
 
     #[test]
     fn every_member_state_is_an_iso_code_once() {

@@ -25,7 +25,7 @@ use chrono::{DateTime, Utc};
 use polars::prelude::DataFrame;
 
 use crate::audit::{Audit, FieldReach};
-use crate::exposure::Zone;
+use crate::ingest::Zone;
 use crate::inventory::{Jurisdiction, Lang};
 pub use appi::{people_verdict, PeopleVerdict, PEOPLE_THRESHOLD};
 pub use facts::Facts;

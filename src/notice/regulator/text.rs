@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Datelike, FixedOffset, SubsecRound, Timelike, Utc};
 
-use crate::exposure::Zone;
+use crate::ingest::Zone;
 use crate::inventory::{Jurisdiction, Lang, Localised};
 
 /// Words in the report's language and its law's vocabulary, and times in the audit's zone.

@@ -413,7 +413,7 @@ fn a_from_thirty_minutes_late_warns_and_from_auto_gives_the_true_window_s_figure
     let all = truth_by_node(dir.path(), vendor);
     let first = all.values().filter_map(|t| t.first).min().unwrap();
     let last = all.values().filter_map(|t| t.last).max().unwrap();
-    let zone: pii_audit::exposure::Zone = "Asia/Tokyo".parse().unwrap();
+    let zone: pii_audit::ingest::Zone = "Asia/Tokyo".parse().unwrap();
     let warning = late
         .lines()
         .find(|l| l.starts_with("warning_window_cache,"))

@@ -9,8 +9,8 @@ use comfy_table::{presets::UTF8_BORDERS_ONLY, ContentArrangement, Table};
 use polars::prelude::*;
 
 use crate::error::InputError;
-use crate::exposure::Zone;
 use crate::frame::polars_bug;
+use crate::ingest::Zone;
 
 pub mod time_text;
 

@@ -11,7 +11,7 @@ use chrono::TimeZone as _;
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDateTime, Offset, Timelike};
 use polars::prelude::*;
 
-use crate::exposure::Zone;
+use crate::ingest::Zone;
 
 const RFC3339: &str = "%Y-%m-%dT%H:%M:%S%.f%:z";
 /// A fixed `--tz` offset is written as chrono shows it (`+05:45`) after the local time.
