@@ -16,6 +16,7 @@
 mod country;
 mod disclosure;
 mod fields;
+mod id_lists;
 mod pages;
 mod related;
 mod routes;

@@ -11,7 +11,7 @@
 use anyhow::Result;
 use polars::prelude::*;
 
-use super::users::with_id_list;
+use super::id_lists::with_id_list;
 use super::{words, Audit};
 use crate::frame::bits::{any_bits, mask_name, mask_names, word_bits};
 use crate::frame::names::{EXPOSURES, OWNER_ID, PAGE_ID, VIEWER_ID};

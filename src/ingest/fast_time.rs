@@ -4,8 +4,6 @@
 //! decides and words the refusal: the two agree on every text this one accepts (tested
 //! against each other in `tests/it/fast_time.rs`).
 
-use super::time::in_range;
-
 /// UTC microseconds of `text`, or `None` for the general parser to decide. `naive` is the
 /// offset (seconds east) that a text without one is read in, when `--tz` is a fixed one.
 pub fn instant(text: &[u8], naive: Option<i32>) -> Option<i64> {
@@ -95,6 +93,16 @@ fn days_from_civil(year: u32, month: u32, day: u32) -> i64 {
     let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     era * 146_097 + doe - 719_468
+}
+
+/// Log times the tool accepts, in UTC microseconds: [1970-01-01, 2100-01-01). A web log
+/// cannot hold anything outside; such a value is a clock or export error, and counting it
+/// would put a 1969 "first exposure" in front of a regulator.
+pub const EARLIEST_MICROS: i64 = 0;
+pub const LATEST_MICROS: i64 = 4_102_444_800_000_000;
+
+pub fn in_range(micros: i64) -> bool {
+    (EARLIEST_MICROS..LATEST_MICROS).contains(&micros)
 }
 
 #[cfg(test)]

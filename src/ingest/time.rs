@@ -231,14 +231,7 @@ fn parsed_fast(
     Ok(Some(df))
 }
 
-/// Log times the tool accepts, in UTC microseconds: [1970-01-01, 2100-01-01). A web log
-/// cannot hold anything outside; such a value is a clock or export error, and counting it
-/// would put a 1969 "first exposure" in front of a regulator.
-pub const EARLIEST_MICROS: i64 = 0;
-pub const LATEST_MICROS: i64 = 4_102_444_800_000_000;
+pub use super::fast_time::{in_range, EARLIEST_MICROS, LATEST_MICROS};
+
 pub(super) const OUT_OF_RANGE: &str =
     "is outside 1970-01-01 to 2100-01-01: a web log cannot hold it (a clock or export error?)";
-
-pub fn in_range(micros: i64) -> bool {
-    (EARLIEST_MICROS..LATEST_MICROS).contains(&micros)
-}

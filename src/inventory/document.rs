@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use super::splice::comment_at;
 use super::{yaml_error, FieldDoc, Inventory, InventoryDoc, PageDoc};
 use crate::error::{InputError, InputResult};
 use crate::files::{self, Access};
@@ -259,7 +258,7 @@ pub struct Comments {
 
 /// Finds the comment lines of a YAML file, and the comment right before each page.
 /// A `#` counts when it starts a line or follows a space outside a quoted scalar
-/// (`splice::comment_at`: a `\"` inside double quotes does not end them).
+/// (`comment_at`: a `\"` inside double quotes does not end them).
 pub fn comments(text: &str) -> Comments {
     let mut found = Comments::default();
     let mut in_pages = false;
@@ -381,4 +380,62 @@ pub fn pages_yaml(pages: &[PageEntry]) -> InputResult<String> {
         .collect();
     let text = yaml_text(&docs)?;
     Ok(text.lines().map(|l| format!("  {l}\n")).collect())
+}
+
+/// Where the comment at the end of `text` (a line, or what follows a key's colon) starts:
+/// a `#` at the start or after a space or tab, outside a quoted scalar.
+///
+/// A quote opens a scalar only where one can start (the text's start, after `: `, `- `
+/// or `? `, or after `[`, `{` or `,` in a flow collection); elsewhere it is a letter of a
+/// plain scalar (`don't # why`). Inside double quotes a backslash escapes the next
+/// character (`"say \" # not a comment"`); inside single quotes `''` is a quote.
+pub(crate) fn comment_at(text: &str) -> Option<usize> {
+    let mut chars = text.char_indices().peekable();
+    let mut quote: Option<char> = None;
+    let mut can_open = true;
+    // The last character was an indicator that a space turns into a scalar's start.
+    let mut indicator = false;
+    let mut flow = 0usize;
+    let mut previous = ' ';
+    while let Some((i, c)) = chars.next() {
+        match (quote, c) {
+            (Some('"'), '\\') => {
+                chars.next();
+            }
+            (Some('\''), '\'') if chars.peek().is_some_and(|&(_, n)| n == '\'') => {
+                chars.next();
+            }
+            (Some(q), c) if c == q => {
+                quote = None;
+                can_open = false;
+            }
+            (Some(_), _) => {}
+            (None, ' ' | '\t') => can_open |= std::mem::take(&mut indicator),
+            (None, '#') if previous == ' ' || previous == '\t' => return Some(i),
+            (None, '\'' | '"') if can_open => quote = Some(c),
+            (None, '[' | '{') if can_open || flow > 0 => {
+                flow += 1;
+                can_open = true;
+            }
+            (None, ']' | '}') if flow > 0 => {
+                flow -= 1;
+                can_open = false;
+            }
+            (None, ',') if flow > 0 => can_open = true,
+            (None, ':') => {
+                indicator = true;
+                can_open = false;
+            }
+            (None, '-' | '?') => {
+                indicator = can_open;
+                can_open = false;
+            }
+            (None, _) => {
+                indicator = false;
+                can_open = false;
+            }
+        }
+        previous = c;
+    }
+    None
 }

@@ -7,7 +7,7 @@
 //! (`None`), and the caller writes the canonical form instead and says so; the caller also
 //! checks that the spliced text reads back as the edited document.
 
-use super::document::Edit;
+use super::document::{comment_at, Edit};
 
 /// `text` with `edit` applied to its lines, or `None` where its layout is not one the
 /// splicer knows.
@@ -165,64 +165,6 @@ fn without_comment(value: &str) -> (&str, &str) {
         }
         None => (value, ""),
     }
-}
-
-/// Where the comment at the end of `text` (a line, or what follows a key's colon) starts:
-/// a `#` at the start or after a space or tab, outside a quoted scalar.
-///
-/// A quote opens a scalar only where one can start (the text's start, after `: `, `- `
-/// or `? `, or after `[`, `{` or `,` in a flow collection); elsewhere it is a letter of a
-/// plain scalar (`don't # why`). Inside double quotes a backslash escapes the next
-/// character (`"say \" # not a comment"`); inside single quotes `''` is a quote.
-pub(crate) fn comment_at(text: &str) -> Option<usize> {
-    let mut chars = text.char_indices().peekable();
-    let mut quote: Option<char> = None;
-    let mut can_open = true;
-    // The last character was an indicator that a space turns into a scalar's start.
-    let mut indicator = false;
-    let mut flow = 0usize;
-    let mut previous = ' ';
-    while let Some((i, c)) = chars.next() {
-        match (quote, c) {
-            (Some('"'), '\\') => {
-                chars.next();
-            }
-            (Some('\''), '\'') if chars.peek().is_some_and(|&(_, n)| n == '\'') => {
-                chars.next();
-            }
-            (Some(q), c) if c == q => {
-                quote = None;
-                can_open = false;
-            }
-            (Some(_), _) => {}
-            (None, ' ' | '\t') => can_open |= std::mem::take(&mut indicator),
-            (None, '#') if previous == ' ' || previous == '\t' => return Some(i),
-            (None, '\'' | '"') if can_open => quote = Some(c),
-            (None, '[' | '{') if can_open || flow > 0 => {
-                flow += 1;
-                can_open = true;
-            }
-            (None, ']' | '}') if flow > 0 => {
-                flow -= 1;
-                can_open = false;
-            }
-            (None, ',') if flow > 0 => can_open = true,
-            (None, ':') => {
-                indicator = true;
-                can_open = false;
-            }
-            (None, '-' | '?') => {
-                indicator = can_open;
-                can_open = false;
-            }
-            (None, _) => {
-                indicator = false;
-                can_open = false;
-            }
-        }
-        previous = c;
-    }
-    None
 }
 
 /// Drops the continuation lines of a value whose first line was just rewritten whole.
@@ -552,7 +494,7 @@ fn add_field(
 
 #[cfg(test)]
 mod tests {
-    use super::comment_at;
+    use crate::inventory::document::comment_at;
 
     #[test]
     fn a_comment_starts_at_a_hash_after_a_space_outside_a_quoted_scalar() {

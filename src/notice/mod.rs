@@ -5,6 +5,7 @@
 pub mod alerts;
 pub mod deadline;
 pub mod letter;
+mod markdown;
 pub mod regulator;
 pub mod write;
 

@@ -11,6 +11,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use polars::prelude::*;
 
 use super::deadline::deadlines;
+use super::markdown::md_table;
 use super::{regulator, Letters};
 use crate::audit::{Audit, Report, Summary, Tier};
 use crate::error::InputError;
@@ -423,23 +424,6 @@ fn remove_stale(letters_dir: &Path, written: &HashSet<String>) -> Result<usize> 
         }
     }
     Ok(removed)
-}
-
-/// `| a | b |` rows; pipes in cells are escaped.
-fn md_row(cells: &[String]) -> String {
-    let cells: Vec<String> = cells.iter().map(|c| c.replace('|', "\\|")).collect();
-    format!("| {} |\n", cells.join(" | "))
-}
-
-pub(super) fn md_table(header: &[&str], rows: &[Vec<String>]) -> String {
-    let mut out = md_row(&header.iter().map(|h| h.to_string()).collect::<Vec<_>>());
-    out.push_str(&md_row(
-        &header.iter().map(|_| "---".to_string()).collect::<Vec<_>>(),
-    ));
-    for row in rows {
-        out.push_str(&md_row(row));
-    }
-    out
 }
 
 /// The deadline table: duty, source, due (in `--tz`), time left at `now`, the rule's words.

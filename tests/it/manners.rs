@@ -152,5 +152,8 @@ fn architecture_names_every_room_of_src() {
         }
     }
     missing.sort();
-    assert!(missing.is_empty(), "ARCHITECTURE.md does not name {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "ARCHITECTURE.md does not name {missing:?}"
+    );
 }

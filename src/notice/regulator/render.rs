@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::chart::{self, Drawn};
 use super::{Block, Document};
 use crate::inventory::Lang;
-use crate::notice::write::md_table;
+use crate::notice::markdown::md_table;
 
 /// The words that mark a blank for the officer.
 fn blank_word(lang: Lang) -> &'static str {
