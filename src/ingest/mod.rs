@@ -16,6 +16,7 @@ mod rows;
 mod source;
 mod streamed;
 mod time;
+pub mod time_text;
 pub mod zone;
 
 use std::path::PathBuf;

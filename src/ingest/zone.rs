@@ -75,28 +75,33 @@ impl Zone {
         }
     }
 
-    /// RFC 3339 in this zone, with fractional seconds only when present.
+    /// RFC 3339 in this zone, with fractional seconds only when present (the one writer:
+    /// `time_text::push_rfc3339`).
     pub fn format(&self, instant: DateTime<Utc>) -> String {
-        self.local(instant)
-            .format("%Y-%m-%dT%H:%M:%S%.f%:z")
-            .to_string()
+        self.format_micros(instant.timestamp_micros())
+    }
+
+    /// The offset in force in this zone at the UTC time `utc`.
+    pub fn offset_at(&self, utc: &NaiveDateTime) -> FixedOffset {
+        match self {
+            Zone::Fixed(offset) => *offset,
+            Zone::Named(tz) => tz.offset_from_utc_datetime(utc).fix(),
+        }
     }
 
     /// `instant` on this zone's clock, with the offset in force then.
     pub fn local(&self, instant: DateTime<Utc>) -> DateTime<FixedOffset> {
-        let offset = match self {
-            Zone::Fixed(offset) => *offset,
-            Zone::Named(tz) => tz.offset_from_utc_datetime(&instant.naive_utc()).fix(),
-        };
-        instant.with_timezone(&offset)
+        instant.with_timezone(&self.offset_at(&instant.naive_utc()))
     }
 
     /// Formats microseconds since the epoch.
     pub fn format_micros(&self, micros: i64) -> String {
-        match DateTime::<Utc>::from_timestamp_micros(micros) {
-            Some(instant) => self.format(instant),
-            None => micros.to_string(),
+        if DateTime::<Utc>::from_timestamp_micros(micros).is_none() {
+            return micros.to_string();
         }
+        let mut text = String::with_capacity(32);
+        super::time_text::push_rfc3339(&mut text, micros, self);
+        text
     }
 }
 

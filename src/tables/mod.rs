@@ -12,8 +12,6 @@ use crate::error::InputError;
 use crate::frame::polars_bug;
 use crate::ingest::Zone;
 
-pub mod time_text;
-
 /// The formats a report is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -63,7 +61,7 @@ pub fn presentable(df: &DataFrame, zone: &Zone, join_lists: bool) -> Result<Data
         })
         .collect();
     let replaced = crate::frame::cores::on_every_core(&to_text, |c| match c.dtype() {
-        DataType::Datetime(..) => time_text::rfc3339_column(c, zone),
+        DataType::Datetime(..) => crate::ingest::time_text::rfc3339_column(c, zone),
         _ => joined(c),
     })?;
     for text in replaced {

@@ -7,11 +7,10 @@
 
 use std::fmt::Write;
 
-use chrono::TimeZone as _;
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDateTime, Offset, Timelike};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDateTime, Timelike};
 use polars::prelude::*;
 
-use crate::ingest::Zone;
+use super::Zone;
 
 const RFC3339: &str = "%Y-%m-%dT%H:%M:%S%.f%:z";
 /// A fixed `--tz` offset is written as chrono shows it (`+05:45`) after the local time.
@@ -36,10 +35,7 @@ pub fn push_rfc3339(buf: &mut String, micros: i64, zone: &Zone) {
     let Some(utc) = DateTime::from_timestamp_micros(micros) else {
         return;
     };
-    let offset = match zone {
-        Zone::Named(tz) => tz.offset_from_utc_datetime(&utc.naive_utc()).fix(),
-        Zone::Fixed(offset) => *offset,
-    };
+    let offset = zone.offset_at(&utc.naive_utc());
     let local = utc.naive_utc() + offset;
     if !push_fast(buf, &local, offset) {
         let _ = match zone {
