@@ -34,6 +34,7 @@ mod titles;
 mod tmux;
 mod tui;
 mod unmapped;
+mod vendor_sql;
 mod warnings;
 mod window;
 
