@@ -318,3 +318,122 @@ fn cloudflare_sql_derives_as_the_binary_does() {
     assert!(count(&defaults, "ambiguous") > 0 && count(&defaults, "unattributed") > 0);
     assert!(count(&aged, "cached") > 0);
 }
+
+/// Loads one vendor file as its table in DuckDB and runs the vendor SQL on it; prints the
+/// first line of the error, if any.
+const REFUSAL: &str = r##"
+import sys, os, duckdb
+vendor, path, sql_dir = sys.argv[1:4]
+c = duckdb.connect()
+c.sql("SET TimeZone='UTC'")
+if vendor == "cloudfront":
+    c.sql(f"CREATE VIEW cloudfront_standard_logs AS SELECT TRY_CAST(\"date\" AS DATE) AS \"date\", * EXCLUDE (\"date\", sc_status, time_taken), TRY_CAST(sc_status AS INT) AS sc_status, TRY_CAST(time_taken AS FLOAT) AS time_taken FROM read_csv('{path}', delim='\t', skip=2, header=false, quote='', escape='', all_varchar=true, names=['date', 'time', 'x_edge_location', 'sc_bytes', 'c_ip', 'cs_method', 'cs_host', 'cs_uri_stem', 'sc_status', 'cs_referrer', 'cs_user_agent', 'cs_uri_query', 'cs_cookie', 'x_edge_result_type', 'x_edge_request_id', 'x_host_header', 'cs_protocol', 'cs_bytes', 'time_taken', 'x_forwarded_for', 'ssl_protocol', 'ssl_cipher', 'x_edge_response_result_type', 'cs_protocol_version', 'fle_status', 'fle_encrypted_fields', 'c_port', 'time_to_first_byte', 'x_edge_detailed_result_type', 'sc_content_type', 'sc_content_len', 'sc_range_start', 'sc_range_end'])")
+else:
+    c.sql(f"CREATE VIEW cloudflare_http_requests AS SELECT * FROM read_json('{path}', format='newline_delimited')")
+c.sql(f"CREATE VIEW delivered_cdn_log AS {open(os.path.join(sql_dir, vendor + '_input.sql')).read()}")
+try:
+    c.sql(open(os.path.join(sql_dir, "derive_owners_delivered.sql")).read()).fetchall()
+    print("no error")
+except Exception as e:
+    print(str(e).splitlines()[0])
+"##;
+
+/// A cache status the vendor does not document stops the SQL, naming the field and the
+/// line's request id, as the binary refuses the file (exit 2, naming the field).
+#[test]
+fn the_vendor_sql_refuses_an_undocumented_cache_status() {
+    if !crate::python_modules_present(&["duckdb"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let line = |status: &str, id: &str| {
+        [
+            "2017-06-21",
+            "21:00:01",
+            "NRT57-C1",
+            "100",
+            "192.0.2.1",
+            "GET",
+            "d111.cloudfront.net",
+            "/my/",
+            "200",
+            "-",
+            "UA",
+            "-",
+            "session=u-1",
+            status,
+            id,
+            "shop.example",
+            "https",
+            "10",
+            "0.050",
+            "-",
+            "TLSv1.3",
+            "TLS_AES_128_GCM_SHA256",
+            status,
+            "HTTP/2.0",
+            "-",
+            "-",
+            "443",
+            "0.040",
+            status,
+            "text/html",
+            "100",
+            "-",
+            "-",
+        ]
+        .join("\t")
+    };
+    let header = "#Version: 1.0\n#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol ssl-cipher x-edge-response-result-type cs-protocol-version fle-status fle-encrypted-fields c-port time-to-first-byte x-edge-detailed-result-type sc-content-type sc-content-len sc-range-start sc-range-end";
+    let cloudfront = dir.path().join("E2EXAMPLE.2017-06-21-21.a1b2c3d4");
+    let text = format!(
+        "{header}\n{}\n{}\n",
+        line("Miss", "REQ1"),
+        line("Warm", "REQ2")
+    );
+    std::fs::write(&cloudfront, text).unwrap();
+    let json = |status: &str, ray: &str| {
+        format!(
+            r#"{{"EdgeStartTimestamp":1498078800000000000,"RayID":"{ray}","ParentRayID":"","ClientRequestSource":"eyeball","WorkerSubrequest":false,"ClientRequestMethod":"GET","ClientRequestHost":"shop.example","ClientRequestURI":"/my/","EdgeResponseStatus":200,"CacheCacheStatus":"{status}","CacheTieredFill":false,"UpperTierColoID":0,"EdgeColoCode":"NRT","Cookies":{{"session":"u-1"}}}}"#
+        )
+    };
+    let cloudflare = dir.path().join("cloudflare.json");
+    let text = format!("{}\n{}\n", json("miss", "a1"), json("warm", "a2"));
+    std::fs::write(&cloudflare, text).unwrap();
+    for (vendor, path, field, why) in [
+        (
+            "cloudfront",
+            &cloudfront,
+            "x-edge-result-type",
+            "pii-audit: x_edge_result_type is not a documented value at REQ2",
+        ),
+        (
+            "cloudflare",
+            &cloudflare,
+            "CacheCacheStatus",
+            "pii-audit: CacheCacheStatus is not a documented value at a2",
+        ),
+    ] {
+        let refused = pii()
+            .args(["derive-owners", "-e"])
+            .arg(path)
+            .args(["--log-format", vendor, "--viewer", "cookie:session", "-o"])
+            .arg(dir.path().join("out.parquet"))
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&refused.get_output().stderr).to_string();
+        assert!(stderr.contains(field), "{vendor}: {stderr}");
+        let out = Std::new(python())
+            .args(["-c", REFUSAL, vendor])
+            .arg(path)
+            .arg(sql_dir())
+            .output()
+            .expect("python runs");
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            said.contains(why),
+            "{vendor}: {said}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
