@@ -74,9 +74,13 @@
 -- vendors (Akamai, Fastly, nginx, Apache, W3C), whose input views are not written; what
 -- each input view leaves out, its header says.
 --
--- Dialects: Spark SQL 4.x and DuckDB as is (run in tests/it/vendor_sql.rs); only standard
--- window functions, joins, CASE, and array_sort(array_agg(DISTINCT ...) FILTER (...)),
--- which both engines spell alike.
+-- Dialects: one text for Spark SQL 4.x and DuckDB (both run in tests/it/vendor_sql.rs):
+-- standard window functions, joins, CASE, and array_sort(array_agg(DISTINCT ...)
+-- FILTER (...)), which both engines spell alike. DuckDB runs it whole. Spark inlines every
+-- reference to a WITH step and cannot plan it whole: run it with sql/spark_delivered.py,
+-- which runs the same steps one by one (each `name AS (` ... `),` at a line's start).
+-- Times: ts and origin_ts are built as days, seconds and microseconds after the epoch
+-- (DuckDB cannot multiply an interval by a BIGINT count of microseconds).
 
 WITH settings AS (
     SELECT

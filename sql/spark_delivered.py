@@ -5,17 +5,18 @@ steps refer to one another many times: planned whole, the query grows past what 
 can plan (a 1 GiB driver ran out of memory after five minutes on a 3,000-line log). This
 runs the same SQL text step by step instead: each `name AS (...)` of the WITH clause
 becomes a temporary view, and one that later steps read more than once is computed once
-and checkpointed (the next steps' plans start from its result); then the final SELECT. DuckDB runs the file whole.
+and checkpointed (the next steps' plans start from its result); then the final SELECT.
+DuckDB runs the file whole. A step starts with a line `name AS (` and ends with a line
+`),` (the last one `)`), as the SQL files are laid out.
 
-    python3 sql/spark_delivered.py cloudfront|cloudflare OUT_DIR [--master local[2]]
-
-with the vendor's table already registered in the session: call `derive(spark, vendor)`
-from your own job after creating `cloudfront_standard_logs` (AWS's Athena table) or
-`cloudflare_http_requests` (the Logpush dataset), or run this file, which expects them
-as Hive tables of the session's catalog. It writes OUT_DIR as Parquet part files.
+    import sys; sys.path.insert(0, "sql")
+    import spark_delivered
+    # with the vendor's table registered in the session: `cloudfront_standard_logs`
+    # (AWS's Athena table) or `cloudflare_http_requests` (the Logpush dataset)
+    spark.conf.set("spark.sql.session.timeZone", "UTC")
+    spark_delivered.derive(spark, "cloudfront").write.parquet("s3://incident/derived/")
 """
 
-import argparse
 import os
 import re
 
@@ -82,27 +83,3 @@ def derive(spark, vendor, settings=None):
     run_stepwise(spark, view, "delivered_cdn_log")
     return run_stepwise(spark, rule, "derived_log")
 
-
-def main():
-    from pyspark.sql import SparkSession
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("vendor", choices=["cloudfront", "cloudflare"])
-    parser.add_argument("out_dir")
-    parser.add_argument("--master", default=None)
-    args = parser.parse_args()
-    builder = (
-        SparkSession.builder.appName("pii-audit derive owners (vendor SQL)")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
-        .enableHiveSupport()
-    )
-    if args.master:
-        builder = builder.master(args.master)
-    spark = builder.getOrCreate()
-    derive(spark, args.vendor).write.mode("overwrite").parquet(args.out_dir)
-    spark.stop()
-
-
-if __name__ == "__main__":
-    main()
