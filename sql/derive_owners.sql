@@ -43,7 +43,9 @@
 -- shared cache tiers (`--cache-topology tiered`, the default for CloudFront, Cloudflare,
 -- Akamai and Fastly logs: a miss may be a regional or upper tier's copy of another
 -- node's page); durations, Workers and the vendors' own status tables. On such logs
--- this query pins pages on owners the log cannot support: derive them with the binary.
+-- this query pins pages on owners the log cannot support: derive them with the binary,
+-- or, for CloudFront and Cloudflare, with `sql/derive_owners_delivered.sql` over
+-- `sql/cloudfront_input.sql` or `sql/cloudflare_input.sql`.
 --
 -- Changing the rule:
 --   * statuses: edit the two lists in `checked` (a status in neither stops the query,

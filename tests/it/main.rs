@@ -36,6 +36,7 @@ mod titles;
 mod tmux;
 mod tui;
 mod unmapped;
+mod vendor_sql;
 mod warnings;
 mod window;
 
