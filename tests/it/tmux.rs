@@ -231,8 +231,8 @@ fn long_commands_show_progress_on_a_terminal_and_nothing_in_a_pipe() {
         worked.join("registered.csv").display(),
         out.display()
     );
-    let bin = assert_cmd::cargo::cargo_bin("pii-audit");
-    let bin = bin.display();
+    let bin_path = assert_cmd::cargo::cargo_bin("pii-audit");
+    let bin = bin_path.display();
     let status = dir.path().join("status");
     let command = format!("{bin} {args}; echo $? > {}; sleep 30", status.display());
     let Some(tmux) = Tmux::start("progress", &command) else {
@@ -247,7 +247,7 @@ fn long_commands_show_progress_on_a_terminal_and_nothing_in_a_pipe() {
     ]);
     assert!(screen.contains("read 11 rows in"), "{screen}");
     // In a pipe (here: captured by the test) standard error holds the notes only.
-    let piped = std::process::Command::new(bin)
+    let piped = std::process::Command::new(&bin_path)
         .args(args.split(' '))
         .output()
         .unwrap();
