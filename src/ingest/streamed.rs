@@ -212,12 +212,14 @@ fn refuse_bad_rows(
         }
     }
     if empty_path {
-        // Rare: find the file, then its first row with an empty path.
+        // Rare: find the file, then its first row with an empty path. Text times are all
+        // read by the fast parser by now (a time it does not read hands the log back).
         for source in sources {
-            let rows = source.lf.clone().select([
-                ts_to_utc(&source.time_type("ts"), source.path, &options.zone)?.alias("ts"),
-                text("path"),
-            ]);
+            let ts = match source.time_type("ts") {
+                DataType::String => fast_text_ts(col("ts"), fixed_offset(&options.zone)),
+                ts_type => ts_to_utc(&ts_type, source.path, &options.zone)?,
+            };
+            let rows = source.lf.clone().select([ts.alias("ts"), text("path")]);
             let found = first_empty_path_row(rows, options)
                 .map_err(|e| unreadable(source.path, source.format, &e))?;
             if let Some(index) = found {

@@ -6,6 +6,7 @@
 mod cdn;
 mod cli;
 mod crashes;
+mod csv_core;
 mod deadlines;
 mod delivered;
 mod delivered_errors;
