@@ -242,7 +242,7 @@ fn reports_from_csv_core_equal_the_whole_read() {
     for (name, text) in READ.iter().chain(HANDED_BACK.iter()) {
         let log = write(dir.path(), name, text);
         let read_fast = READ.iter().any(|(n, _)| n == name);
-        for kind in REPORTS {
+        for &kind in REPORTS.iter() {
             let plain = pii()
                 .args(["report", kind, "--format", "csv", "-i"])
                 .arg(&inv)
