@@ -8,7 +8,7 @@ use polars::prelude::*;
 
 use super::source::{Fill, Source};
 use super::{Options, CACHE_NODE, CDN_COLUMNS};
-use crate::error::{InputError, Location};
+use crate::error::InputError;
 use crate::frame::names::{CACHE_STATUS, VIEWER_ID};
 use crate::frame::{first_true, polars_bug};
 use crate::ingest::{
@@ -38,19 +38,13 @@ pub(super) fn read_one(
     if let Some(node) = node {
         needed.push(node);
     }
-    for column in &needed {
-        if schema.get(column).is_none() {
-            return Err(InputError::at(
-                Location::file(path.display().to_string()).key(*column),
-                format!(
-                    "missing required column `{column}` (a CDN log needs {}; {})",
-                    needed.join(", "),
-                    crate::ingest::header_words(&schema, &needed)
-                ),
-            )
-            .into());
-        }
-    }
+    crate::ingest::require_columns(&schema, &needed, &path.display().to_string(), || {
+        format!(
+            " (a CDN log needs {}; {})",
+            needed.join(", "),
+            crate::ingest::header_words(&schema, &needed)
+        )
+    })?;
     let ts_type = schema.get("ts").cloned().unwrap_or(DataType::String);
     let text = |name: &str| col(name).cast(DataType::String);
     let mut columns = vec![

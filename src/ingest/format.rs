@@ -270,6 +270,24 @@ pub(crate) fn refuse_repeated_columns(
     Ok(())
 }
 
+/// The one check of a table's required columns: the first of `required` the schema
+/// lacks is refused, naming the file and the column, as "missing required column `C`"
+/// and `what` (what the table needs, in the caller's words).
+pub(crate) fn require_columns(
+    schema: &Schema,
+    required: &[&str],
+    file: &str,
+    what: impl FnOnce() -> String,
+) -> crate::error::InputResult<()> {
+    match required.iter().find(|c| schema.get(c).is_none()) {
+        None => Ok(()),
+        Some(column) => Err(crate::error::InputError::at(
+            crate::error::Location::file(file).key(*column),
+            format!("missing required column `{column}`{}", what()),
+        )),
+    }
+}
+
 /// What a message says of a header that lacks a column: which of the columns the tool
 /// reads (`known`) it has, and how many columns it has in all. Its other names are not
 /// quoted: in a file without a header line they are the first row's cells (someone's

@@ -34,7 +34,8 @@ pub use files::{expand_log, expand_paths};
 pub(crate) use files::{glob_files, is_glob};
 pub use format::{format_of, gzip_named, Format};
 pub(crate) use format::{
-    header_words, refuse_repeated_columns, row_location, scan, schema_of, unreadable,
+    header_words, refuse_repeated_columns, require_columns, row_location, scan, schema_of,
+    unreadable,
 };
 pub use partitions::Listing;
 pub use registered::Registered;

@@ -9,7 +9,7 @@ use polars::prelude::*;
 
 use super::country::{countries, COUNTRY};
 use super::{row_location, scan, schema_of};
-use crate::error::{InputError, Location};
+use crate::error::InputError;
 use crate::frame::bits::{mask_name, mask_words, word_bits};
 use crate::frame::names::{OWNER_ID, USER_ID};
 use crate::frame::{first_true, polars_bug};
@@ -58,13 +58,9 @@ impl Registered {
         let (mut lf, format) = scan(path)?;
         let schema = schema_of(&mut lf, path, format)?;
         let file = path.display().to_string();
-        if schema.get(USER_ID).is_none() {
-            return Err(InputError::at(
-                Location::file(&file).key(USER_ID),
-                "missing required column `user_id` in the registered-fields table",
-            )
-            .into());
-        }
+        super::require_columns(&schema, &[USER_ID], &file, || {
+            " in the registered-fields table".into()
+        })?;
         // A field named `country` keeps the column as the field's.
         let with_country =
             schema.get(COUNTRY).is_some() && inventory.field_index(COUNTRY).is_none();

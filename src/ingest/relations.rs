@@ -9,7 +9,7 @@ use polars::prelude::*;
 
 use super::{native_naive, row_location, scan, schema_of};
 use super::{parse_instant, unreadable, Format, Zone};
-use crate::error::{InputError, Location};
+use crate::error::InputError;
 use crate::frame::names::OWNER_ID;
 use crate::frame::{first_true, polars_bug, utc_micros};
 use crate::inventory::Inventory;
@@ -50,17 +50,10 @@ impl Relations {
 }
 
 fn refuse_missing_columns(schema: &Schema, file: &str) -> Result<()> {
-    for column in RELATION_COLUMNS {
-        if schema.get(column).is_none() {
-            return Err(InputError::at(
-                Location::file(file).key(column),
-                format!(
-                    "missing required column `{column}` in the relations table (needs relation, owner_id, related_id; optional path, from, to)"
-                ),
-            )
-            .into());
-        }
-    }
+    super::require_columns(schema, &RELATION_COLUMNS, file, || {
+        " in the relations table (needs relation, owner_id, related_id; optional path, from, to)"
+            .into()
+    })?;
     Ok(())
 }
 

@@ -45,17 +45,12 @@ impl<'p> Source<'p> {
         } else {
             (Shape::Raw, &LOG_COLUMNS)
         };
-        for column in required {
-            if schema.get(column).is_none() {
-                return Err(anyhow::Error::from(InputError::at(
-                    Location::file(path.display().to_string()).key(*column),
-                    format!(
-                        "missing required column `{column}` (the log needs ts, path, owner_id, viewer_id; an aggregated log path, owner_id, viewer_id, requests, first_ts, last_ts; --column maps other names; {})",
-                        header_words(&schema, &super::MAPPABLE_COLUMNS)
-                    ),
-                )));
-            }
-        }
+        super::require_columns(&schema, required, &path.display().to_string(), || {
+            format!(
+                " (the log needs ts, path, owner_id, viewer_id; an aggregated log path, owner_id, viewer_id, requests, first_ts, last_ts; --column maps other names; {})",
+                header_words(&schema, &super::MAPPABLE_COLUMNS)
+            )
+        })?;
         Ok(Source {
             path,
             lf,
