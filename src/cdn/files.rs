@@ -8,15 +8,14 @@
 //! out is opened first: if its first or last line is not of the named hour (a file renamed,
 //! delayed entries filed elsewhere), the name lies and the file is read.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chrono::NaiveDateTime;
 
-use crate::error::{InputError, InputResult, Location};
+use crate::error::InputResult;
 
 use crate::ingest::partitions::{overlaps, walk};
-use crate::ingest::{expand_log, Listing};
-use crate::ingest::{glob_files, is_glob};
+use crate::ingest::{expand_log, list_args, Listing};
 
 use super::delivered::LogFormat;
 
@@ -38,24 +37,9 @@ pub fn list(
     if matches!(format, LogFormat::Contract) {
         return expand_log(args, reach);
     }
-    let mut listing = Listing::default();
-    for arg in args {
-        if is_glob(arg) {
-            listing.files.extend(glob_files(arg)?);
-        } else if Path::new(arg).is_dir() {
-            walk(
-                Path::new(arg),
-                &mut listing.files,
-                &mut listing.markers,
-                true,
-            )?;
-        } else {
-            let path = PathBuf::from(arg);
-            std::fs::metadata(&path)
-                .map_err(|e| InputError::at(Location::file(arg), format!("cannot read: {e}")))?;
-            listing.files.push(path);
-        }
-    }
+    let mut listing = list_args(args, |dir, listing| {
+        walk(dir, &mut listing.files, &mut listing.markers, true)
+    })?;
     listing.files.sort();
     listing.files.dedup();
     if matches!(format, LogFormat::CloudFront) {

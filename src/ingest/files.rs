@@ -49,15 +49,28 @@ pub fn expand_paths(args: &[String]) -> InputResult<Vec<PathBuf>> {
 /// As `expand_paths`, leaving out the files of a folder's partitions that lie wholly
 /// outside the window `[from, to)`.
 pub fn expand_log(args: &[String], window: (Option<i64>, Option<i64>)) -> InputResult<Listing> {
+    list_args(args, |dir, listing| {
+        let folder = partitions::list(dir, window)?;
+        listing.files.extend(folder.files);
+        listing.pruned += folder.pruned;
+        listing.markers += folder.markers;
+        Ok(())
+    })
+}
+
+/// The one lister of what `-e` names, in the order given: a glob (which must match
+/// something), a folder (listed into the listing by `folder`), or a file (which must be
+/// readable).
+pub fn list_args(
+    args: &[String],
+    mut folder: impl FnMut(&Path, &mut Listing) -> InputResult<()>,
+) -> InputResult<Listing> {
     let mut listing = Listing::default();
     for arg in args {
         if is_glob(arg) {
             listing.files.extend(glob_files(arg)?);
         } else if Path::new(arg).is_dir() {
-            let folder = partitions::list(Path::new(arg), window)?;
-            listing.files.extend(folder.files);
-            listing.pruned += folder.pruned;
-            listing.markers += folder.markers;
+            folder(Path::new(arg), &mut listing)?;
         } else {
             let path = PathBuf::from(arg);
             check_readable_file(&path)?;

@@ -30,8 +30,7 @@ use polars::prelude::*;
 use crate::frame::codes::{encode, Encoded, NoNulls};
 use crate::frame::polars_bug;
 pub use csv_log::{csv_core_columns, polars_columns};
-pub use files::{expand_log, expand_paths};
-pub(crate) use files::{glob_files, is_glob};
+pub use files::{expand_log, expand_paths, list_args};
 pub use format::{format_of, gzip_named, Format};
 pub(crate) use format::{
     header_words, refuse_repeated_columns, require_columns, row_location, scan, schema_of,
