@@ -34,14 +34,7 @@ pub fn instant(text: &[u8], naive: Option<i32>) -> Option<i64> {
         if n == 0 || n > 9 {
             return None;
         }
-        for (i, b) in fraction[..n].iter().enumerate() {
-            if i < 6 {
-                micros = micros * 10 + i64::from(b - b'0');
-            }
-        }
-        for _ in n..6 {
-            micros *= 10;
-        }
+        micros = fraction_micros(&fraction[..n]);
         rest = &fraction[n..];
     }
     let offset = match rest {
@@ -65,6 +58,19 @@ pub fn instant(text: &[u8], naive: Option<i32>) -> Option<i64> {
     let seconds = days * 86_400 + i64::from(hour * 3600 + minute * 60 + second) - i64::from(offset);
     let at = seconds * 1_000_000 + micros;
     in_range(at).then_some(at)
+}
+
+/// The digits after a decimal point (ASCII digits only) as microseconds: the first six,
+/// padded with zeros (`.5` is 500,000 µs), any further ones cut off.
+pub(crate) fn fraction_micros(digits: &[u8]) -> i64 {
+    let mut micros = 0i64;
+    for b in digits.iter().take(6) {
+        micros = micros * 10 + i64::from(b - b'0');
+    }
+    for _ in digits.len()..6 {
+        micros *= 10;
+    }
+    micros
 }
 
 fn digits(bytes: &[u8]) -> Option<u32> {

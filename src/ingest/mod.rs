@@ -30,6 +30,7 @@ use polars::prelude::*;
 use crate::frame::codes::{encode, Encoded, NoNulls};
 use crate::frame::polars_bug;
 pub use csv_log::{csv_core_columns, polars_columns};
+pub(crate) use fast_time::fraction_micros;
 pub use files::{expand_log, expand_paths, list_args};
 pub use format::{format_of, gzip_named, Format};
 pub(crate) use format::{

@@ -106,11 +106,7 @@ fn unix_decimal(text: &str) -> Option<(i64, i64)> {
     }
     let seconds: i64 = seconds.parse().ok()?;
     let digits = fraction.len().min(6);
-    let mut micros = 0i64;
-    for b in fraction.bytes().take(6) {
-        micros = micros * 10 + i64::from(b - b'0');
-    }
-    micros *= 10i64.pow((6 - digits) as u32);
+    let micros = crate::ingest::fraction_micros(fraction.as_bytes());
     let resolution = 10i64.pow((6 - digits) as u32);
     Some((
         seconds.checked_mul(1_000_000)?.checked_add(micros)?,
