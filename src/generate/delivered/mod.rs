@@ -350,6 +350,11 @@ fn write_files<W: Write>(
     }
     Ok(files)
 }
+/// Bytes held back from the gzip encoder: its output fills (32 KiB; deflate compresses at
+/// most 1032:1) before it reaches the end of what it is given, so its output is the same as
+/// for the whole file given at once (miniz_oxide's is not when a call ends its input).
+const GZIP_HOLD: usize = 40 << 20;
+
 /// Writes into `file` the pieces `fill` hands to its writer: gzip-compressed (one member,
 /// as CDNs deliver their files) or as they are, on a thread of its own meanwhile, so that
 /// the next lines are made while the last are compressed.
@@ -363,10 +368,24 @@ fn compressed<W: Write + Send>(
         let writer = scope.spawn(move || -> Result<()> {
             if gzip {
                 let mut gz = flate2::write::GzEncoder::new(file, flate2::Compression::default());
+                let (mut pending, mut from) = (Vec::new(), 0);
                 for bytes in rx {
-                    gz.write_all(&bytes).context("cannot compress a log file")?;
+                    pending.extend_from_slice(&bytes);
+                    // Each call compresses until the encoder's output is full, never to the
+                    // end of its input: the pieces the lines came in do not show.
+                    while pending.len() - from >= GZIP_HOLD {
+                        from += gz
+                            .write(&pending[from..])
+                            .context("cannot compress a log file")?;
+                    }
+                    if from >= GZIP_HOLD {
+                        pending.drain(..from);
+                        from = 0;
+                    }
                 }
-                gz.finish().context("cannot compress a log file")?;
+                gz.write_all(&pending[from..])
+                    .and_then(|()| gz.finish().map(drop))
+                    .context("cannot compress a log file")?;
             } else {
                 for bytes in rx {
                     file.write_all(&bytes)?;
