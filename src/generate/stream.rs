@@ -141,7 +141,7 @@ pub(crate) struct Table<'w, W: Write> {
 
 enum Out<'w, W: Write> {
     Parquet {
-        writer: Option<polars::io::parquet::write::BatchedWriter<&'w mut W>>,
+        writer: Option<Box<polars::io::parquet::write::BatchedWriter<&'w mut W>>>,
         file: Option<&'w mut W>,
         groups: RowGroups,
         pending: Option<DataFrame>,
@@ -200,11 +200,11 @@ impl<'w, W: Write> Table<'w, W> {
                     let file = file
                         .take()
                         .ok_or_else(|| anyhow::anyhow!("internal error"))?;
-                    *writer = Some(
+                    *writer = Some(Box::new(
                         ParquetWriter::new(file)
                             .batched(df.schema())
                             .map_err(polars_bug)?,
-                    );
+                    ));
                 }
                 let mut rows = match pending.take() {
                     Some(mut before) => {
