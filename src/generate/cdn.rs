@@ -16,7 +16,8 @@
 //! do) or fetches the page for the request that reached it. Some requests to personal
 //! pages are POSTs, which no cache stores. The requests are the same whatever the nodes.
 
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::fmt::Write as _;
 
 use anyhow::Result;
@@ -24,7 +25,8 @@ use polars::prelude::*;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::{arrival_times, request_path, skewed_user, user_id, Spec, LEAK_END, LEAK_START};
+use super::stream::Arrivals;
+use super::{request_path, skewed_user, user_id, Spec, LEAK_END, LEAK_START};
 use crate::frame::names::{CACHE_STATUS, OWNER_ID, VIEWER_ID};
 use crate::frame::{polars_bug, utc_micros};
 use crate::inventory::normalise_path;
@@ -36,12 +38,21 @@ const LATENCY_MS: std::ops::Range<i64> = 20..401;
 
 /// A cache entry: the origin response it holds.
 struct Entry {
-    /// Index of the origin response (its request id).
+    /// Index of the origin response (its request id), and when its request arrived.
     origin: usize,
+    origin_arrival: i64,
     /// When the origin response was served (the page is ready).
     ready: i64,
     fresh_until: i64,
     owner: Option<String>,
+}
+
+impl Entry {
+    /// Whether a request arriving at `at` or later can still be answered from it (in
+    /// flight or fresh); an entry past that is never read again.
+    fn live(&self, at: i64) -> bool {
+        at < self.ready.max(self.fresh_until)
+    }
 }
 
 /// One served response.
@@ -65,13 +76,51 @@ pub(super) struct Response {
     pub node: usize,
 }
 
-/// Every response of a simulation, and the order they were served in.
-pub(super) struct Served {
-    pub responses: Vec<Response>,
-    /// Indices into `responses`: by time served; at one instant, origin responses in the
-    /// order their requests arrived, each followed by the responses collapsed onto it.
-    pub order: Vec<usize>,
+impl Response {
+    /// The order responses are served in: by time served; at one instant, origin responses
+    /// in the order their requests arrived, each followed by the responses collapsed onto
+    /// it (then by arrival, then by request).
+    fn key(&self, index: usize) -> (i64, i64, bool, i64, usize) {
+        (
+            self.served,
+            self.origin_arrival,
+            matches!(self.status, "HIT" | "TIER"),
+            self.arrival,
+            index,
+        )
+    }
 }
+
+/// A response waiting to be handed out in the order served.
+struct Waiting {
+    key: (i64, i64, bool, i64, usize),
+    response: Response,
+}
+
+impl PartialEq for Waiting {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+impl Eq for Waiting {}
+impl PartialOrd for Waiting {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Waiting {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key.cmp(&other.key)
+    }
+}
+
+/// The longest a response is served after its request arrived: the origin's render time
+/// and a hop to the tier (a collapsed or tier response waits on a fetch that began no
+/// earlier than its own request).
+pub(super) const MAX_WAIT_US: i64 = (LATENCY_MS.end + HOP_MS.end) * 1000;
+
+/// How often (log time) the caches drop the entries no request can read any more.
+const SWEEP_US: i64 = 10_000_000;
 
 /// Salt of the random stream that picks each request's node, so that the requests are the
 /// same whatever the number of nodes.
@@ -99,32 +148,83 @@ pub(crate) fn node_leak(node: usize, vendor: bool) -> std::ops::Range<i64> {
     (LEAK_START + late * 60) * 1_000_000..(LEAK_END - early * 60) * 1_000_000
 }
 
-/// Simulates the cache over `spec.rows` requests; returns the exposure log (the truth:
+/// The cache simulated over `spec.rows` requests, in pieces: the exposure log (the truth:
 /// `ts, path, owner_id, viewer_id`) and the CDN log (`ts, path, viewer_id, cache_status,
-/// origin_request_id`), row for row in the same order.
-pub fn simulate(spec: &Spec, rng: &mut ChaCha8Rng) -> Result<(DataFrame, DataFrame)> {
-    let served = serve(spec, rng, 1, false);
-    frames(&served.responses, &served.order)
+/// origin_request_id`), row for row in the same order, `chunk` rows at a time.
+pub(super) fn simulate(
+    spec: &Spec,
+    rng: &mut ChaCha8Rng,
+    chunk: usize,
+    mut write: impl FnMut(DataFrame, DataFrame) -> Result<()>,
+) -> Result<()> {
+    let mut server = Server::new(spec, rng, 1, false);
+    loop {
+        let responses: Vec<Response> = server.by_ref().take(chunk).collect();
+        let last = responses.len() < chunk;
+        let (exposure, cdn) = frames(&responses)?;
+        write(exposure, cdn)?;
+        if last {
+            return Ok(());
+        }
+    }
 }
 
-/// Serves `spec.rows` requests through `nodes` caches (one per node, keyed by node and
-/// normalised path); each request goes to a node drawn from its own seeded stream. With
-/// `vendor`, the nodes share a tier and some requests are POSTs.
-pub(super) fn serve(spec: &Spec, rng: &mut ChaCha8Rng, nodes: usize, vendor: bool) -> Served {
-    let rows = spec.rows as usize;
-    let users = spec.users;
-    let arrivals = arrival_times(rows, rng);
-    let leaks: Vec<std::ops::Range<i64>> = (0..nodes).map(|n| node_leak(n, vendor)).collect();
-    let mut node_rng = ChaCha8Rng::seed_from_u64(spec.seed ^ NODE_SALT);
-    let mut tier_rng = ChaCha8Rng::seed_from_u64(spec.seed ^ TIER_SALT);
+/// The requests served through `nodes` caches (one per node, keyed by node and normalised
+/// path), handed out in the order served; each request goes to a node drawn from its own
+/// seeded stream. With `vendor`, the nodes share a tier and some requests are POSTs. Only
+/// the entries a request can still read and the responses not yet handed out are held.
+pub(super) struct Server<'r> {
+    rng: &'r mut ChaCha8Rng,
+    users: u32,
+    nodes: usize,
+    vendor: bool,
+    arrivals: std::iter::Peekable<Arrivals>,
+    leaks: Vec<std::ops::Range<i64>>,
+    node_rng: ChaCha8Rng,
+    tier_rng: ChaCha8Rng,
+    cache: HashMap<(usize, String), Entry>,
+    tier: HashMap<String, Entry>,
+    /// Requests taken so far (the next one's index).
+    index: usize,
+    next_sweep: i64,
+    waiting: BinaryHeap<Reverse<Waiting>>,
+    path: String,
+}
 
-    let mut cache: HashMap<(usize, String), Entry> = HashMap::new();
-    let mut tier: HashMap<String, Entry> = HashMap::new();
-    let mut responses: Vec<Response> = Vec::with_capacity(rows);
-    let mut path = String::with_capacity(64);
-    for (index, &arrival) in arrivals.iter().enumerate() {
-        let requester = skewed_user(rng, users);
-        let public = request_path(rng, users, requester, &mut path);
+impl<'r> Server<'r> {
+    pub(super) fn new(spec: &Spec, rng: &'r mut ChaCha8Rng, nodes: usize, vendor: bool) -> Self {
+        let arrivals = Arrivals::draw(spec.rows, rng);
+        Server {
+            rng,
+            users: spec.users,
+            nodes,
+            vendor,
+            arrivals: arrivals.peekable(),
+            leaks: (0..nodes).map(|n| node_leak(n, vendor)).collect(),
+            node_rng: ChaCha8Rng::seed_from_u64(spec.seed ^ NODE_SALT),
+            tier_rng: ChaCha8Rng::seed_from_u64(spec.seed ^ TIER_SALT),
+            cache: HashMap::new(),
+            tier: HashMap::new(),
+            index: 0,
+            next_sweep: i64::MIN,
+            waiting: BinaryHeap::new(),
+            path: String::with_capacity(64),
+        }
+    }
+
+    /// Serves the request arriving at `arrival`.
+    fn serve_request(&mut self, arrival: i64) -> Response {
+        if arrival >= self.next_sweep {
+            self.cache.retain(|_, e| e.live(arrival));
+            self.tier.retain(|_, e| e.live(arrival));
+            self.next_sweep = arrival + SWEEP_US;
+        }
+        let (index, vendor, nodes) = (self.index, self.vendor, self.nodes);
+        self.index += 1;
+        let rng = &mut *self.rng;
+        let requester = skewed_user(rng, self.users);
+        let path = &mut self.path;
+        let public = request_path(rng, self.users, requester, path);
         // Who asked: personal pages only their logged-in user (a logged-out visitor is sent
         // to the login page, another URL); public pages anyone, a logged-out session or
         // an unidentified visitor too. The origin renders the page for whoever asked.
@@ -140,15 +240,15 @@ pub(super) fn serve(spec: &Spec, rng: &mut ChaCha8Rng, nodes: usize, vendor: boo
         let own = (!viewer.is_empty()).then(|| viewer.clone());
         let latency = rng.gen_range(LATENCY_MS) * 1000;
         let node = if nodes > 1 {
-            node_rng.gen_range(0..nodes)
+            self.node_rng.gen_range(0..nodes)
         } else {
             0
         };
-        let key = (node, normalise_path(&path).into_owned());
-        let cacheable = public || leaks[node].contains(&arrival);
-        let post = vendor && !public && tier_rng.gen_ratio(1, 40);
+        let key = (node, normalise_path(path).into_owned());
+        let cacheable = public || self.leaks[node].contains(&arrival);
+        let post = vendor && !public && self.tier_rng.gen_ratio(1, 40);
         let hop = if vendor {
-            tier_rng.gen_range(HOP_MS) * 1000
+            self.tier_rng.gen_range(HOP_MS) * 1000
         } else {
             0
         };
@@ -166,94 +266,89 @@ pub(super) fn serve(spec: &Spec, rng: &mut ChaCha8Rng, nodes: usize, vendor: boo
         };
         if post {
             // A form sent to a personal page: past every cache, to the origin.
-            responses.push(response(arrival + latency, arrival, own, "PASS", index));
-            continue;
+            return response(arrival + latency, arrival, own, "PASS", index);
         }
-        let entry = cache.get(&key);
+        let entry = self.cache.get(&key);
         // A fetch in flight takes every request for its key, whatever the configuration
         // says by now: the collapsed requests are already waiting on it.
         if let Some(e) = entry.filter(|e| arrival < e.ready) {
-            let origin_arrival = responses[e.origin].arrival;
-            responses.push(response(
-                e.ready,
-                origin_arrival,
-                e.owner.clone(),
-                "HIT",
-                e.origin,
-            ));
-            continue;
+            return response(e.ready, e.origin_arrival, e.owner.clone(), "HIT", e.origin);
         }
         if !cacheable {
-            responses.push(response(arrival + latency, arrival, own, "PASS", index));
-            continue;
+            return response(arrival + latency, arrival, own, "PASS", index);
         }
         if let Some(e) = entry.filter(|e| arrival < e.fresh_until) {
-            let origin_arrival = responses[e.origin].arrival;
-            responses.push(response(
-                arrival,
-                origin_arrival,
-                e.owner.clone(),
-                "HIT",
-                e.origin,
-            ));
-            continue;
+            return response(arrival, e.origin_arrival, e.owner.clone(), "HIT", e.origin);
         }
         let ttl = if public { PUBLIC_TTL_US } else { 0 };
         // The node missed: the shared tier's copy (in flight or fresh), else the origin.
-        let from_tier = tier
+        let from_tier = self
+            .tier
             .get(&key.1)
             .filter(|t| vendor && nodes > 1 && arrival < t.fresh_until.max(t.ready))
-            .map(|t| (t.origin, t.ready.max(arrival + hop), t.owner.clone()));
-        if let Some((origin, ready, owner)) = from_tier {
-            let origin_arrival = responses[origin].arrival;
-            cache.insert(
-                key,
-                Entry {
-                    origin,
-                    ready,
-                    fresh_until: ready + ttl,
-                    owner: owner.clone(),
-                },
-            );
-            responses.push(response(ready, origin_arrival, owner, "TIER", origin));
-            continue;
+            .map(|t| {
+                let ready = t.ready.max(arrival + hop);
+                (t.origin, t.origin_arrival, ready, t.owner.clone())
+            });
+        if let Some((origin, origin_arrival, ready, owner)) = from_tier {
+            let filled = Entry {
+                origin,
+                origin_arrival,
+                ready,
+                fresh_until: ready + ttl,
+                owner: owner.clone(),
+            };
+            self.cache.insert(key, filled);
+            return response(ready, origin_arrival, owner, "TIER", origin);
         }
         let ready = arrival + latency + hop;
         let filled = Entry {
             origin: index,
+            origin_arrival: arrival,
             ready,
             fresh_until: ready + ttl,
             owner: own.clone(),
         };
         if vendor && nodes > 1 {
-            tier.insert(
-                key.1.clone(),
-                Entry {
-                    owner: own.clone(),
-                    ..filled
-                },
-            );
+            let copy = Entry {
+                owner: own.clone(),
+                ..filled
+            };
+            self.tier.insert(key.1.clone(), copy);
         }
-        cache.insert(key, filled);
-        responses.push(response(ready, arrival, own, "MISS", index));
+        self.cache.insert(key, filled);
+        response(ready, arrival, own, "MISS", index)
     }
-    let mut order: Vec<usize> = (0..rows).collect();
-    order.sort_by_key(|&i| {
-        let r = &responses[i];
-        (
-            r.served,
-            r.origin_arrival,
-            matches!(r.status, "HIT" | "TIER"),
-            r.arrival,
-            i,
-        )
-    });
-    Served { responses, order }
 }
 
-fn frames(responses: &[Response], order: &[usize]) -> Result<(DataFrame, DataFrame)> {
-    let rows = order.len();
-    let ts: Vec<i64> = order.iter().map(|&i| responses[i].served).collect();
+impl Iterator for Server<'_> {
+    type Item = Response;
+
+    /// The next response served. A response is served no earlier than its request arrived,
+    /// so one served before the next arrival is the next in order.
+    fn next(&mut self) -> Option<Response> {
+        loop {
+            let next_arrival = self.arrivals.peek().copied();
+            if let Some(Reverse(top)) = self.waiting.peek() {
+                if next_arrival.is_none_or(|a| top.key.0 < a) {
+                    return self.waiting.pop().map(|Reverse(w)| w.response);
+                }
+            }
+            let arrival = self.arrivals.next()?;
+            let index = self.index;
+            let response = self.serve_request(arrival);
+            self.waiting.push(Reverse(Waiting {
+                key: response.key(index),
+                response,
+            }));
+        }
+    }
+}
+
+/// The exposure log's and the CDN log's rows of `responses` (in the order served).
+fn frames(responses: &[Response]) -> Result<(DataFrame, DataFrame)> {
+    let rows = responses.len();
+    let ts: Vec<i64> = responses.iter().map(|r| r.served).collect();
     let ts = Int64Chunked::from_vec("ts".into(), ts)
         .into_series()
         .cast(&utc_micros())
@@ -264,8 +359,7 @@ fn frames(responses: &[Response], order: &[usize]) -> Result<(DataFrame, DataFra
     let mut statuses = StringChunkedBuilder::new(CACHE_STATUS.into(), rows);
     let mut origins = StringChunkedBuilder::new("origin_request_id".into(), rows);
     let mut id = String::with_capacity(12);
-    for &i in order {
-        let r = &responses[i];
+    for r in responses {
         paths.append_value(&r.path);
         owners.append_value(r.owner.as_deref().unwrap_or(""));
         viewers.append_value(&r.viewer);

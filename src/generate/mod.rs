@@ -8,6 +8,7 @@
 
 mod cdn;
 mod delivered;
+mod stream;
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -18,10 +19,11 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::error::InputError;
-use crate::files::write_private;
+use crate::files::{write_private, write_private_with};
 use crate::frame::names::{OWNER_ID, USER_ID, VIEWER_ID};
 use crate::frame::{polars_bug, utc_micros};
 pub use delivered::{APACHE_LOG_FORMAT, NGINX_LOG_FORMAT};
+use stream::Table;
 
 /// The bundled inventory the synthetic incident is drawn against.
 pub const INVENTORY: &str = include_str!("../../inventory/mercari-2017.yaml");
@@ -175,21 +177,16 @@ pub fn write(spec: &Spec, dir: &Path) -> Result<Vec<String>> {
     let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
     // With --cdn the exposure log is the truth of a simulated cache, and the CDN's own
     // log (no owner_id) is written beside it: in the contract's columns, or as a vendor
-    // delivers it (caches per node when the vendor names its nodes).
-    let logs = if spec.log_format.is_vendor() {
-        let nodes = delivered::nodes(spec.log_format).len().max(1);
-        Logs::Vendor(cdn::serve(spec, &mut rng, nodes, true))
-    } else if spec.cdn {
-        let (log, cdn) = cdn::simulate(spec, &mut rng)?;
-        Logs::Contract(log, cdn)
-    } else {
-        Logs::Plain(build_log(spec, &mut rng)?)
-    };
-    let registered = build_registered(spec, &mut rng)?;
-
+    // delivers it (caches per node when the vendor names its nodes). Each is written a
+    // chunk of rows at a time, as the requests are drawn.
     let (_, extension) = spec.log_format.exposure();
     let log_name = format!("exposure.{extension}");
-    let (mut written, cdn_note) = write_logs(spec, dir, logs, extension, &log_name)?;
+    let (mut written, cdn_note) = if spec.log_format.is_vendor() {
+        write_vendor_logs(spec, dir, &mut rng, &log_name)?
+    } else {
+        write_logs(spec, dir, &mut rng, extension, &log_name)?
+    };
+    let registered = build_registered(spec, &mut rng)?;
     let users = write_registered(dir, registered)?;
     let written_relations = write_inventory(spec, dir)?;
     write_private(
@@ -205,12 +202,9 @@ pub fn write(spec: &Spec, dir: &Path) -> Result<Vec<String>> {
     Ok(written)
 }
 
-/// The logs of the incident: the exposure log alone, with the CDN's log in the contract's
-/// columns, or the simulated responses to write as a vendor delivers them.
-enum Logs {
-    Plain(DataFrame),
-    Contract(DataFrame, DataFrame),
-    Vendor(cdn::Served),
+/// Whether the logs' `ts` is written as text: in a text log, and with `--ts-text`.
+fn text_ts(spec: &Spec) -> bool {
+    spec.ts_text || spec.log_format.exposure().0 != LogFormat::Parquet
 }
 
 /// The exposure log and, with --cdn, the CDN's log; returns the lines describing them and
@@ -218,43 +212,49 @@ enum Logs {
 fn write_logs(
     spec: &Spec,
     dir: &Path,
-    logs: Logs,
+    rng: &mut ChaCha8Rng,
     extension: &str,
     log_name: &str,
 ) -> Result<(Vec<String>, String)> {
-    let (log, cdn) = match logs {
-        Logs::Plain(log) => (log, None),
-        Logs::Contract(log, cdn) => (log, Some(cdn)),
-        Logs::Vendor(served) => return write_vendor_logs(spec, dir, &served, log_name),
-    };
-    write_private(
-        &dir.join(log_name),
-        &log_bytes(log, spec.log_format, spec.ts_text)?,
-    )?;
+    let (format, rows) = (spec.log_format, spec.rows);
+    let chunk = stream::chunk_rows();
     let mut written = vec![format!(
         "{}: {} rows",
         dir.join(log_name).display(),
         spec.rows
     )];
-    let mut cdn_note = String::new();
-    if let Some(cdn) = cdn {
-        let cdn_name = format!("cdn.{extension}");
-        write_private(
-            &dir.join(&cdn_name),
-            &log_bytes(cdn, spec.log_format, spec.ts_text)?,
-        )?;
-        written.push(format!(
-            "{}: {} rows (the CDN's view: no owner_id)",
-            dir.join(&cdn_name).display(),
-            spec.rows
-        ));
-        cdn_note = format!(
-            "\n{cdn_name} is the same responses as a CDN logged them (ts, path, viewer_id, cache_status,\n\
-             origin_request_id; no owner_id): during the leak window personal pages were cached with\n\
-             request collapsing. {log_name} holds the true owners. Derive them with:\n\n\
-             pii-audit derive-owners -e {cdn_name} -o derived.{extension}\n"
-        );
+    if !spec.cdn {
+        write_private_with(&dir.join(log_name), |file| {
+            let mut log = Table::new(file, format, text_ts(spec), rows);
+            build_log(spec, rng, chunk, |df| log.push(df))?;
+            log.finish()
+        })?;
+        return Ok((written, String::new()));
     }
+    let cdn_name = format!("cdn.{extension}");
+    write_private_with(&dir.join(log_name), |log_file| {
+        write_private_with(&dir.join(&cdn_name), |cdn_file| {
+            let mut log = Table::new(log_file, format, text_ts(spec), rows);
+            let mut cdn_log = Table::new(cdn_file, format, text_ts(spec), rows);
+            cdn::simulate(spec, rng, chunk, |exposure, cdn_rows| {
+                log.push(exposure)?;
+                cdn_log.push(cdn_rows)
+            })?;
+            cdn_log.finish()?;
+            log.finish()
+        })
+    })?;
+    written.push(format!(
+        "{}: {} rows (the CDN's view: no owner_id)",
+        dir.join(&cdn_name).display(),
+        spec.rows
+    ));
+    let cdn_note = format!(
+        "\n{cdn_name} is the same responses as a CDN logged them (ts, path, viewer_id, cache_status,\n\
+         origin_request_id; no owner_id): during the leak window personal pages were cached with\n\
+         request collapsing. {log_name} holds the true owners. Derive them with:\n\n\
+         pii-audit derive-owners -e {cdn_name} -o derived.{extension}\n"
+    );
     Ok((written, cdn_note))
 }
 
@@ -263,15 +263,11 @@ fn write_logs(
 fn write_vendor_logs(
     spec: &Spec,
     dir: &Path,
-    served: &cdn::Served,
+    rng: &mut ChaCha8Rng,
     log_name: &str,
 ) -> Result<(Vec<String>, String)> {
     let format = spec.log_format;
-    let out = delivered::write(format, served, spec.seed, dir)?;
-    write_private(
-        &dir.join(log_name),
-        &log_bytes(out.truth, LogFormat::Parquet, false)?,
-    )?;
+    let files = delivered::write(spec, rng, dir, log_name)?;
     let folder = dir.join(delivered::FOLDER);
     let written = vec![
         format!(
@@ -283,7 +279,7 @@ fn write_vendor_logs(
             "{}: {} rows in {} file(s), as {} delivers them (no owner)",
             folder.display(),
             spec.rows,
-            out.files,
+            files,
             delivered::name(format)
         ),
     ];
@@ -355,39 +351,60 @@ fn readme(spec: &Spec, log_name: &str, cdn_note: &str) -> String {
 /// transaction path, a fifth valid for a few hours only. Its own random stream, so the
 /// other files are the same with or without it.
 fn write_relations(spec: &Spec, dir: &Path) -> Result<String> {
-    let mut df = relations_frame(spec)?;
-    let n = df.height();
-    let mut bytes = Vec::new();
-    let name = match spec.log_format.exposure().0 {
-        LogFormat::Parquet => {
-            ParquetWriter::new(&mut bytes)
-                .finish(&mut df)
-                .map_err(polars_bug)?;
-            "relations.parquet"
-        }
-        _ => {
-            let mut text = df
+    let format = spec.log_format.exposure().0;
+    let name = match format {
+        LogFormat::Parquet => "relations.parquet",
+        _ => "relations.csv",
+    };
+    let format = match format {
+        LogFormat::Parquet => LogFormat::Parquet,
+        _ => LogFormat::Csv,
+    };
+    write_private_with(&dir.join(name), |file| {
+        let mut table = Table::new(file, format, false, spec.relations);
+        relations_frames(spec, stream::chunk_rows(), |df| {
+            if format == LogFormat::Parquet {
+                return table.push(df);
+            }
+            let text = df
                 .lazy()
                 .with_columns(
                     ["from", "to"].map(|c| col(c).dt().to_string("%Y-%m-%dT%H:%M:%S%:z").alias(c)),
                 )
                 .collect()
                 .map_err(polars_bug)?;
-            CsvWriter::new(&mut bytes)
-                .finish(&mut text)
-                .map_err(polars_bug)?;
-            "relations.csv"
-        }
-    };
-    write_private(&dir.join(name), &bytes)?;
-    Ok(format!("{}: {} relations", dir.join(name).display(), n))
+            table.push(text)
+        })?;
+        table.finish()
+    })?;
+    Ok(format!(
+        "{}: {} relations",
+        dir.join(name).display(),
+        spec.relations
+    ))
 }
 
-/// The relations table's rows, drawn from the relations' own random stream.
-fn relations_frame(spec: &Spec) -> Result<DataFrame> {
+/// The relations table's rows, drawn from the relations' own random stream, `chunk` rows
+/// at a time.
+fn relations_frames(
+    spec: &Spec,
+    chunk: usize,
+    mut write: impl FnMut(DataFrame) -> Result<()>,
+) -> Result<()> {
     let mut rng = ChaCha8Rng::seed_from_u64(spec.seed ^ 0x5245_4c41_5449_4f4e);
-    let n = spec.relations as usize;
-    let users = spec.users;
+    let mut left = spec.relations;
+    loop {
+        let n = left.min(chunk as u64) as usize;
+        left -= n as u64;
+        write(relations_frame(spec.users, n, &mut rng)?)?;
+        if left == 0 {
+            return Ok(());
+        }
+    }
+}
+
+/// `n` rows of the relations table.
+fn relations_frame(users: u32, n: usize, rng: &mut ChaCha8Rng) -> Result<DataFrame> {
     let mut owners = StringChunkedBuilder::new(OWNER_ID.into(), n);
     let mut related = StringChunkedBuilder::new("related_id".into(), n);
     let mut paths = StringChunkedBuilder::new("path".into(), n);
@@ -406,7 +423,7 @@ fn relations_frame(spec: &Spec) -> Result<DataFrame> {
         user_id(&mut id, buyer);
         related.append_value(&id);
         if rng.gen_bool(0.9) {
-            let deal = skewed_user(&mut rng, users.saturating_mul(2));
+            let deal = skewed_user(rng, users.saturating_mul(2));
             path.clear();
             let _ = write!(path, "/jp/transaction/m{:09}/", item_number(deal));
             paths.append_value(&path);
@@ -443,44 +460,6 @@ fn relations_frame(spec: &Spec) -> Result<DataFrame> {
         ],
     )
     .map_err(polars_bug)
-}
-
-/// A log in the chosen format; text logs carry RFC 3339 times with the service's own
-/// offset (JST).
-fn log_bytes(log: DataFrame, format: LogFormat, ts_text: bool) -> Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    let parquet = format.exposure().0 == LogFormat::Parquet;
-    // Text times in Tokyo's offset, with milliseconds, as the service would log them.
-    let mut log = if parquet && !ts_text {
-        log
-    } else {
-        let tokyo = crate::ingest::zone::polars_zone(&chrono_tz::Asia::Tokyo);
-        log.lazy()
-            .with_column(
-                col("ts")
-                    .dt()
-                    .convert_time_zone(tokyo)
-                    .dt()
-                    .to_string("%Y-%m-%dT%H:%M:%S%.3f%:z"),
-            )
-            .collect()
-            .map_err(polars_bug)?
-    };
-    if parquet {
-        ParquetWriter::new(&mut bytes)
-            .finish(&mut log)
-            .map_err(polars_bug)?;
-    } else if format == LogFormat::Csv {
-        CsvWriter::new(&mut bytes)
-            .finish(&mut log)
-            .map_err(polars_bug)?;
-    } else {
-        JsonWriter::new(&mut bytes)
-            .with_json_format(JsonFormat::JsonLines)
-            .finish(&mut log)
-            .map_err(polars_bug)?;
-    }
-    Ok(bytes)
 }
 
 /// A request path for a user (their profile for `/jp/u/…`), with the URL variants the
@@ -536,74 +515,77 @@ pub(crate) fn request_path(
     public
 }
 
-/// When the log's requests arrive: uniform over the log's hours, to the millisecond, sorted.
-pub(crate) fn arrival_times(rows: usize, rng: &mut ChaCha8Rng) -> Vec<i64> {
-    let span_us = LOG_HOURS * 3600 * 1_000_000;
-    let mut times: Vec<i64> = (0..rows)
-        .map(|_| LOG_START * 1_000_000 + rng.gen_range(0..span_us) / 1000 * 1000)
-        .collect();
-    times.sort_unstable();
-    times
-}
-
-fn build_log(spec: &Spec, rng: &mut ChaCha8Rng) -> Result<DataFrame> {
-    let rows = spec.rows as usize;
+/// The exposure log without a CDN, `chunk` rows at a time.
+fn build_log(
+    spec: &Spec,
+    rng: &mut ChaCha8Rng,
+    chunk: usize,
+    mut write: impl FnMut(DataFrame) -> Result<()>,
+) -> Result<()> {
     let users = spec.users;
-    let times = arrival_times(rows, rng);
-
-    let mut paths = StringChunkedBuilder::new("path".into(), rows);
-    let mut owners = StringChunkedBuilder::new(OWNER_ID.into(), rows);
-    let mut viewers = StringChunkedBuilder::new(VIEWER_ID.into(), rows);
+    let mut times = stream::Arrivals::draw(spec.rows, rng).peekable();
     let mut path = String::with_capacity(64);
     let mut owner = String::with_capacity(12);
     let mut viewer = String::with_capacity(24);
-    for &ts in &times {
-        let in_leak = (LEAK_START * 1_000_000..LEAK_END * 1_000_000).contains(&ts);
-        let owner_index = skewed_user(rng, users);
-        user_id(&mut owner, owner_index);
-        let public = request_path(rng, users, owner_index, &mut path);
-        viewer.clear();
-        let mut anonymous = false;
-        let cross = public || (in_leak && rng.gen_bool(LEAK_RATE));
-        if !cross {
-            viewer.push_str(&owner);
-        } else {
-            match rng.gen_range(0..10) {
-                0..=6 => {
-                    let mut v = skewed_user(rng, users);
-                    if v == owner_index {
-                        v = (v + 1) % users;
+    loop {
+        let mut stamps = Vec::with_capacity(chunk);
+        let mut paths = StringChunkedBuilder::new("path".into(), chunk);
+        let mut owners = StringChunkedBuilder::new(OWNER_ID.into(), chunk);
+        let mut viewers = StringChunkedBuilder::new(VIEWER_ID.into(), chunk);
+        for ts in times.by_ref().take(chunk) {
+            stamps.push(ts);
+            let in_leak = (LEAK_START * 1_000_000..LEAK_END * 1_000_000).contains(&ts);
+            let owner_index = skewed_user(rng, users);
+            user_id(&mut owner, owner_index);
+            let public = request_path(rng, users, owner_index, &mut path);
+            viewer.clear();
+            let mut anonymous = false;
+            let cross = public || (in_leak && rng.gen_bool(LEAK_RATE));
+            if !cross {
+                viewer.push_str(&owner);
+            } else {
+                match rng.gen_range(0..10) {
+                    0..=6 => {
+                        let mut v = skewed_user(rng, users);
+                        if v == owner_index {
+                            v = (v + 1) % users;
+                        }
+                        user_id(&mut viewer, v);
                     }
-                    user_id(&mut viewer, v);
+                    7 | 8 => {
+                        let _ = write!(viewer, "s-{:016x}", rng.gen::<u64>());
+                    }
+                    _ => anonymous = true,
                 }
-                7 | 8 => {
-                    let _ = write!(viewer, "s-{:016x}", rng.gen::<u64>());
-                }
-                _ => anonymous = true,
+            }
+            paths.append_value(&path);
+            owners.append_value(&owner);
+            if anonymous {
+                viewers.append_value("");
+            } else {
+                viewers.append_value(&viewer);
             }
         }
-        paths.append_value(&path);
-        owners.append_value(&owner);
-        if anonymous {
-            viewers.append_value("");
-        } else {
-            viewers.append_value(&viewer);
+        let rows = stamps.len();
+        let ts = Int64Chunked::from_vec("ts".into(), stamps)
+            .into_series()
+            .cast(&utc_micros())
+            .map_err(polars_bug)?;
+        let df = DataFrame::new(
+            rows,
+            vec![
+                ts.into(),
+                paths.finish().into_series().into(),
+                owners.finish().into_series().into(),
+                viewers.finish().into_series().into(),
+            ],
+        )
+        .map_err(polars_bug)?;
+        write(df)?;
+        if times.peek().is_none() {
+            return Ok(());
         }
     }
-    let ts = Int64Chunked::from_vec("ts".into(), times)
-        .into_series()
-        .cast(&utc_micros())
-        .map_err(polars_bug)?;
-    DataFrame::new(
-        rows,
-        vec![
-            ts.into(),
-            paths.finish().into_series().into(),
-            owners.finish().into_series().into(),
-            viewers.finish().into_series().into(),
-        ],
-    )
-    .map_err(polars_bug)
 }
 
 /// Registration cells in the mixed spellings real exports have; a few left empty.

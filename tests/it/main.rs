@@ -13,6 +13,7 @@ mod delivered_errors;
 mod escapes;
 mod fast_time;
 mod fuzz;
+mod generate_chunks;
 mod hostile;
 mod inventory_edit;
 mod layers;

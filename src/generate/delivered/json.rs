@@ -12,11 +12,9 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use super::w3c::utc;
-use super::{by_period, gzip, hex8, nodes, url_encode, Line, HOST};
+use super::{hex8, nodes, url_encode, Line, HOST, HOUR};
 use crate::frame::polars_bug;
 use crate::generate::LogFormat;
-
-const HOUR: i64 = 3_600_000_000;
 
 /// The upper tier's data center (Tiered Cache), by its number.
 const UPPER_TIER: i64 = 22;
@@ -33,151 +31,165 @@ struct Logpush<'a> {
     parent: Option<String>,
 }
 
-/// Files by name and content.
-type Files = Vec<(String, Vec<u8>)>;
-
 /// Sixteen hex digits, as a RayID.
 fn ray(rng: &mut ChaCha8Rng) -> String {
     format!("{:016x}", rng.gen::<u64>())
 }
 
-/// Cloudflare Logpush files: one batch per UTC hour, in a folder per day,
-/// `YYYYMMDD/<start>_<end>_<id>.log.gz`; and the truth, row for row with their lines.
-pub(super) fn cloudflare(lines: &[Line], rng: &mut ChaCha8Rng) -> Result<(Files, DataFrame)> {
-    let colos = nodes(LogFormat::Cloudflare);
-    let mut files = Vec::new();
-    let mut truth_rows: Vec<(&Line, bool)> = Vec::new();
-    for (hour, chunk) in by_period(lines, HOUR, LogFormat::Cloudflare) {
-        let mut rows: Vec<Logpush> = Vec::with_capacity(chunk.len());
-        for line in chunk {
-            let id = ray(rng);
+/// A Cloudflare Logpush file's name: one batch per UTC hour, in a folder per day,
+/// `YYYYMMDD/<start>_<end>_<id>.log.gz` (its id drawn after its lines).
+pub(super) fn cloudflare_name(hour: i64, rng: &mut ChaCha8Rng) -> Result<String> {
+    let stamp = |t: i64| -> Result<String> { Ok(utc(t)?.format("%Y%m%dT%H%M%SZ").to_string()) };
+    Ok(format!(
+        "{}/{}_{}_{}.log.gz",
+        utc(hour)?.format("%Y%m%d"),
+        stamp(hour)?,
+        stamp(hour + HOUR)?,
+        hex8(rng)
+    ))
+}
+
+/// The Worker's visitor lines Cloudflare files of `per_file` lines each get from the
+/// stream `rng` (as `cloudflare` and `cloudflare_name` draw them, in the same order).
+pub(super) fn visitor_lines(per_file: &[u64], rng: &ChaCha8Rng) -> u64 {
+    let mut rng = rng.clone();
+    let mut visitors = 0;
+    for &lines in per_file {
+        for _ in 0..lines {
+            let _ = ray(&mut rng);
             if rng.gen_ratio(WORKER_PERCENT, 100) {
-                rows.push(Logpush {
-                    line,
-                    visitor: true,
-                    ray: id.clone(),
-                    parent: None,
-                });
-                rows.push(Logpush {
-                    line,
-                    visitor: false,
-                    ray: ray(rng),
-                    parent: Some(id),
-                });
-            } else {
-                rows.push(Logpush {
-                    line,
-                    visitor: false,
-                    ray: id,
-                    parent: None,
-                });
+                visitors += 1;
+                let _ = ray(&mut rng);
             }
         }
-        truth_rows.extend(rows.iter().map(|r| (r.line, !r.visitor)));
-        let n = rows.len();
-        let text = |f: &dyn Fn(&Logpush) -> String| -> Vec<String> { rows.iter().map(f).collect() };
-        // What each line says: a Worker's visitor line `unknown`; the node's copy `hit`;
-        // the tier's copy `hit` with CacheTieredFill; the origin's through the tier `miss`
-        // with it; a page the origin marked private `bypass`; a POST `dynamic`.
-        let status = |r: &Logpush| -> &'static str {
-            match (r.visitor, r.line.status, r.line.method) {
-                (true, _, _) => "unknown",
-                (_, _, "POST") => "dynamic",
-                (_, "HIT" | "TIER", _) => "hit",
-                (_, "MISS", _) => "miss",
-                _ => "bypass",
-            }
-        };
-        let tiered = |r: &Logpush| {
-            !r.visitor && matches!(status(r), "hit" | "miss") && r.line.status != "HIT"
-        };
-        let start: Vec<i64> = rows.iter().map(|r| r.line.arrival * 1000).collect();
-        let sessions: Vec<Option<&str>> = rows
-            .iter()
-            .map(|r| (!r.line.viewer.is_empty()).then_some(r.line.viewer.as_str()))
-            .collect();
-        let df = DataFrame::new(
-            n,
-            vec![
-                Column::new("EdgeStartTimestamp".into(), start),
-                Column::new("RayID".into(), text(&|r| r.ray.clone())),
-                Column::new(
-                    "ParentRayID".into(),
-                    text(&|r| r.parent.clone().unwrap_or_default()),
-                ),
-                Column::new(
-                    "ClientRequestSource".into(),
-                    text(&|r| {
-                        if r.parent.is_some() {
-                            "edgeWorkerFetch"
-                        } else {
-                            "eyeball"
-                        }
-                        .to_string()
-                    }),
-                ),
-                Column::new(
-                    "WorkerSubrequest".into(),
-                    rows.iter()
-                        .map(|r| r.parent.is_some())
-                        .collect::<Vec<bool>>(),
-                ),
-                Column::new(
-                    "ClientRequestMethod".into(),
-                    text(&|r| r.line.method.to_string()),
-                ),
-                Column::new("ClientRequestHost".into(), vec![HOST; n]),
-                Column::new("ClientRequestURI".into(), text(&|r| r.line.target())),
-                Column::new("EdgeResponseStatus".into(), vec![200i64; n]),
-                Column::new("CacheCacheStatus".into(), text(&|r| status(r).to_string())),
-                Column::new(
-                    "CacheTieredFill".into(),
-                    rows.iter().map(&tiered).collect::<Vec<bool>>(),
-                ),
-                Column::new(
-                    "UpperTierColoID".into(),
-                    rows.iter()
-                        .map(|r| if tiered(r) { UPPER_TIER } else { 0 })
-                        .collect::<Vec<i64>>(),
-                ),
-                Column::new(
-                    "EdgeColoCode".into(),
-                    text(&|r| colos.get(r.line.node).copied().unwrap_or("NRT").to_string()),
-                ),
-                Column::new("ClientIP".into(), text(&|r| r.line.ip.clone())),
-                Column::new(
-                    "ClientRequestUserAgent".into(),
-                    text(&|r| r.line.agent.to_string()),
-                ),
-                Column::new("session".into(), sessions),
-            ],
-        )
-        .map_err(polars_bug)?;
-        // The session cookie logged by a custom field: an object, null without one.
-        let df = df
-            .lazy()
-            .with_column(
-                when(col("session").is_not_null())
-                    .then(as_struct(vec![col("session")]))
-                    .otherwise(lit(NULL))
-                    .alias("Cookies"),
-            )
-            .drop(by_name(["session"], true, false))
-            .collect()
-            .map_err(polars_bug)?;
-        let end = hour + HOUR;
-        let stamp = |t: i64| -> Result<String> { Ok(utc(t)?.format("%Y%m%dT%H%M%SZ").to_string()) };
-        let name = format!(
-            "{}/{}_{}_{}.log.gz",
-            utc(hour)?.format("%Y%m%d"),
-            stamp(hour)?,
-            stamp(end)?,
-            hex8(rng)
-        );
-        files.push((name, gzip(&json_lines(df)?)?));
+        let _ = hex8(&mut rng);
     }
-    let truth = super::truth(truth_rows.into_iter(), LogFormat::Cloudflare)?;
-    Ok((files, truth))
+    visitors
+}
+
+/// Cloudflare Logpush lines (of one file), and the truth, row for row with them.
+pub(super) fn cloudflare(lines: &[Line], rng: &mut ChaCha8Rng) -> Result<(Vec<u8>, DataFrame)> {
+    let colos = nodes(LogFormat::Cloudflare);
+    let mut rows: Vec<Logpush> = Vec::with_capacity(lines.len());
+    for line in lines {
+        let id = ray(rng);
+        if rng.gen_ratio(WORKER_PERCENT, 100) {
+            rows.push(Logpush {
+                line,
+                visitor: true,
+                ray: id.clone(),
+                parent: None,
+            });
+            rows.push(Logpush {
+                line,
+                visitor: false,
+                ray: ray(rng),
+                parent: Some(id),
+            });
+        } else {
+            rows.push(Logpush {
+                line,
+                visitor: false,
+                ray: id,
+                parent: None,
+            });
+        }
+    }
+    let truth = super::truth(
+        rows.iter().map(|r| (r.line, !r.visitor)),
+        LogFormat::Cloudflare,
+    )?;
+    let n = rows.len();
+    let text = |f: &dyn Fn(&Logpush) -> String| -> Vec<String> { rows.iter().map(f).collect() };
+    // What each line says: a Worker's visitor line `unknown`; the node's copy `hit`;
+    // the tier's copy `hit` with CacheTieredFill; the origin's through the tier `miss`
+    // with it; a page the origin marked private `bypass`; a POST `dynamic`.
+    let status = |r: &Logpush| -> &'static str {
+        match (r.visitor, r.line.status, r.line.method) {
+            (true, _, _) => "unknown",
+            (_, _, "POST") => "dynamic",
+            (_, "HIT" | "TIER", _) => "hit",
+            (_, "MISS", _) => "miss",
+            _ => "bypass",
+        }
+    };
+    let tiered =
+        |r: &Logpush| !r.visitor && matches!(status(r), "hit" | "miss") && r.line.status != "HIT";
+    let start: Vec<i64> = rows.iter().map(|r| r.line.arrival * 1000).collect();
+    let sessions: Vec<Option<&str>> = rows
+        .iter()
+        .map(|r| (!r.line.viewer.is_empty()).then_some(r.line.viewer.as_str()))
+        .collect();
+    let df = DataFrame::new(
+        n,
+        vec![
+            Column::new("EdgeStartTimestamp".into(), start),
+            Column::new("RayID".into(), text(&|r| r.ray.clone())),
+            Column::new(
+                "ParentRayID".into(),
+                text(&|r| r.parent.clone().unwrap_or_default()),
+            ),
+            Column::new(
+                "ClientRequestSource".into(),
+                text(&|r| {
+                    if r.parent.is_some() {
+                        "edgeWorkerFetch"
+                    } else {
+                        "eyeball"
+                    }
+                    .to_string()
+                }),
+            ),
+            Column::new(
+                "WorkerSubrequest".into(),
+                rows.iter()
+                    .map(|r| r.parent.is_some())
+                    .collect::<Vec<bool>>(),
+            ),
+            Column::new(
+                "ClientRequestMethod".into(),
+                text(&|r| r.line.method.to_string()),
+            ),
+            Column::new("ClientRequestHost".into(), vec![HOST; n]),
+            Column::new("ClientRequestURI".into(), text(&|r| r.line.target())),
+            Column::new("EdgeResponseStatus".into(), vec![200i64; n]),
+            Column::new("CacheCacheStatus".into(), text(&|r| status(r).to_string())),
+            Column::new(
+                "CacheTieredFill".into(),
+                rows.iter().map(&tiered).collect::<Vec<bool>>(),
+            ),
+            Column::new(
+                "UpperTierColoID".into(),
+                rows.iter()
+                    .map(|r| if tiered(r) { UPPER_TIER } else { 0 })
+                    .collect::<Vec<i64>>(),
+            ),
+            Column::new(
+                "EdgeColoCode".into(),
+                text(&|r| colos.get(r.line.node).copied().unwrap_or("NRT").to_string()),
+            ),
+            Column::new("ClientIP".into(), text(&|r| r.line.ip.clone())),
+            Column::new(
+                "ClientRequestUserAgent".into(),
+                text(&|r| r.line.agent.to_string()),
+            ),
+            Column::new("session".into(), sessions),
+        ],
+    )
+    .map_err(polars_bug)?;
+    // The session cookie logged by a custom field: an object, null without one.
+    let df = df
+        .lazy()
+        .with_column(
+            when(col("session").is_not_null())
+                .then(as_struct(vec![col("session")]))
+                .otherwise(lit(NULL))
+                .alias("Cookies"),
+        )
+        .drop(by_name(["session"], true, false))
+        .collect()
+        .map_err(polars_bug)?;
+    Ok((json_lines(df)?, truth))
 }
 
 /// Akamai DataStream 2 JSON lines: every value a string; the edge server's address

@@ -10,8 +10,10 @@
 
 mod access;
 mod json;
+mod lines;
 mod w3c;
 
+use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -19,13 +21,15 @@ use polars::prelude::*;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::cdn::Served;
-use super::LogFormat;
+use super::cdn::Server;
+use super::stream::{self, Table};
+use super::{LogFormat, Spec};
 use crate::cdn::CACHE_NODE;
 use crate::error::InputError;
-use crate::files::write_private;
+use crate::files::write_private_with;
 use crate::frame::names::{CACHE_STATUS, OWNER_ID, VIEWER_ID};
 use crate::frame::{polars_bug, utc_micros};
+use lines::Lines;
 
 pub use access::{APACHE_LOG_FORMAT, NGINX_LOG_FORMAT};
 
@@ -64,6 +68,9 @@ pub fn nodes(format: LogFormat) -> &'static [&'static str] {
 pub fn millisecond(format: LogFormat) -> bool {
     !matches!(format, LogFormat::CloudFront | LogFormat::W3c)
 }
+
+pub(super) const HOUR: i64 = 3_600_000_000;
+const DAY: i64 = 24 * HOUR;
 
 /// Whether the format logs the response's end (with its duration), not the arrival.
 fn logs_end(format: LogFormat) -> bool {
@@ -201,15 +208,16 @@ impl Line {
     }
 }
 
-/// What was written: the truth, and the files of the delivered log.
-pub struct Written {
-    pub truth: DataFrame,
-    pub files: usize,
-}
-
-/// Writes `served` as `format` delivers it into `dir/cdn/`; returns the truth, row for row
-/// with the lines in file order.
-pub(super) fn write(format: LogFormat, served: &Served, seed: u64, dir: &Path) -> Result<Written> {
+/// Writes the requests of `spec` as `format` delivers them into `dir/cdn/`, a chunk of lines
+/// at a time, and the truth into `dir/log_name`, row for row with the lines in file order;
+/// returns the number of files.
+pub(super) fn write(
+    spec: &Spec,
+    rng: &mut ChaCha8Rng,
+    dir: &Path,
+    log_name: &str,
+) -> Result<usize> {
+    let format = spec.log_format;
     let folder = dir.join(FOLDER);
     let occupied = std::fs::read_dir(&folder).is_ok_and(|mut d| d.next().is_some());
     if occupied {
@@ -219,86 +227,230 @@ pub(super) fn write(format: LogFormat, served: &Served, seed: u64, dir: &Path) -
         ))
         .into());
     }
-    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ LINE_SALT);
-    let mut lines = lines(served, &mut rng);
-    // In the order the format logs them (stable: the lines of one instant stay in the
-    // order they were served).
-    lines.sort_by_key(|l| l.logged(format));
-    let files = match format {
-        LogFormat::CloudFront => w3c::cloudfront(&lines, &mut rng)?,
-        LogFormat::W3c => w3c::iis(&lines)?,
-        LogFormat::Cloudflare => {
-            let (files, truth) = json::cloudflare(&lines, &mut rng)?;
-            return finish(&folder, files, truth);
+    let nodes = nodes(format).len().max(1);
+    // The stream's draws for the lines' details come first, then the format's own (ids,
+    // file names), as when every line was made before the first was written: the lines are
+    // drawn once to find where the format's draws begin.
+    let mut format_rng = ChaCha8Rng::seed_from_u64(spec.seed ^ LINE_SALT);
+    // Lines per file, counted meanwhile.
+    let mut per_file: Vec<u64> = Vec::new();
+    {
+        let mut main = rng.clone();
+        let served = Server::new(spec, &mut main, nodes, true);
+        let mut last = None;
+        for line in Lines::new(served, &mut format_rng, format) {
+            let at = file_start(format, &line?);
+            if per_file.is_empty() || at != last {
+                per_file.push(0);
+                last = at;
+            }
+            if let Some(n) = per_file.last_mut() {
+                *n += 1;
+            }
         }
-        LogFormat::Akamai => vec![("ds2-edge.json".into(), json::akamai(&lines)?)],
-        LogFormat::Fastly => vec![("fastly-www.log".into(), json::fastly(&lines)?)],
-        LogFormat::Nginx => vec![("access.log".into(), access::nginx(&lines))],
-        LogFormat::Apache => vec![("access_log".into(), access::apache(&lines))],
-        LogFormat::Parquet | LogFormat::Csv | LogFormat::Ndjson => Vec::new(),
+    }
+    let mut line_rng = ChaCha8Rng::seed_from_u64(spec.seed ^ LINE_SALT);
+    let mut lines = Lines::new(Server::new(spec, rng, nodes, true), &mut line_rng, format);
+    // The truth's rows (its Parquet row groups depend on them): Cloudflare's has a row per
+    // Worker's visitor line too.
+    let total = match format {
+        LogFormat::Cloudflare => spec.rows + json::visitor_lines(&per_file, &format_rng),
+        _ => spec.rows,
     };
-    let truth = truth(lines.iter().map(|l| (l, true)), format)?;
-    finish(&folder, files, truth)
+    let mut files = 0;
+    write_private_with(&dir.join(log_name), |file| {
+        let mut truth = Table::new(file, LogFormat::Parquet, false, total);
+        files = write_files(format, &mut lines, &mut format_rng, &folder, &mut truth)?;
+        if files == 0 {
+            // No line: the truth's columns without rows.
+            truth.push(self::truth(std::iter::empty(), format)?)?;
+        }
+        truth.finish()
+    })?;
+    Ok(files)
 }
 
-/// Writes the files; the truth is row for row with their lines.
-fn finish(folder: &Path, files: Vec<(String, Vec<u8>)>, truth: DataFrame) -> Result<Written> {
-    for (name, bytes) in &files {
-        let path = folder.join(name);
+/// The start of the period whose file holds `line` (UTC hours for CloudFront and
+/// Cloudflare, days for IIS); `None`: one file.
+fn file_start(format: LogFormat, line: &Line) -> Option<i64> {
+    let period = match format {
+        LogFormat::CloudFront | LogFormat::Cloudflare => HOUR,
+        LogFormat::W3c => DAY,
+        _ => return None,
+    };
+    Some(line.logged(format).div_euclid(period) * period)
+}
+
+/// The delivered files, each a chunk of lines at a time; the truth's rows go to `truth` as
+/// they are written. Returns the number of files.
+fn write_files<W: Write>(
+    format: LogFormat,
+    lines: &mut Lines<'_, '_>,
+    rng: &mut ChaCha8Rng,
+    folder: &Path,
+    truth: &mut Table<W>,
+) -> Result<usize> {
+    let chunk = stream::chunk_rows();
+    let start_of = |l: &Line| file_start(format, l);
+    let mut next = lines.next().transpose()?;
+    let mut files = 0;
+    while let Some(first) = next.take() {
+        let at = start_of(&first);
+        // A file named from the stream after its lines is written under a name of its own
+        // first, then renamed.
+        let named = file_name(format, at.unwrap_or(0))?;
+        let path = folder.join(named.as_deref().unwrap_or(&format!(".{files}.partial")));
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("cannot create {}", parent.display()))?;
         }
-        write_private(&path, bytes)?;
+        let mut late_name = None;
+        write_private_with(&path, |file| {
+            let gzip = matches!(format, LogFormat::CloudFront | LogFormat::Cloudflare);
+            compressed(file, gzip, |out| {
+                out(header(format, &first)?)?;
+                let mut batch = vec![first];
+                loop {
+                    while batch.len() < chunk {
+                        match lines.next().transpose()? {
+                            Some(line) if start_of(&line) == at => batch.push(line),
+                            other => {
+                                next = other;
+                                break;
+                            }
+                        }
+                    }
+                    if !batch.is_empty() {
+                        let (bytes, rows) = encode(format, &batch, rng)?;
+                        out(bytes)?;
+                        truth.push(rows)?;
+                    }
+                    // A short batch: the file's last.
+                    if batch.len() < chunk {
+                        break;
+                    }
+                    batch.clear();
+                }
+                if named.is_none() {
+                    late_name = Some(late_file_name(format, at.unwrap_or(0), rng)?);
+                }
+                Ok(())
+            })
+        })?;
+        if let Some(name) = late_name {
+            let target = folder.join(name);
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("cannot create {}", parent.display()))?;
+            }
+            std::fs::rename(&path, &target)
+                .with_context(|| format!("cannot write {}", target.display()))?;
+        }
+        files += 1;
     }
-    Ok(Written {
-        truth,
-        files: files.len(),
+    Ok(files)
+}
+/// Bytes held back from the gzip encoder: its output fills (32 KiB; deflate compresses at
+/// most 1032:1) before it reaches the end of what it is given, so its output is the same as
+/// for the whole file given at once (miniz_oxide's is not when a call ends its input).
+const GZIP_HOLD: usize = 40 << 20;
+
+/// Writes into `file` the pieces `fill` hands to its writer: gzip-compressed (one member,
+/// as CDNs deliver their files) or as they are, on a thread of its own meanwhile, so that
+/// the next lines are made while the last are compressed.
+fn compressed<W: Write + Send>(
+    file: &mut W,
+    gzip: bool,
+    fill: impl FnOnce(&mut dyn FnMut(Vec<u8>) -> Result<()>) -> Result<()>,
+) -> Result<()> {
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(2);
+        let writer = scope.spawn(move || -> Result<()> {
+            if gzip {
+                let mut gz = flate2::write::GzEncoder::new(file, flate2::Compression::default());
+                let (mut pending, mut from) = (Vec::new(), 0);
+                for bytes in rx {
+                    pending.extend_from_slice(&bytes);
+                    // Each call compresses until the encoder's output is full, never to the
+                    // end of its input: the pieces the lines came in do not show.
+                    while pending.len() - from >= GZIP_HOLD {
+                        from += gz
+                            .write(&pending[from..])
+                            .context("cannot compress a log file")?;
+                    }
+                    if from >= GZIP_HOLD {
+                        pending.drain(..from);
+                        from = 0;
+                    }
+                }
+                gz.write_all(&pending[from..])
+                    .and_then(|()| gz.finish().map(drop))
+                    .context("cannot compress a log file")?;
+            } else {
+                for bytes in rx {
+                    file.write_all(&bytes)?;
+                }
+            }
+            Ok(())
+        });
+        let mut send = |bytes: Vec<u8>| {
+            tx.send(bytes)
+                .map_err(|_| anyhow::anyhow!("internal error: the writing thread stopped"))
+        };
+        let filled = fill(&mut send);
+        drop(tx);
+        let written = writer
+            .join()
+            .map_err(|_| anyhow::anyhow!("internal error: the writing thread failed"))?;
+        // The writer's error first: a full disk stops the writer, then the lines.
+        written.and(filled)
     })
 }
 
-/// Share of responses whose viewer reads slowly (the end seconds after the page was ready),
-/// and of those whose viewer hangs up mid-download, in thousandths.
-const SLOW_PER_MILLE: u32 = 20;
-const HUNG_UP_PER_MILLE: u32 = 10;
+/// What a file of `format` starts with (`first`: its first line).
+fn header(format: LogFormat, first: &Line) -> Result<Vec<u8>> {
+    Ok(match format {
+        LogFormat::CloudFront => w3c::cloudfront_header().into_bytes(),
+        LogFormat::W3c => w3c::iis_header(first)?.into_bytes(),
+        _ => Vec::new(),
+    })
+}
 
-/// The responses in the order served, as lines.
-fn lines(served: &Served, rng: &mut ChaCha8Rng) -> Vec<Line> {
-    served
-        .order
-        .iter()
-        .map(|&i| {
-            let r = &served.responses[i];
-            let (stem, query) = request_target(&r.path);
-            let (ip, agent) = match hash(&r.viewer) {
-                Some(h) => (address(h), AGENTS[(h >> 40) as usize % AGENTS.len()]),
-                None => (address(rng.gen()), AGENTS[rng.gen_range(0..AGENTS.len())]),
-            };
-            // Sending the page takes 1 to 40 ms; a slow viewer's, 1 to 8 s.
-            let transfer = if rng.gen_ratio(SLOW_PER_MILLE, 1000) {
-                rng.gen_range(1_000..8_000)
-            } else {
-                rng.gen_range(1..41)
-            } * 1000;
-            let end = r.served + transfer;
-            Line {
-                arrival: r.arrival,
-                end,
-                took: end - r.arrival,
-                stem,
-                query,
-                viewer: r.viewer.clone(),
-                owner: r.owner.clone(),
-                status: r.status,
-                method: r.method,
-                node: r.node,
-                ip,
-                agent,
-                bytes: rng.gen_range(4_000..40_000),
-                hung_up: rng.gen_ratio(HUNG_UP_PER_MILLE, 1000),
-            }
-        })
-        .collect()
+/// The name of the file of `format` for the period from `at`, when it is known before its
+/// lines are written (CloudFront's and Cloudflare's ids are drawn after them).
+fn file_name(format: LogFormat, at: i64) -> Result<Option<String>> {
+    Ok(match format {
+        LogFormat::CloudFront | LogFormat::Cloudflare => None,
+        LogFormat::W3c => Some(w3c::iis_name(at)?),
+        LogFormat::Akamai => Some("ds2-edge.json".into()),
+        LogFormat::Fastly => Some("fastly-www.log".into()),
+        LogFormat::Nginx => Some("access.log".into()),
+        LogFormat::Apache => Some("access_log".into()),
+        LogFormat::Parquet | LogFormat::Csv | LogFormat::Ndjson => None,
+    })
+}
+
+/// The name of a file named after its lines (its id drawn from the stream).
+fn late_file_name(format: LogFormat, at: i64, rng: &mut ChaCha8Rng) -> Result<String> {
+    match format {
+        LogFormat::Cloudflare => json::cloudflare_name(at, rng),
+        _ => w3c::cloudfront_name(at, rng),
+    }
+}
+
+/// A chunk of lines of one file as `format` writes them, and their rows of the truth.
+fn encode(format: LogFormat, lines: &[Line], rng: &mut ChaCha8Rng) -> Result<(Vec<u8>, DataFrame)> {
+    let bytes = match format {
+        LogFormat::CloudFront => w3c::cloudfront(lines, rng)?,
+        LogFormat::W3c => w3c::iis(lines)?,
+        LogFormat::Cloudflare => return json::cloudflare(lines, rng),
+        LogFormat::Akamai => json::akamai(lines)?,
+        LogFormat::Fastly => json::fastly(lines)?,
+        LogFormat::Nginx => access::nginx(lines),
+        LogFormat::Apache => access::apache(lines),
+        LogFormat::Parquet | LogFormat::Csv | LogFormat::Ndjson => Vec::new(),
+    };
+    Ok((bytes, truth(lines.iter().map(|l| (l, true)), format)?))
 }
 
 /// The request target of a generated path: scheme and host dropped (they are not part of
@@ -397,35 +549,6 @@ fn truth<'a>(
 /// Eight hex digits, for unique ids in file names.
 fn hex8(rng: &mut ChaCha8Rng) -> String {
     format!("{:08x}", rng.gen::<u32>())
-}
-
-/// gzip, as CDNs deliver their files.
-fn gzip(bytes: &[u8]) -> Result<Vec<u8>> {
-    use std::io::Write as _;
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    encoder
-        .write_all(bytes)
-        .and_then(|()| encoder.finish())
-        .context("cannot compress a log file")
-}
-
-/// Lines grouped by a period (an hour, a day: `period` µs) of the time `format` logs, in
-/// order: the period's start and its lines.
-fn by_period(lines: &[Line], period: i64, format: LogFormat) -> Vec<(i64, &[Line])> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    let at_of = |l: &Line| l.logged(format).div_euclid(period) * period;
-    while start < lines.len() {
-        let at = at_of(&lines[start]);
-        let end = start
-            + lines[start..]
-                .iter()
-                .position(|l| at_of(l) != at)
-                .unwrap_or(lines.len() - start);
-        out.push((at, &lines[start..end]));
-        start = end;
-    }
-    out
 }
 
 /// Bytes `<`, `>`, `"`, `#`, `%`, `{`, `}`, `|`, `\`, `^`, `~`, `[`, `]`, `` ` ``, `'`, space,

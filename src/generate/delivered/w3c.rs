@@ -10,7 +10,7 @@ use polars::prelude::*;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use super::{by_period, gzip, hex8, nodes, url_encode, Line, HOST};
+use super::{hex8, nodes, url_encode, Line, HOST};
 use crate::frame::polars_bug;
 use crate::generate::LogFormat;
 
@@ -24,33 +24,34 @@ pub const W3C_FIELDS: &str = "date time s-ip cs-method cs-uri-stem cs-uri-query 
 const DISTRIBUTION: &str = "E2EXAMPLE";
 const DISTRIBUTION_DOMAIN: &str = "d111111abcdef8.cloudfront.net";
 
-const HOUR: i64 = 3_600_000_000;
-const DAY: i64 = 24 * HOUR;
-
 /// Characters of `x-edge-request-id` (URL-safe base64).
 const ID_CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-/// CloudFront files: one per UTC hour, `E2EXAMPLE.YYYY-MM-DD-HH.<id>.gz`.
-pub(super) fn cloudfront(lines: &[Line], rng: &mut ChaCha8Rng) -> Result<Vec<(String, Vec<u8>)>> {
+/// The start of a CloudFront file.
+pub(super) fn cloudfront_header() -> String {
+    format!("#Version: 1.0\n#Fields: {CLOUDFRONT_FIELDS}\n")
+}
+
+/// A CloudFront file's name: one per UTC hour, `E2EXAMPLE.YYYY-MM-DD-HH.<id>.gz` (its id
+/// drawn after its lines).
+pub(super) fn cloudfront_name(hour: i64, rng: &mut ChaCha8Rng) -> Result<String> {
+    Ok(format!(
+        "{DISTRIBUTION}.{}.{}.gz",
+        utc(hour)?.format("%Y-%m-%d-%H"),
+        hex8(rng)
+    ))
+}
+
+/// CloudFront lines (of one file).
+pub(super) fn cloudfront(lines: &[Line], rng: &mut ChaCha8Rng) -> Result<Vec<u8>> {
     let names: Vec<&str> = CLOUDFRONT_FIELDS.split(' ').collect();
-    let mut files = Vec::new();
-    for (hour, chunk) in by_period(lines, HOUR, LogFormat::CloudFront) {
-        let mut columns: Vec<Vec<String>> = vec![Vec::with_capacity(chunk.len()); names.len()];
-        for line in chunk {
-            for (column, value) in columns.iter_mut().zip(cloudfront_values(line, rng)?) {
-                column.push(value);
-            }
+    let mut columns: Vec<Vec<String>> = vec![Vec::with_capacity(lines.len()); names.len()];
+    for line in lines {
+        for (column, value) in columns.iter_mut().zip(cloudfront_values(line, rng)?) {
+            column.push(value);
         }
-        let mut text = format!("#Version: 1.0\n#Fields: {CLOUDFRONT_FIELDS}\n").into_bytes();
-        text.extend(delimited(&names, columns, b'\t')?);
-        let name = format!(
-            "{DISTRIBUTION}.{}.{}.gz",
-            utc(hour)?.format("%Y-%m-%d-%H"),
-            hex8(rng)
-        );
-        files.push((name, gzip(&text)?));
     }
-    Ok(files)
+    delimited(&names, columns, b'\t')
 }
 
 /// One CloudFront line's 33 values, URL-encoded as CloudFront writes them: the tier's copy
@@ -121,50 +122,50 @@ fn cloudfront_values(line: &Line, rng: &mut ChaCha8Rng) -> Result<[String; 33]> 
     ])
 }
 
-/// W3C extended files as IIS writes them: one per UTC day, `u_exYYMMDD.log`.
-pub(super) fn iis(lines: &[Line]) -> Result<Vec<(String, Vec<u8>)>> {
+/// A W3C extended file's name as IIS writes them: one per UTC day, `u_exYYMMDD.log`.
+pub(super) fn iis_name(day: i64) -> Result<String> {
+    Ok(format!("u_ex{}.log", utc(day)?.format("%y%m%d")))
+}
+
+/// The start of an IIS file whose first line is `first`.
+pub(super) fn iis_header(first: &Line) -> Result<String> {
+    Ok(format!(
+        "#Software: Microsoft Internet Information Services 10.0\n#Version: 1.0\n#Date: {}\n#Fields: {W3C_FIELDS}\n",
+        utc(Line::seconds(first.end).0 * 1_000_000)?.format("%Y-%m-%d %H:%M:%S")
+    ))
+}
+
+/// W3C extended lines as IIS writes them (of one file).
+pub(super) fn iis(lines: &[Line]) -> Result<Vec<u8>> {
     let names: Vec<&str> = W3C_FIELDS.split(' ').collect();
     let plus = |text: &str| text.replace(' ', "+");
-    let mut files = Vec::new();
-    for (day, chunk) in by_period(lines, DAY, LogFormat::W3c) {
-        let mut columns: Vec<Vec<String>> = vec![Vec::with_capacity(chunk.len()); names.len()];
-        for line in chunk {
-            let at = utc(Line::seconds(line.end).0 * 1_000_000)?;
-            // The session cookie first: IIS writes the header as sent, `+` for a space.
-            let cookie = line
-                .cookie()
-                .map_or_else(|| "-".to_string(), |_| plus(&iis_cookie(&line.viewer)));
-            let values = [
-                at.format("%Y-%m-%d").to_string(),
-                at.format("%H:%M:%S").to_string(),
-                "10.0.1.5".to_string(),
-                line.method.into(),
-                line.stem.clone(),
-                line.query.clone().unwrap_or_else(|| "-".into()),
-                "443".into(),
-                line.ip.clone(),
-                plus(line.agent),
-                cookie,
-                "200".into(),
-                line.status.into(),
-                (line.took / 1000).to_string(),
-            ];
-            for (column, value) in columns.iter_mut().zip(values) {
-                column.push(value);
-            }
+    let mut columns: Vec<Vec<String>> = vec![Vec::with_capacity(lines.len()); names.len()];
+    for line in lines {
+        let at = utc(Line::seconds(line.end).0 * 1_000_000)?;
+        // The session cookie first: IIS writes the header as sent, `+` for a space.
+        let cookie = line
+            .cookie()
+            .map_or_else(|| "-".to_string(), |_| plus(&iis_cookie(&line.viewer)));
+        let values = [
+            at.format("%Y-%m-%d").to_string(),
+            at.format("%H:%M:%S").to_string(),
+            "10.0.1.5".to_string(),
+            line.method.into(),
+            line.stem.clone(),
+            line.query.clone().unwrap_or_else(|| "-".into()),
+            "443".into(),
+            line.ip.clone(),
+            plus(line.agent),
+            cookie,
+            "200".into(),
+            line.status.into(),
+            (line.took / 1000).to_string(),
+        ];
+        for (column, value) in columns.iter_mut().zip(values) {
+            column.push(value);
         }
-        let first = chunk
-            .first()
-            .map_or(day, |l| Line::seconds(l.end).0 * 1_000_000);
-        let mut text = format!(
-            "#Software: Microsoft Internet Information Services 10.0\n#Version: 1.0\n#Date: {}\n#Fields: {W3C_FIELDS}\n",
-            utc(first)?.format("%Y-%m-%d %H:%M:%S")
-        )
-        .into_bytes();
-        text.extend(delimited(&names, columns, b' ')?);
-        files.push((format!("u_ex{}.log", utc(day)?.format("%y%m%d")), text));
     }
-    Ok(files)
+    delimited(&names, columns, b' ')
 }
 
 /// The Cookie header of a W3C line: the session cookie, then another.
