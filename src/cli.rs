@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::audit::Tier;
 use crate::cdn::{CacheKey, Topology};
-use crate::generate::LogFormat;
+use crate::generate::GeneratedLog;
 use crate::inventory::{Jurisdiction, Lang};
 use crate::load::Streaming;
 use crate::notice::regulator::{Stage, Style};
@@ -97,7 +97,7 @@ value_enum!(Streaming {
     On => "on",
     Off => "off",
 });
-value_enum!(LogFormat {
+value_enum!(GeneratedLog {
     Parquet => "parquet",
     Csv => "csv",
     Ndjson => "ndjson",
@@ -106,7 +106,7 @@ value_enum!(LogFormat {
     Akamai => "akamai" ("With --cdn: Akamai DataStream 2 JSON lines in cdn/"),
     Fastly => "fastly" ("With --cdn: Fastly JSON lines (the README's format) in cdn/"),
     Nginx => "nginx" ("With --cdn: an nginx access log in cdn/ (its log_format in README.txt)"),
-    Apache => "apache" ("With --cdn: an Apache httpd access log in cdn/ (its LogFormat in README.txt)"),
+    Apache => "apache" ("With --cdn: an Apache httpd access log in cdn/ (its GeneratedLog in README.txt)"),
     W3c => "w3c" ("With --cdn: W3C extended (IIS) files in cdn/"),
 });
 

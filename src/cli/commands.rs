@@ -7,7 +7,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use super::{InputArgs, LogDialect};
 use crate::audit::Tier;
 use crate::error::{InputError, InputResult};
-use crate::generate::LogFormat;
+use crate::generate::GeneratedLog;
 use crate::inventory::Lang;
 
 /// `tui`'s flags: the audit's inputs.
@@ -87,8 +87,8 @@ pub struct GenerateArgs {
     /// (cdn.EXT). A vendor's format (with --cdn only): the CDN log as the vendor delivers
     /// it, in the folder cdn/, beside the truth in exposure.parquet; README.txt gives the
     /// derive-owners command that reads it.
-    #[arg(long, value_enum, default_value_t = LogFormat::Parquet)]
-    pub log_format: LogFormat,
+    #[arg(long, value_enum, default_value_t = GeneratedLog::Parquet)]
+    pub log_format: GeneratedLog,
     /// Also write a relations table of N rows (buyers shown on sellers' transaction
     /// pages; Parquet, or CSV for a text log) and an inventory whose transaction page shows them.
     #[arg(long, value_name = "N", default_value_t = 0)]

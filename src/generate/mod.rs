@@ -45,7 +45,7 @@ const LEAK_RATE: f64 = 0.12;
 /// contract CDN log's), or a vendor's delivered CDN log (with --cdn only; the exposure log
 /// is then Parquet).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LogFormat {
+pub enum GeneratedLog {
     Parquet,
     Csv,
     Ndjson,
@@ -58,37 +58,37 @@ pub enum LogFormat {
     W3c,
 }
 
-impl LogFormat {
+impl GeneratedLog {
     /// Whether the format is a vendor's delivered CDN log.
     pub fn is_vendor(self) -> bool {
         !matches!(
             self,
-            LogFormat::Parquet | LogFormat::Csv | LogFormat::Ndjson
+            GeneratedLog::Parquet | GeneratedLog::Csv | GeneratedLog::Ndjson
         )
     }
 
     /// The name `--log-format` takes.
     pub fn name(self) -> &'static str {
         match self {
-            LogFormat::Parquet => "parquet",
-            LogFormat::Csv => "csv",
-            LogFormat::Ndjson => "ndjson",
-            LogFormat::CloudFront => "cloudfront",
-            LogFormat::Cloudflare => "cloudflare",
-            LogFormat::Akamai => "akamai",
-            LogFormat::Fastly => "fastly",
-            LogFormat::Nginx => "nginx",
-            LogFormat::Apache => "apache",
-            LogFormat::W3c => "w3c",
+            GeneratedLog::Parquet => "parquet",
+            GeneratedLog::Csv => "csv",
+            GeneratedLog::Ndjson => "ndjson",
+            GeneratedLog::CloudFront => "cloudfront",
+            GeneratedLog::Cloudflare => "cloudflare",
+            GeneratedLog::Akamai => "akamai",
+            GeneratedLog::Fastly => "fastly",
+            GeneratedLog::Nginx => "nginx",
+            GeneratedLog::Apache => "apache",
+            GeneratedLog::W3c => "w3c",
         }
     }
 
     /// The exposure log's file format and extension.
-    fn exposure(self) -> (LogFormat, &'static str) {
+    fn exposure(self) -> (GeneratedLog, &'static str) {
         match self {
-            LogFormat::Csv => (LogFormat::Csv, "csv"),
-            LogFormat::Ndjson => (LogFormat::Ndjson, "ndjson"),
-            _ => (LogFormat::Parquet, "parquet"),
+            GeneratedLog::Csv => (GeneratedLog::Csv, "csv"),
+            GeneratedLog::Ndjson => (GeneratedLog::Ndjson, "ndjson"),
+            _ => (GeneratedLog::Parquet, "parquet"),
         }
     }
 }
@@ -98,7 +98,7 @@ pub struct Spec {
     pub users: u32,
     pub rows: u64,
     pub seed: u64,
-    pub log_format: LogFormat,
+    pub log_format: GeneratedLog,
     /// Also write the CDN's view, from a simulated cache (`generate --cdn`).
     pub cdn: bool,
     /// Rows of the relations table (buyers shown on sellers' transaction pages); 0 = none,
@@ -204,7 +204,7 @@ pub fn write(spec: &Spec, dir: &Path) -> Result<Vec<String>> {
 
 /// Whether the logs' `ts` is written as text: in a text log, and with `--ts-text`.
 fn text_ts(spec: &Spec) -> bool {
-    spec.ts_text || spec.log_format.exposure().0 != LogFormat::Parquet
+    spec.ts_text || spec.log_format.exposure().0 != GeneratedLog::Parquet
 }
 
 /// The exposure log and, with --cdn, the CDN's log; returns the lines describing them and
@@ -353,17 +353,17 @@ fn readme(spec: &Spec, log_name: &str, cdn_note: &str) -> String {
 fn write_relations(spec: &Spec, dir: &Path) -> Result<String> {
     let format = spec.log_format.exposure().0;
     let name = match format {
-        LogFormat::Parquet => "relations.parquet",
+        GeneratedLog::Parquet => "relations.parquet",
         _ => "relations.csv",
     };
     let format = match format {
-        LogFormat::Parquet => LogFormat::Parquet,
-        _ => LogFormat::Csv,
+        GeneratedLog::Parquet => GeneratedLog::Parquet,
+        _ => GeneratedLog::Csv,
     };
     write_private_with(&dir.join(name), |file| {
         let mut table = Table::new(file, format, false, spec.relations);
         relations_frames(spec, stream::chunk_rows(), |df| {
-            if format == LogFormat::Parquet {
+            if format == GeneratedLog::Parquet {
                 return table.push(df);
             }
             let text = df

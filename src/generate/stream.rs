@@ -11,7 +11,7 @@ use polars::prelude::*;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use super::{LogFormat, LOG_HOURS, LOG_START};
+use super::{GeneratedLog, LOG_HOURS, LOG_START};
 use crate::frame::polars_bug;
 
 /// Rows made and written at a time.
@@ -156,10 +156,10 @@ enum Out<'w, W: Write> {
 impl<'w, W: Write> Table<'w, W> {
     /// A table in `format`'s file format (the exposure log's) of `total` rows (Parquet's
     /// row groups depend on it).
-    pub(crate) fn new(file: &'w mut W, format: LogFormat, ts_text: bool, total: u64) -> Self {
+    pub(crate) fn new(file: &'w mut W, format: GeneratedLog, ts_text: bool, total: u64) -> Self {
         let out = match format.exposure().0 {
-            LogFormat::Csv => Out::Csv { file, header: true },
-            LogFormat::Ndjson => Out::Ndjson(file),
+            GeneratedLog::Csv => Out::Csv { file, header: true },
+            GeneratedLog::Ndjson => Out::Ndjson(file),
             _ => Out::Parquet {
                 writer: None,
                 file: Some(file),

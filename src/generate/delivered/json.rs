@@ -14,7 +14,7 @@ use rand_chacha::ChaCha8Rng;
 use super::w3c::utc;
 use super::{hex8, nodes, url_encode, Line, HOST, HOUR};
 use crate::frame::polars_bug;
-use crate::generate::LogFormat;
+use crate::generate::GeneratedLog;
 
 /// The upper tier's data center (Tiered Cache), by its number.
 const UPPER_TIER: i64 = 22;
@@ -69,7 +69,7 @@ pub(super) fn visitor_lines(per_file: &[u64], rng: &ChaCha8Rng) -> u64 {
 
 /// Cloudflare Logpush lines (of one file), and the truth, row for row with them.
 pub(super) fn cloudflare(lines: &[Line], rng: &mut ChaCha8Rng) -> Result<(Vec<u8>, DataFrame)> {
-    let colos = nodes(LogFormat::Cloudflare);
+    let colos = nodes(GeneratedLog::Cloudflare);
     let mut rows: Vec<Logpush> = Vec::with_capacity(lines.len());
     for line in lines {
         let id = ray(rng);
@@ -97,7 +97,7 @@ pub(super) fn cloudflare(lines: &[Line], rng: &mut ChaCha8Rng) -> Result<(Vec<u8
     }
     let truth = super::truth(
         rows.iter().map(|r| (r.line, !r.visitor)),
-        LogFormat::Cloudflare,
+        GeneratedLog::Cloudflare,
     )?;
     let n = rows.len();
     let text = |f: &dyn Fn(&Logpush) -> String| -> Vec<String> { rows.iter().map(f).collect() };
@@ -200,7 +200,7 @@ pub(super) fn akamai(lines: &[Line]) -> Result<Vec<u8>> {
     let text = |f: &dyn Fn(&Line) -> String| -> Vec<String> { lines.iter().map(f).collect() };
     let n = lines.len();
     let edge = |l: &Line| {
-        nodes(LogFormat::Akamai)
+        nodes(GeneratedLog::Akamai)
             .get(l.node)
             .copied()
             .unwrap_or("23.33.41.20")
@@ -264,7 +264,7 @@ pub(super) fn akamai(lines: &[Line]) -> Result<Vec<u8>> {
 /// Fastly JSON lines in the README's format, as the edge logs them: the shield's copy is a
 /// `MISS` at the edge (`ff_visits` 0: the edge's own line).
 pub(super) fn fastly(lines: &[Line]) -> Result<Vec<u8>> {
-    let pops = nodes(LogFormat::Fastly);
+    let pops = nodes(GeneratedLog::Fastly);
     let text = |f: &dyn Fn(&Line) -> String| -> Vec<String> { lines.iter().map(f).collect() };
     let n = lines.len();
     let mut stamps = Vec::with_capacity(n);

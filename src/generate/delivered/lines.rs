@@ -11,7 +11,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::{address, hash, logs_end, request_target, Line, AGENTS};
 use crate::generate::cdn::{Response, Server, MAX_WAIT_US};
-use crate::generate::LogFormat;
+use crate::generate::GeneratedLog;
 
 /// Share of responses whose viewer reads slowly (the end seconds after the page was ready),
 /// and of those whose viewer hangs up mid-download, in thousandths.
@@ -82,7 +82,7 @@ impl Ord for Waiting {
 pub(super) struct Lines<'s, 'r> {
     served: Server<'s>,
     rng: &'r mut ChaCha8Rng,
-    format: LogFormat,
+    format: GeneratedLog,
     waiting: BinaryHeap<Reverse<Waiting>>,
     /// Lines taken so far.
     taken: u64,
@@ -92,7 +92,7 @@ pub(super) struct Lines<'s, 'r> {
 }
 
 impl<'s, 'r> Lines<'s, 'r> {
-    pub(super) fn new(served: Server<'s>, rng: &'r mut ChaCha8Rng, format: LogFormat) -> Self {
+    pub(super) fn new(served: Server<'s>, rng: &'r mut ChaCha8Rng, format: GeneratedLog) -> Self {
         Lines {
             served,
             rng,

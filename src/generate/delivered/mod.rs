@@ -23,7 +23,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::cdn::Server;
 use super::stream::{self, Table};
-use super::{LogFormat, Spec};
+use super::{GeneratedLog, Spec};
 use crate::cdn::CACHE_NODE;
 use crate::error::InputError;
 use crate::files::write_private_with;
@@ -54,29 +54,29 @@ const AGENTS: [&str; 5] = [
 
 /// The cache nodes of a format that names its node (CloudFront edge locations, Cloudflare
 /// colos, Fastly POPs, Akamai edge servers' addresses); empty: one cache.
-pub fn nodes(format: LogFormat) -> &'static [&'static str] {
+pub fn nodes(format: GeneratedLog) -> &'static [&'static str] {
     match format {
-        LogFormat::CloudFront => &["NRT57-C1", "KIX50-C1", "NRT12-C2"],
-        LogFormat::Cloudflare => &["NRT", "KIX", "FUK"],
-        LogFormat::Fastly => &["NRT", "HND", "ITM"],
-        LogFormat::Akamai => &["23.33.41.20", "23.33.41.21", "23.52.10.4"],
+        GeneratedLog::CloudFront => &["NRT57-C1", "KIX50-C1", "NRT12-C2"],
+        GeneratedLog::Cloudflare => &["NRT", "KIX", "FUK"],
+        GeneratedLog::Fastly => &["NRT", "HND", "ITM"],
+        GeneratedLog::Akamai => &["23.33.41.20", "23.33.41.21", "23.52.10.4"],
         _ => &[],
     }
 }
 
 /// Whether the format logs times to the millisecond (or finer).
-pub fn millisecond(format: LogFormat) -> bool {
-    !matches!(format, LogFormat::CloudFront | LogFormat::W3c)
+pub fn millisecond(format: GeneratedLog) -> bool {
+    !matches!(format, GeneratedLog::CloudFront | GeneratedLog::W3c)
 }
 
 pub(super) const HOUR: i64 = 3_600_000_000;
 const DAY: i64 = 24 * HOUR;
 
 /// Whether the format logs the response's end (with its duration), not the arrival.
-fn logs_end(format: LogFormat) -> bool {
+fn logs_end(format: GeneratedLog) -> bool {
     matches!(
         format,
-        LogFormat::CloudFront | LogFormat::W3c | LogFormat::Nginx
+        GeneratedLog::CloudFront | GeneratedLog::W3c | GeneratedLog::Nginx
     )
 }
 
@@ -85,34 +85,34 @@ fn logs_end(format: LogFormat) -> bool {
 pub const MAX_AGE: &str = "70s";
 
 /// The `--log-format` (and any further flags) `derive-owners` reads the format with.
-pub fn derive_flags(format: LogFormat) -> String {
+pub fn derive_flags(format: GeneratedLog) -> String {
     match format {
-        LogFormat::Nginx => format!("--log-format nginx:'{NGINX_LOG_FORMAT}'"),
-        LogFormat::Apache => format!("--log-format apache:'{APACHE_LOG_FORMAT}'"),
+        GeneratedLog::Nginx => format!("--log-format nginx:'{NGINX_LOG_FORMAT}'"),
+        GeneratedLog::Apache => format!("--log-format apache:'{APACHE_LOG_FORMAT}'"),
         // The cache's status is a custom W3C field.
-        LogFormat::W3c => "--log-format w3c --column cache_status=x-cache-status".into(),
+        GeneratedLog::W3c => "--log-format w3c --column cache_status=x-cache-status".into(),
         // The generated caches key on the path, as the README's derivation shows.
         other => format!("--log-format {} --cache-key path", other.name()),
     }
 }
 
 /// The vendor's name in messages.
-pub fn name(format: LogFormat) -> &'static str {
+pub fn name(format: GeneratedLog) -> &'static str {
     match format {
-        LogFormat::CloudFront => "CloudFront (standard logs)",
-        LogFormat::Cloudflare => "Cloudflare (Logpush http_requests)",
-        LogFormat::Akamai => "Akamai (DataStream 2)",
-        LogFormat::Fastly => "Fastly (real-time log streaming, JSON)",
-        LogFormat::Nginx => "nginx",
-        LogFormat::Apache => "Apache httpd",
-        LogFormat::W3c => "IIS (W3C extended)",
-        LogFormat::Parquet | LogFormat::Csv | LogFormat::Ndjson => "the contract",
+        GeneratedLog::CloudFront => "CloudFront (standard logs)",
+        GeneratedLog::Cloudflare => "Cloudflare (Logpush http_requests)",
+        GeneratedLog::Akamai => "Akamai (DataStream 2)",
+        GeneratedLog::Fastly => "Fastly (real-time log streaming, JSON)",
+        GeneratedLog::Nginx => "nginx",
+        GeneratedLog::Apache => "Apache httpd",
+        GeneratedLog::W3c => "IIS (W3C extended)",
+        GeneratedLog::Parquet | GeneratedLog::Csv | GeneratedLog::Ndjson => "the contract",
     }
 }
 
 /// README.txt's paragraph on the delivered log: what it is and the derive-owners command
 /// that reads it.
-pub fn readme_note(format: LogFormat, log_name: &str) -> String {
+pub fn readme_note(format: GeneratedLog, log_name: &str) -> String {
     let nodes = nodes(format);
     let caches = if nodes.is_empty() {
         "one cache".to_string()
@@ -193,7 +193,7 @@ impl Line {
     }
 
     /// The instant the format logs: the arrival, or the end.
-    pub fn logged(&self, format: LogFormat) -> i64 {
+    pub fn logged(&self, format: GeneratedLog) -> i64 {
         if logs_end(format) {
             self.end
         } else {
@@ -254,12 +254,12 @@ pub(super) fn write(
     // The truth's rows (its Parquet row groups depend on them): Cloudflare's has a row per
     // Worker's visitor line too.
     let total = match format {
-        LogFormat::Cloudflare => spec.rows + json::visitor_lines(&per_file, &format_rng),
+        GeneratedLog::Cloudflare => spec.rows + json::visitor_lines(&per_file, &format_rng),
         _ => spec.rows,
     };
     let mut files = 0;
     write_private_with(&dir.join(log_name), |file| {
-        let mut truth = Table::new(file, LogFormat::Parquet, false, total);
+        let mut truth = Table::new(file, GeneratedLog::Parquet, false, total);
         files = write_files(format, &mut lines, &mut format_rng, &folder, &mut truth)?;
         if files == 0 {
             // No line: the truth's columns without rows.
@@ -272,10 +272,10 @@ pub(super) fn write(
 
 /// The start of the period whose file holds `line` (UTC hours for CloudFront and
 /// Cloudflare, days for IIS); `None`: one file.
-fn file_start(format: LogFormat, line: &Line) -> Option<i64> {
+fn file_start(format: GeneratedLog, line: &Line) -> Option<i64> {
     let period = match format {
-        LogFormat::CloudFront | LogFormat::Cloudflare => HOUR,
-        LogFormat::W3c => DAY,
+        GeneratedLog::CloudFront | GeneratedLog::Cloudflare => HOUR,
+        GeneratedLog::W3c => DAY,
         _ => return None,
     };
     Some(line.logged(format).div_euclid(period) * period)
@@ -284,7 +284,7 @@ fn file_start(format: LogFormat, line: &Line) -> Option<i64> {
 /// The delivered files, each a chunk of lines at a time; the truth's rows go to `truth` as
 /// they are written. Returns the number of files.
 fn write_files<W: Write>(
-    format: LogFormat,
+    format: GeneratedLog,
     lines: &mut Lines<'_, '_>,
     rng: &mut ChaCha8Rng,
     folder: &Path,
@@ -306,7 +306,7 @@ fn write_files<W: Write>(
         }
         let mut late_name = None;
         write_private_with(&path, |file| {
-            let gzip = matches!(format, LogFormat::CloudFront | LogFormat::Cloudflare);
+            let gzip = matches!(format, GeneratedLog::CloudFront | GeneratedLog::Cloudflare);
             compressed(file, gzip, |out| {
                 out(header(format, &first)?)?;
                 let mut batch = vec![first];
@@ -408,47 +408,51 @@ fn compressed<W: Write + Send>(
 }
 
 /// What a file of `format` starts with (`first`: its first line).
-fn header(format: LogFormat, first: &Line) -> Result<Vec<u8>> {
+fn header(format: GeneratedLog, first: &Line) -> Result<Vec<u8>> {
     Ok(match format {
-        LogFormat::CloudFront => w3c::cloudfront_header().into_bytes(),
-        LogFormat::W3c => w3c::iis_header(first)?.into_bytes(),
+        GeneratedLog::CloudFront => w3c::cloudfront_header().into_bytes(),
+        GeneratedLog::W3c => w3c::iis_header(first)?.into_bytes(),
         _ => Vec::new(),
     })
 }
 
 /// The name of the file of `format` for the period from `at`, when it is known before its
 /// lines are written (CloudFront's and Cloudflare's ids are drawn after them).
-fn file_name(format: LogFormat, at: i64) -> Result<Option<String>> {
+fn file_name(format: GeneratedLog, at: i64) -> Result<Option<String>> {
     Ok(match format {
-        LogFormat::CloudFront | LogFormat::Cloudflare => None,
-        LogFormat::W3c => Some(w3c::iis_name(at)?),
-        LogFormat::Akamai => Some("ds2-edge.json".into()),
-        LogFormat::Fastly => Some("fastly-www.log".into()),
-        LogFormat::Nginx => Some("access.log".into()),
-        LogFormat::Apache => Some("access_log".into()),
-        LogFormat::Parquet | LogFormat::Csv | LogFormat::Ndjson => None,
+        GeneratedLog::CloudFront | GeneratedLog::Cloudflare => None,
+        GeneratedLog::W3c => Some(w3c::iis_name(at)?),
+        GeneratedLog::Akamai => Some("ds2-edge.json".into()),
+        GeneratedLog::Fastly => Some("fastly-www.log".into()),
+        GeneratedLog::Nginx => Some("access.log".into()),
+        GeneratedLog::Apache => Some("access_log".into()),
+        GeneratedLog::Parquet | GeneratedLog::Csv | GeneratedLog::Ndjson => None,
     })
 }
 
 /// The name of a file named after its lines (its id drawn from the stream).
-fn late_file_name(format: LogFormat, at: i64, rng: &mut ChaCha8Rng) -> Result<String> {
+fn late_file_name(format: GeneratedLog, at: i64, rng: &mut ChaCha8Rng) -> Result<String> {
     match format {
-        LogFormat::Cloudflare => json::cloudflare_name(at, rng),
+        GeneratedLog::Cloudflare => json::cloudflare_name(at, rng),
         _ => w3c::cloudfront_name(at, rng),
     }
 }
 
 /// A chunk of lines of one file as `format` writes them, and their rows of the truth.
-fn encode(format: LogFormat, lines: &[Line], rng: &mut ChaCha8Rng) -> Result<(Vec<u8>, DataFrame)> {
+fn encode(
+    format: GeneratedLog,
+    lines: &[Line],
+    rng: &mut ChaCha8Rng,
+) -> Result<(Vec<u8>, DataFrame)> {
     let bytes = match format {
-        LogFormat::CloudFront => w3c::cloudfront(lines, rng)?,
-        LogFormat::W3c => w3c::iis(lines)?,
-        LogFormat::Cloudflare => return json::cloudflare(lines, rng),
-        LogFormat::Akamai => json::akamai(lines)?,
-        LogFormat::Fastly => json::fastly(lines)?,
-        LogFormat::Nginx => access::nginx(lines),
-        LogFormat::Apache => access::apache(lines),
-        LogFormat::Parquet | LogFormat::Csv | LogFormat::Ndjson => Vec::new(),
+        GeneratedLog::CloudFront => w3c::cloudfront(lines, rng)?,
+        GeneratedLog::W3c => w3c::iis(lines)?,
+        GeneratedLog::Cloudflare => return json::cloudflare(lines, rng),
+        GeneratedLog::Akamai => json::akamai(lines)?,
+        GeneratedLog::Fastly => json::fastly(lines)?,
+        GeneratedLog::Nginx => access::nginx(lines),
+        GeneratedLog::Apache => access::apache(lines),
+        GeneratedLog::Parquet | GeneratedLog::Csv | GeneratedLog::Ndjson => Vec::new(),
     };
     Ok((bytes, truth(lines.iter().map(|l| (l, true)), format)?))
 }
@@ -496,7 +500,7 @@ fn address(h: u64) -> String {
 /// resolution, less the logged duration): the order `derive-owners` writes its rows in.
 fn truth<'a>(
     lines: impl Iterator<Item = (&'a Line, bool)>,
-    format: LogFormat,
+    format: GeneratedLog,
 ) -> Result<DataFrame> {
     let (mut ts, mut paths, mut owners, mut viewers) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());

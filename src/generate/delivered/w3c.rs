@@ -12,7 +12,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::{hex8, nodes, url_encode, Line, HOST};
 use crate::frame::polars_bug;
-use crate::generate::LogFormat;
+use crate::generate::GeneratedLog;
 
 /// CloudFront's `#Fields` line (standard logs, "Standard log file fields").
 pub const CLOUDFRONT_FIELDS: &str = "date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol ssl-cipher x-edge-response-result-type cs-protocol-version fle-status fle-encrypted-fields c-port time-to-first-byte x-edge-detailed-result-type sc-content-type sc-content-len sc-range-start sc-range-end";
@@ -79,7 +79,7 @@ fn cloudfront_values(line: &Line, rng: &mut ChaCha8Rng) -> Result<[String; 33]> 
     }
     id.push_str("==");
     let dash = || "-".to_string();
-    let node = nodes(LogFormat::CloudFront)
+    let node = nodes(GeneratedLog::CloudFront)
         .get(line.node)
         .copied()
         .unwrap_or("NRT57-C1");
