@@ -8,7 +8,7 @@ use super::{left_join, words, Audit};
 use crate::frame::bits::any_set;
 use crate::frame::cells;
 use crate::frame::names::{OWNER_ID, USER_ID};
-use crate::frame::polars_bug;
+use crate::frame::OrBug;
 use crate::ingest::country::COUNTRY;
 
 /// People per country of residence: (ISO 3166-1 alpha-2 code, or None when not on file;
@@ -43,13 +43,8 @@ impl Audit<'_> {
                     .with_nulls_last(true),
             )
             .collect()
-            .map_err(polars_bug)?;
-        let codes = df
-            .column(COUNTRY)
-            .map_err(polars_bug)?
-            .str()
-            .map_err(polars_bug)?
-            .clone();
+            .or_bug()?;
+        let codes = df.column(COUNTRY).or_bug()?.str().or_bug()?.clone();
         (0..df.height())
             .map(|row| {
                 Ok((

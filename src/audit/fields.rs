@@ -7,7 +7,7 @@ use super::{Audit, Report, ReportKind};
 use crate::frame::bits::{any_bits, bit_set, mask_name, word_bits};
 use crate::frame::cells;
 use crate::frame::names::{EXPOSURES, FIELD_ID, TIER_RANK, USERS_EXPOSED};
-use crate::frame::polars_bug;
+use crate::frame::OrBug;
 
 impl Audit<'_> {
     /// Per inventory field, in inventory order.
@@ -33,7 +33,7 @@ impl Audit<'_> {
                     .alias(format!("up_{}", field.id)),
             );
         }
-        let per_user = users.lazy().select(counts).collect().map_err(polars_bug)?;
+        let per_user = users.lazy().select(counts).collect().or_bug()?;
         let w = self.weight();
         let exposures_by_field: Vec<Expr> = inventory
             .fields
@@ -51,7 +51,7 @@ impl Audit<'_> {
                 .filter(col("exposure"))
                 .select(exposures_by_field)
                 .collect()
-                .map_err(polars_bug)?
+                .or_bug()?
         };
         let ids: Vec<&str> = inventory.fields.iter().map(|f| f.id.as_str()).collect();
         let counts = |df: &DataFrame, prefix: &str| -> Result<Vec<u64>> {
@@ -92,7 +92,7 @@ impl Audit<'_> {
                 Column::new(EXPOSURES.into(), counts(&per_row, "ex_")?),
             ],
         )
-        .map_err(polars_bug)?;
+        .or_bug()?;
         Ok(Report {
             kind: ReportKind::Fields,
             df,
@@ -110,7 +110,7 @@ impl Audit<'_> {
             .lazy()
             .filter(bit_set(&mask_name("exp", i / 64), i))
             .collect()
-            .map_err(polars_bug)?;
+            .or_bug()?;
         self.users_from(&df)
     }
 }
@@ -156,12 +156,7 @@ impl Audit<'_> {
             ));
             sums.push(count(pot.and(exp.not()), format!("v{i}")));
         }
-        let df = users
-            .clone()
-            .lazy()
-            .select(sums)
-            .collect()
-            .map_err(polars_bug)?;
+        let df = users.clone().lazy().select(sums).collect().or_bug()?;
         (0..fields.len())
             .map(|i| {
                 Ok(FieldReach {
@@ -190,7 +185,7 @@ impl Audit<'_> {
                 .sum()
                 .alias("n")])
             .collect()
-            .map_err(polars_bug)?;
+            .or_bug()?;
         cells::number(&df, "n", 0)
     }
 }

@@ -7,7 +7,7 @@ use polars::prelude::*;
 use crate::frame::bits::mask_name;
 use crate::frame::bits::mask_words;
 use crate::frame::cores;
-use crate::frame::polars_bug;
+use crate::frame::OrBug;
 
 /// Adds the list column `name`: per row, the ids whose bits are set in the mask `prefix*`,
 /// sorted. Built directly: as polars expressions (a `concat_list` of one `when` per id, then
@@ -19,7 +19,7 @@ pub(super) fn with_id_list(
     ids: &[&str],
 ) -> Result<()> {
     let list = id_list(df, name, prefix, ids)?;
-    df.with_column(list).map_err(polars_bug)?;
+    df.with_column(list).or_bug()?;
     Ok(())
 }
 
@@ -28,7 +28,7 @@ pub(super) fn with_id_list(
 pub(super) fn with_id_lists(df: &mut DataFrame, lists: &[(&str, &str, &[&str])]) -> Result<()> {
     let built = cores::on_every_core(lists, |&(name, prefix, ids)| id_list(df, name, prefix, ids))?;
     for list in built {
-        df.with_column(list?).map_err(polars_bug)?;
+        df.with_column(list?).or_bug()?;
     }
     Ok(())
 }
@@ -37,8 +37,8 @@ fn id_list(df: &DataFrame, name: &str, prefix: &str, ids: &[&str]) -> Result<Col
     let words = mask_words(ids.len());
     let mut masks: Vec<Vec<u64>> = Vec::with_capacity(words);
     for w in 0..words {
-        let column = df.column(&mask_name(prefix, w)).map_err(polars_bug)?;
-        let values = column.u64().map_err(polars_bug)?;
+        let column = df.column(&mask_name(prefix, w)).or_bug()?;
+        let values = column.u64().or_bug()?;
         masks.push(values.iter().map(|v| v.unwrap_or(0)).collect());
     }
     let mut order: Vec<usize> = (0..ids.len()).collect();

@@ -45,7 +45,7 @@ use polars::prelude::*;
 use crate::frame::bits::{mask_names, mask_words};
 use crate::frame::codes::{Encoded, NoNulls};
 use crate::frame::names::{LAST_TS, OWNER_ID, PAGE_ID, REQUESTS, VIEWER_ID};
-use crate::frame::polars_bug;
+use crate::frame::OrBug;
 use crate::ingest::{Log, Registered, Relations, Zone};
 use crate::inventory::Inventory;
 
@@ -224,7 +224,7 @@ impl<'a> Audit<'a> {
     /// Collects the enriched log once and keeps it for every later report on this audit.
     pub fn keep_enriched(&self) -> Result<()> {
         if self.enriched.get().is_none() {
-            let df = self.enriched_plan()?.collect().map_err(polars_bug)?;
+            let df = self.enriched_plan()?.collect().or_bug()?;
             let _ = self.enriched.set(df);
         }
         Ok(())
@@ -236,8 +236,8 @@ impl<'a> Audit<'a> {
             .paths
             .select(columns.iter().map(String::as_str))
             .and_then(|paths| paths.take(&self.codes))
-            .map_err(polars_bug)?;
-        let df = self.log.df.hstack(gathered.columns()).map_err(polars_bug)?;
+            .or_bug()?;
+        let df = self.log.df.hstack(gathered.columns()).or_bug()?;
         Ok(df.lazy())
     }
 
@@ -258,30 +258,30 @@ impl<'a> Audit<'a> {
             .lazy()
             .select([keep.alias("keep")])
             .collect()
-            .map_err(polars_bug)?;
+            .or_bug()?;
         let keep = keep
             .column("keep")
-            .map_err(polars_bug)?
+            .or_bug()?
             .bool()
-            .map_err(polars_bug)?
+            .or_bug()?
             .take(&self.codes)
-            .map_err(polars_bug)?;
+            .or_bug()?;
         let mut log = match log_columns {
             Some(columns) => self.log.df.select(columns.iter().copied()),
             None => Ok(self.log.df.clone()),
         }
-        .map_err(polars_bug)?;
+        .or_bug()?;
         if row_index {
-            log = log.with_row_index("row".into(), None).map_err(polars_bug)?;
+            log = log.with_row_index("row".into(), None).or_bug()?;
         }
-        let log = log.filter(&keep).map_err(polars_bug)?;
-        let codes = self.codes.filter(&keep).map_err(polars_bug)?;
+        let log = log.filter(&keep).or_bug()?;
+        let codes = self.codes.filter(&keep).or_bug()?;
         let gathered = self
             .paths
             .select(need.iter().map(String::as_str))
             .and_then(|paths| paths.take(&codes))
-            .map_err(polars_bug)?;
-        log.hstack(gathered.columns()).map_err(polars_bug)
+            .or_bug()?;
+        log.hstack(gathered.columns()).or_bug()
     }
 
     /// The registered table as a lazy frame with an `in_registered` marker column.

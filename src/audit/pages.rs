@@ -9,7 +9,7 @@ use crate::frame::names::{
     DISTINCT_VIEWERS, EXPOSED_FIELDS, EXPOSURES, FIRST_EXPOSED, LAST_EXPOSED, OWNER_ID, PAGE_ID,
     REQUESTS, USER_ID,
 };
-use crate::frame::polars_bug;
+use crate::frame::OrBug;
 
 impl Audit<'_> {
     /// Per inventory page, in inventory order.
@@ -45,7 +45,7 @@ impl Audit<'_> {
                 col("fields"),
             ])
             .collect()
-            .map_err(polars_bug)?;
+            .or_bug()?;
         Ok(Report {
             kind: ReportKind::Pages,
             df,
@@ -97,7 +97,7 @@ impl Audit<'_> {
                 fields.into(),
             ],
         )
-        .map_err(polars_bug)
+        .or_bug()
     }
 
     /// The owners exposed through one page, most exposures first: `user_id`, `exposures`,
@@ -125,6 +125,6 @@ impl Audit<'_> {
                 col(LAST_EXPOSED),
             ])
             .collect()
-            .map_err(polars_bug)
+            .or_bug()
     }
 }

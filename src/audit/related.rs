@@ -14,8 +14,9 @@ use polars::prelude::*;
 use super::id_lists::with_id_list;
 use super::{words, Audit};
 use crate::frame::bits::{any_bits, mask_name, mask_names, word_bits};
+use crate::frame::cores;
 use crate::frame::names::{EXPOSURES, OWNER_ID, PAGE_ID, VIEWER_ID};
-use crate::frame::{cores, polars_bug};
+use crate::frame::OrBug;
 use crate::ingest::Relations;
 use crate::inventory::normalise_path;
 
@@ -86,7 +87,7 @@ impl<'a> Audit<'a> {
                 .collect();
             columns.push(Column::new(mask_name("rm", w).into(), bits));
         }
-        DataFrame::new(entries.len(), columns).map_err(polars_bug)
+        DataFrame::new(entries.len(), columns).or_bug()
     }
 
     /// The related people's rows, shaped like the owner's rows from `with_paths(columns)`
@@ -135,7 +136,7 @@ impl<'a> Audit<'a> {
                 JoinArgs::new(JoinType::Inner),
             )
             .collect()
-            .map_err(polars_bug)?;
+            .or_bug()?;
         let (rows, relevant) = relevant_relations(rows, &relations.df)?;
         // The path columns the sift read and the caller does not want are dropped: the joins
         // below copy every column.
@@ -159,7 +160,7 @@ impl<'a> Audit<'a> {
         // A person reached from one row by two relations (two relations, or two
         // transactions without a path) is merged to one row: masks ORed, the rest is the
         // row's. Only relations whose (owner, related person) pair repeats can do that.
-        let rows = rows.collect().map_err(polars_bug)?.lazy();
+        let rows = rows.collect().or_bug()?.lazy();
         let single = rows
             .clone()
             .filter(col("rel_repeated").not())
@@ -186,7 +187,7 @@ impl<'a> Audit<'a> {
             .group_by([col("row"), col(OWNER_ID)])
             .agg(aggs)
             .select(shape);
-        concat([single, merged], UnionArgs::default()).map_err(polars_bug)
+        concat([single, merged], UnionArgs::default()).or_bug()
     }
 
     /// The log rows on pages that show related fields, with `row` (their position in the
@@ -235,7 +236,7 @@ impl<'a> Audit<'a> {
             .related_rows(columns, relations, log_columns)?
             .drop(by_name(["row"], true, false))
             .collect()
-            .map_err(polars_bug)?;
+            .or_bug()?;
         Ok(Some(related))
     }
 
@@ -301,7 +302,7 @@ pub(super) fn with_related(own: LazyFrame, related: Option<DataFrame>) -> Result
     };
     // A literal is a dynamic integer until cast.
     let own = own.with_column(lit(1u64).cast(DataType::UInt64).alias(VIA));
-    concat([own, related.lazy()], UnionArgs::default()).map_err(polars_bug)
+    concat([own, related.lazy()], UnionArgs::default()).or_bug()
 }
 
 /// Each row joined to the people its relations show, valid at the row's time and other
@@ -341,7 +342,7 @@ fn related_people(rows: LazyFrame, relevant: Relevant) -> Result<LazyFrame> {
         .and(col("rel_to").is_null().or(col("ts").lt(col("rel_to"))))
         .and(col("related_id").neq(col(OWNER_ID)));
     Ok(concat([on_path, anywhere], UnionArgs::default())
-        .map_err(polars_bug)?
+        .or_bug()?
         .filter(valid)
         .with_column(
             when(col(VIEWER_ID).eq(col(OWNER_ID)))
@@ -373,11 +374,7 @@ struct Relevant {
 /// found.
 fn relevant_relations(mut rows: DataFrame, relations: &DataFrame) -> Result<(DataFrame, Relevant)> {
     let text = |name: &str| -> Result<StringChunked> {
-        Ok(rows
-            .column(name)
-            .and_then(|c| c.str())
-            .map_err(polars_bug)?
-            .clone())
+        Ok(rows.column(name).and_then(|c| c.str()).or_bug()?.clone())
     };
     let (row_owners, row_paths) = (text(OWNER_ID)?, text("norm_path")?);
     let (owners, owner_numbers) = Owners::of(&row_owners);
@@ -419,7 +416,7 @@ fn relevant_relations(mut rows: DataFrame, relations: &DataFrame) -> Result<(Dat
         UInt32Chunked::from_iter_options(PAGE_NUMBER.into(), page_numbers.into_iter()),
     ];
     for number in numbers {
-        rows.with_column(number.into_column()).map_err(polars_bug)?;
+        rows.with_column(number.into_column()).or_bug()?;
     }
     Ok((rows, relevant))
 }
@@ -459,7 +456,7 @@ impl<'a> Kept<'a> {
                 .into_series()
                 .cast(&crate::frame::utc_micros())
                 .map(Column::from)
-                .map_err(polars_bug)
+                .or_bug()
         };
         let repeated: Vec<bool> = self.pair.iter().map(|pair| seen[pair]).collect();
         DataFrame::new(
@@ -473,7 +470,7 @@ impl<'a> Kept<'a> {
                 Column::new("rel_repeated".into(), repeated),
             ],
         )
-        .map_err(polars_bug)
+        .or_bug()
     }
 }
 
@@ -553,15 +550,15 @@ impl<'a> Table<'a> {
             Ok(micros.i64()?.clone())
         };
         let table = Table {
-            relation: text("relation").map_err(polars_bug)?,
-            owner: text(OWNER_ID).map_err(polars_bug)?,
-            related: text("related_id").map_err(polars_bug)?,
-            path: text("path").map_err(polars_bug)?,
-            from: time("from").map_err(polars_bug)?,
-            to: time("to").map_err(polars_bug)?,
+            relation: text("relation").or_bug()?,
+            owner: text(OWNER_ID).or_bug()?,
+            related: text("related_id").or_bug()?,
+            path: text("path").or_bug()?,
+            from: time("from").or_bug()?,
+            to: time("to").or_bug()?,
             chunks: relations
                 .column(OWNER_ID)
-                .map_err(polars_bug)?
+                .or_bug()?
                 .as_materialized_series()
                 .chunk_lengths()
                 .collect(),
@@ -650,7 +647,7 @@ pub(super) fn with_via(users: DataFrame, names: &[&str]) -> Result<DataFrame> {
                 .alias(VIA),
         )
         .collect()
-        .map_err(polars_bug)?;
+        .or_bug()?;
     with_id_list(&mut users, "via", "vb", names)?;
     Ok(users)
 }
@@ -667,20 +664,15 @@ pub(super) fn with_via_labels(
     mut pages: DataFrame,
     inventory: &crate::inventory::Inventory,
 ) -> Result<DataFrame> {
-    let bits = pages
-        .column(VIA)
-        .map_err(polars_bug)?
-        .u64()
-        .map_err(polars_bug)?
-        .clone();
+    let bits = pages.column(VIA).or_bug()?.u64().or_bug()?.clone();
     let labels: Vec<String> = bits
         .iter()
         .map(|b| via_labels(inventory, b.unwrap_or(0)).join("; "))
         .collect();
     pages
         .with_column(Column::new("via".into(), labels))
-        .map_err(polars_bug)?;
-    pages.drop_in_place(VIA).map_err(polars_bug)?;
+        .or_bug()?;
+    pages.drop_in_place(VIA).or_bug()?;
     Ok(pages)
 }
 

@@ -9,7 +9,7 @@ use crate::frame::bits::word_bits;
 use crate::frame::codes::NoNulls;
 use crate::frame::cores;
 use crate::frame::names::PAGE_ID;
-use crate::frame::polars_bug;
+use crate::frame::OrBug;
 use crate::inventory::normalise_path;
 use crate::inventory::Inventory;
 use std::borrow::Cow;
@@ -70,12 +70,11 @@ pub(super) fn match_paths(inventory: &Inventory, raw: NoNulls<'_>) -> Result<Dat
     })?;
     let mut parts = parts.into_iter();
     let mut df = match parts.next() {
-        Some(first) => first.map_err(polars_bug)?,
+        Some(first) => first.or_bug()?,
         None => anyhow::bail!("internal error: route matching lost paths"),
     };
     for more in parts {
-        df.vstack_mut(&more.map_err(polars_bug)?)
-            .map_err(polars_bug)?;
+        df.vstack_mut(&more.or_bug()?).or_bug()?;
     }
     if df.height() != raw.len() {
         anyhow::bail!("internal error: route matching lost paths");

@@ -14,7 +14,7 @@ use crate::frame::cells;
 use crate::frame::names::{
     EXPOSURES, FIRST_EXPOSED, LAST_EXPOSED, PAGE_ID, POSSIBLE_EXPOSURES, TIER_RANK, USERS_EXPOSED,
 };
-use crate::frame::polars_bug;
+use crate::frame::OrBug;
 
 impl Audit<'_> {
     /// The headline figures, computed from the users frame and the log.
@@ -72,7 +72,7 @@ impl Audit<'_> {
                     .alias("assumed"),
             ])
             .collect()
-            .map_err(polars_bug)?;
+            .or_bug()?;
         let w = self.weight();
         let rows = self
             .enriched()?
@@ -85,7 +85,7 @@ impl Audit<'_> {
                 w.count(col("cross")).alias("cross"),
             ])
             .collect()
-            .map_err(polars_bug)?;
+            .or_bug()?;
         let get = |df: &DataFrame, name: &str| cells::number(df, name, 0);
         let potential = get(&counts, "potential")?;
         let possible = possible_counts(users)?;
@@ -162,7 +162,7 @@ impl Audit<'_> {
                 Column::new("value".into(), values),
             ],
         )
-        .map_err(polars_bug)?;
+        .or_bug()?;
         Ok(Report {
             kind: ReportKind::Summary,
             df,
@@ -310,14 +310,9 @@ fn exposed_between(users: &DataFrame) -> Result<Option<(i64, i64)>> {
             col(LAST_EXPOSED).max().cast(DataType::Int64).alias("last"),
         ])
         .collect()
-        .map_err(polars_bug)?;
+        .or_bug()?;
     let get = |name: &str| -> Result<Option<i64>> {
-        Ok(df
-            .column(name)
-            .map_err(polars_bug)?
-            .i64()
-            .map_err(polars_bug)?
-            .get(0))
+        Ok(df.column(name).or_bug()?.i64().or_bug()?.get(0))
     };
     Ok(get("first")?.zip(get("last")?))
 }
@@ -343,7 +338,7 @@ fn possible_counts(users: &DataFrame) -> Result<Option<(u64, u64)>> {
                 .alias("only"),
         ])
         .collect()
-        .map_err(polars_bug)?;
+        .or_bug()?;
     Ok(Some((
         cells::number(&counts, "possible", 0)?,
         cells::number(&counts, "only", 0)?,

@@ -5,7 +5,7 @@ use polars::prelude::*;
 
 use super::{Audit, Report, ReportKind};
 use crate::frame::names::{EXPOSURES, REQUESTS, USERS_EXPOSED};
-use crate::frame::polars_bug;
+use crate::frame::OrBug;
 
 impl Audit<'_> {
     /// Per minute with traffic.
@@ -33,7 +33,7 @@ impl Audit<'_> {
             ])
             .sort(["minute"], SortMultipleOptions::default())
             .collect()
-            .map_err(polars_bug)?;
+            .or_bug()?;
         Ok(Report {
             kind: ReportKind::Timeline,
             df,
@@ -56,7 +56,7 @@ impl Audit<'_> {
                 Column::new_empty(USERS_EXPOSED.into(), &DataType::UInt64),
             ],
         )
-        .map_err(polars_bug)?;
+        .or_bug()?;
         Ok(Report {
             kind: ReportKind::Timeline,
             df,

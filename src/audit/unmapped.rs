@@ -7,7 +7,7 @@ use super::{Audit, Report, ReportKind};
 use crate::frame::bits::any_set;
 use crate::frame::cells;
 use crate::frame::names::{OWNER_ID, PAGE_ID, REQUESTS, SUGGESTED_ROUTE, USER_ID, VIEWER_ID};
-use crate::frame::polars_bug;
+use crate::frame::OrBug;
 use crate::inventory::suggest_route;
 
 impl Audit<'_> {
@@ -23,18 +23,18 @@ impl Audit<'_> {
             .select([col("norm_path")])
             .unique(None, UniqueKeepStrategy::Any)
             .collect()
-            .map_err(polars_bug)?;
+            .or_bug()?;
         let routes: Vec<Option<String>> = paths
             .column("norm_path")
             .and_then(|c| c.str())
-            .map_err(polars_bug)?
+            .or_bug()?
             .iter()
             .map(|p| p.map(suggest_route))
             .collect();
         let mut paths = paths;
         paths
             .with_column(Column::new(SUGGESTED_ROUTE.into(), routes))
-            .map_err(polars_bug)?;
+            .or_bug()?;
         let df = rows
             .join(
                 paths.lazy(),
@@ -61,7 +61,7 @@ impl Audit<'_> {
                 SortMultipleOptions::default().with_order_descending_multi([true, false]),
             )
             .collect()
-            .map_err(polars_bug)?;
+            .or_bug()?;
         Ok(Report {
             kind: ReportKind::Unmapped,
             df,
@@ -85,17 +85,13 @@ impl Audit<'_> {
                 SortMultipleOptions::default().with_order_descending_multi([true, false]),
             )
             .collect()
-            .map_err(polars_bug)?;
-        let paths = df
-            .column("norm_path")
-            .map_err(polars_bug)?
-            .str()
-            .map_err(polars_bug)?;
+            .or_bug()?;
+        let paths = df.column("norm_path").or_bug()?.str().or_bug()?;
         let suggested: Vec<Option<String>> = paths.iter().map(|p| p.map(suggest_route)).collect();
         let mut df = df;
         df.with_column(Column::new(SUGGESTED_ROUTE.into(), suggested))
-            .map_err(polars_bug)?;
-        df.rename("norm_path", "path".into()).map_err(polars_bug)?;
+            .or_bug()?;
+        df.rename("norm_path", "path".into()).or_bug()?;
         Ok(Report {
             kind: ReportKind::Unmapped,
             df,
@@ -148,7 +144,7 @@ impl Audit<'_> {
                     .alias("not_counted"),
             ])
             .collect()
-            .map_err(polars_bug)?;
+            .or_bug()?;
         Ok(BlindSpots {
             owners: cells::number(&df, "owners", 0)?,
             owners_not_counted: cells::number(&df, "not_counted", 0)?,

@@ -20,7 +20,7 @@ use crate::frame::names::{
     DISTINCT_VIEWERS, EXPOSED_FIELDS, EXPOSURES, FIRST_EXPOSED, LAST_EXPOSED, LAST_TS, OWNER_ID,
     PAGE_ID, POTENTIAL_FIELDS, REQUESTS, TIER_RANK, USER_ID, VIEWER_ID,
 };
-use crate::frame::polars_bug;
+use crate::frame::OrBug;
 use crate::inventory::Inventory;
 
 /// A sorted list of the field ids whose bits are set in a mask.
@@ -39,7 +39,7 @@ pub(super) fn field_list(inventory: &Inventory, prefix: &str) -> Result<Expr> {
                 .otherwise(lit(NULL).cast(DataType::String))
         })
         .collect();
-    Ok(concat_list(items).map_err(polars_bug)?.list().drop_nulls())
+    Ok(concat_list(items).or_bug()?.list().drop_nulls())
 }
 
 /// Distinct viewers over exposures: distinct non-empty ids plus one per unidentified view.
@@ -150,7 +150,7 @@ impl Audit<'_> {
             .with_column(self.tier_rank(words).alias(TIER_RANK))
             .with_column(Tier::name_of_rank(col(TIER_RANK)).alias("tier"))
             .collect_with_engine(Engine::Streaming)
-            .map_err(polars_bug)?
+            .or_bug()?
             .unwrap_single();
         self.users_finished(in_notice_order(&users)?, words, relating)
     }
@@ -314,7 +314,7 @@ impl Audit<'_> {
         if relating {
             order.extend([col(related::VIA), col("via"), col("own_pages")]);
         }
-        users.lazy().select(order).collect().map_err(polars_bug)
+        users.lazy().select(order).collect().or_bug()
     }
 
     pub fn users(&self) -> Result<Report> {
@@ -343,7 +343,7 @@ impl Audit<'_> {
             .lazy()
             .filter(col(USER_ID).eq(lit(user_id)))
             .collect()
-            .map_err(polars_bug)?;
+            .or_bug()?;
         Ok((one.height() > 0).then_some(one))
     }
 
@@ -386,7 +386,7 @@ impl Audit<'_> {
                 SortMultipleOptions::default().with_order_descending_multi([true, false]),
             )
             .collect()
-            .map_err(polars_bug)?;
+            .or_bug()?;
         match self.relating() {
             Some(_) => related::with_via_labels(pages, self.inventory),
             None => Ok(pages),
@@ -403,7 +403,7 @@ impl Audit<'_> {
             .filter(col(OWNER_ID).eq(lit(user_id)))
             .select([len()])
             .collect()
-            .map_err(polars_bug)?;
+            .or_bug()?;
         Ok(cells::number(&n, "len", 0)? > 0)
     }
 }
@@ -430,5 +430,5 @@ pub fn assumed_users(frame: &DataFrame) -> u64 {
 }
 
 fn select(df: &DataFrame, columns: &[&str]) -> Result<DataFrame> {
-    df.select(columns.iter().copied()).map_err(polars_bug)
+    df.select(columns.iter().copied()).or_bug()
 }

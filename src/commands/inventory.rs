@@ -8,7 +8,7 @@ use crate::cli::{InventoryCheckArgs, InventoryFmtArgs};
 use crate::error::{InputError, Location};
 use crate::frame::names::REQUESTS;
 use crate::frame::names::SUGGESTED_ROUTE;
-use crate::frame::polars_bug;
+use crate::frame::OrBug;
 use crate::inventory::{self, Inventory};
 use crate::load::parse_zone;
 use crate::{ingest, notice, tables};
@@ -100,7 +100,7 @@ fn suggestions_yaml(inventory: &Inventory, unmapped: &audit::Report) -> Result<S
     use inventory::document::{page_id_for, pages_yaml, PageEntry};
     let routes = &unmapped.df;
     let column = |name: &str| -> Result<Vec<String>> {
-        let c = routes.column(name).map_err(polars_bug)?;
+        let c = routes.column(name).or_bug()?;
         Ok((0..routes.height())
             .map(|r| tables::cell_text(c, r))
             .collect())

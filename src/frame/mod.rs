@@ -25,6 +25,19 @@ pub fn polars_bug(e: PolarsError) -> anyhow::Error {
     )
 }
 
+/// `polars_bug` as a method: `.or_bug()?` on a polars result, where a failure is a fault of
+/// ours on data already validated (exit 1, the library's message not shown).
+pub trait OrBug<T> {
+    fn or_bug(self) -> anyhow::Result<T>;
+}
+
+impl<T> OrBug<T> for PolarsResult<T> {
+    #[inline]
+    fn or_bug(self) -> anyhow::Result<T> {
+        self.map_err(polars_bug)
+    }
+}
+
 /// What kind of failure a polars error is, in the tool's words (never its message).
 pub fn polars_kind(e: &PolarsError) -> &'static str {
     match e {

@@ -28,7 +28,8 @@ use rand_chacha::ChaCha8Rng;
 use super::stream::Arrivals;
 use super::{request_path, skewed_user, user_id, Spec, LEAK_END, LEAK_START};
 use crate::frame::names::{CACHE_STATUS, OWNER_ID, VIEWER_ID};
-use crate::frame::{polars_bug, utc_micros};
+use crate::frame::utc_micros;
+use crate::frame::OrBug;
 use crate::inventory::normalise_path;
 
 /// How long public pages stay fresh in the cache.
@@ -352,7 +353,7 @@ fn frames(responses: &[Response]) -> Result<(DataFrame, DataFrame)> {
     let ts = Int64Chunked::from_vec("ts".into(), ts)
         .into_series()
         .cast(&utc_micros())
-        .map_err(polars_bug)?;
+        .or_bug()?;
     let mut paths = StringChunkedBuilder::new("path".into(), rows);
     let mut owners = StringChunkedBuilder::new(OWNER_ID.into(), rows);
     let mut viewers = StringChunkedBuilder::new(VIEWER_ID.into(), rows);
@@ -379,7 +380,7 @@ fn frames(responses: &[Response]) -> Result<(DataFrame, DataFrame)> {
             viewers.clone().into(),
         ],
     )
-    .map_err(polars_bug)?;
+    .or_bug()?;
     let cdn = DataFrame::new(
         rows,
         vec![
@@ -390,6 +391,6 @@ fn frames(responses: &[Response]) -> Result<(DataFrame, DataFrame)> {
             origins.finish().into_series().into(),
         ],
     )
-    .map_err(polars_bug)?;
+    .or_bug()?;
     Ok((exposure, cdn))
 }

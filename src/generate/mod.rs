@@ -21,7 +21,8 @@ use rand_chacha::ChaCha8Rng;
 use crate::error::InputError;
 use crate::files::{write_private, write_private_with};
 use crate::frame::names::{OWNER_ID, USER_ID, VIEWER_ID};
-use crate::frame::{polars_bug, utc_micros};
+use crate::frame::utc_micros;
+use crate::frame::OrBug;
 pub use delivered::{APACHE_LOG_FORMAT, NGINX_LOG_FORMAT};
 use stream::Table;
 
@@ -291,7 +292,7 @@ fn write_registered(dir: &Path, mut registered: DataFrame) -> Result<usize> {
     let mut reg_bytes = Vec::new();
     CsvWriter::new(&mut reg_bytes)
         .finish(&mut registered)
-        .map_err(polars_bug)?;
+        .or_bug()?;
     write_private(&dir.join("registered.csv"), &reg_bytes)?;
     Ok(registered.height())
 }
@@ -372,7 +373,7 @@ fn write_relations(spec: &Spec, dir: &Path) -> Result<String> {
                     ["from", "to"].map(|c| col(c).dt().to_string("%Y-%m-%dT%H:%M:%S%:z").alias(c)),
                 )
                 .collect()
-                .map_err(polars_bug)?;
+                .or_bug()?;
             table.push(text)
         })?;
         table.finish()
@@ -444,7 +445,7 @@ fn relations_frame(users: u32, n: usize, rng: &mut ChaCha8Rng) -> Result<DataFra
             Int64Chunked::from_iter_options(name.into(), values.into_iter())
                 .into_series()
                 .cast(&utc_micros())
-                .map_err(polars_bug)?
+                .or_bug()?
                 .into(),
         )
     };
@@ -459,7 +460,7 @@ fn relations_frame(users: u32, n: usize, rng: &mut ChaCha8Rng) -> Result<DataFra
             times("to", to)?,
         ],
     )
-    .map_err(polars_bug)
+    .or_bug()
 }
 
 /// A request path for a user (their profile for `/jp/u/…`), with the URL variants the
@@ -570,7 +571,7 @@ fn build_log(
         let ts = Int64Chunked::from_vec("ts".into(), stamps)
             .into_series()
             .cast(&utc_micros())
-            .map_err(polars_bug)?;
+            .or_bug()?;
         let df = DataFrame::new(
             rows,
             vec![
@@ -580,7 +581,7 @@ fn build_log(
                 viewers.finish().into_series().into(),
             ],
         )
-        .map_err(polars_bug)?;
+        .or_bug()?;
         write(df)?;
         if times.peek().is_none() {
             return Ok(());
@@ -642,5 +643,5 @@ fn build_registered(spec: &Spec, rng: &mut ChaCha8Rng) -> Result<DataFrame> {
     for ((name, _), values) in columns.iter().zip(cells) {
         out.push(Column::new((*name).into(), values));
     }
-    DataFrame::new(ids.len(), out).map_err(polars_bug)
+    DataFrame::new(ids.len(), out).or_bug()
 }

@@ -12,7 +12,7 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use super::{GeneratedLog, LOG_HOURS, LOG_START};
-use crate::frame::polars_bug;
+use crate::frame::OrBug;
 
 /// Rows made and written at a time.
 const CHUNK_ROWS: usize = 65_536;
@@ -181,14 +181,14 @@ impl<'w, W: Write> Table<'w, W> {
                 CsvWriter::new(&mut **file)
                     .include_header(*header)
                     .finish(&mut df)
-                    .map_err(polars_bug)?;
+                    .or_bug()?;
                 *header = false;
             }
             Out::Ndjson(file) => {
                 JsonWriter::new(&mut **file)
                     .with_json_format(JsonFormat::JsonLines)
                     .finish(&mut df)
-                    .map_err(polars_bug)?;
+                    .or_bug()?;
             }
             Out::Parquet {
                 writer,
@@ -201,14 +201,12 @@ impl<'w, W: Write> Table<'w, W> {
                         .take()
                         .ok_or_else(|| anyhow::anyhow!("internal error"))?;
                     *writer = Some(Box::new(
-                        ParquetWriter::new(file)
-                            .batched(df.schema())
-                            .map_err(polars_bug)?,
+                        ParquetWriter::new(file).batched(df.schema()).or_bug()?,
                     ));
                 }
                 let mut rows = match pending.take() {
                     Some(mut before) => {
-                        before.vstack_mut_owned(df).map_err(polars_bug)?;
+                        before.vstack_mut_owned(df).or_bug()?;
                         before
                     }
                     None => df,
@@ -224,7 +222,7 @@ impl<'w, W: Write> Table<'w, W> {
                     let mut group = rows.slice(0, size);
                     rows = rows.slice(size as i64, rows.height() - size);
                     group.rechunk_mut_par();
-                    writer.write_batch(&group).map_err(polars_bug)?;
+                    writer.write_batch(&group).or_bug()?;
                     groups.done += 1;
                 }
                 *pending = Some(rows);
@@ -243,9 +241,9 @@ impl<'w, W: Write> Table<'w, W> {
         {
             if let Some(mut rest) = pending {
                 rest.rechunk_mut_par();
-                writer.write_batch(&rest).map_err(polars_bug)?;
+                writer.write_batch(&rest).or_bug()?;
             }
-            writer.finish().map_err(polars_bug)?;
+            writer.finish().or_bug()?;
         }
         Ok(())
     }
@@ -263,7 +261,7 @@ fn text_times(df: DataFrame) -> Result<DataFrame> {
                 .to_string("%Y-%m-%dT%H:%M:%S%.3f%:z"),
         )
         .collect()
-        .map_err(polars_bug)
+        .or_bug()
 }
 
 #[cfg(test)]

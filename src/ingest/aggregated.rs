@@ -11,6 +11,7 @@ use super::ReadOptions;
 use crate::error::InputError;
 use crate::frame::names::{FIRST_TS, LAST_TS, OWNER_ID, REQUESTS, VIEWER_ID};
 use crate::frame::utc_micros;
+use crate::frame::OrBug;
 use crate::frame::{first_true, polars_bug};
 
 /// Reads one aggregated file: checks every row (times, `requests`, minute), keeps the rows
@@ -42,12 +43,7 @@ pub(super) fn read_aggregated(
     if minutes {
         keep.push(col("minute"));
     }
-    let df = df
-        .lazy()
-        .filter(inside)
-        .select(keep)
-        .collect()
-        .map_err(polars_bug)?;
+    let df = df.lazy().filter(inside).select(keep).collect().or_bug()?;
     keep_owned(df, true)
 }
 
@@ -94,13 +90,8 @@ fn refuse(df: &DataFrame, source: &Source, mask: Expr, column: &str, why: &str) 
         .lazy()
         .select([mask.fill_null(lit(true)).alias("bad")])
         .collect()
-        .map_err(polars_bug)?;
-    let flags = flags
-        .column("bad")
-        .map_err(polars_bug)?
-        .bool()
-        .map_err(polars_bug)?
-        .clone();
+        .or_bug()?;
+    let flags = flags.column("bad").or_bug()?.bool().or_bug()?.clone();
     match first_true(&flags) {
         None => Ok(()),
         Some(index) => {

@@ -9,7 +9,7 @@ use polars::prelude::*;
 use super::{row_location, Format};
 use crate::error::InputError;
 use crate::frame::names::OWNER_ID;
-use crate::frame::polars_bug;
+use crate::frame::OrBug;
 
 /// The column's name in the registered table.
 pub const COUNTRY: &str = "country";
@@ -40,11 +40,7 @@ pub fn is_country_code(code: &str) -> bool {
 /// columns `df`. A cell that is not a code is refused by row and column; the value is not
 /// quoted, since where someone lives is personal.
 pub(super) fn countries(df: &DataFrame, path: &Path, format: Format) -> Result<DataFrame> {
-    let cells = df
-        .column(COUNTRY)
-        .map_err(polars_bug)?
-        .str()
-        .map_err(polars_bug)?;
+    let cells = df.column(COUNTRY).or_bug()?.str().or_bug()?;
     let mut codes: Vec<Option<String>> = Vec::with_capacity(cells.len());
     for (row, cell) in cells.iter().enumerate() {
         let code = cell.map(|c| c.trim().to_ascii_uppercase());
@@ -64,11 +60,11 @@ pub(super) fn countries(df: &DataFrame, path: &Path, format: Format) -> Result<D
     DataFrame::new(
         df.height(),
         vec![
-            df.column(OWNER_ID).map_err(polars_bug)?.clone(),
+            df.column(OWNER_ID).or_bug()?.clone(),
             Column::new(COUNTRY.into(), codes),
         ],
     )
-    .map_err(polars_bug)
+    .or_bug()
 }
 
 #[cfg(test)]

@@ -18,7 +18,8 @@ use super::time::fixed_offset;
 use super::{gzip_named, partitions, ReadOptions, LOG_COLUMNS};
 use crate::frame::codes::Encoded;
 use crate::frame::names::{OWNER_ID, VIEWER_ID};
-use crate::frame::{polars_bug, utc_micros};
+use crate::frame::utc_micros;
+use crate::frame::OrBug;
 
 /// Spans per core: the window's rows are not spread evenly over the file.
 const SPANS_PER_CORE: usize = 8;
@@ -136,13 +137,13 @@ pub(super) fn read(
             let ts = Int64Chunked::from_vec("ts".into(), rows.ts)
                 .into_column()
                 .cast(&utc_micros())
-                .map_err(polars_bug)?;
+                .or_bug()?;
             let columns = vec![
                 ts,
                 rows.owners.finish().into_column(),
                 rows.viewers.finish().into_column(),
             ];
-            frames.push(DataFrame::new_infer_height(columns).map_err(polars_bug)?);
+            frames.push(DataFrame::new_infer_height(columns).or_bug()?);
         }
     }
     let mut frames = frames.into_iter();
@@ -151,7 +152,7 @@ pub(super) fn read(
         None => return Ok(None),
     };
     for more in frames {
-        df.vstack_mut(&more).map_err(polars_bug)?;
+        df.vstack_mut(&more).or_bug()?;
     }
     let values = StringChunked::from_iter_values("path".into(), values.iter().map(|p| &**p));
     let codes = IdxCa::from_vec("code".into(), codes);
@@ -231,10 +232,10 @@ pub fn csv_core_columns(path: &Path, columns: &[&str], spans: usize) -> Result<O
             .into_iter()
             .map(|v| v.finish().into_column())
             .collect();
-        let part = DataFrame::new_infer_height(part).map_err(polars_bug)?;
+        let part = DataFrame::new_infer_height(part).or_bug()?;
         match df.as_mut() {
             Some(df) => {
-                df.vstack_mut(&part).map_err(polars_bug)?;
+                df.vstack_mut(&part).or_bug()?;
             }
             None => df = Some(part),
         }
@@ -246,9 +247,7 @@ pub fn csv_core_columns(path: &Path, columns: &[&str], spans: usize) -> Result<O
                 .iter()
                 .map(|c| Column::new_empty((*c).into(), &DataType::String))
                 .collect();
-            Ok(Some(
-                DataFrame::new_infer_height(empty).map_err(polars_bug)?,
-            ))
+            Ok(Some(DataFrame::new_infer_height(empty).or_bug()?))
         }
     }
 }

@@ -28,7 +28,6 @@ use anyhow::Result;
 use polars::prelude::*;
 
 use crate::frame::codes::{encode, Encoded, NoNulls};
-use crate::frame::polars_bug;
 pub use csv_log::{csv_core_columns, polars_columns};
 pub(crate) use fast_time::fraction_micros;
 pub use files::{expand_log, expand_paths, list_args};
@@ -52,6 +51,7 @@ use crate::frame::names::{
     CACHE_STATUS, FIRST_TS, LAST_TS, OWNER_ID, POSSIBLE, REQUESTS, VIEWER_ID,
 };
 use crate::frame::utc_micros;
+use crate::frame::OrBug;
 use aggregated::read_aggregated;
 use rows::read_one;
 use source::{Shape, Source};
@@ -134,12 +134,7 @@ impl Log {
         if let Some(encoded) = &self.paths {
             return Ok(encoded.clone());
         }
-        let path = self
-            .df
-            .column("path")
-            .map_err(polars_bug)?
-            .str()
-            .map_err(polars_bug)?;
+        let path = self.df.column("path").or_bug()?.str().or_bug()?;
         encode(NoNulls::new(path)?)
     }
 
@@ -228,17 +223,17 @@ impl Log {
             for frame in frames.iter_mut() {
                 if frame.column(POSSIBLE).is_err() {
                     let confirmed = Column::new(POSSIBLE.into(), vec![false; frame.height()]);
-                    frame.with_column(confirmed).map_err(polars_bug)?;
+                    frame.with_column(confirmed).or_bug()?;
                 }
             }
         }
         let mut frames = frames.into_iter();
         let mut df = match frames.next() {
             Some(first) => first,
-            None => empty_log().map_err(polars_bug)?,
+            None => empty_log().or_bug()?,
         };
         for more in frames {
-            df.vstack_mut(&more).map_err(polars_bug)?;
+            df.vstack_mut(&more).or_bug()?;
         }
         // Left in the chunks the reader made (one per row group): rechunking two million
         // strings cost more than the later steps gain from it.

@@ -11,8 +11,9 @@ use super::country::{countries, COUNTRY};
 use super::{row_location, scan, schema_of};
 use crate::error::InputError;
 use crate::frame::bits::{mask_name, mask_words, word_bits};
+use crate::frame::first_true;
 use crate::frame::names::{OWNER_ID, USER_ID};
-use crate::frame::{first_true, polars_bug};
+use crate::frame::OrBug;
 use crate::inventory::Inventory;
 
 /// Spellings of yes and no that other tools write, shown as they are when refused: none
@@ -92,11 +93,7 @@ impl Registered {
             .collect()
             .map_err(|e| super::unreadable(path, format, &e))?;
 
-        let ids = df
-            .column(OWNER_ID)
-            .map_err(polars_bug)?
-            .str()
-            .map_err(polars_bug)?;
+        let ids = df.column(OWNER_ID).or_bug()?.str().or_bug()?;
         refuse_empty_or_repeated(ids, path, format)?;
         let countries = match with_country {
             true => Some(countries(&df, path, format)?),
@@ -110,7 +107,7 @@ impl Registered {
                 .enumerate()
                 .map(|(word, mask)| Column::new(mask_name("reg", word).into(), mask)),
         );
-        let df = DataFrame::new(df.height(), columns).map_err(polars_bug)?;
+        let df = DataFrame::new(df.height(), columns).or_bug()?;
         Ok(Registered {
             df,
             file,
@@ -177,11 +174,7 @@ fn masks(
             .field_index(id)
             .ok_or_else(|| anyhow::anyhow!("internal error: field {id} lost from the inventory"))?;
         let (word, bit) = (index / 64, 1u64 << (index % 64));
-        let cells = df
-            .column(id)
-            .map_err(polars_bug)?
-            .str()
-            .map_err(polars_bug)?;
+        let cells = df.column(id).or_bug()?.str().or_bug()?;
         let said = |v: &str, words: &[&str]| words.iter().any(|w| v.eq_ignore_ascii_case(w));
         for (row, cell) in cells.iter().enumerate() {
             match cell.map(str::trim) {

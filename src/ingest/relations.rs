@@ -11,7 +11,8 @@ use super::{native_naive, row_location, scan, schema_of};
 use super::{parse_instant, unreadable, Format, Zone};
 use crate::error::InputError;
 use crate::frame::names::OWNER_ID;
-use crate::frame::{first_true, polars_bug, utc_micros};
+use crate::frame::OrBug;
+use crate::frame::{first_true, utc_micros};
 use crate::inventory::Inventory;
 
 /// Required columns (`path`, `from` and `to` are optional).
@@ -111,7 +112,7 @@ fn refuse_gaps(df: &mut DataFrame, path: &Path, format: Format) -> Result<()> {
         let Ok(flags) = df.drop_in_place(&gap_flag(bound)) else {
             continue;
         };
-        if let Some(index) = first_true(flags.bool().map_err(polars_bug)?) {
+        if let Some(index) = first_true(flags.bool().or_bug()?) {
             return Err(InputError::at(
                 row_location(path, format, index, bound),
                 "a local time that does not exist in --tz (the clocks skipped it): write it with its offset",
@@ -125,11 +126,7 @@ fn refuse_gaps(df: &mut DataFrame, path: &Path, format: Format) -> Result<()> {
 /// The first null or empty cell of a required column is refused.
 fn refuse_empty(df: &DataFrame, path: &Path, format: Format) -> Result<()> {
     for column in RELATION_COLUMNS {
-        let values = df
-            .column(column)
-            .map_err(polars_bug)?
-            .str()
-            .map_err(polars_bug)?;
+        let values = df.column(column).or_bug()?.str().or_bug()?;
         if let Some(index) = first_empty(values) {
             return Err(InputError::at(
                 row_location(path, format, index, column),
@@ -148,11 +145,7 @@ fn refuse_undeclared(
     format: Format,
     inventory: &Inventory,
 ) -> Result<()> {
-    let relation = df
-        .column("relation")
-        .map_err(polars_bug)?
-        .str()
-        .map_err(polars_bug)?;
+    let relation = df.column("relation").or_bug()?.str().or_bug()?;
     if let Some(index) = first_undeclared(relation, inventory) {
         let declared: Vec<&str> = inventory.relations.iter().map(|r| r.id.as_str()).collect();
         return Err(InputError::at(
@@ -177,9 +170,9 @@ fn refuse_undeclared(
 /// Bounds read as text become UTC µs.
 fn parse_text_bounds(df: &mut DataFrame, path: &Path, format: Format, zone: &Zone) -> Result<()> {
     for bound in ["from", "to"] {
-        if df.column(bound).map_err(polars_bug)?.dtype() == &DataType::String {
+        if df.column(bound).or_bug()?.dtype() == &DataType::String {
             let parsed = parse_bound(df, bound, path, format, zone)?;
-            df.with_column(parsed).map_err(polars_bug)?;
+            df.with_column(parsed).or_bug()?;
         }
     }
     Ok(())
@@ -187,20 +180,11 @@ fn parse_text_bounds(df: &mut DataFrame, path: &Path, format: Format, zone: &Zon
 
 /// The first row whose `to` is not later than its `from` is refused.
 fn refuse_out_of_order(df: &DataFrame, path: &Path, format: Format) -> Result<()> {
-    let from = df
-        .column("from")
-        .map_err(polars_bug)?
-        .as_materialized_series();
-    let to = df
-        .column("to")
-        .map_err(polars_bug)?
-        .as_materialized_series();
-    let from = from.cast(&DataType::Int64).map_err(polars_bug)?;
-    let to = to.cast(&DataType::Int64).map_err(polars_bug)?;
-    let (from, to) = (
-        from.i64().map_err(polars_bug)?,
-        to.i64().map_err(polars_bug)?,
-    );
+    let from = df.column("from").or_bug()?.as_materialized_series();
+    let to = df.column("to").or_bug()?.as_materialized_series();
+    let from = from.cast(&DataType::Int64).or_bug()?;
+    let to = to.cast(&DataType::Int64).or_bug()?;
+    let (from, to) = (from.i64().or_bug()?, to.i64().or_bug()?);
     // Compared whole first (nulls compare as null): the rows are searched only when
     // some pair is out of order.
     let out_of_order = from.gt_eq(to);
@@ -221,11 +205,7 @@ fn refuse_out_of_order(df: &DataFrame, path: &Path, format: Format) -> Result<()
 /// An empty path means every path, like an absent column. Paths are normalised when
 /// the audit joins them, only for the owners the log concerns.
 fn empty_paths_to_null(df: DataFrame) -> Result<DataFrame> {
-    let paths = df
-        .column("path")
-        .map_err(polars_bug)?
-        .str()
-        .map_err(polars_bug)?;
+    let paths = df.column("path").or_bug()?.str().or_bug()?;
     if !has_empty_text(paths) {
         return Ok(df);
     }
@@ -237,7 +217,7 @@ fn empty_paths_to_null(df: DataFrame) -> Result<DataFrame> {
                 .alias("path"),
         )
         .collect()
-        .map_err(polars_bug)
+        .or_bug()
 }
 
 /// The audit reads the columns chunk by chunk, all in step: every column a series
@@ -246,10 +226,10 @@ fn in_step(df: &mut DataFrame) -> Result<()> {
     for column in df.get_column_names_owned() {
         let series = df
             .column(&column)
-            .map_err(polars_bug)?
+            .or_bug()?
             .as_materialized_series()
             .clone();
-        df.with_column(series.into_column()).map_err(polars_bug)?;
+        df.with_column(series.into_column()).or_bug()?;
     }
     df.align_chunks_par();
     Ok(())
@@ -315,11 +295,7 @@ fn parse_bound(
     format: Format,
     zone: &Zone,
 ) -> Result<Column> {
-    let raw = df
-        .column(bound)
-        .map_err(polars_bug)?
-        .str()
-        .map_err(polars_bug)?;
+    let raw = df.column(bound).or_bug()?.str().or_bug()?;
     let mut cache: PlHashMap<&str, Option<i64>> = PlHashMap::new();
     let mut out: Vec<Option<i64>> = Vec::with_capacity(raw.len());
     for (index, text) in raw.iter().enumerate() {
@@ -349,6 +325,6 @@ fn parse_bound(
     let series = Int64Chunked::from_iter_options(bound.into(), out.into_iter())
         .into_series()
         .cast(&utc_micros())
-        .map_err(polars_bug)?;
+        .or_bug()?;
     Ok(series.into_column())
 }

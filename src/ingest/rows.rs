@@ -17,6 +17,7 @@ use super::Zone;
 use crate::error::{InputError, Location};
 use crate::frame::names::{LAST_TS, OWNER_ID, POSSIBLE, REQUESTS, VIEWER_ID};
 use crate::frame::utc_micros;
+use crate::frame::OrBug;
 use crate::frame::{first_true, polars_bug};
 
 pub(super) fn text(name: &str) -> Expr {
@@ -61,11 +62,11 @@ pub(super) fn count_bad_times(lf: LazyFrame) -> PolarsResult<u64> {
 /// Whether a read frame's `ts` has an empty or out-of-range time: its null count and its
 /// extremes, without a pass over the rows (what `count_bad_times` counts).
 pub(super) fn has_bad_time(df: &DataFrame) -> Result<bool> {
-    let ts = df.column("ts").map_err(polars_bug)?;
+    let ts = df.column("ts").or_bug()?;
     if ts.null_count() > 0 {
         return Ok(true);
     }
-    let micros = ts.datetime().map_err(polars_bug)?.physical();
+    let micros = ts.datetime().or_bug()?.physical();
     Ok(micros.min().is_some_and(|first| !in_range(first))
         || micros.max().is_some_and(|last| !in_range(last)))
 }
@@ -86,11 +87,11 @@ pub(super) fn empty_path() -> Expr {
 /// Whether a read frame's `path` has an empty value (`empty_path`), without a pass over
 /// the rows when it has none: the null count, then the shortest value's length.
 pub(super) fn has_empty_path(df: &DataFrame) -> Result<bool> {
-    let paths = df.column("path").map_err(polars_bug)?;
+    let paths = df.column("path").or_bug()?;
     if paths.null_count() > 0 {
         return Ok(true);
     }
-    Ok(paths.str().map_err(polars_bug)?.str_len_bytes().min() == Some(0))
+    Ok(paths.str().or_bug()?.str_len_bytes().min() == Some(0))
 }
 
 /// The first row of `rows` (a file's rows, in order, with `ts` in UTC and `path`) inside
@@ -139,12 +140,9 @@ pub(crate) fn empty_path_row(df: &DataFrame) -> Result<Option<usize>> {
         .lazy()
         .select([empty_path().alias("empty")])
         .collect()
-        .map_err(polars_bug)?;
+        .or_bug()?;
     Ok(first_true(
-        flags
-            .column("empty")
-            .and_then(|c| c.bool())
-            .map_err(polars_bug)?,
+        flags.column("empty").and_then(|c| c.bool()).or_bug()?,
     ))
 }
 
@@ -210,12 +208,7 @@ fn read_raw(source: &Source, options: &ReadOptions) -> Result<(DataFrame, usize)
             options.ts_format.as_deref(),
             "ts",
         )?;
-        let windowed = df
-            .clone()
-            .lazy()
-            .filter(window)
-            .collect()
-            .map_err(polars_bug)?;
+        let windowed = df.clone().lazy().filter(window).collect().or_bug()?;
         if has_empty_path(&windowed)? {
             return Err(first_empty_path(df.lazy(), options, path, format));
         }
@@ -295,7 +288,7 @@ fn read_derived(source: &Source, options: &ReadOptions) -> Result<(DataFrame, us
         .lazy()
         .filter(window_of(options, "ts"))
         .collect()
-        .map_err(polars_bug)?;
+        .or_bug()?;
     let responses = ambiguous.height();
     let possible = ambiguous
         .lazy()
@@ -319,13 +312,13 @@ fn read_derived(source: &Source, options: &ReadOptions) -> Result<(DataFrame, us
             lit(true).alias(POSSIBLE),
         ])
         .collect()
-        .map_err(polars_bug)?;
+        .or_bug()?;
     let mut df = confirmed
         .lazy()
         .with_column(lit(false).alias(POSSIBLE))
         .collect()
-        .map_err(polars_bug)?;
-    df.vstack_mut(&possible).map_err(polars_bug)?;
+        .or_bug()?;
+    df.vstack_mut(&possible).or_bug()?;
     Ok((df, skipped.saturating_sub(responses)))
 }
 
@@ -393,7 +386,7 @@ pub(super) fn checked_partition(df: DataFrame, path: &Path) -> Result<DataFrame>
         .filter(outside_span((start, end)))
         .select([col("ts").first()])
         .collect()
-        .map_err(polars_bug)?;
+        .or_bug()?;
     if stray.height() == 0
         || stray
             .column("ts")
@@ -432,29 +425,17 @@ pub(super) fn stray_error(path: &Path, (start, end): (i64, i64), shown: &str) ->
 /// Counts and drops rows without an owner (weighted: the responses they stand for); an
 /// empty viewer becomes null (unidentified) and a missing path the root.
 pub(super) fn keep_owned(df: DataFrame, weighted: bool) -> Result<(DataFrame, usize)> {
-    let owner = df
-        .column(OWNER_ID)
-        .map_err(polars_bug)?
-        .str()
-        .map_err(polars_bug)?;
+    let owner = df.column(OWNER_ID).or_bug()?.str().or_bug()?;
     let has_owner = &owner.is_not_null() & &owner.not_equal("");
     let skipped = if weighted {
-        let requests = df
-            .column(REQUESTS)
-            .map_err(polars_bug)?
-            .u64()
-            .map_err(polars_bug)?;
-        requests
-            .filter(&!&has_owner)
-            .map_err(polars_bug)?
-            .sum()
-            .unwrap_or(0) as usize
+        let requests = df.column(REQUESTS).or_bug()?.u64().or_bug()?;
+        requests.filter(&!&has_owner).or_bug()?.sum().unwrap_or(0) as usize
     } else {
         df.height() - has_owner.sum().unwrap_or(0) as usize
     };
     let dropped = df.height() - has_owner.sum().unwrap_or(0) as usize;
     let df = if dropped > 0 {
-        df.filter(&has_owner).map_err(polars_bug)?
+        df.filter(&has_owner).or_bug()?
     } else {
         df
     };
@@ -468,7 +449,7 @@ pub(super) fn keep_owned(df: DataFrame, weighted: bool) -> Result<(DataFrame, us
             columns.push(col(extra));
         }
     }
-    let df = df.lazy().select(columns).collect().map_err(polars_bug)?;
+    let df = df.lazy().select(columns).collect().or_bug()?;
     Ok((df, skipped))
 }
 

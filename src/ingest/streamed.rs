@@ -18,6 +18,7 @@ use crate::error::InputError;
 use crate::frame::codes::Encoded;
 use crate::frame::names::{OWNER_ID, VIEWER_ID};
 use crate::frame::polars_bug;
+use crate::frame::OrBug;
 
 /// What the streaming reader has gathered: the distinct paths in order of first sight,
 /// and the batches read, each row's path replaced by its code.
@@ -116,9 +117,9 @@ pub(super) fn read_streaming(
         parts.push(part);
     }
     let all = match parts.len() {
-        0 => empty_log().map_err(polars_bug)?.lazy(),
+        0 => empty_log().or_bug()?.lazy(),
         1 => parts.remove(0),
-        _ => concat(parts, UnionArgs::default()).map_err(polars_bug)?,
+        _ => concat(parts, UnionArgs::default()).or_bug()?,
     };
     let all = windowed_keeping_bad(all, options);
     let gathered = std::sync::Arc::new(std::sync::Mutex::new(Batches::default()));
@@ -153,10 +154,10 @@ pub(super) fn read_streaming(
                 df.with_column(Column::new_empty("path_code".into(), &IDX_DTYPE))?;
                 Ok(df)
             })
-            .map_err(polars_bug)?,
+            .or_bug()?,
     };
     for more in frames {
-        df.vstack_mut(&more).map_err(polars_bug)?;
+        df.vstack_mut(&more).or_bug()?;
     }
     let values = StringChunked::from_iter_values("path".into(), batches.paths.iter().map(|p| &**p));
     // A text time the fast parser did not read: the general path reads the log again, and
@@ -171,12 +172,12 @@ pub(super) fn read_streaming(
     let (mut df, skipped) = keep_owned(df, false)?;
     let codes = df
         .column("path_code")
-        .map_err(polars_bug)?
+        .or_bug()?
         .as_materialized_series()
         .idx()
-        .map_err(polars_bug)?
+        .or_bug()?
         .clone();
-    let _ = df.drop_in_place("path_code").map_err(polars_bug)?;
+    let _ = df.drop_in_place("path_code").or_bug()?;
     Ok(Some((
         df,
         Encoded {

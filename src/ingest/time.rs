@@ -11,8 +11,8 @@ use super::parse_log_time;
 use super::zone;
 use super::Zone;
 use crate::error::{InputError, InputResult, Location};
-use crate::frame::polars_bug;
 use crate::frame::utc_micros;
+use crate::frame::OrBug;
 
 /// The `ts` column as UTC µs for native timestamps; text is kept as text here and parsed
 /// by `parse_text_timestamps` (shared with the CDN log reader).
@@ -83,19 +83,14 @@ pub(crate) fn parse_text_timestamps(
     pattern: Option<&str>,
     column: &str,
 ) -> Result<DataFrame> {
-    let raw = df
-        .column(column)
-        .map_err(polars_bug)?
-        .str()
-        .map_err(polars_bug)?
-        .clone();
+    let raw = df.column(column).or_bug()?.str().or_bug()?.clone();
     if pattern.is_none() {
         if let Some(df) = parsed_fast(&df, &raw, zone, column)? {
             return Ok(df);
         }
     }
     let parse = |text: &str| parse_log_time(text, zone, pattern);
-    let distinct = raw.unique().map_err(polars_bug)?;
+    let distinct = raw.unique().or_bug()?;
     let mut instants: Vec<Option<i64>> = Vec::with_capacity(distinct.len());
     let mut texts: Vec<Option<&str>> = Vec::with_capacity(distinct.len());
     let mut any_bad = false;
@@ -150,7 +145,7 @@ pub(crate) fn parse_text_timestamps(
             Column::new(parsed.as_str().into(), instants),
         ],
     )
-    .map_err(polars_bug)?;
+    .or_bug()?;
     // Row order is kept: the CDN reader breaks ties between equal times by log order.
     let args = JoinArgs {
         validation: JoinValidation::ManyToOne,
@@ -162,7 +157,7 @@ pub(crate) fn parse_text_timestamps(
         .with_column(col(parsed.as_str()).cast(utc_micros()).alias(column))
         .drop(by_name([parsed.as_str()], true, false))
         .collect()
-        .map_err(polars_bug)
+        .or_bug()
 }
 
 /// The offset (seconds east) a naive time is read in, when `--tz` is one offset all year.
@@ -225,9 +220,9 @@ fn parsed_fast(
     let ts = Int64Chunked::from_vec(column.into(), micros)
         .into_column()
         .cast(&utc_micros())
-        .map_err(polars_bug)?;
+        .or_bug()?;
     let mut df = df.clone();
-    df.with_column(ts).map_err(polars_bug)?;
+    df.with_column(ts).or_bug()?;
     Ok(Some(df))
 }
 

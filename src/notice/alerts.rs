@@ -9,6 +9,7 @@ use polars::prelude::*;
 
 use super::regulator::{count, people_verdict, persons, PeopleVerdict, PEOPLE_THRESHOLD};
 use crate::audit::{Audit, CacheWindow, NodeWindow, Report, Summary};
+use crate::frame::OrBug;
 use crate::ingest::Zone;
 
 /// One warning: its `report summary` figure name, the sentence, and lines short enough
@@ -242,8 +243,8 @@ pub fn add_summary_rows(report: &mut Report, audit: &Audit, summary: &Summary) -
             Column::new("value".into(), values),
         ],
     )
-    .map_err(crate::frame::polars_bug)?;
-    report.df = report.df.vstack(&rows).map_err(crate::frame::polars_bug)?;
+    .or_bug()?;
+    report.df = report.df.vstack(&rows).or_bug()?;
     Ok(())
 }
 

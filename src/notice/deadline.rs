@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Days, NaiveTime, TimeDelta, TimeZone, Utc};
 
+use crate::frame::OrBug;
 use crate::ingest::Zone;
 use crate::inventory::{Incident, Jurisdiction, Lang};
 
@@ -224,7 +225,7 @@ pub fn add_summary_rows(
             Column::new("value".into(), values),
         ],
     )
-    .map_err(crate::frame::polars_bug)?;
-    report.df = report.df.vstack(&rows).map_err(crate::frame::polars_bug)?;
+    .or_bug()?;
+    report.df = report.df.vstack(&rows).or_bug()?;
     Ok(())
 }

@@ -20,7 +20,7 @@ use crate::frame::names::{
     DISTINCT_VIEWERS, EXPOSED_FIELDS, EXPOSURES, FIELD_ID, FIRST_EXPOSED, LAST_EXPOSED,
     USERS_EXPOSED, USER_ID,
 };
-use crate::frame::polars_bug;
+use crate::frame::OrBug;
 use crate::inventory::{Jurisdiction, Lang};
 use crate::tables::{self, Format};
 
@@ -191,16 +191,8 @@ pub fn select_users(
     only: Option<&HashSet<String>>,
 ) -> Result<DataFrame> {
     let names: Vec<&str> = tiers.iter().map(|t| t.name()).collect();
-    let tier = users
-        .column("tier")
-        .map_err(polars_bug)?
-        .str()
-        .map_err(polars_bug)?;
-    let ids = users
-        .column(USER_ID)
-        .map_err(polars_bug)?
-        .str()
-        .map_err(polars_bug)?;
+    let tier = users.column("tier").or_bug()?.str().or_bug()?;
+    let ids = users.column(USER_ID).or_bug()?.str().or_bug()?;
     let mask: BooleanChunked = tier
         .iter()
         .zip(ids.iter())
@@ -213,7 +205,7 @@ pub fn select_users(
             Some(in_tier && in_view)
         })
         .collect();
-    users.filter(&mask).map_err(polars_bug)
+    users.filter(&mask).or_bug()
 }
 
 fn list_column(name: &str, rows: Vec<Vec<String>>) -> Column {
@@ -285,21 +277,21 @@ pub fn notice_list(audit: &Audit, chosen: &DataFrame) -> Result<Report> {
             FIRST_EXPOSED,
             LAST_EXPOSED,
         ])
-        .map_err(polars_bug)?;
+        .or_bug()?;
     df.with_column(Column::new("reason".into(), reasons))
-        .map_err(polars_bug)?;
+        .or_bug()?;
     df.with_column(list_column("exposed_labels", labels))
-        .map_err(polars_bug)?;
+        .or_bug()?;
     df.with_column(Column::new("letter".into(), letters))
-        .map_err(polars_bug)?;
+        .or_bug()?;
     // With a relations table, `via` says whether the user was seen on their own pages
     // (`own`) or through a related person's (the relation ids), as in `report users`.
     let mut columns = NOTICE_LIST_COLUMNS.to_vec();
     if let Ok(via) = chosen.column("via") {
-        df.with_column(via.clone()).map_err(polars_bug)?;
+        df.with_column(via.clone()).or_bug()?;
         columns.insert(3, "via");
     }
-    let df = df.select(columns).map_err(polars_bug)?;
+    let df = df.select(columns).or_bug()?;
     Ok(Report {
         kind: crate::audit::ReportKind::NoticeList,
         df,

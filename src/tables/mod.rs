@@ -9,7 +9,7 @@ use comfy_table::{presets::UTF8_BORDERS_ONLY, ContentArrangement, Table};
 use polars::prelude::*;
 
 use crate::error::InputError;
-use crate::frame::polars_bug;
+use crate::frame::OrBug;
 use crate::ingest::Zone;
 
 /// The formats a report is written in.
@@ -65,8 +65,7 @@ pub fn presentable(df: &DataFrame, zone: &Zone, join_lists: bool) -> Result<Data
         _ => joined(c),
     })?;
     for text in replaced {
-        df.with_column(text.map_err(polars_bug)?)
-            .map_err(polars_bug)?;
+        df.with_column(text.or_bug()?).or_bug()?;
     }
     Ok(df)
 }
@@ -135,7 +134,7 @@ pub fn neutralise_formulas(df: DataFrame) -> Result<DataFrame> {
     if !any {
         return Ok(df);
     }
-    df.lazy().select(exprs).collect().map_err(polars_bug)
+    df.lazy().select(exprs).collect().or_bug()
 }
 
 fn starts_like_formula(text: &str) -> bool {
@@ -165,7 +164,7 @@ pub fn render_compressed(
             CsvWriter::new(&mut out)
                 .include_header(true)
                 .finish(&mut df)
-                .map_err(polars_bug)?;
+                .or_bug()?;
         }
         Format::Json | Format::Ndjson => {
             let mut df = presentable(df, zone, false)?;
@@ -177,7 +176,7 @@ pub fn render_compressed(
             JsonWriter::new(&mut out)
                 .with_json_format(json)
                 .finish(&mut df)
-                .map_err(polars_bug)?;
+                .or_bug()?;
             if format == Format::Json {
                 out.push(b'\n');
             }
@@ -187,7 +186,7 @@ pub fn render_compressed(
             ParquetWriter::new(&mut out)
                 .with_compression(parquet)
                 .finish(&mut df)
-                .map_err(polars_bug)?;
+                .or_bug()?;
         }
         Format::Table => {
             let df = presentable(df, zone, true)?;

@@ -13,7 +13,7 @@ use polars::prelude::*;
 use super::edit::{Editor, InventorySave};
 use crate::audit::{Audit, Report, Summary};
 use crate::frame::names::{EXPOSURES, PAGE_ID};
-use crate::frame::polars_bug;
+use crate::frame::OrBug;
 use crate::ingest::Zone;
 use crate::inventory::{Field, Inventory};
 use crate::load::Inputs;
@@ -185,7 +185,7 @@ impl Grid {
         let df = self
             .source
             .take(&IdxCa::from_vec("".into(), indices))
-            .map_err(polars_bug)?;
+            .or_bug()?;
         tables::emit(&df, Format::for_file(file), Some(file), zone)
     }
 }
@@ -454,16 +454,16 @@ fn chart_points(
 ) -> Result<ChartData> {
     let minutes = timeline
         .column("minute")
-        .map_err(polars_bug)?
+        .or_bug()?
         .cast(&DataType::Int64)
-        .map_err(polars_bug)?;
+        .or_bug()?;
     let exposures = timeline
         .column(EXPOSURES)
-        .map_err(polars_bug)?
+        .or_bug()?
         .cast(&DataType::Float64)
-        .map_err(polars_bug)?;
-    let exposed: Vec<(i64, f64)> = (minutes.i64().map_err(polars_bug)?.iter())
-        .zip(exposures.f64().map_err(polars_bug)?.iter())
+        .or_bug()?;
+    let exposed: Vec<(i64, f64)> = (minutes.i64().or_bug()?.iter())
+        .zip(exposures.f64().or_bug()?.iter())
         .filter_map(|(m, e)| Some((m?, e?)))
         .collect();
     let inside = |m: i64| {
@@ -545,6 +545,6 @@ fn inventory_grid(inventory: &Inventory, zone: &Zone) -> Result<Grid> {
             ),
         ],
     )
-    .map_err(polars_bug)?;
+    .or_bug()?;
     Grid::from_frame("inventory", Drill::Page, &df, zone)
 }

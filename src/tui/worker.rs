@@ -18,7 +18,7 @@ use crate::frame::names::{
     CONFIRMED_FIELDS, DISTINCT_VIEWERS, EXPOSED_FIELDS, EXPOSURES, FIRST_EXPOSED, LAST_EXPOSED,
     POSSIBLE_EXPOSURES, POSSIBLE_VIEWERS, POTENTIAL_FIELDS, USER_ID,
 };
-use crate::frame::polars_bug;
+use crate::frame::OrBug;
 use crate::inventory::Inventory;
 use crate::load::{self, Inputs};
 use crate::notice;
@@ -54,7 +54,7 @@ fn user_detail(session: &Session, user_id: &str) -> Result<UserDetail> {
         .lazy()
         .filter(col(USER_ID).eq(lit(user_id)))
         .collect()
-        .map_err(polars_bug)?;
+        .or_bug()?;
     let exposed = cells::strings(&row, EXPOSED_FIELDS, 0)?;
     let potential = cells::strings(&row, POTENTIAL_FIELDS, 0)?;
     // With possible exposures, `exposed_fields` counts them too: the confirmed ones apart.

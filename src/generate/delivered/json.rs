@@ -13,7 +13,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::w3c::utc;
 use super::{hex8, nodes, url_encode, Line, HOST, HOUR};
-use crate::frame::polars_bug;
+use crate::frame::OrBug;
 use crate::generate::GeneratedLog;
 
 /// The upper tier's data center (Tiered Cache), by its number.
@@ -176,7 +176,7 @@ pub(super) fn cloudflare(lines: &[Line], rng: &mut ChaCha8Rng) -> Result<(Vec<u8
             Column::new("session".into(), sessions),
         ],
     )
-    .map_err(polars_bug)?;
+    .or_bug()?;
     // The session cookie logged by a custom field: an object, null without one.
     let df = df
         .lazy()
@@ -188,7 +188,7 @@ pub(super) fn cloudflare(lines: &[Line], rng: &mut ChaCha8Rng) -> Result<(Vec<u8
         )
         .drop(by_name(["session"], true, false))
         .collect()
-        .map_err(polars_bug)?;
+        .or_bug()?;
     Ok((json_lines(df)?, truth))
 }
 
@@ -257,7 +257,7 @@ pub(super) fn akamai(lines: &[Line]) -> Result<Vec<u8>> {
             Column::new("totalBytes".into(), text(&|l| (l.bytes + 412).to_string())),
         ],
     )
-    .map_err(polars_bug)?;
+    .or_bug()?;
     json_lines(df)
 }
 
@@ -299,7 +299,7 @@ pub(super) fn fastly(lines: &[Line]) -> Result<Vec<u8>> {
             Column::new("user_agent".into(), text(&|l| l.agent.to_string())),
         ],
     )
-    .map_err(polars_bug)?;
+    .or_bug()?;
     json_lines(df)
 }
 
@@ -308,6 +308,6 @@ fn json_lines(mut df: DataFrame) -> Result<Vec<u8>> {
     JsonWriter::new(&mut out)
         .with_json_format(JsonFormat::JsonLines)
         .finish(&mut df)
-        .map_err(polars_bug)?;
+        .or_bug()?;
     Ok(out)
 }

@@ -28,7 +28,8 @@ use crate::cdn::CACHE_NODE;
 use crate::error::InputError;
 use crate::files::write_private_with;
 use crate::frame::names::{CACHE_STATUS, OWNER_ID, VIEWER_ID};
-use crate::frame::{polars_bug, utc_micros};
+use crate::frame::utc_micros;
+use crate::frame::OrBug;
 use lines::Lines;
 
 pub use access::{APACHE_LOG_FORMAT, NGINX_LOG_FORMAT};
@@ -533,7 +534,7 @@ fn truth<'a>(
     let ts = Int64Chunked::from_vec("ts".into(), ts)
         .into_series()
         .cast(&utc_micros())
-        .map_err(polars_bug)?;
+        .or_bug()?;
     DataFrame::new(
         n,
         vec![
@@ -547,7 +548,7 @@ fn truth<'a>(
             Column::new("hung_up".into(), hung_up),
         ],
     )
-    .map_err(polars_bug)
+    .or_bug()
 }
 
 /// Eight hex digits, for unique ids in file names.

@@ -11,7 +11,7 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use super::{hex8, nodes, url_encode, Line, HOST};
-use crate::frame::polars_bug;
+use crate::frame::OrBug;
 use crate::generate::GeneratedLog;
 
 /// CloudFront's `#Fields` line (standard logs, "Standard log file fields").
@@ -181,14 +181,14 @@ fn delimited(names: &[&str], columns: Vec<Vec<String>>, separator: u8) -> Result
         .zip(columns)
         .map(|(name, values)| Column::new((*name).into(), values))
         .collect();
-    let mut df = DataFrame::new(n, columns).map_err(polars_bug)?;
+    let mut df = DataFrame::new(n, columns).or_bug()?;
     let mut out = Vec::new();
     CsvWriter::new(&mut out)
         .include_header(false)
         .with_separator(separator)
         .with_quote_style(QuoteStyle::Never)
         .finish(&mut df)
-        .map_err(polars_bug)?;
+        .or_bug()?;
     Ok(out)
 }
 
