@@ -232,9 +232,12 @@ fn long_commands_show_progress_on_a_terminal_and_nothing_in_a_pipe() {
         out.display()
     );
     let bin = assert_cmd::cargo::cargo_bin("pii-audit");
-    let bin = bin.display();
     let status = dir.path().join("status");
-    let command = format!("{bin} {args}; echo $? > {}; sleep 30", status.display());
+    let command = format!(
+        "{} {args}; echo $? > {}; sleep 30",
+        bin.display(),
+        status.display()
+    );
     let Some(tmux) = Tmux::start("progress", &command) else {
         return;
     };
