@@ -1,6 +1,7 @@
 //! One test binary (each file in tests/ links polars): pipeline tests on tiny fixtures with
 //! hand-computed figures, and CLI tests that run the real binary.
 
+mod bounded;
 mod cdn;
 mod cli;
 mod crashes;
