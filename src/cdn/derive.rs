@@ -61,23 +61,25 @@ pub(super) fn derive_frame(
     let topology = options.topology.unwrap_or(description.topology);
     let stages = Stages::new();
     let kept = std::sync::Mutex::new(Vec::new());
-    let keep = |index: usize, df: DataFrame, _: &mut Dicts| -> Result<()> {
+    let keep = |index: usize, before: usize, df: DataFrame, _: &mut Dicts| -> Result<()> {
         kept.lock()
             .map_err(|_| anyhow::anyhow!("internal error: a worker thread failed"))?
-            .push((index, df));
+            .push(((index, before), df));
         Ok(())
     };
-    let shape = read_files(files, read, options, &description, topology, &keep)?;
+    let piece = usize::MAX;
+    let shape = read_files(files, read, options, &description, topology, piece, &keep)?;
     let parts = kept
         .into_inner()
         .map_err(|_| anyhow::anyhow!("internal error: a worker thread failed"))?;
     derive_read(shape, parts, options, &description, stages)
 }
 
-/// The files' rows (`parts`, by their place among the files) derived at once.
+/// The files' rows (`parts`, by their place among the files and in the file) derived at
+/// once.
 pub(super) fn derive_read(
     shape: Shape,
-    mut parts: Vec<(usize, DataFrame)>,
+    mut parts: Vec<((usize, usize), DataFrame)>,
     options: &Options,
     description: &Description,
     mut stages: Stages,
@@ -333,10 +335,10 @@ fn describe_viewer(options: &Options) -> String {
     }
 }
 
-/// A file's rows, text as numbers of the shared tables, handed over as soon as it is read
-/// (with its place among the files, and the tables it was numbered in): by `read_files`,
-/// from any core.
-pub(super) type Keep<'a> = dyn Fn(usize, DataFrame, &mut Dicts) -> Result<()> + Sync + 'a;
+/// Rows of a file (a piece of it), text as numbers of the shared tables, handed over as
+/// soon as they are read, with the file's place among the files, the rows of the file
+/// before them, and the tables they were numbered in: by `read_files`, from any core.
+pub(super) type Keep<'a> = dyn Fn(usize, usize, DataFrame, &mut Dicts) -> Result<()> + Sync + 'a;
 
 /// What reading every file found besides the rows.
 pub(super) struct Shape {
@@ -377,14 +379,16 @@ impl Shape {
 }
 
 /// Reads every file (`ts, path, host, viewer_id, cache_status, source, fill, kind,
-/// cache_node`, text as numbers, and the origin id when given), each handed to `keep`; the
-/// tables and the resolution to attribute at.
+/// cache_node`, text as numbers, and the origin id when given), each handed to `keep`, a
+/// piece of about `piece` bytes of text at a time where the format allows (`read_each`);
+/// the tables and the resolution to attribute at.
 pub(super) fn read_files(
     files: &[PathBuf],
     read: &ReadOptions,
     options: &Options,
     description: &Description,
     topology: Topology,
+    piece: usize,
     keep: &Keep,
 ) -> Result<Shape> {
     if files.is_empty() {
@@ -399,7 +403,7 @@ pub(super) fn read_files(
             let (df, format) = read_one(path, read, options, node.as_deref())?;
             formats.push((path.clone(), format, df.height()));
             let df = numbered(df, &mut dicts)?;
-            keep(index, df, &mut dicts)?;
+            keep(index, 0, df, &mut dicts)?;
         }
         let resolution = options.resolution.unwrap_or(Resolution::Exact);
         return Ok(Shape {
@@ -437,20 +441,23 @@ pub(super) fn read_files(
             .iter()
             .map(|&(index, path)| {
                 crate::progress::check_interrupt()?;
-                let delivered = delivered::read(path, &reading)?;
-                let mut dicts = shared
-                    .lock()
-                    .map_err(|_| anyhow::anyhow!("internal error: a worker thread failed"))?;
-                let df = dicts.absorb(delivered.df, &delivered.dicts)?;
-                let height = df.height();
-                keep(index, df, &mut dicts)?;
-                Ok((
-                    path.clone(),
-                    height,
-                    delivered.resolution,
-                    delivered.widening,
-                    delivered.ends_as_arrivals,
-                ))
+                // A file's pieces: its finest resolution, its widest widening.
+                let (mut height, mut resolution, mut widening, mut ends) = (0, i64::MAX, 0, 0);
+                delivered::read_each(path, &reading, piece, &mut |delivered| {
+                    crate::progress::check_interrupt()?;
+                    let mut dicts = shared
+                        .lock()
+                        .map_err(|_| anyhow::anyhow!("internal error: a worker thread failed"))?;
+                    let df = dicts.absorb(delivered.df, &delivered.dicts)?;
+                    let rows = df.height();
+                    keep(index, height, df, &mut dicts)?;
+                    height += rows;
+                    resolution = resolution.min(delivered.resolution);
+                    widening = widening.max(delivered.widening);
+                    ends += delivered.ends_as_arrivals;
+                    Ok(())
+                })?;
+                Ok((path.clone(), height, resolution, widening, ends))
             })
             .collect::<Result<Vec<_>>>()
     })?;
@@ -461,7 +468,7 @@ pub(super) fn read_files(
     let (mut resolution, mut widening, mut ends) = (1, 0, 0u64);
     for part in done {
         for (path, height, r, w, e) in part? {
-            resolution = resolution.max(r);
+            resolution = resolution.max(if r == i64::MAX { 1 } else { r });
             widening = widening.max(w);
             ends += e as u64;
             heights.push((path, height));

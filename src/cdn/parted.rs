@@ -27,7 +27,7 @@ use crate::progress::check_interrupt;
 /// What the files' rows are kept in as they are read.
 enum Sink {
     Memory {
-        parts: Vec<(usize, DataFrame)>,
+        parts: Vec<((usize, usize), DataFrame)>,
         rows: usize,
     },
     Spilled(Box<Spilling>),
@@ -44,13 +44,13 @@ struct Spilling {
 }
 
 impl Spilling {
-    fn take(&mut self, index: usize, df: DataFrame, dicts: &Dicts) -> Result<()> {
+    fn take(&mut self, at: (usize, usize), df: DataFrame, dicts: &Dicts) -> Result<()> {
         if !self.contract {
             self.tally.add(derive::viewer_tally(&df)?);
         }
         self.every_origin_fills &= derive::every_origin_fills(&df)?;
         self.has_host |= derive::has_host(&df);
-        self.buckets.take(index, df, dicts)
+        self.buckets.take(at, df, dicts)
     }
 }
 
@@ -69,17 +69,17 @@ struct Bound {
 impl Sink {
     fn take(
         &mut self,
-        index: usize,
+        at: (usize, usize),
         df: DataFrame,
         dicts: &Dicts,
         bound: &Bound,
         contract: bool,
     ) -> Result<()> {
         match self {
-            Sink::Spilled(spilling) => spilling.take(index, df, dicts),
+            Sink::Spilled(spilling) => spilling.take(at, df, dicts),
             Sink::Memory { parts, rows } => {
                 *rows += df.height();
-                parts.push((index, df));
+                parts.push((at, df));
                 if *rows <= bound.rows {
                     return Ok(());
                 }
@@ -107,8 +107,8 @@ impl Sink {
                     contract,
                 };
                 crate::hooks::trace("derive: spilling by cache key");
-                for (index, df) in std::mem::take(parts) {
-                    spilling.take(index, df, dicts)?;
+                for (at, df) in std::mem::take(parts) {
+                    spilling.take(at, df, dicts)?;
                 }
                 *self = Sink::Spilled(Box::new(spilling));
                 Ok(())
@@ -138,8 +138,9 @@ pub fn derive_to(
         super::write(&derived, output, zone)?;
         return Ok((derived.counts, derived.frame.facts));
     }
+    let limit = options.memory_limit.unwrap_or_else(spill::default_limit);
     let bound = Bound {
-        rows: spill::rows_per_part(options.memory_limit.unwrap_or_else(spill::default_limit)),
+        rows: spill::rows_per_part(limit),
         tmp: options.tmp_dir.clone().unwrap_or_else(std::env::temp_dir),
         read: Default::default(),
         files: files.len(),
@@ -150,10 +151,12 @@ pub fn derive_to(
         parts: Vec::new(),
         rows: 0,
     });
-    let keep = |index: usize, df: DataFrame, dicts: &mut Dicts| -> Result<()> {
-        bound
-            .kept
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let keep = |index: usize, before: usize, df: DataFrame, dicts: &mut Dicts| -> Result<()> {
+        if before == 0 {
+            bound
+                .kept
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
         let read = bound
             .read
             .fetch_add(df.height() as u64, std::sync::atomic::Ordering::Relaxed);
@@ -165,10 +168,18 @@ pub fn derive_to(
         ));
         sink.lock()
             .map_err(|_| anyhow::anyhow!("internal error: a worker thread failed"))?
-            .take(index, df, dicts, &bound, contract)
+            .take((index, before), df, dicts, &bound, contract)
     };
     let stages = Stages::new();
-    let shape = derive::read_files(files, read, options, &description, topology, &keep)?;
+    let shape = derive::read_files(
+        files,
+        read,
+        options,
+        &description,
+        topology,
+        spill::piece_bytes(limit),
+        &keep,
+    )?;
     let sink = sink
         .into_inner()
         .map_err(|_| anyhow::anyhow!("internal error: a worker thread failed"))?;

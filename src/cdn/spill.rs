@@ -35,6 +35,13 @@ pub fn rows_per_part(limit: u64) -> usize {
     ((limit as f64 * SHARE / ROW_COST as f64) as usize).max(1)
 }
 
+/// The text a file is read by at a time under `limit` (`delivered::read_each`): a
+/// sixteenth of it, from 4 KiB to 64 MiB (a piece is read on every core at once, and its
+/// text, lines and columns are several times its size).
+pub fn piece_bytes(limit: u64) -> usize {
+    (limit / 16).clamp(4 << 10, 64 << 20) as usize
+}
+
 /// The column that keeps each row's place in the log: its file's place among the files
 /// (high 32 bits) and its row in the file.
 pub const SEQ: &str = "seq";
@@ -167,11 +174,13 @@ impl Buckets {
         }
     }
 
-    /// Takes file number `index`'s rows (`dicts`: the tables their numbers are of).
-    pub fn take(&mut self, index: usize, mut df: DataFrame, dicts: &Dicts) -> Result<()> {
+    /// Takes rows of file number `at.0` that follow `at.1` rows of it (`dicts`: the tables
+    /// their numbers are of).
+    pub fn take(&mut self, at: (usize, usize), mut df: DataFrame, dicts: &Dicts) -> Result<()> {
+        let (index, before) = (at.0 as u64, at.1 as u64);
         let seq = UInt64Chunked::from_iter_values(
             SEQ.into(),
-            (0..df.height() as u64).map(|row| ((index as u64) << 32) | row),
+            (0..df.height() as u64).map(|row| (index << 32) | (before + row)),
         );
         df.with_column(seq.into_column()).map_err(polars_bug)?;
         let count = self.files.len() as u64;
