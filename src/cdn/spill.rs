@@ -85,7 +85,7 @@ impl Spilled {
                 .with_context(|| format!("cannot write {}", self.path.display()))?;
             let writer = ParquetWriter::new(file)
                 .with_compression(ParquetCompression::Lz4Raw)
-                .batched(&df.schema())
+                .batched(df.schema())
                 .map_err(polars_bug)?;
             self.writer = Some(writer);
         }
@@ -148,6 +148,9 @@ fn split(df: &DataFrame, of_row: &[u32], files: &mut [Spilled]) -> Result<()> {
     }
     Ok(())
 }
+
+/// A partition: the bucket files it gathers.
+pub type Partition = Vec<PathBuf>;
 
 /// The first pass: every file's rows into buckets by their normalised path, and how many
 /// rows fall in each minute.
@@ -235,9 +238,9 @@ impl Buckets {
     }
 
     /// Every bucket written; the partitions: runs of buckets of at most `rows` rows (a
-    /// bucket over it alone), as the paths of their files.
-    pub fn finish(mut self, rows: usize) -> Result<(Vec<Vec<PathBuf>>, BTreeMap<i64, u64>)> {
-        let mut parts: Vec<Vec<PathBuf>> = Vec::new();
+    /// bucket over it alone), as the paths of their files; and the rows per minute.
+    pub fn finish(mut self, rows: usize) -> Result<(Vec<Partition>, BTreeMap<i64, u64>)> {
+        let mut parts: Vec<Partition> = Vec::new();
         let mut in_part = usize::MAX;
         for file in &mut self.files {
             file.finish()?;
