@@ -9,7 +9,9 @@ so it does more than DuckDB's join, which pins every hit on its edge's latest mi
 logged end times: the figures say how many rows pii-audit found cached, ambiguous and
 unattributed.
 
-usage: cloudfront.py DATA_DIR [--runs N]   (DATA_DIR from `pii-audit generate --cdn --log-format cloudfront`)
+usage: cloudfront.py DATA_DIR [--runs N] [--memory-limit SIZE] [--tmp-dir DIR] [--pii-only]
+(DATA_DIR from `pii-audit generate --cdn --log-format cloudfront`; PII_AUDIT_BIN names the
+binary, else $CARGO_TARGET_DIR/release/pii-audit)
 """
 import argparse, glob, os, statistics, subprocess, sys, time
 
@@ -19,7 +21,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from peak import run as peak_run  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "pii-audit")
+BIN = os.environ.get("PII_AUDIT_BIN") or os.path.join(
+    os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "pii-audit")
 
 FIELDS = ("date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status "
           "cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id "
@@ -52,10 +55,13 @@ ORDER BY c.ts, c.n
 """
 
 
-def run_pii(folder, out):
+def run_pii(folder, out, extra):
     cmd = [BIN, "derive-owners", "-e", folder, "--log-format", "cloudfront",
-           "--viewer", "cookie:session", "--cache-key", "path", "--max-age", "70s", "-o", out]
-    elapsed, peak, _ = peak_run(cmd)
+           "--viewer", "cookie:session", "--cache-key", "path", "--max-age", "70s", "-o", out,
+           *extra]
+    elapsed, peak, err = peak_run(cmd)
+    if err.strip():
+        print(err.strip(), file=sys.stderr)
     return elapsed, peak
 
 
@@ -79,24 +85,36 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("data")
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--memory-limit", help="passed to derive-owners")
+    ap.add_argument("--tmp-dir", help="passed to derive-owners")
+    ap.add_argument("--pii-only", action="store_true", help="no DuckDB runs")
+    ap.add_argument("--out", default="/tmp/bench-cf-pii.parquet", help="pii-audit's output")
     a = ap.parse_args()
+    extra = []
+    if a.memory_limit:
+        extra += ["--memory-limit", a.memory_limit]
+    if a.tmp_dir:
+        extra += ["--tmp-dir", a.tmp_dir]
     folder = os.path.join(a.data, "cdn")
     files = os.path.join(folder, "*.gz")
     n_files = len(glob.glob(files))
-    pii_out, duck_out = "/tmp/bench-cf-pii.parquet", "/tmp/bench-cf-duck.parquet"
+    pii_out, duck_out = a.out, "/tmp/bench-cf-duck.parquet"
     pii_times, duck_times, rss = [], [], []
     for _ in range(a.runs):
-        t, r = run_pii(folder, pii_out)
+        t, r = run_pii(folder, pii_out, extra)
         pii_times.append(t); rss.append(r)
-        duck_times.append(run_duck(files, duck_out))
+        if not a.pii_only:
+            duck_times.append(run_duck(files, duck_out))
     counts = attributions(pii_out)
-    p, d = statistics.median(pii_times), statistics.median(duck_times)
+    p = statistics.median(pii_times)
     rows = sum(counts.values())
     print(f"data: {folder} ({n_files} gzip files, {rows} rows)  runs: {a.runs} (alternating)")
     print("pii-audit's attribution: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
-    print(f"pii-audit derive-owners --log-format cloudfront: median {p:.3f}s (min {min(pii_times):.3f}s), peak RSS {max(rss):.0f} MiB")
-    print(f"DuckDB {duckdb.__version__} read_csv + ASOF JOIN: median {d:.3f}s (min {min(duck_times):.3f}s)")
-    print(f"ratio pii-audit / DuckDB: {p / d:.2f}")
+    print(f"pii-audit derive-owners --log-format cloudfront {' '.join(extra)}: median {p:.3f}s (min {min(pii_times):.3f}s), peak RSS {max(rss):.0f} MiB")
+    if duck_times:
+        d = statistics.median(duck_times)
+        print(f"DuckDB {duckdb.__version__} read_csv + ASOF JOIN: median {d:.3f}s (min {min(duck_times):.3f}s)")
+        print(f"ratio pii-audit / DuckDB: {p / d:.2f}")
 
 
 if __name__ == "__main__":

@@ -52,6 +52,13 @@ fn main() -> ExitCode {
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e)
+            if e.downcast_ref::<pii_audit::progress::Interrupted>()
+                .is_some() =>
+        {
+            eprintln!("interrupted");
+            ExitCode::from(130)
+        }
         Err(e) => {
             // Escaped: a message may name a file or a flag's value, and a terminal acts on
             // the control characters they can hold.

@@ -1,8 +1,14 @@
 //! Progress of long command-line work on standard error: the running stage with the time
 //! it has taken, then the rows read per second, and a last line saying what was done.
 //! Only on a terminal: in a pipe, a script or a test it prints nothing.
+//!
+//! Ctrl-C during long work (`catch_interrupt`): the signal only sets a flag; the work
+//! checks it (`check_interrupt`) between its steps and returns `Interrupted`, so that every
+//! temporary file and folder is removed as the error unwinds, and the program exits 130.
 
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use indicatif::{HumanCount, ProgressBar, ProgressStyle};
@@ -11,7 +17,7 @@ pub struct Progress {
     bar: ProgressBar,
     started: Instant,
     /// What has been done so far, shown before the running stage.
-    done: std::cell::RefCell<Vec<String>>,
+    done: std::sync::Mutex<Vec<String>>,
 }
 
 impl Progress {
@@ -47,7 +53,7 @@ impl Progress {
     /// A stage starts: its name follows what is done.
     pub fn stage(&self, name: &str) {
         let name = crate::text::escape(name);
-        let done = self.done.borrow();
+        let done = self.done.lock().unwrap_or_else(|e| e.into_inner());
         let message = if done.is_empty() {
             format!("{name}…")
         } else {
@@ -60,7 +66,8 @@ impl Progress {
     pub fn done(&self, what: impl Into<String>) {
         let what = what.into();
         self.done
-            .borrow_mut()
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
             .push(crate::text::escape(&what).into_owned());
     }
 
@@ -85,7 +92,10 @@ impl Progress {
         );
         self.bar.finish_with_message(format!(
             "done in {took:.1}s: {}",
-            self.done.borrow().join(" · ")
+            self.done
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .join(" · ")
         ));
     }
 }
@@ -97,6 +107,60 @@ impl Drop for Progress {
             self.bar.finish_and_clear();
         }
     }
+}
+
+/// Set by SIGINT once `catch_interrupt` has been called.
+static INTERRUPTED: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+
+/// The work was interrupted (Ctrl-C): the program exits 130, as a shell's command killed
+/// by SIGINT does.
+#[derive(Debug, thiserror::Error)]
+#[error("interrupted")]
+pub struct Interrupted;
+
+/// From now on SIGINT sets a flag instead of killing the program; a second SIGINT while
+/// the flag is set kills it at once (exit 130, temporary files left behind). Idempotent.
+pub fn catch_interrupt() {
+    INTERRUPTED.get_or_init(|| {
+        let flag = Arc::new(AtomicBool::new(false));
+        let sigint = signal_hook::consts::SIGINT;
+        // The second Ctrl-C first: it acts only once the flag is set by the first.
+        let _ = signal_hook::flag::register_conditional_shutdown(sigint, 130, Arc::clone(&flag));
+        let _ = signal_hook::flag::register(sigint, Arc::clone(&flag));
+        flag
+    });
+}
+
+/// Whether SIGINT came since `catch_interrupt`.
+pub fn interrupted() -> bool {
+    INTERRUPTED
+        .get()
+        .is_some_and(|flag| flag.load(Ordering::Relaxed))
+}
+
+/// `Err(Interrupted)` once SIGINT came: long work calls it between its steps.
+pub fn check_interrupt() -> anyhow::Result<()> {
+    if interrupted() {
+        return Err(Interrupted.into());
+    }
+    Ok(())
+}
+
+/// Test hook (debug builds; release builds compile it to nothing): when `PII_AUDIT_PAUSE`
+/// names `place`, says so on standard error (`trace: paused at PLACE`) and waits there for
+/// Ctrl-C (30 s at most), so that a test interrupts the work at a known point.
+#[inline]
+pub fn pause_point(place: &str) {
+    #[cfg(debug_assertions)]
+    if std::env::var("PII_AUDIT_PAUSE").is_ok_and(|p| p == place) {
+        eprintln!("trace: paused at {place}");
+        let until = Instant::now() + Duration::from_secs(30);
+        while !interrupted() && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+    #[cfg(not(debug_assertions))]
+    let _ = place;
 }
 
 /// "read 2,142,351 rows in 0.31s (6.9M rows/s)".

@@ -291,6 +291,19 @@ pub(super) fn counts(df: &DataFrame) -> Result<Counts> {
 
 /// The counts of each cache node (its name; `""` for none), in the tables' order.
 pub(super) fn counts_by_node(df: &DataFrame, dicts: &Dicts) -> Result<Vec<(String, Counts)>> {
+    Ok(counts_by_node_code(df)?
+        .into_iter()
+        .map(|(node, c)| {
+            (
+                node.map_or(String::new(), |n| dicts.node.value(n).to_string()),
+                c,
+            )
+        })
+        .collect())
+}
+
+/// The counts of each cache node by its number (none first), in the tables' order.
+pub(super) fn counts_by_node_code(df: &DataFrame) -> Result<Vec<(Option<u32>, Counts)>> {
     let sums = df
         .clone()
         .lazy()
@@ -307,8 +320,7 @@ pub(super) fn counts_by_node(df: &DataFrame, dicts: &Dicts) -> Result<Vec<(Strin
         .clone();
     let mut out = Vec::with_capacity(sums.height());
     for (row, node) in nodes.iter().enumerate() {
-        let name = node.map_or(String::new(), |n| dicts.node.value(n).to_string());
-        out.push((name, counts_of(&sums, row)?));
+        out.push((node, counts_of(&sums, row)?));
     }
     Ok(out)
 }

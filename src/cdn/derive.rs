@@ -44,12 +44,11 @@ impl Frame {
 struct Read {
     df: DataFrame,
     dicts: Dicts,
-    /// The clock's resolution (µs; `None`: exact) and the widening durations add.
+    /// The clock's resolution (µs; `None`: exact).
     resolution: Resolution,
-    widening: i64,
-    ends_as_arrivals: u64,
     /// The files in stacking order, with their rows.
     heights: Vec<(PathBuf, usize)>,
+    formats: Vec<(PathBuf, Format, usize)>,
 }
 
 pub(super) fn derive_frame(
@@ -60,67 +59,59 @@ pub(super) fn derive_frame(
     options.check()?;
     let description = options.description(&read.columns)?;
     let topology = options.topology.unwrap_or(description.topology);
-    let mut stages = Stages::new();
-    let mut r = read_all(files, read, options, &description, topology)?;
+    let stages = Stages::new();
+    let kept = std::sync::Mutex::new(Vec::new());
+    let keep = |index: usize, before: usize, df: DataFrame, _: &mut Dicts| -> Result<()> {
+        kept.lock()
+            .map_err(|_| anyhow::anyhow!("internal error: a worker thread failed"))?
+            .push(((index, before), df));
+        Ok(())
+    };
+    let piece = usize::MAX;
+    let shape = read_files(files, read, options, &description, topology, piece, &keep)?;
+    let parts = kept
+        .into_inner()
+        .map_err(|_| anyhow::anyhow!("internal error: a worker thread failed"))?;
+    derive_read(shape, parts, options, &description, stages)
+}
+
+/// The files' rows (`parts`, by their place among the files and in the file) derived at
+/// once.
+pub(super) fn derive_read(
+    shape: Shape,
+    mut parts: Vec<((usize, usize), DataFrame)>,
+    options: &Options,
+    description: &Description,
+    mut stages: Stages,
+) -> Result<Frame> {
+    let topology = options.topology.unwrap_or(description.topology);
+    let mut facts = shape.facts(description, topology);
+    parts.sort_by_key(|(index, _)| *index);
+    let mut r = shape.with_frame(stack(parts.into_iter().map(|(_, df)| df).collect())?);
+    if let Some(id) = &options.origin_id {
+        check_unique_origin_ids(&flags(r.df.clone())?, id, &r.formats)?;
+    }
     crate::frame::release_freed();
     stages.done("read");
-    let mut facts = Facts {
-        format: description.name,
-        topology: topology.name(),
-        // Each arrival's uncertainty: the clock's resolution, widened by a duration's.
-        width: match r.resolution {
-            Resolution::Exact => 0,
-            Resolution::Micros(m) => m + r.widening,
-        },
-        ends_as_arrivals: r.ends_as_arrivals,
-        ..Facts::default()
-    };
     if let delivered::Tiers::Cloudflare { .. } = description.tiers {
         facts.worker_pairs = super::workers::merge(&mut r.df, &r.heights)?;
     }
     if !description.name.eq("contract") {
-        check_viewers(&r.df, &description, options, &mut facts)?;
+        let tally = viewer_tally(&r.df)?;
+        judge_viewers(tally, description, options, &mut facts)?;
     }
-    // An unidentified visitor: no viewer, or an empty one (kept as written in the output).
-    let unidentified = match r.dicts.viewer.find("") {
-        Some(empty) => col(VIEWER_ID).is_null().or(col(VIEWER_ID).eq(lit(empty))),
-        None => col(VIEWER_ID).is_null(),
-    };
-    let df = sort_by_time(r.df)?
-        .lazy()
-        .with_row_index("row", None)
-        .with_column(unidentified.alias("unidentified"))
-        .collect()
-        .map_err(polars_bug)?;
+    let df = sort_by_time(r.df)?;
     stages.done("sort");
-    let key = cache_key(options, &description, &df)?;
-    facts.cache_key = key.name();
-    let rows = match &options.origin_id {
-        Some(_) => df,
-        None => with_cache_keys(df, key, &r.dicts)?,
+    let how = How {
+        options,
+        key: cache_key(options, description, has_host(&df))?,
+        every_origin_fills: every_origin_fills(&df)?,
+        resolution: r.resolution,
+        topology,
+        width: facts.width,
     };
-    stages.done("keys");
-    let as_of = options.origin_id.is_some()
-        || (r.resolution == Resolution::Exact
-            && topology == Topology::Edge
-            && every_origin_fills(&rows)?);
-    let (df, candidates) = if as_of {
-        let rows = flags(rows)?;
-        let df = attribute(rows.lazy(), options)?
-            .collect()
-            .map_err(polars_bug)?;
-        (df, Candidates::default())
-    } else {
-        let rule = Rule {
-            width: facts.width,
-            max_age: options.max_age,
-            cap: options.max_candidates,
-            tiered: topology == Topology::Tiered,
-        };
-        by_stores(rows, &rule)?
-    };
-    crate::frame::release_freed();
-    stages.done("attribute");
+    facts.cache_key = how.key.name();
+    let (df, candidates) = derive_sorted(df, &r.dicts, &how, &mut stages)?;
     stages.print();
     Ok(Frame {
         df,
@@ -131,10 +122,80 @@ pub(super) fn derive_frame(
     })
 }
 
+/// What decides how rows are attributed, the same for every partition of a log.
+pub(super) struct How<'a> {
+    pub options: &'a Options,
+    pub key: CacheKey,
+    /// Every origin response of the whole log filled its cache.
+    pub every_origin_fills: bool,
+    pub resolution: Resolution,
+    pub topology: Topology,
+    /// Each arrival's uncertainty (µs).
+    pub width: i64,
+}
+
+/// Rows in time order (ties in log order; all of a log, or every row of some cache keys)
+/// numbered (`row`), keyed by (node, cache key), and attributed: the as-of rule or store by
+/// store.
+pub(super) fn derive_sorted(
+    df: DataFrame,
+    dicts: &Dicts,
+    how: &How,
+    stages: &mut Stages,
+) -> Result<(DataFrame, Candidates)> {
+    let options = how.options;
+    // An unidentified visitor: no viewer, or an empty one (kept as written in the output).
+    let unidentified = match dicts.viewer.find("") {
+        Some(empty) => col(VIEWER_ID).is_null().or(col(VIEWER_ID).eq(lit(empty))),
+        None => col(VIEWER_ID).is_null(),
+    };
+    let df = df
+        .lazy()
+        .with_row_index("row", None)
+        .with_column(unidentified.alias("unidentified"))
+        .collect()
+        .map_err(polars_bug)?;
+    let rows = match &options.origin_id {
+        Some(_) => df,
+        None => with_cache_keys(df, how.key, dicts)?,
+    };
+    stages.done("keys");
+    let as_of = options.origin_id.is_some()
+        || (how.resolution == Resolution::Exact
+            && how.topology == Topology::Edge
+            && how.every_origin_fills);
+    let (df, candidates) = if as_of {
+        let rows = flags(rows)?;
+        let df = attribute(rows.lazy(), options)?
+            .collect()
+            .map_err(polars_bug)?;
+        (df, Candidates::default())
+    } else {
+        let rule = Rule {
+            width: how.width,
+            max_age: options.max_age,
+            cap: options.max_candidates,
+            tiered: how.topology == Topology::Tiered,
+        };
+        by_stores(rows, &rule)?
+    };
+    crate::frame::release_freed();
+    stages.done("attribute");
+    Ok((df, candidates))
+}
+
+/// Whether any row names a host.
+pub(super) fn has_host(df: &DataFrame) -> bool {
+    df.column("host").is_ok_and(|h| h.null_count() < h.len())
+}
+
 /// The cache key: `--cache-key`, else the format's documented default (without the host
 /// when no file logs one).
-fn cache_key(options: &Options, description: &Description, df: &DataFrame) -> Result<CacheKey> {
-    let has_host = df.column("host").is_ok_and(|h| h.null_count() < h.len());
+pub(super) fn cache_key(
+    options: &Options,
+    description: &Description,
+    has_host: bool,
+) -> Result<CacheKey> {
     match options.cache_key {
         Some(key) if key.has_host() && !has_host => Err(InputError::usage(format!(
             "--cache-key {}: the log names no host ({})",
@@ -155,7 +216,7 @@ fn cache_key(options: &Options, description: &Description, df: &DataFrame) -> Re
 
 /// Whether every origin response of a contract log filled the cache (no method that is
 /// not cached): the as-of rule then holds.
-fn every_origin_fills(df: &DataFrame) -> Result<bool> {
+pub(super) fn every_origin_fills(df: &DataFrame) -> Result<bool> {
     let source = df
         .column("source")
         .map_err(polars_bug)?
@@ -172,14 +233,24 @@ fn every_origin_fills(df: &DataFrame) -> Result<bool> {
         .all(|(s, f)| s != Some(Source::Origin as u32) || f == Some(Fill::Stored as u32)))
 }
 
-/// A delivered log must say who asked: refused when no page-carrying response names a
-/// viewer, or more than `--max-unidentified` of them do not.
-fn check_viewers(
-    df: &DataFrame,
-    description: &Description,
-    options: &Options,
-    facts: &mut Facts,
-) -> Result<()> {
+/// Page-carrying responses, those of them that name no viewer, and internal requests.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct ViewerTally {
+    pub with_page: u64,
+    pub unidentified: u64,
+    pub internal: u64,
+}
+
+impl ViewerTally {
+    pub fn add(&mut self, other: ViewerTally) {
+        self.with_page += other.with_page;
+        self.unidentified += other.unidentified;
+        self.internal += other.internal;
+    }
+}
+
+/// The viewers of `df`'s rows, counted.
+pub(super) fn viewer_tally(df: &DataFrame) -> Result<ViewerTally> {
     let source = df
         .column("source")
         .map_err(polars_bug)?
@@ -195,19 +266,35 @@ fn check_viewers(
         .map_err(polars_bug)?
         .u32()
         .map_err(polars_bug)?;
-    let (mut with_page, mut unidentified, mut internal) = (0u64, 0u64, 0u64);
+    let mut tally = ViewerTally::default();
     for ((s, v), k) in source.iter().zip(viewer.iter()).zip(kind.iter()) {
         if k == Some(delivered::ROW_KINDS.len() as u32 - 1) {
-            internal += 1;
+            tally.internal += 1;
         }
         if s == Some(Source::NoPage as u32) {
             continue;
         }
-        with_page += 1;
+        tally.with_page += 1;
         if v.is_none() {
-            unidentified += 1;
+            tally.unidentified += 1;
         }
     }
+    Ok(tally)
+}
+
+/// A delivered log must say who asked: refused when no page-carrying response names a
+/// viewer, or more than `--max-unidentified` of them do not.
+pub(super) fn judge_viewers(
+    tally: ViewerTally,
+    description: &Description,
+    options: &Options,
+    facts: &mut Facts,
+) -> Result<()> {
+    let ViewerTally {
+        with_page,
+        unidentified,
+        internal,
+    } = tally;
     facts.with_page = with_page;
     facts.unidentified = unidentified;
     facts.internal = internal;
@@ -248,41 +335,84 @@ fn describe_viewer(options: &Options) -> String {
     }
 }
 
-/// Every file read and stacked (`ts, path, host, viewer_id, cache_status, source, fill,
-/// kind, cache_node`, text as numbers, and the origin id when given), and the resolution
-/// to attribute at.
-fn read_all(
+/// Rows of a file (a piece of it), text as numbers of the shared tables, handed over as
+/// soon as they are read, with the file's place among the files, the rows of the file
+/// before them, and the tables they were numbered in: by `read_files`, from any core.
+pub(super) type Keep<'a> = dyn Fn(usize, usize, DataFrame, &mut Dicts) -> Result<()> + Sync + 'a;
+
+/// What reading every file found besides the rows.
+pub(super) struct Shape {
+    pub dicts: Dicts,
+    pub resolution: Resolution,
+    pub widening: i64,
+    pub ends_as_arrivals: u64,
+    /// The files in stacking order, with their rows (and a contract file's format).
+    pub heights: Vec<(PathBuf, usize)>,
+    pub formats: Vec<(PathBuf, Format, usize)>,
+}
+
+impl Shape {
+    fn with_frame(self, df: DataFrame) -> Read {
+        Read {
+            df,
+            dicts: self.dicts,
+            resolution: self.resolution,
+            heights: self.heights,
+            formats: self.formats,
+        }
+    }
+
+    /// The facts reading establishes.
+    pub fn facts(&self, description: &Description, topology: Topology) -> Facts {
+        Facts {
+            format: description.name,
+            topology: topology.name(),
+            // Each arrival's uncertainty: the clock's resolution, widened by a duration's.
+            width: match self.resolution {
+                Resolution::Exact => 0,
+                Resolution::Micros(m) => m + self.widening,
+            },
+            ends_as_arrivals: self.ends_as_arrivals,
+            ..Facts::default()
+        }
+    }
+}
+
+/// Reads every file (`ts, path, host, viewer_id, cache_status, source, fill, kind,
+/// cache_node`, text as numbers, and the origin id when given), each handed to `keep`, a
+/// piece of about `piece` bytes of text at a time where the format allows (`read_each`);
+/// the tables and the resolution to attribute at.
+pub(super) fn read_files(
     files: &[PathBuf],
     read: &ReadOptions,
     options: &Options,
     description: &Description,
     topology: Topology,
-) -> Result<Read> {
+    piece: usize,
+    keep: &Keep,
+) -> Result<Shape> {
     if files.is_empty() {
         return Err(InputError::usage("no CDN log given").into());
     }
     let mut dicts = Dicts::default();
     let node = options.node_field(description);
     if description.name == "contract" {
-        let mut parts = Vec::with_capacity(files.len());
-        let mut heights: Vec<(PathBuf, Format, usize)> = Vec::with_capacity(files.len());
-        for path in files {
+        let mut formats: Vec<(PathBuf, Format, usize)> = Vec::with_capacity(files.len());
+        for (index, path) in files.iter().enumerate() {
+            crate::progress::check_interrupt()?;
             let (df, format) = read_one(path, read, options, node.as_deref())?;
-            heights.push((path.clone(), format, df.height()));
-            parts.push(numbered(df, &mut dicts)?);
-        }
-        let df = stack(parts)?;
-        if let Some(id) = &options.origin_id {
-            check_unique_origin_ids(&flags(df.clone())?, id, &heights)?;
+            formats.push((path.clone(), format, df.height()));
+            let df = numbered(df, &mut dicts)?;
+            keep(index, 0, df, &mut dicts)?;
         }
         let resolution = options.resolution.unwrap_or(Resolution::Exact);
-        return Ok(Read {
-            df,
+        return Ok(Shape {
             dicts,
             resolution,
             widening: 0,
             ends_as_arrivals: 0,
-            heights: heights.into_iter().map(|(p, _, h)| (p, h)).collect(),
+            heights: formats.iter().map(|(p, _, h)| (p.clone(), *h)).collect(),
+            formats,
         });
     }
     let viewer = options
@@ -304,49 +434,54 @@ fn read_all(
     // Files on every core; each file's numbers renumbered into the shared tables as soon
     // as it is read, so that one file's text (and its own tables) per core is in memory.
     let shared = std::sync::Mutex::new(std::mem::take(&mut dicts));
+    let indexed: Vec<(usize, &PathBuf)> = files.iter().enumerate().collect();
     let ranges = crate::frame::cores::core_ranges(files.len());
     let done = crate::frame::cores::on_every_core(&ranges, |range| {
-        files[range.clone()]
+        indexed[range.clone()]
             .iter()
-            .map(|path| {
-                let delivered = delivered::read(path, &reading)?;
-                let mut dicts = shared
-                    .lock()
-                    .map_err(|_| anyhow::anyhow!("internal error: a worker thread failed"))?;
-                let df = dicts.absorb(delivered.df, &delivered.dicts)?;
-                Ok((
-                    path.clone(),
-                    df,
-                    delivered.resolution,
-                    delivered.widening,
-                    delivered.ends_as_arrivals,
-                ))
+            .map(|&(index, path)| {
+                crate::progress::check_interrupt()?;
+                // A file's pieces: its finest resolution, its widest widening.
+                let (mut height, mut resolution, mut widening, mut ends) = (0, i64::MAX, 0, 0);
+                delivered::read_each(path, &reading, piece, &mut |delivered| {
+                    crate::progress::check_interrupt()?;
+                    let mut dicts = shared
+                        .lock()
+                        .map_err(|_| anyhow::anyhow!("internal error: a worker thread failed"))?;
+                    let df = dicts.absorb(delivered.df, &delivered.dicts)?;
+                    let rows = df.height();
+                    keep(index, height, df, &mut dicts)?;
+                    height += rows;
+                    resolution = resolution.min(delivered.resolution);
+                    widening = widening.max(delivered.widening);
+                    ends += delivered.ends_as_arrivals;
+                    Ok(())
+                })?;
+                Ok((path.clone(), height, resolution, widening, ends))
             })
             .collect::<Result<Vec<_>>>()
     })?;
     dicts = shared
         .into_inner()
         .map_err(|_| anyhow::anyhow!("internal error: a worker thread failed"))?;
-    let mut parts = Vec::with_capacity(files.len());
     let mut heights = Vec::with_capacity(files.len());
     let (mut resolution, mut widening, mut ends) = (1, 0, 0u64);
     for part in done {
-        for (path, df, r, w, e) in part? {
-            resolution = resolution.max(r);
+        for (path, height, r, w, e) in part? {
+            resolution = resolution.max(if r == i64::MAX { 1 } else { r });
             widening = widening.max(w);
             ends += e as u64;
-            heights.push((path, df.height()));
-            parts.push(df);
+            heights.push((path, height));
         }
     }
     let resolution = options.resolution.unwrap_or(Resolution::Micros(resolution));
-    Ok(Read {
-        df: stack(parts)?,
+    Ok(Shape {
         dicts,
         resolution,
         widening,
         ends_as_arrivals: ends,
         heights,
+        formats: Vec::new(),
     })
 }
 
@@ -384,7 +519,7 @@ fn numbered(mut df: DataFrame, dicts: &mut Dicts) -> Result<DataFrame> {
     Ok(df)
 }
 
-fn stack(parts: Vec<DataFrame>) -> Result<DataFrame> {
+pub(super) fn stack(parts: Vec<DataFrame>) -> Result<DataFrame> {
     let mut parts = parts.into_iter();
     let mut df = parts.next().unwrap_or_default();
     for more in parts {
@@ -513,20 +648,20 @@ fn memory() -> String {
 }
 
 /// Stage times for `PII_AUDIT_TIMINGS`.
-struct Stages {
+pub(super) struct Stages {
     last: std::time::Instant,
     done: Vec<String>,
 }
 
 impl Stages {
-    fn new() -> Stages {
+    pub fn new() -> Stages {
         Stages {
             last: std::time::Instant::now(),
             done: Vec::new(),
         }
     }
 
-    fn done(&mut self, stage: &str) {
+    pub fn done(&mut self, stage: &str) {
         let now = std::time::Instant::now();
         self.done.push(format!(
             "{stage} {:.3}s{}",
@@ -536,7 +671,7 @@ impl Stages {
         self.last = now;
     }
 
-    fn print(&self) {
+    pub fn print(&self) {
         if std::env::var_os("PII_AUDIT_TIMINGS").is_some() {
             eprintln!("derive stages: {}", self.done.join(", "));
         }

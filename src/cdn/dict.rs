@@ -37,6 +37,15 @@ impl Dict {
             .map_or("", String::as_str)
     }
 
+    /// How many texts the table holds.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
     pub fn values(&self) -> impl Iterator<Item = &str> {
         self.values.iter().map(String::as_str)
     }

@@ -11,8 +11,10 @@ mod derive;
 pub mod dict;
 pub mod files;
 mod output;
+mod parted;
 mod read;
 pub mod source;
+pub mod spill;
 mod stores;
 pub mod window;
 mod workers;
@@ -31,6 +33,7 @@ pub use attribute::cache_key;
 use attribute::counts;
 pub use delivered::{LogFormat, Viewer};
 pub use output::{read_log, write, Derivation};
+pub use parted::derive_to;
 pub use source::Topology;
 pub use stores::Reason;
 
@@ -170,6 +173,10 @@ pub struct Options {
     /// The largest share (0 to 1) of page-carrying responses with no viewer accepted.
     pub max_unidentified: f64,
     pub max_candidates: usize,
+    /// `--memory-limit` (bytes; `None`: `spill::default_limit`).
+    pub memory_limit: Option<u64>,
+    /// `--tmp-dir` (`None`: the system's temporary folder).
+    pub tmp_dir: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -190,6 +197,8 @@ impl Default for Options {
             fill_methods: FILL_METHODS.iter().map(|m| m.to_string()).collect(),
             max_unidentified: MAX_UNIDENTIFIED,
             max_candidates: MAX_CANDIDATES,
+            memory_limit: None,
+            tmp_dir: None,
         }
     }
 }
@@ -350,6 +359,21 @@ pub struct Counts {
 }
 
 impl Counts {
+    /// Adds another part's counts (a partition of the log).
+    pub fn add(&mut self, other: &Counts) {
+        self.responses += other.responses;
+        self.origin += other.origin;
+        self.cached += other.cached;
+        self.ambiguous += other.ambiguous;
+        self.ambiguous_clock += other.ambiguous_clock;
+        self.ambiguous_tier += other.ambiguous_tier;
+        self.ambiguous_status += other.ambiguous_status;
+        self.unattributed += other.unattributed;
+        self.too_old += other.too_old;
+        self.too_many += other.too_many;
+        self.no_page += other.no_page;
+    }
+
     /// The line printed on standard error.
     pub fn unattributed_line(&self) -> String {
         let mut line = format!(

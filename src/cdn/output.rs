@@ -4,9 +4,11 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
+use polars::io::parquet::write::BatchedWriter;
 use polars::prelude::*;
 
-use super::derive::Frame;
+use super::derive::{Candidates, Frame};
+use super::dict::Dicts;
 use super::{Attribution, Counts, Derived, Options, Resolution};
 use super::{ATTRIBUTION, CACHE_NODE, DERIVED_COLUMNS, OWNER_CANDIDATES};
 use crate::error::InputError;
@@ -18,9 +20,33 @@ use crate::tables;
 /// Rows written at a time: the text of this many rows is in memory at once.
 const SLICE: usize = 500_000;
 
+/// Derived rows on numbers (`derive::Frame`'s columns, or those `spill` keeps), the
+/// tables their numbers are of, and the candidates of the ambiguous ones by `row`.
+#[derive(Clone, Copy)]
+pub(super) struct View<'a> {
+    pub df: &'a DataFrame,
+    pub dicts: &'a Dicts,
+    pub candidates: &'a Candidates,
+}
+
+impl<'a> View<'a> {
+    fn of(frame: &'a Frame) -> View<'a> {
+        View {
+            df: &frame.df,
+            dicts: &frame.dicts,
+            candidates: &frame.candidates,
+        }
+    }
+}
+
 /// `rows` of the frame (a slice of it) with their text: `DERIVED_COLUMNS`.
 fn with_text(frame: &Frame, rows: &DataFrame) -> Result<DataFrame> {
-    let dicts = &frame.dicts;
+    text_of(View::of(frame), rows)
+}
+
+/// `rows` of a view (a slice of it) with their text: `DERIVED_COLUMNS`.
+fn text_of(view: View, rows: &DataFrame) -> Result<DataFrame> {
+    let dicts = view.dicts;
     let codes = |name: &str| -> Result<UInt32Chunked> {
         Ok(rows
             .column(name)
@@ -47,7 +73,7 @@ fn with_text(frame: &Frame, rows: &DataFrame) -> Result<DataFrame> {
         .clone();
     let mut candidates = ListStringChunkedBuilder::new(OWNER_CANDIDATES.into(), rows.height(), 4);
     for row in row_numbers.iter() {
-        match row.and_then(|r| frame.candidates_of(r)) {
+        match row.and_then(|r| view.candidates.of(r)) {
             Some(owners) => {
                 let mut names: Vec<&str> = owners.iter().map(|c| dicts.viewer.value(*c)).collect();
                 names.sort_unstable();
@@ -86,6 +112,17 @@ impl Derived {
 /// a slice of rows at a time: times as RFC 3339 in `zone` in text formats, native
 /// timestamps in Parquet. CSV has no lists: `owner_candidates` is written `;`-joined there.
 pub fn write(derived: &Derived, output: &Path, zone: &Zone) -> Result<()> {
+    let frame = &derived.frame;
+    write_views(output, zone, &mut |put| put(View::of(frame)))
+}
+
+/// Something to feed `write_views`'s sink.
+pub(super) type Feed<'a> = dyn FnMut(&mut dyn FnMut(View) -> Result<()>) -> Result<()> + 'a;
+
+/// Writes the views `feed` gives its sink, one after another in this order, as one derived
+/// log (`write`'s format and manners); `feed` gives at least one view (an empty one for
+/// an empty log).
+pub(super) fn write_views(output: &Path, zone: &Zone, feed: &mut Feed) -> Result<()> {
     if gzip_named(output) {
         return Err(InputError::usage(format!(
             "{}: derive-owners writes {}, not gzip",
@@ -95,45 +132,75 @@ pub fn write(derived: &Derived, output: &Path, zone: &Zone) -> Result<()> {
         .into());
     }
     let format = format_of(output)?;
-    let frame = &derived.frame;
     crate::files::write_private_with(output, |file| match format {
-        Format::Parquet => write_parquet(frame, file),
-        Format::Csv => write_text(frame, file, tables::Format::Csv, zone),
-        Format::Ndjson => write_text(frame, file, tables::Format::Ndjson, zone),
+        Format::Parquet => {
+            let (mut writer, mut target) = (None, Some(file));
+            feed(&mut |view| {
+                if let Some(file) = target.take() {
+                    let schema = text_of(view, &view.df.slice(0, 0))?.schema().clone();
+                    // LZ4: several times faster to write than zstd, for a file read back once.
+                    let batched = ParquetWriter::new(file)
+                        .with_compression(ParquetCompression::Lz4Raw)
+                        .batched(&schema)
+                        .map_err(polars_bug)?;
+                    writer = Some(batched);
+                }
+                match &writer {
+                    Some(writer) => write_parquet(view, writer),
+                    None => Ok(()),
+                }
+            })?;
+            if let Some(writer) = writer {
+                writer.finish().map_err(polars_bug)?;
+            }
+            Ok(())
+        }
+        Format::Csv | Format::Ndjson => {
+            let format = match format {
+                Format::Csv => tables::Format::Csv,
+                _ => tables::Format::Ndjson,
+            };
+            let mut first = true;
+            feed(&mut |view| {
+                write_text(view, &mut *file, format, zone, first)?;
+                first = false;
+                Ok(())
+            })
+        }
     })
 }
 
 /// Where each slice of `SLICE` rows starts (one, empty, for an empty frame).
-fn slice_starts(frame: &Frame) -> impl Iterator<Item = usize> {
-    (0..frame.df.height().max(1)).step_by(SLICE)
+fn slice_starts(view: View) -> impl Iterator<Item = usize> {
+    (0..view.df.height().max(1)).step_by(SLICE)
 }
 
 /// The slice of rows from `start`, with its text.
-fn slice_text(frame: &Frame, start: usize) -> Result<DataFrame> {
-    with_text(frame, &frame.df.slice(start as i64, SLICE))
+fn slice_text(view: View, start: usize) -> Result<DataFrame> {
+    text_of(view, &view.df.slice(start as i64, SLICE))
 }
 
-/// The frame's rows in slices of `SLICE`, with their text.
-fn slices(frame: &Frame) -> impl Iterator<Item = Result<DataFrame>> + '_ {
-    slice_starts(frame).map(move |start| slice_text(frame, start))
+/// The view's rows in slices of `SLICE`, with their text.
+fn slices(view: View<'_>) -> impl Iterator<Item = Result<DataFrame>> + '_ {
+    slice_starts(view).map(move |start| slice_text(view, start))
 }
 
 /// Feeds `write` the slices with their text, made on a thread of their own meanwhile: the
 /// next slice's text is put together while the previous one is encoded.
-fn pipelined(frame: &Frame, mut write: impl FnMut(usize, DataFrame) -> Result<()>) -> Result<()> {
+fn pipelined(view: View, mut write: impl FnMut(usize, DataFrame) -> Result<()>) -> Result<()> {
     std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Result<DataFrame>>(1);
         let maker = scope.spawn(move || {
-            for df in slices(frame) {
+            for df in slices(view) {
                 if tx.send(df).is_err() {
                     break;
                 }
             }
         });
-        let written = rx
-            .into_iter()
-            .enumerate()
-            .try_for_each(|(i, df)| write(i, df?));
+        let written = rx.into_iter().enumerate().try_for_each(|(i, df)| {
+            crate::progress::check_interrupt()?;
+            write(i, df?)
+        });
         maker
             .join()
             .map_err(|_| anyhow::anyhow!("internal error: a worker thread failed"))?;
@@ -144,17 +211,10 @@ fn pipelined(frame: &Frame, mut write: impl FnMut(usize, DataFrame) -> Result<()
 /// Parquet: each slice's row group is encoded (its dictionaries built, its pages made) on
 /// a core of its own, and the row groups are written in order as they come. Encoding was
 /// the derivation's slowest stage, on one core (1.22 s of 5,000,000 rows).
-fn write_parquet(frame: &Frame, file: &mut (impl std::io::Write + Send)) -> Result<()> {
-    let schema = with_text(frame, &frame.df.slice(0, 0))?.schema().clone();
-    // LZ4: several times faster to write than zstd, for a file read back once.
-    let writer = ParquetWriter::new(file)
-        .with_compression(ParquetCompression::Lz4Raw)
-        .batched(&schema)
-        .map_err(polars_bug)?;
-    let starts: Vec<usize> = slice_starts(frame).collect();
+fn write_parquet<W: std::io::Write + Send>(view: View, encoder: &BatchedWriter<W>) -> Result<()> {
+    let starts: Vec<usize> = slice_starts(view).collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let encoder = &writer;
     std::thread::scope(|scope| -> Result<()> {
         let (tx, rx) = std::sync::mpsc::sync_channel(workers);
         for _ in 0..workers {
@@ -164,7 +224,7 @@ fn write_parquet(frame: &Frame, file: &mut (impl std::io::Write + Send)) -> Resu
                 let Some(&start) = starts.get(i) else {
                     break;
                 };
-                let groups = slice_text(frame, start).and_then(|df| {
+                let groups = slice_text(view, start).and_then(|df| {
                     encoder
                         .encode_and_compress(&df)
                         .collect::<PolarsResult<Vec<_>>>()
@@ -180,6 +240,7 @@ fn write_parquet(frame: &Frame, file: &mut (impl std::io::Write + Send)) -> Resu
         let mut waiting = std::collections::BTreeMap::new();
         let mut due = 0;
         for (i, groups) in rx {
+            crate::progress::check_interrupt()?;
             waiting.insert(i, groups?);
             while let Some(groups) = waiting.remove(&due) {
                 encoder.write_row_groups(groups).map_err(polars_bug)?;
@@ -187,22 +248,21 @@ fn write_parquet(frame: &Frame, file: &mut (impl std::io::Write + Send)) -> Resu
             }
         }
         Ok(())
-    })?;
-    writer.finish().map_err(polars_bug)?;
-    Ok(())
+    })
 }
 
+/// CSV or NDJSON; `first`: the view starts the file (CSV's header is written once).
 fn write_text(
-    frame: &Frame,
+    view: View,
     file: &mut impl std::io::Write,
     format: tables::Format,
     zone: &Zone,
+    first: bool,
 ) -> Result<()> {
-    pipelined(frame, |i, df| {
+    pipelined(view, |i, df| {
         let bytes = tables::render(&df, format, zone)?;
-        // CSV's header once, on the first slice.
-        let start = match (format, i) {
-            (tables::Format::Csv, 1..) => {
+        let start = match (format, first && i == 0) {
+            (tables::Format::Csv, false) => {
                 bytes.iter().position(|b| *b == b'\n').map_or(0, |e| e + 1)
             }
             _ => 0,

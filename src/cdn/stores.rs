@@ -105,7 +105,7 @@ pub struct Candidates {
 }
 
 impl Candidates {
-    fn push(&mut self, row: IdxSize, owners: impl Iterator<Item = u32>) {
+    pub(super) fn push(&mut self, row: IdxSize, owners: impl Iterator<Item = u32>) {
         if self.starts.is_empty() {
             self.starts.push(0);
         }

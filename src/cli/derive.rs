@@ -81,6 +81,12 @@ pub struct DeriveArgs {
     /// HTTP statuses of responses that carried a page; others are counted, never attributed [default: 200-299]
     #[arg(long, value_name = "LIST", value_parser = crate::cdn::parse_statuses)]
     pub statuses: Option<Vec<(u16, u16)>>,
+    /// Memory derive-owners may use (e.g. 1GiB, 512MiB): a bigger log is split by cache key into partitions spilled to --tmp-dir and derived one at a time, with the same output [default: a quarter of the machine's memory, at most 1.5GiB]
+    #[arg(long, value_name = "SIZE", value_parser = crate::cdn::spill::parse_size)]
+    pub memory_limit: Option<u64>,
+    /// Where derive-owners spills a log bigger than --memory-limit: a temporary folder made there is removed afterwards, on an error and on Ctrl-C [default: the system's temporary folder, $TMPDIR]
+    #[arg(long, value_name = "DIR")]
+    pub tmp_dir: Option<std::path::PathBuf>,
 }
 
 fn parse_viewer(text: &str) -> Result<cdn::Viewer, String> {
@@ -137,6 +143,8 @@ impl DeriveArgs {
             options.page_statuses = statuses.clone();
         }
         options.topology = self.cache_topology;
+        options.memory_limit = self.memory_limit;
+        options.tmp_dir = self.tmp_dir.clone();
         if let Some(methods) = &self.fill_methods {
             options.fill_methods = methods.iter().map(|m| m.trim().to_uppercase()).collect();
         }

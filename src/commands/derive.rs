@@ -31,25 +31,20 @@ pub fn run(args: &DeriveOwnersArgs) -> Result<()> {
     }
     let files = listing.files;
     let progress = Progress::on_stderr();
+    crate::progress::catch_interrupt();
     progress.stage("reading the CDN log and deriving owners");
     let started = Instant::now();
-    let derived = cdn::derive(&files, &read, &options)?;
-    let derive_time = started.elapsed();
-    progress.rows_read(derived.counts.responses, derive_time);
-    progress.stage(&format!("writing {}", output.display()));
-    let started = Instant::now();
-    cdn::write(&derived, output, &zone)?;
+    let (c, facts) = cdn::derive_to(&files, &read, &options, output, &zone, &progress)?;
+    progress.rows_read(c.responses, started.elapsed());
     progress.done(format!("wrote {}", output.display()));
     progress.finish();
     if super::timings_wanted() {
         eprintln!(
-            "timings: read+derive {:.3}s, write {:.3}s",
-            derive_time.as_secs_f64(),
+            "timings: read+derive+write {:.3}s",
             started.elapsed().as_secs_f64()
         );
     }
-    let c = derived.counts;
-    let facts = &derived.frame.facts;
+    let facts = &facts;
     eprintln!("{}", crate::text::escape_lines(&c.unattributed_line()));
     for hint in facts.hints(&c) {
         eprintln!("hint: {}", crate::text::escape_lines(&hint));

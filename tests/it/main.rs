@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test states its expectation with them
 
+mod bounded;
 mod cdn;
 mod cli;
 mod crashes;

@@ -160,6 +160,41 @@ pub fn read(path: &Path, reading: &Reading) -> Result<Delivered> {
     normalise::frame(raw, reading)
 }
 
+/// Reads one delivered file a piece of about `piece` bytes of text at a time, each piece
+/// normalised as `read` does the whole file and handed to `each` in order: CloudFront's
+/// and IIS's tab- or space-separated lines (and CloudFront's JSON lines), which need
+/// nothing of the lines before but their `#Fields`. Other readers, and a CloudFront
+/// Parquet file, give the whole file as one piece.
+pub fn read_each(
+    path: &Path,
+    reading: &Reading,
+    piece: usize,
+    each: &mut dyn FnMut(Delivered) -> Result<()>,
+) -> Result<()> {
+    let separator = match &reading.description.reader {
+        Reader::W3c { separator } => *separator,
+        Reader::CloudFront if !starts_as_parquet(path) => b'\t',
+        _ => return each(read(path, reading)?),
+    };
+    let cloudfront = matches!(reading.description.reader, Reader::CloudFront);
+    text::pieces(path, true, piece, &mut |lines| {
+        let raw = if cloudfront && text::is_json(&lines) {
+            json::read(lines, reading)?
+        } else {
+            w3c::read(lines, reading, separator)?
+        };
+        each(normalise::frame(raw, reading)?)
+    })
+}
+
+/// Whether the file starts with Parquet's magic number (it is then not gzip).
+fn starts_as_parquet(path: &Path) -> bool {
+    let mut start = [0u8; 4];
+    std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut start))
+        .is_ok_and(|()| text::is_parquet(&start))
+}
+
 /// The field the viewer comes from, by the format's naming of cookies and headers; an
 /// error when the format has no such field. A cookie falls back to the whole Cookie header
 /// (the second field) when its own field is empty.

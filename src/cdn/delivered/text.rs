@@ -46,6 +46,7 @@ pub struct Lines {
 }
 
 /// A `#` line of a W3C-style log.
+#[derive(Clone)]
 pub struct Directive {
     pub line: u32,
     pub text: String,
@@ -105,14 +106,87 @@ pub fn read(path: &Path, directives: bool) -> InputResult<Lines> {
 }
 
 /// The lines of `raw`, the content of `path` (as `read`).
-pub fn lines(path: &Path, mut raw: Vec<u8>, directives: bool) -> InputResult<Lines> {
+pub fn lines(path: &Path, raw: Vec<u8>, directives: bool) -> InputResult<Lines> {
+    lines_after(path, raw, directives, 0)
+}
+
+/// Reads `path` in pieces of about `piece` bytes (gunzipped as it is read, cut at line
+/// ends), each as the `Lines` `read` would give for those lines: numbered as in the whole
+/// file, with the directives met before the piece given first (as if at its start).
+/// `each` takes the pieces in order; the file is never whole in memory.
+pub fn pieces(
+    path: &Path,
+    directives: bool,
+    piece: usize,
+    each: &mut dyn FnMut(Lines) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    use std::io::BufRead;
+    let file = || Location::file(path.display().to_string());
+    let cannot = |e: std::io::Error| InputError::at(file(), format!("cannot read: {e}"));
+    let mut input =
+        std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(path).map_err(cannot)?);
+    let gzip = input.fill_buf().map_err(cannot)?.starts_with(&GZIP_MAGIC);
+    let mut reader: Box<dyn Read> = if gzip {
+        Box::new(flate2::read::MultiGzDecoder::new(input))
+    } else {
+        Box::new(input)
+    };
+    let unreadable = |e: std::io::Error| match gzip {
+        true => InputError::at(
+            file(),
+            format!("starts as gzip but cannot be decompressed: {e}"),
+        ),
+        false => InputError::at(file(), format!("cannot read: {e}")),
+    };
+    let (mut carried, mut before, mut rest) = (Vec::<Directive>::new(), 0u32, Vec::new());
+    loop {
+        let mut buf = std::mem::take(&mut rest);
+        let mut end_of_file = false;
+        while !end_of_file && (buf.len() < piece || memchr::memchr(b'\n', &buf).is_none()) {
+            let want = piece.saturating_sub(buf.len()).max(1 << 16) as u64;
+            let got = reader
+                .by_ref()
+                .take(want)
+                .read_to_end(&mut buf)
+                .map_err(unreadable)?;
+            end_of_file = got == 0;
+        }
+        if !end_of_file {
+            if let Some(end) = memchr::memrchr(b'\n', &buf) {
+                rest = buf[end + 1..].to_vec();
+                buf.truncate(end + 1);
+            }
+        }
+        if buf.is_empty() && before > 0 {
+            return Ok(());
+        }
+        let count = memchr::memchr_iter(b'\n', &buf).count() as u32;
+        let mut lines = lines_after(path, buf, directives, before)?;
+        before += count;
+        let found = std::mem::take(&mut lines.directives);
+        let mut given: Vec<Directive> = carried.clone();
+        given.extend(found.iter().cloned());
+        lines.directives = given;
+        carried.extend(found.into_iter().map(|d| Directive {
+            rows_before: 0,
+            ..d
+        }));
+        each(lines)?;
+        if end_of_file {
+            return Ok(());
+        }
+    }
+}
+
+/// The lines of `raw`, which follows `before` lines of `path`.
+fn lines_after(path: &Path, mut raw: Vec<u8>, directives: bool, before: u32) -> InputResult<Lines> {
     if raw.last() != Some(&b'\n') {
         raw.push(b'\n');
     }
     let mut numbers = Vec::new();
     let mut starts = vec![0usize];
     let mut found = Vec::new();
-    let (mut write, mut read, mut number) = (0usize, 0usize, 0u32);
+    let (mut write, mut read, mut number) = (0usize, 0usize, before);
     // The line ends first: the data lines are then moved down over what was skipped.
     let ends: Vec<usize> = memchr::memchr_iter(b'\n', &raw).collect();
     for end in ends {
