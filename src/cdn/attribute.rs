@@ -10,7 +10,8 @@ use super::dict::{Dict, Dicts};
 use super::{Attribution, CacheKey, Counts, Options, Reason, ATTRIBUTION, CACHE_NODE};
 use crate::frame::cells;
 use crate::frame::names::{CACHE_STATUS, ORIGIN_TS, OWNER_ID, VIEWER_ID};
-use crate::frame::{polars_bug, utc_micros};
+use crate::frame::utc_micros;
+use crate::frame::OrBug;
 use crate::inventory::normalise_path;
 
 /// The cache key of a raw path (the host, when the key has it, is keyed apart).
@@ -46,12 +47,7 @@ pub(super) fn with_cache_keys(
             *by_key.entry(cache_key(path, key)).or_insert(next)
         })
         .collect();
-    let codes = df
-        .column("path")
-        .map_err(polars_bug)?
-        .u32()
-        .map_err(polars_bug)?
-        .clone();
+    let codes = df.column("path").or_bug()?.u32().or_bug()?.clone();
     let mut keys: Vec<u32> = codes
         .iter()
         .map(|code| code.map_or(0, |c| of_path[c as usize]))
@@ -60,10 +56,9 @@ pub(super) fn with_cache_keys(
         with_hosts(&df, &mut keys, &dicts.host)?;
     }
     df.with_column(Column::new("tier_key".into(), keys.clone()))
-        .map_err(polars_bug)?;
+        .or_bug()?;
     per_node(&df, &mut keys)?;
-    df.with_column(Column::new("key".into(), keys))
-        .map_err(polars_bug)?;
+    df.with_column(Column::new("key".into(), keys)).or_bug()?;
     Ok(df)
 }
 
@@ -72,7 +67,7 @@ fn with_hosts(df: &DataFrame, keys: &mut [u32], hosts: &Dict) -> Result<()> {
     let Ok(codes) = df.column("host") else {
         return Ok(());
     };
-    let codes = codes.u32().map_err(polars_bug)?;
+    let codes = codes.u32().or_bug()?;
     let mut lower: PlHashMap<String, u32> = PlHashMap::default();
     let host_of: Vec<u32> = hosts
         .values()
@@ -93,11 +88,7 @@ fn with_hosts(df: &DataFrame, keys: &mut [u32], hosts: &Dict) -> Result<()> {
 /// Caches are per node: the key becomes one number per (node, key) pair, when the log
 /// names nodes.
 fn per_node(df: &DataFrame, keys: &mut [u32]) -> Result<()> {
-    let nodes = df
-        .column(CACHE_NODE)
-        .map_err(polars_bug)?
-        .u32()
-        .map_err(polars_bug)?;
+    let nodes = df.column(CACHE_NODE).or_bug()?.u32().or_bug()?;
     if nodes.null_count() == nodes.len() {
         return Ok(());
     }
@@ -218,7 +209,7 @@ pub(super) fn latest_by_key() -> JoinArgs {
 /// responses are looked up (a fifth of the rows in the generated incident): an origin
 /// response's own page is its own. The matches are then put back at their rows.
 fn with_latest_origin(rows: LazyFrame) -> Result<LazyFrame> {
-    let rows = rows.collect().map_err(polars_bug)?;
+    let rows = rows.collect().or_bug()?;
     let origins = rows.clone().lazy().filter(col("is_origin")).select([
         col("ts").alias(ORIGIN_TS),
         col("key"),
@@ -239,16 +230,16 @@ fn with_latest_origin(rows: LazyFrame) -> Result<LazyFrame> {
             ])
     }
     .collect()
-    .map_err(polars_bug)?;
+    .or_bug()?;
     // Put back at their rows: the values in place, and a mask of the rows left empty (no
     // origin; or an origin whose viewer is unidentified, which owns no page).
-    let column = |name: &str| matched.column(name).map_err(polars_bug);
+    let column = |name: &str| matched.column(name).or_bug();
     let n = rows.height();
     let (mut origin_ts, mut owner_row) = (vec![0i64; n], vec![0 as IdxSize; n]);
     let (mut no_origin, mut no_owner) = (vec![true; n], vec![true; n]);
-    let at = column("row")?.idx().map_err(polars_bug)?;
-    let ts = column(ORIGIN_TS)?.i64().map_err(polars_bug)?;
-    let owner = column("origin_owner_row")?.idx().map_err(polars_bug)?;
+    let at = column("row")?.idx().or_bug()?;
+    let ts = column(ORIGIN_TS)?.i64().or_bug()?;
+    let owner = column("origin_owner_row")?.idx().or_bug()?;
     for ((row, ts), owner) in at.iter().zip(ts.iter()).zip(owner.iter()) {
         let Some(row) = row.map(|r| r as usize) else {
             continue;
@@ -265,27 +256,22 @@ fn with_latest_origin(rows: LazyFrame) -> Result<LazyFrame> {
     let empty_where = |mask: Vec<bool>| BooleanChunked::from_slice("empty".into(), &mask);
     let origin_ts = Int64Chunked::from_vec(ORIGIN_TS.into(), origin_ts)
         .set(&empty_where(no_origin), None)
-        .map_err(polars_bug)?
+        .or_bug()?
         .into_column()
         .cast(&utc_micros())
-        .map_err(polars_bug)?;
+        .or_bug()?;
     let owner_row = IdxCa::from_vec("origin_owner_row".into(), owner_row)
         .set(&empty_where(no_owner), None)
-        .map_err(polars_bug)?
+        .or_bug()?
         .into_column();
     let mut rows = rows;
-    rows.with_column(origin_ts).map_err(polars_bug)?;
-    rows.with_column(owner_row).map_err(polars_bug)?;
+    rows.with_column(origin_ts).or_bug()?;
+    rows.with_column(owner_row).or_bug()?;
     Ok(rows.lazy())
 }
 
 pub(super) fn counts(df: &DataFrame) -> Result<Counts> {
-    let sums = df
-        .clone()
-        .lazy()
-        .select(count_exprs())
-        .collect()
-        .map_err(polars_bug)?;
+    let sums = df.clone().lazy().select(count_exprs()).collect().or_bug()?;
     counts_of(&sums, 0)
 }
 
@@ -311,13 +297,8 @@ pub(super) fn counts_by_node_code(df: &DataFrame) -> Result<Vec<(Option<u32>, Co
         .agg(count_exprs())
         .sort([CACHE_NODE], SortMultipleOptions::default())
         .collect()
-        .map_err(polars_bug)?;
-    let nodes = sums
-        .column(CACHE_NODE)
-        .map_err(polars_bug)?
-        .u32()
-        .map_err(polars_bug)?
-        .clone();
+        .or_bug()?;
+    let nodes = sums.column(CACHE_NODE).or_bug()?.u32().or_bug()?.clone();
     let mut out = Vec::with_capacity(sums.height());
     for (row, node) in nodes.iter().enumerate() {
         out.push((node, counts_of(&sums, row)?));

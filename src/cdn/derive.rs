@@ -17,7 +17,7 @@ use super::stores::{self, Rows, Rule, NOBODY};
 use super::{CacheKey, Facts, Options, Resolution, Viewer, ATTRIBUTION};
 use crate::error::InputError;
 use crate::frame::names::{ORIGIN_TS, OWNER_ID, VIEWER_ID};
-use crate::frame::polars_bug;
+use crate::frame::OrBug;
 use crate::ingest::{Format, ReadOptions};
 
 pub use super::stores::Candidates;
@@ -154,7 +154,7 @@ pub(super) fn derive_sorted(
         .with_row_index("row", None)
         .with_column(unidentified.alias("unidentified"))
         .collect()
-        .map_err(polars_bug)?;
+        .or_bug()?;
     let rows = match &options.origin_id {
         Some(_) => df,
         None => with_cache_keys(df, how.key, dicts)?,
@@ -166,9 +166,7 @@ pub(super) fn derive_sorted(
             && how.every_origin_fills);
     let (df, candidates) = if as_of {
         let rows = flags(rows)?;
-        let df = attribute(rows.lazy(), options)?
-            .collect()
-            .map_err(polars_bug)?;
+        let df = attribute(rows.lazy(), options)?.collect().or_bug()?;
         (df, Candidates::default())
     } else {
         let rule = Rule {
@@ -217,16 +215,8 @@ pub(super) fn cache_key(
 /// Whether every origin response of a contract log filled the cache (no method that is
 /// not cached): the as-of rule then holds.
 pub(super) fn every_origin_fills(df: &DataFrame) -> Result<bool> {
-    let source = df
-        .column("source")
-        .map_err(polars_bug)?
-        .u32()
-        .map_err(polars_bug)?;
-    let fill = df
-        .column("fill")
-        .map_err(polars_bug)?
-        .u32()
-        .map_err(polars_bug)?;
+    let source = df.column("source").or_bug()?.u32().or_bug()?;
+    let fill = df.column("fill").or_bug()?.u32().or_bug()?;
     Ok(source
         .iter()
         .zip(fill.iter())
@@ -251,21 +241,9 @@ impl ViewerTally {
 
 /// The viewers of `df`'s rows, counted.
 pub(super) fn viewer_tally(df: &DataFrame) -> Result<ViewerTally> {
-    let source = df
-        .column("source")
-        .map_err(polars_bug)?
-        .u32()
-        .map_err(polars_bug)?;
-    let viewer = df
-        .column(VIEWER_ID)
-        .map_err(polars_bug)?
-        .u32()
-        .map_err(polars_bug)?;
-    let kind = df
-        .column("kind")
-        .map_err(polars_bug)?
-        .u32()
-        .map_err(polars_bug)?;
+    let source = df.column("source").or_bug()?.u32().or_bug()?;
+    let viewer = df.column(VIEWER_ID).or_bug()?.u32().or_bug()?;
+    let kind = df.column("kind").or_bug()?.u32().or_bug()?;
     let mut tally = ViewerTally::default();
     for ((s, v), k) in source.iter().zip(viewer.iter()).zip(kind.iter()) {
         if k == Some(delivered::ROW_KINDS.len() as u32 - 1) {
@@ -491,12 +469,7 @@ pub(super) fn read_files(
 fn numbered(mut df: DataFrame, dicts: &mut Dicts) -> Result<DataFrame> {
     let mut columns = Vec::with_capacity(CODED.len());
     for (name, table) in dicts.tables() {
-        let text = df
-            .column(name)
-            .map_err(polars_bug)?
-            .str()
-            .map_err(polars_bug)?
-            .clone();
+        let text = df.column(name).or_bug()?.str().or_bug()?.clone();
         columns.push((name, table, text));
     }
     let coded = std::thread::scope(|scope| {
@@ -514,7 +487,7 @@ fn numbered(mut df: DataFrame, dicts: &mut Dicts) -> Result<DataFrame> {
     })?;
     for (name, codes) in coded {
         df.with_column(codes.with_name(name.into()).into_column())
-            .map_err(polars_bug)?;
+            .or_bug()?;
     }
     Ok(df)
 }
@@ -523,7 +496,7 @@ pub(super) fn stack(parts: Vec<DataFrame>) -> Result<DataFrame> {
     let mut parts = parts.into_iter();
     let mut df = parts.next().unwrap_or_default();
     for more in parts {
-        df.vstack_mut(&more).map_err(polars_bug)?;
+        df.vstack_mut(&more).or_bug()?;
     }
     df.rechunk_mut();
     Ok(df)
@@ -541,38 +514,38 @@ fn flags(df: DataFrame) -> Result<DataFrame> {
                 .alias("no_page"),
         ])
         .collect()
-        .map_err(polars_bug)
+        .or_bug()
 }
 
 /// The rows attributed store by store (`stores`), in the same columns as `attribute`, and
 /// the candidates of the ambiguous rows.
 fn by_stores(rows: DataFrame, rule: &Rule) -> Result<(DataFrame, Candidates)> {
-    let column = |name: &str| rows.column(name).map_err(polars_bug);
+    let column = |name: &str| rows.column(name).or_bug();
     let u32s = |name: &str| -> Result<Vec<u32>> {
         Ok(column(name)?
             .u32()
-            .map_err(polars_bug)?
+            .or_bug()?
             .iter()
             .map(|v| v.unwrap_or(0))
             .collect())
     };
     let lo: Vec<i64> = column("ts")?
         .cast(&DataType::Int64)
-        .map_err(polars_bug)?
+        .or_bug()?
         .i64()
-        .map_err(polars_bug)?
+        .or_bug()?
         .into_no_null_iter()
         .collect();
     let node_key = u32s("key")?;
     let tier_key = u32s("tier_key")?;
     let source: Vec<Source> = u32s("source")?.into_iter().map(Source::of).collect();
     let fill: Vec<Fill> = u32s("fill")?.into_iter().map(Fill::of).collect();
-    let unidentified = column("unidentified")?.bool().map_err(polars_bug)?.clone();
+    let unidentified = column("unidentified")?.bool().or_bug()?.clone();
     let renderer = match rows.column("renderer") {
-        Ok(c) => c.u32().map_err(polars_bug)?.clone(),
-        Err(_) => column(VIEWER_ID)?.u32().map_err(polars_bug)?.clone(),
+        Ok(c) => c.u32().or_bug()?.clone(),
+        Err(_) => column(VIEWER_ID)?.u32().or_bug()?.clone(),
     };
-    let viewers = column(VIEWER_ID)?.u32().map_err(polars_bug)?.clone();
+    let viewers = column(VIEWER_ID)?.u32().or_bug()?.clone();
     let owner: Vec<u32> = renderer
         .iter()
         .zip(viewers.iter())
@@ -605,7 +578,7 @@ fn by_stores(rows: DataFrame, rule: &Rule) -> Result<(DataFrame, Candidates)> {
     )
     .into_column()
     .cast(&crate::frame::utc_micros())
-    .map_err(polars_bug)?;
+    .or_bug()?;
     let mut df = rows;
     for column in [
         UInt32Chunked::from_iter_options(
@@ -623,7 +596,7 @@ fn by_stores(rows: DataFrame, rule: &Rule) -> Result<(DataFrame, Candidates)> {
             .into_column(),
         Column::new("too_old".into(), found.too_old),
     ] {
-        df.with_column(column).map_err(polars_bug)?;
+        df.with_column(column).or_bug()?;
     }
     Ok((df, found.candidates))
 }

@@ -6,7 +6,7 @@
 use anyhow::Result;
 use polars::prelude::*;
 
-use crate::frame::polars_bug;
+use crate::frame::OrBug;
 
 /// Distinct texts and their numbers (a text's number is its place in the set: each text
 /// is kept once).
@@ -62,7 +62,7 @@ impl Dict {
             StringChunked::from_iter_values("".into(), self.values.iter().map(String::as_str))
         });
         let indices: IdxCa = codes.iter().map(|c| c.map(|c| c as IdxSize)).collect();
-        column.take(&indices).map_err(polars_bug)
+        column.take(&indices).or_bug()
     }
 
     /// Numbers for a text column (nulls, and empty texts when `empty_is_null`, stay null),
@@ -178,18 +178,13 @@ impl Dicts {
                     numbers
                 }
             };
-            let codes = part
-                .column(name)
-                .map_err(polars_bug)?
-                .u32()
-                .map_err(polars_bug)?
-                .clone();
+            let codes = part.column(name).or_bug()?.u32().or_bug()?.clone();
             let renumbered: UInt32Chunked = codes
                 .iter()
                 .map(|c| c.map(|c| numbers[c as usize]))
                 .collect();
             part.with_column(renumbered.with_name(name.into()).into_column())
-                .map_err(polars_bug)?;
+                .or_bug()?;
         }
         Ok(part)
     }

@@ -27,7 +27,7 @@ use polars::prelude::*;
 use crate::audit::Report;
 use crate::error::{InputError, InputResult};
 use crate::frame::names::{CACHE_STATUS, ORIGIN_TS, OWNER_ID, VIEWER_ID};
-use crate::frame::polars_bug;
+use crate::frame::OrBug;
 use crate::ingest::ReadOptions;
 pub use attribute::cache_key;
 use attribute::counts;
@@ -632,7 +632,7 @@ pub fn add_summary_rows(report: &mut Report, counts: &Counts, facts: &Facts) -> 
             Column::new("value".into(), values),
         ],
     )
-    .map_err(polars_bug)?;
-    report.df = report.df.vstack(&rows).map_err(polars_bug)?;
+    .or_bug()?;
+    report.df = report.df.vstack(&rows).or_bug()?;
     Ok(())
 }

@@ -13,7 +13,7 @@ use super::{Attribution, Counts, Derived, Options, Resolution};
 use super::{ATTRIBUTION, CACHE_NODE, DERIVED_COLUMNS, OWNER_CANDIDATES};
 use crate::error::InputError;
 use crate::frame::names::{CACHE_STATUS, ORIGIN_TS, OWNER_ID, POSSIBLE, VIEWER_ID};
-use crate::frame::polars_bug;
+use crate::frame::OrBug;
 use crate::ingest::{format_of, gzip_named, window_of, Format, Log, ReadOptions, Zone};
 use crate::tables;
 
@@ -48,12 +48,7 @@ fn with_text(frame: &Frame, rows: &DataFrame) -> Result<DataFrame> {
 fn text_of(view: View, rows: &DataFrame) -> Result<DataFrame> {
     let dicts = view.dicts;
     let codes = |name: &str| -> Result<UInt32Chunked> {
-        Ok(rows
-            .column(name)
-            .map_err(polars_bug)?
-            .u32()
-            .map_err(polars_bug)?
-            .clone())
+        Ok(rows.column(name).or_bug()?.u32().or_bug()?.clone())
     };
     let texts = |dict: &super::dict::Dict, name: &str| -> Result<Column> {
         Ok(dict
@@ -65,12 +60,7 @@ fn text_of(view: View, rows: &DataFrame) -> Result<DataFrame> {
         .iter()
         .map(|a| a.and_then(|a| Attribution::ALL.get(a as usize).map(|a| a.name())))
         .collect();
-    let row_numbers = rows
-        .column("row")
-        .map_err(polars_bug)?
-        .idx()
-        .map_err(polars_bug)?
-        .clone();
+    let row_numbers = rows.column("row").or_bug()?.idx().or_bug()?.clone();
     let mut candidates = ListStringChunkedBuilder::new(OWNER_CANDIDATES.into(), rows.height(), 4);
     for row in row_numbers.iter() {
         match row.and_then(|r| view.candidates.of(r)) {
@@ -85,20 +75,20 @@ fn text_of(view: View, rows: &DataFrame) -> Result<DataFrame> {
     DataFrame::new(
         rows.height(),
         vec![
-            rows.column("ts").map_err(polars_bug)?.clone(),
+            rows.column("ts").or_bug()?.clone(),
             texts(&dicts.path, "path")?,
             texts(&dicts.viewer, OWNER_ID)?,
             texts(&dicts.viewer, VIEWER_ID)?,
             texts(&dicts.status, CACHE_STATUS)?,
-            rows.column(ORIGIN_TS).map_err(polars_bug)?.clone(),
+            rows.column(ORIGIN_TS).or_bug()?.clone(),
             texts(&dicts.node, CACHE_NODE)?,
             attribution.with_name(ATTRIBUTION.into()).into_column(),
             candidates.finish().into_column(),
         ],
     )
-    .map_err(polars_bug)?
+    .or_bug()?
     .select(DERIVED_COLUMNS)
-    .map_err(polars_bug)
+    .or_bug()
 }
 
 impl Derived {
@@ -142,7 +132,7 @@ pub(super) fn write_views(output: &Path, zone: &Zone, feed: &mut Feed) -> Result
                     let batched = ParquetWriter::new(file)
                         .with_compression(ParquetCompression::Lz4Raw)
                         .batched(&schema)
-                        .map_err(polars_bug)?;
+                        .or_bug()?;
                     writer = Some(batched);
                 }
                 match &writer {
@@ -151,7 +141,7 @@ pub(super) fn write_views(output: &Path, zone: &Zone, feed: &mut Feed) -> Result
                 }
             })?;
             if let Some(writer) = writer {
-                writer.finish().map_err(polars_bug)?;
+                writer.finish().or_bug()?;
             }
             Ok(())
         }
@@ -228,7 +218,7 @@ fn write_parquet<W: std::io::Write + Send>(view: View, encoder: &BatchedWriter<W
                     encoder
                         .encode_and_compress(&df)
                         .collect::<PolarsResult<Vec<_>>>()
-                        .map_err(polars_bug)
+                        .or_bug()
                 });
                 if tx.send((i, groups)).is_err() {
                     break;
@@ -243,7 +233,7 @@ fn write_parquet<W: std::io::Write + Send>(view: View, encoder: &BatchedWriter<W
             crate::progress::check_interrupt()?;
             waiting.insert(i, groups?);
             while let Some(groups) = waiting.remove(&due) {
-                encoder.write_row_groups(groups).map_err(polars_bug)?;
+                encoder.write_row_groups(groups).or_bug()?;
                 due += 1;
             }
         }
@@ -312,7 +302,7 @@ pub fn read_log(
         .lazy()
         .filter(window_of(&read, "ts"))
         .collect()
-        .map_err(polars_bug)?;
+        .or_bug()?;
     let counts = super::counts(&df)?;
     frame.facts.nodes = super::attribute::counts_by_node(&df, &frame.dicts)?;
     let confirmed = df
@@ -320,7 +310,7 @@ pub fn read_log(
         .lazy()
         .filter(col(OWNER_ID).is_not_null())
         .collect()
-        .map_err(polars_bug)?;
+        .or_bug()?;
     let kept = (counts.responses - counts.ambiguous) as usize;
     let rows_without_owner = kept.saturating_sub(confirmed.height());
     let text = |rows: &DataFrame| -> Result<DataFrame> {
@@ -330,9 +320,9 @@ pub fn read_log(
     let mut log = text(&confirmed)?;
     if frame.resolution != Resolution::Exact || frame.facts.format != "contract" {
         log.with_column(Column::new(POSSIBLE.into(), vec![false; log.height()]))
-            .map_err(polars_bug)?;
+            .or_bug()?;
         let possible = possible_rows(&frame, &df)?;
-        log.vstack_mut(&possible).map_err(polars_bug)?;
+        log.vstack_mut(&possible).or_bug()?;
     }
     let derivation = Derivation {
         counts,
@@ -361,7 +351,7 @@ fn audit_columns(table: DataFrame) -> Result<DataFrame> {
                 .alias(VIEWER_ID),
         ])
         .collect()
-        .map_err(polars_bug)
+        .or_bug()
 }
 
 /// One row per candidate owner of each ambiguous row in `df`, marked `possible`.
@@ -371,13 +361,8 @@ fn possible_rows(frame: &Frame, df: &DataFrame) -> Result<DataFrame> {
         .lazy()
         .filter(col(ATTRIBUTION).eq(lit(Attribution::Ambiguous as u32)))
         .collect()
-        .map_err(polars_bug)?;
-    let rows = ambiguous
-        .column("row")
-        .map_err(polars_bug)?
-        .idx()
-        .map_err(polars_bug)?
-        .clone();
+        .or_bug()?;
+    let rows = ambiguous.column("row").or_bug()?.idx().or_bug()?.clone();
     let mut at: Vec<IdxSize> = Vec::new();
     let mut owners: Vec<u32> = Vec::new();
     for (i, row) in rows.iter().enumerate() {
@@ -386,15 +371,13 @@ fn possible_rows(frame: &Frame, df: &DataFrame) -> Result<DataFrame> {
             owners.push(*owner);
         }
     }
-    let mut exploded = ambiguous
-        .take(&IdxCa::from_vec("at".into(), at))
-        .map_err(polars_bug)?;
+    let mut exploded = ambiguous.take(&IdxCa::from_vec("at".into(), at)).or_bug()?;
     exploded
         .with_column(UInt32Chunked::from_vec(OWNER_ID.into(), owners).into_column())
-        .map_err(polars_bug)?;
+        .or_bug()?;
     let mut table = audit_columns(with_text(frame, &exploded)?)?;
     table
         .with_column(Column::new(POSSIBLE.into(), vec![true; table.height()]))
-        .map_err(polars_bug)?;
+        .or_bug()?;
     Ok(table)
 }

@@ -20,7 +20,7 @@ use super::stores::Candidates;
 use super::{delivered, Counts, Facts, Options};
 use super::{ATTRIBUTION, CACHE_NODE};
 use crate::frame::names::{CACHE_STATUS, ORIGIN_TS, OWNER_ID, VIEWER_ID};
-use crate::frame::polars_bug;
+use crate::frame::OrBug;
 use crate::ingest::{ReadOptions, Zone};
 use crate::progress::check_interrupt;
 
@@ -263,14 +263,14 @@ impl Derivation<'_> {
                 .stage(&partition_progress(i, parts.len(), started));
             let df = spill::read_part(part)?
                 .sort(["ts", SEQ], SortMultipleOptions::default())
-                .map_err(polars_bug)?;
+                .or_bug()?;
             for file in part {
                 let _ = std::fs::remove_file(file);
             }
             // The derivation keeps the rows in their order: their places in the log go back.
-            let seq = df.column(SEQ).map_err(polars_bug)?.clone();
+            let seq = df.column(SEQ).or_bug()?.clone();
             let (mut df, candidates) = derive_sorted(df, &shape.dicts, &how, &mut stages)?;
-            df.with_column(seq).map_err(polars_bug)?;
+            df.with_column(seq).or_bug()?;
             total.add(&counts(&df)?);
             for (node, c) in counts_by_node_code(&df)? {
                 nodes.entry(node).or_default().add(&c);
@@ -331,11 +331,7 @@ const CANDIDATES: &str = "candidates";
 /// A partition's derived rows as spilled: the output's columns on numbers, the place in
 /// the log, and the candidates of the ambiguous rows as a list.
 fn kept_columns(df: DataFrame, candidates: &Candidates) -> Result<DataFrame> {
-    let rows = df
-        .column("row")
-        .map_err(polars_bug)?
-        .idx()
-        .map_err(polars_bug)?;
+    let rows = df.column("row").or_bug()?.idx().or_bug()?;
     let mut list = ListPrimitiveChunkedBuilder::<UInt32Type>::new(
         CANDIDATES.into(),
         rows.len(),
@@ -361,34 +357,25 @@ fn kept_columns(df: DataFrame, candidates: &Candidates) -> Result<DataFrame> {
             CACHE_NODE,
             ATTRIBUTION,
         ])
-        .map_err(polars_bug)?;
-    df.with_column(list).map_err(polars_bug)?;
+        .or_bug()?;
+    df.with_column(list).or_bug()?;
     Ok(df)
 }
 
 /// A span's rows (in the log's order) numbered, and their candidates by those numbers.
 fn numbered(df: DataFrame) -> Result<(DataFrame, Candidates)> {
     let mut candidates = Candidates::default();
-    let lists = df
-        .column(CANDIDATES)
-        .map_err(polars_bug)?
-        .list()
-        .map_err(polars_bug)?
-        .clone();
+    let lists = df.column(CANDIDATES).or_bug()?.list().or_bug()?.clone();
     for row in 0..lists.len() {
         if let Some(owners) = lists.get_as_series(row) {
-            let owners: Vec<u32> = owners
-                .u32()
-                .map_err(polars_bug)?
-                .into_no_null_iter()
-                .collect();
+            let owners: Vec<u32> = owners.u32().or_bug()?.into_no_null_iter().collect();
             candidates.push(row as IdxSize, owners.into_iter());
         }
     }
     let df = df
         .drop(CANDIDATES)
-        .map_err(polars_bug)?
+        .or_bug()?
         .with_row_index("row".into(), None)
-        .map_err(polars_bug)?;
+        .or_bug()?;
     Ok((df, candidates))
 }

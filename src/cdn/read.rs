@@ -10,6 +10,7 @@ use super::source::{Fill, Source};
 use super::{Options, CACHE_NODE, CDN_COLUMNS};
 use crate::error::InputError;
 use crate::frame::names::{CACHE_STATUS, VIEWER_ID};
+use crate::frame::OrBug;
 use crate::frame::{first_true, polars_bug};
 use crate::ingest::{
     empty_path_error, empty_path_row, parse_text_timestamps, rename_columns, row_location, scan,
@@ -71,7 +72,7 @@ pub(super) fn read_one(
     let df = if ts_type == DataType::String {
         parse_text_timestamps(df, path, format, zone, read.ts_format.as_deref(), "ts")?
     } else {
-        let ts = df.column("ts").map_err(polars_bug)?;
+        let ts = df.column("ts").or_bug()?;
         if ts.null_count() > 0 {
             let index = first_true(&ts.is_null()).unwrap_or(0);
             return Err(InputError::at(
@@ -112,7 +113,7 @@ pub(super) fn read_one(
     if has_method {
         lf = lf.drop(by_name(["method"], true, false));
     }
-    let df = lf.collect().map_err(polars_bug)?;
+    let df = lf.collect().or_bug()?;
     Ok((df, format))
 }
 
@@ -124,12 +125,8 @@ fn origin_values(
     format: Format,
     options: &Options,
 ) -> Result<Vec<String>> {
-    let status = df
-        .column(CACHE_STATUS)
-        .map_err(polars_bug)?
-        .str()
-        .map_err(polars_bug)?;
-    let distinct = status.unique().map_err(polars_bug)?;
+    let status = df.column(CACHE_STATUS).or_bug()?.str().or_bug()?;
+    let distinct = status.unique().or_bug()?;
     let mut origin = Vec::new();
     for value in distinct.iter() {
         let normal = value.map(|v| v.trim().to_uppercase()).unwrap_or_default();
@@ -170,19 +167,11 @@ pub(super) fn check_unique_origin_ids(
     id: &str,
     heights: &[(PathBuf, Format, usize)],
 ) -> Result<()> {
-    let ids = df
-        .column("origin_id")
-        .map_err(polars_bug)?
-        .str()
-        .map_err(polars_bug)?;
-    let is_origin = df
-        .column("is_origin")
-        .map_err(polars_bug)?
-        .bool()
-        .map_err(polars_bug)?;
-    let origin_ids = ids.filter(is_origin).map_err(polars_bug)?;
+    let ids = df.column("origin_id").or_bug()?.str().or_bug()?;
+    let is_origin = df.column("is_origin").or_bug()?.bool().or_bug()?;
+    let origin_ids = ids.filter(is_origin).or_bug()?;
     let origin_ids = origin_ids.drop_nulls();
-    if origin_ids.n_unique().map_err(polars_bug)? == origin_ids.len() {
+    if origin_ids.n_unique().or_bug()? == origin_ids.len() {
         return Ok(());
     }
     // Rare: find the second origin response with a repeated id, as a file and row.
@@ -214,11 +203,7 @@ pub(super) fn check_unique_origin_ids(
 
 /// Sorts by time, keeping file order among equal times; skipped when already sorted.
 pub(super) fn sort_by_time(df: DataFrame) -> Result<DataFrame> {
-    let ts = df
-        .column("ts")
-        .map_err(polars_bug)?
-        .datetime()
-        .map_err(polars_bug)?;
+    let ts = df.column("ts").or_bug()?.datetime().or_bug()?;
     let mut previous = i64::MIN;
     let mut sorted = true;
     for value in ts
@@ -239,5 +224,5 @@ pub(super) fn sort_by_time(df: DataFrame) -> Result<DataFrame> {
         ["ts"],
         SortMultipleOptions::default().with_maintain_order(true),
     )
-    .map_err(polars_bug)
+    .or_bug()
 }

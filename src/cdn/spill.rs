@@ -20,7 +20,7 @@ use polars::io::parquet::write::BatchedWriter;
 use polars::prelude::*;
 
 use super::dict::Dicts;
-use crate::frame::polars_bug;
+use crate::frame::OrBug;
 use crate::inventory::normalise_path;
 
 /// Memory one row takes while it is derived (measured: 806 MiB at the peak of 5,000,000
@@ -86,7 +86,7 @@ impl Spilled {
             let writer = ParquetWriter::new(file)
                 .with_compression(ParquetCompression::Lz4Raw)
                 .batched(df.schema())
-                .map_err(polars_bug)?;
+                .or_bug()?;
             self.writer = Some(writer);
         }
         if let Some(writer) = &mut self.writer {
@@ -113,7 +113,7 @@ fn read_back(paths: &[&Path]) -> Result<Option<DataFrame>> {
     let mut parts = Vec::with_capacity(paths.len());
     for path in paths {
         let file = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
-        parts.push(ParquetReader::new(file).finish().map_err(polars_bug)?);
+        parts.push(ParquetReader::new(file).finish().or_bug()?);
     }
     if parts.is_empty() {
         return Ok(None);
@@ -137,9 +137,7 @@ fn split(df: &DataFrame, of_row: &[u32], files: &mut [Spilled]) -> Result<()> {
         order[next[b as usize]] = row as IdxSize;
         next[b as usize] += 1;
     }
-    let sorted = df
-        .take(&IdxCa::from_vec("order".into(), order))
-        .map_err(polars_bug)?;
+    let sorted = df.take(&IdxCa::from_vec("order".into(), order)).or_bug()?;
     for (b, file) in files.iter_mut().enumerate() {
         let (start, end) = (starts[b], starts[b + 1]);
         if end > start {
@@ -185,18 +183,14 @@ impl Buckets {
             SEQ.into(),
             (0..df.height() as u64).map(|row| (index << 32) | (before + row)),
         );
-        df.with_column(seq.into_column()).map_err(polars_bug)?;
+        df.with_column(seq.into_column()).or_bug()?;
         let count = self.files.len() as u64;
         for code in self.of_path.len()..dicts.path.len() {
             let mut hasher = std::hash::DefaultHasher::new();
             normalise_path(dicts.path.value(code as u32)).hash(&mut hasher);
             self.of_path.push((hasher.finish() % count) as u32);
         }
-        let paths = df
-            .column("path")
-            .map_err(polars_bug)?
-            .u32()
-            .map_err(polars_bug)?;
+        let paths = df.column("path").or_bug()?.u32().or_bug()?;
         let of_row: Vec<u32> = paths
             .iter()
             .map(|code| code.map_or(0, |c| self.of_path[c as usize]))
@@ -214,11 +208,7 @@ impl Buckets {
     }
 
     fn count_minutes(&mut self, df: &DataFrame) -> Result<()> {
-        let ts = df
-            .column("ts")
-            .map_err(polars_bug)?
-            .datetime()
-            .map_err(polars_bug)?;
+        let ts = df.column("ts").or_bug()?.datetime().or_bug()?;
         let mut run: Option<(i64, u64)> = None;
         for t in ts.physical().iter() {
             let minute = t.unwrap_or(0).div_euclid(60_000_000);
@@ -296,11 +286,7 @@ impl Spans {
 
     /// Takes a partition's derived rows.
     pub fn take(&mut self, df: &DataFrame) -> Result<()> {
-        let ts = df
-            .column("ts")
-            .map_err(polars_bug)?
-            .datetime()
-            .map_err(polars_bug)?;
+        let ts = df.column("ts").or_bug()?.datetime().or_bug()?;
         let of_row: Vec<u32> = ts
             .physical()
             .iter()
@@ -332,7 +318,7 @@ impl Spans {
 pub(super) fn read_span(path: &Path) -> Result<DataFrame> {
     let df = read_back(&[path])?.unwrap_or_default();
     df.sort(["ts", SEQ], SortMultipleOptions::default())
-        .map_err(polars_bug)
+        .or_bug()
 }
 
 /// The machine's memory (Linux: `MemTotal`), if known.

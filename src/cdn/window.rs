@@ -17,7 +17,7 @@ use crate::audit::{CacheWindow, NodeWindow, Outside, Span};
 use crate::error::InputError;
 use crate::frame::cells;
 use crate::frame::names::{OWNER_ID, VIEWER_ID};
-use crate::frame::polars_bug;
+use crate::frame::OrBug;
 use crate::inventory::{normalise_path, Inventory};
 
 /// What a path's page is: public (a route without fields), personal, or no page.
@@ -46,13 +46,13 @@ pub fn detect(frame: &Frame, inventory: &Inventory) -> Result<Detected> {
         .group_by([col(CACHE_NODE)])
         .agg(span_exprs())
         .collect()
-        .map_err(polars_bug)?;
+        .or_bug()?;
     let all = rows
         .clone()
         .lazy()
         .select(span_exprs())
         .collect()
-        .map_err(polars_bug)?;
+        .or_bug()?;
     let resolution = match frame.resolution {
         Resolution::Exact => 0,
         Resolution::Micros(m) => m,
@@ -61,12 +61,7 @@ pub fn detect(frame: &Frame, inventory: &Inventory) -> Result<Detected> {
         0 => t,
         r => t - t.rem_euclid(r),
     };
-    let nodes_column = by_node
-        .column(CACHE_NODE)
-        .map_err(polars_bug)?
-        .u32()
-        .map_err(polars_bug)?
-        .clone();
+    let nodes_column = by_node.column(CACHE_NODE).or_bug()?.u32().or_bug()?.clone();
     let mut nodes = Vec::with_capacity(by_node.height());
     for (row, code) in nodes_column.iter().enumerate() {
         let name = code.map_or("", |c| frame.dicts.node.value(c)).to_string();
@@ -101,7 +96,7 @@ impl Detected {
             .lazy()
             .filter(leak.and(before.clone().or(after.clone())))
             .collect()
-            .map_err(polars_bug)?;
+            .or_bug()?;
         let sums = out
             .clone()
             .lazy()
@@ -115,14 +110,14 @@ impl Detected {
                     .alias("to_others"),
             ])
             .collect()
-            .map_err(polars_bug)?;
+            .or_bug()?;
         let codes = out
             .column(CACHE_NODE)
-            .map_err(polars_bug)?
+            .or_bug()?
             .u32()
-            .map_err(polars_bug)?
+            .or_bug()?
             .unique()
-            .map_err(polars_bug)?;
+            .or_bug()?;
         let mut nodes: Vec<String> = codes
             .iter()
             .flatten()
@@ -202,13 +197,13 @@ fn flagged(frame: &Frame, inventory: &Inventory) -> Result<DataFrame> {
     let kinds = path_kinds(frame, inventory);
     let codes: IdxCa = df
         .column("path")
-        .map_err(polars_bug)?
+        .or_bug()?
         .u32()
-        .map_err(polars_bug)?
+        .or_bug()?
         .iter()
         .map(|c| c.map(|c| c as IdxSize))
         .collect();
-    let kind = kinds.take(&codes).map_err(polars_bug)?;
+    let kind = kinds.take(&codes).or_bug()?;
     let possible = possible_flags(frame)?;
     let is = |a: Attribution| col(ATTRIBUTION).eq(lit(a as u32));
     let viewer = col(VIEWER_ID);
@@ -220,21 +215,21 @@ fn flagged(frame: &Frame, inventory: &Inventory) -> Result<DataFrame> {
     let base = DataFrame::new(
         df.height(),
         vec![
-            df.column("ts").map_err(polars_bug)?.clone(),
-            df.column(CACHE_NODE).map_err(polars_bug)?.clone(),
-            df.column(ATTRIBUTION).map_err(polars_bug)?.clone(),
-            df.column(OWNER_ID).map_err(polars_bug)?.clone(),
-            df.column(VIEWER_ID).map_err(polars_bug)?.clone(),
+            df.column("ts").or_bug()?.clone(),
+            df.column(CACHE_NODE).or_bug()?.clone(),
+            df.column(ATTRIBUTION).or_bug()?.clone(),
+            df.column(OWNER_ID).or_bug()?.clone(),
+            df.column(VIEWER_ID).or_bug()?.clone(),
             df.column("reason")
-                .map_err(polars_bug)?
+                .or_bug()?
                 .cast(&DataType::UInt32)
-                .map_err(polars_bug)?,
+                .or_bug()?,
             kind.with_name("kind".into()).into_column(),
-            df.column("source").map_err(polars_bug)?.clone(),
+            df.column("source").or_bug()?.clone(),
             Column::new("possible".into(), possible),
         ],
     )
-    .map_err(polars_bug)?;
+    .or_bug()?;
     base.lazy()
         .select([
             col("ts").alias("t"),
@@ -255,7 +250,7 @@ fn flagged(frame: &Frame, inventory: &Inventory) -> Result<DataFrame> {
                 .alias("unfilled"),
         ])
         .collect()
-        .map_err(polars_bug)
+        .or_bug()
 }
 
 /// Whether a row's line says a cache served it: its source is none that may be the
@@ -273,21 +268,9 @@ fn from_cache() -> Expr {
 /// viewer is not any candidate).
 fn possible_flags(frame: &Frame) -> Result<Vec<bool>> {
     let df = &frame.df;
-    let attribution = df
-        .column(ATTRIBUTION)
-        .map_err(polars_bug)?
-        .u32()
-        .map_err(polars_bug)?;
-    let rows = df
-        .column("row")
-        .map_err(polars_bug)?
-        .idx()
-        .map_err(polars_bug)?;
-    let viewers = df
-        .column(VIEWER_ID)
-        .map_err(polars_bug)?
-        .u32()
-        .map_err(polars_bug)?;
+    let attribution = df.column(ATTRIBUTION).or_bug()?.u32().or_bug()?;
+    let rows = df.column("row").or_bug()?.idx().or_bug()?;
+    let viewers = df.column(VIEWER_ID).or_bug()?.u32().or_bug()?;
     let empty = frame.dicts.viewer.find("");
     let mut flags = vec![false; df.height()];
     let ambiguous = attribution.equal(Attribution::Ambiguous as u32);
@@ -346,7 +329,7 @@ fn node_window(
     let stored = sums
         .column("stored_before_log")
         .and_then(|c| c.get(row))
-        .map_err(polars_bug)?;
+        .or_bug()?;
     let blind_confirmed = number("blind_confirmed")?;
     let blind_possible = number("blind_possible")?;
     Ok(NodeWindow {
@@ -381,12 +364,8 @@ fn per_minute(rows: &DataFrame) -> Result<Vec<(i64, u64)>> {
         .agg([len().cast(DataType::UInt64).alias("n")])
         .sort(["minute"], SortMultipleOptions::default())
         .collect()
-        .map_err(polars_bug)?;
-    let minute = minutes
-        .column("minute")
-        .map_err(polars_bug)?
-        .i64()
-        .map_err(polars_bug)?;
+        .or_bug()?;
+    let minute = minutes.column("minute").or_bug()?.i64().or_bug()?;
     (0..minutes.height())
         .map(|row| {
             let at = minute.get(row).unwrap_or_default();
@@ -445,7 +424,7 @@ pub fn table(window: &CacheWindow) -> Result<DataFrame> {
         Int64Chunked::from_iter_options(name.into(), rows.iter().map(|r| get(r.node)))
             .into_column()
             .cast(&crate::frame::utc_micros())
-            .map_err(polars_bug)
+            .or_bug()
     };
     let counts = |name: &str, get: &dyn Fn(&NodeWindow) -> u64| -> Column {
         let values: Vec<u64> = rows.iter().map(|r| get(r.node)).collect();
@@ -476,7 +455,7 @@ pub fn table(window: &CacheWindow) -> Result<DataFrame> {
         Column::new(c[13].into(), ends),
         Column::new(c[14].into(), notes),
     ];
-    DataFrame::new(rows.len(), columns).map_err(polars_bug)
+    DataFrame::new(rows.len(), columns).or_bug()
 }
 
 /// A node's name as the reports show it.

@@ -15,7 +15,7 @@ use polars::prelude::*;
 
 use crate::error::{InputError, Location};
 use crate::frame::names::VIEWER_ID;
-use crate::frame::polars_bug;
+use crate::frame::OrBug;
 
 /// How deep a chain of Workers is followed before it is refused as a loop.
 const DEEPEST: usize = 16;
@@ -25,13 +25,7 @@ const DEEPEST: usize = 16;
 /// subrequests. A subrequest whose parent is not in the log is refused by file and line.
 pub(super) fn merge(df: &mut DataFrame, heights: &[(PathBuf, usize)]) -> Result<u64> {
     let u32s = |name: &str| -> Result<Vec<Option<u32>>> {
-        Ok(df
-            .column(name)
-            .map_err(polars_bug)?
-            .u32()
-            .map_err(polars_bug)?
-            .iter()
-            .collect())
+        Ok(df.column(name).or_bug()?.u32().or_bug()?.iter().collect())
     };
     let kinds = u32s("kind")?;
     let rays = u32s("ray")?;
@@ -76,10 +70,8 @@ pub(super) fn merge(df: &mut DataFrame, heights: &[(PathBuf, usize)]) -> Result<
     let column = |name: &str, values: Vec<Option<u32>>| {
         UInt32Chunked::from_iter_options(name.into(), values.into_iter()).into_column()
     };
-    df.with_column(column(VIEWER_ID, viewers))
-        .map_err(polars_bug)?;
-    df.with_column(column("renderer", renderers))
-        .map_err(polars_bug)?;
+    df.with_column(column(VIEWER_ID, viewers)).or_bug()?;
+    df.with_column(column("renderer", renderers)).or_bug()?;
     Ok(visitors.len() as u64)
 }
 

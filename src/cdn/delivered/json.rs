@@ -12,7 +12,7 @@ use super::normalise::Raw;
 use super::text::Lines;
 use super::{needed_fields, Reading};
 use crate::error::{InputError, Location};
-use crate::frame::polars_bug;
+use crate::frame::OrBug;
 
 /// Reads a JSON-lines file's fields.
 pub(super) fn read(lines: Lines, reading: &Reading) -> Result<Raw> {
@@ -23,7 +23,7 @@ pub(super) fn read(lines: Lines, reading: &Reading) -> Result<Raw> {
             .iter()
             .map(|f| Column::new_empty(f.as_str().into(), &DataType::String))
             .collect();
-        let df = DataFrame::new(0, columns).map_err(polars_bug)?;
+        let df = DataFrame::new(0, columns).or_bug()?;
         return Ok(Raw { df, lines });
     }
     let df = match parse(&lines.bytes) {
@@ -73,11 +73,11 @@ pub(super) fn read(lines: Lines, reading: &Reading) -> Result<Raw> {
         };
         let column = column
             .cast(&DataType::String)
-            .map_err(polars_bug)?
+            .or_bug()?
             .with_name(field.as_str().into());
         columns.push(column.into_column());
     }
-    let df = DataFrame::new(lines.rows(), columns).map_err(polars_bug)?;
+    let df = DataFrame::new(lines.rows(), columns).or_bug()?;
     Ok(Raw { df, lines })
 }
 

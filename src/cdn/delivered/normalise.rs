@@ -20,7 +20,8 @@ use super::{Delivered, Reading, Viewer};
 use crate::cdn::source::{Fill, Source};
 use crate::error::InputError;
 use crate::frame::names::{CACHE_STATUS, VIEWER_ID};
-use crate::frame::{polars_bug, utc_micros};
+use crate::frame::utc_micros;
+use crate::frame::OrBug;
 
 /// A file's fields as text, row for row with `lines`.
 pub(crate) struct Raw {
@@ -30,9 +31,9 @@ pub(crate) struct Raw {
 
 impl Raw {
     fn texts(&self, field: &str) -> Result<StringChunked> {
-        let column = self.df.column(field).map_err(polars_bug)?;
-        let column = column.cast(&DataType::String).map_err(polars_bug)?;
-        Ok(column.str().map_err(polars_bug)?.clone())
+        let column = self.df.column(field).or_bug()?;
+        let column = column.cast(&DataType::String).or_bug()?;
+        Ok(column.str().or_bug()?.clone())
     }
 
     fn optional(&self, field: Option<&String>) -> Result<Option<StringChunked>> {
@@ -83,7 +84,7 @@ pub(super) fn frame(raw: Raw, reading: &Reading) -> Result<Delivered> {
     let ts = Int64Chunked::from_vec("ts".into(), times.lo)
         .into_column()
         .cast(&utc_micros())
-        .map_err(polars_bug)?;
+        .or_bug()?;
     let mut columns = vec![
         ts,
         paths.with_name("path".into()).into_column(),
@@ -120,7 +121,7 @@ pub(super) fn frame(raw: Raw, reading: &Reading) -> Result<Delivered> {
         );
         columns.push(code_column("line", raw.lines.numbers.iter().copied()));
     }
-    let df = DataFrame::new(n, columns).map_err(polars_bug)?;
+    let df = DataFrame::new(n, columns).or_bug()?;
     Ok(Delivered {
         df,
         dicts,

@@ -17,7 +17,7 @@ use super::text;
 use super::time::TimeText;
 use super::{needed_fields, Reading};
 use crate::error::InputError;
-use crate::frame::polars_bug;
+use crate::frame::OrBug;
 
 pub const NGINX_EXAMPLE: &str =
     "$remote_addr [$time_local] \"$request\" $status $upstream_cache_status \"$http_cookie\"";
@@ -532,7 +532,7 @@ pub(super) fn read(path: &Path, pattern: &Pattern, reading: &Reading) -> Result<
         .zip(columns)
         .map(|(name, values)| Column::new(name.as_str().into(), values))
         .collect();
-    let df = DataFrame::new(lines.rows(), columns).map_err(polars_bug)?;
+    let df = DataFrame::new(lines.rows(), columns).or_bug()?;
     Ok(Raw { df, lines })
 }
 

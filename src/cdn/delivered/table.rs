@@ -15,7 +15,7 @@ use super::normalise::Raw;
 use super::text::Lines;
 use super::{needed_fields, Reading};
 use crate::error::{InputError, Location};
-use crate::frame::polars_bug;
+use crate::frame::OrBug;
 
 /// The separator of STRUCTURED lines: a tab when the first line has one, else a space.
 pub(super) fn space_or_tab(lines: &Lines) -> u8 {
@@ -186,22 +186,18 @@ fn pick(
         };
         let column = column
             .cast(&DataType::String)
-            .map_err(polars_bug)?
+            .or_bug()?
             .with_name(field.as_str().into());
         columns.push(column);
     }
-    DataFrame::new(height, columns).map_err(polars_bug)
+    DataFrame::new(height, columns).or_bug()
 }
 
 /// One key of a column of JSON objects (Logpush CSV writes `Cookies` as an object):
 /// the objects read as JSON lines by polars.
 fn object_key(df: &DataFrame, top: &str, key: &str) -> Result<Column> {
-    let texts = df
-        .column(top)
-        .map_err(polars_bug)?
-        .cast(&DataType::String)
-        .map_err(polars_bug)?;
-    let texts = texts.str().map_err(polars_bug)?;
+    let texts = df.column(top).or_bug()?.cast(&DataType::String).or_bug()?;
+    let texts = texts.str().or_bug()?;
     let mut bytes = Vec::new();
     for text in texts.iter() {
         match text.map(str::trim) {

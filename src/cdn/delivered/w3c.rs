@@ -12,7 +12,7 @@ use super::normalise::Raw;
 use super::text::Lines;
 use super::{needed_fields, Reading};
 use crate::error::{InputError, Location};
-use crate::frame::polars_bug;
+use crate::frame::OrBug;
 
 /// One `#Fields` block: its fields and the rows under it.
 struct Section {
@@ -80,14 +80,14 @@ pub(super) fn read(lines: Lines, reading: &Reading, separator: u8) -> Result<Raw
     let mut frames = frames.into_iter();
     let mut df = frames.next().unwrap_or_default();
     for more in frames {
-        df.vstack_mut(&more).map_err(polars_bug)?;
+        df.vstack_mut(&more).or_bug()?;
     }
     if df.width() == 0 {
         let columns: Vec<Column> = needed
             .iter()
             .map(|f| Column::new_empty(f.as_str().into(), &DataType::String))
             .collect();
-        df = DataFrame::new(0, columns).map_err(polars_bug)?;
+        df = DataFrame::new(0, columns).or_bug()?;
     }
     Ok(Raw { df, lines })
 }
