@@ -30,8 +30,8 @@ fi
 
 # The audit's tables, as the CLI lists them (`report --help`: its subcommands, less the
 # two that take flags of their own, regulator and window, run after the tables).
-mapfile -t tables < <("$before" report --help | awk '/^Commands:/ {on = 1; next} on && NF == 0 {on = 0} on && $1 != "help" && $1 != "regulator" && $1 != "window" {print $1}')
-[ ${#tables[@]} -gt 0 ] || { echo "no reports listed by $before report --help" >&2; exit 2; }
+mapfile -t tables < <("$after" report --help | awk '/^Commands:/ {on = 1; next} on && NF == 0 {on = 0} on && $1 != "help" && $1 != "regulator" && $1 != "window" {print $1}')
+[ ${#tables[@]} -gt 0 ] || { echo "no reports listed by $after report --help" >&2; exit 2; }
 
 # Every command of one binary, each output in a file of its own (stdout, stderr, exit code).
 run_all() {
