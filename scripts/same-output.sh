@@ -8,7 +8,8 @@
 #
 # Exit 0 when every output is identical; otherwise the differing files are listed (exit 1).
 # Every command's stdout, stderr, exit code and files are compared; the one line left out
-# is the notices summary's "Written <time> by pii-audit", which states when it was run.
+# is the notices summary's "Written <time> by pii-audit", and the notices folder's time of
+# the run and time left before each deadline (the clock's, not the program's).
 set -euo pipefail
 before=$(realpath "$1")
 after=$(realpath "$2")
@@ -87,6 +88,11 @@ run_all() {
   step report users -i "$s/exposure.csv" -e "$s/exposure.csv"
   step check nobody "${sample[@]}"
   find "$out" -name summary.md -exec sed -i '/^Written .* by pii-audit /d' {} +
+  # `notices` counts the deadlines from the time it runs: that time and the time left are
+  # the clock's, not the program's (the incident's own times are years before the run).
+  find "$out" -path '*/notices-*' -type f \( -name '*.md' -o -name '*.html' \) -exec sed -i -E \
+    -e "s/$(date +%Y)-[0-9]{2}-[0-9]{2}T[0-9:.]+(Z|[+-][0-9]{2}:[0-9]{2})/<run time>/g" \
+    -e 's/[0-9]+d [0-9]{2}h [0-9]{2}m/<time left>/g' {} +
 }
 
 run_all "$before" "$work/before"
