@@ -25,7 +25,7 @@ use polars::prelude::*;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::stream::Arrivals;
+use super::stream::{Arrivals, Keyed};
 use super::{request_path, skewed_user, user_id, Spec, LEAK_END, LEAK_START};
 use crate::frame::names::{CACHE_STATUS, OWNER_ID, VIEWER_ID};
 use crate::frame::utc_micros;
@@ -93,27 +93,7 @@ impl Response {
 }
 
 /// A response waiting to be handed out in the order served.
-struct Waiting {
-    key: (i64, i64, bool, i64, usize),
-    response: Response,
-}
-
-impl PartialEq for Waiting {
-    fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
-    }
-}
-impl Eq for Waiting {}
-impl PartialOrd for Waiting {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Waiting {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.key.cmp(&other.key)
-    }
-}
+type Waiting = Keyed<(i64, i64, bool, i64, usize), Response>;
 
 /// The longest a response is served after its request arrived: the origin's render time
 /// and a hop to the tier (a collapsed or tier response waits on a fetch that began no
@@ -332,7 +312,7 @@ impl Iterator for Server<'_> {
             let next_arrival = self.arrivals.peek().copied();
             if let Some(Reverse(top)) = self.waiting.peek() {
                 if next_arrival.is_none_or(|a| top.key.0 < a) {
-                    return self.waiting.pop().map(|Reverse(w)| w.response);
+                    return self.waiting.pop().map(|Reverse(w)| w.value);
                 }
             }
             let arrival = self.arrivals.next()?;
@@ -340,7 +320,7 @@ impl Iterator for Server<'_> {
             let response = self.serve_request(arrival);
             self.waiting.push(Reverse(Waiting {
                 key: response.key(index),
-                response,
+                value: response,
             }));
         }
     }

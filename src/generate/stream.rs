@@ -17,6 +17,30 @@ use crate::frame::OrBug;
 /// Rows made and written at a time.
 const CHUNK_ROWS: usize = 65_536;
 
+/// A value ordered by its key alone (for a heap of rows waiting to be handed out in
+/// order: the simulated cache's responses, a vendor's lines).
+pub(crate) struct Keyed<K, T> {
+    pub key: K,
+    pub value: T,
+}
+
+impl<K: Ord, T> PartialEq for Keyed<K, T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+impl<K: Ord, T> Eq for Keyed<K, T> {}
+impl<K: Ord, T> PartialOrd for Keyed<K, T> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<K: Ord, T> Ord for Keyed<K, T> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key.cmp(&other.key)
+    }
+}
+
 /// The environment variable that sets the rows per chunk (tests: a tiny chunk must give the
 /// same bytes as the default).
 pub const CHUNK_VAR: &str = "PII_AUDIT_GENERATE_CHUNK_ROWS";

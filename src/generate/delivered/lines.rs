@@ -11,6 +11,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::{address, hash, logs_end, request_target, Line, AGENTS};
 use crate::generate::cdn::{Response, Server, MAX_WAIT_US};
+use crate::generate::stream::Keyed;
 use crate::generate::GeneratedLog;
 
 /// Share of responses whose viewer reads slowly (the end seconds after the page was ready),
@@ -50,30 +51,9 @@ fn line(r: Response, rng: &mut ChaCha8Rng) -> Line {
     }
 }
 
-/// A line waiting to be handed out in the order its format logs them.
-struct Waiting {
-    /// The time logged, then the place in the order served (the order of lines logged at
-    /// one instant).
-    key: (i64, u64),
-    line: Line,
-}
-
-impl PartialEq for Waiting {
-    fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
-    }
-}
-impl Eq for Waiting {}
-impl PartialOrd for Waiting {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Waiting {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.key.cmp(&other.key)
-    }
-}
+/// A line waiting to be handed out in the order its format logs them: the time logged,
+/// then the place in the order served (the order of lines logged at one instant).
+type Waiting = Keyed<(i64, u64), Line>;
 
 /// The responses as lines, in the order the format logs them (stable: the lines of one
 /// instant in the order they were served). A line is handed out once no later response
@@ -112,7 +92,7 @@ impl Iterator for Lines<'_, '_> {
         loop {
             if let Some(Reverse(top)) = self.waiting.peek() {
                 if self.done || top.key.0 < self.floor {
-                    return self.waiting.pop().map(|Reverse(w)| Ok(w.line));
+                    return self.waiting.pop().map(|Reverse(w)| Ok(w.value));
                 }
             }
             if self.done {
@@ -137,7 +117,7 @@ impl Iterator for Lines<'_, '_> {
             };
             self.waiting.push(Reverse(Waiting {
                 key: (logged, self.taken),
-                line,
+                value: line,
             }));
             self.taken += 1;
         }
