@@ -181,19 +181,13 @@ impl Log {
             Shape::Aggregated { minutes } => (true, minutes),
         };
         if shape == Shape::Raw && options.streaming {
-            if let Some((df, paths, rows_without_owner)) = csv_log::read(&sources, options)? {
-                crate::hooks::trace("read: csv-core");
-                return Ok(Log {
-                    df,
-                    files: files.to_vec(),
-                    rows_without_owner,
-                    weighted,
-                    minutes,
-                    paths: Some(paths),
-                });
-            }
-            if let Some((df, paths, rows_without_owner)) = read_streaming(&sources, options)? {
-                crate::hooks::trace("read: streamed");
+            // csv-core's reader first; then polars' streaming engine; else the whole read.
+            let read = match csv_log::read(&sources, options)? {
+                Some(read) => Some((read, "read: csv-core")),
+                None => read_streaming(&sources, options)?.map(|read| (read, "read: streamed")),
+            };
+            if let Some(((df, paths, rows_without_owner), how)) = read {
+                crate::hooks::trace(how);
                 return Ok(Log {
                     df,
                     files: files.to_vec(),
