@@ -22,7 +22,7 @@ fn generate(dir: &Path, format: &str) {
         .success();
 }
 
-fn parquet(path: &Path) -> DataFrame {
+pub fn parquet(path: &Path) -> DataFrame {
     let file = std::fs::File::open(path).expect("the file was written");
     ParquetReader::new(file).finish().expect("Parquet")
 }

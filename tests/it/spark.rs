@@ -37,7 +37,8 @@ fn run_python(args: &[&std::ffi::OsStr]) {
     ran(Std::new(python()).args(args));
 }
 
-fn read(path: &Path) -> DataFrame {
+/// A Parquet file, or every Parquet file of a folder (as Spark writes one).
+pub fn read(path: &Path) -> DataFrame {
     let pattern = if path.is_dir() {
         path.join("*.parquet")
     } else {

@@ -12,6 +12,7 @@ use std::process::Command as Std;
 
 use polars::prelude::*;
 
+use super::spark::read;
 use super::{pii, python};
 
 /// Whether Java, PySpark and DuckDB are here (a missing one fails under CI=true).
@@ -152,19 +153,6 @@ const RUNS: [Run; 2] = [
         key: "path",
     },
 ];
-
-fn read(path: &Path) -> DataFrame {
-    let pattern = if path.is_dir() {
-        path.join("*.parquet")
-    } else {
-        path.to_path_buf()
-    };
-    let name = pattern.to_string_lossy().to_string();
-    LazyFrame::scan_parquet(PlRefPath::new(&name), Default::default())
-        .unwrap()
-        .collect()
-        .unwrap()
-}
 
 /// The derived log's columns, times as µs, sorted by every column but the candidates.
 fn comparable(df: &DataFrame) -> DataFrame {

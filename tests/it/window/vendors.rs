@@ -8,6 +8,7 @@ use pii_audit::generate::{APACHE_LOG_FORMAT, NGINX_LOG_FORMAT};
 use pii_audit::inventory::{normalise_path, Inventory};
 use polars::prelude::*;
 
+use crate::roundtrip::parquet;
 use crate::{pii, stdout_of};
 
 /// The generated incident's leak, per node (the generator's `NODE_LEAK_MINUTES`): the
@@ -120,11 +121,6 @@ fn generate(dir: &Path, format: &str) {
         .arg(dir)
         .assert()
         .success();
-}
-
-fn parquet(path: &Path) -> DataFrame {
-    let file = std::fs::File::open(path).expect("the file was written");
-    ParquetReader::new(file).finish().expect("Parquet")
 }
 
 fn texts(df: &DataFrame, name: &str) -> Vec<String> {
