@@ -10,7 +10,7 @@ use crate::cdn::{CacheKey, Topology};
 use crate::generate::GeneratedLog;
 use crate::inventory::{Jurisdiction, Lang};
 use crate::load::Streaming;
-use crate::notice::regulator::{Stage, Style};
+use crate::regulator::{Stage, Style};
 use crate::tables::Format;
 
 mod commands;

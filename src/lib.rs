@@ -18,6 +18,7 @@ pub mod inventory;
 pub mod load;
 pub mod notice;
 pub mod progress;
+pub mod regulator;
 pub mod tables;
 pub mod text;
 pub mod tui;

@@ -9,7 +9,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use super::InputArgs;
 use crate::audit::ReportKind;
 use crate::inventory::{Jurisdiction, Lang};
-use crate::notice::regulator::{Stage, Style};
+use crate::regulator::{Stage, Style};
 use crate::tables::Format;
 
 /// The reports. Every table of the audit (`ReportKind`) is one of them: `report_kind`

@@ -6,7 +6,7 @@ use crate::audit::{self};
 use crate::cli::{ListFormat, NoticesArgs};
 use crate::load::Inputs;
 use crate::progress::Progress;
-use crate::{notice, tables};
+use crate::{notice, regulator, tables};
 
 /// Runs `notices`.
 pub fn run(request: NoticesArgs) -> Result<()> {
@@ -28,7 +28,7 @@ pub fn run(request: NoticesArgs) -> Result<()> {
         now: chrono::Utc::now(),
         only: None,
     };
-    let written = notice::write::write(&audit, &users, &options)?;
+    let written = regulator::write_notices(&audit, &users, &options)?;
     progress.done(format!(
         "{} letters",
         indicatif::HumanCount(written.total() as u64)

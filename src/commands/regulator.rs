@@ -7,8 +7,8 @@ use crate::error::InputError;
 use crate::ingest::zone::parse_instant;
 use crate::inventory::{Inventory, Jurisdiction};
 use crate::load::Inputs;
-use crate::notice::regulator::{self, Style};
 use crate::progress::Progress;
+use crate::regulator::{self, Style};
 
 /// Runs `report regulator`.
 pub fn run(args: &RegulatorReportArgs) -> Result<()> {

@@ -7,7 +7,8 @@
 use anyhow::Result;
 use polars::prelude::*;
 
-use super::regulator::{count, people_verdict, persons, PeopleVerdict, PEOPLE_THRESHOLD};
+use super::people_threshold::{people_verdict, PeopleVerdict, PEOPLE_THRESHOLD};
+use super::words::{count, persons};
 use crate::audit::{Audit, CacheWindow, NodeWindow, Report, Summary};
 use crate::frame::OrBug;
 use crate::ingest::Zone;

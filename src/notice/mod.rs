@@ -1,12 +1,16 @@
 //! What a user is told and by when: notice tiers, letters (`letter`), deadlines
-//! (`deadline`), warnings about the figures (`alerts`), the reports to the regulator
-//! (`regulator`), and the `notices` folder (`write`). `check` prints one user's letter.
+//! (`deadline`), warnings about the figures (`alerts`), the APPI's people rule
+//! (`people_threshold`), and the `notices` folder (`write`). `check` prints one user's
+//! letter. The reports to the regulator are the room above (`crate::regulator`): they use
+//! the deadlines, the people rule, the words (`words`) and the Markdown tables here, and
+//! add themselves to the notices folder.
 
 pub mod alerts;
 pub mod deadline;
 pub mod letter;
-mod markdown;
-pub mod regulator;
+pub(crate) mod markdown;
+pub mod people_threshold;
+pub(crate) mod words;
 pub mod write;
 
 use anyhow::Result;

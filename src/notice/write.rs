@@ -1,6 +1,9 @@
 //! The `notices` folder: `notice-list.csv` (or `.parquet`), `letters/USER_ID.md` for every
 //! user in the chosen tiers, and `summary.md` with the figures and deadlines. Every file is
-//! written atomically and owner-only; a non-empty folder is refused unless forced.
+//! written atomically and owner-only; a non-empty folder is refused unless forced. The
+//! folder is rendered (`Rendered::new`) before it is written (`Rendered::write`), so the
+//! reports to the regulator, which `crate::regulator::write_notices` adds to it, are
+//! rendered before the first file is written too.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
@@ -12,7 +15,7 @@ use polars::prelude::*;
 
 use super::deadline::deadlines;
 use super::markdown::md_table;
-use super::{regulator, Letters};
+use super::Letters;
 use crate::audit::{Audit, Report, Summary, Tier};
 use crate::error::InputError;
 use crate::frame::cells;
@@ -21,7 +24,7 @@ use crate::frame::names::{
     USERS_EXPOSED, USER_ID,
 };
 use crate::frame::OrBug;
-use crate::inventory::{Jurisdiction, Lang};
+use crate::inventory::Lang;
 use crate::tables::{self, Format};
 
 /// What to write, and where.
@@ -48,7 +51,8 @@ pub struct Written {
     pub letters: Vec<(Tier, usize)>,
     pub list: PathBuf,
     pub summary: PathBuf,
-    /// The reports to the regulators (`regulator-<jurisdiction>.md` and `.html`).
+    /// The reports to the regulators (`regulator-<jurisdiction>.md` and `.html`), filled in
+    /// by `crate::regulator::write_notices`, which writes them.
     pub regulator: Vec<PathBuf>,
     /// Letters of an earlier run that this run does not include, removed under --force.
     pub stale_removed: usize,
@@ -311,93 +315,108 @@ pub const NOTICE_LIST_COLUMNS: &[&str] = &[
     "letter",
 ];
 
-/// Writes the notices folder for the users of `users` (a users frame) in `options.tiers`.
-pub fn write(audit: &Audit, users: &DataFrame, options: &Options) -> Result<Written> {
-    // Every check that can refuse comes before the first file is written.
-    let letters = Letters::new(audit.inventory)?;
-    let mut tiers = options.tiers.clone();
-    tiers.sort();
-    tiers.dedup();
-    let chosen = select_users(users, &tiers, options.only.as_ref())?;
-    let list = notice_list(audit, &chosen)?;
-    let mut texts = Vec::with_capacity(chosen.height());
-    for (row, stem) in chosen_stems(&chosen)?.into_iter().enumerate() {
-        let facts = letters.facts(audit, &chosen, row, options.lang)?;
-        texts.push((stem, letters.render(options.lang, &facts)?));
-    }
-    let regulator_files = regulator::files(audit, users, options.lang, options.now)?;
-    let dir = &options.out_dir;
-    prepare(dir, options.force)?;
-
-    let letters_dir = dir.join("letters");
-    let mut written_names = HashSet::with_capacity(texts.len());
-    for (stem, text) in &texts {
-        let name = format!("{stem}.md");
-        crate::files::write_private(&letters_dir.join(&name), text.as_bytes())?;
-        written_names.insert(name);
-    }
-    let stale_removed = if options.force {
-        remove_stale(&letters_dir, &written_names)?
-    } else {
-        0
-    };
-
-    let (list_name, format) = if options.parquet {
-        ("notice-list.parquet", Format::Parquet)
-    } else {
-        ("notice-list.csv", Format::Csv)
-    };
-    let list_path = dir.join(list_name);
-    crate::files::write_private(&list_path, &tables::render(&list.df, format, &audit.zone)?)?;
-    // A list in the other format from an earlier run would disagree with this one.
-    let other = dir.join(if options.parquet {
-        "notice-list.csv"
-    } else {
-        "notice-list.parquet"
-    });
-    if options.force && other.is_file() {
-        std::fs::remove_file(&other)
-            .with_context(|| format!("cannot remove {}", other.display()))?;
-    }
-
-    let chosen_tiers = (0..chosen.height())
-        .map(|r| cells::text(&chosen, "tier", r))
-        .collect::<Result<Vec<_>>>()?;
-    let counts: Vec<(Tier, usize)> = tiers
-        .iter()
-        .map(|&t| (t, chosen_tiers.iter().filter(|&n| n == t.name()).count()))
-        .collect();
-    let summary_path = dir.join("summary.md");
-    let summary = summary_markdown(audit, users, &counts, options)?;
-    crate::files::write_private(&summary_path, summary.as_bytes())?;
-    let regulator = regulator::write_files(dir, &regulator_files)?;
-    if options.force {
-        remove_stale_reports(dir, &regulator_files)?;
-    }
-    Ok(Written {
-        out_dir: dir.clone(),
-        letters: counts,
-        list: list_path,
-        summary: summary_path,
-        regulator,
-        stale_removed,
-    })
+/// The notices folder for the users of `users` (a users frame) in `options.tiers`,
+/// rendered and every check that can refuse made, nothing written yet.
+pub struct Rendered<'a> {
+    audit: &'a Audit<'a>,
+    users: &'a DataFrame,
+    options: &'a Options,
+    tiers: Vec<Tier>,
+    chosen: DataFrame,
+    list: Report,
+    /// (file stem, letter) per chosen user.
+    texts: Vec<(String, String)>,
 }
 
-/// Removes the regulator reports of an earlier run for a jurisdiction the incident no
-/// longer names.
-fn remove_stale_reports(dir: &Path, written: &[(String, String)]) -> Result<()> {
-    for jurisdiction in [Jurisdiction::Appi, Jurisdiction::Gdpr] {
-        for style in [regulator::Style::Markdown, regulator::Style::Html] {
-            let name = regulator::file_name(jurisdiction, style);
-            let path = dir.join(&name);
-            if !written.iter().any(|(n, _)| *n == name) && path.is_file() {
-                std::fs::remove_file(&path)
-                    .with_context(|| format!("cannot remove {}", path.display()))?;
-            }
+impl<'a> Rendered<'a> {
+    /// The letters and the notice list of `users` in `options.tiers`.
+    pub fn new(audit: &'a Audit<'a>, users: &'a DataFrame, options: &'a Options) -> Result<Self> {
+        let letters = Letters::new(audit.inventory)?;
+        let mut tiers = options.tiers.clone();
+        tiers.sort();
+        tiers.dedup();
+        let chosen = select_users(users, &tiers, options.only.as_ref())?;
+        let list = notice_list(audit, &chosen)?;
+        let mut texts = Vec::with_capacity(chosen.height());
+        for (row, stem) in chosen_stems(&chosen)?.into_iter().enumerate() {
+            let facts = letters.facts(audit, &chosen, row, options.lang)?;
+            texts.push((stem, letters.render(options.lang, &facts)?));
         }
+        Ok(Rendered {
+            audit,
+            users,
+            options,
+            tiers,
+            chosen,
+            list,
+            texts,
+        })
     }
-    Ok(())
+
+    /// Writes the folder: the letters, the notice list, then the summary.
+    pub fn write(self) -> Result<Written> {
+        let Rendered {
+            audit,
+            users,
+            options,
+            tiers,
+            chosen,
+            list,
+            texts,
+        } = self;
+        let dir = &options.out_dir;
+        prepare(dir, options.force)?;
+
+        let letters_dir = dir.join("letters");
+        let mut written_names = HashSet::with_capacity(texts.len());
+        for (stem, text) in &texts {
+            let name = format!("{stem}.md");
+            crate::files::write_private(&letters_dir.join(&name), text.as_bytes())?;
+            written_names.insert(name);
+        }
+        let stale_removed = if options.force {
+            remove_stale(&letters_dir, &written_names)?
+        } else {
+            0
+        };
+
+        let (list_name, format) = if options.parquet {
+            ("notice-list.parquet", Format::Parquet)
+        } else {
+            ("notice-list.csv", Format::Csv)
+        };
+        let list_path = dir.join(list_name);
+        crate::files::write_private(&list_path, &tables::render(&list.df, format, &audit.zone)?)?;
+        // A list in the other format from an earlier run would disagree with this one.
+        let other = dir.join(if options.parquet {
+            "notice-list.csv"
+        } else {
+            "notice-list.parquet"
+        });
+        if options.force && other.is_file() {
+            std::fs::remove_file(&other)
+                .with_context(|| format!("cannot remove {}", other.display()))?;
+        }
+
+        let chosen_tiers = (0..chosen.height())
+            .map(|r| cells::text(&chosen, "tier", r))
+            .collect::<Result<Vec<_>>>()?;
+        let counts: Vec<(Tier, usize)> = tiers
+            .iter()
+            .map(|&t| (t, chosen_tiers.iter().filter(|&n| n == t.name()).count()))
+            .collect();
+        let summary_path = dir.join("summary.md");
+        let summary = summary_markdown(audit, users, &counts, options)?;
+        crate::files::write_private(&summary_path, summary.as_bytes())?;
+        Ok(Written {
+            out_dir: dir.clone(),
+            letters: counts,
+            list: list_path,
+            summary: summary_path,
+            regulator: Vec::new(),
+            stale_removed,
+        })
+    }
 }
 
 /// Removes `letters/*.md` that this run did not write (a user no longer in the tiers

@@ -13,7 +13,7 @@ use super::edit::InventorySave;
 use crate::audit::Tier;
 use crate::ingest::Zone;
 use crate::inventory::document::{self, edit_error, Document};
-use crate::notice;
+use crate::{notice, regulator};
 
 /// Writes `rows` of `grid`, in that order, to `file` (atomically, owner-only).
 pub fn export(grid: &Grid, rows: &[usize], file: &Path, zone: &Zone) -> Result<String, String> {
@@ -45,7 +45,7 @@ fn write_notices(session: &Session, dir: &Path, users: &[String]) -> Result<Stri
         now: Utc::now(),
         only: Some(only.clone()),
     };
-    let written = notice::write::write(audit, &session.users, &options)?;
+    let written = regulator::write_notices(audit, &session.users, &options)?;
     let skipped = users.len().saturating_sub(written.total());
     let mut text = written.describe();
     if skipped > 0 {
@@ -65,14 +65,14 @@ pub fn regulator(session: &Session, dir: &Path) -> Result<String, String> {
 fn write_regulator(session: &Session, dir: &Path) -> Result<String> {
     let audit = &session.audit;
     let lang = audit.inventory.notice.lang.unwrap_or_default();
-    let files = notice::regulator::files(audit, &session.users, lang, Utc::now())?;
+    let files = regulator::files(audit, &session.users, lang, Utc::now())?;
     if files.is_empty() {
         anyhow::bail!(
             "no report written: the inventory names no jurisdiction (incident.jurisdictions: [appi, gdpr])"
         );
     }
     notice::write::create_private_dir(dir)?;
-    let written = notice::regulator::write_files(dir, &files)?;
+    let written = regulator::write_files(dir, &files)?;
     let names: Vec<String> = written
         .iter()
         .filter_map(|p| p.file_name())

@@ -15,7 +15,7 @@ const LAYERS: &[&[&str]] = &[
     &["ingest"],
     &["audit", "tables"],
     &["cdn", "notice"],
-    &["load", "generate"],
+    &["load", "generate", "regulator"],
     &["tui"],
     &["cli"],
     &["commands"],

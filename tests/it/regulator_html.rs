@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use pii_audit::notice::regulator::chart;
+use pii_audit::regulator::chart;
 use scraper::{ElementRef, Html, Selector};
 
 use crate::{first_tool_present, fixture, pii, sample_args, stdout_of};

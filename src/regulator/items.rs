@@ -3,10 +3,11 @@
 //! in the report's language.
 
 use super::facts::Facts;
-use super::text::{count, Text};
+use super::text::Text;
 use super::{Block, Chart, Section};
 use crate::inventory::ControllerLine;
 use crate::notice::deadline::Due;
+use crate::notice::words::count;
 
 /// Who reports, when, what stage the report is, over which window, and how to read it.
 pub(super) fn preface(

@@ -6,6 +6,7 @@ use chrono::{DateTime, Datelike, FixedOffset, SubsecRound, Timelike, Utc};
 
 use crate::ingest::Zone;
 use crate::inventory::{Jurisdiction, Lang, Localised};
+use crate::notice::words::{count, persons};
 
 /// Words in the report's language and its law's vocabulary, and times in the audit's zone.
 pub(super) struct Text {
@@ -105,19 +106,6 @@ fn japanese(t: DateTime<FixedOffset>, with_offset: bool) -> String {
         out.push_str(&format!("（UTC{}）", t.offset()));
     }
     out
-}
-
-/// 9,094
-pub(crate) fn count(n: u64) -> String {
-    indicatif::HumanCount(n).to_string()
-}
-
-/// "1 person", "9,094 people" (English texts only).
-pub(crate) fn persons(n: u64) -> String {
-    match n {
-        1 => "1 person".to_string(),
-        n => format!("{} people", count(n)),
-    }
 }
 
 #[cfg(test)]

@@ -3,9 +3,10 @@
 //! and the blind spots' owners apart), and the assumptions and method behind them.
 
 use super::facts::{Facts, FieldFacts};
-use super::text::{count, Text};
+use super::text::Text;
 use super::{Block, Chart};
 use crate::inventory::{AppiMark, GdprMark};
+use crate::notice::words::count;
 
 /// Which law's marks a fields table shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,14 +3,17 @@
 //! left as marked blanks where only the business does (`appi`, `triggers`, `gdpr`);
 //! whether a report is required, with the evidence; at the stage asked (a final report
 //! opens with what is still to complete); written as Markdown or as one self-contained
-//! HTML page with charts (`render`, `chart`). README "Report to the regulator" lists the
-//! sources.
+//! HTML page with charts (`render`, `chart`), and as files, alone or in the notices folder
+//! (`folder`). README "Report to the regulator" lists the sources. The room sits above
+//! `notice`: it uses its deadlines, its people rule and its words, and adds itself to its
+//! folder; `notice` knows nothing of it.
 
 mod appi;
 mod categories;
 pub mod chart;
 mod facts;
 mod figures;
+mod folder;
 mod gdpr;
 mod items;
 mod member_states;
@@ -18,7 +21,7 @@ mod render;
 mod text;
 mod triggers;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};
@@ -27,10 +30,9 @@ use polars::prelude::DataFrame;
 use crate::audit::{Audit, FieldReach};
 use crate::ingest::Zone;
 use crate::inventory::{Jurisdiction, Lang};
-pub use appi::{people_verdict, PeopleVerdict, PEOPLE_THRESHOLD};
 pub use facts::Facts;
+pub use folder::{files, write_files, write_notices};
 use text::Text;
-pub(crate) use text::{count, persons};
 
 /// Which report of the incident this is: the APPI's preliminary (速報) or final (確報)
 /// report; under the GDPR, the initial notification (information to follow, Art. 33(4))
@@ -208,50 +210,4 @@ pub fn render(document: &Document, style: Style) -> Result<String> {
         Style::Markdown => Ok(render::markdown(document)),
         Style::Html => render::html(document),
     }
-}
-
-/// `regulator-<jurisdiction>.md` and `.html` (file name, text) for each jurisdiction of the
-/// inventory's `incident:` block (none without one), at the first stage (the preliminary
-/// report, the initial notification), rendered before anything is written.
-pub fn files(
-    audit: &Audit,
-    users: &DataFrame,
-    lang: Lang,
-    as_of: DateTime<Utc>,
-) -> Result<Vec<(String, String)>> {
-    let jurisdictions = audit
-        .inventory
-        .incident
-        .as_ref()
-        .map(|i| i.jurisdictions.clone())
-        .unwrap_or_default();
-    if jurisdictions.is_empty() {
-        return Ok(Vec::new());
-    }
-    let facts = Facts::gather(audit, users, lang, as_of)?;
-    let mut out = Vec::new();
-    for jurisdiction in jurisdictions {
-        let doc = document_of(audit, &facts, jurisdiction, lang, Stage::Preliminary);
-        for style in [Style::Markdown, Style::Html] {
-            out.push((file_name(jurisdiction, style), render(&doc, style)?));
-        }
-    }
-    Ok(out)
-}
-
-/// `regulator-appi.html`
-pub fn file_name(jurisdiction: Jurisdiction, style: Style) -> String {
-    format!("regulator-{}.{}", jurisdiction.code(), style.extension())
-}
-
-/// Writes `files` into `dir`, atomically and owner-only; returns their paths.
-pub fn write_files(dir: &Path, files: &[(String, String)]) -> Result<Vec<PathBuf>> {
-    files
-        .iter()
-        .map(|(name, text)| {
-            let path = dir.join(name);
-            crate::files::write_private(&path, text.as_bytes())?;
-            Ok(path)
-        })
-        .collect()
 }

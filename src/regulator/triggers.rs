@@ -2,10 +2,12 @@
 //! it: (i) and (ii) from the fields the business marked, (iii) from what it states about a
 //! wrongful purpose, (iv) from the people counted, possibly shown, and in the blind spots.
 
-use super::appi::{over, people_verdict, PeopleVerdict, PEOPLE_THRESHOLD};
+use super::appi::over;
 use super::facts::Facts;
-use super::text::{count, persons, Text};
+use super::text::Text;
 use crate::inventory::AppiMark;
+use crate::notice::people_threshold::{people_verdict, PeopleVerdict, PEOPLE_THRESHOLD};
+use crate::notice::words::{count, persons};
 
 /// One rule of Art. 7 and what the data says about it.
 pub(super) struct Trigger {

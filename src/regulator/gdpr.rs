@@ -8,10 +8,11 @@ use super::facts::Facts;
 use super::figures::{self, gdpr_marks, Marks};
 use super::items::{self, Asked};
 use super::member_states::member_state;
-use super::text::{count, persons, Text};
+use super::text::Text;
 use super::{Block, Document, Section, Stage};
 use crate::inventory::ControllerLine;
 use crate::notice::deadline::Due;
+use crate::notice::words::{count, persons};
 
 /// The controller's lines a notification gives.
 const CONTROLLER: [Asked; 7] = [
