@@ -52,14 +52,11 @@ fn main() -> ExitCode {
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e)
-            if e.downcast_ref::<pii_audit::progress::Interrupted>()
-                .is_some() =>
-        {
-            eprintln!("interrupted");
-            ExitCode::from(130)
-        }
         Err(e) => {
+            if let Some(interrupted) = e.downcast_ref::<pii_audit::progress::Interrupted>() {
+                eprintln!("interrupted");
+                return ExitCode::from(interrupted.exit_code());
+            }
             // Escaped: a message may name a file or a flag's value, and a terminal acts on
             // the control characters they can hold.
             if let Some(input) = e.downcast_ref::<InputError>() {

@@ -2,12 +2,13 @@
 //! it has taken, then the rows read per second, and a last line saying what was done.
 //! Only on a terminal: in a pipe, a script or a test it prints nothing.
 //!
-//! Ctrl-C during long work (`catch_interrupt`): the signal only sets a flag; the work
-//! checks it (`check_interrupt`) between its steps and returns `Interrupted`, so that every
-//! temporary file and folder is removed as the error unwinds, and the program exits 130.
+//! Ctrl-C or SIGTERM during long work (`catch_interrupt`): the signal only sets a flag;
+//! the work checks it (`check_interrupt`) between its steps and returns `Interrupted`, so
+//! that every temporary file and folder is removed as the error unwinds, and the program
+//! exits 130 (SIGINT) or 143 (SIGTERM).
 
 use std::io::IsTerminal;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -109,41 +110,64 @@ impl Drop for Progress {
     }
 }
 
-/// Set by SIGINT once `catch_interrupt` has been called.
-static INTERRUPTED: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+/// The signal that came (SIGINT or SIGTERM) once `catch_interrupt` has been called; 0
+/// while none has.
+static INTERRUPTED: OnceLock<Arc<AtomicUsize>> = OnceLock::new();
 
-/// The work was interrupted (Ctrl-C): the program exits 130, as a shell's command killed
-/// by SIGINT does.
+/// The work was interrupted by a signal: Ctrl-C (SIGINT, exit 130) or SIGTERM (a service
+/// manager's or `kill`'s stop, exit 143), the codes a shell gives a command that signal
+/// killed.
 #[derive(Debug, thiserror::Error)]
 #[error("interrupted")]
-pub struct Interrupted;
+pub struct Interrupted {
+    signal: usize,
+}
 
-/// From now on SIGINT sets a flag instead of killing the program; a second SIGINT while
-/// the flag is set kills it at once (exit 130, temporary files left behind). Idempotent.
+impl Interrupted {
+    /// The exit code: 128 and the signal's number.
+    pub fn exit_code(&self) -> u8 {
+        (128 + self.signal).min(255) as u8
+    }
+}
+
+/// From now on SIGINT and SIGTERM set a flag instead of killing the program; a second
+/// signal while the flag is set kills it at once (temporary files left behind).
+/// Idempotent.
 pub fn catch_interrupt() {
     INTERRUPTED.get_or_init(|| {
-        let flag = Arc::new(AtomicBool::new(false));
-        let sigint = signal_hook::consts::SIGINT;
-        // The second Ctrl-C first: it acts only once the flag is set by the first.
-        let _ = signal_hook::flag::register_conditional_shutdown(sigint, 130, Arc::clone(&flag));
-        let _ = signal_hook::flag::register(sigint, Arc::clone(&flag));
-        flag
+        let which = Arc::new(AtomicUsize::new(0));
+        let any = Arc::new(AtomicBool::new(false));
+        for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+            // The second signal first: it acts only once the flag is set by the first.
+            let code = (128 + signal) as i32;
+            let _ =
+                signal_hook::flag::register_conditional_shutdown(signal, code, Arc::clone(&any));
+            let _ = signal_hook::flag::register(signal, Arc::clone(&any));
+            let _ = signal_hook::flag::register_usize(signal, Arc::clone(&which), signal as usize);
+        }
+        which
     });
 }
 
-/// Whether SIGINT came since `catch_interrupt`.
-pub fn interrupted() -> bool {
+/// The signal that came since `catch_interrupt`, if any.
+fn signal() -> Option<usize> {
     INTERRUPTED
         .get()
-        .is_some_and(|flag| flag.load(Ordering::Relaxed))
+        .map(|flag| flag.load(Ordering::Relaxed))
+        .filter(|&s| s != 0)
 }
 
-/// `Err(Interrupted)` once SIGINT came: long work calls it between its steps.
+/// Whether SIGINT or SIGTERM came since `catch_interrupt`.
+pub fn interrupted() -> bool {
+    signal().is_some()
+}
+
+/// `Err(Interrupted)` once SIGINT or SIGTERM came: long work calls it between its steps.
 pub fn check_interrupt() -> anyhow::Result<()> {
-    if interrupted() {
-        return Err(Interrupted.into());
+    match signal() {
+        Some(signal) => Err(Interrupted { signal }.into()),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// Test hook (debug builds; release builds compile it to nothing): when `PII_AUDIT_PAUSE`

@@ -171,6 +171,16 @@ fn memory_limit_and_tmp_dir_are_checked() {
 /// the temporary folder removed.
 #[test]
 fn sigint_mid_run_leaves_nothing_behind() {
+    signalled_mid_run_leaves_nothing_behind("INT", 130);
+}
+
+/// SIGTERM (a service manager's stop, `kill`'s default) the same, exit 143.
+#[test]
+fn sigterm_mid_run_leaves_nothing_behind() {
+    signalled_mid_run_leaves_nothing_behind("TERM", 143);
+}
+
+fn signalled_mid_run_leaves_nothing_behind(signal: &str, code: i32) {
     let dir = tempfile::tempdir().unwrap();
     let (log, flags) = generated(dir.path(), "cloudfront", "4000");
     let tmp = dir.path().join("spill");
@@ -208,14 +218,14 @@ fn sigint_mid_run_leaves_nothing_behind() {
     let spilled = std::fs::read_dir(&tmp).unwrap().count();
     assert_eq!(spilled, 1, "one temporary folder while it runs");
     let killed = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([&format!("-{signal}"), &child.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
     let status = child.wait().unwrap();
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
-    assert_eq!(status.code(), Some(130), "{said}{rest}");
+    assert_eq!(status.code(), Some(code), "{said}{rest}");
     assert!(rest.contains("interrupted"), "{rest}");
     assert!(!rest.contains("panicked"), "{rest}");
     assert!(!out.exists(), "no output file");
