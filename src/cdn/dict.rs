@@ -8,11 +8,18 @@ use polars::prelude::*;
 
 use crate::frame::OrBug;
 
+/// Memory a text takes in a table besides its bytes: its `String` (24 bytes), the set's
+/// entry and index (16), the allocator's rounding and header (about 16), and its share of
+/// the column `texts` makes (16).
+const ENTRY_COST: u64 = 72;
+
 /// Distinct texts and their numbers (a text's number is its place in the set: each text
 /// is kept once).
 #[derive(Debug, Default, Clone)]
 pub struct Dict {
     values: PlIndexSet<String>,
+    /// The texts' bytes in all.
+    text_bytes: u64,
     /// The texts as a column, made once when first asked for (`texts`).
     column: std::sync::OnceLock<StringChunked>,
 }
@@ -23,6 +30,7 @@ impl Dict {
         if let Some(code) = self.values.get_index_of(text) {
             return code as u32;
         }
+        self.text_bytes += text.len() as u64;
         self.values.insert_full(text.to_string()).0 as u32
     }
 
@@ -35,6 +43,11 @@ impl Dict {
         self.values
             .get_index(code as usize)
             .map_or("", String::as_str)
+    }
+
+    /// The memory the table takes, as estimated: each text's bytes and `ENTRY_COST`.
+    pub fn bytes(&self) -> u64 {
+        self.text_bytes + self.values.len() as u64 * ENTRY_COST
     }
 
     /// How many texts the table holds.
@@ -128,6 +141,21 @@ const ALL_CODED: [(&str, &str); 8] = [
 ];
 
 impl Dicts {
+    /// The memory the tables take, as estimated (`Dict::bytes`).
+    pub fn bytes(&self) -> u64 {
+        [
+            &self.path,
+            &self.viewer,
+            &self.status,
+            &self.node,
+            &self.host,
+            &self.ray,
+        ]
+        .iter()
+        .map(|d| d.bytes())
+        .sum()
+    }
+
     /// A table by its name in `ALL_CODED`.
     fn named(&mut self, table: &str) -> &mut Dict {
         match table {

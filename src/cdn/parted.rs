@@ -56,7 +56,9 @@ impl Spilling {
 
 /// How much memory, and where to spill past it.
 struct Bound {
-    /// Rows derived at once at most.
+    /// `--memory-limit`.
+    limit: u64,
+    /// Rows derived at once at most, were the tables of distinct texts empty.
     rows: usize,
     tmp: PathBuf,
     /// Rows read so far (for the progress line).
@@ -80,7 +82,7 @@ impl Sink {
             Sink::Memory { parts, rows } => {
                 *rows += df.height();
                 parts.push((at, df));
-                if *rows <= bound.rows {
+                if *rows <= spill::rows_beside(bound.limit, dicts.bytes()) {
                     return Ok(());
                 }
                 let dir = tempfile::Builder::new()
@@ -140,6 +142,7 @@ pub fn derive_to(
     }
     let limit = options.memory_limit.unwrap_or_else(spill::default_limit);
     let bound = Bound {
+        limit,
         rows: spill::rows_per_part(limit),
         tmp: options.tmp_dir.clone().unwrap_or_else(std::env::temp_dir),
         read: Default::default(),
@@ -208,7 +211,7 @@ pub fn derive_to(
                 output,
                 zone,
                 progress,
-                rows: bound.rows,
+                limit,
             };
             how.in_parts(shape, *spilling, stages)
         }
@@ -223,7 +226,7 @@ struct Derivation<'a> {
     output: &'a Path,
     zone: &'a Zone,
     progress: &'a crate::progress::Progress,
-    rows: usize,
+    limit: u64,
 }
 
 impl Derivation<'_> {
@@ -247,10 +250,16 @@ impl Derivation<'_> {
         };
         facts.cache_key = how.key.name();
         let dir = spilling.dir;
-        let (parts, minutes) = spilling.buckets.finish(self.rows)?;
-        stages.done("read and spill");
+        // The tables of distinct texts stay in memory throughout: the partitions get the rest.
+        let rows = spill::rows_beside(self.limit, shape.dicts.bytes());
+        let (parts, minutes) = spilling.buckets.finish(rows)?;
+        stages.done(&format!(
+            "read and spill (tables of distinct texts {} MiB)",
+            shape.dicts.bytes() >> 20
+        ));
+        crate::hooks::trace(&format!("derive: at most {rows} rows a partition"));
         crate::hooks::trace(&format!("derive: {} partitions", parts.len()));
-        let mut spans = Spans::new(dir.path(), &minutes, self.rows);
+        let mut spans = Spans::new(dir.path(), &minutes, spill::span_rows(rows));
         let mut total = Counts::default();
         let mut nodes: BTreeMap<Option<u32>, Counts> = BTreeMap::new();
         let started = std::time::Instant::now();

@@ -35,6 +35,21 @@ pub fn rows_per_part(limit: u64) -> usize {
     ((limit as f64 * SHARE / ROW_COST as f64) as usize).max(1)
 }
 
+/// Rows per partition under `limit` bytes beside tables of distinct texts of `tables`
+/// bytes, which stay in memory throughout; never under a quarter of what the limit alone
+/// gives (tables that large leave the limit exceeded rather than the log cut into
+/// partitions too small to derive in any reasonable time).
+pub fn rows_beside(limit: u64, tables: u64) -> usize {
+    rows_per_part(limit.saturating_sub(tables).max(limit / 4))
+}
+
+/// Rows per span of the output under partitions of `rows`: a span is read back, sorted
+/// and turned into text while the tables are still in memory, and its text takes about
+/// twice the memory of its numbers, so a span is half a partition.
+pub fn span_rows(rows: usize) -> usize {
+    (rows / 2).max(1)
+}
+
 /// The text a file is read by at a time under `limit` (`delivered::read_each`): a
 /// sixteenth of it, from 4 KiB to 64 MiB (a piece is read on every core at once, and its
 /// text, lines and columns are several times its size).
@@ -381,6 +396,18 @@ mod tests {
         );
         assert!(parse_size("0GiB").is_err());
         assert!(parse_size("-1MiB").is_err());
+    }
+
+    #[test]
+    fn partitions_get_what_the_tables_leave_and_never_under_a_quarter() {
+        let limit = 1 << 30;
+        assert_eq!(rows_beside(limit, 0), rows_per_part(limit));
+        // 1 GiB less 256 MiB of tables: three quarters of the rows.
+        assert_eq!(rows_beside(limit, 256 << 20), rows_per_part(768 << 20));
+        // Tables over the limit: a quarter of it, not a partition of one row.
+        assert_eq!(rows_beside(limit, 2 << 30), rows_per_part(256 << 20));
+        assert_eq!(rows_per_part(256 << 20), 947_419);
+        assert_eq!(span_rows(947_419), 473_709);
     }
 
     #[test]
