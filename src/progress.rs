@@ -139,7 +139,7 @@ pub fn catch_interrupt() {
         let any = Arc::new(AtomicBool::new(false));
         for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
             // The second signal first: it acts only once the flag is set by the first.
-            let code = (128 + signal) as i32;
+            let code = 128 + signal;
             let _ =
                 signal_hook::flag::register_conditional_shutdown(signal, code, Arc::clone(&any));
             let _ = signal_hook::flag::register(signal, Arc::clone(&any));
