@@ -434,6 +434,10 @@ pub struct Facts {
     pub internal: u64,
     /// The counts per cache node (`""`: no node).
     pub nodes: Vec<(String, Counts)>,
+    /// Spilled: the rows of the biggest bucket of cache keys and the rows `--memory-limit`
+    /// gives a partition, when the bucket is the bigger (it was derived whole, past the
+    /// limit).
+    pub bucket_over_limit: Option<(u64, u64)>,
 }
 
 impl Facts {

@@ -252,6 +252,10 @@ impl Derivation<'_> {
         let dir = spilling.dir;
         // The tables of distinct texts stay in memory throughout: the partitions get the rest.
         let rows = spill::rows_beside(self.limit, shape.dicts.bytes());
+        let largest = spilling.buckets.largest();
+        if largest > rows as u64 {
+            facts.bucket_over_limit = Some((largest, rows as u64));
+        }
         let (parts, minutes) = spilling.buckets.finish(rows)?;
         stages.done(&format!(
             "read and spill (tables of distinct texts {} MiB)",

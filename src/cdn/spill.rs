@@ -242,6 +242,11 @@ impl Buckets {
         Ok(())
     }
 
+    /// The rows of the biggest bucket so far.
+    pub fn largest(&self) -> u64 {
+        self.files.iter().map(|f| f.rows).max().unwrap_or(0)
+    }
+
     /// Every bucket written; the partitions: runs of buckets of at most `rows` rows (a
     /// bucket over it alone), as the paths of their files; and the rows per minute.
     pub fn finish(mut self, rows: usize) -> Result<(Vec<Partition>, BTreeMap<i64, u64>)> {

@@ -49,6 +49,11 @@ pub fn run(args: &DeriveOwnersArgs) -> Result<()> {
     for hint in facts.hints(&c) {
         eprintln!("hint: {}", crate::text::escape_lines(&hint));
     }
+    if let Some((bucket, partition)) = facts.bucket_over_limit {
+        eprintln!(
+            "note: {bucket} rows share one bucket of cache keys, more than the {partition} rows --memory-limit gives a partition: they were derived at once, past the limit (a page every user reaches by the same URL is one cache key, and one key is not split by time yet)"
+        );
+    }
     let mut text = format!(
         "{}: {} responses: {} from the origin, {} from the cache ({} attributed, {} ambiguous, {} unattributed), {} without a page\n",
         output.display(),

@@ -124,6 +124,31 @@ fn a_generated_cloudfront_log_derives_the_same_in_partitions() {
     in_parts_generated("cloudfront");
 }
 
+/// The generated incident's "my page" URL is every user's: its cache key alone is more
+/// rows than a 64 KiB partition, and the run says so instead of letting the limit look
+/// kept; a default limit, under which nothing is spilled, says nothing.
+#[test]
+fn a_cache_key_bigger_than_a_partition_is_named_in_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let (log, flags) = generated(dir.path(), "cloudfront", "4000");
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let tmp = dir.path().join("spill");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let (_, stderr) = derive_with(&log, &flags, &dir.path().join("a.csv"), Some("64KiB"), &tmp);
+    let note = stderr
+        .lines()
+        .find(|l| l.starts_with("note: ") && l.contains("one bucket of cache keys"))
+        .unwrap_or_else(|| panic!("no note: {stderr}"));
+    let numbers: Vec<u64> = note
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    assert_eq!(numbers.len(), 2, "{note}");
+    assert!(numbers[0] > numbers[1], "{note}");
+    let (_, stderr) = derive_with(&log, &flags, &dir.path().join("b.csv"), None, &tmp);
+    assert!(!stderr.contains("bucket of cache keys"), "{stderr}");
+}
+
 #[test]
 fn a_generated_fastly_log_derives_the_same_in_partitions() {
     in_parts_generated("fastly");
