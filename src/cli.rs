@@ -29,7 +29,8 @@ pub use report::{
 };
 
 /// clap's `ValueEnum` for a library type: each variant with its name on the command line
-/// (and its help), so the library's types need not derive anything of clap's.
+/// (and its help), so the library's types need not derive anything of clap's. Every
+/// variant must be listed (the `match` is exhaustive).
 macro_rules! value_enum {
     ($type:ident { $($variant:ident => $name:literal $(($help:literal))?),+ $(,)? }) => {
         impl ValueEnum for $type {
@@ -37,10 +38,9 @@ macro_rules! value_enum {
                 &[$($type::$variant),+]
             }
             fn to_possible_value(&self) -> Option<PossibleValue> {
+                // No wildcard: a variant left out of the list is a compile error here.
                 match self {
                     $($type::$variant => Some(PossibleValue::new($name)$(.help($help))?),)+
-                    #[allow(unreachable_patterns)]
-                    _ => None,
                 }
             }
         }

@@ -15,6 +15,7 @@ pub mod status;
 mod table;
 pub mod text;
 pub mod time;
+mod vendors;
 mod w3c;
 
 use std::path::Path;

@@ -61,13 +61,29 @@ pub fn nodes(format: GeneratedLog) -> &'static [&'static str] {
         GeneratedLog::Cloudflare => &["NRT", "KIX", "FUK"],
         GeneratedLog::Fastly => &["NRT", "HND", "ITM"],
         GeneratedLog::Akamai => &["23.33.41.20", "23.33.41.21", "23.52.10.4"],
-        _ => &[],
+        GeneratedLog::Nginx
+        | GeneratedLog::Apache
+        | GeneratedLog::W3c
+        | GeneratedLog::Parquet
+        | GeneratedLog::Csv
+        | GeneratedLog::Ndjson => &[],
     }
 }
 
-/// Whether the format logs times to the millisecond (or finer).
+/// Whether the format logs times to the millisecond (or finer). This and the other
+/// questions about a format below name every format: a new one makes the compiler ask.
 pub fn millisecond(format: GeneratedLog) -> bool {
-    !matches!(format, GeneratedLog::CloudFront | GeneratedLog::W3c)
+    match format {
+        GeneratedLog::CloudFront | GeneratedLog::W3c => false,
+        GeneratedLog::Cloudflare
+        | GeneratedLog::Akamai
+        | GeneratedLog::Fastly
+        | GeneratedLog::Nginx
+        | GeneratedLog::Apache
+        | GeneratedLog::Parquet
+        | GeneratedLog::Csv
+        | GeneratedLog::Ndjson => true,
+    }
 }
 
 pub(super) const HOUR: i64 = 3_600_000_000;
@@ -75,10 +91,16 @@ const DAY: i64 = 24 * HOUR;
 
 /// Whether the format logs the response's end (with its duration), not the arrival.
 fn logs_end(format: GeneratedLog) -> bool {
-    matches!(
-        format,
-        GeneratedLog::CloudFront | GeneratedLog::W3c | GeneratedLog::Nginx
-    )
+    match format {
+        GeneratedLog::CloudFront | GeneratedLog::W3c | GeneratedLog::Nginx => true,
+        GeneratedLog::Cloudflare
+        | GeneratedLog::Akamai
+        | GeneratedLog::Fastly
+        | GeneratedLog::Apache
+        | GeneratedLog::Parquet
+        | GeneratedLog::Csv
+        | GeneratedLog::Ndjson => false,
+    }
 }
 
 /// The pages' time to live that bounds how far back a cache reaches in the generated
@@ -92,8 +114,16 @@ pub fn derive_flags(format: GeneratedLog) -> String {
         GeneratedLog::Apache => format!("--log-format apache:'{APACHE_LOG_FORMAT}'"),
         // The cache's status is a custom W3C field.
         GeneratedLog::W3c => "--log-format w3c --column cache_status=x-cache-status".into(),
-        // The generated caches key on the path, as the README's derivation shows.
-        other => format!("--log-format {} --cache-key path", other.name()),
+        // The generated caches key on the path, as the README's derivation shows. Every
+        // format named (no wildcard): a new one makes the compiler ask for its flags.
+        GeneratedLog::CloudFront
+        | GeneratedLog::Cloudflare
+        | GeneratedLog::Akamai
+        | GeneratedLog::Fastly => format!("--log-format {} --cache-key path", format.name()),
+        // The contract's CDN log, in any of its three file formats.
+        GeneratedLog::Parquet | GeneratedLog::Csv | GeneratedLog::Ndjson => {
+            "--log-format contract --cache-key path".into()
+        }
     }
 }
 
@@ -607,5 +637,26 @@ mod tests {
             "theme%3Ddark%3B%20session%3Du1"
         );
         assert_eq!(url_encode("a~b%\"", false), "a%7Eb%25%22");
+    }
+
+    /// The `--log-format` of the command README.txt prints is one `derive-owners` reads,
+    /// for every format `generate` writes (a new one falls through no wildcard).
+    #[test]
+    fn every_generated_log_names_a_format_derive_owners_reads() {
+        for &format in <GeneratedLog as clap::ValueEnum>::value_variants() {
+            let flags = derive_flags(format);
+            let given = flags
+                .strip_prefix("--log-format ")
+                .unwrap_or_else(|| panic!("{flags}"));
+            let value = match given.split_once(":'") {
+                Some((name, rest)) => {
+                    let quoted = rest.split_once('\'').map_or(rest, |(q, _)| q);
+                    format!("{name}:{quoted}")
+                }
+                None => given.split_whitespace().next().unwrap_or("").to_string(),
+            };
+            let parsed = crate::cdn::LogFormat::parse(&value);
+            assert!(parsed.is_ok(), "{format:?}: {value}: {parsed:?}");
+        }
     }
 }
