@@ -251,7 +251,8 @@ impl Derivation<'_> {
         facts.cache_key = how.key.name();
         let dir = spilling.dir;
         // The tables of distinct texts stay in memory throughout: the partitions get the rest.
-        let rows = spill::rows_beside(self.limit, shape.dicts.bytes());
+        let tables = shape.dicts.bytes();
+        let rows = spill::rows_beside(self.limit, tables);
         let largest = spilling.buckets.largest();
         if largest > rows as u64 {
             facts.bucket_over_limit = Some((largest, rows as u64));
@@ -259,7 +260,7 @@ impl Derivation<'_> {
         let (parts, minutes) = spilling.buckets.finish(rows)?;
         stages.done(&format!(
             "read and spill (tables of distinct texts {} MiB)",
-            shape.dicts.bytes() >> 20
+            tables >> 20
         ));
         crate::hooks::trace(&format!("derive: at most {rows} rows a partition"));
         crate::hooks::trace(&format!("derive: {} partitions", parts.len()));
