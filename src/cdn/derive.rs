@@ -134,6 +134,27 @@ pub(super) struct How<'a> {
     pub width: i64,
 }
 
+impl How<'_> {
+    /// Whether the as-of rule attributes the rows (a join by origin id, or an exact clock
+    /// at edge caches that every origin response filled), rather than store by store.
+    pub fn as_of(&self) -> bool {
+        self.options.origin_id.is_some()
+            || (self.resolution == Resolution::Exact
+                && self.topology == Topology::Edge
+                && self.every_origin_fills)
+    }
+
+    /// The store-by-store rule.
+    pub fn rule(&self) -> Rule {
+        Rule {
+            width: self.width,
+            max_age: self.options.max_age,
+            cap: self.options.max_candidates,
+            tiered: self.topology == Topology::Tiered,
+        }
+    }
+}
+
 /// Rows in time order (ties in log order; all of a log, or every row of some cache keys)
 /// numbered (`row`), keyed by (node, cache key), and attributed: the as-of rule or store by
 /// store.
@@ -160,22 +181,12 @@ pub(super) fn derive_sorted(
         None => with_cache_keys(df, how.key, dicts)?,
     };
     stages.done("keys");
-    let as_of = options.origin_id.is_some()
-        || (how.resolution == Resolution::Exact
-            && how.topology == Topology::Edge
-            && how.every_origin_fills);
-    let (df, candidates) = if as_of {
+    let (df, candidates) = if how.as_of() {
         let rows = flags(rows)?;
         let df = attribute(rows.lazy(), options)?.collect().or_bug()?;
         (df, Candidates::default())
     } else {
-        let rule = Rule {
-            width: how.width,
-            max_age: options.max_age,
-            cap: options.max_candidates,
-            tiered: how.topology == Topology::Tiered,
-        };
-        by_stores(rows, &rule)?
+        by_stores(rows, &how.rule())?
     };
     crate::frame::release_freed();
     stages.done("attribute");
@@ -517,29 +528,64 @@ fn flags(df: DataFrame) -> Result<DataFrame> {
         .or_bug()
 }
 
+/// The column of `stores::Rows::earlier`, on the rows of a piece of time.
+pub(super) const EARLIER: &str = "earlier";
+
+/// What the stores need of each row: the columns of `stores::Rows` but the owner.
+pub(super) struct StoreColumns {
+    pub lo: Vec<i64>,
+    pub node_key: Vec<u32>,
+    pub tier_key: Vec<u32>,
+    pub source: Vec<Source>,
+    pub fill: Vec<Fill>,
+}
+
+impl StoreColumns {
+    /// Of rows with their cache keys (`with_cache_keys`).
+    pub fn of(rows: &DataFrame) -> Result<StoreColumns> {
+        let column = |name: &str| rows.column(name).or_bug();
+        let u32s = |name: &str| -> Result<Vec<u32>> {
+            Ok(column(name)?
+                .u32()
+                .or_bug()?
+                .iter()
+                .map(|v| v.unwrap_or(0))
+                .collect())
+        };
+        Ok(StoreColumns {
+            lo: column("ts")?
+                .cast(&DataType::Int64)
+                .or_bug()?
+                .i64()
+                .or_bug()?
+                .into_no_null_iter()
+                .collect(),
+            node_key: u32s("key")?,
+            tier_key: u32s("tier_key")?,
+            source: u32s("source")?.into_iter().map(Source::of).collect(),
+            fill: u32s("fill")?.into_iter().map(Fill::of).collect(),
+        })
+    }
+
+    /// The rows for the stores, with each row's owner and `Rows::earlier`.
+    pub fn rows<'a>(&'a self, owner: &'a [u32], earlier: &'a [u8]) -> Rows<'a> {
+        Rows {
+            lo: &self.lo,
+            node_key: &self.node_key,
+            tier_key: &self.tier_key,
+            source: &self.source,
+            fill: &self.fill,
+            owner,
+            earlier,
+        }
+    }
+}
+
 /// The rows attributed store by store (`stores`), in the same columns as `attribute`, and
 /// the candidates of the ambiguous rows.
 fn by_stores(rows: DataFrame, rule: &Rule) -> Result<(DataFrame, Candidates)> {
     let column = |name: &str| rows.column(name).or_bug();
-    let u32s = |name: &str| -> Result<Vec<u32>> {
-        Ok(column(name)?
-            .u32()
-            .or_bug()?
-            .iter()
-            .map(|v| v.unwrap_or(0))
-            .collect())
-    };
-    let lo: Vec<i64> = column("ts")?
-        .cast(&DataType::Int64)
-        .or_bug()?
-        .i64()
-        .or_bug()?
-        .into_no_null_iter()
-        .collect();
-    let node_key = u32s("key")?;
-    let tier_key = u32s("tier_key")?;
-    let source: Vec<Source> = u32s("source")?.into_iter().map(Source::of).collect();
-    let fill: Vec<Fill> = u32s("fill")?.into_iter().map(Fill::of).collect();
+    let keys = StoreColumns::of(&rows)?;
     let unidentified = column("unidentified")?.bool().or_bug()?.clone();
     let renderer = match rows.column("renderer") {
         Ok(c) => c.u32().or_bug()?.clone(),
@@ -557,18 +603,18 @@ fn by_stores(rows: DataFrame, rule: &Rule) -> Result<(DataFrame, Candidates)> {
             (Some(r), _) => r,
         })
         .collect();
-    let found = stores::resolve(
-        &Rows {
-            lo: &lo,
-            node_key: &node_key,
-            tier_key: &tier_key,
-            source: &source,
-            fill: &fill,
-            owner: &owner,
-        },
-        rule,
-    );
-    drop((lo, node_key, tier_key, source, fill, owner));
+    // A piece of a hot bucket's rows says which stores had fills before it (`hot`).
+    let earlier: Vec<u8> = match rows.column(EARLIER) {
+        Ok(c) => c
+            .u32()
+            .or_bug()?
+            .iter()
+            .map(|e| e.unwrap_or(0) as u8)
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    let found = stores::resolve(&keys.rows(&owner, &earlier), rule);
+    drop((keys, owner, earlier));
     let origin_ts = Int64Chunked::from_iter_options(
         ORIGIN_TS.into(),
         found

@@ -10,6 +10,7 @@ pub mod delivered;
 mod derive;
 pub mod dict;
 pub mod files;
+mod hot;
 mod output;
 mod parted;
 mod read;

@@ -15,6 +15,7 @@ use polars::prelude::*;
 use super::attribute::{counts, counts_by_node_code};
 use super::derive::{self, derive_sorted, How, Shape, Stages, ViewerTally};
 use super::dict::Dicts;
+use super::hot;
 use super::spill::{self, Buckets, Spans, SEQ};
 use super::stores::Candidates;
 use super::{delivered, Counts, Facts, Options};
@@ -253,10 +254,6 @@ impl Derivation<'_> {
         // The tables of distinct texts stay in memory throughout: the partitions get the rest.
         let tables = shape.dicts.bytes();
         let rows = spill::rows_beside(self.limit, tables);
-        let largest = spilling.buckets.largest();
-        if largest > rows as u64 {
-            facts.bucket_over_limit = Some((largest, rows as u64));
-        }
         let (parts, minutes) = spilling.buckets.finish(rows)?;
         stages.done(&format!(
             "read and spill (tables of distinct texts {} MiB)",
@@ -264,33 +261,56 @@ impl Derivation<'_> {
         ));
         crate::hooks::trace(&format!("derive: at most {rows} rows a partition"));
         crate::hooks::trace(&format!("derive: {} partitions", parts.len()));
-        let mut spans = Spans::new(dir.path(), &minutes, spill::span_rows(rows));
-        let mut total = Counts::default();
-        let mut nodes: BTreeMap<Option<u32>, Counts> = BTreeMap::new();
+        let mut out = Derived {
+            spans: Spans::new(dir.path(), &minutes, spill::span_rows(rows)),
+            total: Counts::default(),
+            nodes: BTreeMap::new(),
+        };
         let started = std::time::Instant::now();
         for (i, part) in parts.iter().enumerate() {
             if i == 1 {
                 crate::progress::pause_point("between partitions");
             }
             check_interrupt()?;
-            self.progress
-                .stage(&partition_progress(i, parts.len(), started));
-            let df = spill::read_part(part)?
-                .sort(["ts", SEQ], SortMultipleOptions::default())
-                .or_bug()?;
-            for file in part {
+            let progress = partition_progress(i, parts.len(), started);
+            self.progress.stage(&progress);
+            if part.rows > rows as u64 {
+                // One bucket over a partition: cut by time (`hot`).
+                let plan = hot::plan(&part.files, &shape.dicts, &how, spill::span_rows(rows))?;
+                let pieces = plan.pieces.len();
+                crate::hooks::trace(&format!(
+                    "derive: {} rows of one bucket in {pieces} pieces of time",
+                    part.rows
+                ));
+                for j in 0..pieces {
+                    check_interrupt()?;
+                    self.progress
+                        .stage(&format!("{progress}: piece {} of {pieces}", j + 1));
+                    let (df, own) = plan.read(&part.files, j)?;
+                    let read = df.height() as u64;
+                    if read > rows as u64 {
+                        let widest = facts.bucket_over_limit.map_or(0, |w| w.0);
+                        facts.bucket_over_limit = Some((widest.max(read), rows as u64));
+                    }
+                    let main = plan.pieces[j].main.len();
+                    out.derive(df, &shape.dicts, &how, &mut stages, (own, main))?;
+                }
+            } else {
+                let df = spill::read_part(part)?
+                    .sort(["ts", SEQ], SortMultipleOptions::default())
+                    .or_bug()?;
+                let all = df.height();
+                out.derive(df, &shape.dicts, &how, &mut stages, (0, all))?;
+            }
+            for file in &part.files {
                 let _ = std::fs::remove_file(file);
             }
-            // The derivation keeps the rows in their order: their places in the log go back.
-            let seq = df.column(SEQ).or_bug()?.clone();
-            let (mut df, candidates) = derive_sorted(df, &shape.dicts, &how, &mut stages)?;
-            df.with_column(seq).or_bug()?;
-            total.add(&counts(&df)?);
-            for (node, c) in counts_by_node_code(&df)? {
-                nodes.entry(node).or_default().add(&c);
-            }
-            spans.take(&kept_columns(df, &candidates)?)?;
         }
+        let Derived {
+            spans,
+            total,
+            nodes,
+        } = out;
         let spans = spans.finish()?;
         stages.done("derive by partition");
         facts.nodes = nodes
@@ -326,6 +346,37 @@ impl Derivation<'_> {
         stages.print();
         drop(dir);
         Ok((total, facts))
+    }
+}
+
+/// What the partitions' derivations add up to.
+struct Derived {
+    spans: Spans,
+    total: Counts,
+    nodes: BTreeMap<Option<u32>, Counts>,
+}
+
+impl Derived {
+    /// Derives rows in the log's order and keeps the results of `own` (the first of
+    /// them and how many): the rows' counts, and the rows spilled by time.
+    fn derive(
+        &mut self,
+        df: DataFrame,
+        dicts: &Dicts,
+        how: &How,
+        stages: &mut Stages,
+        own: (usize, usize),
+    ) -> Result<()> {
+        // The derivation keeps the rows in their order: their places in the log go back.
+        let seq = df.column(SEQ).or_bug()?.clone();
+        let (mut df, candidates) = derive_sorted(df, dicts, how, stages)?;
+        df.with_column(seq).or_bug()?;
+        let df = df.slice(own.0 as i64, own.1);
+        self.total.add(&counts(&df)?);
+        for (node, c) in counts_by_node_code(&df)? {
+            self.nodes.entry(node).or_default().add(&c);
+        }
+        self.spans.take(&kept_columns(df, &candidates)?)
     }
 }
 

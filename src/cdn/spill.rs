@@ -162,8 +162,12 @@ fn split(df: &DataFrame, of_row: &[u32], files: &mut [Spilled]) -> Result<()> {
     Ok(())
 }
 
-/// A partition: the bucket files it gathers.
-pub type Partition = Vec<PathBuf>;
+/// A partition: the bucket files it gathers, and their rows.
+#[derive(Debug, Clone, Default)]
+pub struct Partition {
+    pub files: Vec<PathBuf>,
+    pub rows: u64,
+}
 
 /// The first pass: every file's rows into buckets by their normalised path, and how many
 /// rows fall in each minute.
@@ -242,31 +246,24 @@ impl Buckets {
         Ok(())
     }
 
-    /// The rows of the biggest bucket so far.
-    pub fn largest(&self) -> u64 {
-        self.files.iter().map(|f| f.rows).max().unwrap_or(0)
-    }
-
     /// Every bucket written; the partitions: runs of buckets of at most `rows` rows (a
-    /// bucket over it alone), as the paths of their files; and the rows per minute.
+    /// bucket over it alone); and the rows per minute.
     pub fn finish(mut self, rows: usize) -> Result<(Vec<Partition>, BTreeMap<i64, u64>)> {
         let mut parts: Vec<Partition> = Vec::new();
-        let mut in_part = usize::MAX;
         for file in &mut self.files {
             file.finish()?;
             if file.rows == 0 {
                 continue;
             }
-            let n = file.rows as usize;
             match parts.last_mut() {
-                Some(part) if in_part.saturating_add(n) <= rows => {
-                    part.push(file.path.clone());
-                    in_part += n;
+                Some(part) if part.rows + file.rows <= rows as u64 => {
+                    part.files.push(file.path.clone());
+                    part.rows += file.rows;
                 }
-                _ => {
-                    parts.push(vec![file.path.clone()]);
-                    in_part = n;
-                }
+                _ => parts.push(Partition {
+                    files: vec![file.path.clone()],
+                    rows: file.rows,
+                }),
             }
         }
         Ok((parts, self.minutes))
@@ -274,8 +271,8 @@ impl Buckets {
 }
 
 /// A partition's rows, read back.
-pub(super) fn read_part(paths: &[PathBuf]) -> Result<DataFrame> {
-    let paths: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+pub(super) fn read_part(part: &Partition) -> Result<DataFrame> {
+    let paths: Vec<&Path> = part.files.iter().map(PathBuf::as_path).collect();
     Ok(read_back(&paths)?.unwrap_or_default())
 }
 

@@ -39,7 +39,16 @@ pub struct Rows<'a> {
     pub fill: &'a [Fill],
     /// Whose page the origin renders for the row's request (`NOBODY`: nobody's).
     pub owner: &'a [u32],
+    /// For rows derived in a piece of time (`pieces`; empty otherwise): whether the row's
+    /// node store (`EARLIER_NODE`) and tier store (`EARLIER_TIER`) had fills before the
+    /// rows given, so that a lookup finding none among them is too old, not without fill.
+    pub earlier: &'a [u8],
 }
+
+/// `Rows::earlier`: the row's node store had fills before the rows given.
+pub const EARLIER_NODE: u8 = 1;
+/// `Rows::earlier`: the row's tier store had fills before the rows given.
+pub const EARLIER_TIER: u8 = 2;
 
 /// How sure the clock and the caches let the attribution be.
 #[derive(Debug, Clone, Copy)]
@@ -148,6 +157,9 @@ pub struct Resolved {
 enum Found {
     /// No fill before it.
     Nothing,
+    /// No fill before it among the rows given: too old if the store had fills before
+    /// them (`Rows::earlier`), else nothing.
+    Empty,
     /// Only fills older than `--max-age`.
     TooOld,
     TooMany,
@@ -190,6 +202,17 @@ struct StoreIndex {
     /// rows come in time order, so the next lookup's ends are at or after them, found by
     /// galloping on from there instead of searching the whole store.
     hint: std::cell::Cell<[u32; 3]>,
+}
+
+/// Where a lookup reaches in its store's fills (indices from the store's first fill,
+/// which is `base` in the table): the candidates are among `start..end`; `end` is past
+/// every fill that may precede the lookup, and `latest_certain` is L.
+#[derive(Debug, Clone, Copy)]
+struct Reach {
+    base: usize,
+    start: usize,
+    end: usize,
+    latest_certain: Option<usize>,
 }
 
 /// No such fill.
@@ -255,17 +278,26 @@ impl Fills {
             .collect();
     }
 
+    /// The row of `store`'s first fill, if it has any.
+    fn first_row(&self, store: u32) -> Option<usize> {
+        let (index, after) = (
+            self.stores.get(store as usize)?,
+            self.stores.get(store as usize + 1)?,
+        );
+        (index.start < after.start).then(|| self.fills[index.start as usize].row as usize)
+    }
+
     /// Whether fill `i` is certain.
     fn certain(&self, i: usize) -> bool {
         self.fills[i].prev_certain == i as u32
     }
 
-    /// The page in `store` for a lookup at `lo` by `row` (which is not its own candidate):
-    /// the candidates' owners appended to `out` by `page` (a fill's row and the buffer;
-    /// false: too many to name). A `stale` lookup takes no fill as superseding: a stale
-    /// copy is the last one stored, which may precede misses that stored nothing.
-    #[allow(clippy::too_many_arguments)]
-    fn lookup(
+    /// Where a lookup at `lo` by `row` in `store` reaches among the store's fills (see
+    /// `Reach`), or None for a store without fills. A `stale` lookup takes no fill as
+    /// superseding: a stale copy is the last one stored, which may precede misses that
+    /// stored nothing. `in_order`: lookups come in row order (time order), each starting
+    /// its searches where the store's last one ended.
+    fn reach(
         &self,
         store: u32,
         lo: i64,
@@ -273,16 +305,14 @@ impl Fills {
         stale: bool,
         in_order: bool,
         rule: &Rule,
-        page: &mut dyn FnMut(usize, &mut Vec<u32>) -> bool,
-        out: &mut Vec<u32>,
-    ) -> Found {
+    ) -> Option<Reach> {
         let s = store as usize;
         let (Some(index), Some(after)) = (self.stores.get(s), self.stores.get(s + 1)) else {
-            return Found::Nothing;
+            return None;
         };
         let (base, stop) = (index.start as usize, after.start as usize);
         if base >= stop {
-            return Found::Nothing;
+            return None;
         }
         let at = &self.fills[base..stop];
         let w = rule.width;
@@ -333,11 +363,45 @@ impl Fills {
             None => 0,
         }
         .max(young);
+        Some(Reach {
+            base,
+            start,
+            end,
+            latest_certain,
+        })
+    }
+
+    /// The page in `store` for a lookup at `lo` by `row` (which is not its own candidate):
+    /// the candidates' owners appended to `out` by `page` (a fill's row and the buffer;
+    /// false: too many to name); `stale` and `in_order` as `reach` takes them.
+    #[allow(clippy::too_many_arguments)]
+    fn lookup(
+        &self,
+        store: u32,
+        lo: i64,
+        row: usize,
+        stale: bool,
+        in_order: bool,
+        rule: &Rule,
+        page: &mut dyn FnMut(usize, &mut Vec<u32>) -> bool,
+        out: &mut Vec<u32>,
+    ) -> Found {
+        let Some(Reach {
+            base,
+            start,
+            end,
+            latest_certain,
+        }) = self.reach(store, lo, row, stale, in_order, rule)
+        else {
+            return Found::Empty;
+        };
+        let at = &self.fills[base..self.stores[store as usize + 1].start as usize];
+        let w = rule.width;
         if start >= end {
-            return if end > 0 && rule.max_age.is_some() {
-                Found::TooOld
-            } else {
-                Found::Nothing
+            return match end {
+                0 => Found::Empty,
+                _ if rule.max_age.is_some() => Found::TooOld,
+                _ => Found::Nothing,
             };
         }
         // Every fill in the range counts but the row itself (with an exact clock no certain
@@ -406,8 +470,8 @@ fn gallop_back<T>(at: &[T], pred: impl Fn(&T) -> bool) -> usize {
     low + at[low..high].partition_point(&pred)
 }
 
-/// Resolves every row.
-pub fn resolve(rows: &Rows, rule: &Rule) -> Resolved {
+/// The fills of the shared tier's stores (none without a tier) and of the nodes' stores.
+fn fills(rows: &Rows, rule: &Rule) -> (Fills, Fills) {
     let n = rows.lo.len();
     // The tier: every origin rendering that may have gone through it may have filled it
     // (certainly, when the log says it went through the tier).
@@ -431,6 +495,13 @@ pub fn resolve(rows: &Rows, rule: &Rule) -> Resolved {
         }
     }
     node.sort();
+    (tier, node)
+}
+
+/// Resolves every row.
+pub fn resolve(rows: &Rows, rule: &Rule) -> Resolved {
+    let n = rows.lo.len();
+    let (tier, node) = fills(rows, rule);
     let stores = Stores {
         rows,
         rule,
@@ -529,6 +600,18 @@ impl Stores<'_> {
         fits
     }
 
+    /// A lookup by row `i` that found no fill among the rows given: too old when its store
+    /// (`which`: `EARLIER_NODE` or `EARLIER_TIER`) had fills before them and `--max-age`
+    /// is given (they are all older than it), else nothing.
+    fn earlier(&self, found: Found, i: usize, which: u8) -> Found {
+        let before = self.rows.earlier.get(i).is_some_and(|e| e & which != 0);
+        match found {
+            Found::Empty if before && self.rule.max_age.is_some() => Found::TooOld,
+            Found::Empty => Found::Nothing,
+            found => found,
+        }
+    }
+
     /// Puts the parts of row `i`'s page together: its attribution, owner, candidates and
     /// reason.
     fn settle(&self, out: &mut Resolved, i: usize, owners: &mut Vec<u32>) {
@@ -547,7 +630,7 @@ impl Stores<'_> {
         if source.may_be_node() {
             let stale = source == Source::Stale;
             let mut page = |fill_row: usize, out: &mut Vec<u32>| self.fill_page(fill_row, out);
-            parts.push(self.node.lookup(
+            let found = self.node.lookup(
                 rows.node_key[i],
                 rows.lo[i],
                 i,
@@ -556,14 +639,16 @@ impl Stores<'_> {
                 self.rule,
                 &mut page,
                 owners,
-            ));
+            );
+            parts.push(self.earlier(found, i, EARLIER_NODE));
         }
-        parts.push(self.tier_page(i, true, owners));
+        let found = self.tier_page(i, true, owners);
+        parts.push(self.earlier(found, i, EARLIER_TIER));
         let (mut latest, mut possible) = (None::<i64>, false);
         let (mut too_old, mut too_many) = (false, false);
         for part in parts {
             match part {
-                Found::Nothing => {}
+                Found::Nothing | Found::Empty => {}
                 Found::TooOld => too_old = true,
                 Found::TooMany => too_many = true,
                 Found::Page {
@@ -617,6 +702,9 @@ impl Stores<'_> {
         );
     }
 }
+
+mod plan;
+pub use plan::{pieces, Piece};
 
 #[cfg(test)]
 mod tests;

@@ -50,8 +50,12 @@ pub fn run(args: &DeriveOwnersArgs) -> Result<()> {
         eprintln!("hint: {}", crate::text::escape_lines(&hint));
     }
     if let Some((bucket, partition)) = facts.bucket_over_limit {
+        let reach = match options.max_age {
+            Some(_) => "within --max-age and the clock's width (twice over under a shared tier), which held that many rows",
+            None => "and without --max-age (the pages' time to live) a cache with no certain fill reaches back to the log's start",
+        };
         eprintln!(
-            "note: {bucket} rows share one bucket of cache keys, more than the {partition} rows --memory-limit gives a partition: they were derived at once, past the limit (a page every user reaches by the same URL is one cache key, and one key is not split by time yet)"
+            "note: {bucket} rows of one bucket of cache keys had to be derived together, more than the {partition} rows --memory-limit gives a partition, so the limit was passed: a cache key's rows are cut by time, but each piece is derived with every earlier response its lookups may reach, {reach}"
         );
     }
     let mut text = format!(

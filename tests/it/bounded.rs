@@ -50,10 +50,36 @@ fn partitions(stderr: &str) -> usize {
         .map_or(1, |n| n.parse().expect("a count"))
 }
 
+/// How many pieces of time the traces say each hot bucket was cut into.
+fn pieces(stderr: &str) -> Vec<usize> {
+    stderr
+        .lines()
+        .filter_map(|l| {
+            let rest = l.strip_prefix("trace: derive: ")?;
+            let (_, pieces) = rest.split_once(" rows of one bucket in ")?;
+            pieces
+                .strip_suffix(" pieces of time")?
+                .parse::<usize>()
+                .ok()
+        })
+        .collect()
+}
+
 /// Derives `log` at once and under `limit`: the same CSV byte for byte (rows, order,
 /// candidates), and the temporary folder left empty. Returns the CSV, the number of
 /// partitions and whether the log was spilled.
 pub fn same_in_parts(dir: &Path, log: &Path, args: &[&str], limit: &str) -> (String, usize, bool) {
+    let (csv, n, spilled, _) = same_in_pieces(dir, log, args, limit);
+    (csv, n, spilled)
+}
+
+/// `same_in_parts`, and how many pieces of time each hot bucket was cut into.
+fn same_in_pieces(
+    dir: &Path,
+    log: &Path,
+    args: &[&str],
+    limit: &str,
+) -> (String, usize, bool, Vec<usize>) {
     let tmp = dir.join("spill");
     std::fs::create_dir_all(&tmp).unwrap();
     let (whole, stderr) = derive_with(log, args, &dir.join("whole.csv"), None, &tmp);
@@ -71,7 +97,7 @@ pub fn same_in_parts(dir: &Path, log: &Path, args: &[&str], limit: &str) -> (Str
         "the temporary folder is removed"
     );
     let spilled = stderr.contains("trace: derive: spilling by cache key");
-    (parted, n, spilled)
+    (parted, n, spilled, pieces(&stderr))
 }
 
 /// `generate --cdn` in `format` into `dir`; the log and the derive-owners flags its
@@ -104,34 +130,77 @@ fn generated(dir: &Path, format: &str, rows: &str) -> (PathBuf, Vec<String>) {
     (log, flags)
 }
 
-fn in_parts_generated(format: &str) {
+fn in_parts_generated(format: &str) -> Vec<usize> {
     let dir = tempfile::tempdir().unwrap();
     let (log, flags) = generated(dir.path(), format, "4000");
     let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
     // 64 KiB: a few hundred rows derived at a time.
-    let (csv, n, spilled) = same_in_parts(dir.path(), &log, &flags, "64KiB");
+    let (csv, n, spilled, pieces) = same_in_pieces(dir.path(), &log, &flags, "64KiB");
     assert!(spilled && n >= 4, "{n} partitions");
     assert_eq!(csv.lines().count(), 4001);
+    pieces
 }
 
+/// The generated "my page" URL is one cache key, more rows than a 64 KiB partition: it
+/// is cut by time, and the pieces say what the whole log says (the contract log's exact
+/// clock: the as-of rule).
 #[test]
 fn a_generated_contract_log_derives_the_same_in_partitions() {
-    in_parts_generated("parquet");
+    let pieces = in_parts_generated("parquet");
+    assert!(
+        pieces.iter().sum::<usize>() >= 4,
+        "{pieces:?} pieces of time"
+    );
+}
+
+/// A CloudFront log's hot key without `--max-age`: every miss may be the regional cache's
+/// copy of any earlier page and no fill is certain there, so every piece of time would
+/// reach back to the log's start; the bucket is derived at once, the same.
+#[test]
+fn a_hot_key_without_max_age_is_derived_at_once_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let (log, flags) = generated(dir.path(), "cloudfront", "3000");
+    let flags = without_max_age(&flags);
+    let (_, _, _, pieces) = same_in_pieces(dir.path(), &log, &flags, "64KiB");
+    assert!(
+        !pieces.is_empty() && pieces.iter().all(|&p| p == 1),
+        "{pieces:?}"
+    );
+}
+
+/// The flags without `--max-age` and its value.
+fn without_max_age(flags: &[String]) -> Vec<&str> {
+    let mut kept = Vec::new();
+    let mut rest = flags.iter();
+    while let Some(flag) = rest.next() {
+        if flag == "--max-age" {
+            rest.next();
+            continue;
+        }
+        kept.push(flag.as_str());
+    }
+    assert!(kept.len() < flags.len(), "{flags:?} had --max-age");
+    kept
 }
 
 #[test]
 fn a_generated_cloudfront_log_derives_the_same_in_partitions() {
-    in_parts_generated("cloudfront");
+    let pieces = in_parts_generated("cloudfront");
+    assert!(
+        pieces.iter().sum::<usize>() >= 4,
+        "{pieces:?} pieces of time"
+    );
 }
 
-/// The generated incident's "my page" URL is every user's: its cache key alone is more
-/// rows than a 64 KiB partition, and the run says so instead of letting the limit look
-/// kept; a default limit, under which nothing is spilled, says nothing.
+/// A hot key's pieces of time reach back to the log's start without `--max-age` (no fill
+/// of CloudFront's regional cache is certain): a piece then holds more rows than a 64 KiB
+/// partition, and the run says so instead of letting the limit look kept; a default
+/// limit, under which nothing is spilled, says nothing.
 #[test]
-fn a_cache_key_bigger_than_a_partition_is_named_in_a_note() {
+fn a_piece_past_the_limit_is_named_in_a_note() {
     let dir = tempfile::tempdir().unwrap();
     let (log, flags) = generated(dir.path(), "cloudfront", "4000");
-    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let flags = without_max_age(&flags);
     let tmp = dir.path().join("spill");
     std::fs::create_dir_all(&tmp).unwrap();
     let (_, stderr) = derive_with(&log, &flags, &dir.path().join("a.csv"), Some("64KiB"), &tmp);

@@ -1,6 +1,7 @@
 //! `stores`'s tests, in a file of their own to keep `stores.rs` under 700 lines.
 
 use super::*;
+use std::ops::Range;
 
 const S: i64 = 1_000_000;
 
@@ -19,6 +20,7 @@ fn run(rows: &[(i64, Source, Fill, u32)], rule: Rule) -> Resolved {
             source: &source,
             fill: &fill,
             owner: &owner,
+            earlier: &[],
         },
         &rule,
     )
@@ -94,6 +96,7 @@ fn a_tier_adds_every_page_it_may_hold() {
             source: &source,
             fill: &fill,
             owner: &owner,
+            earlier: &[],
         },
         &rule(S, true),
     );
@@ -156,4 +159,100 @@ proptest::proptest! {
         proptest::prop_assert_eq!(gallop(&at, from, |&f| f < cut), expected);
         proptest::prop_assert_eq!(gallop_back(&at, |&f| f < cut), expected);
     }
+}
+
+/// Random rows of a few nodes sharing a few keys, in time order with ties, every source
+/// and fill among them.
+/// A random row: (lo, node store, tier store, source, fill, owner).
+type Random = (i64, u32, u32, Source, Fill, u32);
+
+fn random_rows(seed: u64) -> Vec<Random> {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let n = rng.gen_range(1..160);
+    let mut lo = 0i64;
+    (0..n)
+        .map(|_| {
+            // Often the same instant, else a step of up to ten clock widths.
+            if rng.gen_bool(0.7) {
+                lo += rng.gen_range(0..10);
+            }
+            let key = rng.gen_range(0..3u32);
+            let node = rng.gen_range(0..3u32);
+            let source = Source::ALL[rng.gen_range(0..Source::ALL.len())];
+            let fill = Fill::ALL[rng.gen_range(0..Fill::ALL.len())];
+            (
+                lo,
+                node * 3 + key,
+                key,
+                source,
+                fill,
+                rng.gen_range(0..6u32),
+            )
+        })
+        .collect()
+}
+
+/// What `resolve` says of row `i`, to compare.
+fn said(r: &Resolved, i: usize) -> (u32, i64, u8, bool, u8, Option<Vec<u32>>) {
+    (
+        r.owner[i],
+        r.origin_ts[i],
+        r.attribution[i],
+        r.too_old[i],
+        r.reason[i],
+        r.candidates.of(i as IdxSize).map(<[u32]>::to_vec),
+    )
+}
+
+#[test]
+fn pieces_of_time_say_what_the_whole_says() {
+    let mut cut = 0;
+    for seed in 0..400u64 {
+        let rows = random_rows(seed);
+        let column = |f: fn(&Random) -> u32| -> Vec<u32> { rows.iter().map(f).collect() };
+        let lo: Vec<i64> = rows.iter().map(|r| r.0).collect();
+        let (node_key, tier_key, owner) = (column(|r| r.1), column(|r| r.2), column(|r| r.5));
+        let source: Vec<Source> = rows.iter().map(|r| r.3).collect();
+        let fill: Vec<Fill> = rows.iter().map(|r| r.4).collect();
+        let all = |range: Range<usize>| Rows {
+            lo: &lo[range.clone()],
+            node_key: &node_key[range.clone()],
+            tier_key: &tier_key[range.clone()],
+            source: &source[range.clone()],
+            fill: &fill[range.clone()],
+            owner: &owner[range],
+            earlier: &[],
+        };
+        let rule = Rule {
+            width: [0, 3][seed as usize % 2],
+            max_age: [None, Some(12)][seed as usize / 2 % 2],
+            cap: [2, 100][seed as usize / 4 % 2],
+            tiered: seed / 8 % 2 == 1,
+        };
+        let whole = resolve(&all(0..rows.len()), &rule);
+        let size = [1, 4, 17][seed as usize / 16 % 3];
+        let pieces = pieces(&all(0..rows.len()), &rule, size);
+        assert_eq!(
+            pieces.iter().map(|p| p.main.len()).sum::<usize>(),
+            rows.len()
+        );
+        for piece in &pieces {
+            cut += usize::from(piece.read.start > 0);
+            let rows = Rows {
+                earlier: &piece.earlier,
+                ..all(piece.read.clone())
+            };
+            let part = resolve(&rows, &rule);
+            for i in piece.main.clone() {
+                assert_eq!(
+                    said(&part, i - piece.read.start),
+                    said(&whole, i),
+                    "seed {seed}, row {i}, piece {piece:?}, {rule:?}"
+                );
+            }
+        }
+    }
+    // The pieces did leave rows out: the test holds cuts, not only whole logs.
+    assert!(cut > 1000, "{cut} pieces left earlier rows out");
 }
