@@ -29,75 +29,98 @@ pub fn cache_key(raw: &str, key: CacheKey) -> Cow<'_, str> {
     }
 }
 
-/// Adds `key`, a number per (node, cache key), and `tier_key`, a number per cache key:
-/// each distinct path (the `path` numbers of the tables) is turned into its cache key once,
-/// with the host's number when the key has it (hosts compared in any case), and every row
-/// gets its key by its path's number.
-pub(super) fn with_cache_keys(
-    mut df: DataFrame,
-    key: CacheKey,
-    dicts: &Dicts,
-) -> Result<DataFrame> {
-    let mut by_key: PlHashMap<Cow<str>, u32> = PlHashMap::default();
-    let of_path: Vec<u32> = dicts
-        .path
-        .values()
-        .map(|path| {
-            let next = by_key.len() as u32;
-            *by_key.entry(cache_key(path, key)).or_insert(next)
-        })
-        .collect();
-    let codes = df.column("path").or_bug()?.u32().or_bug()?.clone();
-    let mut keys: Vec<u32> = codes
-        .iter()
-        .map(|code| code.map_or(0, |c| of_path[c as usize]))
-        .collect();
-    if key.has_host() {
-        with_hosts(&df, &mut keys, &dicts.host)?;
-    }
-    df.with_column(Column::new("tier_key".into(), keys.clone()))
-        .or_bug()?;
-    per_node(&df, &mut keys)?;
-    df.with_column(Column::new("key".into(), keys)).or_bug()?;
-    Ok(df)
+/// Each distinct path's cache key as a number, and each host's number lower-cased (CDNs
+/// compare hosts in any case): made once per log (a log has millions of distinct paths)
+/// and used by every partition and piece derived.
+pub(super) struct KeyTable {
+    has_host: bool,
+    of_path: Vec<u32>,
+    host_of: Vec<u32>,
 }
 
-/// The key becomes one number per (host, key), hosts lower-cased as CDNs compare them.
-fn with_hosts(df: &DataFrame, keys: &mut [u32], hosts: &Dict) -> Result<()> {
-    let Ok(codes) = df.column("host") else {
-        return Ok(());
-    };
-    let codes = codes.u32().or_bug()?;
+impl KeyTable {
+    pub fn new(key: CacheKey, dicts: &Dicts) -> KeyTable {
+        let mut by_key: PlHashMap<Cow<str>, u32> = PlHashMap::default();
+        let of_path = dicts
+            .path
+            .values()
+            .map(|path| {
+                let next = by_key.len() as u32;
+                *by_key.entry(cache_key(path, key)).or_insert(next)
+            })
+            .collect();
+        let host_of = match key.has_host() {
+            true => lower_numbers(&dicts.host),
+            false => Vec::new(),
+        };
+        KeyTable {
+            has_host: key.has_host(),
+            of_path,
+            host_of,
+        }
+    }
+}
+
+/// Each host's number among the hosts lower-cased.
+fn lower_numbers(hosts: &Dict) -> Vec<u32> {
     let mut lower: PlHashMap<String, u32> = PlHashMap::default();
-    let host_of: Vec<u32> = hosts
+    hosts
         .values()
         .map(|h| {
             let next = lower.len() as u32;
             *lower.entry(h.to_ascii_lowercase()).or_insert(next)
         })
-        .collect();
-    let mut pairs: PlHashMap<(Option<u32>, u32), u32> = PlHashMap::default();
-    for (key, host) in keys.iter_mut().zip(codes.iter()) {
-        let host = host.map(|h| host_of[h as usize]);
-        let next = pairs.len() as u32;
-        *key = *pairs.entry((host, *key)).or_insert(next);
-    }
-    Ok(())
+        .collect()
 }
 
-/// Caches are per node: the key becomes one number per (node, key) pair, when the log
-/// names nodes.
-fn per_node(df: &DataFrame, keys: &mut [u32]) -> Result<()> {
+/// The (host, key) and (node, key) pairs numbered so far: numbers are dense from 0 in the
+/// order rows come (the stores are tables indexed by them).
+#[derive(Default)]
+pub(super) struct Pairs {
+    hosts: PlHashMap<(Option<u32>, u32), u32>,
+    nodes: PlHashMap<(Option<u32>, u32), u32>,
+}
+
+/// Each row's `tier_key`, a number per cache key (with the host's number when the key has
+/// it), and `key`, a number per (node, cache key).
+pub(super) fn key_numbers(
+    df: &DataFrame,
+    table: &KeyTable,
+    pairs: &mut Pairs,
+) -> Result<(Vec<u32>, Vec<u32>)> {
+    let codes = df.column("path").or_bug()?.u32().or_bug()?;
+    let mut keys: Vec<u32> = codes
+        .iter()
+        .map(|code| code.map_or(0, |c| table.of_path[c as usize]))
+        .collect();
+    if table.has_host {
+        if let Ok(hosts) = df.column("host") {
+            for (key, host) in keys.iter_mut().zip(hosts.u32().or_bug()?.iter()) {
+                let host = host.map(|h| table.host_of[h as usize]);
+                let next = pairs.hosts.len() as u32;
+                *key = *pairs.hosts.entry((host, *key)).or_insert(next);
+            }
+        }
+    }
     let nodes = df.column(CACHE_NODE).or_bug()?.u32().or_bug()?;
-    if nodes.null_count() == nodes.len() {
-        return Ok(());
-    }
-    let mut pairs: PlHashMap<(Option<u32>, u32), u32> = PlHashMap::default();
-    for (key, node) in keys.iter_mut().zip(nodes.iter()) {
-        let next = pairs.len() as u32;
-        *key = *pairs.entry((node, *key)).or_insert(next);
-    }
-    Ok(())
+    let per_node = keys
+        .iter()
+        .zip(nodes.iter())
+        .map(|(&key, node)| {
+            let next = pairs.nodes.len() as u32;
+            *pairs.nodes.entry((node, key)).or_insert(next)
+        })
+        .collect();
+    Ok((keys, per_node))
+}
+
+/// Adds `tier_key` and `key` (`key_numbers`) to rows.
+pub(super) fn with_cache_keys(mut df: DataFrame, table: &KeyTable) -> Result<DataFrame> {
+    let (tier, key) = key_numbers(&df, table, &mut Pairs::default())?;
+    df.with_column(Column::new("tier_key".into(), tier))
+        .or_bug()?;
+    df.with_column(Column::new("key".into(), key)).or_bug()?;
+    Ok(df)
 }
 
 /// The rule: an origin response is its viewer's page; a cached one is the page of the

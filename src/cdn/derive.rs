@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use polars::prelude::*;
 
-use super::attribute::{attribute, with_cache_keys};
+use super::attribute::{attribute, with_cache_keys, KeyTable};
 use super::delivered::{self, Description, Reading};
 use super::dict::{Dicts, CODED};
 use super::read::{check_unique_origin_ids, read_one, sort_by_time};
@@ -109,6 +109,7 @@ pub(super) fn derive_read(
         resolution: r.resolution,
         topology,
         width: facts.width,
+        keys: Default::default(),
     };
     facts.cache_key = how.key.name();
     let (df, candidates) = derive_sorted(df, &r.dicts, &how, &mut stages)?;
@@ -132,9 +133,16 @@ pub(super) struct How<'a> {
     pub topology: Topology,
     /// Each arrival's uncertainty (µs).
     pub width: i64,
+    /// The cache keys of the log's paths, made on first use (`table`).
+    pub keys: std::sync::OnceLock<KeyTable>,
 }
 
 impl How<'_> {
+    /// The cache keys of the log's paths (`dicts`: the whole log's tables).
+    pub fn table(&self, dicts: &Dicts) -> &KeyTable {
+        self.keys.get_or_init(|| KeyTable::new(self.key, dicts))
+    }
+
     /// Whether the as-of rule attributes the rows (a join by origin id, or an exact clock
     /// at edge caches that every origin response filled), rather than store by store.
     pub fn as_of(&self) -> bool {
@@ -178,7 +186,7 @@ pub(super) fn derive_sorted(
         .or_bug()?;
     let rows = match &options.origin_id {
         Some(_) => df,
-        None => with_cache_keys(df, how.key, dicts)?,
+        None => with_cache_keys(df, how.table(dicts))?,
     };
     stages.done("keys");
     let (df, candidates) = if how.as_of() {
@@ -532,6 +540,7 @@ fn flags(df: DataFrame) -> Result<DataFrame> {
 pub(super) const EARLIER: &str = "earlier";
 
 /// What the stores need of each row: the columns of `stores::Rows` but the owner.
+#[derive(Default)]
 pub(super) struct StoreColumns {
     pub lo: Vec<i64>,
     pub node_key: Vec<u32>,
@@ -565,6 +574,40 @@ impl StoreColumns {
             source: u32s("source")?.into_iter().map(Source::of).collect(),
             fill: u32s("fill")?.into_iter().map(Fill::of).collect(),
         })
+    }
+
+    /// No rows yet, room for `rows`.
+    pub fn with_capacity(rows: usize) -> StoreColumns {
+        StoreColumns {
+            lo: Vec::with_capacity(rows),
+            node_key: Vec::with_capacity(rows),
+            tier_key: Vec::with_capacity(rows),
+            source: Vec::with_capacity(rows),
+            fill: Vec::with_capacity(rows),
+        }
+    }
+
+    /// `more`'s rows after these.
+    pub fn append(&mut self, more: StoreColumns) {
+        self.lo.extend(more.lo);
+        self.node_key.extend(more.node_key);
+        self.tier_key.extend(more.tier_key);
+        self.source.extend(more.source);
+        self.fill.extend(more.fill);
+    }
+
+    /// The rows in the order `order` gives (row numbers), a column at a time.
+    pub fn permuted(self, order: &[u32]) -> StoreColumns {
+        fn by<T: Copy>(values: Vec<T>, order: &[u32]) -> Vec<T> {
+            order.iter().map(|&i| values[i as usize]).collect()
+        }
+        StoreColumns {
+            lo: by(self.lo, order),
+            node_key: by(self.node_key, order),
+            tier_key: by(self.tier_key, order),
+            source: by(self.source, order),
+            fill: by(self.fill, order),
+        }
     }
 
     /// The rows for the stores, with each row's owner and `Rows::earlier`.

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use polars::prelude::*;
 
-use super::attribute::with_cache_keys;
+use super::attribute::{key_numbers, Pairs};
 use super::derive::{stack, How, StoreColumns, EARLIER};
 use super::dict::Dicts;
 use super::source::{Fill, Source};
@@ -18,6 +18,9 @@ use super::spill::SEQ;
 use super::stores::{self, Piece, Rule};
 use super::CACHE_NODE;
 use crate::frame::OrBug;
+
+/// Rows read at a time to plan (about 40 bytes each).
+const SLICE: usize = 1 << 20;
 
 /// A hot partition's pieces, and the time of each of its rows in the log's order.
 pub(super) struct Plan {
@@ -31,9 +34,22 @@ fn scan(path: &Path) -> Result<LazyFrame> {
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))
 }
 
-/// Plans the pieces of the partition's `files`, of about `size` rows each.
-pub(super) fn plan(files: &[PathBuf], dicts: &Dicts, how: &How, size: usize) -> Result<Plan> {
-    let mut light = Vec::with_capacity(files.len());
+/// Plans the pieces of the partition's `files` (`rows` rows), of about `size` rows each.
+pub(super) fn plan(
+    files: &[PathBuf],
+    rows: usize,
+    dicts: &Dicts,
+    how: &How,
+    size: usize,
+) -> Result<Plan> {
+    // A slice of rows at a time, on the columns that place a row in its stores; keys are
+    // numbered in the order rows come (any order serves), and the rows are put in the
+    // log's order afterwards on the few columns the stores need.
+    let table = how.table(dicts);
+    let mut pairs = Pairs::default();
+    // Reserved at the bucket's size: grown by doubling, they would hold twice as much.
+    let mut keys = StoreColumns::with_capacity(rows);
+    let mut seq: Vec<u64> = Vec::with_capacity(rows);
     for file in files {
         let mut lf = scan(file)?;
         let schema = lf.collect_schema().or_bug()?;
@@ -48,14 +64,30 @@ pub(super) fn plan(files: &[PathBuf], dicts: &Dicts, how: &How, size: usize) -> 
         if schema.contains("host") {
             columns.push(col("host"));
         }
-        light.push(lf.select(columns).collect().or_bug()?);
+        let lf = lf.select(columns);
+        for offset in (0..).step_by(SLICE) {
+            let mut df = lf
+                .clone()
+                .slice(offset as i64, SLICE as IdxSize)
+                .collect()
+                .or_bug()?;
+            if df.height() == 0 {
+                break;
+            }
+            let (tier, key) = key_numbers(&df, table, &mut pairs)?;
+            df.with_column(Column::new("tier_key".into(), tier))
+                .or_bug()?;
+            df.with_column(Column::new("key".into(), key)).or_bug()?;
+            keys.append(StoreColumns::of(&df)?);
+            seq.extend(df.column(SEQ).or_bug()?.u64().or_bug()?.into_no_null_iter());
+        }
     }
-    let df = stack(light)?
-        .sort(["ts", SEQ], SortMultipleOptions::default())
-        .or_bug()?;
-    let df = with_cache_keys(df, how.key, dicts)?;
-    let mut keys = StoreColumns::of(&df)?;
-    drop(df);
+    drop(pairs);
+    let mut order: Vec<u32> = (0..seq.len() as u32).collect();
+    order.sort_unstable_by_key(|&i| (keys.lo[i as usize], seq[i as usize]));
+    drop(seq);
+    let mut keys = keys.permuted(&order);
+    drop(order);
     let rule = if how.as_of() {
         // The as-of rule: a row's page is its key's latest origin response at or before
         // it, whatever else the log says; planned as a store whose only fills are those,

@@ -248,6 +248,7 @@ impl Derivation<'_> {
             resolution: shape.resolution,
             topology: self.topology,
             width: facts.width,
+            keys: Default::default(),
         };
         facts.cache_key = how.key.name();
         let dir = spilling.dir;
@@ -276,7 +277,9 @@ impl Derivation<'_> {
             self.progress.stage(&progress);
             if part.rows > rows as u64 {
                 // One bucket over a partition: cut by time (`hot`).
-                let plan = hot::plan(&part.files, &shape.dicts, &how, spill::span_rows(rows))?;
+                let size = spill::span_rows(rows);
+                let plan = hot::plan(&part.files, part.rows as usize, &shape.dicts, &how, size)?;
+                stages.done("plan the pieces of time");
                 let pieces = plan.pieces.len();
                 crate::hooks::trace(&format!(
                     "derive: {} rows of one bucket in {pieces} pieces of time",

@@ -487,8 +487,11 @@ fn fills(rows: &Rows, rule: &Rule) -> (Fills, Fills) {
         tier.sort();
     }
     // The nodes: every response that went past the node's copy replaced it (certainly or
-    // possibly) with its own page.
+    // possibly) with its own page (most rows, under a hot key: room for all of them,
+    // rather than twice as many by doubling).
     let mut node = Fills::new();
+    node.fills.reserve_exact(n);
+    node.pushed.reserve_exact(n);
     for i in 0..n {
         if let Some(certain) = node_fill(rows.source[i], rows.fill[i]) {
             node.push(rows.node_key[i], rows.lo[i], certain, i);
