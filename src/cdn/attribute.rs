@@ -83,7 +83,7 @@ pub(super) struct Pairs {
 
 /// Each row's `tier_key`, a number per cache key (with the host's number when the key has
 /// it), and `key`, a number per (node, cache key).
-pub(super) fn key_numbers(
+fn key_numbers(
     df: &DataFrame,
     table: &KeyTable,
     pairs: &mut Pairs,
@@ -114,9 +114,14 @@ pub(super) fn key_numbers(
     Ok((keys, per_node))
 }
 
-/// Adds `tier_key` and `key` (`key_numbers`) to rows.
-pub(super) fn with_cache_keys(mut df: DataFrame, table: &KeyTable) -> Result<DataFrame> {
-    let (tier, key) = key_numbers(&df, table, &mut Pairs::default())?;
+/// Adds `tier_key` and `key` (`key_numbers`) to rows, numbering pairs on from `pairs`
+/// (kept across frames that are one set of stores, fresh for each that is its own).
+pub(super) fn with_cache_keys(
+    mut df: DataFrame,
+    table: &KeyTable,
+    pairs: &mut Pairs,
+) -> Result<DataFrame> {
+    let (tier, key) = key_numbers(&df, table, pairs)?;
     df.with_column(Column::new("tier_key".into(), tier))
         .or_bug()?;
     df.with_column(Column::new("key".into(), key)).or_bug()?;

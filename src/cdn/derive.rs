@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use polars::prelude::*;
 
-use super::attribute::{attribute, with_cache_keys, KeyTable};
+use super::attribute::{attribute, with_cache_keys, KeyTable, Pairs};
 use super::delivered::{self, Description, Reading};
 use super::dict::{Dicts, CODED};
 use super::read::{check_unique_origin_ids, read_one, sort_by_time};
@@ -109,7 +109,7 @@ pub(super) fn derive_read(
         resolution: r.resolution,
         topology,
         width: facts.width,
-        keys: Default::default(),
+        key_table: Default::default(),
     };
     facts.cache_key = how.key.name();
     let (df, candidates) = derive_sorted(df, &r.dicts, &how, &mut stages)?;
@@ -134,13 +134,14 @@ pub(super) struct How<'a> {
     /// Each arrival's uncertainty (µs).
     pub width: i64,
     /// The cache keys of the log's paths, made on first use (`table`).
-    pub keys: std::sync::OnceLock<KeyTable>,
+    pub key_table: std::sync::OnceLock<KeyTable>,
 }
 
 impl How<'_> {
     /// The cache keys of the log's paths (`dicts`: the whole log's tables).
     pub fn table(&self, dicts: &Dicts) -> &KeyTable {
-        self.keys.get_or_init(|| KeyTable::new(self.key, dicts))
+        self.key_table
+            .get_or_init(|| KeyTable::new(self.key, dicts))
     }
 
     /// Whether the as-of rule attributes the rows (a join by origin id, or an exact clock
@@ -186,7 +187,7 @@ pub(super) fn derive_sorted(
         .or_bug()?;
     let rows = match &options.origin_id {
         Some(_) => df,
-        None => with_cache_keys(df, how.table(dicts))?,
+        None => with_cache_keys(df, how.table(dicts), &mut Pairs::default())?,
     };
     stages.done("keys");
     let (df, candidates) = if how.as_of() {
@@ -540,7 +541,6 @@ fn flags(df: DataFrame) -> Result<DataFrame> {
 pub(super) const EARLIER: &str = "earlier";
 
 /// What the stores need of each row: the columns of `stores::Rows` but the owner.
-#[derive(Default)]
 pub(super) struct StoreColumns {
     pub lo: Vec<i64>,
     pub node_key: Vec<u32>,

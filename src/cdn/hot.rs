@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use polars::prelude::*;
 
-use super::attribute::{key_numbers, Pairs};
+use super::attribute::{with_cache_keys, Pairs};
 use super::derive::{stack, How, StoreColumns, EARLIER};
 use super::dict::Dicts;
 use super::source::{Fill, Source};
@@ -66,7 +66,7 @@ pub(super) fn plan(
         }
         let lf = lf.select(columns);
         for offset in (0..).step_by(SLICE) {
-            let mut df = lf
+            let df = lf
                 .clone()
                 .slice(offset as i64, SLICE as IdxSize)
                 .collect()
@@ -74,10 +74,7 @@ pub(super) fn plan(
             if df.height() == 0 {
                 break;
             }
-            let (tier, key) = key_numbers(&df, table, &mut pairs)?;
-            df.with_column(Column::new("tier_key".into(), tier))
-                .or_bug()?;
-            df.with_column(Column::new("key".into(), key)).or_bug()?;
+            let df = with_cache_keys(df, table, &mut pairs)?;
             keys.append(StoreColumns::of(&df)?);
             seq.extend(df.column(SEQ).or_bug()?.u64().or_bug()?.into_no_null_iter());
         }

@@ -248,7 +248,7 @@ impl Derivation<'_> {
             resolution: shape.resolution,
             topology: self.topology,
             width: facts.width,
-            keys: Default::default(),
+            key_table: Default::default(),
         };
         facts.cache_key = how.key.name();
         let dir = spilling.dir;

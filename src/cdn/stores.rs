@@ -205,11 +205,13 @@ struct StoreIndex {
 }
 
 /// Where a lookup reaches in its store's fills (indices from the store's first fill,
-/// which is `base` in the table): the candidates are among `start..end`; `end` is past
-/// every fill that may precede the lookup, and `latest_certain` is L.
+/// which is `base` in the table, and `stop` past its last): the candidates are among
+/// `start..end`; `end` is past every fill that may precede the lookup, and
+/// `latest_certain` is L.
 #[derive(Debug, Clone, Copy)]
 struct Reach {
     base: usize,
+    stop: usize,
     start: usize,
     end: usize,
     latest_certain: Option<usize>,
@@ -278,13 +280,16 @@ impl Fills {
             .collect();
     }
 
+    /// Where `store`'s fills lie in the table, if it has any.
+    fn span(&self, store: u32) -> Option<std::ops::Range<usize>> {
+        let s = store as usize;
+        let (base, stop) = (self.stores.get(s)?.start, self.stores.get(s + 1)?.start);
+        (base < stop).then_some(base as usize..stop as usize)
+    }
+
     /// The row of `store`'s first fill, if it has any.
     fn first_row(&self, store: u32) -> Option<usize> {
-        let (index, after) = (
-            self.stores.get(store as usize)?,
-            self.stores.get(store as usize + 1)?,
-        );
-        (index.start < after.start).then(|| self.fills[index.start as usize].row as usize)
+        Some(self.fills[self.span(store)?.start].row as usize)
     }
 
     /// Whether fill `i` is certain.
@@ -306,14 +311,11 @@ impl Fills {
         in_order: bool,
         rule: &Rule,
     ) -> Option<Reach> {
-        let s = store as usize;
-        let (Some(index), Some(after)) = (self.stores.get(s), self.stores.get(s + 1)) else {
-            return None;
-        };
-        let (base, stop) = (index.start as usize, after.start as usize);
-        if base >= stop {
-            return None;
-        }
+        let std::ops::Range {
+            start: base,
+            end: stop,
+        } = self.span(store)?;
+        let index = &self.stores[store as usize];
         let at = &self.fills[base..stop];
         let w = rule.width;
         // A lookup in row order starts its searches where the store's last one ended.
@@ -365,6 +367,7 @@ impl Fills {
         .max(young);
         Some(Reach {
             base,
+            stop,
             start,
             end,
             latest_certain,
@@ -388,6 +391,7 @@ impl Fills {
     ) -> Found {
         let Some(Reach {
             base,
+            stop,
             start,
             end,
             latest_certain,
@@ -395,7 +399,7 @@ impl Fills {
         else {
             return Found::Empty;
         };
-        let at = &self.fills[base..self.stores[store as usize + 1].start as usize];
+        let at = &self.fills[base..stop];
         let w = rule.width;
         if start >= end {
             return match end {

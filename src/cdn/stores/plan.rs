@@ -83,14 +83,13 @@ pub fn pieces(rows: &Rows, rule: &Rule, size: usize) -> Vec<Piece> {
             }
         };
         for (&store, &stale) in &node_stores {
-            let Some(p) = suffix(&node, store, first, stale, rule) else {
+            let Some(needed) = suffix(&node, store, first, stale, rule) else {
                 continue;
             };
-            from = from.min(node.fills[p].row as usize);
+            from = from.min(node.fills[needed.start].row as usize);
             // The fills the piece's rows may take a page from, and the tier lookups
             // their pages make.
-            let stop_fill = node.stores[store as usize + 1].start as usize;
-            for fill in &node.fills[p..stop_fill] {
+            for fill in &node.fills[needed] {
                 if !ahead(fill.at) {
                     break;
                 }
@@ -102,8 +101,8 @@ pub fn pieces(rows: &Rows, rule: &Rule, size: usize) -> Vec<Piece> {
             }
         }
         for (&store, &at) in &tier_stores {
-            if let Some(p) = suffix(&tier, store, at, false, rule) {
-                from = from.min(tier.fills[p].row as usize);
+            if let Some(needed) = suffix(&tier, store, at, false, rule) {
+                from = from.min(tier.fills[needed.start].row as usize);
             }
         }
         // Forward: the fills that may precede the piece's rows, and their tier lookups'.
@@ -133,10 +132,10 @@ pub fn pieces(rows: &Rows, rule: &Rule, size: usize) -> Vec<Piece> {
     out
 }
 
-/// The first fill of `store` (an index in the table) that lookups at `at` or later need,
-/// or None when they need none (a lookup that finds none among the rows read is told
-/// apart by `Piece::earlier`).
-fn suffix(fills: &Fills, store: u32, at: i64, stale: bool, rule: &Rule) -> Option<usize> {
+/// The fills of `store` (indices in the table, to the store's last) that lookups at `at`
+/// or later need, or None when they need none (a lookup that finds none among the rows
+/// read is told apart by `Piece::earlier`).
+fn suffix(fills: &Fills, store: u32, at: i64, stale: bool, rule: &Rule) -> Option<Range<usize>> {
     // With an exact clock a fill at the lookup's own instant may precede it: the lookup
     // is made just before the instant, as no row of it is in the suffix's way.
     let at = if rule.width == 0 {
@@ -145,6 +144,6 @@ fn suffix(fills: &Fills, store: u32, at: i64, stale: bool, rule: &Rule) -> Optio
         at
     };
     let reach = fills.reach(store, at, NO_ROW, stale, false, rule)?;
-    (reach.base + reach.start < fills.stores[store as usize + 1].start as usize)
-        .then_some(reach.base + reach.start)
+    let needed = reach.base + reach.start..reach.stop;
+    (!needed.is_empty()).then_some(needed)
 }
